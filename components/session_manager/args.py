@@ -1,0 +1,157 @@
+"""Public arguments of the components, and their defaults.
+
+Plain TypedDicts of str/int/bool/list/dict and `pulumi.Input`, so Pulumi can
+infer a schema from them for other languages (no pydantic models, no unions).
+The stack-config models in `config.py` validate user input and produce these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+import pulumi
+
+from session_manager.aws_rules import PREFERENCES_DOCUMENT_NAME
+from session_manager.document import PREFERENCES_DESCRIPTION
+
+DEFAULT_DOCUMENT_NAME = PREFERENCES_DOCUMENT_NAME
+DEFAULT_DOCUMENT_DESCRIPTION = PREFERENCES_DESCRIPTION
+DEFAULT_LOG_GROUP_NAME = "ssm-sessionmanager-logs"
+DEFAULT_LOG_RETENTION_DAYS = 90
+DEFAULT_SESSION_DATA_KEY_ALIAS = "alias/session-manager/data"
+DEFAULT_LOGS_KEY_ALIAS = "alias/session-manager/logs"
+DEFAULT_KEY_DELETION_WINDOW_DAYS = 30
+DEFAULT_INSTANCE_POLICY_NAME = "SessionManagerInstanceAccess"
+DEFAULT_INSTANCE_ROLE_NAME = "SessionManagerInstanceRole"
+
+
+class ShellProfileArgs(TypedDict, total=False):
+    """Commands run at the start of every session, per operating system."""
+
+    linux: pulumi.Input[str]
+    """Shell profile for Linux and macOS managed nodes."""
+    windows: pulumi.Input[str]
+    """Shell profile for Windows managed nodes."""
+
+
+class PreferenceInputsArgs(TypedDict, total=False):
+    """The inputs of the preferences document, AWS's names in snake_case.
+
+    Anything left out renders as AWS's default: "" for strings, the console's
+    defaults for flags, "" for the two timeouts.
+    """
+
+    s3_bucket_name: pulumi.Input[str]
+    """Existing S3 bucket that receives session logs at the end of each session."""
+    s3_key_prefix: pulumi.Input[str]
+    """Key prefix for session logs in the bucket."""
+    s3_encryption_enabled: pulumi.Input[bool]
+    """Sessions start only when the bucket is encrypted."""
+    cloud_watch_log_group_name: pulumi.Input[str]
+    """Log group for session logs; `ssm-sessionmanager-logs` when the group is created."""
+    cloud_watch_encryption_enabled: pulumi.Input[bool]
+    """Sessions start only when the log group is encrypted."""
+    cloud_watch_streaming_enabled: pulumi.Input[bool]
+    """Stream session data continuously instead of uploading it at the end."""
+    kms_key_id: pulumi.Input[str]
+    """Existing KMS key (id, ARN or alias) that encrypts session data. Leave out to create one."""
+    run_as_enabled: pulumi.Input[bool]
+    """Start Linux sessions as `run_as_default_user` instead of ssm-user."""
+    run_as_default_user: pulumi.Input[str]
+    """Operating-system user for Run As; must exist on the nodes."""
+    idle_session_timeout: pulumi.Input[int]
+    """Minutes of inactivity before a session ends (1-60)."""
+    max_session_duration: pulumi.Input[int]
+    """Maximum minutes a session may last (1-1440)."""
+    shell_profile: ShellProfileArgs
+    """Commands run at the start of every session."""
+
+
+class SessionDataKeyArgs(TypedDict, total=False):
+    """The KMS key that encrypts session data between clients and nodes."""
+
+    create: bool
+    """Create the key. Defaults to true unless `preferences.kms_key_id` names an existing key."""
+    alias: str
+    """Alias of the created key."""
+    deletion_window_in_days: int
+    """Waiting period (7-30 days) before a deleted key is destroyed."""
+
+
+class LogGroupArgs(TypedDict, total=False):
+    """The CloudWatch Logs log group that receives session logs."""
+
+    create: bool
+    """Create the log group named by `preferences.cloud_watch_log_group_name`."""
+    retention_in_days: int
+    """Days to keep session logs; one of the values CloudWatch accepts (0 = never expire)."""
+    create_kms_key: bool
+    """Create a KMS key that encrypts the log group. Defaults to true unless `kms_key_id` is set."""
+    kms_key_alias: str
+    """Alias of the created logs key."""
+    kms_key_id: pulumi.Input[str]
+    """Existing KMS key ARN that encrypts the created log group."""
+
+
+class SessionManagerPreferencesArgs(TypedDict, total=False):
+    """Session Manager preferences for one account and Region."""
+
+    region: str
+    """Region that the preferences and their resources live in."""
+    account_id: pulumi.Input[str]
+    """Account id, used to build ARNs. Looked up from the provider's credentials when left out."""
+    document_name: str
+    """Name of the preferences document; another name makes a custom document for `--document-name`."""
+    document_description: str
+    """Description written into the document."""
+    preferences: PreferenceInputsArgs
+    """The document's inputs."""
+    session_data_key: SessionDataKeyArgs
+    """Session-data encryption key."""
+    log_group: LogGroupArgs
+    """CloudWatch Logs log group for session logs."""
+    append_account_and_region_to_s3_prefix: bool
+    """Write S3 logs under `<s3_key_prefix>/<account>/<region>`."""
+    retain_document_on_delete: bool
+    """Keep the document in AWS when it leaves the stack (default true)."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""
+
+
+class S3LogDestinationArgs(TypedDict, total=False):
+    """Where managed nodes write session logs in S3."""
+
+    bucket_name: pulumi.Input[str]
+    """The bucket."""
+    key_prefixes: Sequence[pulumi.Input[str]]
+    """Key prefixes the nodes write under (one per Region when account and Region are added)."""
+    bucket_account_id: pulumi.Input[str]
+    """Account that owns the bucket, when it is not this account."""
+    kms_key_arn: pulumi.Input[str]
+    """The bucket's SSE-KMS key ARN, when it has one."""
+
+
+class SessionManagerInstanceAccessArgs(TypedDict, total=False):
+    """Least-privilege IAM for the instance profiles of one account."""
+
+    account_id: pulumi.Input[str]
+    """Account id, used to build ARNs. Looked up from the provider's credentials when left out."""
+    partition: str
+    """AWS partition of the account (aws, aws-cn, aws-us-gov)."""
+    policy_name: str
+    """Name of the customer-managed policy."""
+    log_group_arns: Sequence[pulumi.Input[str]]
+    """Session log groups, from every Region."""
+    session_data_key_arns: Sequence[pulumi.Input[str]]
+    """Session-data keys, from every Region."""
+    s3: S3LogDestinationArgs
+    """S3 destination of session logs, if any."""
+    create_role: bool
+    """Create a role and an instance profile with the policy attached."""
+    role_name: str
+    """Name of the created role and instance profile."""
+    attach_to_role_names: Sequence[str]
+    """Existing roles to attach the policy to."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""

@@ -1,0 +1,69 @@
+"""Command line: `python -m session_manager <command>`.
+
+Exit codes: 0 success, 1 the command ran and found a problem, 2 it could not run
+(bad config, missing files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from session_manager.config import ConfigError
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from session_manager.plan import PlanError, format_plan, run_plan  # noqa: PLC0415
+
+    try:
+        plan = run_plan(Path(args.project_dir), args.stack)
+    except (ConfigError, PlanError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+    else:
+        print(format_plan(plan))
+    return 0
+
+
+def _config_reference(args: argparse.Namespace) -> int:
+    from session_manager.reference import config_reference_markdown  # noqa: PLC0415
+
+    print(config_reference_markdown(), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m session_manager",
+        description="Session Manager preferences as code: offline tools for the Pulumi program.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    plan = commands.add_parser(
+        "plan",
+        help="print what `pulumi up` would create for a stack, offline",
+        description=(
+            "Run the project's __main__.py for a stack under Pulumi's mock runtime and print "
+            "every resource it registers. No AWS calls, no credentials, no Pulumi CLI."
+        ),
+    )
+    plan.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    plan.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
+    plan.set_defaults(handler=_plan)
+
+    reference = commands.add_parser(
+        "config-reference", help="print the stack-config reference table (Markdown)"
+    )
+    reference.set_defaults(handler=_config_reference)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))

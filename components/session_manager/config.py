@@ -1,0 +1,707 @@
+"""Stack configuration: pydantic models, loading, and readable errors.
+
+The models validate what users write in `Pulumi.<stack>.yaml` under the
+`session-manager` namespace. Every problem is reported at once, each with its
+config path and what is allowed, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import types
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import pulumi
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from session_manager import args as defaults
+from session_manager.aws_rules import (
+    ACCOUNT_ID_PATTERN,
+    IDLE_SESSION_TIMEOUT_MINUTES,
+    KMS_ALIAS_PATTERN,
+    KMS_DELETION_WINDOW_DAYS,
+    KMS_KEY_ARN_PATTERN,
+    KMS_KEY_REFERENCE_FORMS,
+    KMS_KEY_REFERENCE_PATTERN,
+    LINUX_USER_PATTERN,
+    LOG_GROUP_NAME_PATTERN,
+    LOG_RETENTION_DAYS,
+    MAX_SESSION_DURATION_MINUTES,
+    REGION_PATTERN,
+    bucket_name_problem,
+    document_name_problem,
+    partition_of_region,
+)
+
+NAMESPACE = "session-manager"
+IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
+IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+# A problem found by a cross-field check: (path below the model, message).
+Problem = tuple[tuple[str | int, ...], str]
+
+
+class ConfigError(pulumi.RunError):
+    """Stack config that cannot be deployed. Pulumi prints it without a traceback."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"Invalid stack config ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  - {path}: {message}" for path, message in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def _problems(problems: list[Problem]) -> None:
+    """Raise every cross-field problem of a model at once."""
+    if problems:
+        raise PydanticCustomError("cross_field", "{summary}", {"summary": "", "problems": problems})
+
+
+# --- Value types -------------------------------------------------------------
+
+
+def _flag(value: Any) -> Any:
+    """Booleans, or "true"/"false" as `pulumi config set` without --path stores them."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise PydanticCustomError("flag", "must be true or false, got {got}", {"got": repr(value)})
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def _minutes(low: int, high: int) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        number: int | None = None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value)
+        ):
+            number = int(value)
+        if number is None or not low <= number <= high:
+            raise PydanticCustomError(
+                "minutes",
+                "must be a whole number of minutes from {low} to {high}, got {got}",
+                {"low": low, "high": high, "got": repr(value)},
+            )
+        return number
+
+    return BeforeValidator(check)
+
+
+IdleMinutes = Annotated[int | None, _minutes(*IDLE_SESSION_TIMEOUT_MINUTES)]
+MaxMinutes = Annotated[int | None, _minutes(*MAX_SESSION_DURATION_MINUTES)]
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "whole", "must be a whole number, got {got}", {"got": repr(value)}
+        )
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _check_kms_reference(value: str) -> str:
+    if value and not KMS_KEY_REFERENCE_PATTERN.match(value):
+        raise PydanticCustomError(
+            "kms_reference",
+            "{got} is not a KMS key reference; use {forms}",
+            {"got": repr(value), "forms": KMS_KEY_REFERENCE_FORMS},
+        )
+    return value
+
+
+def _check_kms_key_arn(value: str) -> str:
+    if value and not KMS_KEY_ARN_PATTERN.match(value):
+        raise PydanticCustomError(
+            "kms_arn",
+            "{got} is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def _check_new_alias(value: str) -> str:
+    if not KMS_ALIAS_PATTERN.match(value) or value.startswith("alias/aws/"):
+        raise PydanticCustomError(
+            "kms_alias",
+            "{got} is not an alias name you can create: use alias/<name> of letters, digits, "
+            "'/', '_' and '-', not starting with alias/aws/",
+            {"got": repr(value)},
+        )
+    return value
+
+
+# --- Models ------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        str_strip_whitespace=True,
+    )
+
+
+class ShellProfile(_Model):
+    linux: str = Field(
+        default="", description="Commands run at the start of Linux and macOS sessions."
+    )
+    windows: str = Field(default="", description="Commands run at the start of Windows sessions.")
+
+
+class Preferences(_Model):
+    """The inputs of the Session document, with AWS's names."""
+
+    s3_bucket_name: str = Field(
+        default="", description="Existing bucket for session logs; empty turns S3 logging off."
+    )
+    s3_key_prefix: str = Field(default="", description="Key prefix for session logs in the bucket.")
+    s3_encryption_enabled: Flag = Field(
+        default=True, description="Sessions start only if the bucket is encrypted."
+    )
+    cloud_watch_log_group_name: str = Field(
+        default="",
+        description=(
+            "Log group for session logs. Empty with `logGroup.create` on: "
+            f"`{defaults.DEFAULT_LOG_GROUP_NAME}`. A name with `logGroup.create` unset: "
+            "an existing group."
+        ),
+    )
+    cloud_watch_encryption_enabled: Flag = Field(
+        default=True, description="Sessions start only if the log group is encrypted."
+    )
+    cloud_watch_streaming_enabled: Flag = Field(
+        default=True, description="Stream session data to CloudWatch Logs as it happens."
+    )
+    kms_key_id: str = Field(
+        default="",
+        description=(
+            "Existing session-data key (id, ARN or alias). Empty with `sessionDataKey.create` "
+            "on: the created key."
+        ),
+    )
+    run_as_enabled: Flag = Field(
+        default=False, description="Start Linux/macOS sessions as `runAsDefaultUser`, not ssm-user."
+    )
+    run_as_default_user: str = Field(
+        default="", description="OS user for Run As; must exist on the nodes."
+    )
+    idle_session_timeout: IdleMinutes = Field(
+        default=20, description="Minutes of inactivity before a session ends (1-60)."
+    )
+    max_session_duration: MaxMinutes = Field(
+        default=None,
+        description="Maximum session length in minutes (1-1440); unset means no limit.",
+    )
+    shell_profile: ShellProfile = Field(
+        default=ShellProfile(), description="Commands run when a session starts."
+    )
+
+    @field_validator("s3_bucket_name")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        problem = bucket_name_problem(value) if value else None
+        if problem:
+            raise PydanticCustomError(
+                "bucket_name",
+                "{got} is not a valid S3 bucket name: {why}",
+                {"got": repr(value), "why": problem},
+            )
+        return value
+
+    @field_validator("s3_key_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value.startswith("/"):
+            raise PydanticCustomError(
+                "s3_prefix", "must not start with '/' (S3 keys have no leading slash)", {}
+            )
+        return value
+
+    @field_validator("cloud_watch_log_group_name")
+    @classmethod
+    def _log_group(cls, value: str) -> str:
+        if value and not LOG_GROUP_NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "log_group_name",
+                "{got} is not a valid log group name: use 1-512 characters of letters, digits, "
+                "'.', '-', '_', '/' and '#'",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _kms(cls, value: str) -> str:
+        return _check_kms_reference(value)
+
+    @field_validator("run_as_default_user")
+    @classmethod
+    def _run_as_user(cls, value: str) -> str:
+        if value and not LINUX_USER_PATTERN.match(value):
+            raise PydanticCustomError(
+                "linux_user",
+                "{got} is not a valid Linux user name: start with a letter or '_', then up to "
+                "31 letters, digits, '_', '.' or '-'",
+                {"got": repr(value)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _run_as(self) -> Preferences:
+        if self.run_as_enabled and not self.run_as_default_user:
+            _problems(
+                [
+                    (
+                        ("runAsDefaultUser",),
+                        "is required when runAsEnabled is true: name a Linux user that exists "
+                        "on the nodes, or sessions fail to start",
+                    )
+                ]
+            )
+        return self
+
+
+class SessionDataKey(_Model):
+    create: Flag | None = Field(
+        default=None,
+        description=(
+            "Create a KMS key for session data. Unset: created unless `preferences.kmsKeyId` "
+            "names a key."
+        ),
+    )
+    alias: str = Field(
+        default=defaults.DEFAULT_SESSION_DATA_KEY_ALIAS, description="Alias of the created key."
+    )
+    deletion_window_in_days: WholeNumber = Field(
+        default=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
+        description="Days (7-30) before a deleted key is destroyed.",
+    )
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        return _check_new_alias(value)
+
+    @field_validator("deletion_window_in_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        low, high = KMS_DELETION_WINDOW_DAYS
+        if not low <= value <= high:
+            raise PydanticCustomError(
+                "deletion_window",
+                "must be from {low} to {high} days, got {got}",
+                {"low": low, "high": high, "got": value},
+            )
+        return value
+
+
+class LogGroup(_Model):
+    create: Flag | None = Field(
+        default=None,
+        description=(
+            "Create the session log group. Unset: created unless "
+            "`preferences.cloudWatchLogGroupName` names an existing group."
+        ),
+    )
+    retention_in_days: WholeNumber = Field(
+        default=defaults.DEFAULT_LOG_RETENTION_DAYS,
+        description="Days to keep session logs: a value CloudWatch accepts (0 = never expire).",
+    )
+    create_kms_key: Flag | None = Field(
+        default=None,
+        description="Create a KMS key for the log group. Unset: created unless `kmsKeyId` is set.",
+    )
+    kms_key_alias: str = Field(
+        default=defaults.DEFAULT_LOGS_KEY_ALIAS, description="Alias of the created logs key."
+    )
+    kms_key_id: str = Field(
+        default="", description="Existing key ARN that encrypts the created log group."
+    )
+
+    @field_validator("retention_in_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+            raise PydanticCustomError(
+                "retention",
+                "{got} is not a retention CloudWatch accepts; use one of {allowed}",
+                {"got": value, "allowed": allowed},
+            )
+        return value
+
+    @field_validator("kms_key_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        return _check_new_alias(value)
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return _check_kms_key_arn(value)
+
+    @model_validator(mode="after")
+    def _one_key(self) -> LogGroup:
+        if self.create_kms_key and self.kms_key_id:
+            _problems([(("createKmsKey",), "set either createKmsKey or kmsKeyId, not both")])
+        return self
+
+
+class S3Logging(_Model):
+    append_account_and_region: Flag = Field(
+        default=False, description="Write logs under `<s3KeyPrefix>/<account>/<region>/`."
+    )
+    bucket_kms_key_arn: str = Field(
+        default="", description="The bucket's SSE-KMS key ARN; nodes get kms:GenerateDataKey on it."
+    )
+    bucket_account_id: str = Field(
+        default="",
+        description="Owner of the bucket when it is another account (adds s3:PutObjectAcl).",
+    )
+
+    @field_validator("bucket_kms_key_arn")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return _check_kms_key_arn(value)
+
+    @field_validator("bucket_account_id")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        if value and not ACCOUNT_ID_PATTERN.match(value):
+            raise PydanticCustomError(
+                "account_id", "{got} is not an account id (12 digits)", {"got": repr(value)}
+            )
+        return value
+
+
+class InstanceAccess(_Model):
+    create_policy: Flag = Field(
+        default=True, description="Create the least-privilege instance policy (once per account)."
+    )
+    policy_name: str = Field(
+        default=defaults.DEFAULT_INSTANCE_POLICY_NAME, description="Name of the instance policy."
+    )
+    create_role: Flag = Field(
+        default=False, description="Also create a role and instance profile with the policy."
+    )
+    role_name: str = Field(
+        default=defaults.DEFAULT_INSTANCE_ROLE_NAME,
+        description="Name of the created role and profile.",
+    )
+    attach_to_roles: list[str] = Field(
+        default_factory=list[str], description="Existing role names to attach the policy to."
+    )
+
+    @field_validator("policy_name")
+    @classmethod
+    def _policy_name(cls, value: str) -> str:
+        if not IAM_NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "iam_name",
+                "{got} is not an IAM policy name (1-128 of letters, digits, +=,.@_-)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        if not IAM_ROLE_NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "iam_name",
+                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("attach_to_roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+        if bad:
+            raise PydanticCustomError(
+                "iam_name",
+                "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
+                {"got": ", ".join(repr(role) for role in bad)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _role_needs_policy(self) -> InstanceAccess:
+        wants_policy = self.create_role or self.attach_to_roles
+        if wants_policy and not self.create_policy:
+            _problems([(("createPolicy",), "must be true when createRole or attachToRoles is set")])
+        return self
+
+
+class StackConfig(_Model):
+    """Everything under the `session-manager` namespace of a stack."""
+
+    regions: list[str] = Field(
+        default_factory=list[str],
+        description="Regions to manage in the account. Default: `aws:region`.",
+    )
+    preferences: Preferences = Field(
+        default=Preferences(),
+        description="The Session document's inputs, with AWS's names (see below).",
+    )
+    document_name: str = Field(
+        default=defaults.DEFAULT_DOCUMENT_NAME,
+        description=(
+            "Name of the preferences document. Another name makes a custom preferences "
+            "document for `--document-name`."
+        ),
+    )
+    document_description: str = Field(
+        default=defaults.DEFAULT_DOCUMENT_DESCRIPTION,
+        description="Description written into the document.",
+    )
+    retain_document_on_delete: Flag = Field(
+        default=True,
+        description=(
+            "Keep the document in AWS when it leaves the stack (destroy, Region removed). "
+            "Set false to let `pulumi destroy` delete it."
+        ),
+    )
+    session_data_key: SessionDataKey = Field(
+        default=SessionDataKey(), description="KMS key for session data (see below)."
+    )
+    log_group: LogGroup = Field(
+        default=LogGroup(), description="CloudWatch Logs log group (see below)."
+    )
+    s3_logging: S3Logging = Field(
+        default=S3Logging(), description="Options for S3 session logs (see below)."
+    )
+    instance_access: InstanceAccess = Field(
+        default=InstanceAccess(), description="Instance-profile IAM (see below)."
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict[str, str], description="Tags for every taggable resource."
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        bad = [region for region in value if not REGION_PATTERN.match(region)]
+        if bad:
+            raise PydanticCustomError(
+                "region",
+                "{got} {verb} not a Region name like us-east-1",
+                {"got": ", ".join(repr(r) for r in bad), "verb": "is" if len(bad) == 1 else "are"},
+            )
+        duplicates = sorted({region for region in value if value.count(region) > 1})
+        if duplicates:
+            raise PydanticCustomError(
+                "region", "lists {got} more than once", {"got": ", ".join(duplicates)}
+            )
+        partitions = sorted({partition_of_region(region).name for region in value})
+        if len(partitions) > 1:
+            raise PydanticCustomError(
+                "region",
+                "mixes partitions ({got}); one account lives in one partition",
+                {"got": ", ".join(partitions)},
+            )
+        return value
+
+    @field_validator("document_name")
+    @classmethod
+    def _document_name(cls, value: str) -> str:
+        problem = document_name_problem(value)
+        if problem:
+            raise PydanticCustomError(
+                "document_name", "{got} {why}", {"got": repr(value), "why": problem}
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _wiring(self) -> StackConfig:
+        problems: list[Problem] = []
+        prefs = self.preferences
+        if self.session_data_key.create and prefs.kms_key_id:
+            problems.append(
+                (
+                    ("sessionDataKey", "create"),
+                    "is true but preferences.kmsKeyId already names a key; set only one",
+                )
+            )
+        if (
+            self.creates_log_group
+            and prefs.cloud_watch_encryption_enabled
+            and self.log_group.create_kms_key is False
+            and not self.log_group.kms_key_id
+        ):
+            problems.append(
+                (
+                    ("logGroup", "createKmsKey"),
+                    "is false, but preferences.cloudWatchEncryptionEnabled is true and sessions "
+                    "fail to start on an unencrypted log group; set logGroup.kmsKeyId, or "
+                    "logGroup.createKmsKey: true",
+                )
+            )
+        if self.s3_logging.append_account_and_region and not prefs.s3_bucket_name:
+            problems.append(
+                (
+                    ("s3Logging", "appendAccountAndRegion"),
+                    "needs preferences.s3BucketName to be set",
+                )
+            )
+        _problems(problems)
+        return self
+
+    @property
+    def creates_session_data_key(self) -> bool:
+        create = self.session_data_key.create
+        return (not self.preferences.kms_key_id) if create is None else create
+
+    @property
+    def creates_log_group(self) -> bool:
+        create = self.log_group.create
+        return (not self.preferences.cloud_watch_log_group_name) if create is None else create
+
+
+# --- Loading -----------------------------------------------------------------
+
+
+def _unwrap_model(annotation: Any) -> Any:
+    """The model class inside Optional[...], list[...] or Annotated[...], if any."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap_model(get_args(annotation)[0])
+    if origin in (Union, types.UnionType, list, dict):
+        for arg in get_args(annotation):
+            found = _unwrap_model(arg)
+            if found is not None:
+                return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model that validates the object at `loc` (for 'did you mean' hints)."""
+    model: type[BaseModel] | None = StackConfig
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if field is None:
+            return None
+        model = _unwrap_model(field.annotation)
+    return model
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"{NAMESPACE}:{text}" if text else NAMESPACE
+
+
+def _readable(error: Any) -> list[tuple[str, str]]:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "cross_field":
+        return [(_path(loc + sub), message) for sub, message in error["ctx"]["problems"]]
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(known)}"
+        return [(_path(loc), f"unknown key; {hint}")]
+    if kind == "missing":
+        return [(_path(loc), "is required")]
+    message = error["msg"]
+    if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
+        message = f"{message}, got {error['input']!r}"
+    return [(_path(loc), message)]
+
+
+def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None) -> StackConfig:
+    """Validate the namespace's keys (without the `session-manager:` prefix).
+
+    Raises ConfigError listing every problem.
+    """
+    data = dict(values)
+    if not data.get("regions"):
+        if not aws_region:
+            raise ConfigError(
+                [(f"{NAMESPACE}:regions", "set it, or set aws:region, to say where to deploy")]
+            )
+        data["regions"] = [aws_region]
+    try:
+        return StackConfig.model_validate(data)
+    except ValidationError as exc:
+        problems: list[tuple[str, str]] = []
+        for error in exc.errors(include_url=False):
+            problems += _readable(error)
+        raise ConfigError(problems) from None
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def namespace_values(raw: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
+    """The keys of one namespace from a flat `ns:key` map, with JSON objects decoded."""
+    prefix = f"{namespace}:"
+    return {
+        key[len(prefix) :]: _decode(value) for key, value in raw.items() if key.startswith(prefix)
+    }
+
+
+def pulumi_config_values() -> dict[str, Any]:
+    """Every config key the Pulumi engine gave this program, as `ns:key` -> raw value."""
+    from pulumi.runtime import config as runtime_config  # noqa: PLC0415 (runtime-only)
+
+    merged = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    return merged
+
+
+def load_stack_config() -> StackConfig:
+    """Read and validate this stack's `session-manager` config from the Pulumi engine."""
+    raw = pulumi_config_values()
+    region = raw.get("aws:region")
+    return parse_stack_config(namespace_values(raw), aws_region=str(region) if region else None)

@@ -1,0 +1,158 @@
+"""The SessionManagerInstanceAccess component: IAM for managed nodes, once per account."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from session_manager import args as defaults
+from session_manager.args import SessionManagerInstanceAccessArgs
+from session_manager.policies import (
+    InstancePolicyInputs,
+    S3LogDestination,
+    ec2_trust_policy,
+    instance_policy,
+)
+from session_manager.preferences import account_id_output
+
+TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
+
+
+def _resource_suffix(role_name: str) -> str:
+    """A Pulumi-name-safe, readable form of a role name (roles may contain +=,.@)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", role_name)
+
+
+class SessionManagerInstanceAccess(pulumi.ComponentResource):
+    """Least-privilege IAM for the instance profiles of one account.
+
+    A customer-managed policy that grants the Session Manager channels and, for
+    every Region's log group, bucket and key, exactly what the SSM Agent uses.
+    IAM is global, so one of these serves all Regions of an account.
+    """
+
+    policy_arn: pulumi.Output[str]
+    """ARN of the instance policy."""
+    policy_name: pulumi.Output[str]
+    """Name of the instance policy."""
+    policy_document: pulumi.Output[str]
+    """The rendered policy JSON."""
+    role_name: pulumi.Output[str] | None
+    """Name of the created role, when one is created."""
+    instance_profile_name: pulumi.Output[str] | None
+    """Name of the created instance profile, when one is created."""
+    instance_profile_arn: pulumi.Output[str] | None
+    """ARN of the created instance profile, when one is created."""
+
+    def __init__(
+        self,
+        name: str,
+        args: SessionManagerInstanceAccessArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        partition = args.get("partition", "aws")
+        account_id = account_id_output(args.get("account_id"), self)
+        tags = dict(args.get("tags") or {})
+        child = pulumi.ResourceOptions(parent=self)
+        s3 = args.get("s3")
+
+        def render(values: dict[str, Any]) -> str:
+            s3_values = values["s3"]
+            destination = (
+                S3LogDestination(
+                    bucket_name=s3_values["bucket_name"],
+                    key_prefixes=tuple(s3_values.get("key_prefixes") or ("",)),
+                    bucket_account_id=s3_values.get("bucket_account_id") or "",
+                    kms_key_arn=s3_values.get("kms_key_arn") or "",
+                )
+                if s3_values and s3_values.get("bucket_name")
+                else None
+            )
+            policy = instance_policy(
+                InstancePolicyInputs(
+                    partition=partition,
+                    account_id=values["account_id"],
+                    log_group_arns=tuple(values["log_group_arns"]),
+                    session_data_key_arns=tuple(values["session_data_key_arns"]),
+                    s3=destination,
+                )
+            )
+            return json.dumps(policy, indent=2, sort_keys=True)
+
+        self.policy_document = pulumi.Output.from_input(
+            {
+                "account_id": account_id,
+                "log_group_arns": list(args.get("log_group_arns") or []),
+                "session_data_key_arns": list(args.get("session_data_key_arns") or []),
+                "s3": dict(s3) if s3 else None,
+            }
+        ).apply(render)
+
+        self.policy = aws.iam.Policy(
+            f"{name}-policy",
+            name=args.get("policy_name", defaults.DEFAULT_INSTANCE_POLICY_NAME),
+            description="Session Manager access for managed nodes (managed by Pulumi)",
+            policy=self.policy_document,
+            tags=tags,
+            opts=child,
+        )
+        self.policy_arn = self.policy.arn
+        self.policy_name = self.policy.name
+
+        self.role: aws.iam.Role | None = None
+        self.instance_profile: aws.iam.InstanceProfile | None = None
+        self.role_name = None
+        self.instance_profile_name = None
+        self.instance_profile_arn = None
+        if args.get("create_role", False):
+            role_name = args.get("role_name", defaults.DEFAULT_INSTANCE_ROLE_NAME)
+            self.role = aws.iam.Role(
+                f"{name}-role",
+                name=role_name,
+                description="Instance role for Session Manager (managed by Pulumi)",
+                assume_role_policy=json.dumps(ec2_trust_policy(partition), sort_keys=True),
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-role-policy",
+                role=self.role.name,
+                policy_arn=self.policy.arn,
+                opts=child,
+            )
+            self.instance_profile = aws.iam.InstanceProfile(
+                f"{name}-instance-profile",
+                name=role_name,
+                role=self.role.name,
+                tags=tags,
+                opts=child,
+            )
+            self.role_name = self.role.name
+            self.instance_profile_name = self.instance_profile.name
+            self.instance_profile_arn = self.instance_profile.arn
+
+        self.attachments: list[aws.iam.RolePolicyAttachment] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-attach-{_resource_suffix(role)}",
+                role=role,
+                policy_arn=self.policy.arn,
+                opts=child,
+            )
+            for role in sorted(set(args.get("attach_to_role_names") or []))
+        ]
+
+        self.register_outputs(
+            {
+                "policy_arn": self.policy_arn,
+                "policy_name": self.policy_name,
+                "policy_document": self.policy_document,
+                "role_name": self.role_name,
+                "instance_profile_name": self.instance_profile_name,
+                "instance_profile_arn": self.instance_profile_arn,
+            }
+        )

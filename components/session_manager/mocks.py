@@ -1,0 +1,126 @@
+"""An offline stand-in for AWS under Pulumi's mock runtime.
+
+It answers resource registrations and provider functions the way AWS would
+shape them (ids, ARNs, key ids), deterministically and without any network, so
+the offline plan and the tests show realistic, stable values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, cast
+
+import pulumi
+
+from session_manager.aws_rules import partition_of_region
+
+PLACEHOLDER_ACCOUNT_ID = "123456789012"
+_NAMESPACE = uuid.UUID("6f1d7a52-54a7-4f57-9a0b-3c1e0f5b7d21")
+
+
+def fake_key_id(seed: str) -> str:
+    """A stable, well-formed KMS key id for a resource or alias name."""
+    return str(uuid.uuid5(_NAMESPACE, seed))
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers for the AWS resources and functions this project uses."""
+
+    def __init__(
+        self,
+        account_id: str = PLACEHOLDER_ACCOUNT_ID,
+        region: str = "us-east-1",
+        organization_accounts: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        # OU id -> member account ids, for organizations functions.
+        self.organization_accounts = dict(organization_accounts or {})
+
+    def _where(self, inputs: Mapping[str, Any]) -> tuple[str, str, str]:
+        region = str(inputs.get("region") or self.region)
+        return partition_of_region(region).name, region, self.account_id
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(cast(dict[str, Any], args.inputs))  # pyright: ignore[reportUnknownMemberType]
+        state = dict(inputs)
+        partition, region, account = self._where(inputs)
+        name = str(inputs.get("name") or args.name)
+        typ = args.typ
+        resource_id = name
+        if typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", state
+        if typ == "aws:kms/key:Key":
+            resource_id = fake_key_id(f"{account}/{region}/{args.name}")
+            state["keyId"] = resource_id
+            state["arn"] = f"arn:{partition}:kms:{region}:{account}:key/{resource_id}"
+        elif typ == "aws:kms/alias:Alias":
+            state["arn"] = f"arn:{partition}:kms:{region}:{account}:{name}"
+            state["targetKeyArn"] = (
+                f"arn:{partition}:kms:{region}:{account}:key/{inputs.get('targetKeyId', '')}"
+            )
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            state["arn"] = f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
+        elif typ == "aws:ssm/document:Document":
+            state["arn"] = f"arn:{partition}:ssm:{region}:{account}:document/{name}"
+            state.update(defaultVersion="1", latestVersion="1", documentVersion="1")
+        elif typ == "aws:iam/policy:Policy":
+            path = str(inputs.get("path") or "/")
+            state["arn"] = f"arn:{partition}:iam::{account}:policy{path}{name}"
+            resource_id = state["arn"]
+        elif typ == "aws:iam/role:Role":
+            state["arn"] = f"arn:{partition}:iam::{account}:role/{name}"
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            state["arn"] = f"arn:{partition}:iam::{account}:instance-profile/{name}"
+        elif typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+            state["arn"] = f"arn:{partition}:s3:::{name}"
+            state["bucket"] = inputs.get("bucket") or name
+        elif "arn" not in state:
+            state["arn"] = f"arn:{partition}:mock:{region}:{account}:{args.name}"
+        return resource_id, state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        token = args.token
+        call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
+        partition, region, account = self._where(call_args)
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": account,
+                "arn": f"arn:{partition}:iam::{account}:user/offline-plan",
+                "userId": "AIDAOFFLINEPLAN",
+                "id": account,
+            }, []
+        if token == "aws:index/getPartition:getPartition":
+            info = partition_of_region(region)
+            return {"partition": info.name, "dnsSuffix": info.dns_suffix, "id": info.name}, []
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region}, []
+        if token == "aws:kms/getKey:getKey":
+            reference = str(call_args.get("keyId", ""))
+            key_id = fake_key_id(f"{account}/{region}/{reference}")
+            return {
+                "id": key_id,
+                "keyId": key_id,
+                "arn": f"arn:{partition}:kms:{region}:{account}:key/{key_id}",
+                "enabled": True,
+                "keyState": "Enabled",
+            }, []
+        if token.startswith("aws:organizations/getOrganizationalUnitDescendantAccounts"):
+            parent = str(call_args.get("parentId", ""))
+            accounts = [
+                {
+                    "id": member,
+                    "arn": f"arn:{partition}:organizations::{account}:account/{member}",
+                    "name": f"account-{member}",
+                    "email": f"{member}@example.com",
+                    "status": "ACTIVE",
+                }
+                for member in self.organization_accounts.get(parent, [])
+            ]
+            return {"id": parent, "parentId": parent, "accounts": accounts}, []
+        return {}, []

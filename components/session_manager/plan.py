@@ -1,0 +1,391 @@
+"""The offline plan: run the real program under Pulumi's mock runtime.
+
+`python -m session_manager plan --stack dev` reads `Pulumi.yaml` and
+`Pulumi.dev.yaml`, runs the project's own `__main__.py` with `AwsMocks`
+standing in for AWS, and records every resource the program registers: what
+`pulumi up` would create. No network, no credentials, no Pulumi CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
+
+from session_manager.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+
+SECRET_MASK = "[secret]"
+# Inputs that hold JSON text: the plan prints them as readable JSON.
+JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
+
+
+class PlanError(Exception):
+    """The plan could not run (missing files, unreadable stack config)."""
+
+
+@dataclass
+class PlannedResource:
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    provider: str | None
+    parent: str | None
+    custom: bool
+    retain_on_delete: bool = False
+    protect: bool = False
+    import_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "name": self.name,
+            "urn": self.urn,
+            "inputs": self.inputs,
+            "provider": self.provider,
+            "parent": self.parent,
+            "options": {"retainOnDelete": self.retain_on_delete, "protect": self.protect},
+        }
+
+
+@dataclass
+class Plan:
+    stack: str
+    project: str
+    resources: list[PlannedResource] = field(default_factory=list[PlannedResource])
+    outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+    def of_type(self, typ: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> PlannedResource:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        raise KeyError(name)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that also records parents, providers and resource options."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+        # The mock runtime gives each worker thread its own event loop and never
+        # closes them; closed here after the run, so exit is quiet.
+        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+
+    def _track_thread_loop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.thread_loops.add(asyncio.get_event_loop())
+
+    def close_thread_loops(self) -> None:
+        for loop in self.thread_loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.close()
+        self.thread_loops.clear()
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
+        self._track_thread_loop()
+        return response
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        self._track_thread_loop()
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        # A provider reference is "<provider urn>::<provider id>".
+        provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        self.planned.append(
+            PlannedResource(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                inputs=_whole_numbers(rpc.deserialize_properties(request.object) or {}),
+                provider=provider,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                retain_on_delete=bool(request.retainOnDelete),
+                protect=bool(request.protect),
+                import_id=request.importId or None,
+            )
+        )
+        return response
+
+
+def _whole_numbers(value: Any) -> Any:
+    """The engine's wire format has only floats: show 30, not 30.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+# --- Reading the project and stack files ------------------------------------
+
+
+def _mask_secure(value: Any) -> tuple[Any, bool]:
+    """Replace `secure:` values (which need the stack's secrets provider) with a mask."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:  # pyright: ignore[reportUnknownArgumentType]
+            return SECRET_MASK, True
+        masked: dict[str, Any] = {}
+        secret = False
+        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+            masked[str(key)], item_secret = _mask_secure(item)  # pyright: ignore[reportUnknownArgumentType]
+            secret = secret or item_secret
+        return masked, secret
+    if isinstance(value, list):
+        items = [_mask_secure(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+        return [item for item, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _engine_text(value: Any) -> str:
+    """A config value as the Pulumi engine hands it to programs."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():
+        raise PlanError(f"no Pulumi.yaml in {project_dir}")
+    project = cast(dict[str, Any], yaml.safe_load(path.read_text()) or {})
+    if "name" not in project:
+        raise PlanError(f"{path} has no project name")
+    return str(project["name"]), project
+
+
+def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
+    """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
+    project_name, project = read_project(project_dir)
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
+        )
+        raise PlanError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+    try:
+        document = cast(dict[str, Any], yaml.safe_load(path.read_text()) or {})
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+    values: dict[str, Any] = {}
+    # Project-level defaults first, then the stack's own values.
+    project_config = cast(dict[str, Any], project.get("config") or {})
+    for key, spec in project_config.items():
+        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
+            spec_values = cast(dict[str, Any], spec)
+            values[key] = spec_values.get("value", spec_values.get("default"))
+    values.update(cast(dict[str, Any], document.get("config") or {}))
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        full_key = key if ":" in key else f"{project_name}:{key}"
+        masked, secret = _mask_secure(value)
+        config[full_key] = _engine_text(masked)
+        if secret:
+            secret_keys.append(full_key)
+    return config, secret_keys
+
+
+# --- Running ----------------------------------------------------------------
+
+
+def _resolve(value: Any) -> Any:
+    return _sync_await(pulumi.Output.from_input(value).future())
+
+
+def run_plan(
+    project_dir: Path,
+    stack: str,
+    *,
+    account_id: str = PLACEHOLDER_ACCOUNT_ID,
+    mocks: AwsMocks | None = None,
+    config_overrides: Mapping[str, str] | None = None,
+) -> Plan:
+    """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
+
+    Errors from the program (such as ConfigError) propagate unchanged.
+    """
+    project_dir = project_dir.resolve()
+    project, _ = read_project(project_dir)
+    config, secret_keys = read_stack_config(project_dir, stack)
+    config.update(config_overrides or {})
+    region = config.get("aws:region", "us-east-1")
+    mocks = mocks or AwsMocks(account_id=account_id, region=region)
+    monitor = RecordingMonitor(mocks)
+
+    # A fresh event loop and runtime per plan, so plans can run one after another.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    program = project_dir / "__main__.py"
+    sys.path.insert(0, str(project_dir))
+
+    def run_program() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    try:
+        _sync_await(run_pulumi_func(run_program))
+        root = pulumi.runtime.settings.get_root_resource()
+        outputs: dict[str, Any] = {}
+        if isinstance(root, pulumi.runtime.stack.Stack):
+            outputs = _resolve(dict(root.outputs)) or {}
+    finally:
+        sys.path.remove(str(project_dir))
+        # Join the runtime's worker threads before closing, or their loops are
+        # torn down at interpreter exit with noisy "Invalid file descriptor" errors.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        monitor.close_thread_loops()
+        loop.close()
+    plan = Plan(stack=stack, project=project, outputs=_whole_numbers(outputs))
+    # Registration order depends on when outputs resolve; URN order is stable.
+    planned = sorted(monitor.planned, key=lambda r: r.urn)
+    plan.resources = _with_default_providers(planned, config)
+    return plan
+
+
+def _with_default_providers(
+    planned: list[PlannedResource], config: Mapping[str, str]
+) -> list[PlannedResource]:
+    """Add the default providers the engine would create for resources that name none."""
+    explicit = {r.urn for r in planned if r.type.startswith("pulumi:providers:")}
+    result: list[PlannedResource] = []
+    defaults: dict[str, PlannedResource] = {}
+    for resource in planned:
+        is_provider = resource.type.startswith("pulumi:providers:")
+        if resource.custom and not is_provider and resource.provider not in explicit:
+            package = resource.type.split(":")[0]
+            provider = defaults.get(package)
+            if provider is None:
+                provider = _default_provider(package, config, resource.urn)
+                defaults[package] = provider
+                result.append(provider)
+            resource.provider = provider.urn
+        result.append(resource)
+    return result
+
+
+def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) -> PlannedResource:
+    version = "unknown"
+    if package == "aws":
+        import pulumi_aws._utilities as aws_utilities  # noqa: PLC0415
+
+        version = aws_utilities.get_version()
+    name = f"default_{version.replace('.', '_')}"
+    stack_and_project = "::".join(sample_urn.split("::")[:2])
+    typ = f"pulumi:providers:{package}"
+    inputs = {
+        key.split(":", 1)[1]: value
+        for key, value in config.items()
+        if key.startswith(f"{package}:")
+    }
+    return PlannedResource(
+        type=typ,
+        name=name,
+        urn=f"{stack_and_project}::{typ}::{name}",
+        inputs=inputs,
+        provider=None,
+        parent=None,
+        custom=True,
+    )
+
+
+# --- Printing ---------------------------------------------------------------
+
+
+def _render_value(key: str, value: Any, indent: str) -> list[str]:
+    if key in JSON_INPUTS and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = None
+        if parsed is not None:
+            text = json.dumps(parsed, indent=2, sort_keys=True)
+            return [f"{indent}{key}:"] + [f"{indent}    {line}" for line in text.splitlines()]
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, sort_keys=True)
+        return [f"{indent}{key}: {text}"]
+    return [f"{indent}{key}: {json.dumps(value)}"]
+
+
+def _short(urn: str | None) -> str:
+    return urn.split("::")[-1] if urn else "-"
+
+
+def format_plan(plan: Plan) -> str:
+    """A readable plan: a tree of resources, each with its inputs."""
+    children: dict[str | None, list[PlannedResource]] = {}
+    urns = {r.urn for r in plan.resources}
+    for resource in plan.resources:
+        parent = resource.parent if resource.parent in urns else None
+        children.setdefault(parent, []).append(resource)
+    lines = [
+        f"Offline plan for stack '{plan.stack}' of project '{plan.project}'",
+        "(Pulumi mock runtime: no AWS calls; account ids and ARNs are placeholders)",
+        "",
+    ]
+
+    def walk(parent: str | None, depth: int) -> None:
+        for resource in children.get(parent, []):
+            indent = "    " * depth
+            notes: list[str] = []
+            if resource.retain_on_delete:
+                notes.append("retained on delete")
+            if resource.protect:
+                notes.append("protected")
+            if (
+                resource.custom
+                and resource.provider
+                and not resource.type.startswith("pulumi:providers:")
+            ):
+                notes.append(f"provider {_short(resource.provider)}")
+            suffix = f"  ({', '.join(notes)})" if notes else ""
+            lines.append(f"{indent}+ {resource.type}  {resource.name}{suffix}")
+            for key in sorted(resource.inputs):
+                if key.startswith("__"):
+                    continue
+                lines.extend(_render_value(key, resource.inputs[key], indent + "      "))
+            walk(resource.urn, depth + 1)
+
+    walk(None, 0)
+    custom = [r for r in plan.resources if r.custom]
+    components = len(plan.resources) - len(custom)
+    lines += ["", f"Resources: {len(custom)} to create, plus {components} components."]
+    if plan.outputs:
+        lines += ["", "Outputs:"]
+        lines += [
+            f"    {line}"
+            for line in json.dumps(plan.outputs, indent=2, sort_keys=True).splitlines()
+        ]
+    return "\n".join(lines)

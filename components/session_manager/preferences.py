@@ -1,0 +1,283 @@
+"""The SessionManagerPreferences component: one account and Region."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from session_manager import args as defaults
+from session_manager.args import SessionManagerPreferencesArgs
+from session_manager.aws_rules import KMS_KEY_ARN_PATTERN, partition_of_region
+from session_manager.document import render_preferences_document, serialize_document
+from session_manager.policies import logs_key_policy, session_data_key_policy
+
+TYPE_TOKEN = "session-manager:index:SessionManagerPreferences"
+
+# snake_case arg names to the document's input names.
+_INPUT_NAMES = {
+    "s3_bucket_name": "s3BucketName",
+    "s3_key_prefix": "s3KeyPrefix",
+    "s3_encryption_enabled": "s3EncryptionEnabled",
+    "cloud_watch_log_group_name": "cloudWatchLogGroupName",
+    "cloud_watch_encryption_enabled": "cloudWatchEncryptionEnabled",
+    "cloud_watch_streaming_enabled": "cloudWatchStreamingEnabled",
+    "kms_key_id": "kmsKeyId",
+    "run_as_enabled": "runAsEnabled",
+    "run_as_default_user": "runAsDefaultUser",
+    "idle_session_timeout": "idleSessionTimeout",
+    "max_session_duration": "maxSessionDuration",
+    "shell_profile": "shellProfile",
+}
+
+
+def _policy_json(policy: dict[str, Any]) -> str:
+    return json.dumps(policy, indent=2, sort_keys=True)
+
+
+def account_id_output(
+    account_id: pulumi.Input[str] | None, parent: pulumi.Resource
+) -> pulumi.Output[str]:
+    """The given account id, or the one the parent's provider credentials belong to."""
+    if account_id is not None:
+        return pulumi.Output.from_input(account_id)
+    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+    return identity.account_id
+
+
+class SessionManagerPreferences(pulumi.ComponentResource):
+    """Session Manager preferences for one account and Region.
+
+    Creates the preferences Session document and, as configured, the session-data
+    KMS key, the session log group and its KMS key. Keys and log groups are kept
+    in AWS when they leave the stack, and so is the document unless
+    `retain_document_on_delete` is false.
+    """
+
+    region: pulumi.Output[str]
+    """Region of the preferences."""
+    document_name: pulumi.Output[str]
+    """Name of the preferences document."""
+    document_arn: pulumi.Output[str]
+    """ARN of the preferences document."""
+    document_content: pulumi.Output[str]
+    """The rendered document JSON."""
+    session_data_key_arn: pulumi.Output[str] | None
+    """ARN of the session-data key, when sessions are encrypted."""
+    log_group_name: pulumi.Output[str] | None
+    """Name of the session log group, when CloudWatch logging is on."""
+    log_group_arn: pulumi.Output[str] | None
+    """ARN of the session log group, when CloudWatch logging is on."""
+    logs_key_arn: pulumi.Output[str] | None
+    """ARN of the key that encrypts the created log group."""
+    s3_bucket_name: pulumi.Output[str] | None
+    """Bucket that receives session logs, when S3 logging is on."""
+    s3_key_prefix: pulumi.Output[str] | None
+    """Key prefix of the session logs in the bucket."""
+
+    def __init__(
+        self,
+        name: str,
+        args: SessionManagerPreferencesArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        region = args.get("region")
+        if not region:
+            raise ValueError(f"{name}: args.region is required")
+        partition = partition_of_region(region).name
+        account_id = account_id_output(args.get("account_id"), self)
+        tags = dict(args.get("tags") or {})
+        prefs: dict[str, Any] = dict(args.get("preferences") or {})
+        child = pulumi.ResourceOptions(parent=self)
+        # Keys and log groups hold or protect audit data: never delete them with the stack.
+        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+
+        # Session-data key: created unless the preferences name an existing key.
+        self.session_data_key: aws.kms.Key | None = None
+        self.session_data_key_alias: aws.kms.Alias | None = None
+        self.session_data_key_arn = None
+        key_args = args.get("session_data_key") or {}
+        existing_key = prefs.get("kms_key_id")
+        if key_args.get("create", not existing_key):
+            if existing_key:
+                raise ValueError(
+                    f"{name}: session_data_key.create is true but preferences.kms_key_id "
+                    "already names a key; set only one"
+                )
+            self.session_data_key = aws.kms.Key(
+                f"{name}-session-data-key",
+                region=region,
+                description=f"Encrypts Session Manager session data in {region}",
+                key_usage="ENCRYPT_DECRYPT",
+                customer_master_key_spec="SYMMETRIC_DEFAULT",
+                enable_key_rotation=True,
+                deletion_window_in_days=key_args.get(
+                    "deletion_window_in_days", defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS
+                ),
+                policy=account_id.apply(
+                    lambda account: _policy_json(session_data_key_policy(partition, account))
+                ),
+                tags=tags,
+                opts=keep,
+            )
+            self.session_data_key_alias = aws.kms.Alias(
+                f"{name}-session-data-key-alias",
+                region=region,
+                name=key_args.get("alias", defaults.DEFAULT_SESSION_DATA_KEY_ALIAS),
+                target_key_id=self.session_data_key.key_id,
+                opts=child,
+            )
+            prefs["kms_key_id"] = self.session_data_key.key_id
+            self.session_data_key_arn = self.session_data_key.arn
+        elif existing_key:
+            self.session_data_key_arn = self._existing_key_arn(
+                existing_key, region, partition, account_id
+            )
+
+        # Log group: created unless the preferences name an existing one.
+        self.log_group: aws.cloudwatch.LogGroup | None = None
+        self.logs_key: aws.kms.Key | None = None
+        self.logs_key_alias: aws.kms.Alias | None = None
+        self.log_group_name = None
+        self.log_group_arn = None
+        self.logs_key_arn = None
+        group_args = args.get("log_group") or {}
+        group_name_input = prefs.get("cloud_watch_log_group_name")
+        if group_args.get("create", not group_name_input):
+            group_name = pulumi.Output.from_input(
+                group_name_input or defaults.DEFAULT_LOG_GROUP_NAME
+            )
+            logs_key_arn: pulumi.Input[str] | None = group_args.get("kms_key_id")
+            if group_args.get("create_kms_key", logs_key_arn is None):
+                if logs_key_arn is not None:
+                    raise ValueError(
+                        f"{name}: log_group.create_kms_key is true but log_group.kms_key_id "
+                        "already names a key; set only one"
+                    )
+                self.logs_key = aws.kms.Key(
+                    f"{name}-logs-key",
+                    region=region,
+                    description=f"Encrypts the Session Manager log group in {region}",
+                    key_usage="ENCRYPT_DECRYPT",
+                    customer_master_key_spec="SYMMETRIC_DEFAULT",
+                    enable_key_rotation=True,
+                    deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
+                    policy=pulumi.Output.all(account_id, group_name).apply(
+                        lambda v: _policy_json(logs_key_policy(partition, v[0], region, v[1]))
+                    ),
+                    tags=tags,
+                    opts=keep,
+                )
+                self.logs_key_alias = aws.kms.Alias(
+                    f"{name}-logs-key-alias",
+                    region=region,
+                    name=group_args.get("kms_key_alias", defaults.DEFAULT_LOGS_KEY_ALIAS),
+                    target_key_id=self.logs_key.key_id,
+                    opts=child,
+                )
+                logs_key_arn = self.logs_key.arn
+                self.logs_key_arn = self.logs_key.arn
+            elif logs_key_arn is not None:
+                self.logs_key_arn = pulumi.Output.from_input(logs_key_arn)
+            self.log_group = aws.cloudwatch.LogGroup(
+                f"{name}-log-group",
+                region=region,
+                name=group_name,
+                retention_in_days=group_args.get(
+                    "retention_in_days", defaults.DEFAULT_LOG_RETENTION_DAYS
+                ),
+                kms_key_id=logs_key_arn,
+                tags=tags,
+                opts=keep,
+            )
+            prefs["cloud_watch_log_group_name"] = self.log_group.name
+            self.log_group_name = self.log_group.name
+            self.log_group_arn = self.log_group.arn
+        elif group_name_input:
+            self.log_group_name = pulumi.Output.from_input(group_name_input)
+            self.log_group_arn = pulumi.Output.all(account_id, group_name_input).apply(
+                lambda v: f"arn:{partition}:logs:{region}:{v[0]}:log-group:{v[1]}"
+            )
+
+        # S3: an existing bucket; optionally one prefix per account and Region.
+        self.s3_bucket_name = None
+        self.s3_key_prefix = None
+        if prefs.get("s3_bucket_name"):
+            prefix = pulumi.Output.from_input(prefs.get("s3_key_prefix") or "")
+            if args.get("append_account_and_region_to_s3_prefix", False):
+                prefix = pulumi.Output.all(prefix, account_id).apply(
+                    lambda v: "/".join(part for part in (v[0].strip("/"), v[1], region) if part)
+                )
+                prefs["s3_key_prefix"] = prefix
+            self.s3_bucket_name = pulumi.Output.from_input(prefs["s3_bucket_name"])
+            self.s3_key_prefix = prefix
+
+        description = args.get("document_description", defaults.DEFAULT_DOCUMENT_DESCRIPTION)
+        document_values = pulumi.Output.from_input(
+            {_INPUT_NAMES[key]: value for key, value in prefs.items()}
+        )
+        self.document_content = document_values.apply(
+            lambda values: serialize_document(render_preferences_document(values, description))
+        )
+        self.document = aws.ssm.Document(
+            f"{name}-document",
+            region=region,
+            name=args.get("document_name", defaults.DEFAULT_DOCUMENT_NAME),
+            document_type="Session",
+            document_format="JSON",
+            content=self.document_content,
+            tags=tags,
+            # The account's preferences outlive the stack unless the user opts out.
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=args.get("retain_document_on_delete", True)
+            ),
+        )
+        self.region = pulumi.Output.from_input(region)
+        self.document_name = self.document.name
+        self.document_arn = self.document.arn
+
+        self.register_outputs(
+            {
+                "region": self.region,
+                "document_name": self.document_name,
+                "document_arn": self.document_arn,
+                "document_content": self.document_content,
+                "session_data_key_arn": self.session_data_key_arn,
+                "log_group_name": self.log_group_name,
+                "log_group_arn": self.log_group_arn,
+                "logs_key_arn": self.logs_key_arn,
+                "s3_bucket_name": self.s3_bucket_name,
+                "s3_key_prefix": self.s3_key_prefix,
+            }
+        )
+
+    def _existing_key_arn(
+        self,
+        reference: pulumi.Input[str],
+        region: str,
+        partition: str,
+        account_id: pulumi.Output[str],
+    ) -> pulumi.Output[str]:
+        """The ARN of an existing key given as id, ARN or alias.
+
+        IAM grants on key ARNs, so an alias is resolved to its key at plan time.
+        """
+
+        def resolve(ref: str) -> pulumi.Output[str]:
+            if KMS_KEY_ARN_PATTERN.match(ref):
+                return pulumi.Output.from_input(ref)
+            if ref.startswith("alias/") or ":alias/" in ref:
+                key = aws.kms.get_key_output(
+                    key_id=ref, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
+                )
+                return key.arn
+            return account_id.apply(
+                lambda account: f"arn:{partition}:kms:{region}:{account}:key/{ref}"
+            )
+
+        if isinstance(reference, str):
+            return resolve(reference)
+        return pulumi.Output.from_input(reference).apply(resolve)
