@@ -102,7 +102,7 @@ class SessionManagerPreferencesArgs(TypedDict, total=False):
     account_id: pulumi.Input[str]
     """Account id, used to build ARNs. Looked up from the provider's credentials when left out."""
     document_name: str
-    """Name of the preferences document; another name makes a custom document for `--document-name`."""
+    """Name of the preferences document; another name makes a custom one for `--document-name`."""
     document_description: str
     """Description written into the document."""
     preferences: PreferenceInputsArgs

@@ -31,9 +31,17 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _config_reference(args: argparse.Namespace) -> int:
-    from session_manager.reference import config_reference_markdown  # noqa: PLC0415
+    from session_manager.reference import (  # noqa: PLC0415
+        config_reference_markdown,
+        embed_reference,
+    )
 
-    print(config_reference_markdown(), end="")
+    if args.write:
+        readme = Path(args.write)
+        readme.write_text(embed_reference(readme.read_text()))
+        print(f"updated the config reference in {readme}")
+    else:
+        print(config_reference_markdown(), end="")
     return 0
 
 
@@ -60,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference = commands.add_parser(
         "config-reference", help="print the stack-config reference table (Markdown)"
     )
+    reference.add_argument("--write", metavar="README", help="rewrite the table in this file")
     reference.set_defaults(handler=_config_reference)
     return parser
 

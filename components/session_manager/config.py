@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -213,7 +214,9 @@ class Preferences(_Model):
         default=False, description="Start Linux/macOS sessions as `runAsDefaultUser`, not ssm-user."
     )
     run_as_default_user: str = Field(
-        default="", description="OS user for Run As; must exist on the nodes."
+        default="",
+        description="OS user for Run As; must exist on the nodes.",
+        validate_default=True,
     )
     idle_session_timeout: IdleMinutes = Field(
         default=20, description="Minutes of inactivity before a session ends (1-60)."
@@ -266,7 +269,14 @@ class Preferences(_Model):
 
     @field_validator("run_as_default_user")
     @classmethod
-    def _run_as_user(cls, value: str) -> str:
+    def _run_as_user(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("run_as_enabled") and not value:
+            raise PydanticCustomError(
+                "run_as_user",
+                "is required when runAsEnabled is true: name a Linux user that exists on the "
+                "nodes, or sessions fail to start",
+                {},
+            )
         if value and not LINUX_USER_PATTERN.match(value):
             raise PydanticCustomError(
                 "linux_user",
@@ -275,20 +285,6 @@ class Preferences(_Model):
                 {"got": repr(value)},
             )
         return value
-
-    @model_validator(mode="after")
-    def _run_as(self) -> Preferences:
-        if self.run_as_enabled and not self.run_as_default_user:
-            _problems(
-                [
-                    (
-                        ("runAsDefaultUser",),
-                        "is required when runAsEnabled is true: name a Linux user that exists "
-                        "on the nodes, or sessions fail to start",
-                    )
-                ]
-            )
-        return self
 
 
 class SessionDataKey(_Model):
@@ -367,14 +363,12 @@ class LogGroup(_Model):
 
     @field_validator("kms_key_id")
     @classmethod
-    def _key(cls, value: str) -> str:
+    def _key(cls, value: str, info: ValidationInfo) -> str:
+        if value and info.data.get("create_kms_key"):
+            raise PydanticCustomError(
+                "one_key", "set either kmsKeyId or createKmsKey: true, not both", {}
+            )
         return _check_kms_key_arn(value)
-
-    @model_validator(mode="after")
-    def _one_key(self) -> LogGroup:
-        if self.create_kms_key and self.kms_key_id:
-            _problems([(("createKmsKey",), "set either createKmsKey or kmsKeyId, not both")])
-        return self
 
 
 class S3Logging(_Model):
@@ -419,7 +413,9 @@ class InstanceAccess(_Model):
         description="Name of the created role and profile.",
     )
     attach_to_roles: list[str] = Field(
-        default_factory=list[str], description="Existing role names to attach the policy to."
+        default_factory=list[str],
+        description="Existing role names to attach the policy to.",
+        validate_default=True,
     )
 
     @field_validator("policy_name")
@@ -446,7 +442,12 @@ class InstanceAccess(_Model):
 
     @field_validator("attach_to_roles")
     @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
+    def _roles(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        wants_policy = info.data.get("create_role") or value
+        if wants_policy and info.data.get("create_policy") is False:
+            _problems(
+                [(("..", "createPolicy"), "must be true when createRole or attachToRoles is set")]
+            )
         bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
         if bad:
             raise PydanticCustomError(
@@ -626,7 +627,18 @@ def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     return model
 
 
+def _aliased(loc: Sequence[str | int]) -> list[str | int]:
+    """The path with every field written as users write it (its camelCase alias)."""
+    parts: list[str | int] = []
+    for index, part in enumerate(loc):
+        model = _model_at(loc[:index])
+        field = model.model_fields.get(part) if model and isinstance(part, str) else None
+        parts.append(field.alias if field and field.alias else part)
+    return parts
+
+
 def _path(loc: Sequence[str | int]) -> str:
+    loc = _aliased(loc)
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -637,7 +649,11 @@ def _readable(error: Any) -> list[tuple[str, str]]:
     loc: tuple[str | int, ...] = tuple(error["loc"])
     kind = error["type"]
     if kind == "cross_field":
-        return [(_path(loc + sub), message) for sub, message in error["ctx"]["problems"]]
+        found: list[tuple[str, str]] = []
+        for sub, message in error["ctx"]["problems"]:
+            base = loc[:-1] if sub[:1] == ("..",) else loc
+            found.append((_path(base + tuple(sub[1:] if sub[:1] == ("..",) else sub)), message))
+        return found
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1])
         known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []

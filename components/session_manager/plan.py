@@ -13,7 +13,7 @@ import contextlib
 import json
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -48,6 +48,8 @@ class PlannedResource:
     retain_on_delete: bool = False
     protect: bool = False
     import_id: str | None = None
+    # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
+    state: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class Plan:
     project: str
     resources: list[PlannedResource] = field(default_factory=list[PlannedResource])
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    result: Any = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,6 +133,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
+                state=_whole_numbers(rpc.deserialize_properties(response.object) or {}),
             )
         )
         return response
@@ -240,35 +244,62 @@ def run_plan(
     project, _ = read_project(project_dir)
     config, secret_keys = read_stack_config(project_dir, stack)
     config.update(config_overrides or {})
-    region = config.get("aws:region", "us-east-1")
-    mocks = mocks or AwsMocks(account_id=account_id, region=region)
-    monitor = RecordingMonitor(mocks)
+    program = project_dir / "__main__.py"
 
-    # A fresh event loop and runtime per plan, so plans can run one after another.
+    def run_main() -> None:
+        sys.path.insert(0, str(project_dir))
+        try:
+            runpy.run_path(str(program), run_name="__main__")
+        finally:
+            sys.path.remove(str(project_dir))
+
+    mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
+    return record_program(
+        run_main, project=project, stack=stack, config=config, secret_keys=secret_keys, mocks=mocks
+    )
+
+
+def record_program(
+    program: Callable[[], Any],
+    *,
+    project: str = "session-manager",
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    mocks: AwsMocks | None = None,
+) -> Plan:
+    """Run any Pulumi program under `AwsMocks` and record what it registers.
+
+    Whatever `program` returns (Outputs, dicts of Outputs) is resolved into
+    `Plan.result`, and the stack's exports into `Plan.outputs`.
+    """
+    config = dict(config or {})
+    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
+    monitor = RecordingMonitor(mocks)
+    # A fresh event loop and runtime per run, so runs can follow one another.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config, secret_keys)
-    program = project_dir / "__main__.py"
-    sys.path.insert(0, str(project_dir))
+    pulumi.runtime.set_all_config(config, list(secret_keys))
+    returned: list[Any] = []
 
-    def run_program() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+    def body() -> None:
+        returned.append(program())
 
     try:
-        _sync_await(run_pulumi_func(run_program))
+        _sync_await(run_pulumi_func(body))
         root = pulumi.runtime.settings.get_root_resource()
         outputs: dict[str, Any] = {}
         if isinstance(root, pulumi.runtime.stack.Stack):
             outputs = _resolve(dict(root.outputs)) or {}
+        result = _resolve(returned[0]) if returned else None
     finally:
-        sys.path.remove(str(project_dir))
         # Join the runtime's worker threads before closing, or their loops are
         # torn down at interpreter exit with noisy "Invalid file descriptor" errors.
         loop.run_until_complete(loop.shutdown_default_executor())
         monitor.close_thread_loops()
         loop.close()
-    plan = Plan(stack=stack, project=project, outputs=_whole_numbers(outputs))
+    plan = Plan(stack=stack, project=project, outputs=_whole_numbers(outputs), result=result)
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)
     plan.resources = _with_default_providers(planned, config)

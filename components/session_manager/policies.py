@@ -9,7 +9,7 @@ serialize to the same JSON.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from session_manager.aws_rules import service_principal
@@ -119,7 +119,6 @@ class InstancePolicyInputs:
     log_group_arns: Sequence[str] = ()
     session_data_key_arns: Sequence[str] = ()
     s3: S3LogDestination | None = None
-    regions: Sequence[str] = field(default_factory=tuple)
 
 
 def _object_arns(partition: str, s3: S3LogDestination) -> list[str]:
@@ -154,7 +153,6 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
     ]
     if inputs.log_group_arns:
         group_arns = sorted(set(inputs.log_group_arns))
-        regions = sorted({arn.split(":")[3] for arn in group_arns})
         statements += [
             {
                 "Sid": "WriteSessionLogStreams",
@@ -170,12 +168,11 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
             },
             {
                 # The agent lists log groups to check encryption before it streams.
+                # DescribeLogGroups has no resource-level permissions: "*" is the only form.
                 "Sid": "CheckSessionLogGroupEncryption",
                 "Effect": "Allow",
                 "Action": "logs:DescribeLogGroups",
-                "Resource": _one_or_many(
-                    f"arn:{p}:logs:{region}:{account}:log-group:*" for region in regions
-                ),
+                "Resource": "*",
             },
         ]
     if inputs.s3 is not None:

@@ -88,3 +88,13 @@ def config_reference_markdown() -> str:
         cell = description.replace("|", "\\|")
         lines.append(f"| `{key}` | {typ} | {default} | {cell} |")
     return "\n".join(lines) + "\n"
+
+
+def embed_reference(readme: str) -> str:
+    """The README text with the generated table between the markers."""
+    start = readme.find(BEGIN_MARKER)
+    end = readme.find(END_MARKER)
+    if start < 0 or end < start:
+        raise ValueError(f"the README needs the markers {BEGIN_MARKER!r} and {END_MARKER!r}")
+    before = readme[: start + len(BEGIN_MARKER)]
+    return f"{before}\n{config_reference_markdown()}{readme[end:]}"

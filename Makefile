@@ -1,0 +1,44 @@
+# Everything runs from the repository's own virtualenv, created on first use.
+PYTHON3 ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STACK ?= dev
+
+.PHONY: help venv plan test lint typecheck unit docs clean
+
+help:
+	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
+	@echo "make test   - lint, type-check and run every test"
+	@echo "make docs   - regenerate the README's config reference"
+
+$(BIN)/python:
+	$(PYTHON3) -m venv $(VENV)
+
+# Reinstall when the declared dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+plan: venv
+	$(BIN)/python -m session_manager plan --stack $(STACK)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/pyright
+
+unit: venv
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+docs: venv
+	$(BIN)/python -m session_manager config-reference --write README.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info components/*.egg-info

@@ -1,0 +1,91 @@
+"""AWS (emulated by moto on loopback) accepts what the program produces.
+
+Mocks accept any value; an AWS API does not. The dev stack's plan is replayed
+as real create calls: documents, key policies, log groups, IAM policies, roles.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from session_manager.emulate import EmulationError, Emulator, describe_document
+from session_manager.plan import run_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:
+    plan = run_plan(ROOT, "dev")
+    emulator = Emulator(emulator_url)
+    report = emulator.apply(plan)
+    created = {r.type for r in report.created}
+    assert {"aws:ssm/document:Document", "aws:kms/key:Key", "aws:iam/policy:Policy"} <= created
+    assert not [r for r in report.skipped if r.type.startswith("aws:")]
+
+    for region in ("us-east-1", "eu-west-1"):
+        document = describe_document(emulator, "SSM-SessionManagerRunShell", region)
+        inputs = document["inputs"]
+        kms = emulator.client("kms", region)
+        # The document names a real key, which is enabled and rotates.
+        key = kms.describe_key(KeyId=inputs["kmsKeyId"])["KeyMetadata"]
+        assert key["Enabled"]
+        assert kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+        aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+        assert aliases["alias/session-manager/data"] == key["KeyId"]
+        # The log group the document names exists, encrypted with the logs key.
+        logs = emulator.client("logs", region)
+        (group,) = logs.describe_log_groups(logGroupNamePrefix=inputs["cloudWatchLogGroupName"])[
+            "logGroups"
+        ]
+        assert group["retentionInDays"] == 90
+        logs_key = kms.describe_key(KeyId=group["kmsKeyId"])["KeyMetadata"]
+        assert aliases["alias/session-manager/logs"] == logs_key["KeyId"]
+        policy = json.loads(
+            kms.get_key_policy(KeyId=logs_key["KeyId"], PolicyName="default")["Policy"]
+        )
+        condition = policy["Statement"][1]["Condition"]["ArnEquals"]
+        assert condition["kms:EncryptionContext:aws:logs:arn"] == group["arn"].removesuffix(":*")
+
+    iam = emulator.client("iam")
+    (policy,) = iam.list_policies(Scope="Local")["Policies"]
+    version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+    statements = version["PolicyVersion"]["Document"]["Statement"]
+    assert {s["Sid"] for s in statements} >= {"SessionManagerChannels", "DecryptSessionData"}
+    attached = iam.list_attached_role_policies(RoleName="SessionManagerInstanceRole")
+    assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [policy["Arn"]]
+
+
+def test_malformed_resources_are_rejected_with_a_clear_error(emulator_url: str) -> None:
+    plan = run_plan(ROOT, "dev")
+    policy = plan.named("session-manager-instance-access-policy")
+    broken = json.loads(policy.inputs["policy"])
+    del broken["Statement"][0]["Resource"]
+    policy.inputs["policy"] = json.dumps(broken)
+    with pytest.raises(EmulationError) as caught:
+        Emulator(emulator_url).apply(plan)
+    message = str(caught.value)
+    assert "aws:iam/policy:Policy 'session-manager-instance-access-policy' was rejected" in message
+    assert "MalformedPolicyDocument" in message
+
+
+def test_existing_preferences_document_collides_as_in_real_accounts(emulator_url: str) -> None:
+    # The console creates SSM-SessionManagerRunShell on first use; creating it again fails.
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ssm.create_document(
+        Name="SSM-SessionManagerRunShell",
+        Content=json.dumps(
+            {"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {}}
+        ),
+        DocumentType="Session",
+    )
+    with pytest.raises(EmulationError, match="DocumentAlreadyExists"):
+        Emulator(emulator_url).apply(run_plan(ROOT, "dev"))

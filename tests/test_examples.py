@@ -1,0 +1,49 @@
+"""Every example stack file plans cleanly with the real program."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from session_manager.plan import run_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("stack_file", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
+def test_example_plans(stack_file: Path, tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(stack_file, tmp_path / stack_file.name)
+    stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    plan = run_plan(tmp_path, stack)
+    documents = plan.of_type("aws:ssm/document:Document")
+    assert documents
+    for document in documents:
+        assert json.loads(document.inputs["content"])["sessionType"] == "Standard_Stream"
+
+
+def test_complete_example_uses_every_feature(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "examples/complete/Pulumi.complete.yaml", tmp_path)
+    plan = run_plan(tmp_path, "complete")
+    policy = json.loads(plan.named("session-manager-instance-access-policy").inputs["policy"])
+    sids = {s["Sid"] for s in policy["Statement"]}
+    assert sids == {
+        "SessionManagerChannels",
+        "RegisterManagedNode",
+        "WriteSessionLogStreams",
+        "DescribeSessionLogStreams",
+        "CheckSessionLogGroupEncryption",
+        "WriteSessionLogObjects",
+        "CheckSessionLogBucketEncryption",
+        "EncryptSessionLogObjects",
+        "DecryptSessionData",
+    }
+    content = json.loads(plan.named("session-manager-eu-central-1-document").inputs["content"])
+    assert content["inputs"]["s3KeyPrefix"] == "session-manager/123456789012/eu-central-1"
+    assert content["inputs"]["runAsDefaultUser"] == "ssm-operator"

@@ -1,0 +1,27 @@
+"""The README's config table is the one the config model generates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from session_manager.config import StackConfig
+from session_manager.reference import embed_reference, reference_rows
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_table_matches_the_config_model() -> None:
+    readme = README.read_text()
+    assert embed_reference(readme) == readme, "run `make docs` to regenerate the table"
+
+
+def test_table_lists_every_key_with_a_description() -> None:
+    rows = list(reference_rows())
+    keys = [key for key, *_ in rows]
+    assert "session-manager:preferences.idleSessionTimeout" in keys
+    assert "session-manager:preferences.shellProfile.linux" in keys
+    assert "session-manager:logGroup.retentionInDays" in keys
+    assert len(keys) == len(set(keys))
+    top_level = {f"session-manager:{f.alias}" for f in StackConfig.model_fields.values()}
+    assert top_level <= set(keys)
+    assert all(description for _, _, _, description in rows)
