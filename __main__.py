@@ -5,8 +5,9 @@ components, and exports what they made. Bad config stops here, with every
 problem listed, before any resource is registered.
 """
 
+import pulumi
 from session_manager.config import load_stack_config
 from session_manager.program import deploy, export_outputs
 
 config = load_stack_config()
-export_outputs(deploy(config))
+export_outputs(deploy(config, home_region=pulumi.Config("aws").get("region")))

@@ -53,7 +53,7 @@ def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:
     (policy,) = iam.list_policies(Scope="Local")["Policies"]
     version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
     statements = version["PolicyVersion"]["Document"]["Statement"]
-    assert {s["Sid"] for s in statements} >= {"SessionManagerChannels", "DecryptSessionData"}
+    assert {s["Sid"] for s in statements} >= {"SessionManagerChannels", "DecryptSessionDataByAlias"}
     attached = iam.list_attached_role_policies(RoleName="SessionManagerInstanceRole")
     assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [policy["Arn"]]
 

@@ -18,8 +18,8 @@ def test_defaults_are_secure_and_come_from_aws_region() -> None:
     config = parse_stack_config({}, aws_region="eu-west-1")
     assert config.regions == ["eu-west-1"]
     assert config.document_name == "SSM-SessionManagerRunShell"
-    assert config.creates_session_data_key
-    assert config.creates_log_group
+    assert config.creates_session_data_key()
+    assert config.creates_log_group()
     assert config.preferences.s3_encryption_enabled
     assert config.preferences.cloud_watch_encryption_enabled
     assert config.preferences.idle_session_timeout == 20
@@ -187,14 +187,14 @@ def test_existing_resources_are_used_instead_of_created() -> None:
         {"preferences": {"kmsKeyId": "alias/mine", "cloudWatchLogGroupName": "existing-group"}},
         aws_region="us-east-1",
     )
-    assert not config.creates_session_data_key
-    assert not config.creates_log_group
+    assert not config.creates_session_data_key()
+    assert not config.creates_log_group()
     # Explicitly creating a group with a chosen name is still possible.
     named = parse_stack_config(
         {"preferences": {"cloudWatchLogGroupName": "mine"}, "logGroup": {"create": True}},
         aws_region="us-east-1",
     )
-    assert named.creates_log_group
+    assert named.creates_log_group()
 
 
 def test_namespace_values_decode_pulumi_engine_text() -> None:

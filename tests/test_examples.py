@@ -40,9 +40,10 @@ def test_complete_example_uses_every_feature(tmp_path: Path) -> None:
         "DescribeSessionLogStreams",
         "CheckSessionLogGroupEncryption",
         "WriteSessionLogObjects",
+        "HandSessionLogObjectsToBucketOwner",
         "CheckSessionLogBucketEncryption",
         "EncryptSessionLogObjects",
-        "DecryptSessionData",
+        "DecryptSessionDataByAlias",
     }
     content = json.loads(plan.named("session-manager-eu-central-1-document").inputs["content"])
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/123456789012/eu-central-1"

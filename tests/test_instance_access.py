@@ -53,23 +53,19 @@ def test_role_profile_and_attachments() -> None:
     assert plan.named("access-attach-batch-role").inputs["role"] == "batch@role"
 
 
-def test_policy_covers_every_region_and_lints_clean() -> None:
-    groups = [
-        f"arn:aws:logs:{region}:{ACCOUNT}:log-group:ssm-sessionmanager-logs"
-        for region in ("us-east-1", "eu-west-1")
-    ]
+def test_policy_covers_every_log_group_and_prefix_and_lints_clean() -> None:
     plan = run(
         {
             "account_id": ACCOUNT,
-            "log_group_arns": groups,
+            "log_group_names": ["ssm-sessionmanager-logs", "team-logs"],
             "session_data_key_arns": [f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k1"],
-            "s3": {"bucket_name": "logs-bucket", "key_prefixes": ["a", "b"]},
+            "s3_destinations": [{"bucket_name": "logs-bucket", "key_prefixes": ["a", "b"]}],
         }
     )
     policy = json.loads(plan.result["policy"])
     text = json.dumps(policy)
-    for group in groups:
-        assert f"{group}:log-stream:*" in text
+    for name in ("ssm-sessionmanager-logs", "team-logs"):
+        assert f"arn:aws:logs:*:{ACCOUNT}:log-group:{name}:log-stream:*" in text
     assert "arn:aws:s3:::logs-bucket/a/*" in text
     assert "arn:aws:s3:::logs-bucket/b/*" in text
     assert plan.named("access-policy").inputs["policy"] == plan.result["policy"]

@@ -18,7 +18,7 @@ from session_manager.policies import (
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-GROUP = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:ssm-sessionmanager-logs"
+GROUP = f"arn:aws:logs:*:{ACCOUNT}:log-group:ssm-sessionmanager-logs"
 
 
 def statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
@@ -33,9 +33,10 @@ def full_inputs(partition: str = "aws") -> InstancePolicyInputs:
     return InstancePolicyInputs(
         partition=partition,
         account_id=ACCOUNT,
-        log_group_arns=[GROUP],
+        log_group_names=["ssm-sessionmanager-logs"],
         session_data_key_arns=[KEY],
-        s3=S3LogDestination("session-logs", ("ssm/111122223333/us-east-1",), kms_key_arn=KEY),
+        session_data_key_aliases=["alias/session-manager/data"],
+        s3=(S3LogDestination("session-logs", ("ssm/111122223333/us-east-1",), kms_key_arn=KEY),),
     )
 
 
@@ -72,15 +73,39 @@ def test_each_feature_adds_scoped_statements() -> None:
     }
 
 
+def test_created_keys_are_matched_by_alias_in_any_region_of_the_account() -> None:
+    policy = instance_policy(full_inputs())
+    assert statement(policy, "DecryptSessionDataByAlias") == {
+        "Sid": "DecryptSessionDataByAlias",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": f"arn:aws:kms:*:{ACCOUNT}:key/*",
+        "Condition": {
+            "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/session-manager/data"}
+        },
+    }
+
+
 def test_bucket_in_another_account_needs_put_object_acl() -> None:
     inputs = InstancePolicyInputs(
         partition="aws",
         account_id=ACCOUNT,
-        s3=S3LogDestination("central-logs", ("",), bucket_account_id="999988887777"),
+        s3=(
+            S3LogDestination("central-logs", ("",), bucket_account_id="999988887777"),
+            S3LogDestination("own-logs", ("a",)),
+        ),
     )
-    put = statement(instance_policy(inputs), "WriteSessionLogObjects")
-    assert put["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
-    assert put["Resource"] == "arn:aws:s3:::central-logs/*"
+    policy = instance_policy(inputs)
+    put = statement(policy, "WriteSessionLogObjects")
+    assert put["Action"] == "s3:PutObject"
+    assert put["Resource"] == ["arn:aws:s3:::central-logs/*", "arn:aws:s3:::own-logs/a/*"]
+    # Only the other account's bucket gets the ACL hand-over.
+    acl = statement(policy, "HandSessionLogObjectsToBucketOwner")
+    assert acl["Resource"] == "arn:aws:s3:::central-logs/*"
+    assert statement(policy, "CheckSessionLogBucketEncryption")["Resource"] == [
+        "arn:aws:s3:::central-logs",
+        "arn:aws:s3:::own-logs",
+    ]
 
 
 @pytest.mark.parametrize("partition", ["aws-cn", "aws-us-gov"])
@@ -112,13 +137,13 @@ def test_policies_are_deterministic() -> None:
     shuffled = InstancePolicyInputs(
         partition="aws",
         account_id=ACCOUNT,
-        log_group_arns=[GROUP.replace("us-east-1", "eu-west-1"), GROUP],
+        log_group_names=["b", "a", "b"],
         session_data_key_arns=[KEY, KEY.replace("us-east-1", "eu-west-1")],
     )
     ordered = InstancePolicyInputs(
         partition="aws",
         account_id=ACCOUNT,
-        log_group_arns=[GROUP, GROUP.replace("us-east-1", "eu-west-1")],
+        log_group_names=["a", "b"],
         session_data_key_arns=[KEY.replace("us-east-1", "eu-west-1"), KEY],
     )
     assert json.dumps(instance_policy(shuffled)) == json.dumps(instance_policy(ordered))
@@ -134,7 +159,7 @@ def test_policies_are_deterministic() -> None:
                 InstancePolicyInputs(
                     partition="aws",
                     account_id=ACCOUNT,
-                    s3=S3LogDestination("b-1", ("",), bucket_account_id="999988887777"),
+                    s3=(S3LogDestination("b-1", ("",), bucket_account_id="999988887777"),),
                 )
             ),
             "identity",

@@ -125,7 +125,7 @@ class S3LogDestinationArgs(TypedDict, total=False):
     bucket_name: pulumi.Input[str]
     """The bucket."""
     key_prefixes: Sequence[pulumi.Input[str]]
-    """Key prefixes the nodes write under (one per Region when account and Region are added)."""
+    """Key prefixes the nodes write under (`<prefix>/<account>` covers every Region below it)."""
     bucket_account_id: pulumi.Input[str]
     """Account that owns the bucket, when it is not this account."""
     kms_key_arn: pulumi.Input[str]
@@ -141,17 +141,47 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     """AWS partition of the account (aws, aws-cn, aws-us-gov)."""
     policy_name: str
     """Name of the customer-managed policy."""
-    log_group_arns: Sequence[pulumi.Input[str]]
-    """Session log groups, from every Region."""
+    log_group_names: Sequence[pulumi.Input[str]]
+    """Session log group names; a name covers that group in every Region of the account."""
     session_data_key_arns: Sequence[pulumi.Input[str]]
-    """Session-data keys, from every Region."""
-    s3: S3LogDestinationArgs
-    """S3 destination of session logs, if any."""
+    """Existing session-data keys, by ARN."""
+    session_data_key_aliases: Sequence[pulumi.Input[str]]
+    """Session-data key aliases; an alias covers its key in every Region of the account."""
+    s3_destinations: Sequence[S3LogDestinationArgs]
+    """S3 buckets (and prefixes) that receive this account's session logs."""
     create_role: bool
     """Create a role and an instance profile with the policy attached."""
     role_name: str
     """Name of the created role and instance profile."""
     attach_to_role_names: Sequence[str]
     """Existing roles to attach the policy to."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""
+
+
+DEFAULT_CENTRAL_LOG_KEY_ALIAS = "alias/session-manager/central-logs"
+
+
+class CentralLogBucketArgs(TypedDict, total=False):
+    """A session-log bucket in a log-archive account, written by a whole organization."""
+
+    region: str
+    """Region of the bucket."""
+    account_id: pulumi.Input[str]
+    """The log-archive account. Looked up from the provider's credentials when left out."""
+    bucket_name: str
+    """Name of the bucket."""
+    key_prefix: str
+    """Each account writes under `<key_prefix>/<account>/<region>/`."""
+    organization_id: str
+    """Organization id (o-...); only its principals may write."""
+    writer_role_names: Sequence[str]
+    """Instance role names allowed to write; empty allows any principal of the organization."""
+    transition_to_glacier_after_days: int
+    """Days before log objects move to S3 Glacier Flexible Retrieval."""
+    expire_after_days: int
+    """Days before log objects expire."""
+    kms_key_alias: str
+    """Alias of the bucket's KMS key."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""

@@ -12,7 +12,7 @@ import json
 import re
 import types
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 import pulumi
 from pydantic import (
@@ -50,6 +50,12 @@ from session_manager.aws_rules import (
 NAMESPACE = "session-manager"
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROLE_ARN_PATTERN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
+    r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
+)
+ORGANIZATIONAL_UNIT_PATTERN = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 # A problem found by a cross-field check: (path below the model, message).
 Problem = tuple[tuple[str | int, ...], str]
@@ -155,6 +161,37 @@ def _check_new_alias(value: str) -> str:
             "{got} is not an alias name you can create: use alias/<name> of letters, digits, "
             "'/', '_' and '-', not starting with alias/aws/",
             {"got": repr(value)},
+        )
+    return value
+
+
+def _check_regions(value: list[str]) -> list[str]:
+    bad = [region for region in value if not REGION_PATTERN.match(region)]
+    if bad:
+        raise PydanticCustomError(
+            "region",
+            "{got} {verb} not a Region name like us-east-1",
+            {"got": ", ".join(repr(r) for r in bad), "verb": "is" if len(bad) == 1 else "are"},
+        )
+    duplicates = sorted({region for region in value if value.count(region) > 1})
+    if duplicates:
+        raise PydanticCustomError(
+            "region", "lists {got} more than once", {"got": ", ".join(duplicates)}
+        )
+    partitions = sorted({partition_of_region(region).name for region in value})
+    if len(partitions) > 1:
+        raise PydanticCustomError(
+            "region",
+            "mixes partitions ({got}); one account lives in one partition",
+            {"got": ", ".join(partitions)},
+        )
+    return value
+
+
+def _check_account(value: str) -> str:
+    if value and not ACCOUNT_ID_PATTERN.match(value):
+        raise PydanticCustomError(
+            "account_id", "{got} is not an account id (12 digits)", {"got": repr(value)}
         )
     return value
 
@@ -465,6 +502,205 @@ class InstanceAccess(_Model):
         return self
 
 
+class Target(_Model):
+    """One account, or every account of an organizational unit, with its Regions."""
+
+    account: str = Field(default="", description="Account id (12 digits).")
+    organizational_unit: str = Field(
+        default="",
+        description=(
+            "Organizational unit id (ou-...) or root id (r-...): every account below it, "
+            "read at plan time."
+        ),
+    )
+    regions: list[str] = Field(
+        default_factory=list[str], description="Regions for this target. Default: `regions`."
+    )
+    role_arn: str = Field(
+        default="",
+        description="Role to assume in the account. Default: `defaultRoleName` in the account.",
+    )
+    role_name: str = Field(
+        default="", description="Role name to assume in each account of an organizational unit."
+    )
+    preferences: dict[str, Any] = Field(
+        default_factory=dict[str, Any],
+        description="Preference overrides for this target, with AWS's input names.",
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _check_account(value)
+
+    @field_validator("organizational_unit")
+    @classmethod
+    def _ou(cls, value: str) -> str:
+        if value and not ORGANIZATIONAL_UNIT_PATTERN.match(value):
+            raise PydanticCustomError(
+                "ou",
+                "{got} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        return _check_regions(value)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        match = ROLE_ARN_PATTERN.match(value)
+        if not match:
+            raise PydanticCustomError(
+                "role_arn",
+                "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+                {"got": repr(value)},
+            )
+        account = info.data.get("account")
+        if account and match.group("account") != account:
+            raise PydanticCustomError(
+                "role_arn",
+                "is in account {other}, not in the target account {account}",
+                {"other": match.group("account"), "account": account},
+            )
+        return value
+
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        if value and not IAM_ROLE_NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "iam_name",
+                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        if bool(self.account) == bool(self.organizational_unit):
+            _problems([((), "set exactly one of account or organizationalUnit")])
+        if self.organizational_unit and self.role_arn:
+            _problems(
+                [
+                    (
+                        ("roleArn",),
+                        "names one account's role; use roleName for an organizational unit",
+                    )
+                ]
+            )
+        return self
+
+
+class CentralLogging(_Model):
+    """A session-log bucket in a log-archive account that every target writes to."""
+
+    account: str = Field(description="The log-archive account id.")
+    role_arn: str = Field(
+        default="",
+        description="Role to assume in the log-archive account. Default: `defaultRoleName`.",
+    )
+    region: str = Field(default="", description="Region of the bucket. Default: `aws:region`.")
+    bucket_name: str = Field(description="Name of the bucket to create.")
+    key_prefix: str = Field(
+        default="session-manager",
+        description="Each account and Region writes under `<keyPrefix>/<account>/<region>/`.",
+    )
+    organization_id: str = Field(
+        description="Organization id (o-...): only its principals may write."
+    )
+    writer_role_names: list[str] = Field(
+        default_factory=list[str],
+        description=(
+            "Instance role names allowed to write. Default: the roles `instanceAccess` creates "
+            "or attaches to; empty: any principal of the organization that IAM allows."
+        ),
+    )
+    transition_to_glacier_after_days: WholeNumber = Field(
+        default=90, description="Days before log objects move to S3 Glacier Flexible Retrieval."
+    )
+    expire_after_days: WholeNumber = Field(
+        default=2557, description="Days before log objects expire (default: 7 years)."
+    )
+    kms_key_alias: str = Field(
+        default="alias/session-manager/central-logs", description="Alias of the bucket's KMS key."
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _check_account(value)
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        problem = bucket_name_problem(value)
+        if problem:
+            raise PydanticCustomError(
+                "bucket_name",
+                "{got} is not a valid S3 bucket name: {why}",
+                {"got": repr(value), "why": problem},
+            )
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value:
+            _check_regions([value])
+        return value
+
+    @field_validator("organization_id")
+    @classmethod
+    def _org(cls, value: str) -> str:
+        if not ORGANIZATION_ID_PATTERN.match(value):
+            raise PydanticCustomError(
+                "org_id", "{got} is not an organization id (o-xxxxxxxxxx)", {"got": repr(value)}
+            )
+        return value
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str, info: ValidationInfo) -> str:
+        match = ROLE_ARN_PATTERN.match(value) if value else None
+        if value and not match:
+            raise PydanticCustomError(
+                "role_arn",
+                "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+                {"got": repr(value)},
+            )
+        account = info.data.get("account")
+        if match and account and match.group("account") != account:
+            raise PydanticCustomError(
+                "role_arn",
+                "is in account {other}, not in the log-archive account {account}",
+                {"other": match.group("account"), "account": account},
+            )
+        return value
+
+    @field_validator("kms_key_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        return _check_new_alias(value)
+
+    @field_validator("expire_after_days")
+    @classmethod
+    def _expiry(cls, value: int, info: ValidationInfo) -> int:
+        transition = info.data.get("transition_to_glacier_after_days")
+        if transition is not None and value <= transition:
+            raise PydanticCustomError(
+                "expiry",
+                "must be more than transitionToGlacierAfterDays ({transition}), got {got}",
+                {"transition": transition, "got": value},
+            )
+        return value
+
+
 class StackConfig(_Model):
     """Everything under the `session-manager` namespace of a stack."""
 
@@ -509,30 +745,55 @@ class StackConfig(_Model):
     tags: dict[str, str] = Field(
         default_factory=dict[str, str], description="Tags for every taggable resource."
     )
+    targets: list[Target] = Field(
+        default_factory=list[Target],
+        description=(
+            "Accounts and organizational units to manage, each through its own provider. "
+            "Empty: the current credentials' account."
+        ),
+    )
+    default_role_name: str = Field(
+        default="OrganizationAccountAccessRole",
+        description="Role assumed in a target account that names no roleArn or roleName.",
+    )
+    exclude_accounts: list[str] = Field(
+        default_factory=list[str], description="Accounts never managed, even inside a target OU."
+    )
+    exclude_regions: list[str] = Field(
+        default_factory=list[str], description="Regions never managed, in any target."
+    )
+    central_logging: CentralLogging | None = Field(
+        default=None,
+        description="A central session-log bucket in a log-archive account (see below).",
+    )
 
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: list[str]) -> list[str]:
-        bad = [region for region in value if not REGION_PATTERN.match(region)]
-        if bad:
+        return _check_regions(value)
+
+    @field_validator("default_role_name")
+    @classmethod
+    def _default_role(cls, value: str) -> str:
+        if not IAM_ROLE_NAME_PATTERN.match(value):
             raise PydanticCustomError(
-                "region",
-                "{got} {verb} not a Region name like us-east-1",
-                {"got": ", ".join(repr(r) for r in bad), "verb": "is" if len(bad) == 1 else "are"},
-            )
-        duplicates = sorted({region for region in value if value.count(region) > 1})
-        if duplicates:
-            raise PydanticCustomError(
-                "region", "lists {got} more than once", {"got": ", ".join(duplicates)}
-            )
-        partitions = sorted({partition_of_region(region).name for region in value})
-        if len(partitions) > 1:
-            raise PydanticCustomError(
-                "region",
-                "mixes partitions ({got}); one account lives in one partition",
-                {"got": ", ".join(partitions)},
+                "iam_name",
+                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
+                {"got": repr(value)},
             )
         return value
+
+    @field_validator("exclude_accounts")
+    @classmethod
+    def _excluded_accounts(cls, value: list[str]) -> list[str]:
+        for account in value:
+            _check_account(account)
+        return value
+
+    @field_validator("exclude_regions")
+    @classmethod
+    def _excluded_regions(cls, value: list[str]) -> list[str]:
+        return _check_regions(value)
 
     @field_validator("document_name")
     @classmethod
@@ -546,17 +807,46 @@ class StackConfig(_Model):
 
     @model_validator(mode="after")
     def _wiring(self) -> StackConfig:
+        problems: list[Problem] = self._wiring_problems(self.preferences, ("preferences",))
+        for index, target in enumerate(self.targets):
+            where = ("targets", index, "preferences")
+            try:
+                merged = self.preferences_for(target)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    problems.append(((*where, *error["loc"]), error["msg"]))
+                continue
+            if target.preferences:
+                problems += self._wiring_problems(merged, where)
+        if self.central_logging is not None:
+            if self.preferences.s3_bucket_name:
+                problems.append(
+                    (
+                        ("preferences", "s3BucketName"),
+                        "must be empty with centralLogging, which names the bucket",
+                    )
+                )
+            if not self.targets:
+                problems.append(
+                    (
+                        ("centralLogging",),
+                        "needs targets: it serves the accounts of an organization",
+                    )
+                )
+        _problems(problems)
+        return self
+
+    def _wiring_problems(self, prefs: Preferences, where: tuple[str | int, ...]) -> list[Problem]:
         problems: list[Problem] = []
-        prefs = self.preferences
         if self.session_data_key.create and prefs.kms_key_id:
             problems.append(
                 (
                     ("sessionDataKey", "create"),
-                    "is true but preferences.kmsKeyId already names a key; set only one",
+                    f"is true but {_path_text(where)}.kmsKeyId already names a key; set only one",
                 )
             )
         if (
-            self.creates_log_group
+            self.creates_log_group(prefs)
             and prefs.cloud_watch_encryption_enabled
             and self.log_group.create_kms_key is False
             and not self.log_group.kms_key_id
@@ -564,30 +854,45 @@ class StackConfig(_Model):
             problems.append(
                 (
                     ("logGroup", "createKmsKey"),
-                    "is false, but preferences.cloudWatchEncryptionEnabled is true and sessions "
-                    "fail to start on an unencrypted log group; set logGroup.kmsKeyId, or "
-                    "logGroup.createKmsKey: true",
+                    f"is false, but {_path_text(where)}.cloudWatchEncryptionEnabled is true and "
+                    "sessions fail to start on an unencrypted log group; set logGroup.kmsKeyId, "
+                    "or logGroup.createKmsKey: true",
                 )
             )
-        if self.s3_logging.append_account_and_region and not prefs.s3_bucket_name:
+        if (
+            self.s3_logging.append_account_and_region
+            and not prefs.s3_bucket_name
+            and self.central_logging is None
+        ):
             problems.append(
                 (
                     ("s3Logging", "appendAccountAndRegion"),
-                    "needs preferences.s3BucketName to be set",
+                    f"needs {_path_text(where)}.s3BucketName to be set",
                 )
             )
-        _problems(problems)
-        return self
+        return problems
 
-    @property
-    def creates_session_data_key(self) -> bool:
+    def preferences_for(self, target: Target) -> Preferences:
+        """The stack's preferences with a target's overrides (shellProfile merged per OS)."""
+        if not target.preferences:
+            return self.preferences
+        merged = self.preferences.model_dump(by_alias=True)
+        for key, value in target.preferences.items():
+            if key == "shellProfile" and isinstance(value, dict):
+                merged[key] = {**merged[key], **cast(dict[str, Any], value)}
+            else:
+                merged[key] = value
+        return Preferences.model_validate(merged)
+
+    def creates_session_data_key(self, prefs: Preferences | None = None) -> bool:
         create = self.session_data_key.create
-        return (not self.preferences.kms_key_id) if create is None else create
+        prefs = prefs or self.preferences
+        return (not prefs.kms_key_id) if create is None else create
 
-    @property
-    def creates_log_group(self) -> bool:
+    def creates_log_group(self, prefs: Preferences | None = None) -> bool:
         create = self.log_group.create
-        return (not self.preferences.cloud_watch_log_group_name) if create is None else create
+        prefs = prefs or self.preferences
+        return (not prefs.cloud_watch_log_group_name) if create is None else create
 
 
 # --- Loading -----------------------------------------------------------------
@@ -635,6 +940,11 @@ def _aliased(loc: Sequence[str | int]) -> list[str | int]:
         field = model.model_fields.get(part) if model and isinstance(part, str) else None
         parts.append(field.alias if field and field.alias else part)
     return parts
+
+
+def _path_text(loc: Sequence[str | int]) -> str:
+    """A path inside the namespace, without the namespace prefix."""
+    return _path(loc).removeprefix(f"{NAMESPACE}:")
 
 
 def _path(loc: Sequence[str | int]) -> str:

@@ -59,27 +59,26 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         account_id = account_id_output(args.get("account_id"), self)
         tags = dict(args.get("tags") or {})
         child = pulumi.ResourceOptions(parent=self)
-        s3 = args.get("s3")
 
         def render(values: dict[str, Any]) -> str:
-            s3_values = values["s3"]
-            destination = (
+            destinations = tuple(
                 S3LogDestination(
-                    bucket_name=s3_values["bucket_name"],
-                    key_prefixes=tuple(s3_values.get("key_prefixes") or ("",)),
-                    bucket_account_id=s3_values.get("bucket_account_id") or "",
-                    kms_key_arn=s3_values.get("kms_key_arn") or "",
+                    bucket_name=dest["bucket_name"],
+                    key_prefixes=tuple(dest.get("key_prefixes") or ("",)),
+                    bucket_account_id=dest.get("bucket_account_id") or "",
+                    kms_key_arn=dest.get("kms_key_arn") or "",
                 )
-                if s3_values and s3_values.get("bucket_name")
-                else None
+                for dest in values["s3_destinations"]
+                if dest.get("bucket_name")
             )
             policy = instance_policy(
                 InstancePolicyInputs(
                     partition=partition,
                     account_id=values["account_id"],
-                    log_group_arns=tuple(values["log_group_arns"]),
+                    log_group_names=tuple(values["log_group_names"]),
                     session_data_key_arns=tuple(values["session_data_key_arns"]),
-                    s3=destination,
+                    session_data_key_aliases=tuple(values["session_data_key_aliases"]),
+                    s3=destinations,
                 )
             )
             return json.dumps(policy, indent=2, sort_keys=True)
@@ -87,9 +86,10 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         self.policy_document = pulumi.Output.from_input(
             {
                 "account_id": account_id,
-                "log_group_arns": list(args.get("log_group_arns") or []),
+                "log_group_names": list(args.get("log_group_names") or []),
                 "session_data_key_arns": list(args.get("session_data_key_arns") or []),
-                "s3": dict(s3) if s3 else None,
+                "session_data_key_aliases": list(args.get("session_data_key_aliases") or []),
+                "s3_destinations": [dict(d) for d in args.get("s3_destinations") or []],
             }
         ).apply(render)
 

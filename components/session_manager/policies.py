@@ -112,13 +112,20 @@ class S3LogDestination:
 
 @dataclass(frozen=True)
 class InstancePolicyInputs:
-    """The ARNs an instance profile needs, gathered from every Region of one account."""
+    """What the instance profiles of one account need, for all of its Regions.
+
+    Nothing here names a Region, so the policy stays the same when Regions are
+    added: log groups are scoped by name, created keys by alias, and S3 logs by
+    the account's own prefix.
+    """
 
     partition: str
     account_id: str
-    log_group_arns: Sequence[str] = ()
+    log_group_names: Sequence[str] = ()
+    # Existing keys named by ARN; created keys are matched by alias instead.
     session_data_key_arns: Sequence[str] = ()
-    s3: S3LogDestination | None = None
+    session_data_key_aliases: Sequence[str] = ()
+    s3: Sequence[S3LogDestination] = ()
 
 
 def _object_arns(partition: str, s3: S3LogDestination) -> list[str]:
@@ -151,8 +158,10 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
             "Resource": "*",
         },
     ]
-    if inputs.log_group_arns:
-        group_arns = sorted(set(inputs.log_group_arns))
+    if inputs.log_group_names:
+        group_arns = sorted(
+            {f"arn:{p}:logs:*:{account}:log-group:{name}" for name in inputs.log_group_names}
+        )
         statements += [
             {
                 "Sid": "WriteSessionLogStreams",
@@ -175,32 +184,46 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
                 "Resource": "*",
             },
         ]
-    if inputs.s3 is not None:
-        object_arns = _object_arns(p, inputs.s3)
-        put_actions = ["s3:PutObject"]
-        if inputs.s3.bucket_account_id and inputs.s3.bucket_account_id != account:
-            put_actions.append("s3:PutObjectAcl")
+    if inputs.s3:
+        object_arns = [arn for dest in inputs.s3 for arn in _object_arns(p, dest)]
+        foreign_object_arns = [
+            arn
+            for dest in inputs.s3
+            if dest.bucket_account_id and dest.bucket_account_id != account
+            for arn in _object_arns(p, dest)
+        ]
         statements += [
             {
                 "Sid": "WriteSessionLogObjects",
                 "Effect": "Allow",
-                "Action": _one_or_many(put_actions),
+                "Action": "s3:PutObject",
                 "Resource": _one_or_many(object_arns),
             },
             {
                 "Sid": "CheckSessionLogBucketEncryption",
                 "Effect": "Allow",
                 "Action": "s3:GetEncryptionConfiguration",
-                "Resource": f"arn:{p}:s3:::{inputs.s3.bucket_name}",
+                "Resource": _one_or_many(f"arn:{p}:s3:::{dest.bucket_name}" for dest in inputs.s3),
             },
         ]
-        if inputs.s3.kms_key_arn:
+        if foreign_object_arns:
+            # A bucket in another account: the agent hands each object to the bucket owner.
+            statements.append(
+                {
+                    "Sid": "HandSessionLogObjectsToBucketOwner",
+                    "Effect": "Allow",
+                    "Action": "s3:PutObjectAcl",
+                    "Resource": _one_or_many(foreign_object_arns),
+                }
+            )
+        bucket_keys = [dest.kms_key_arn for dest in inputs.s3 if dest.kms_key_arn]
+        if bucket_keys:
             statements.append(
                 {
                     "Sid": "EncryptSessionLogObjects",
                     "Effect": "Allow",
                     "Action": "kms:GenerateDataKey",
-                    "Resource": inputs.s3.kms_key_arn,
+                    "Resource": _one_or_many(bucket_keys),
                 }
             )
     if inputs.session_data_key_arns:
@@ -210,6 +233,21 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
                 "Effect": "Allow",
                 "Action": "kms:Decrypt",
                 "Resource": _one_or_many(inputs.session_data_key_arns),
+            }
+        )
+    if inputs.session_data_key_aliases:
+        statements.append(
+            {
+                # Keys of any Region of this account, but only those with the alias.
+                "Sid": "DecryptSessionDataByAlias",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": f"arn:{p}:kms:*:{account}:key/*",
+                "Condition": {
+                    "ForAnyValue:StringEquals": {
+                        "kms:ResourceAliases": _one_or_many(inputs.session_data_key_aliases)
+                    }
+                },
             }
         )
     return policy_document(statements)
@@ -225,5 +263,99 @@ def ec2_trust_policy(partition: str) -> Policy:
                 "Principal": {"Service": principal},
                 "Action": "sts:AssumeRole",
             }
+        ]
+    )
+
+
+def _org_writer_condition(
+    partition: str, organization_id: str, writer_role_names: Sequence[str]
+) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": organization_id}}
+    if writer_role_names:
+        condition["ArnLike"] = {
+            "aws:PrincipalArn": _one_or_many(
+                f"arn:{partition}:iam::*:role/{name}" for name in writer_role_names
+            )
+        }
+    return condition
+
+
+def central_log_bucket_policy(
+    *,
+    partition: str,
+    bucket_name: str,
+    key_prefix: str,
+    organization_id: str,
+    writer_role_names: Sequence[str] = (),
+) -> Policy:
+    """Bucket policy: TLS only; the organization's instance roles write their own logs.
+
+    Each principal may write only under `<prefix>/<its own account>/`, enforced
+    with the `${aws:PrincipalAccount}` policy variable; the Region folder below it
+    is set by each account's preferences document.
+    """
+    bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+    prefix = key_prefix.strip("/")
+    own_folder = f"{prefix}/${{aws:PrincipalAccount}}/*" if prefix else "${aws:PrincipalAccount}/*"
+    writers = _org_writer_condition(partition, organization_id, writer_role_names)
+    return policy_document(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "OrganizationInstancesWriteOwnSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+                "Resource": f"{bucket_arn}/{own_folder}",
+                "Condition": writers,
+            },
+            {
+                "Sid": "OrganizationInstancesCheckEncryption",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:GetEncryptionConfiguration",
+                "Resource": bucket_arn,
+                "Condition": writers,
+            },
+        ]
+    )
+
+
+def central_log_key_policy(
+    *,
+    partition: str,
+    account_id: str,
+    region: str,
+    bucket_name: str,
+    organization_id: str,
+    writer_role_names: Sequence[str] = (),
+) -> Policy:
+    """Key policy of the central bucket's key: usable by the organization, through S3 only."""
+    bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+    condition = _org_writer_condition(partition, organization_id, writer_role_names)
+    condition["StringEquals"]["kms:ViaService"] = service_principal("s3", region)
+    # With S3 Bucket Keys the encryption context is the bucket ARN, otherwise the object's.
+    condition["ArnLike"] = {
+        **condition.get("ArnLike", {}),
+        "kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"],
+    }
+    return policy_document(
+        [
+            key_admin_statement(partition, account_id),
+            {
+                "Sid": "OrganizationInstancesEncryptSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": condition,
+            },
         ]
     )

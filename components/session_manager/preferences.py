@@ -66,6 +66,8 @@ class SessionManagerPreferences(pulumi.ComponentResource):
     """The rendered document JSON."""
     session_data_key_arn: pulumi.Output[str] | None
     """ARN of the session-data key, when sessions are encrypted."""
+    session_data_key_alias: pulumi.Output[str] | None
+    """Alias of the session-data key, when it is created or named by alias."""
     log_group_name: pulumi.Output[str] | None
     """Name of the session log group, when CloudWatch logging is on."""
     log_group_arn: pulumi.Output[str] | None
@@ -97,8 +99,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
 
         # Session-data key: created unless the preferences name an existing key.
         self.session_data_key: aws.kms.Key | None = None
-        self.session_data_key_alias: aws.kms.Alias | None = None
+        self.session_data_key_alias_resource: aws.kms.Alias | None = None
         self.session_data_key_arn = None
+        self.session_data_key_alias = None
         key_args = args.get("session_data_key") or {}
         existing_key = prefs.get("kms_key_id")
         if key_args.get("create", not existing_key):
@@ -123,7 +126,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 tags=tags,
                 opts=keep,
             )
-            self.session_data_key_alias = aws.kms.Alias(
+            self.session_data_key_alias_resource = aws.kms.Alias(
                 f"{name}-session-data-key-alias",
                 region=region,
                 name=key_args.get("alias", defaults.DEFAULT_SESSION_DATA_KEY_ALIAS),
@@ -132,10 +135,15 @@ class SessionManagerPreferences(pulumi.ComponentResource):
             )
             prefs["kms_key_id"] = self.session_data_key.key_id
             self.session_data_key_arn = self.session_data_key.arn
+            self.session_data_key_alias = self.session_data_key_alias_resource.name
         elif existing_key:
             self.session_data_key_arn = self._existing_key_arn(
                 existing_key, region, partition, account_id
             )
+            if isinstance(existing_key, str) and "alias/" in existing_key:
+                self.session_data_key_alias = pulumi.Output.from_input(
+                    "alias/" + existing_key.split("alias/", 1)[1]
+                )
 
         # Log group: created unless the preferences name an existing one.
         self.log_group: aws.cloudwatch.LogGroup | None = None
@@ -246,6 +254,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 "document_arn": self.document_arn,
                 "document_content": self.document_content,
                 "session_data_key_arn": self.session_data_key_arn,
+                "session_data_key_alias": self.session_data_key_alias,
                 "log_group_name": self.log_group_name,
                 "log_group_arn": self.log_group_arn,
                 "logs_key_arn": self.logs_key_arn,

@@ -1,16 +1,19 @@
 """Turn validated stack config into components: what `__main__.py` runs.
 
-Resource names are derived from Regions and fixed roles only, never from
-preference values, so changing a preference updates resources in place.
+Resource names are derived from accounts, Regions and fixed roles only, never
+from preference values, so changing a preference updates resources in place,
+and adding a target or a Region leaves every other resource's name unchanged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
 from session_manager.args import (
+    CentralLogBucketArgs,
     LogGroupArgs,
     PreferenceInputsArgs,
     S3LogDestinationArgs,
@@ -20,13 +23,16 @@ from session_manager.args import (
     ShellProfileArgs,
 )
 from session_manager.aws_rules import partition_of_region
-from session_manager.config import StackConfig
+from session_manager.central_logs import SessionManagerCentralLogBucket
+from session_manager.config import Preferences, StackConfig
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
+from session_manager.targets import resolve_targets
+
+DEPLOY_SESSION_NAME = "pulumi-session-manager"
 
 
-def preference_inputs(config: StackConfig) -> PreferenceInputsArgs:
-    prefs = config.preferences
+def preference_inputs(prefs: Preferences) -> PreferenceInputsArgs:
     inputs = PreferenceInputsArgs(
         s3_bucket_name=prefs.s3_bucket_name,
         s3_key_prefix=prefs.s3_key_prefix,
@@ -49,10 +55,28 @@ def preference_inputs(config: StackConfig) -> PreferenceInputsArgs:
     return inputs
 
 
-def preferences_args(config: StackConfig, region: str) -> SessionManagerPreferencesArgs:
-    """The component args for one Region of the stack's account."""
+@dataclass(frozen=True)
+class CentralLogs:
+    """Where every target writes its S3 session logs, when central logging is on."""
+
+    bucket_name: str
+    key_prefix: str
+    account_id: str
+    kms_key_arn: pulumi.Output[str]
+
+
+def preferences_args(
+    config: StackConfig,
+    region: str,
+    prefs: Preferences | None = None,
+    *,
+    account_id: str | None = None,
+    central: CentralLogs | None = None,
+) -> SessionManagerPreferencesArgs:
+    """The component args for one account-Region."""
+    prefs = prefs or config.preferences
     log_group = LogGroupArgs(
-        create=config.creates_log_group,
+        create=config.creates_log_group(prefs),
         retention_in_days=config.log_group.retention_in_days,
         kms_key_alias=config.log_group.kms_key_alias,
     )
@@ -60,95 +84,266 @@ def preferences_args(config: StackConfig, region: str) -> SessionManagerPreferen
         log_group["kms_key_id"] = config.log_group.kms_key_id
     if config.log_group.create_kms_key is not None:
         log_group["create_kms_key"] = config.log_group.create_kms_key
-    return SessionManagerPreferencesArgs(
+    inputs = preference_inputs(prefs)
+    append = config.s3_logging.append_account_and_region
+    if central is not None:
+        inputs["s3_bucket_name"] = central.bucket_name
+        inputs["s3_key_prefix"] = central.key_prefix
+        inputs["s3_encryption_enabled"] = True
+        append = True
+    result = SessionManagerPreferencesArgs(
         region=region,
         document_name=config.document_name,
         document_description=config.document_description,
-        preferences=preference_inputs(config),
+        preferences=inputs,
         session_data_key=SessionDataKeyArgs(
-            create=config.creates_session_data_key,
+            create=config.creates_session_data_key(prefs),
             alias=config.session_data_key.alias,
             deletion_window_in_days=config.session_data_key.deletion_window_in_days,
         ),
         log_group=log_group,
-        append_account_and_region_to_s3_prefix=config.s3_logging.append_account_and_region,
+        append_account_and_region_to_s3_prefix=append,
         retain_document_on_delete=config.retain_document_on_delete,
         tags=dict(config.tags),
     )
+    if account_id is not None:
+        result["account_id"] = account_id
+    return result
 
 
 def instance_access_args(
-    config: StackConfig, regional: list[SessionManagerPreferences]
+    config: StackConfig,
+    regional: dict[str, tuple[Preferences, SessionManagerPreferences]],
+    *,
+    account_id: str | None = None,
+    central: CentralLogs | None = None,
 ) -> SessionManagerInstanceAccessArgs:
-    """IAM for the account, scoped to what every Region's preferences point at."""
+    """IAM for one account, scoped to what every Region's preferences point at."""
     access = config.instance_access
+    components = [component for _, component in regional.values()]
     result = SessionManagerInstanceAccessArgs(
         partition=partition_of_region(config.regions[0]).name,
         policy_name=access.policy_name,
-        log_group_arns=[p.log_group_arn for p in regional if p.log_group_arn is not None],
+        log_group_names=[p.log_group_name for p in components if p.log_group_name is not None],
         session_data_key_arns=[
-            p.session_data_key_arn for p in regional if p.session_data_key_arn is not None
+            p.session_data_key_arn
+            for p in components
+            if p.session_data_key_arn is not None and p.session_data_key_alias is None
+        ],
+        session_data_key_aliases=[
+            p.session_data_key_alias for p in components if p.session_data_key_alias is not None
         ],
         create_role=access.create_role,
         role_name=access.role_name,
         attach_to_role_names=list(access.attach_to_roles),
         tags=dict(config.tags),
     )
-    if config.preferences.s3_bucket_name:
-        s3 = S3LogDestinationArgs(
-            bucket_name=config.preferences.s3_bucket_name,
-            key_prefixes=[p.s3_key_prefix for p in regional if p.s3_key_prefix is not None],
-        )
-        if config.s3_logging.bucket_kms_key_arn:
-            s3["kms_key_arn"] = config.s3_logging.bucket_kms_key_arn
-        if config.s3_logging.bucket_account_id:
-            s3["bucket_account_id"] = config.s3_logging.bucket_account_id
-        result["s3"] = s3
+    if account_id is not None:
+        result["account_id"] = account_id
+    # One destination per bucket: Regions may log to different buckets.
+    by_bucket: dict[str, list[SessionManagerPreferences]] = {}
+    for prefs, component in regional.values():
+        bucket = central.bucket_name if central else prefs.s3_bucket_name
+        if bucket:
+            by_bucket.setdefault(bucket, []).append(component)
+    destinations: list[S3LogDestinationArgs] = []
+    appends = central is not None or config.s3_logging.append_account_and_region
+    for bucket, members in sorted(by_bucket.items()):
+        prefixes = [p.s3_key_prefix for p in members if p.s3_key_prefix is not None]
+        if appends:
+            # `<prefix>/<account>/<region>`: the account's folder covers all its Regions,
+            # so adding a Region leaves the policy as it is.
+            prefixes = [prefix.apply(_without_region) for prefix in prefixes]
+        destination = S3LogDestinationArgs(bucket_name=bucket, key_prefixes=prefixes)
+        if central is not None:
+            destination["bucket_account_id"] = central.account_id
+            destination["kms_key_arn"] = central.kms_key_arn
+        else:
+            if config.s3_logging.bucket_kms_key_arn:
+                destination["kms_key_arn"] = config.s3_logging.bucket_kms_key_arn
+            if config.s3_logging.bucket_account_id:
+                destination["bucket_account_id"] = config.s3_logging.bucket_account_id
+        destinations.append(destination)
+    if destinations:
+        result["s3_destinations"] = destinations
     return result
+
+
+def _without_region(prefix: str) -> str:
+    return prefix.rsplit("/", 1)[0]
+
+
+@dataclass
+class AccountDeployment:
+    """What one account got: its Regions' preferences and its IAM."""
+
+    preferences: dict[str, SessionManagerPreferences] = field(
+        default_factory=dict[str, SessionManagerPreferences]
+    )
+    instance_access: SessionManagerInstanceAccess | None = None
+    provider: aws.Provider | None = None
 
 
 @dataclass
 class Deployment:
-    """What one stack created: the Regions' preferences and the account's IAM."""
+    """What one stack created, by account ("" for the credentials' own account)."""
 
-    preferences: dict[str, SessionManagerPreferences]
-    instance_access: SessionManagerInstanceAccess | None
+    accounts: dict[str, AccountDeployment]
+    central_logs: SessionManagerCentralLogBucket | None = None
 
 
-def deploy(config: StackConfig) -> Deployment:
-    regional = {
-        region: SessionManagerPreferences(
-            f"session-manager-{region}", preferences_args(config, region)
+def _deploy_account(
+    config: StackConfig,
+    regions: dict[str, Preferences],
+    *,
+    prefix: str,
+    account_id: str | None = None,
+    provider: aws.Provider | None = None,
+    central: CentralLogs | None = None,
+) -> AccountDeployment:
+    opts = pulumi.ResourceOptions(providers=[provider]) if provider else None
+    deployed = AccountDeployment(provider=provider)
+    regional: dict[str, tuple[Preferences, SessionManagerPreferences]] = {}
+    for region, prefs in regions.items():
+        component = SessionManagerPreferences(
+            f"{prefix}-{region}",
+            preferences_args(config, region, prefs, account_id=account_id, central=central),
+            opts=opts,
         )
-        for region in config.regions
-    }
-    access = None
+        deployed.preferences[region] = component
+        regional[region] = (prefs, component)
     if config.instance_access.create_policy:
-        access = SessionManagerInstanceAccess(
-            "session-manager-instance-access",
-            instance_access_args(config, list(regional.values())),
+        deployed.instance_access = SessionManagerInstanceAccess(
+            f"{prefix}-instance-access",
+            instance_access_args(config, regional, account_id=account_id, central=central),
+            opts=opts,
         )
-    return Deployment(preferences=regional, instance_access=access)
+    return deployed
+
+
+def _organizational_unit_accounts(ou_id: str) -> list[str]:
+    """Active accounts below an OU, read at plan time with the stack's own credentials."""
+    result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
+    return [account.id for account in result.accounts if account.status in ("ACTIVE", "")]
+
+
+def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
+    """Create every component the config asks for.
+
+    With no `targets`, the stack manages the credentials' own account through the
+    default provider. With targets, each account gets one explicit provider that
+    assumes its role and is pinned to it; its Regions are chosen per resource.
+    """
+    if not config.targets:
+        regions = dict.fromkeys(config.regions, config.preferences)
+        return Deployment(accounts={"": _deploy_account(config, regions, prefix="session-manager")})
+
+    partition = partition_of_region(config.regions[0]).name
+    resolved = resolve_targets(config, partition, _organizational_unit_accounts)
+    for warning in resolved.warnings:
+        pulumi.log.warn(warning)
+    # The providers' own Region never changes as targets change (a provider whose
+    # config changes would replace its resources); resources choose their Region.
+    provider_region = home_region or config.regions[0]
+    providers: dict[str, aws.Provider] = {}
+
+    def provider_for(account_id: str, role_arn: str) -> aws.Provider:
+        if account_id not in providers:
+            providers[account_id] = aws.Provider(
+                f"aws-{account_id}",
+                region=provider_region,
+                allowed_account_ids=[account_id],
+                assume_roles=[{"role_arn": role_arn, "session_name": DEPLOY_SESSION_NAME}],
+            )
+        return providers[account_id]
+
+    central_bucket = None
+    central = None
+    if config.central_logging is not None:
+        logging = config.central_logging
+        role_arn = logging.role_arn or (
+            f"arn:{partition}:iam::{logging.account}:role/{config.default_role_name}"
+        )
+        access = config.instance_access
+        writers = logging.writer_role_names or sorted(
+            {*([access.role_name] if access.create_role else []), *access.attach_to_roles}
+        )
+        central_bucket = SessionManagerCentralLogBucket(
+            "session-manager-central-logs",
+            CentralLogBucketArgs(
+                region=logging.region or provider_region,
+                account_id=logging.account,
+                bucket_name=logging.bucket_name,
+                key_prefix=logging.key_prefix,
+                organization_id=logging.organization_id,
+                writer_role_names=writers,
+                transition_to_glacier_after_days=logging.transition_to_glacier_after_days,
+                expire_after_days=logging.expire_after_days,
+                kms_key_alias=logging.kms_key_alias,
+                tags=dict(config.tags),
+            ),
+            opts=pulumi.ResourceOptions(providers=[provider_for(logging.account, role_arn)]),
+        )
+        central = CentralLogs(
+            bucket_name=logging.bucket_name,
+            key_prefix=logging.key_prefix.strip("/"),
+            account_id=logging.account,
+            kms_key_arn=central_bucket.kms_key_arn,
+        )
+
+    accounts = {
+        target.account_id: _deploy_account(
+            config,
+            target.regions,
+            prefix=f"session-manager-{target.account_id}",
+            account_id=target.account_id,
+            provider=provider_for(target.account_id, target.role_arn),
+            central=central,
+        )
+        for target in resolved.accounts
+    }
+    return Deployment(accounts=accounts, central_logs=central_bucket)
+
+
+def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str] | None]:
+    return {
+        "documentName": p.document_name,
+        "documentArn": p.document_arn,
+        "sessionDataKeyArn": p.session_data_key_arn,
+        "logGroupName": p.log_group_name,
+        "logGroupArn": p.log_group_arn,
+        "s3BucketName": p.s3_bucket_name,
+        "s3KeyPrefix": p.s3_key_prefix,
+    }
 
 
 def export_outputs(deployment: Deployment) -> None:
+    own = deployment.accounts.get("")
+    if own is not None:
+        pulumi.export("preferences", {r: _region_outputs(p) for r, p in own.preferences.items()})
+        if own.instance_access is not None:
+            pulumi.export("instancePolicyArn", own.instance_access.policy_arn)
+            pulumi.export("instanceRoleName", own.instance_access.role_name)
+            pulumi.export("instanceProfileName", own.instance_access.instance_profile_name)
+        return
     pulumi.export(
-        "preferences",
+        "accounts",
         {
-            region: {
-                "documentName": p.document_name,
-                "documentArn": p.document_arn,
-                "sessionDataKeyArn": p.session_data_key_arn,
-                "logGroupName": p.log_group_name,
-                "logGroupArn": p.log_group_arn,
-                "s3BucketName": p.s3_bucket_name,
-                "s3KeyPrefix": p.s3_key_prefix,
+            account_id: {
+                "preferences": {r: _region_outputs(p) for r, p in deployed.preferences.items()},
+                "instancePolicyArn": (
+                    deployed.instance_access.policy_arn if deployed.instance_access else None
+                ),
             }
-            for region, p in deployment.preferences.items()
+            for account_id, deployed in deployment.accounts.items()
         },
     )
-    access = deployment.instance_access
-    if access is not None:
-        pulumi.export("instancePolicyArn", access.policy_arn)
-        pulumi.export("instanceRoleName", access.role_name)
-        pulumi.export("instanceProfileName", access.instance_profile_name)
+    if deployment.central_logs is not None:
+        pulumi.export(
+            "centralLogs",
+            {
+                "bucketName": deployment.central_logs.bucket_name,
+                "bucketArn": deployment.central_logs.bucket_arn,
+                "kmsKeyArn": deployment.central_logs.kms_key_arn,
+            },
+        )

@@ -1,0 +1,189 @@
+"""The SessionManagerCentralLogBucket component: one bucket for an organization's session logs."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from session_manager import args as defaults
+from session_manager.args import CentralLogBucketArgs
+from session_manager.aws_rules import partition_of_region
+from session_manager.policies import central_log_bucket_policy, central_log_key_policy
+from session_manager.preferences import account_id_output
+
+TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
+
+
+class SessionManagerCentralLogBucket(pulumi.ComponentResource):
+    """A hardened S3 bucket in a log-archive account for every account's session logs.
+
+    SSE-KMS with its own key, public access blocked, ownership enforced to the
+    bucket owner, versioning, lifecycle to colder storage and expiry, and a
+    TLS-only policy that lets the organization's instance roles write only their
+    own account's folder. Nothing here is deleted by a destroy.
+    """
+
+    bucket_name: pulumi.Output[str]
+    """Name of the bucket."""
+    bucket_arn: pulumi.Output[str]
+    """ARN of the bucket."""
+    kms_key_arn: pulumi.Output[str]
+    """ARN of the key that encrypts the bucket."""
+    key_prefix: pulumi.Output[str]
+    """Prefix under which each account writes `<account>/<region>/`."""
+
+    def __init__(
+        self, name: str, args: CentralLogBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        region = args.get("region")
+        bucket_name = args.get("bucket_name")
+        organization_id = args.get("organization_id")
+        if not region or not bucket_name or not organization_id:
+            raise ValueError(f"{name}: region, bucket_name and organization_id are required")
+        partition = partition_of_region(region).name
+        account_id = account_id_output(args.get("account_id"), self)
+        prefix = args.get("key_prefix", "session-manager").strip("/")
+        writers = list(args.get("writer_role_names") or [])
+        tags = dict(args.get("tags") or {})
+        # Audit logs and what protects them outlive the stack.
+        keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            region=region,
+            description="Encrypts the organization's Session Manager logs",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
+            policy=account_id.apply(
+                lambda account: json.dumps(
+                    central_log_key_policy(
+                        partition=partition,
+                        account_id=account,
+                        region=region,
+                        bucket_name=bucket_name,
+                        organization_id=organization_id,
+                        writer_role_names=writers,
+                    ),
+                    indent=2,
+                    sort_keys=True,
+                )
+            ),
+            tags=tags,
+            opts=keep,
+        )
+        self.key_alias = aws.kms.Alias(
+            f"{name}-key-alias",
+            region=region,
+            name=args.get("kms_key_alias", defaults.DEFAULT_CENTRAL_LOG_KEY_ALIAS),
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            region=region,
+            bucket=bucket_name,
+            force_destroy=False,
+            tags=tags,
+            opts=keep,
+        )
+        after_bucket = pulumi.ResourceOptions(
+            parent=self, retain_on_delete=True, depends_on=[self.bucket]
+        )
+        self.ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            region=region,
+            bucket=self.bucket.bucket,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=after_bucket,
+        )
+        self.public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            region=region,
+            bucket=self.bucket.bucket,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=after_bucket,
+        )
+        self.versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            region=region,
+            bucket=self.bucket.bucket,
+            versioning_configuration={"status": "Enabled"},
+            opts=after_bucket,
+        )
+        self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            region=region,
+            bucket=self.bucket.bucket,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": self.key.arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=after_bucket,
+        )
+        self.lifecycle = aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            region=region,
+            bucket=self.bucket.bucket,
+            rules=[
+                {
+                    "id": "session-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": f"{prefix}/" if prefix else ""},
+                    "transitions": [
+                        {
+                            "days": args.get("transition_to_glacier_after_days", 90),
+                            "storage_class": "GLACIER",
+                        }
+                    ],
+                    "expiration": {"days": args.get("expire_after_days", 2557)},
+                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            opts=after_bucket,
+        )
+        self.policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            region=region,
+            bucket=self.bucket.bucket,
+            policy=json.dumps(
+                central_log_bucket_policy(
+                    partition=partition,
+                    bucket_name=bucket_name,
+                    key_prefix=prefix,
+                    organization_id=organization_id,
+                    writer_role_names=writers,
+                ),
+                indent=2,
+                sort_keys=True,
+            ),
+            # The public access block must exist first, or the policy briefly stands alone.
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=True, depends_on=[self.public_access_block]
+            ),
+        )
+        self.bucket_name = self.bucket.bucket
+        self.bucket_arn = self.bucket.arn
+        self.kms_key_arn = self.key.arn
+        self.key_prefix = pulumi.Output.from_input(prefix)
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "kms_key_arn": self.kms_key_arn,
+                "key_prefix": self.key_prefix,
+            }
+        )
