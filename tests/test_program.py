@@ -128,3 +128,26 @@ def test_unknown_stack_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert "no stack file Pulumi.nope.yaml" in result.stderr
     assert "dev" in result.stderr
+
+
+def test_consecutive_plans_do_not_share_exports(tmp_path: Path) -> None:
+    first = run_plan(ROOT, "dev")
+    assert set(first.outputs["preferences"]) == {"us-east-1", "eu-west-1"}
+    project = write_stack(tmp_path, "config:\n  aws:region: ap-south-1\n")
+    second = run_plan(project, "t")
+    assert set(second.outputs["preferences"]) == {"ap-south-1"}
+
+
+def test_plan_cli_takes_organizational_unit_members(tmp_path: Path) -> None:
+    project = write_stack(
+        tmp_path,
+        "config:\n  aws:region: us-east-1\n  session-manager:targets:\n"
+        "    - organizationalUnit: ou-ab12-cdef3456\n",
+    )
+    result = cli(
+        "plan", "--stack", "t", "--json", "--project-dir", str(project),
+        "--ou-accounts", "ou-ab12-cdef3456=555555555555,666666666666",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    names = {r["name"] for r in json.loads(result.stdout)["resources"]}
+    assert {"aws-555555555555", "aws-666666666666"} <= names

@@ -16,10 +16,25 @@ from session_manager.config import ConfigError
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from session_manager.plan import PlanError, format_plan, run_plan  # noqa: PLC0415
+    from session_manager.mocks import AwsMocks  # noqa: PLC0415
+    from session_manager.plan import (  # noqa: PLC0415
+        PlanError,
+        format_plan,
+        read_stack_config,
+        run_plan,
+    )
 
+    organization: dict[str, list[str]] = {}
+    for entry in args.ou_accounts:
+        ou_id, _, accounts = entry.partition("=")
+        organization.setdefault(ou_id, []).extend(a for a in accounts.split(",") if a)
     try:
-        plan = run_plan(Path(args.project_dir), args.stack)
+        project_dir = Path(args.project_dir)
+        config, _ = read_stack_config(project_dir, args.stack)
+        mocks = AwsMocks(
+            region=config.get("aws:region", "us-east-1"), organization_accounts=organization
+        )
+        plan = run_plan(project_dir, args.stack, mocks=mocks)
     except (ConfigError, PlanError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -63,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     plan.add_argument("--json", action="store_true", help="print one JSON object")
     plan.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
+    plan.add_argument(
+        "--ou-accounts",
+        action="append",
+        default=[],
+        metavar="OU=ACCOUNT,...",
+        help="accounts an organizational unit holds, for the plan (repeatable); offline, "
+        "an OU otherwise holds no accounts",
+    )
     plan.set_defaults(handler=_plan)
 
     reference = commands.add_parser(

@@ -118,7 +118,10 @@ class AwsMocks(pulumi.runtime.Mocks):
                     "arn": f"arn:{partition}:organizations::{account}:account/{member}",
                     "name": f"account-{member}",
                     "email": f"{member}@example.com",
+                    "state": "ACTIVE",
                     "status": "ACTIVE",
+                    "joinedMethod": "CREATED",
+                    "joinedTimestamp": "2024-01-01T00:00:00Z",
                 }
                 for member in self.organization_accounts.get(parent, [])
             ]

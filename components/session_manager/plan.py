@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import runpy
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -70,6 +71,7 @@ class Plan:
     resources: list[PlannedResource] = field(default_factory=list[PlannedResource])
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     result: Any = None
+    warnings: list[str] = field(default_factory=list[str])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class Plan:
             "project": self.project,
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
+            "warnings": self.warnings,
         }
 
     def of_type(self, typ: str) -> list[PlannedResource]:
@@ -87,6 +90,15 @@ class Plan:
             if resource.name == name:
                 return resource
         raise KeyError(name)
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -276,10 +288,19 @@ def record_program(
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(mocks)
+    # The program's pulumi.log.warn messages, as `pulumi up` would show them.
+    collector = _WarningCollector()
+    logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
+    logger.propagate = False
+    logger.addHandler(collector)
     # A fresh event loop and runtime per run, so runs can follow one another.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    # Each run gets its own root stack: set_mocks keeps an existing one, exports and all.
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+    )
     pulumi.runtime.set_all_config(config, list(secret_keys))
     returned: list[Any] = []
 
@@ -299,7 +320,13 @@ def record_program(
         loop.run_until_complete(loop.shutdown_default_executor())
         monitor.close_thread_loops()
         loop.close()
-    plan = Plan(stack=stack, project=project, outputs=_whole_numbers(outputs), result=result)
+    plan = Plan(
+        stack=stack,
+        project=project,
+        outputs=_whole_numbers(outputs),
+        result=result,
+        warnings=collector.messages,
+    )
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)
     plan.resources = _with_default_providers(planned, config)
@@ -413,6 +440,8 @@ def format_plan(plan: Plan) -> str:
     custom = [r for r in plan.resources if r.custom]
     components = len(plan.resources) - len(custom)
     lines += ["", f"Resources: {len(custom)} to create, plus {components} components."]
+    if plan.warnings:
+        lines += ["", "Warnings:"] + [f"    {warning}" for warning in plan.warnings]
     if plan.outputs:
         lines += ["", "Outputs:"]
         lines += [

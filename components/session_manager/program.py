@@ -224,7 +224,7 @@ def _deploy_account(
 def _organizational_unit_accounts(ou_id: str) -> list[str]:
     """Active accounts below an OU, read at plan time with the stack's own credentials."""
     result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
-    return [account.id for account in result.accounts if account.status in ("ACTIVE", "")]
+    return [account.id for account in result.accounts if account.state == "ACTIVE"]
 
 
 def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
@@ -253,7 +253,11 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
                 f"aws-{account_id}",
                 region=provider_region,
                 allowed_account_ids=[account_id],
-                assume_roles=[{"role_arn": role_arn, "session_name": DEPLOY_SESSION_NAME}],
+                # The typed class, not a dict: provider config is sent as JSON, and only
+                # the class translates role_arn to the roleArn the provider reads.
+                assume_roles=[
+                    aws.ProviderAssumeRoleArgs(role_arn=role_arn, session_name=DEPLOY_SESSION_NAME)
+                ],
             )
         return providers[account_id]
 

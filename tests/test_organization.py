@@ -1,0 +1,223 @@
+"""Organization stacks planned with the real program: accounts, Regions, providers, logs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from policy_lint import lint
+from session_manager.config import ConfigError
+from session_manager.mocks import AwsMocks
+from session_manager.plan import Plan, run_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNTS = ["111111111111", "222222222222", "333333333333"]
+
+
+def plan_stack(
+    tmp_path: Path, config: dict[str, object], org: dict[str, list[str]] | None = None
+) -> Plan:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
+    mocks = AwsMocks(region=str(config.get("aws:region", "us-east-1")), organization_accounts=org)
+    return run_plan(tmp_path, "org", mocks=mocks)
+
+
+def three_accounts(regions: list[str], accounts: list[str] = ACCOUNTS) -> dict[str, object]:
+    return {
+        "aws:region": "us-east-1",
+        "session-manager:regions": regions,
+        "session-manager:targets": [{"account": a} for a in accounts],
+    }
+
+
+def test_three_accounts_two_regions(tmp_path: Path) -> None:
+    plan = plan_stack(tmp_path, three_accounts(["us-east-1", "eu-west-1"]))
+    counts = Counter(r.type for r in plan.resources)
+    assert counts["aws:ssm/document:Document"] == 6
+    assert counts["aws:cloudwatch/logGroup:LogGroup"] == 6
+    assert counts["aws:iam/policy:Policy"] == 3
+    assert counts["pulumi:providers:aws"] == 3
+    documents = {(r.name, r.inputs["region"]) for r in plan.of_type("aws:ssm/document:Document")}
+    assert ("session-manager-111111111111-eu-west-1-document", "eu-west-1") in documents
+
+    for account in ACCOUNTS:
+        provider = plan.named(f"aws-{account}")
+        assert provider.type == "pulumi:providers:aws"
+        assert json.loads(provider.inputs["allowedAccountIds"]) == [account]
+        # camelCase, as the provider reads its JSON config (a plain dict would send role_arn).
+        (role,) = json.loads(provider.inputs["assumeRoles"])
+        assert role == {
+            "roleArn": f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+            "sessionName": "pulumi-session-manager",
+        }
+        assert provider.inputs["region"] == "us-east-1"
+        # Every resource of the account goes through its own provider.
+        for resource in plan.resources:
+            if resource.custom and f"-{account}-" in resource.name:
+                assert resource.provider == provider.urn, resource.name
+        policy = json.loads(
+            plan.named(f"session-manager-{account}-instance-access-policy").inputs["policy"]
+        )
+        assert account in json.dumps(policy)
+        assert lint(policy) == []
+    assert set(plan.outputs["accounts"]) == set(ACCOUNTS)
+
+
+def test_adding_a_region_or_an_account_changes_nothing_else(tmp_path: Path) -> None:
+    def snapshot(plan: Plan) -> dict[str, object]:
+        return {r.urn: (r.inputs, r.provider, r.parent) for r in plan.resources}
+
+    base = snapshot(plan_stack(tmp_path, three_accounts(["us-east-1", "eu-west-1"])))
+    more_regions = snapshot(
+        plan_stack(tmp_path, three_accounts(["us-east-1", "eu-west-1", "ap-southeast-2"]))
+    )
+    more_accounts = snapshot(
+        plan_stack(
+            tmp_path, three_accounts(["us-east-1", "eu-west-1"], [*ACCOUNTS, "444444444444"])
+        )
+    )
+    fewer_accounts = snapshot(
+        plan_stack(tmp_path, three_accounts(["us-east-1", "eu-west-1"], ACCOUNTS[1:]))
+    )
+    for after in (more_regions, more_accounts):
+        assert {urn: base[urn] for urn in base} == {urn: after[urn] for urn in base}
+        assert len(after) > len(base)
+    assert all(fewer_accounts[urn] == base[urn] for urn in fewer_accounts)
+    assert all("ap-southeast-2" in urn for urn in set(more_regions) - set(base))
+
+
+def test_ou_members_plus_an_explicit_target_twice_is_refused(tmp_path: Path) -> None:
+    config = {
+        "aws:region": "us-east-1",
+        "session-manager:targets": [
+            {"organizationalUnit": "ou-ab12-cdef3456"},
+            {"account": "555555555555"},
+        ],
+    }
+    with pytest.raises(ConfigError, match=r"targets\[1\].*555555555555 in us-east-1"):
+        plan_stack(tmp_path, config, {"ou-ab12-cdef3456": ["555555555555"]})
+
+
+def test_ou_accounts_are_read_at_plan_time(tmp_path: Path) -> None:
+    config = {
+        "aws:region": "us-east-1",
+        "session-manager:targets": [{"organizationalUnit": "ou-ab12-cdef3456"}],
+        "session-manager:excludeAccounts": ["666666666666", "999999999999"],
+    }
+    plan = plan_stack(tmp_path, config, {"ou-ab12-cdef3456": ["555555555555", "666666666666"]})
+    assert [r.name for r in plan.of_type("aws:ssm/document:Document")] == [
+        "session-manager-555555555555-us-east-1-document"
+    ]
+    assert plan.warnings == [
+        "session-manager:excludeAccounts: 999999999999 matches no target account"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"), [("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")]
+)
+def test_other_partitions_never_use_arn_aws(tmp_path: Path, region: str, partition: str) -> None:
+    config = {
+        "aws:region": region,
+        "session-manager:regions": [region],
+        "session-manager:targets": [{"account": "111111111111"}],
+        "session-manager:instanceAccess": {"createRole": True},
+        "session-manager:centralLogging": {
+            "account": "999999999999",
+            "bucketName": "org-session-logs",
+            "organizationId": "o-exampleorg1",
+        },
+    }
+    text = json.dumps(plan_stack(tmp_path, config).to_json())
+    assert "arn:aws:" not in text
+    assert f"arn:{partition}:iam::111111111111:role/OrganizationAccountAccessRole" in text
+
+
+def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
+    config = three_accounts(["us-east-1", "eu-west-1"])
+    config["session-manager:instanceAccess"] = {"createRole": True}
+    config["session-manager:centralLogging"] = {
+        "account": "999999999999",
+        "bucketName": "org-session-logs",
+        "organizationId": "o-exampleorg1",
+        "keyPrefix": "ssm",
+    }
+    plan = plan_stack(tmp_path, config)
+    central = [r for r in plan.resources if r.name.startswith("session-manager-central-logs-")]
+    assert central
+    assert all(r.retain_on_delete for r in central if r.type != "aws:kms/alias:Alias")
+    assert all(r.provider and r.provider.endswith("::aws-999999999999") for r in central)
+    assert plan.named("session-manager-central-logs-bucket").inputs["forceDestroy"] is False
+    access_block = plan.named("session-manager-central-logs-public-access-block").inputs
+    assert all(
+        access_block[k]
+        for k in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    ownership = plan.named("session-manager-central-logs-ownership").inputs
+    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+    assert plan.named("session-manager-central-logs-versioning").inputs[
+        "versioningConfiguration"
+    ] == {"status": "Enabled"}
+    (rule,) = plan.named("session-manager-central-logs-encryption").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    (lifecycle,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    assert lifecycle["transitions"][0]["storageClass"] == "GLACIER"
+    assert lifecycle["expiration"]["days"] == 2557
+
+    bucket_policy = json.loads(plan.named("session-manager-central-logs-policy").inputs["policy"])
+    deny, write, _check = bucket_policy["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert write["Resource"] == "arn:aws:s3:::org-session-logs/ssm/${aws:PrincipalAccount}/*"
+    assert write["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": "o-exampleorg1"}
+    assert write["Condition"]["ArnLike"] == {
+        "aws:PrincipalArn": "arn:aws:iam::*:role/SessionManagerInstanceRole"
+    }
+    key_policy = json.loads(plan.named("session-manager-central-logs-key").inputs["policy"])
+    assert key_policy["Statement"][1]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        "s3.us-east-1.amazonaws.com"
+    )
+
+    for account in ACCOUNTS:
+        content = json.loads(
+            plan.named(f"session-manager-{account}-eu-west-1-document").inputs["content"]
+        )
+        assert content["inputs"]["s3BucketName"] == "org-session-logs"
+        assert content["inputs"]["s3KeyPrefix"] == f"ssm/{account}/eu-west-1"
+        policy = json.loads(
+            plan.named(f"session-manager-{account}-instance-access-policy").inputs["policy"]
+        )
+        statements = {s["Sid"]: s for s in policy["Statement"]}
+        assert statements["WriteSessionLogObjects"]["Resource"] == (
+            f"arn:aws:s3:::org-session-logs/ssm/{account}/*"
+        )
+        assert "HandSessionLogObjectsToBucketOwner" in statements
+        assert statements["EncryptSessionLogObjects"]["Resource"].startswith(
+            "arn:aws:kms:us-east-1:"
+        )
+
+
+def test_organization_example_plans(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "examples/organization/Pulumi.organization.yaml", tmp_path)
+    mocks = AwsMocks(organization_accounts={"ou-ab12-cdef3456": ["555555555555", "444444444444"]})
+    plan = run_plan(tmp_path, "organization", mocks=mocks)
+    accounts = set(plan.outputs["accounts"])
+    assert accounts == {"111111111111", "222222222222", "333333333333", "555555555555"}
+    assert not plan.warnings
+    eu_only = json.loads(
+        plan.named("session-manager-333333333333-eu-west-1-document").inputs["content"]
+    )
+    assert eu_only["inputs"]["idleSessionTimeout"] == "10"
