@@ -4,12 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan test lint typecheck unit docs clean
+.PHONY: help venv plan test lint typecheck unit docs bench clean
 
 help:
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
+	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor"
 
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
@@ -39,6 +40,9 @@ test: lint typecheck unit
 
 docs: venv
 	$(BIN)/python -m session_manager config-reference --write README.md
+
+bench: venv
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info components/*.egg-info

@@ -59,7 +59,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True,
             deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
-            policy=account_id.apply(
+            policy=pulumi.Output.from_input(account_id).apply(
                 lambda account: json.dumps(
                     central_log_key_policy(
                         partition=partition,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,12 +35,18 @@ def _plan(args: argparse.Namespace) -> int:
         mocks = AwsMocks(
             region=config.get("aws:region", "us-east-1"), organization_accounts=organization
         )
-        plan = run_plan(project_dir, args.stack, mocks=mocks)
+        # A summary prints no outputs, so it need not resolve them.
+        plan = run_plan(project_dir, args.stack, mocks=mocks, resolve_outputs=not args.summary)
     except (ConfigError, PlanError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+    elif args.summary:
+        counts = Counter(r.type for r in plan.resources)
+        for typ, count in sorted(counts.items()):
+            print(f"{count:6d}  {typ}")
+        print(f"{len(plan.resources):6d}  resources in all")
     else:
         print(format_plan(plan))
     return 0
@@ -76,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     plan.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
-    plan.add_argument("--json", action="store_true", help="print one JSON object")
+    output = plan.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object")
+    output.add_argument("--summary", action="store_true", help="print resource counts only")
     plan.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
     plan.add_argument(
         "--ou-accounts",

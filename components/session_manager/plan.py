@@ -14,6 +14,7 @@ import json
 import logging
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,6 @@ from typing import Any, cast
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
@@ -101,11 +101,39 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+class _Capturing(pulumi.runtime.Mocks):
+    """Passes calls to the real mocks and keeps, per thread, what the last resource got.
+
+    The SDK's mock monitor deserializes a registration's inputs once and hands
+    them to `new_resource` in the same thread, so the monitor reads them from
+    here instead of deserializing them again.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        self.mocks = mocks
+        self.last = threading.local()
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = cast(
+            tuple[str | None, dict[str, Any]],
+            self.mocks.new_resource(args),  # pyright: ignore[reportUnknownMemberType]
+        )
+        self.last.inputs = args.inputs  # pyright: ignore[reportUnknownMemberType]
+        self.last.state = state
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        return self.mocks.call(args)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
+        self.capturing = _Capturing(mocks)
+        super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
@@ -138,14 +166,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=response.urn,
-                inputs=_whole_numbers(rpc.deserialize_properties(request.object) or {}),
+                inputs=_whole_numbers(self.capturing.last.inputs or {}),
                 provider=provider,
                 parent=request.parent or None,
                 custom=bool(request.custom),
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
-                state=_whole_numbers(rpc.deserialize_properties(response.object) or {}),
+                state=_whole_numbers(self.capturing.last.state or {}),
             )
         )
         return response
@@ -247,6 +275,7 @@ def run_plan(
     account_id: str = PLACEHOLDER_ACCOUNT_ID,
     mocks: AwsMocks | None = None,
     config_overrides: Mapping[str, str] | None = None,
+    resolve_outputs: bool = True,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
 
@@ -267,7 +296,13 @@ def run_plan(
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     return record_program(
-        run_main, project=project, stack=stack, config=config, secret_keys=secret_keys, mocks=mocks
+        run_main,
+        project=project,
+        stack=stack,
+        config=config,
+        secret_keys=secret_keys,
+        mocks=mocks,
+        resolve_outputs=resolve_outputs,
     )
 
 
@@ -279,6 +314,7 @@ def record_program(
     config: Mapping[str, str] | None = None,
     secret_keys: Sequence[str] = (),
     mocks: AwsMocks | None = None,
+    resolve_outputs: bool = True,
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
 
@@ -311,7 +347,7 @@ def record_program(
         _sync_await(run_pulumi_func(body))
         root = pulumi.runtime.settings.get_root_resource()
         outputs: dict[str, Any] = {}
-        if isinstance(root, pulumi.runtime.stack.Stack):
+        if resolve_outputs and isinstance(root, pulumi.runtime.stack.Stack):
             outputs = _resolve(dict(root.outputs)) or {}
         result = _resolve(returned[0]) if returned else None
     finally:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -39,12 +40,26 @@ def _policy_json(policy: dict[str, Any]) -> str:
 
 def account_id_output(
     account_id: pulumi.Input[str] | None, parent: pulumi.Resource
-) -> pulumi.Output[str]:
+) -> pulumi.Input[str]:
     """The given account id, or the one the parent's provider credentials belong to."""
     if account_id is not None:
-        return pulumi.Output.from_input(account_id)
+        return account_id
     identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
     return identity.account_id
+
+
+def _plain_or_applied(value: Any, render: Callable[[Any], str]) -> pulumi.Input[str]:
+    """`render(value)` now when every part is a plain value, else once they resolve.
+
+    Large organization stacks register thousands of these; skipping the Output
+    machinery for values known at plan time keeps the program close to the SDK floor.
+    """
+    parts: tuple[Any, ...] = cast(tuple[Any, ...], value) if isinstance(value, tuple) else (value,)
+    if all(isinstance(part, str) for part in parts):
+        return render(value)
+    if isinstance(value, tuple):
+        return pulumi.Output.all(*parts).apply(render)
+    return pulumi.Output.from_input(value).apply(render)
 
 
 class SessionManagerPreferences(pulumi.ComponentResource):
@@ -120,8 +135,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 deletion_window_in_days=key_args.get(
                     "deletion_window_in_days", defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS
                 ),
-                policy=account_id.apply(
-                    lambda account: _policy_json(session_data_key_policy(partition, account))
+                policy=_plain_or_applied(
+                    account_id,
+                    lambda account: _policy_json(session_data_key_policy(partition, account)),
                 ),
                 tags=tags,
                 opts=keep,
@@ -155,9 +171,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         group_args = args.get("log_group") or {}
         group_name_input = prefs.get("cloud_watch_log_group_name")
         if group_args.get("create", not group_name_input):
-            group_name = pulumi.Output.from_input(
-                group_name_input or defaults.DEFAULT_LOG_GROUP_NAME
-            )
+            group_name: pulumi.Input[str] = group_name_input or defaults.DEFAULT_LOG_GROUP_NAME
             logs_key_arn: pulumi.Input[str] | None = group_args.get("kms_key_id")
             if group_args.get("create_kms_key", logs_key_arn is None):
                 if logs_key_arn is not None:
@@ -173,8 +187,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                     customer_master_key_spec="SYMMETRIC_DEFAULT",
                     enable_key_rotation=True,
                     deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
-                    policy=pulumi.Output.all(account_id, group_name).apply(
-                        lambda v: _policy_json(logs_key_policy(partition, v[0], region, v[1]))
+                    policy=_plain_or_applied(
+                        (account_id, group_name),
+                        lambda v: _policy_json(logs_key_policy(partition, v[0], region, v[1])),
                     ),
                     tags=tags,
                     opts=keep,
@@ -206,8 +221,11 @@ class SessionManagerPreferences(pulumi.ComponentResource):
             self.log_group_arn = self.log_group.arn
         elif group_name_input:
             self.log_group_name = pulumi.Output.from_input(group_name_input)
-            self.log_group_arn = pulumi.Output.all(account_id, group_name_input).apply(
-                lambda v: f"arn:{partition}:logs:{region}:{v[0]}:log-group:{v[1]}"
+            self.log_group_arn = pulumi.Output.from_input(
+                _plain_or_applied(
+                    (account_id, group_name_input),
+                    lambda v: f"arn:{partition}:logs:{region}:{v[0]}:log-group:{v[1]}",
+                )
             )
 
         # S3: an existing bucket; optionally one prefix per account and Region.
@@ -216,7 +234,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         if prefs.get("s3_bucket_name"):
             prefix = pulumi.Output.from_input(prefs.get("s3_key_prefix") or "")
             if args.get("append_account_and_region_to_s3_prefix", False):
-                prefix = pulumi.Output.all(prefix, account_id).apply(
+                prefix = pulumi.Output.all(prefix, pulumi.Output.from_input(account_id)).apply(
                     lambda v: "/".join(part for part in (v[0].strip("/"), v[1], region) if part)
                 )
                 prefs["s3_key_prefix"] = prefix
@@ -268,7 +286,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         reference: pulumi.Input[str],
         region: str,
         partition: str,
-        account_id: pulumi.Output[str],
+        account_id: pulumi.Input[str],
     ) -> pulumi.Output[str]:
         """The ARN of an existing key given as id, ARN or alias.
 
@@ -283,7 +301,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                     key_id=ref, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
                 )
                 return key.arn
-            return account_id.apply(
+            return pulumi.Output.from_input(account_id).apply(
                 lambda account: f"arn:{partition}:kms:{region}:{account}:key/{ref}"
             )
 
