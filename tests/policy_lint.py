@@ -16,6 +16,12 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
     "identity": [
         (
             "UNKNOWN_CONDITION_FOR_ACTION",
+            "ssm:SessionDocumentAccessCheck",
+            "parliament's database lacks ssm:SessionDocumentAccessCheck, which AWS's quickstart "
+            "policies for Session Manager use on ssm:StartSession",
+        ),
+        (
+            "UNKNOWN_CONDITION_FOR_ACTION",
             "kms:ResourceAliases",
             "parliament's database predates kms:ResourceAliases, which AWS documents for "
             "kms:Decrypt and uses itself to scope session keys by alias",
@@ -36,6 +42,7 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
             "for aws:logs:arn",
         ),
     ],
+    "resource": [],
     "trust": [("MALFORMED", "neither Resource", "a trust policy has no Resource element")],
 }
 

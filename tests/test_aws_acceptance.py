@@ -50,7 +50,13 @@ def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:
         assert condition["kms:EncryptionContext:aws:logs:arn"] == group["arn"].removesuffix(":*")
 
     iam = emulator.client("iam")
-    (policy,) = iam.list_policies(Scope="Local")["Policies"]
+    policies = {p["PolicyName"]: p for p in iam.list_policies(Scope="Local")["Policies"]}
+    assert set(policies) == {
+        "SessionManagerInstanceAccess",
+        "SessionManagerSessionUsers",
+        "SessionManagerInstanceInventory",
+    }
+    policy = policies["SessionManagerInstanceAccess"]
     version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
     statements = version["PolicyVersion"]["Document"]["Statement"]
     assert {s["Sid"] for s in statements} >= {"SessionManagerChannels", "DecryptSessionDataByAlias"}

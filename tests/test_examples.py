@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from session_manager.plan import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,13 @@ def test_example_plans(stack_file: Path, tmp_path: Path) -> None:
     documents = plan.of_type("aws:ssm/document:Document")
     assert documents
     for document in documents:
-        assert json.loads(document.inputs["content"])["sessionType"] == "Standard_Stream"
+        parse = yaml.safe_load if document.inputs["documentFormat"] == "YAML" else json.loads
+        assert parse(document.inputs["content"])["sessionType"] in {
+            "Standard_Stream",
+            "InteractiveCommands",
+            "NonInteractiveCommands",
+            "Port",
+        }
 
 
 def test_complete_example_uses_every_feature(tmp_path: Path) -> None:

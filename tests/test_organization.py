@@ -41,7 +41,7 @@ def test_three_accounts_two_regions(tmp_path: Path) -> None:
     counts = Counter(r.type for r in plan.resources)
     assert counts["aws:ssm/document:Document"] == 6
     assert counts["aws:cloudwatch/logGroup:LogGroup"] == 6
-    assert counts["aws:iam/policy:Policy"] == 3
+    assert counts["aws:iam/policy:Policy"] == 9  # three policies per account
     assert counts["pulumi:providers:aws"] == 3
     documents = {(r.name, r.inputs["region"]) for r in plan.of_type("aws:ssm/document:Document")}
     assert ("session-manager-111111111111-eu-west-1-document", "eu-west-1") in documents

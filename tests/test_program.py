@@ -42,7 +42,8 @@ def test_dev_stack_plans_two_regions_and_one_set_of_iam() -> None:
     assert counts["aws:ssm/document:Document"] == 2
     assert counts["aws:kms/key:Key"] == 4
     assert counts["aws:cloudwatch/logGroup:LogGroup"] == 2
-    assert counts["aws:iam/policy:Policy"] == 1
+    # Instance access, session users and instance inventory: once for the account.
+    assert counts["aws:iam/policy:Policy"] == 3
     assert counts["aws:iam/role:Role"] == 1
     assert counts["pulumi:providers:aws"] == 1
     regions = {r.inputs["region"] for r in plan.of_type("aws:ssm/document:Document")}

@@ -1,5 +1,6 @@
 """Session Manager preferences as code, for Pulumi."""
 
+from session_manager.access_policies import SessionManagerAccessPolicies
 from session_manager.args import (
     LogGroupArgs,
     PreferenceInputsArgs,
@@ -9,8 +10,10 @@ from session_manager.args import (
     SessionManagerPreferencesArgs,
     ShellProfileArgs,
 )
+from session_manager.central_logs import SessionManagerCentralLogBucket
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
+from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 __version__ = "0.1.0"
 
@@ -19,10 +22,13 @@ __all__ = [
     "PreferenceInputsArgs",
     "S3LogDestinationArgs",
     "SessionDataKeyArgs",
+    "SessionManagerAccessPolicies",
+    "SessionManagerCentralLogBucket",
     "SessionManagerInstanceAccess",
     "SessionManagerInstanceAccessArgs",
     "SessionManagerPreferences",
     "SessionManagerPreferencesArgs",
+    "SessionManagerVpcEndpoints",
     "ShellProfileArgs",
     "__version__",
 ]

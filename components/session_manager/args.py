@@ -94,6 +94,19 @@ class LogGroupArgs(TypedDict, total=False):
     """Existing KMS key ARN that encrypts the created log group."""
 
 
+class SessionDocumentArgs(TypedDict, total=False):
+    """A custom Session document, already rendered."""
+
+    name: str
+    """Document name."""
+    document_format: str
+    """JSON or YAML."""
+    content: str
+    """The document text."""
+    tags: Mapping[str, str]
+    """Document tags."""
+
+
 class SessionManagerPreferencesArgs(TypedDict, total=False):
     """Session Manager preferences for one account and Region."""
 
@@ -114,7 +127,9 @@ class SessionManagerPreferencesArgs(TypedDict, total=False):
     append_account_and_region_to_s3_prefix: bool
     """Write S3 logs under `<s3_key_prefix>/<account>/<region>`."""
     retain_document_on_delete: bool
-    """Keep the document in AWS when it leaves the stack (default true)."""
+    """Keep the documents in AWS when they leave the stack (default true)."""
+    documents: Sequence[SessionDocumentArgs]
+    """Custom Session documents for this account and Region."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
@@ -183,5 +198,70 @@ class CentralLogBucketArgs(TypedDict, total=False):
     """Days before log objects expire."""
     kms_key_alias: str
     """Alias of the bucket's KMS key."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""
+
+
+class PolicyAttachmentArgs(TypedDict, total=False):
+    """Where to attach a customer-managed policy."""
+
+    role_names: Sequence[str]
+    """Roles to attach the policy to."""
+    group_names: Sequence[str]
+    """Groups to attach the policy to."""
+
+
+class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
+    """Customer-managed policies for the people who use Session Manager in one account."""
+
+    account_id: pulumi.Input[str]
+    """Account id, used to build ARNs. Looked up from the provider's credentials when left out."""
+    partition: str
+    """AWS partition of the account."""
+    document_names: Sequence[str]
+    """The account's managed Session documents (preferences and custom)."""
+    aws_document_names: Sequence[str]
+    """AWS-owned Session documents users may start too."""
+    instance_tags: Mapping[str, Sequence[str]]
+    """Only instances with one of these values per tag key may be reached."""
+    session_data_key_arns: Sequence[pulumi.Input[str]]
+    """Existing session-data keys, by ARN."""
+    session_data_key_aliases: Sequence[pulumi.Input[str]]
+    """Session-data key aliases."""
+    session_owner_variable: str
+    """Policy variable that starts a user's own session ids."""
+    session_users_policy_name: str
+    """Name of the session-users policy; empty: not created."""
+    session_users_attachments: PolicyAttachmentArgs
+    """Where to attach the session-users policy."""
+    instance_inventory_policy_name: str
+    """Name of the instance-inventory policy; empty: not created."""
+    instance_inventory_attachments: PolicyAttachmentArgs
+    """Where to attach the instance-inventory policy."""
+    preferences_guard_policy_name: str
+    """Name of the preferences-guard policy; empty: not created."""
+    preferences_guard_attachments: PolicyAttachmentArgs
+    """Where to attach the preferences-guard policy."""
+    deployer_role_arns: Sequence[str]
+    """Roles the guard still lets change the documents."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""
+
+
+class SessionManagerVpcEndpointsArgs(TypedDict, total=False):
+    """VPC endpoints that let nodes in private subnets use Session Manager."""
+
+    region: str
+    """Region of the VPC."""
+    vpc_id: str
+    """The VPC."""
+    subnet_ids: Sequence[str]
+    """Subnets for the interface endpoints."""
+    security_group_id: str
+    """Security group of the endpoints; HTTPS from the VPC is allowed into it."""
+    services: Sequence[str]
+    """Interface endpoint services (ssm, ssmmessages, ec2messages, logs, kms)."""
+    route_table_ids: Sequence[str]
+    """Route tables for an S3 gateway endpoint; empty: none."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""

@@ -42,6 +42,12 @@ def partition_of_region(region: str) -> Partition:
     return _COMMERCIAL
 
 
+def endpoint_service_name(service: str, region: str) -> str:
+    """A VPC endpoint service name: com.amazonaws.<region>.<service> (cn.com... in China)."""
+    prefix = "cn.com.amazonaws" if partition_of_region(region).name == "aws-cn" else "com.amazonaws"
+    return f"{prefix}.{region}.{service}"
+
+
 def service_principal(service: str, region: str) -> str:
     """A Regional service principal, e.g. `logs.cn-north-1.amazonaws.com.cn`."""
     return f"{service}.{region}.{partition_of_region(region).dns_suffix}"

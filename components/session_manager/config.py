@@ -31,6 +31,7 @@ from pydantic_core import PydanticCustomError
 from session_manager import args as defaults
 from session_manager.aws_rules import (
     ACCOUNT_ID_PATTERN,
+    DOCUMENT_CONTENT_MAX_BYTES,
     IDLE_SESSION_TIMEOUT_MINUTES,
     KMS_ALIAS_PATTERN,
     KMS_DELETION_WINDOW_DAYS,
@@ -46,6 +47,11 @@ from session_manager.aws_rules import (
     document_name_problem,
     partition_of_region,
 )
+from session_manager.document import (
+    check_session_document,
+    render_session_document,
+    serialize_session_document,
+)
 
 NAMESPACE = "session-manager"
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
@@ -56,6 +62,9 @@ ROLE_ARN_PATTERN = re.compile(
 )
 ORGANIZATIONAL_UNIT_PATTERN = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
+DEPLOYER_ARN_PATTERN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(\d{12}|\*):role/[\w+=,.@*/-]{1,512}$"
+)
 
 # A problem found by a cross-field check: (path below the model, message).
 Problem = tuple[tuple[str | int, ...], str]
@@ -701,6 +710,278 @@ class CentralLogging(_Model):
         return value
 
 
+def _check_role_names(value: list[str]) -> list[str]:
+    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    if bad:
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(role) for role in bad)},
+        )
+    return value
+
+
+def _check_iam_name(value: str) -> str:
+    if not IAM_NAME_PATTERN.match(value):
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} is not an IAM name (1-128 of letters, digits, +=,.@_-)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+class CustomDocument(_Model):
+    """A Session document of any type, written with AWS's own field names."""
+
+    name: str = Field(description="Document name (3-128 of letters, digits, `_.-`).")
+    document_format: str = Field(default="JSON", description="JSON or YAML.")
+    tags: dict[str, str] = Field(default_factory=dict[str, str], description="Document tags.")
+    content: dict[str, Any] = Field(
+        description=(
+            'The Session document: schemaVersion (default "1.0"), description, sessionType, '
+            "inputs, parameters, properties."
+        )
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        problem = document_name_problem(value)
+        if problem:
+            raise PydanticCustomError(
+                "document_name", "{got} {why}", {"got": repr(value), "why": problem}
+            )
+        return value
+
+    @field_validator("document_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value.upper() not in ("JSON", "YAML"):
+            raise PydanticCustomError(
+                "document_format",
+                "{got} is not a document format; use JSON or YAML",
+                {"got": repr(value)},
+            )
+        return value.upper()
+
+    @field_validator("content")
+    @classmethod
+    def _content(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problems: list[Problem] = list(check_session_document(value))
+        if not problems:
+            size = len(rendered_content(value, "JSON").encode())
+            if size > DOCUMENT_CONTENT_MAX_BYTES:
+                problems.append(((), f"is {size} bytes; Session documents may be 64 KB at most"))
+        _problems(problems)
+        return value
+
+    @property
+    def rendered(self) -> str:
+        return rendered_content(self.content, self.document_format)
+
+
+def rendered_content(content: dict[str, Any], document_format: str) -> str:
+    return serialize_session_document(render_session_document(content), document_format)
+
+
+class SessionUsersPolicy(_Model):
+    create: Flag = Field(default=True, description="Create the session-users policy.")
+    name: str = Field(default="SessionManagerSessionUsers", description="Policy name.")
+    instance_tags: dict[str, list[str]] = Field(
+        default_factory=dict[str, list[str]],
+        description="Only instances with one of these values per tag key; empty: every instance.",
+    )
+    allowed_aws_documents: list[str] = Field(
+        default_factory=list[str],
+        description="AWS-owned documents users may start too, e.g. AWS-StartPortForwardingSession.",
+    )
+    session_owner_variable: str = Field(
+        default="${aws:username}",
+        description="Names users' own sessions: ${aws:username} (IAM users), ${aws:userid} (SSO).",
+    )
+    attach_to_roles: list[str] = Field(
+        default_factory=list[str], description="Roles to attach it to."
+    )
+    attach_to_groups: list[str] = Field(
+        default_factory=list[str], description="Groups to attach it to."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_iam_name(value)
+
+    @field_validator("allowed_aws_documents")
+    @classmethod
+    def _aws_documents(cls, value: list[str]) -> list[str]:
+        bad = [name for name in value if not re.fullmatch(r"AWS-[A-Za-z0-9_.-]{1,124}", name)]
+        if bad:
+            raise PydanticCustomError(
+                "aws_document",
+                "{got} are not AWS-owned document names (AWS-...)",
+                {"got": ", ".join(repr(name) for name in bad)},
+            )
+        return value
+
+    @field_validator("session_owner_variable")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        if value not in ("${aws:username}", "${aws:userid}"):
+            raise PydanticCustomError(
+                "owner",
+                "{got} is not one of ${{aws:username}}, ${{aws:userid}}",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("attach_to_roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        return _check_role_names(value)
+
+
+class InstanceInventoryPolicy(_Model):
+    create: Flag = Field(
+        default=True, description="Create the read-only instance-inventory policy."
+    )
+    name: str = Field(default="SessionManagerInstanceInventory", description="Policy name.")
+    attach_to_roles: list[str] = Field(
+        default_factory=list[str], description="Roles to attach it to."
+    )
+    attach_to_groups: list[str] = Field(
+        default_factory=list[str], description="Groups to attach it to."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_iam_name(value)
+
+    @field_validator("attach_to_roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        return _check_role_names(value)
+
+
+class PreferencesGuardPolicy(_Model):
+    create: Flag = Field(
+        default=False, description="Create the policy that denies changing the managed documents."
+    )
+    name: str = Field(default="SessionManagerPreferencesGuard", description="Policy name.")
+    deployer_role_arns: list[str] = Field(
+        default_factory=list[str],
+        description=(
+            "Roles still allowed to change the documents (wildcards allowed). With targets, each "
+            "account's deploy role is added."
+        ),
+        validate_default=True,
+    )
+    attach_to_roles: list[str] = Field(
+        default_factory=list[str], description="Roles to attach it to."
+    )
+    attach_to_groups: list[str] = Field(
+        default_factory=list[str], description="Groups to attach it to."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_iam_name(value)
+
+    @field_validator("deployer_role_arns")
+    @classmethod
+    def _deployers(cls, value: list[str]) -> list[str]:
+        bad = [arn for arn in value if not DEPLOYER_ARN_PATTERN.match(arn)]
+        if bad:
+            raise PydanticCustomError(
+                "role_arn",
+                "{got} are not role ARNs (arn:<partition>:iam::<account>:role/<name>)",
+                {"got": ", ".join(repr(arn) for arn in bad)},
+            )
+        return value
+
+    @field_validator("attach_to_roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        return _check_role_names(value)
+
+
+class AccessPolicies(_Model):
+    session_users: SessionUsersPolicy = Field(
+        default=SessionUsersPolicy(), description="Who may start sessions, and on what (see below)."
+    )
+    instance_inventory: InstanceInventoryPolicy = Field(
+        default=InstanceInventoryPolicy(),
+        description="Read-only EC2 listing for clients (see below).",
+    )
+    preferences_guard: PreferencesGuardPolicy = Field(
+        default=PreferencesGuardPolicy(),
+        description="Preferences change only through this code (see below).",
+    )
+
+
+class VpcEndpoints(_Model):
+    """Interface endpoints so nodes in private subnets reach Session Manager."""
+
+    account: str = Field(
+        default="", description="Target account of the VPC (required with targets)."
+    )
+    region: str = Field(description="Region of the VPC.")
+    vpc_id: str = Field(description="The VPC (vpc-...).")
+    subnet_ids: list[str] = Field(description="Subnets for the interface endpoints.")
+    security_group_id: str = Field(
+        description="Security group for the endpoints; a rule allows HTTPS from the VPC."
+    )
+    route_table_ids: list[str] = Field(
+        default_factory=list[str],
+        description="Route tables for the S3 gateway endpoint, used when S3 logging is on.",
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return _check_account(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        _check_regions([value])
+        return value
+
+    @field_validator("vpc_id")
+    @classmethod
+    def _vpc(cls, value: str) -> str:
+        return _check_ec2_id(value, "vpc")
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise PydanticCustomError("subnets", "needs at least one subnet", {})
+        return [_check_ec2_id(subnet, "subnet") for subnet in value]
+
+    @field_validator("security_group_id")
+    @classmethod
+    def _group(cls, value: str) -> str:
+        return _check_ec2_id(value, "sg")
+
+    @field_validator("route_table_ids")
+    @classmethod
+    def _routes(cls, value: list[str]) -> list[str]:
+        return [_check_ec2_id(table, "rtb") for table in value]
+
+
+def _check_ec2_id(value: str, kind: str) -> str:
+    if not re.fullmatch(rf"{kind}-[0-9a-f]{{8}}([0-9a-f]{{9}})?", value):
+        raise PydanticCustomError(
+            "ec2_id",
+            "{got} is not a {kind} id ({kind}-0123456789abcdef0)",
+            {"got": repr(value), "kind": kind},
+        )
+    return value
+
+
 class StackConfig(_Model):
     """Everything under the `session-manager` namespace of a stack."""
 
@@ -766,6 +1047,17 @@ class StackConfig(_Model):
         default=None,
         description="A central session-log bucket in a log-archive account (see below).",
     )
+    documents: list[CustomDocument] = Field(
+        default_factory=list[CustomDocument],
+        description="Custom Session documents for every managed account-Region (see below).",
+    )
+    access_policies: AccessPolicies = Field(
+        default=AccessPolicies(), description="Customer-managed policies for people (see below)."
+    )
+    vpc_endpoints: list[VpcEndpoints] = Field(
+        default_factory=list[VpcEndpoints],
+        description="VPC endpoints for nodes in private subnets (see below).",
+    )
 
     @field_validator("regions")
     @classmethod
@@ -818,6 +1110,37 @@ class StackConfig(_Model):
                 continue
             if target.preferences:
                 problems += self._wiring_problems(merged, where)
+        names = [self.document_name]
+        for index, document in enumerate(self.documents):
+            if document.name in names:
+                problems.append(
+                    (
+                        ("documents", index, "name"),
+                        f"{document.name!r} names another managed document too",
+                    )
+                )
+            names.append(document.name)
+        guard = self.access_policies.preferences_guard
+        if guard.create and not guard.deployer_role_arns and not self.targets:
+            problems.append(
+                (
+                    ("accessPolicies", "preferencesGuard", "deployerRoleArns"),
+                    "needs at least one role, or the guard would lock out every deployer",
+                )
+            )
+        for index, endpoints in enumerate(self.vpc_endpoints):
+            if self.targets and not endpoints.account:
+                problems.append((("vpcEndpoints", index, "account"), "is required with targets"))
+            regions = {
+                region for t in self.targets for region in (t.regions or self.regions)
+            } or set(self.regions)
+            if endpoints.region not in regions:
+                problems.append(
+                    (
+                        ("vpcEndpoints", index, "region"),
+                        f"{endpoints.region} is not a managed Region",
+                    )
+                )
         if self.central_logging is not None:
             if self.preferences.s3_bucket_name:
                 problems.append(

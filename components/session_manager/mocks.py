@@ -82,7 +82,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:{partition}:mock:{region}:{account}:{args.name}"
         return resource_id, state
 
-    def call(
+    def call(  # noqa: PLR0911 (one answer per provider function)
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token = args.token
@@ -100,6 +100,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {"partition": info.name, "dnsSuffix": info.dns_suffix, "id": info.name}, []
         if token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region}, []
+        if token == "aws:ec2/getVpc:getVpc":
+            vpc_id = str(call_args.get("id", "vpc-0"))
+            return {
+                "id": vpc_id,
+                "cidrBlock": "10.0.0.0/16",
+                "arn": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+            }, []
         if token == "aws:kms/getKey:getKey":
             reference = str(call_args.get("keyId", ""))
             key_id = fake_key_id(f"{account}/{region}/{reference}")

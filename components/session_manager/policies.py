@@ -8,8 +8,8 @@ serialize to the same JSON.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from session_manager.aws_rules import service_principal
@@ -342,10 +342,8 @@ def central_log_key_policy(
     condition = _org_writer_condition(partition, organization_id, writer_role_names)
     condition["StringEquals"]["kms:ViaService"] = service_principal("s3", region)
     # With S3 Bucket Keys the encryption context is the bucket ARN, otherwise the object's.
-    condition["ArnLike"] = {
-        **condition.get("ArnLike", {}),
-        "kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"],
-    }
+    # Encryption-context keys are strings, so StringLike (not ArnLike) compares them.
+    condition["StringLike"] = {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]}
     return policy_document(
         [
             key_admin_statement(partition, account_id),
@@ -357,5 +355,151 @@ def central_log_key_policy(
                 "Resource": "*",
                 "Condition": condition,
             },
+        ]
+    )
+
+
+# --- Policies for people ------------------------------------------------------
+
+# What session clients call to list and follow sessions; none supports resource-level
+# permissions.
+SESSION_CLIENT_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeInstanceProperties",
+    "ssm:DescribeSessions",
+    "ssm:GetConnectionStatus",
+)
+DOCUMENT_CHANGE_ACTIONS = (
+    "ssm:CreateDocument",
+    "ssm:DeleteDocument",
+    "ssm:UpdateDocument",
+    "ssm:UpdateDocumentDefaultVersion",
+    "ssm:UpdateDocumentMetadata",
+)
+
+
+def document_arns(partition: str, account_id: str, names: Iterable[str]) -> list[str]:
+    """This account's documents, in every Region (documents are regional, names are not)."""
+    return sorted({f"arn:{partition}:ssm:*:{account_id}:document/{name}" for name in names})
+
+
+@dataclass(frozen=True)
+class SessionUserPolicyInputs:
+    partition: str
+    account_id: str
+    # Documents this project manages in the account (preferences and custom ones).
+    document_names: Sequence[str]
+    aws_document_names: Sequence[str] = ()
+    # Tag key -> allowed values; empty allows every instance.
+    instance_tags: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    session_data_key_arns: Sequence[str] = ()
+    session_data_key_aliases: Sequence[str] = ()
+    session_owner_variable: str = "${aws:username}"
+
+
+def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
+    """Lets people start sessions on the allowed nodes with the allowed documents, and no more.
+
+    `ssm:SessionDocumentAccessCheck` makes StartSession check the user's access to
+    the default preferences document, so nobody can pick a document that skips
+    its logging. Users may end or resume only their own sessions.
+    """
+    p, account = inputs.partition, inputs.account_id
+    node_condition: dict[str, Any] = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    if inputs.instance_tags:
+        node_condition["StringLike"] = {
+            f"ssm:resourceTag/{key}": _one_or_many(values)
+            for key, values in sorted(inputs.instance_tags.items())
+        }
+    documents = document_arns(p, account, inputs.document_names) + sorted(
+        f"arn:{p}:ssm:*::document/{name}" for name in set(inputs.aws_document_names)
+    )
+    statements: list[Statement] = [
+        {
+            "Sid": "StartSessionsOnAllowedNodes",
+            "Effect": "Allow",
+            "Action": "ssm:StartSession",
+            "Resource": [
+                f"arn:{p}:ec2:*:{account}:instance/*",
+                f"arn:{p}:ssm:*:{account}:managed-instance/*",
+            ],
+            "Condition": node_condition,
+        },
+        {
+            "Sid": "StartSessionsWithAllowedDocuments",
+            "Effect": "Allow",
+            "Action": "ssm:StartSession",
+            "Resource": _one_or_many(documents),
+            "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
+        },
+        {
+            "Sid": "FollowSessions",
+            "Effect": "Allow",
+            "Action": list(SESSION_CLIENT_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "EndOrResumeOwnSessions",
+            "Effect": "Allow",
+            "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
+            "Resource": f"arn:{p}:ssm:*:{account}:session/{inputs.session_owner_variable}-*",
+        },
+    ]
+    if inputs.session_data_key_arns:
+        statements.append(
+            {
+                "Sid": "EncryptSessionData",
+                "Effect": "Allow",
+                "Action": "kms:GenerateDataKey",
+                "Resource": _one_or_many(inputs.session_data_key_arns),
+            }
+        )
+    if inputs.session_data_key_aliases:
+        statements.append(
+            {
+                "Sid": "EncryptSessionDataByAlias",
+                "Effect": "Allow",
+                "Action": "kms:GenerateDataKey",
+                "Resource": f"arn:{p}:kms:*:{account}:key/*",
+                "Condition": {
+                    "ForAnyValue:StringEquals": {
+                        "kms:ResourceAliases": _one_or_many(inputs.session_data_key_aliases)
+                    }
+                },
+            }
+        )
+    return policy_document(statements)
+
+
+def instance_inventory_policy() -> Policy:
+    """Read-only listing for clients that sync instances (no resource-level permissions)."""
+    return policy_document(
+        [
+            {
+                "Sid": "ListInstances",
+                "Effect": "Allow",
+                "Action": ["ec2:DescribeInstanceStatus", "ec2:DescribeInstances"],
+                "Resource": "*",
+            }
+        ]
+    )
+
+
+def preferences_guard_policy(
+    partition: str,
+    account_id: str,
+    document_names: Sequence[str],
+    deployer_role_arns: Sequence[str],
+) -> Policy:
+    """Denies changing the managed documents to everyone but the deployer roles."""
+    return policy_document(
+        [
+            {
+                "Sid": "ManagedDocumentsChangeOnlyThroughCode",
+                "Effect": "Deny",
+                "Action": list(DOCUMENT_CHANGE_ACTIONS),
+                "Resource": _one_or_many(document_arns(partition, account_id, document_names)),
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": _one_or_many(deployer_role_arns)}},
+            }
         ]
     )

@@ -261,6 +261,24 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 parent=self, retain_on_delete=args.get("retain_document_on_delete", True)
             ),
         )
+        # Custom Session documents live beside the preferences, and outlive the stack alike.
+        self.custom_documents: dict[str, aws.ssm.Document] = {}
+        for document in args.get("documents") or []:
+            document_name, content = document.get("name"), document.get("content")
+            if not document_name or not content:
+                raise ValueError(f"{name}: every document needs a name and content")
+            self.custom_documents[document_name] = aws.ssm.Document(
+                f"{name}-document-{document_name}",
+                region=region,
+                name=document_name,
+                document_type="Session",
+                document_format=document.get("document_format", "JSON"),
+                content=content,
+                tags={**tags, **dict(document.get("tags") or {})},
+                opts=pulumi.ResourceOptions(
+                    parent=self, retain_on_delete=args.get("retain_document_on_delete", True)
+                ),
+            )
         self.region = pulumi.Output.from_input(region)
         self.document_name = self.document.name
         self.document_arn = self.document.arn

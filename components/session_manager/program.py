@@ -7,19 +7,25 @@ and adding a target or a Region leaves every other resource's name unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from session_manager.access_policies import SessionManagerAccessPolicies
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
+    PolicyAttachmentArgs,
     PreferenceInputsArgs,
     S3LogDestinationArgs,
     SessionDataKeyArgs,
+    SessionDocumentArgs,
+    SessionManagerAccessPoliciesArgs,
     SessionManagerInstanceAccessArgs,
     SessionManagerPreferencesArgs,
+    SessionManagerVpcEndpointsArgs,
     ShellProfileArgs,
 )
 from session_manager.aws_rules import partition_of_region
@@ -28,6 +34,7 @@ from session_manager.config import Preferences, StackConfig
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.targets import resolve_targets
+from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 DEPLOY_SESSION_NAME = "pulumi-session-manager"
 
@@ -92,6 +99,15 @@ def preferences_args(
         inputs["s3_encryption_enabled"] = True
         append = True
     result = SessionManagerPreferencesArgs(
+        documents=[
+            SessionDocumentArgs(
+                name=document.name,
+                document_format=document.document_format,
+                content=document.rendered,
+                tags=dict(document.tags),
+            )
+            for document in config.documents
+        ],
         region=region,
         document_name=config.document_name,
         document_description=config.document_description,
@@ -173,6 +189,67 @@ def _without_region(prefix: str) -> str:
     return prefix.rsplit("/", 1)[0]
 
 
+def access_policies_args(
+    config: StackConfig,
+    components: Sequence[SessionManagerPreferences],
+    *,
+    account_id: str | None = None,
+    deploy_role_arn: str | None = None,
+) -> SessionManagerAccessPoliciesArgs:
+    """Policies for the people of one account, naming its managed documents and keys."""
+    policies = config.access_policies
+    users, inventory, guard = (
+        policies.session_users,
+        policies.instance_inventory,
+        policies.preferences_guard,
+    )
+    deployers: list[str] = sorted(
+        set(guard.deployer_role_arns) | ({deploy_role_arn} if deploy_role_arn else set[str]())
+    )
+    result = SessionManagerAccessPoliciesArgs(
+        partition=partition_of_region(config.regions[0]).name,
+        document_names=[config.document_name, *(d.name for d in config.documents)],
+        aws_document_names=list(users.allowed_aws_documents),
+        instance_tags={key: list(values) for key, values in users.instance_tags.items()},
+        session_data_key_arns=[
+            p.session_data_key_arn
+            for p in components
+            if p.session_data_key_arn is not None and p.session_data_key_alias is None
+        ],
+        session_data_key_aliases=[
+            p.session_data_key_alias for p in components if p.session_data_key_alias is not None
+        ],
+        session_owner_variable=users.session_owner_variable,
+        session_users_policy_name=users.name if users.create else "",
+        session_users_attachments=PolicyAttachmentArgs(
+            role_names=list(users.attach_to_roles), group_names=list(users.attach_to_groups)
+        ),
+        instance_inventory_policy_name=inventory.name if inventory.create else "",
+        instance_inventory_attachments=PolicyAttachmentArgs(
+            role_names=list(inventory.attach_to_roles), group_names=list(inventory.attach_to_groups)
+        ),
+        preferences_guard_policy_name=guard.name if guard.create else "",
+        preferences_guard_attachments=PolicyAttachmentArgs(
+            role_names=list(guard.attach_to_roles), group_names=list(guard.attach_to_groups)
+        ),
+        deployer_role_arns=deployers,
+        tags=dict(config.tags),
+    )
+    if account_id is not None:
+        result["account_id"] = account_id
+    return result
+
+
+def vpc_endpoint_services(prefs: Preferences, config: StackConfig) -> list[str]:
+    """The interface endpoints a Region's preferences need besides the core three."""
+    services: list[str] = []
+    if prefs.cloud_watch_log_group_name or config.creates_log_group(prefs):
+        services.append("logs")
+    if prefs.kms_key_id or config.creates_session_data_key(prefs):
+        services.append("kms")
+    return services
+
+
 @dataclass
 class AccountDeployment:
     """What one account got: its Regions' preferences and its IAM."""
@@ -181,6 +258,10 @@ class AccountDeployment:
         default_factory=dict[str, SessionManagerPreferences]
     )
     instance_access: SessionManagerInstanceAccess | None = None
+    access_policies: SessionManagerAccessPolicies | None = None
+    vpc_endpoints: list[SessionManagerVpcEndpoints] = field(
+        default_factory=list[SessionManagerVpcEndpoints]
+    )
     provider: aws.Provider | None = None
 
 
@@ -200,6 +281,7 @@ def _deploy_account(
     account_id: str | None = None,
     provider: aws.Provider | None = None,
     central: CentralLogs | None = None,
+    deploy_role_arn: str | None = None,
 ) -> AccountDeployment:
     opts = pulumi.ResourceOptions(providers=[provider]) if provider else None
     deployed = AccountDeployment(provider=provider)
@@ -217,6 +299,42 @@ def _deploy_account(
             f"{prefix}-instance-access",
             instance_access_args(config, regional, account_id=account_id, central=central),
             opts=opts,
+        )
+    policies = config.access_policies
+    if (
+        policies.session_users.create
+        or policies.instance_inventory.create
+        or (policies.preferences_guard.create)
+    ):
+        deployed.access_policies = SessionManagerAccessPolicies(
+            f"{prefix}-access-policies",
+            access_policies_args(
+                config,
+                list(deployed.preferences.values()),
+                account_id=account_id,
+                deploy_role_arn=deploy_role_arn,
+            ),
+            opts=opts,
+        )
+    for endpoints in config.vpc_endpoints:
+        if endpoints.region not in regions or (account_id and endpoints.account != account_id):
+            continue
+        prefs = regions[endpoints.region]
+        uses_s3 = bool(prefs.s3_bucket_name or central)
+        deployed.vpc_endpoints.append(
+            SessionManagerVpcEndpoints(
+                f"{prefix}-{endpoints.region}-vpc-endpoints-{endpoints.vpc_id}",
+                SessionManagerVpcEndpointsArgs(
+                    region=endpoints.region,
+                    vpc_id=endpoints.vpc_id,
+                    subnet_ids=list(endpoints.subnet_ids),
+                    security_group_id=endpoints.security_group_id,
+                    services=vpc_endpoint_services(prefs, config),
+                    route_table_ids=list(endpoints.route_table_ids) if uses_s3 else [],
+                    tags=dict(config.tags),
+                ),
+                opts=opts,
+            )
         )
     return deployed
 
@@ -303,6 +421,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             account_id=target.account_id,
             provider=provider_for(target.account_id, target.role_arn),
             central=central,
+            deploy_role_arn=target.role_arn,
         )
         for target in resolved.accounts
     }
@@ -325,6 +444,15 @@ def export_outputs(deployment: Deployment) -> None:
     own = deployment.accounts.get("")
     if own is not None:
         pulumi.export("preferences", {r: _region_outputs(p) for r, p in own.preferences.items()})
+        if own.access_policies is not None:
+            pulumi.export(
+                "accessPolicyArns",
+                {
+                    "sessionUsers": own.access_policies.session_users_policy_arn,
+                    "instanceInventory": own.access_policies.instance_inventory_policy_arn,
+                    "preferencesGuard": own.access_policies.preferences_guard_policy_arn,
+                },
+            )
         if own.instance_access is not None:
             pulumi.export("instancePolicyArn", own.instance_access.policy_arn)
             pulumi.export("instanceRoleName", own.instance_access.role_name)

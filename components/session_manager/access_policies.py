@@ -1,0 +1,173 @@
+"""The SessionManagerAccessPolicies component: IAM for people, once per account."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
+from session_manager.policies import (
+    SessionUserPolicyInputs,
+    instance_inventory_policy,
+    preferences_guard_policy,
+    session_user_policy,
+)
+from session_manager.preferences import account_id_output
+
+TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
+
+
+def _suffix(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+class SessionManagerAccessPolicies(pulumi.ComponentResource):
+    """Customer-managed policies for people, attachable to roles, groups or permission sets.
+
+    - session users: start sessions on the allowed nodes with the allowed documents
+      (enforcing the document access check), follow sessions, and end or resume only
+      their own; use the session-data key;
+    - instance inventory: list instances, for clients that sync them;
+    - preferences guard: deny changing the managed documents to all but the deployers.
+    """
+
+    session_users_policy_arn: pulumi.Output[str] | None
+    """ARN of the session-users policy."""
+    instance_inventory_policy_arn: pulumi.Output[str] | None
+    """ARN of the instance-inventory policy."""
+    preferences_guard_policy_arn: pulumi.Output[str] | None
+    """ARN of the preferences-guard policy."""
+
+    def __init__(
+        self,
+        name: str,
+        args: SessionManagerAccessPoliciesArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        partition = args.get("partition", "aws")
+        account_id = account_id_output(args.get("account_id"), self)
+        tags = dict(args.get("tags") or {})
+        documents = list(args.get("document_names") or [])
+        self.policies: dict[str, aws.iam.Policy] = {}
+
+        def session_users(values: dict[str, Any]) -> str:
+            policy = session_user_policy(
+                SessionUserPolicyInputs(
+                    partition=partition,
+                    account_id=values["account_id"],
+                    document_names=documents,
+                    aws_document_names=list(args.get("aws_document_names") or []),
+                    instance_tags={
+                        key: list(values)
+                        for key, values in (args.get("instance_tags") or {}).items()
+                    },
+                    session_data_key_arns=values["key_arns"],
+                    session_data_key_aliases=values["key_aliases"],
+                    session_owner_variable=args.get("session_owner_variable", "${aws:username}"),
+                )
+            )
+            return json.dumps(policy, indent=2, sort_keys=True)
+
+        self.session_users_policy_arn = self._policy(
+            name,
+            role="session-users",
+            policy_name=args.get("session_users_policy_name", ""),
+            description="Start Session Manager sessions on allowed nodes (managed by Pulumi)",
+            document=pulumi.Output.from_input(
+                {
+                    "account_id": account_id,
+                    "key_arns": list(args.get("session_data_key_arns") or []),
+                    "key_aliases": list(args.get("session_data_key_aliases") or []),
+                }
+            ).apply(session_users),
+            attachments=args.get("session_users_attachments"),
+            tags=tags,
+        )
+        self.instance_inventory_policy_arn = self._policy(
+            name,
+            role="instance-inventory",
+            policy_name=args.get("instance_inventory_policy_name", ""),
+            description="List EC2 instances for Session Manager clients (managed by Pulumi)",
+            document=json.dumps(instance_inventory_policy(), indent=2, sort_keys=True),
+            attachments=args.get("instance_inventory_attachments"),
+            tags=tags,
+        )
+        deployers = list(args.get("deployer_role_arns") or [])
+        guard_name = args.get("preferences_guard_policy_name", "")
+        if guard_name and not deployers:
+            raise ValueError(f"{name}: the preferences guard needs at least one deployer role")
+        self.preferences_guard_policy_arn = self._policy(
+            name,
+            role="preferences-guard",
+            policy_name=guard_name,
+            description="Session Manager preferences change only through code (managed by Pulumi)",
+            document=_render(
+                account_id,
+                lambda account: json.dumps(
+                    preferences_guard_policy(partition, account, documents, deployers),
+                    indent=2,
+                    sort_keys=True,
+                ),
+            ),
+            attachments=args.get("preferences_guard_attachments"),
+            tags=tags,
+        )
+        self.register_outputs(
+            {
+                "session_users_policy_arn": self.session_users_policy_arn,
+                "instance_inventory_policy_arn": self.instance_inventory_policy_arn,
+                "preferences_guard_policy_arn": self.preferences_guard_policy_arn,
+            }
+        )
+
+    def _policy(
+        self,
+        name: str,
+        *,
+        role: str,
+        policy_name: str,
+        description: str,
+        document: pulumi.Input[str],
+        attachments: PolicyAttachmentArgs | None,
+        tags: dict[str, str],
+    ) -> pulumi.Output[str] | None:
+        if not policy_name:
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        policy = aws.iam.Policy(
+            f"{name}-{role}",
+            name=policy_name,
+            description=description,
+            policy=document,
+            tags=tags,
+            opts=child,
+        )
+        self.policies[role] = policy
+        attachments = attachments or {}
+        for role_name in sorted(set(attachments.get("role_names") or [])):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{role}-role-{_suffix(role_name)}",
+                role=role_name,
+                policy_arn=policy.arn,
+                opts=child,
+            )
+        for group_name in sorted(set(attachments.get("group_names") or [])):
+            aws.iam.GroupPolicyAttachment(
+                f"{name}-{role}-group-{_suffix(group_name)}",
+                group=group_name,
+                policy_arn=policy.arn,
+                opts=child,
+            )
+        return policy.arn
+
+
+def _render(account_id: pulumi.Input[str], render: Callable[[str], str]) -> pulumi.Input[str]:
+    if isinstance(account_id, str):
+        return render(account_id)
+    return pulumi.Output.from_input(account_id).apply(render)

@@ -1,0 +1,216 @@
+"""Policies for people: sessions only with the checked documents, only one's own sessions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from policy_lint import lint
+from session_manager import SessionManagerAccessPolicies
+from session_manager.config import ConfigError, parse_stack_config
+from session_manager.mocks import AwsMocks
+from session_manager.plan import Plan, record_program, run_plan
+from session_manager.policies import (
+    SessionUserPolicyInputs,
+    central_log_bucket_policy,
+    central_log_key_policy,
+    instance_inventory_policy,
+    preferences_guard_policy,
+    session_user_policy,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCOUNT = "111122223333"
+
+
+def statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def users_policy(**changes: Any) -> dict[str, Any]:
+    inputs = {
+        "partition": "aws",
+        "account_id": ACCOUNT,
+        "document_names": ["SSM-SessionManagerRunShell", "Team-Port"],
+        **changes,
+    }
+    return session_user_policy(SessionUserPolicyInputs(**inputs))
+
+
+def test_session_users_enforce_the_document_access_check() -> None:
+    by_sid = statements(users_policy())
+    nodes = by_sid["StartSessionsOnAllowedNodes"]
+    assert nodes["Action"] == "ssm:StartSession"
+    assert nodes["Resource"] == [
+        f"arn:aws:ec2:*:{ACCOUNT}:instance/*",
+        f"arn:aws:ssm:*:{ACCOUNT}:managed-instance/*",
+    ]
+    assert nodes["Condition"] == {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    documents = by_sid["StartSessionsWithAllowedDocuments"]
+    assert documents["Resource"] == [
+        f"arn:aws:ssm:*:{ACCOUNT}:document/SSM-SessionManagerRunShell",
+        f"arn:aws:ssm:*:{ACCOUNT}:document/Team-Port",
+    ]
+    assert "kms:GenerateDataKey" not in json.dumps(by_sid)
+
+
+def test_users_end_or_resume_only_their_own_sessions() -> None:
+    own = statements(users_policy())["EndOrResumeOwnSessions"]
+    assert own["Action"] == ["ssm:ResumeSession", "ssm:TerminateSession"]
+    assert own["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-*"
+    sso = statements(users_policy(session_owner_variable="${aws:userid}"))["EndOrResumeOwnSessions"]
+    assert sso["Resource"].endswith("session/${aws:userid}-*")
+
+
+def test_instance_tags_aws_documents_and_session_keys() -> None:
+    by_sid = statements(
+        users_policy(
+            instance_tags={"Environment": ["dev", "test"], "Team": ["platform"]},
+            aws_document_names=["AWS-StartPortForwardingSession"],
+            session_data_key_arns=[
+                f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            ],
+            session_data_key_aliases=["alias/session-manager/data"],
+        )
+    )
+    assert by_sid["StartSessionsOnAllowedNodes"]["Condition"]["StringLike"] == {
+        "ssm:resourceTag/Environment": ["dev", "test"],
+        "ssm:resourceTag/Team": "platform",
+    }
+    assert (
+        "arn:aws:ssm:*::document/AWS-StartPortForwardingSession"
+        in (by_sid["StartSessionsWithAllowedDocuments"]["Resource"])
+    )
+    assert by_sid["EncryptSessionData"]["Action"] == "kms:GenerateDataKey"
+    assert by_sid["EncryptSessionDataByAlias"]["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/session-manager/data"}
+    }
+
+
+def test_guard_denies_document_changes_to_all_but_the_deployers() -> None:
+    (deny,) = preferences_guard_policy(
+        "aws", ACCOUNT, ["SSM-SessionManagerRunShell"], ["arn:aws:iam::111122223333:role/Deployer"]
+    )["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert set(deny["Action"]) >= {"ssm:CreateDocument", "ssm:UpdateDocument", "ssm:DeleteDocument"}
+    assert deny["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:document/SSM-SessionManagerRunShell"
+    assert deny["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/Deployer"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("policy", "kind"),
+    [
+        (users_policy(), "identity"),
+        (
+            users_policy(
+                instance_tags={"Environment": ["dev"]},
+                aws_document_names=["AWS-StartSSHSession"],
+                session_data_key_arns=[
+                    f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                ],
+                session_data_key_aliases=["alias/session-manager/data"],
+            ),
+            "identity",
+        ),
+        (instance_inventory_policy(), "identity"),
+        (
+            preferences_guard_policy("aws", ACCOUNT, ["A-doc"], ["arn:aws:iam::*:role/Deploy*"]),
+            "identity",
+        ),
+        (
+            central_log_bucket_policy(
+                partition="aws",
+                bucket_name="org-logs",
+                key_prefix="ssm",
+                organization_id="o-exampleorg1",
+                writer_role_names=["SessionManagerInstanceRole"],
+            ),
+            "resource",
+        ),
+        (
+            central_log_key_policy(
+                partition="aws",
+                account_id="999999999999",
+                region="us-east-1",
+                bucket_name="org-logs",
+                organization_id="o-exampleorg1",
+            ),
+            "key",
+        ),
+    ],
+    ids=["users", "users-full", "inventory", "guard", "central-bucket", "central-key"],
+)
+def test_parliament_finds_nothing_unaccepted(policy: dict[str, Any], kind: str) -> None:
+    assert lint(policy, kind) == []
+
+
+def run(args: dict[str, Any]) -> Plan:
+    return record_program(
+        lambda: SessionManagerAccessPolicies("people", {"account_id": ACCOUNT, **args}),  # type: ignore[typeddict-item]
+        mocks=AwsMocks(account_id=ACCOUNT),
+    )
+
+
+def test_component_creates_named_policies_and_attachments() -> None:
+    plan = run(
+        {
+            "document_names": ["SSM-SessionManagerRunShell"],
+            "session_users_policy_name": "Users",
+            "session_users_attachments": {"role_names": ["Ops"], "group_names": ["oncall"]},
+            "instance_inventory_policy_name": "Inventory",
+            "preferences_guard_policy_name": "Guard",
+            "deployer_role_arns": ["arn:aws:iam::111122223333:role/Deployer"],
+        }
+    )
+    names = {r.inputs["name"] for r in plan.of_type("aws:iam/policy:Policy")}
+    assert names == {"Users", "Inventory", "Guard"}
+    assert plan.named("people-session-users-role-Ops").inputs["role"] == "Ops"
+    assert plan.named("people-session-users-group-oncall").inputs["group"] == "oncall"
+    for resource in plan.of_type("aws:iam/policy:Policy"):
+        assert resource.parent == plan.named("people").urn
+
+
+def test_guard_without_deployers_is_refused() -> None:
+    with pytest.raises(ConfigError, match="lock out every deployer"):
+        parse_stack_config({"accessPolicies": {"preferencesGuard": {"create": True}}}, "us-east-1")
+
+
+def test_guard_in_an_organization_keeps_each_accounts_deploy_role(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    config = {
+        "aws:region": "us-east-1",
+        "session-manager:targets": [{"account": "111111111111"}],
+        "session-manager:documents": [
+            {
+                "name": "Team-Port",
+                "content": {"sessionType": "Port", "properties": {"portNumber": "22"}},
+            }
+        ],
+        "session-manager:accessPolicies": {"preferencesGuard": {"create": True}},
+    }
+    (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
+    plan = run_plan(tmp_path, "org")
+    guard = json.loads(
+        plan.named("session-manager-111111111111-access-policies-preferences-guard").inputs[
+            "policy"
+        ]
+    )
+    (deny,) = guard["Statement"]
+    assert deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"] == (
+        "arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"
+    )
+    assert deny["Resource"] == [
+        "arn:aws:ssm:*:111111111111:document/SSM-SessionManagerRunShell",
+        "arn:aws:ssm:*:111111111111:document/Team-Port",
+    ]
+    users = json.loads(
+        plan.named("session-manager-111111111111-access-policies-session-users").inputs["policy"]
+    )
+    assert "document/Team-Port" in json.dumps(users)
