@@ -9,26 +9,36 @@ are swapped for the ids the emulator returns as resources are created.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.aws_access import AwsAccess
 from session_manager.plan import Plan, PlannedResource
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
 EMULATOR_SECRET_KEY = "testing"
 
+SSE_CONFIGURATION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+LIFECYCLE_CONFIGURATION = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 # Create order: what a resource refers to is created before it.
 CREATE_ORDER = (
     "aws:kms/key:Key",
     "aws:kms/alias:Alias",
     "aws:s3/bucket:Bucket",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    SSE_CONFIGURATION,
+    LIFECYCLE_CONFIGURATION,
+    "aws:s3/bucketPolicy:BucketPolicy",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:ssm/document:Document",
     "aws:ssm/parameter:Parameter",
@@ -36,6 +46,7 @@ CREATE_ORDER = (
     "aws:iam/role:Role",
     "aws:iam/instanceProfile:InstanceProfile",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
 )
 
 
@@ -63,31 +74,30 @@ def _tags(
     return [{key: k, value: str(v)} for k, v in sorted(tags.items())]
 
 
-# Typed per service by boto3-stubs; the emulator picks services at run time.
-_new_client: Callable[..., Any] = boto3.client  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
-
-
 class Emulator:
-    """Creates planned resources through boto3 against one emulator endpoint."""
+    """Creates planned resources through boto3 against one emulator endpoint.
+
+    Resources of an explicit provider are created in that provider's account, by
+    assuming its role through the emulator's STS, as the provider would.
+    """
 
     def __init__(self, endpoint_url: str, default_region: str = "us-east-1") -> None:
         if not endpoint_url:
             raise ValueError("an emulator endpoint URL is required")
         self.endpoint_url = endpoint_url
         self.default_region = default_region
-        self._config = Config(
-            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=30
+        self.access = AwsAccess(
+            endpoint_url,
+            credentials={
+                "aws_access_key_id": EMULATOR_ACCESS_KEY,
+                "aws_secret_access_key": EMULATOR_SECRET_KEY,
+            },
         )
+        self._provider: PlannedResource | None = None
 
     def client(self, service: str, region: str | None = None) -> Any:
-        return _new_client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=region or self.default_region,
-            aws_access_key_id=EMULATOR_ACCESS_KEY,
-            aws_secret_access_key=EMULATOR_SECRET_KEY,
-            config=self._config,
-        )
+        """A client for the resource being created (or the default provider's account)."""
+        return self.access.client(self._provider, service, region or self.default_region)
 
     def apply(self, plan: Plan) -> EmulationReport:
         report = EmulationReport()
@@ -101,18 +111,30 @@ class Emulator:
             "aws:iam/role:Role": self._role,
             "aws:iam/instanceProfile:InstanceProfile": self._instance_profile,
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment": self._attachment,
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": self._group_attachment,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls": self._bucket_ownership,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": self._bucket_public_access,
+            "aws:s3/bucketVersioning:BucketVersioning": self._bucket_versioning,
+            SSE_CONFIGURATION: self._bucket_encryption,
+            LIFECYCLE_CONFIGURATION: self._bucket_lifecycle,
+            "aws:s3/bucketPolicy:BucketPolicy": self._bucket_policy,
         }
         order = {typ: index for index, typ in enumerate(CREATE_ORDER)}
         resources = sorted(
             (r for r in plan.resources if r.custom and not r.type.startswith("pulumi:")),
             key=lambda r: (order.get(r.type, len(order)), r.urn),
         )
+        providers = {r.urn: r for r in plan.resources if r.type.startswith("pulumi:providers:")}
         for resource in resources:
             handler = handlers.get(resource.type)
             if handler is None:
                 report.skipped.append(resource)
                 continue
             inputs = self._substitute(resource.inputs, report.replacements)
+            provider = providers.get(resource.provider or "")
+            # The engine's default provider uses the ambient (here: emulator) credentials.
+            self._provider = provider if provider and provider.inputs.get("assumeRoles") else None
             try:
                 handler(resource, inputs, report)
             except ClientError as exc:
@@ -122,6 +144,8 @@ class Emulator:
                 ) from None
             except BotoCoreError as exc:
                 raise EmulationError(resource, str(exc)) from None
+            finally:
+                self._provider = None
             report.created.append(resource)
         return report
 
@@ -238,12 +262,140 @@ class Emulator:
     def _attachment(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        self.client("iam").attach_role_policy(
-            RoleName=inputs["role"], PolicyArn=inputs["policyArn"]
+        iam = self.client("iam")
+        self._ensure_role(iam, inputs["role"])
+        iam.attach_role_policy(RoleName=inputs["role"], PolicyArn=inputs["policyArn"])
+
+    def _group_attachment(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        iam = self.client("iam")
+        # Attachments name groups that exist in a real account; the emulator starts empty.
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_group(GroupName=inputs["group"])
+        iam.attach_group_policy(GroupName=inputs["group"], PolicyArn=inputs["policyArn"])
+
+    @staticmethod
+    def _ensure_role(iam: Any, role_name: str) -> None:
+        """Attachments may name roles that exist in a real account; the emulator starts empty."""
+        try:
+            iam.get_role(RoleName=role_name)
+        except iam.exceptions.NoSuchEntityException:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))
+
+    def _bucket(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        region = self._region(inputs)
+        kwargs: dict[str, Any] = {"Bucket": inputs["bucket"]}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3 = self.client("s3", region)
+        s3.create_bucket(**kwargs)
+        if inputs.get("tags"):
+            s3.put_bucket_tagging(Bucket=inputs["bucket"], Tagging={"TagSet": _tags(inputs)})
+
+    def _bucket_ownership(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        self.client("s3", self._region(inputs)).put_bucket_ownership_controls(
+            Bucket=inputs["bucket"],
+            OwnershipControls={"Rules": [{"ObjectOwnership": inputs["rule"]["objectOwnership"]}]},
+        )
+
+    def _bucket_public_access(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        self.client("s3", self._region(inputs)).put_public_access_block(
+            Bucket=inputs["bucket"],
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": bool(inputs.get("blockPublicAcls")),
+                "IgnorePublicAcls": bool(inputs.get("ignorePublicAcls")),
+                "BlockPublicPolicy": bool(inputs.get("blockPublicPolicy")),
+                "RestrictPublicBuckets": bool(inputs.get("restrictPublicBuckets")),
+            },
+        )
+
+    def _bucket_versioning(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        self.client("s3", self._region(inputs)).put_bucket_versioning(
+            Bucket=inputs["bucket"],
+            VersioningConfiguration={"Status": inputs["versioningConfiguration"]["status"]},
+        )
+
+    def _bucket_encryption(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        rules: list[dict[str, Any]] = []
+        for rule in inputs["rules"]:
+            default = rule["applyServerSideEncryptionByDefault"]
+            rules.append(
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": default["sseAlgorithm"],
+                        "KMSMasterKeyID": default.get("kmsMasterKeyId", ""),
+                    },
+                    "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled")),
+                }
+            )
+        self.client("s3", self._region(inputs)).put_bucket_encryption(
+            Bucket=inputs["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
+        )
+
+    def _bucket_lifecycle(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        rules: list[dict[str, Any]] = []
+        for rule in inputs["rules"]:
+            multipart = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
+            rules.append(
+                {
+                    "ID": rule["id"],
+                    "Status": rule["status"],
+                    "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
+                    "Transitions": [
+                        {"Days": t["days"], "StorageClass": t["storageClass"]}
+                        for t in rule.get("transitions", [])
+                    ],
+                    "Expiration": {"Days": rule["expiration"]["days"]},
+                    "NoncurrentVersionExpiration": {
+                        "NoncurrentDays": rule["noncurrentVersionExpiration"]["noncurrentDays"]
+                    },
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": multipart},
+                }
+            )
+        self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
+            Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
+        )
+
+    def _bucket_policy(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        self.client("s3", self._region(inputs)).put_bucket_policy(
+            Bucket=inputs["bucket"], Policy=inputs["policy"]
         )
 
 
 def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, Any]:
-    """The default version's content of a document, parsed."""
+    """The default version's content of a document in the default account, parsed."""
     ssm = emulator.client("ssm", region)
     return json.loads(ssm.get_document(Name=name)["Content"])
+
+
+# Resources an emulator cannot stand for: they refer to networks that exist only in
+# a real account (VPCs, subnets, security groups).
+NOT_EMULATED = (
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+)
