@@ -4,9 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan test lint typecheck unit docs bench clean
+.PHONY: help venv plan demo test lint typecheck unit docs bench clean
 
 help:
+	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
@@ -25,6 +26,9 @@ venv: $(VENV)/.installed
 
 plan: venv
 	$(BIN)/python -m session_manager plan --stack $(STACK)
+
+demo: venv
+	$(BIN)/python -m session_manager demo --stack $(STACK)
 
 lint: venv
 	$(BIN)/ruff check .

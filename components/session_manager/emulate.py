@@ -18,7 +18,7 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.aws_access import AwsAccess
-from session_manager.plan import Plan, PlannedResource
+from session_manager.plan import Plan, PlannedResource, replace_placeholders
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -131,7 +131,7 @@ class Emulator:
             if handler is None:
                 report.skipped.append(resource)
                 continue
-            inputs = self._substitute(resource.inputs, report.replacements)
+            inputs = replace_placeholders(resource.inputs, report.replacements)
             provider = providers.get(resource.provider or "")
             # The engine's default provider uses the ambient (here: emulator) credentials.
             self._provider = provider if provider and provider.inputs.get("assumeRoles") else None
@@ -148,18 +148,6 @@ class Emulator:
                 self._provider = None
             report.created.append(resource)
         return report
-
-    @staticmethod
-    def _substitute(value: Any, replacements: Mapping[str, str]) -> Any:
-        if isinstance(value, str):
-            for old, new in replacements.items():
-                value = value.replace(old, new)
-            return value
-        if isinstance(value, dict):
-            return {k: Emulator._substitute(v, replacements) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-        if isinstance(value, list):
-            return [Emulator._substitute(v, replacements) for v in value]  # pyright: ignore[reportUnknownVariableType]
-        return value
 
     def _region(self, inputs: Mapping[str, Any]) -> str:
         return str(inputs.get("region") or self.default_region)

@@ -7,6 +7,7 @@ the offline plan and the tests show realistic, stable values.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any, cast
@@ -37,22 +38,34 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.region = region
         # OU id -> member account ids, for organizations functions.
         self.organization_accounts = dict(organization_accounts or {})
+        # Provider id -> the account it is pinned to, so ARNs name the right account.
+        self._provider_accounts: dict[str, str] = {}
 
-    def _where(self, inputs: Mapping[str, Any]) -> tuple[str, str, str]:
+    def _where(
+        self, inputs: Mapping[str, Any], provider: str | None = None
+    ) -> tuple[str, str, str]:
         region = str(inputs.get("region") or self.region)
-        return partition_of_region(region).name, region, self.account_id
+        account = self.account_id
+        if provider:
+            account = self._provider_accounts.get(provider.rsplit("::", 1)[-1], account)
+        return partition_of_region(region).name, region, account
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(cast(dict[str, Any], args.inputs))  # pyright: ignore[reportUnknownMemberType]
         state = dict(inputs)
-        partition, region, account = self._where(inputs)
+        partition, region, account = self._where(inputs, args.provider)
         name = str(inputs.get("name") or args.name)
         typ = args.typ
         resource_id = name
         if typ.startswith("pulumi:providers:"):
-            return f"{args.name}-provider-id", state
+            provider_id = f"{args.name}-provider-id"
+            allowed = inputs.get("allowedAccountIds")
+            accounts = json.loads(allowed) if isinstance(allowed, str) else allowed
+            if accounts:
+                self._provider_accounts[provider_id] = str(accounts[0])
+            return provider_id, state
         if typ == "aws:kms/key:Key":
             resource_id = fake_key_id(f"{account}/{region}/{args.name}")
             state["keyId"] = resource_id
@@ -87,7 +100,7 @@ class AwsMocks(pulumi.runtime.Mocks):
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token = args.token
         call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
-        partition, region, account = self._where(call_args)
+        partition, region, account = self._where(call_args, args.provider)
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": account,

@@ -85,6 +85,13 @@ class Plan:
     def of_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
 
+    def provider_of(self, resource: PlannedResource) -> PlannedResource | None:
+        """The explicit provider a resource uses, or None for the engine's default one."""
+        for candidate in self.resources:
+            if candidate.urn == resource.provider and candidate.inputs.get("assumeRoles"):
+                return candidate
+        return None
+
     def named(self, name: str) -> PlannedResource:
         for resource in self.resources:
             if resource.name == name:
@@ -187,6 +194,19 @@ def _whole_numbers(value: Any) -> Any:
         return {key: _whole_numbers(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
     if isinstance(value, list):
         return [_whole_numbers(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
+    """`value` with every placeholder id or ARN of the plan swapped for the real one."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {k: replace_placeholders(v, replacements) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [replace_placeholders(v, replacements) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
 
 

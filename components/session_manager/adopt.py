@@ -1,0 +1,128 @@
+"""`adopt`: bring documents that already exist under the stack, instead of deleting them.
+
+The console creates `SSM-SessionManagerRunShell` the first time anyone opens
+Session Manager preferences, so creating it fails with DocumentAlreadyExists.
+This finds every document the stack declares that already exists, writes a
+Pulumi bulk-import file (`pulumi import --file`), and shows the current
+preferences next to the wanted ones for review. The first `pulumi up` after the
+import then updates each document in place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from session_manager.aws_access import AwsAccess, CannotCheckError, failure_reason
+from session_manager.plan import Plan, PlannedResource
+from session_manager.verify import DOCUMENT, flatten, parse_document
+
+
+@dataclass
+class ExistingDocument:
+    resource: PlannedResource
+    region: str
+    provider: PlannedResource | None
+    current: Any
+    wanted: Any
+
+    @property
+    def name(self) -> str:
+        return str(self.resource.inputs["name"])
+
+
+def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
+    """Documents the stack declares that already exist in AWS."""
+    found: list[ExistingDocument] = []
+    for resource in plan.of_type(DOCUMENT):
+        provider = plan.provider_of(resource)
+        region = str(resource.inputs["region"])
+        name = str(resource.inputs["name"])
+        document_format = str(resource.inputs.get("documentFormat") or "JSON")
+        try:
+            ssm = access.client(provider, "ssm", region)
+            try:
+                content = ssm.get_document(Name=name, DocumentFormat=document_format)["Content"]
+            except ssm.exceptions.InvalidDocument:
+                continue
+        except (ClientError, BotoCoreError) as exc:
+            raise CannotCheckError(f"{name} in {region}: {failure_reason(exc)}") from None
+        found.append(
+            ExistingDocument(
+                resource=resource,
+                region=region,
+                provider=provider,
+                current=parse_document(content, document_format),
+                wanted=parse_document(str(resource.inputs["content"]), document_format),
+            )
+        )
+    return found
+
+
+def import_file(plan: Plan, existing: list[ExistingDocument]) -> dict[str, Any]:
+    """A `pulumi import --file` document for the existing documents.
+
+    Each entry has the type, the name the program uses, its parent component
+    (created empty by the import, then filled by `pulumi up`), its provider, and
+    the document name as id. For a Region other than its provider's, the id takes
+    pulumi-aws v7's `@<region>` suffix.
+    """
+    by_urn = {r.urn: r for r in plan.resources}
+    name_table: dict[str, str] = {}
+    resources: list[dict[str, Any]] = []
+    components: dict[str, dict[str, Any]] = {}
+    for item in existing:
+        parent = by_urn.get(item.resource.parent or "")
+        entry: dict[str, Any] = {
+            "type": item.resource.type,
+            "name": item.resource.name,
+            "id": item.name,
+        }
+        provider_region = ""
+        if item.provider is not None:
+            name_table[item.provider.name] = item.provider.urn
+            entry["provider"] = item.provider.name
+            provider_region = str(item.provider.inputs.get("region") or "")
+        else:
+            default = by_urn.get(item.resource.provider or "")
+            provider_region = str(default.inputs.get("region") or "") if default else ""
+        if provider_region and provider_region != item.region:
+            entry["id"] = f"{item.name}@{item.region}"
+        if parent is not None and not parent.custom:
+            entry["parent"] = parent.name
+            components.setdefault(
+                parent.urn, {"type": parent.type, "name": parent.name, "component": True}
+            )
+        resources.append(entry)
+    result: dict[str, Any] = {"resources": [*components.values(), *resources]}
+    if name_table:
+        result["nameTable"] = dict(sorted(name_table.items()))
+    return result
+
+
+def review(existing: list[ExistingDocument]) -> str:
+    """Current against wanted preferences, field by field."""
+    if not existing:
+        return "No managed document exists yet: the first `pulumi up` creates them all."
+    lines: list[str] = []
+    for item in existing:
+        lines.append(f"{item.name} in {item.region} ({item.resource.name}) already exists:")
+        current, wanted = flatten(item.current), flatten(item.wanted)
+        changed = [p for p in sorted(set(current) | set(wanted)) if current.get(p) != wanted.get(p)]
+        if not changed:
+            lines.append("    identical to the wanted document")
+        for path in changed:
+            lines.append(
+                f"    {path}: current {json.dumps(current.get(path))}, "
+                f"wanted {json.dumps(wanted.get(path))}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def provider_targets(existing: list[ExistingDocument]) -> list[str]:
+    """Explicit providers that must exist in the stack before the import."""
+    return sorted({item.provider.urn for item in existing if item.provider is not None})

@@ -1,0 +1,273 @@
+"""verify, adopt and emulate against moto on loopback: in sync, each drift, no credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from session_manager.adopt import find_existing, import_file
+from session_manager.aws_access import AwsAccess
+from session_manager.emulate import Emulator
+from session_manager.plan import Plan, run_plan
+from session_manager.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
+
+ROOT = Path(__file__).resolve().parents[1]
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+DOCUMENT = "SSM-SessionManagerRunShell"
+DOC = f"document {DOCUMENT}"
+
+
+def client(url: str, service: str, region: str = "us-east-1") -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=region, **CREDENTIALS)  # type: ignore[call-overload]
+
+
+def check(plan: Plan, url: str) -> Report:
+    return verify(plan, AwsAccess(url, credentials=CREDENTIALS))
+
+
+@pytest.fixture
+def deployed(emulator_url: str) -> tuple[Plan, str]:
+    plan = run_plan(ROOT, "dev")
+    Emulator(emulator_url).apply(plan)
+    return plan, emulator_url
+
+
+def drifts(report: Report) -> list[str]:
+    return [f"{r.target}: {d}" for r in report.results for d in r.drifts]
+
+
+def test_emulate_then_verify_is_in_sync(deployed: tuple[Plan, str]) -> None:
+    plan, url = deployed
+    report = check(plan, url)
+    assert report.exit_code == IN_SYNC, drifts(report)
+    checked = {item for result in report.results for item in result.checked}
+    assert {
+        f"document {DOCUMENT}",
+        "log group ssm-sessionmanager-logs",
+        "kms key alias/session-manager/data",
+        "iam policy SessionManagerInstanceAccess",
+    } <= checked
+
+
+def change_preference(url: str) -> None:
+    ssm = client(url, "ssm")
+    content = json.loads(ssm.get_document(Name=DOCUMENT)["Content"])
+    content["inputs"]["idleSessionTimeout"] = "45"
+    version = ssm.update_document(
+        Name=DOCUMENT, Content=json.dumps(content), DocumentVersion="$LATEST"
+    )["DocumentDescription"]["DocumentVersion"]
+    ssm.update_document_default_version(Name=DOCUMENT, DocumentVersion=version)
+
+
+def new_version_not_default(url: str) -> None:
+    ssm = client(url, "ssm")
+    content = json.loads(ssm.get_document(Name=DOCUMENT)["Content"])
+    content["inputs"]["runAsEnabled"] = True
+    ssm.update_document(Name=DOCUMENT, Content=json.dumps(content), DocumentVersion="$LATEST")
+
+
+def delete_document(url: str) -> None:
+    client(url, "ssm").delete_document(Name=DOCUMENT)
+
+
+def delete_log_group(url: str) -> None:
+    client(url, "logs").delete_log_group(logGroupName="ssm-sessionmanager-logs")
+
+
+def change_retention(url: str) -> None:
+    client(url, "logs").put_retention_policy(
+        logGroupName="ssm-sessionmanager-logs", retentionInDays=7
+    )
+
+
+def rotation_off(url: str) -> None:
+    kms = client(url, "kms")
+    key_id = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
+    kms.disable_key_rotation(KeyId=key_id)
+
+
+@pytest.mark.parametrize(
+    ("inject", "expected"),
+    [
+        (
+            change_preference,
+            f'{DOC} inputs.idleSessionTimeout: wanted "20", actual "45"',
+        ),
+        (
+            new_version_not_default,
+            f'{DOC} defaultVersion: wanted "latest (2)", actual "1"',
+        ),
+        (
+            delete_document,
+            f'{DOC} document: wanted "exists", actual "missing"',
+        ),
+        (
+            delete_log_group,
+            'log group ssm-sessionmanager-logs logGroup: wanted "exists", actual "missing"',
+        ),
+        (
+            change_retention,
+            "log group ssm-sessionmanager-logs retentionInDays: wanted 90, actual 7",
+        ),
+        (
+            rotation_off,
+            "kms key alias/session-manager/data keyRotationEnabled: wanted true, actual false",
+        ),
+    ],
+    ids=[
+        "preference-changed",
+        "version-not-default",
+        "document-deleted",
+        "log-group-deleted",
+        "retention-changed",
+        "rotation-off",
+    ],
+)
+def test_each_injected_drift_is_named(
+    deployed: tuple[Plan, str], inject: Callable[[str], None], expected: str
+) -> None:
+    plan, url = deployed
+    inject(url)
+    report = check(plan, url)
+    assert report.exit_code == DRIFT
+    found = drifts(report)
+    assert f"123456789012 us-east-1: {expected}" in found, found
+    # Only the Region that was touched drifts.
+    assert all(line.startswith("123456789012 us-east-1") for line in found)
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "session_manager", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        AWS_EC2_METADATA_DISABLED="true",
+        **extra,
+    )
+    return env
+
+
+def test_verify_cli_exit_codes_and_json(deployed: tuple[Plan, str]) -> None:
+    _, url = deployed
+    env = isolated_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    ok = cli("verify", "--stack", "dev", "--endpoint-url", url, "--json", env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert json.loads(ok.stdout)["status"] == "in_sync"
+    change_preference(url)
+    drifted = cli("verify", "--stack", "dev", "--endpoint-url", url, env=env)
+    assert drifted.returncode == 1
+    assert 'inputs.idleSessionTimeout: wanted "20", actual "45"' in drifted.stdout
+    assert "Result: drift found (exit 1)" in drifted.stdout
+
+
+def test_no_credentials_exits_2_with_a_clear_message(emulator_url: str) -> None:
+    result = cli("verify", "--stack", "dev", "--endpoint-url", emulator_url, env=isolated_env())
+    assert result.returncode == CANNOT_CHECK
+    assert "could not check: no AWS credentials were found" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_adopt_lists_a_pre_existing_document(emulator_url: str, tmp_path: Path) -> None:
+    # The console created the preferences in us-east-1 only.
+    client(emulator_url, "ssm").create_document(
+        Name=DOCUMENT,
+        DocumentType="Session",
+        Content=json.dumps(
+            {
+                "schemaVersion": "1.0",
+                "description": "Document to hold regional settings for Session Manager",
+                "sessionType": "Standard_Stream",
+                "inputs": {"idleSessionTimeout": "60", "s3BucketName": ""},
+            }
+        ),
+    )
+    plan = run_plan(ROOT, "dev")
+    existing = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    assert [(e.name, e.region) for e in existing] == [(DOCUMENT, "us-east-1")]
+    file = import_file(plan, existing)
+    component, document = file["resources"]
+    assert component == {
+        "type": "session-manager:index:SessionManagerPreferences",
+        "name": "session-manager-us-east-1",
+        "component": True,
+    }
+    assert document == {
+        "type": "aws:ssm/document:Document",
+        "name": "session-manager-us-east-1-document",
+        "id": DOCUMENT,
+        "parent": "session-manager-us-east-1",
+    }
+
+    env = isolated_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    out = tmp_path / "adopt.json"
+    result = cli(
+        "adopt", "--stack", "dev", "--endpoint-url", emulator_url, "--out", str(out), env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'inputs.idleSessionTimeout: current "60", wanted "20"' in result.stdout
+    assert f"pulumi import --file {out}" in result.stdout
+    assert json.loads(out.read_text()) == file
+
+
+def test_organization_stack_is_emulated_and_verified_across_accounts(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    config = {
+        "aws:region": "us-east-1",
+        "session-manager:regions": ["us-east-1", "eu-west-1"],
+        "session-manager:targets": [{"account": "111111111111"}, {"account": "222222222222"}],
+        "session-manager:instanceAccess": {"createRole": True},
+        "session-manager:centralLogging": {
+            "account": "999999999999",
+            "bucketName": "org-session-logs",
+            "organizationId": "o-exampleorg1",
+        },
+    }
+    (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
+    plan = run_plan(tmp_path, "org")
+    Emulator(emulator_url).apply(plan)
+    report = check(plan, emulator_url)
+    assert report.exit_code == IN_SYNC, drifts(report)
+    targets = {r.target for r in report.results}
+    assert {"111111111111 us-east-1", "222222222222 eu-west-1", "999999999999 us-east-1"} <= targets
+    # The documents really are in each account: STS was asked for each role.
+    sts = client(emulator_url, "sts")
+    granted = sts.assume_role(
+        RoleArn="arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+        RoleSessionName="verify-test",
+    )["Credentials"]
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=emulator_url,
+        region_name="eu-west-1",
+        aws_access_key_id=granted["AccessKeyId"],
+        aws_secret_access_key=granted["SecretAccessKey"],
+        aws_session_token=granted["SessionToken"],
+    )
+    content = json.loads(ssm.get_document(Name=DOCUMENT)["Content"])
+    assert content["inputs"]["s3KeyPrefix"] == "session-manager/222222222222/eu-west-1"
+    s3 = client(emulator_url, "s3")
+    assert s3.get_bucket_versioning(Bucket="org-session-logs").get("Status") in (None, "Enabled")
