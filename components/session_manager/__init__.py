@@ -17,7 +17,17 @@ from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 __version__ = "0.1.0"
 
+# What the component provider (provider/__main__.py) exposes to other languages.
+COMPONENTS = (
+    SessionManagerPreferences,
+    SessionManagerInstanceAccess,
+    SessionManagerAccessPolicies,
+    SessionManagerCentralLogBucket,
+    SessionManagerVpcEndpoints,
+)
+
 __all__ = [
+    "COMPONENTS",
     "LogGroupArgs",
     "PreferenceInputsArgs",
     "S3LogDestinationArgs",

@@ -1,7 +1,5 @@
 """The SessionManagerAccessPolicies component: IAM for people, once per account."""
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Callable

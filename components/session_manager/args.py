@@ -5,12 +5,11 @@ infer a schema from them for other languages (no pydantic models, no unions).
 The stack-config models in `config.py` validate user input and produce these.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import pulumi
+from typing_extensions import Required
 
 from session_manager.aws_rules import PREFERENCES_DOCUMENT_NAME
 from session_manager.document import PREFERENCES_DESCRIPTION
@@ -97,11 +96,11 @@ class LogGroupArgs(TypedDict, total=False):
 class SessionDocumentArgs(TypedDict, total=False):
     """A custom Session document, already rendered."""
 
-    name: str
+    name: Required[str]
     """Document name."""
     document_format: str
     """JSON or YAML."""
-    content: str
+    content: Required[str]
     """The document text."""
     tags: Mapping[str, str]
     """Document tags."""
@@ -110,7 +109,7 @@ class SessionDocumentArgs(TypedDict, total=False):
 class SessionManagerPreferencesArgs(TypedDict, total=False):
     """Session Manager preferences for one account and Region."""
 
-    region: str
+    region: Required[str]
     """Region that the preferences and their resources live in."""
     account_id: pulumi.Input[str]
     """Account id, used to build ARNs. Looked up from the provider's credentials when left out."""
@@ -137,7 +136,7 @@ class SessionManagerPreferencesArgs(TypedDict, total=False):
 class S3LogDestinationArgs(TypedDict, total=False):
     """Where managed nodes write session logs in S3."""
 
-    bucket_name: pulumi.Input[str]
+    bucket_name: Required[pulumi.Input[str]]
     """The bucket."""
     key_prefixes: Sequence[pulumi.Input[str]]
     """Key prefixes the nodes write under (`<prefix>/<account>` covers every Region below it)."""
@@ -180,15 +179,15 @@ DEFAULT_CENTRAL_LOG_KEY_ALIAS = "alias/session-manager/central-logs"
 class CentralLogBucketArgs(TypedDict, total=False):
     """A session-log bucket in a log-archive account, written by a whole organization."""
 
-    region: str
+    region: Required[str]
     """Region of the bucket."""
     account_id: pulumi.Input[str]
     """The log-archive account. Looked up from the provider's credentials when left out."""
-    bucket_name: str
+    bucket_name: Required[str]
     """Name of the bucket."""
     key_prefix: str
     """Each account writes under `<key_prefix>/<account>/<region>/`."""
-    organization_id: str
+    organization_id: Required[str]
     """Organization id (o-...); only its principals may write."""
     writer_role_names: Sequence[str]
     """Instance role names allowed to write; empty allows any principal of the organization."""
@@ -251,13 +250,13 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
 class SessionManagerVpcEndpointsArgs(TypedDict, total=False):
     """VPC endpoints that let nodes in private subnets use Session Manager."""
 
-    region: str
+    region: Required[str]
     """Region of the VPC."""
-    vpc_id: str
+    vpc_id: Required[str]
     """The VPC."""
-    subnet_ids: Sequence[str]
+    subnet_ids: Required[Sequence[str]]
     """Subnets for the interface endpoints."""
-    security_group_id: str
+    security_group_id: Required[str]
     """Security group of the endpoints; HTTPS from the VPC is allowed into it."""
     services: Sequence[str]
     """Interface endpoint services (ssm, ssmmessages, ec2messages, logs, kms)."""

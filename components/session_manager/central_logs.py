@@ -1,7 +1,5 @@
 """The SessionManagerCentralLogBucket component: one bucket for an organization's session logs."""
 
-from __future__ import annotations
-
 import json
 
 import pulumi

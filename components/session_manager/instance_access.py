@@ -1,7 +1,5 @@
 """The SessionManagerInstanceAccess component: IAM for managed nodes, once per account."""
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any

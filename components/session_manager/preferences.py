@@ -1,7 +1,5 @@
 """The SessionManagerPreferences component: one account and Region."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from typing import Any, cast

@@ -1,7 +1,5 @@
 """The SessionManagerVpcEndpoints component: Session Manager from private subnets."""
 
-from __future__ import annotations
-
 import pulumi
 import pulumi_aws as aws
 

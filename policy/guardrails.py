@@ -1,0 +1,201 @@
+"""Session Manager guardrails as pure functions: resource inputs in, violations out.
+
+Each rule takes a resource's type, its inputs (as the engine sees them: camelCase)
+and the policy's config, and returns the reasons it violates the organization's
+rules. The policy pack (`__main__.py`) wires them into CrossGuard, so they apply to
+any stack, not only this project's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+SESSION_DOCUMENT = "aws:ssm/document:Document"
+KMS_KEY = "aws:kms/key:Key"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+IAM_POLICIES = (
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+AWS_DEFAULT_IDLE_MINUTES = 20
+
+# Config, with the organization's defaults; every key can be set per pack.
+DEFAULTS: dict[str, Any] = {
+    "maxIdleSessionTimeout": 20,
+    "maxSessionDuration": 1440,
+    "requireRunAs": False,
+    "requireSessionEncryption": True,
+    "minLogRetentionDays": 90,
+}
+DOCUMENT_CONFIG: dict[str, Any] = {
+    "maxIdleSessionTimeout": {"type": "integer", "minimum": 1, "maximum": 60, "default": 20},
+    "maxSessionDuration": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 1440},
+    "requireRunAs": {"type": "boolean", "default": False},
+    "requireSessionEncryption": {"type": "boolean", "default": True},
+}
+LOG_GROUP_CONFIG: dict[str, Any] = {
+    "minLogRetentionDays": {"type": "integer", "minimum": 1, "default": 90},
+}
+
+
+def _config(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {**DEFAULTS, **dict(config or {})}
+
+
+def _minutes(value: Any) -> int | None:
+    try:
+        return int(str(value)) if str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def _parse(content: Any, document_format: str) -> Any:
+    if isinstance(content, Mapping):
+        return content
+    text = str(content or "")
+    try:
+        return yaml.safe_load(text) if document_format.upper() == "YAML" else json.loads(text)
+    except (ValueError, yaml.YAMLError):
+        return None
+
+
+def session_document_violations(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Preferences documents: encryption on, logging set, timeouts bounded, Run As if required."""
+    if resource_type != SESSION_DOCUMENT or props.get("documentType") != "Session":
+        return []
+    document = _parse(props.get("content"), str(props.get("documentFormat") or "JSON"))
+    if not isinstance(document, Mapping) or document.get("sessionType") != "Standard_Stream":
+        return []
+    rules = _config(config)
+    inputs: Mapping[str, Any] = document.get("inputs") or {}
+    found: list[str] = []
+    bucket, group = inputs.get("s3BucketName"), inputs.get("cloudWatchLogGroupName")
+    if not bucket and not group:
+        found.append("session logging is off: set s3BucketName or cloudWatchLogGroupName")
+    if bucket and inputs.get("s3EncryptionEnabled") is not True:
+        found.append("s3EncryptionEnabled must be true when session logs go to S3")
+    if group and inputs.get("cloudWatchEncryptionEnabled") is not True:
+        found.append("cloudWatchEncryptionEnabled must be true when session logs go to CloudWatch")
+    if rules["requireSessionEncryption"] and not inputs.get("kmsKeyId"):
+        found.append("session data must be encrypted: set kmsKeyId")
+    idle = _minutes(inputs.get("idleSessionTimeout")) or AWS_DEFAULT_IDLE_MINUTES
+    if idle > rules["maxIdleSessionTimeout"]:
+        found.append(
+            f"idleSessionTimeout is {idle} minutes; at most {rules['maxIdleSessionTimeout']}"
+        )
+    longest = _minutes(inputs.get("maxSessionDuration"))
+    if longest is None or longest > rules["maxSessionDuration"]:
+        shown = "unlimited" if longest is None else f"{longest} minutes"
+        found.append(f"maxSessionDuration is {shown}; at most {rules['maxSessionDuration']}")
+    if rules["requireRunAs"] and not (
+        inputs.get("runAsEnabled") is True and inputs.get("runAsDefaultUser")
+    ):
+        found.append("Run As is required: set runAsEnabled true and a runAsDefaultUser")
+    return found
+
+
+def kms_key_violations(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Symmetric KMS keys rotate."""
+    if resource_type != KMS_KEY:
+        return []
+    spec = str(props.get("customerMasterKeySpec") or props.get("keySpec") or "SYMMETRIC_DEFAULT")
+    if spec == "SYMMETRIC_DEFAULT" and props.get("enableKeyRotation") is not True:
+        return ["key rotation must be on: set enableKeyRotation true"]
+    return []
+
+
+def log_group_violations(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Log groups keep logs long enough and are encrypted with a customer key."""
+    if resource_type != LOG_GROUP:
+        return []
+    rules = _config(config)
+    found: list[str] = []
+    retention = props.get("retentionInDays")
+    # Unset or 0 keeps logs forever, which satisfies any minimum.
+    if retention and int(retention) < rules["minLogRetentionDays"]:
+        found.append(f"retentionInDays is {retention}; at least {rules['minLogRetentionDays']}")
+    if not props.get("kmsKeyId"):
+        found.append("log group must be encrypted: set kmsKeyId")
+    return found
+
+
+def _statements(policy: Any) -> list[Mapping[str, Any]]:
+    document = json.loads(policy) if isinstance(policy, str) else policy
+    if not isinstance(document, Mapping):
+        return []
+    statements = document.get("Statement") or []
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def _grants_start_session(action: Any) -> bool:
+    actions = [action] if isinstance(action, str) else list(action or [])
+    return any(a.lower() in ("ssm:startsession", "ssm:*", "*", "ssm:start*") for a in actions)
+
+
+def _checks_document_access(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    for operator in ("Bool", "BoolIfExists"):
+        block = condition.get(operator)
+        if (
+            isinstance(block, Mapping)
+            and str(block.get("ssm:SessionDocumentAccessCheck")).lower() == "true"
+        ):
+            return True
+    return False
+
+
+def iam_violations(
+    resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
+) -> list[str]:
+    """No ssm:StartSession without the document access check."""
+    if resource_type not in IAM_POLICIES:
+        return []
+    try:
+        statements = _statements(props.get("policy"))
+    except ValueError:
+        return []
+    found: list[str] = []
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") != "Allow" or not _grants_start_session(statement.get("Action")):
+            continue
+        if not _checks_document_access(statement.get("Condition")):
+            sid = statement.get("Sid") or f"statement {index}"
+            found.append(
+                f"{sid} allows ssm:StartSession without "
+                '"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}'
+            )
+    return found
+
+
+# Policy name -> (rule, description, config schema).
+RULES: dict[str, tuple[Any, str, dict[str, Any] | None]] = {
+    "session-manager-document": (
+        session_document_violations,
+        "Session preferences enforce logging, encryption and limits",
+        DOCUMENT_CONFIG,
+    ),
+    "kms-key-rotation": (kms_key_violations, "KMS keys rotate", None),
+    "log-group-retention-encryption": (
+        log_group_violations,
+        "Log groups keep and encrypt logs",
+        LOG_GROUP_CONFIG,
+    ),
+    "start-session-document-check": (
+        iam_violations,
+        "StartSession always checks document access",
+        None,
+    ),
+}

@@ -1,0 +1,170 @@
+"""The CrossGuard policy pack: each rule with passing and failing resource arguments."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "policy"))
+
+import guardrails  # noqa: E402
+from pulumi_policy import ResourceValidationArgs  # noqa: E402
+from session_manager.document import render_preferences_document, serialize_document  # noqa: E402
+from session_manager.plan import run_plan  # noqa: E402
+
+GOOD_INPUTS = {
+    "cloudWatchLogGroupName": "ssm-sessionmanager-logs",
+    "cloudWatchEncryptionEnabled": True,
+    "kmsKeyId": "alias/session-manager/data",
+    "idleSessionTimeout": 20,
+    "maxSessionDuration": 60,
+}
+
+
+def session_document(**inputs: Any) -> dict[str, Any]:
+    values = {**GOOD_INPUTS, **inputs}
+    return {
+        "documentType": "Session",
+        "documentFormat": "JSON",
+        "content": serialize_document(render_preferences_document(values)),
+    }
+
+
+def document_violations(config: dict[str, Any] | None = None, **inputs: Any) -> list[str]:
+    return guardrails.session_document_violations(
+        "aws:ssm/document:Document", session_document(**inputs), config
+    )
+
+
+def test_good_preferences_pass() -> None:
+    assert document_violations() == []
+
+
+@pytest.mark.parametrize(
+    ("inputs", "config", "fragment"),
+    [
+        ({"cloudWatchLogGroupName": ""}, None, "session logging is off"),
+        ({"cloudWatchEncryptionEnabled": False}, None, "cloudWatchEncryptionEnabled must be true"),
+        (
+            {"s3BucketName": "logs", "s3EncryptionEnabled": False},
+            None,
+            "s3EncryptionEnabled must be true",
+        ),
+        ({"kmsKeyId": ""}, None, "session data must be encrypted"),
+        ({"idleSessionTimeout": 45}, None, "idleSessionTimeout is 45 minutes; at most 20"),
+        ({"idleSessionTimeout": 15}, {"maxIdleSessionTimeout": 10}, "at most 10"),
+        (
+            {"maxSessionDuration": None},
+            {"maxSessionDuration": 480},
+            "maxSessionDuration is unlimited",
+        ),
+        ({"maxSessionDuration": 600}, {"maxSessionDuration": 480}, "600 minutes; at most 480"),
+        ({}, {"requireRunAs": True}, "Run As is required"),
+    ],
+)
+def test_preference_violations(
+    inputs: dict[str, Any], config: dict[str, Any] | None, fragment: str
+) -> None:
+    found = document_violations(config, **inputs)
+    assert any(fragment in violation for violation in found), found
+
+
+def test_run_as_and_other_session_types() -> None:
+    assert (
+        document_violations({"requireRunAs": True}, runAsEnabled=True, runAsDefaultUser="ops") == []
+    )
+    port = {
+        "documentType": "Session",
+        "content": json.dumps({"sessionType": "Port", "properties": {"portNumber": "22"}}),
+    }
+    assert guardrails.session_document_violations("aws:ssm/document:Document", port) == []
+    command = {"documentType": "Command", "content": "{}"}
+    assert guardrails.session_document_violations("aws:ssm/document:Document", command) == []
+
+
+def test_kms_keys_rotate() -> None:
+    assert guardrails.kms_key_violations("aws:kms/key:Key", {"enableKeyRotation": True}) == []
+    assert guardrails.kms_key_violations("aws:kms/key:Key", {"enableKeyRotation": False}) == [
+        "key rotation must be on: set enableKeyRotation true"
+    ]
+    asymmetric = {"customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}
+    assert guardrails.kms_key_violations("aws:kms/key:Key", asymmetric) == []
+
+
+def test_log_groups_keep_and_encrypt_logs() -> None:
+    rule = guardrails.log_group_violations
+    good = {"retentionInDays": 365, "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/k"}
+    assert rule("aws:cloudwatch/logGroup:LogGroup", good) == []
+    assert rule("aws:cloudwatch/logGroup:LogGroup", {**good, "retentionInDays": 0}) == []
+    assert rule("aws:cloudwatch/logGroup:LogGroup", {**good, "retentionInDays": 30}) == [
+        "retentionInDays is 30; at least 90"
+    ]
+    assert rule(
+        "aws:cloudwatch/logGroup:LogGroup",
+        {**good, "retentionInDays": 180},
+        {"minLogRetentionDays": 365},
+    )
+    assert rule("aws:cloudwatch/logGroup:LogGroup", {"retentionInDays": 90}) == [
+        "log group must be encrypted: set kmsKeyId"
+    ]
+
+
+def start_session(
+    condition: dict[str, Any] | None, action: Any = "ssm:StartSession"
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": "Start",
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": "*",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+
+
+@pytest.mark.parametrize("resource_type", guardrails.IAM_POLICIES)
+def test_start_session_needs_the_document_access_check(resource_type: str) -> None:
+    checked = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    assert guardrails.iam_violations(resource_type, start_session(checked)) == []
+    assert guardrails.iam_violations(resource_type, start_session(None))
+    assert guardrails.iam_violations(resource_type, start_session({}, action=["ssm:*"]))
+    assert (
+        guardrails.iam_violations(resource_type, start_session(None, action="s3:GetObject")) == []
+    )
+
+
+def test_the_projects_own_stacks_pass_every_rule() -> None:
+    plan = run_plan(ROOT, "dev")
+    for resource in plan.resources:
+        for rule, _, _ in guardrails.RULES.values():
+            assert rule(resource.type, resource.inputs, None) == [], resource.name
+
+
+def test_policy_pack_reports_through_crossguard() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("policy_pack", ROOT / "policy" / "__main__.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    policies = {p.name: p for p in module.policies()}
+    assert set(policies) == set(guardrails.RULES)
+    reported: list[str] = []
+    args = ResourceValidationArgs(
+        resource_type="aws:kms/key:Key",
+        props={"enableKeyRotation": False},
+        urn="urn:pulumi:dev::p::aws:kms/key:Key::k",
+        name="k",
+        opts=None,  # type: ignore[arg-type]
+        provider=None,
+        config={},
+    )
+    policies["kms-key-rotation"].validate(args, lambda message, urn: reported.append(message))  # type: ignore[misc, operator]
+    assert reported == ["key rotation must be on: set enableKeyRotation true"]

@@ -1,0 +1,81 @@
+"""The GitHub workflows validate offline, and keep their security properties."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).with_name("check-jsonschema")
+    return subprocess.run(
+        [str(executable), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def load(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text())
+    # YAML 1.1 reads the key `on` as True.
+    workflow["on"] = workflow.pop(True, workflow.get("on"))
+    return workflow
+
+
+def test_every_workflow_matches_githubs_schema() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"preview.yml", "deploy.yml", "drift.yml", "ci.yml"}
+    result = validate(*WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_validation_can_fail(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    assert validate(broken).returncode != 0
+
+
+def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
+    workflow = load("preview.yml")
+    assert workflow["permissions"] == {"contents": "read"}
+    offline, preview = workflow["jobs"]["offline-plan"], workflow["jobs"]["preview"]
+    assert "id-token" not in offline["permissions"]
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert preview["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "pull-requests": "write",
+    }
+    assert preview["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    pulumi_step = next(
+        s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
+    )
+    assert pulumi_step["with"]["command"] == "preview"
+    assert pulumi_step["with"]["comment-on-pr"] is True
+
+
+def test_merges_deploy_through_environments_and_schedule_verifies() -> None:
+    deploy = load("deploy.yml")["jobs"]["up"]
+    assert deploy["environment"] == "${{ matrix.stack }}"
+    assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
+    assert deploy["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    drift = load("drift.yml")
+    assert drift["on"]["schedule"]
+    run = next(
+        s["run"] for s in drift["jobs"]["verify"]["steps"] if "run" in s and "verify" in s["run"]
+    )
+    assert "exit $status" in run
+    assert "GITHUB_STEP_SUMMARY" in run
+
+
+def test_ci_workflow_runs_the_ci_script() -> None:
+    steps = load("ci.yml")["jobs"]["test"]["steps"]
+    assert any(s.get("run") == "bash .ci/run" for s in steps)
