@@ -1,7 +1,6 @@
 """The SessionManagerAccessPolicies component: IAM for people, once per account."""
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
+from session_manager.instance_access import name_suffix
 from session_manager.policies import (
     SessionUserPolicyInputs,
     instance_inventory_policy,
@@ -18,10 +18,6 @@ from session_manager.policies import (
 from session_manager.preferences import account_id_output
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
-
-
-def _suffix(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 class SessionManagerAccessPolicies(pulumi.ComponentResource):
@@ -150,14 +146,14 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         attachments = attachments or {}
         for role_name in sorted(set(attachments.get("role_names") or [])):
             aws.iam.RolePolicyAttachment(
-                f"{name}-{role}-role-{_suffix(role_name)}",
+                f"{name}-{role}-role-{name_suffix(role_name)}",
                 role=role_name,
                 policy_arn=policy.arn,
                 opts=child,
             )
         for group_name in sorted(set(attachments.get("group_names") or [])):
             aws.iam.GroupPolicyAttachment(
-                f"{name}-{role}-group-{_suffix(group_name)}",
+                f"{name}-{role}-group-{name_suffix(group_name)}",
                 group=group_name,
                 policy_arn=policy.arn,
                 opts=child,

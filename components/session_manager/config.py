@@ -785,7 +785,29 @@ def rendered_content(content: dict[str, Any], document_format: str) -> str:
     return serialize_session_document(render_session_document(content), document_format)
 
 
-class SessionUsersPolicy(_Model):
+class _PeoplePolicy(_Model):
+    """What every customer-managed policy for people has: a name and its attachments."""
+
+    name: str = Field(description="Policy name.")
+    attach_to_roles: list[str] = Field(
+        default_factory=list[str], description="Roles to attach it to."
+    )
+    attach_to_groups: list[str] = Field(
+        default_factory=list[str], description="Groups to attach it to."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_iam_name(value)
+
+    @field_validator("attach_to_roles")
+    @classmethod
+    def _roles(cls, value: list[str]) -> list[str]:
+        return _check_role_names(value)
+
+
+class SessionUsersPolicy(_PeoplePolicy):
     create: Flag = Field(default=True, description="Create the session-users policy.")
     name: str = Field(default="SessionManagerSessionUsers", description="Policy name.")
     instance_tags: dict[str, list[str]] = Field(
@@ -800,17 +822,6 @@ class SessionUsersPolicy(_Model):
         default="${aws:username}",
         description="Names users' own sessions: ${aws:username} (IAM users), ${aws:userid} (SSO).",
     )
-    attach_to_roles: list[str] = Field(
-        default_factory=list[str], description="Roles to attach it to."
-    )
-    attach_to_groups: list[str] = Field(
-        default_factory=list[str], description="Groups to attach it to."
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check_iam_name(value)
 
     @field_validator("allowed_aws_documents")
     @classmethod
@@ -835,36 +846,15 @@ class SessionUsersPolicy(_Model):
             )
         return value
 
-    @field_validator("attach_to_roles")
-    @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
-        return _check_role_names(value)
 
-
-class InstanceInventoryPolicy(_Model):
+class InstanceInventoryPolicy(_PeoplePolicy):
     create: Flag = Field(
         default=True, description="Create the read-only instance-inventory policy."
     )
     name: str = Field(default="SessionManagerInstanceInventory", description="Policy name.")
-    attach_to_roles: list[str] = Field(
-        default_factory=list[str], description="Roles to attach it to."
-    )
-    attach_to_groups: list[str] = Field(
-        default_factory=list[str], description="Groups to attach it to."
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check_iam_name(value)
-
-    @field_validator("attach_to_roles")
-    @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
-        return _check_role_names(value)
 
 
-class PreferencesGuardPolicy(_Model):
+class PreferencesGuardPolicy(_PeoplePolicy):
     create: Flag = Field(
         default=False, description="Create the policy that denies changing the managed documents."
     )
@@ -877,17 +867,6 @@ class PreferencesGuardPolicy(_Model):
         ),
         validate_default=True,
     )
-    attach_to_roles: list[str] = Field(
-        default_factory=list[str], description="Roles to attach it to."
-    )
-    attach_to_groups: list[str] = Field(
-        default_factory=list[str], description="Groups to attach it to."
-    )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check_iam_name(value)
 
     @field_validator("deployer_role_arns")
     @classmethod
@@ -900,11 +879,6 @@ class PreferencesGuardPolicy(_Model):
                 {"got": ", ".join(repr(arn) for arn in bad)},
             )
         return value
-
-    @field_validator("attach_to_roles")
-    @classmethod
-    def _roles(cls, value: list[str]) -> list[str]:
-        return _check_role_names(value)
 
 
 class AccessPolicies(_Model):

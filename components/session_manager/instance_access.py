@@ -20,9 +20,9 @@ from session_manager.preferences import account_id_output
 TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
 
 
-def _resource_suffix(role_name: str) -> str:
-    """A Pulumi-name-safe, readable form of a role name (roles may contain +=,.@)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", role_name)
+def name_suffix(iam_name: str) -> str:
+    """A readable, resource-name-safe form of an IAM name (which may contain +=,.@)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", iam_name)
 
 
 class SessionManagerInstanceAccess(pulumi.ComponentResource):
@@ -136,7 +136,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
 
         self.attachments: list[aws.iam.RolePolicyAttachment] = [
             aws.iam.RolePolicyAttachment(
-                f"{name}-attach-{_resource_suffix(role)}",
+                f"{name}-attach-{name_suffix(role)}",
                 role=role,
                 policy_arn=self.policy.arn,
                 opts=child,

@@ -226,31 +226,45 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
                     "Resource": _one_or_many(bucket_keys),
                 }
             )
-    if inputs.session_data_key_arns:
+    statements += session_key_statements(
+        "DecryptSessionData",
+        "kms:Decrypt",
+        partition=p,
+        account_id=account,
+        key_arns=inputs.session_data_key_arns,
+        key_aliases=inputs.session_data_key_aliases,
+    )
+    return policy_document(statements)
+
+
+def session_key_statements(
+    sid: str,
+    action: str,
+    *,
+    partition: str,
+    account_id: str,
+    key_arns: Sequence[str],
+    key_aliases: Sequence[str],
+) -> list[Statement]:
+    """One action on the session-data keys: by ARN, and by alias in any Region of the account."""
+    statements: list[Statement] = []
+    if key_arns:
         statements.append(
-            {
-                "Sid": "DecryptSessionData",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": _one_or_many(inputs.session_data_key_arns),
-            }
+            {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": _one_or_many(key_arns)}
         )
-    if inputs.session_data_key_aliases:
+    if key_aliases:
         statements.append(
             {
-                # Keys of any Region of this account, but only those with the alias.
-                "Sid": "DecryptSessionDataByAlias",
+                "Sid": f"{sid}ByAlias",
                 "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": f"arn:{p}:kms:*:{account}:key/*",
+                "Action": action,
+                "Resource": f"arn:{partition}:kms:*:{account_id}:key/*",
                 "Condition": {
-                    "ForAnyValue:StringEquals": {
-                        "kms:ResourceAliases": _one_or_many(inputs.session_data_key_aliases)
-                    }
+                    "ForAnyValue:StringEquals": {"kms:ResourceAliases": _one_or_many(key_aliases)}
                 },
             }
         )
-    return policy_document(statements)
+    return statements
 
 
 def ec2_trust_policy(partition: str) -> Policy:
@@ -445,29 +459,14 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Resource": f"arn:{p}:ssm:*:{account}:session/{inputs.session_owner_variable}-*",
         },
     ]
-    if inputs.session_data_key_arns:
-        statements.append(
-            {
-                "Sid": "EncryptSessionData",
-                "Effect": "Allow",
-                "Action": "kms:GenerateDataKey",
-                "Resource": _one_or_many(inputs.session_data_key_arns),
-            }
-        )
-    if inputs.session_data_key_aliases:
-        statements.append(
-            {
-                "Sid": "EncryptSessionDataByAlias",
-                "Effect": "Allow",
-                "Action": "kms:GenerateDataKey",
-                "Resource": f"arn:{p}:kms:*:{account}:key/*",
-                "Condition": {
-                    "ForAnyValue:StringEquals": {
-                        "kms:ResourceAliases": _one_or_many(inputs.session_data_key_aliases)
-                    }
-                },
-            }
-        )
+    statements += session_key_statements(
+        "EncryptSessionData",
+        "kms:GenerateDataKey",
+        partition=p,
+        account_id=account,
+        key_arns=inputs.session_data_key_arns,
+        key_aliases=inputs.session_data_key_aliases,
+    )
     return policy_document(statements)
 
 

@@ -127,6 +127,22 @@ def preferences_args(
     return result
 
 
+def session_key_aliases(
+    components: Sequence[SessionManagerPreferences],
+) -> list[pulumi.Output[str]]:
+    """Keys known by alias: IAM matches them in any Region, so policies name no Region."""
+    return [p.session_data_key_alias for p in components if p.session_data_key_alias is not None]
+
+
+def session_key_arns(components: Sequence[SessionManagerPreferences]) -> list[pulumi.Output[str]]:
+    """Keys known only by ARN (an existing key named by id or ARN)."""
+    return [
+        p.session_data_key_arn
+        for p in components
+        if p.session_data_key_arn is not None and p.session_data_key_alias is None
+    ]
+
+
 def instance_access_args(
     config: StackConfig,
     regional: dict[str, tuple[Preferences, SessionManagerPreferences]],
@@ -141,14 +157,8 @@ def instance_access_args(
         partition=partition_of_region(config.regions[0]).name,
         policy_name=access.policy_name,
         log_group_names=[p.log_group_name for p in components if p.log_group_name is not None],
-        session_data_key_arns=[
-            p.session_data_key_arn
-            for p in components
-            if p.session_data_key_arn is not None and p.session_data_key_alias is None
-        ],
-        session_data_key_aliases=[
-            p.session_data_key_alias for p in components if p.session_data_key_alias is not None
-        ],
+        session_data_key_arns=session_key_arns(components),
+        session_data_key_aliases=session_key_aliases(components),
         create_role=access.create_role,
         role_name=access.role_name,
         attach_to_role_names=list(access.attach_to_roles),
@@ -211,14 +221,8 @@ def access_policies_args(
         document_names=[config.document_name, *(d.name for d in config.documents)],
         aws_document_names=list(users.allowed_aws_documents),
         instance_tags={key: list(values) for key, values in users.instance_tags.items()},
-        session_data_key_arns=[
-            p.session_data_key_arn
-            for p in components
-            if p.session_data_key_arn is not None and p.session_data_key_alias is None
-        ],
-        session_data_key_aliases=[
-            p.session_data_key_alias for p in components if p.session_data_key_alias is not None
-        ],
+        session_data_key_arns=session_key_arns(components),
+        session_data_key_aliases=session_key_aliases(components),
         session_owner_variable=users.session_owner_variable,
         session_users_policy_name=users.name if users.create else "",
         session_users_attachments=PolicyAttachmentArgs(
