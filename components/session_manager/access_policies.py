@@ -1,7 +1,6 @@
 """The SessionManagerAccessPolicies component: IAM for people, once per account."""
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -15,7 +14,7 @@ from session_manager.policies import (
     preferences_guard_policy,
     session_user_policy,
 )
-from session_manager.preferences import account_id_output
+from session_manager.preferences import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
 
@@ -101,7 +100,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             role="preferences-guard",
             policy_name=guard_name,
             description="Session Manager preferences change only through code (managed by Pulumi)",
-            document=_render(
+            document=render_when_known(
                 account_id,
                 lambda account: json.dumps(
                     preferences_guard_policy(partition, account, documents, deployers),
@@ -159,9 +158,3 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                 opts=child,
             )
         return policy.arn
-
-
-def _render(account_id: pulumi.Input[str], render: Callable[[str], str]) -> pulumi.Input[str]:
-    if isinstance(account_id, str):
-        return render(account_id)
-    return pulumi.Output.from_input(account_id).apply(render)

@@ -9,7 +9,7 @@ from session_manager import args as defaults
 from session_manager.args import CentralLogBucketArgs
 from session_manager.aws_rules import partition_of_region
 from session_manager.policies import central_log_bucket_policy, central_log_key_policy
-from session_manager.preferences import account_id_output
+from session_manager.preferences import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
 
@@ -57,7 +57,8 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True,
             deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
-            policy=pulumi.Output.from_input(account_id).apply(
+            policy=render_when_known(
+                account_id,
                 lambda account: json.dumps(
                     central_log_key_policy(
                         partition=partition,
@@ -69,7 +70,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                     ),
                     indent=2,
                     sort_keys=True,
-                )
+                ),
             ),
             tags=tags,
             opts=keep,

@@ -205,6 +205,56 @@ def _check_account(value: str) -> str:
     return value
 
 
+def _check_bucket(value: str, *, required: bool = False) -> str:
+    problem = bucket_name_problem(value) if value or required else None
+    if problem:
+        raise PydanticCustomError(
+            "bucket_name",
+            "{got} is not a valid S3 bucket name: {why}",
+            {"got": repr(value), "why": problem},
+        )
+    return value
+
+
+def _check_role_name(value: str, *, optional: bool = False) -> str:
+    if (value or not optional) and not IAM_ROLE_NAME_PATTERN.match(value):
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def _check_role_names(value: list[str]) -> list[str]:
+    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    if bad:
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(role) for role in bad)},
+        )
+    return value
+
+
+def _check_role_arn(value: str, account: Any, owner: str) -> str:
+    """A role ARN, and in `account` when one is given (`owner` names that account)."""
+    match = ROLE_ARN_PATTERN.match(value) if value else None
+    if value and not match:
+        raise PydanticCustomError(
+            "role_arn",
+            "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+            {"got": repr(value)},
+        )
+    if match and account and match.group("account") != account:
+        raise PydanticCustomError(
+            "role_arn",
+            "is in account {other}, not in the {owner} {account}",
+            {"other": match.group("account"), "owner": owner, "account": account},
+        )
+    return value
+
+
 # --- Models ------------------------------------------------------------------
 
 
@@ -278,14 +328,7 @@ class Preferences(_Model):
     @field_validator("s3_bucket_name")
     @classmethod
     def _bucket(cls, value: str) -> str:
-        problem = bucket_name_problem(value) if value else None
-        if problem:
-            raise PydanticCustomError(
-                "bucket_name",
-                "{got} is not a valid S3 bucket name: {why}",
-                {"got": repr(value), "why": problem},
-            )
-        return value
+        return _check_bucket(value)
 
     @field_validator("s3_key_prefix")
     @classmethod
@@ -437,11 +480,7 @@ class S3Logging(_Model):
     @field_validator("bucket_account_id")
     @classmethod
     def _account(cls, value: str) -> str:
-        if value and not ACCOUNT_ID_PATTERN.match(value):
-            raise PydanticCustomError(
-                "account_id", "{got} is not an account id (12 digits)", {"got": repr(value)}
-            )
-        return value
+        return _check_account(value)
 
 
 class InstanceAccess(_Model):
@@ -478,13 +517,7 @@ class InstanceAccess(_Model):
     @field_validator("role_name")
     @classmethod
     def _role_name(cls, value: str) -> str:
-        if not IAM_ROLE_NAME_PATTERN.match(value):
-            raise PydanticCustomError(
-                "iam_name",
-                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
-                {"got": repr(value)},
-            )
-        return value
+        return _check_role_name(value)
 
     @field_validator("attach_to_roles")
     @classmethod
@@ -494,14 +527,7 @@ class InstanceAccess(_Model):
             _problems(
                 [(("..", "createPolicy"), "must be true when createRole or attachToRoles is set")]
             )
-        bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
-        if bad:
-            raise PydanticCustomError(
-                "iam_name",
-                "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
-                {"got": ", ".join(repr(role) for role in bad)},
-            )
-        return value
+        return _check_role_names(value)
 
     @model_validator(mode="after")
     def _role_needs_policy(self) -> InstanceAccess:
@@ -561,34 +587,12 @@ class Target(_Model):
     @field_validator("role_arn")
     @classmethod
     def _role_arn(cls, value: str, info: ValidationInfo) -> str:
-        if not value:
-            return value
-        match = ROLE_ARN_PATTERN.match(value)
-        if not match:
-            raise PydanticCustomError(
-                "role_arn",
-                "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
-                {"got": repr(value)},
-            )
-        account = info.data.get("account")
-        if account and match.group("account") != account:
-            raise PydanticCustomError(
-                "role_arn",
-                "is in account {other}, not in the target account {account}",
-                {"other": match.group("account"), "account": account},
-            )
-        return value
+        return _check_role_arn(value, info.data.get("account"), "target account")
 
     @field_validator("role_name")
     @classmethod
     def _role_name(cls, value: str) -> str:
-        if value and not IAM_ROLE_NAME_PATTERN.match(value):
-            raise PydanticCustomError(
-                "iam_name",
-                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
-                {"got": repr(value)},
-            )
-        return value
+        return _check_role_name(value, optional=True)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Target:
@@ -648,14 +652,7 @@ class CentralLogging(_Model):
     @field_validator("bucket_name")
     @classmethod
     def _bucket(cls, value: str) -> str:
-        problem = bucket_name_problem(value)
-        if problem:
-            raise PydanticCustomError(
-                "bucket_name",
-                "{got} is not a valid S3 bucket name: {why}",
-                {"got": repr(value), "why": problem},
-            )
-        return value
+        return _check_bucket(value, required=True)
 
     @field_validator("region")
     @classmethod
@@ -676,21 +673,7 @@ class CentralLogging(_Model):
     @field_validator("role_arn")
     @classmethod
     def _role_arn(cls, value: str, info: ValidationInfo) -> str:
-        match = ROLE_ARN_PATTERN.match(value) if value else None
-        if value and not match:
-            raise PydanticCustomError(
-                "role_arn",
-                "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
-                {"got": repr(value)},
-            )
-        account = info.data.get("account")
-        if match and account and match.group("account") != account:
-            raise PydanticCustomError(
-                "role_arn",
-                "is in account {other}, not in the log-archive account {account}",
-                {"other": match.group("account"), "account": account},
-            )
-        return value
+        return _check_role_arn(value, info.data.get("account"), "log-archive account")
 
     @field_validator("kms_key_alias")
     @classmethod
@@ -708,17 +691,6 @@ class CentralLogging(_Model):
                 {"transition": transition, "got": value},
             )
         return value
-
-
-def _check_role_names(value: list[str]) -> list[str]:
-    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
-    if bad:
-        raise PydanticCustomError(
-            "iam_name",
-            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(role) for role in bad)},
-        )
-    return value
 
 
 def _check_iam_name(value: str) -> str:
@@ -1041,13 +1013,7 @@ class StackConfig(_Model):
     @field_validator("default_role_name")
     @classmethod
     def _default_role(cls, value: str) -> str:
-        if not IAM_ROLE_NAME_PATTERN.match(value):
-            raise PydanticCustomError(
-                "iam_name",
-                "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
-                {"got": repr(value)},
-            )
-        return value
+        return _check_role_name(value)
 
     @field_validator("exclude_accounts")
     @classmethod

@@ -46,7 +46,7 @@ def account_id_output(
     return identity.account_id
 
 
-def _plain_or_applied(value: Any, render: Callable[[Any], str]) -> pulumi.Input[str]:
+def render_when_known(value: Any, render: Callable[[Any], str]) -> pulumi.Input[str]:
     """`render(value)` now when every part is a plain value, else once they resolve.
 
     Large organization stacks register thousands of these; skipping the Output
@@ -133,7 +133,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 deletion_window_in_days=key_args.get(
                     "deletion_window_in_days", defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS
                 ),
-                policy=_plain_or_applied(
+                policy=render_when_known(
                     account_id,
                     lambda account: _policy_json(session_data_key_policy(partition, account)),
                 ),
@@ -185,7 +185,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                     customer_master_key_spec="SYMMETRIC_DEFAULT",
                     enable_key_rotation=True,
                     deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
-                    policy=_plain_or_applied(
+                    policy=render_when_known(
                         (account_id, group_name),
                         lambda v: _policy_json(logs_key_policy(partition, v[0], region, v[1])),
                     ),
@@ -220,7 +220,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         elif group_name_input:
             self.log_group_name = pulumi.Output.from_input(group_name_input)
             self.log_group_arn = pulumi.Output.from_input(
-                _plain_or_applied(
+                render_when_known(
                     (account_id, group_name_input),
                     lambda v: f"arn:{partition}:logs:{region}:{v[0]}:log-group:{v[1]}",
                 )
