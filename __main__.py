@@ -6,7 +6,7 @@ problem listed, before any resource is registered.
 """
 
 import pulumi
-from session_manager.config import load_stack_config
+from session_manager.config.loading import load_stack_config
 from session_manager.program import deploy, export_outputs
 
 config = load_stack_config()

@@ -11,17 +11,20 @@ import pytest
 import yaml
 from policy_lint import lint
 from session_manager import SessionManagerAccessPolicies
-from session_manager.config import ConfigError, parse_stack_config
-from session_manager.mocks import AwsMocks
-from session_manager.plan import Plan, record_program, run_plan
-from session_manager.policies import (
-    SessionUserPolicyInputs,
+from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
     central_log_key_policy,
+)
+from session_manager.aws.people_policies import (
+    SessionUserPolicyInputs,
     instance_inventory_policy,
     preferences_guard_policy,
     session_user_policy,
 )
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
+from session_manager.offline.mocks import AwsMocks
+from session_manager.offline.plan import Plan, record_program, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "111122223333"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from session_manager.plan import run_plan
+from session_manager.offline.plan import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))

@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT / "policy"))
 
 import guardrails  # noqa: E402
 from pulumi_policy import ResourceValidationArgs  # noqa: E402
-from session_manager.document import render_preferences_document, serialize_document  # noqa: E402
-from session_manager.plan import run_plan  # noqa: E402
+from session_manager.aws.document import render_preferences_document, serialize_document  # noqa: E402
+from session_manager.offline.plan import run_plan  # noqa: E402
 
 GOOD_INPUTS = {
     "cloudWatchLogGroupName": "ssm-sessionmanager-logs",

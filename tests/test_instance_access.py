@@ -6,8 +6,8 @@ import json
 
 from policy_lint import lint
 from session_manager import SessionManagerInstanceAccess, SessionManagerInstanceAccessArgs
-from session_manager.mocks import AwsMocks
-from session_manager.plan import Plan, record_program
+from session_manager.offline.mocks import AwsMocks
+from session_manager.offline.plan import Plan, record_program
 
 ACCOUNT = "111122223333"
 

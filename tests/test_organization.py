@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 from policy_lint import lint
-from session_manager.config import ConfigError
-from session_manager.mocks import AwsMocks
-from session_manager.plan import Plan, run_plan
+from session_manager.config.errors import ConfigError
+from session_manager.offline.mocks import AwsMocks
+from session_manager.offline.plan import Plan, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNTS = ["111111111111", "222222222222", "333333333333"]

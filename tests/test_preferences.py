@@ -7,8 +7,8 @@ from typing import Any
 
 from conftest import aws_example
 from session_manager import SessionManagerPreferences, SessionManagerPreferencesArgs
-from session_manager.mocks import AwsMocks
-from session_manager.plan import Plan, record_program
+from session_manager.offline.mocks import AwsMocks
+from session_manager.offline.plan import Plan, record_program
 
 ACCOUNT = "111122223333"
 DOCUMENT = "aws:ssm/document:Document"

@@ -12,7 +12,7 @@ import pytest
 import session_manager
 import tomllib
 from pulumi.provider.experimental.component import ComponentProvider
-from session_manager.plan import run_plan
+from session_manager.offline.plan import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 

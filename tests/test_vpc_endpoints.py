@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from session_manager.config import ConfigError, parse_stack_config
-from session_manager.plan import Plan, run_plan
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
+from session_manager.offline.plan import Plan, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 ENDPOINTS = {

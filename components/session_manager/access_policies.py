@@ -7,14 +7,14 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
-from session_manager.instance_access import name_suffix
-from session_manager.policies import (
+from session_manager.aws.people_policies import (
     SessionUserPolicyInputs,
     instance_inventory_policy,
     preferences_guard_policy,
     session_user_policy,
 )
-from session_manager.preferences import account_id_output, render_when_known
+from session_manager.instance_access import name_suffix
+from session_manager.outputs import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
 

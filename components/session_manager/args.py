@@ -1,8 +1,9 @@
-"""Public arguments of the components, and their defaults.
+"""Public arguments of the components.
 
 Plain TypedDicts of str/int/bool/list/dict and `pulumi.Input`, so Pulumi can
 infer a schema from them for other languages (no pydantic models, no unions).
-The stack-config models in `config.py` validate user input and produce these.
+The stack-config models in `config/` validate user input and produce these; the
+defaults the components fall back to are in `aws/defaults.py`.
 """
 
 from collections.abc import Mapping, Sequence
@@ -10,19 +11,6 @@ from typing import TypedDict
 
 import pulumi
 from typing_extensions import Required
-
-from session_manager.aws_rules import PREFERENCES_DOCUMENT_NAME
-from session_manager.document import PREFERENCES_DESCRIPTION
-
-DEFAULT_DOCUMENT_NAME = PREFERENCES_DOCUMENT_NAME
-DEFAULT_DOCUMENT_DESCRIPTION = PREFERENCES_DESCRIPTION
-DEFAULT_LOG_GROUP_NAME = "ssm-sessionmanager-logs"
-DEFAULT_LOG_RETENTION_DAYS = 90
-DEFAULT_SESSION_DATA_KEY_ALIAS = "alias/session-manager/data"
-DEFAULT_LOGS_KEY_ALIAS = "alias/session-manager/logs"
-DEFAULT_KEY_DELETION_WINDOW_DAYS = 30
-DEFAULT_INSTANCE_POLICY_NAME = "SessionManagerInstanceAccess"
-DEFAULT_INSTANCE_ROLE_NAME = "SessionManagerInstanceRole"
 
 
 class ShellProfileArgs(TypedDict, total=False):
@@ -171,9 +159,6 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     """Existing roles to attach the policy to."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
-
-
-DEFAULT_CENTRAL_LOG_KEY_ALIAS = "alias/session-manager/central-logs"
 
 
 class CentralLogBucketArgs(TypedDict, total=False):

@@ -5,11 +5,14 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from session_manager import args as defaults
 from session_manager.args import CentralLogBucketArgs
-from session_manager.aws_rules import partition_of_region
-from session_manager.policies import central_log_bucket_policy, central_log_key_policy
-from session_manager.preferences import account_id_output, render_when_known
+from session_manager.aws import defaults
+from session_manager.aws.central_log_policies import (
+    central_log_bucket_policy,
+    central_log_key_policy,
+)
+from session_manager.aws.rules import partition_of_region
+from session_manager.outputs import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
 

@@ -15,27 +15,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from session_manager.config import ConfigError
+from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
-    from session_manager.plan import Plan
+    from session_manager.offline.plan import Plan
 
 
 def _load_plan(args: argparse.Namespace, *, resolve_outputs: bool = True) -> Plan:
     """The stack's offline plan; raises ConfigError or PlanError."""
-    from session_manager.mocks import AwsMocks  # noqa: PLC0415
-    from session_manager.plan import read_stack_config, run_plan  # noqa: PLC0415
+    from session_manager.offline.load import load_plan  # noqa: PLC0415
 
-    organization: dict[str, list[str]] = {}
-    for entry in args.ou_accounts:
-        ou_id, _, accounts = entry.partition("=")
-        organization.setdefault(ou_id, []).extend(a for a in accounts.split(",") if a)
-    project_dir = Path(args.project_dir)
-    config, _ = read_stack_config(project_dir, args.stack)
-    mocks = AwsMocks(
-        region=config.get("aws:region", "us-east-1"), organization_accounts=organization
+    return load_plan(
+        args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
     )
-    return run_plan(project_dir, args.stack, mocks=mocks, resolve_outputs=resolve_outputs)
 
 
 def _fail(message: str) -> int:
@@ -44,7 +36,7 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from session_manager.plan import PlanError, format_plan  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError, format_plan  # noqa: PLC0415
 
     try:
         # A summary prints no outputs, so it need not resolve them.
@@ -64,9 +56,9 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from session_manager.aws_access import AwsAccess  # noqa: PLC0415
-    from session_manager.plan import PlanError  # noqa: PLC0415
-    from session_manager.verify import format_report, progress_printer, verify  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.ops.sessions import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -81,14 +73,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
-    from session_manager.adopt import (  # noqa: PLC0415
-        find_existing,
-        import_file,
-        provider_targets,
-        review,
-    )
-    from session_manager.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
-    from session_manager.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.ops.adopt import find_existing, import_file, provider_targets, review  # noqa: PLC0415
+    from session_manager.ops.sessions import AwsAccess, CannotCheckError  # noqa: PLC0415
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -112,8 +99,8 @@ def _adopt(args: argparse.Namespace) -> int:
 
 
 def _emulate(args: argparse.Namespace) -> int:
-    from session_manager.emulate import NOT_EMULATED, EmulationError, Emulator  # noqa: PLC0415
-    from session_manager.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.ops.emulate import NOT_EMULATED, EmulationError, Emulator  # noqa: PLC0415
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -135,16 +122,13 @@ def _emulate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from session_manager.demo import run_demo  # noqa: PLC0415
+    from session_manager.ops.demo import run_demo  # noqa: PLC0415
 
     return run_demo(args)
 
 
 def _config_reference(args: argparse.Namespace) -> int:
-    from session_manager.reference import (  # noqa: PLC0415
-        config_reference_markdown,
-        embed_reference,
-    )
+    from session_manager.config.reference import config_reference_markdown, embed_reference  # noqa: PLC0415
 
     if args.write:
         readme = Path(args.write)

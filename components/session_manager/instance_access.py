@@ -7,15 +7,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from session_manager import args as defaults
 from session_manager.args import SessionManagerInstanceAccessArgs
-from session_manager.policies import (
+from session_manager.aws import defaults
+from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
     S3LogDestination,
     ec2_trust_policy,
     instance_policy,
 )
-from session_manager.preferences import account_id_output
+from session_manager.outputs import account_id_output
 
 TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
 

@@ -1,17 +1,17 @@
 """The SessionManagerPreferences component: one account and Region."""
 
 import json
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from session_manager import args as defaults
 from session_manager.args import SessionManagerPreferencesArgs
-from session_manager.aws_rules import KMS_KEY_ARN_PATTERN, partition_of_region
-from session_manager.document import render_preferences_document, serialize_document
-from session_manager.policies import logs_key_policy, session_data_key_policy
+from session_manager.aws import defaults
+from session_manager.aws.document import render_preferences_document, serialize_document
+from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
+from session_manager.aws.rules import KMS_KEY_ARN_PATTERN, partition_of_region
+from session_manager.outputs import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerPreferences"
 
@@ -34,30 +34,6 @@ _INPUT_NAMES = {
 
 def _policy_json(policy: dict[str, Any]) -> str:
     return json.dumps(policy, indent=2, sort_keys=True)
-
-
-def account_id_output(
-    account_id: pulumi.Input[str] | None, parent: pulumi.Resource
-) -> pulumi.Input[str]:
-    """The given account id, or the one the parent's provider credentials belong to."""
-    if account_id is not None:
-        return account_id
-    identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-    return identity.account_id
-
-
-def render_when_known(value: Any, render: Callable[[Any], str]) -> pulumi.Input[str]:
-    """`render(value)` now when every part is a plain value, else once they resolve.
-
-    Large organization stacks register thousands of these; skipping the Output
-    machinery for values known at plan time keeps the program close to the SDK floor.
-    """
-    parts: tuple[Any, ...] = cast(tuple[Any, ...], value) if isinstance(value, tuple) else (value,)
-    if all(isinstance(part, str) for part in parts):
-        return render(value)
-    if isinstance(value, tuple):
-        return pulumi.Output.all(*parts).apply(render)
-    return pulumi.Output.from_input(value).apply(render)
 
 
 class SessionManagerPreferences(pulumi.ComponentResource):

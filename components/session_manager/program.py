@@ -28,12 +28,13 @@ from session_manager.args import (
     SessionManagerVpcEndpointsArgs,
     ShellProfileArgs,
 )
-from session_manager.aws_rules import partition_of_region
+from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
-from session_manager.config import Preferences, StackConfig
+from session_manager.config.preferences import Preferences
+from session_manager.config.stack import StackConfig
+from session_manager.config.targets import resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
-from session_manager.targets import resolve_targets
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 DEPLOY_SESSION_NAME = "pulumi-session-manager"

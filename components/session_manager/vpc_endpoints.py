@@ -4,7 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerVpcEndpointsArgs
-from session_manager.aws_rules import endpoint_service_name
+from session_manager.aws.rules import endpoint_service_name
 
 TYPE_TOKEN = "session-manager:index:SessionManagerVpcEndpoints"
 # What every session needs; logs and kms are added when those features are on.

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 from policy_lint import lint
-from session_manager.policies import (
+from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
     S3LogDestination,
     ec2_trust_policy,
     instance_policy,
-    logs_key_policy,
-    session_data_key_policy,
 )
+from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -17,8 +17,8 @@ from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from session_manager.aws_access import AwsAccess
-from session_manager.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.ops.sessions import AwsAccess
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"

@@ -14,13 +14,13 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from session_manager.adopt import find_existing, import_file
-from session_manager.aws_access import AwsAccess
-from session_manager.emulate import Emulator
-from session_manager.plan import Plan, run_plan
-from session_manager.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
+from session_manager.offline.plan import Plan, run_plan
+from session_manager.ops.adopt import find_existing, import_file
+from session_manager.ops.emulate import Emulator
+from session_manager.ops.sessions import AwsAccess
+from session_manager.ops.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 DOCUMENT = "SSM-SessionManagerRunShell"
 DOC = f"document {DOCUMENT}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from session_manager.config import ConfigError, parse_stack_config
-from session_manager.targets import resolve_targets
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
+from session_manager.config.targets import resolve_targets
 
 ORG = {"ou-ab12-cdef3456": ["555555555555", "666666666666", "444444444444"]}
 

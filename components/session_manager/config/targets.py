@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from session_manager.config import ConfigError, Preferences, StackConfig, Target
+from session_manager.config.errors import ConfigError
+from session_manager.config.organization import Target
+from session_manager.config.preferences import Preferences
+from session_manager.config.stack import StackConfig
 
 # Organizational unit id -> the ids of the active accounts below it.
 AccountLookup = Callable[[str], Sequence[str]]

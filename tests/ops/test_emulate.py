@@ -11,10 +11,10 @@ from pathlib import Path
 
 import boto3
 import pytest
-from session_manager.emulate import EmulationError, Emulator, describe_document
-from session_manager.plan import run_plan
+from session_manager.offline.plan import run_plan
+from session_manager.ops.emulate import EmulationError, Emulator, describe_document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from session_manager.config import StackConfig
-from session_manager.reference import embed_reference, reference_rows
+from session_manager.config.reference import embed_reference, reference_rows
+from session_manager.config.stack import StackConfig
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_table_matches_the_config_model() -> None:

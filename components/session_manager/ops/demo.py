@@ -13,16 +13,17 @@ from collections import Counter
 
 from moto.server import ThreadedMotoServer
 
-from session_manager.aws_access import AwsAccess
-from session_manager.config import ConfigError
-from session_manager.emulate import (
+from session_manager.config.errors import ConfigError
+from session_manager.offline.load import load_plan
+from session_manager.offline.plan import PlanError
+from session_manager.ops.emulate import (
     EMULATOR_ACCESS_KEY,
     EMULATOR_SECRET_KEY,
     EmulationError,
     Emulator,
 )
-from session_manager.plan import PlanError
-from session_manager.verify import format_report, verify
+from session_manager.ops.sessions import AwsAccess
+from session_manager.ops.verify import format_report, verify
 
 
 def quiet_emulator_logs() -> None:
@@ -31,10 +32,8 @@ def quiet_emulator_logs() -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from session_manager.cli import _load_plan  # noqa: PLC0415  # pyright: ignore[reportPrivateUsage]
-
     try:
-        plan = _load_plan(args, resolve_outputs=False)
+        plan = load_plan(args.project_dir, args.stack, args.ou_accounts, resolve_outputs=False)
     except (ConfigError, PlanError) as exc:
         print(str(exc))
         return 2

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 import yaml
 from conftest import aws_example
-from session_manager.config import ConfigError, parse_stack_config
-from session_manager.document import check_session_document
-from session_manager.emulate import Emulator
-from session_manager.plan import Plan, run_plan
+from session_manager.aws.document import check_session_document
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
+from session_manager.offline.plan import Plan, run_plan
+from session_manager.ops.emulate import Emulator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [
     "session_schema_standard_stream.json",
     "session_schema_interactive_commands.json",

@@ -26,7 +26,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
-from session_manager.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 
 SECRET_MASK = "[secret]"
 # Inputs that hold JSON text: the plan prints them as readable JSON.

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from conftest import aws_example
-from session_manager.document import (
+from session_manager.aws.document import (
     PREFERENCE_INPUTS,
     preference_inputs,
     render_preferences_document,

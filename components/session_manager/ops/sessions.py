@@ -23,7 +23,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from session_manager.plan import PlannedResource
+from session_manager.offline.plan import PlannedResource
 
 MAX_ATTEMPTS = 5
 CLIENT_CONFIG = Config(

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pulumi
 
-from session_manager.aws_rules import partition_of_region
+from session_manager.aws.rules import partition_of_region
 
 PLACEHOLDER_ACCOUNT_ID = "123456789012"
 _NAMESPACE = uuid.UUID("6f1d7a52-54a7-4f57-9a0b-3c1e0f5b7d21")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from session_manager.config import ConfigError, StackConfig, namespace_values, parse_stack_config
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.config.stack import StackConfig
 
 
 def problems(values: dict[str, Any], region: str | None = "us-east-1") -> dict[str, str]:

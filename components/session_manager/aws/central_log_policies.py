@@ -1,0 +1,102 @@
+"""The central log bucket's bucket policy and key policy: writers from the organization only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from session_manager.aws.key_policies import key_admin_statement
+from session_manager.aws.policy_document import Policy, one_or_many, policy_document
+from session_manager.aws.rules import service_principal
+
+
+def org_writer_condition(
+    partition: str, organization_id: str, writer_role_names: Sequence[str]
+) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:PrincipalOrgID": organization_id}}
+    if writer_role_names:
+        condition["ArnLike"] = {
+            "aws:PrincipalArn": one_or_many(
+                f"arn:{partition}:iam::*:role/{name}" for name in writer_role_names
+            )
+        }
+    return condition
+
+
+def central_log_bucket_policy(
+    *,
+    partition: str,
+    bucket_name: str,
+    key_prefix: str,
+    organization_id: str,
+    writer_role_names: Sequence[str] = (),
+) -> Policy:
+    """Bucket policy: TLS only; the organization's instance roles write their own logs.
+
+    Each principal may write only under `<prefix>/<its own account>/`, enforced
+    with the `${aws:PrincipalAccount}` policy variable; the Region folder below it
+    is set by each account's preferences document.
+    """
+    bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+    prefix = key_prefix.strip("/")
+    own_folder = f"{prefix}/${{aws:PrincipalAccount}}/*" if prefix else "${aws:PrincipalAccount}/*"
+    writers = org_writer_condition(partition, organization_id, writer_role_names)
+    return policy_document(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "OrganizationInstancesWriteOwnSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["s3:PutObject", "s3:PutObjectAcl"],
+                "Resource": f"{bucket_arn}/{own_folder}",
+                "Condition": writers,
+            },
+            {
+                "Sid": "OrganizationInstancesCheckEncryption",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:GetEncryptionConfiguration",
+                "Resource": bucket_arn,
+                "Condition": writers,
+            },
+        ]
+    )
+
+
+def central_log_key_policy(
+    *,
+    partition: str,
+    account_id: str,
+    region: str,
+    bucket_name: str,
+    organization_id: str,
+    writer_role_names: Sequence[str] = (),
+) -> Policy:
+    """Key policy of the central bucket's key: usable by the organization, through S3 only."""
+    bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+    condition = org_writer_condition(partition, organization_id, writer_role_names)
+    condition["StringEquals"]["kms:ViaService"] = service_principal("s3", region)
+    # With S3 Bucket Keys the encryption context is the bucket ARN, otherwise the object's.
+    # Encryption-context keys are strings, so StringLike (not ArnLike) compares them.
+    condition["StringLike"] = {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, f"{bucket_arn}/*"]}
+    return policy_document(
+        [
+            key_admin_statement(partition, account_id),
+            {
+                "Sid": "OrganizationInstancesEncryptSessionLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": condition,
+            },
+        ]
+    )

@@ -1,0 +1,141 @@
+"""IAM for the people who start sessions: users, inventory readers, and the preferences guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from session_manager.aws.key_policies import session_key_statements
+from session_manager.aws.policy_document import (
+    Policy,
+    Statement,
+    document_arns,
+    one_or_many,
+    policy_document,
+)
+
+# --- Policies for people ------------------------------------------------------
+
+# What session clients call to list and follow sessions; none supports resource-level
+# permissions.
+SESSION_CLIENT_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeInstanceProperties",
+    "ssm:DescribeSessions",
+    "ssm:GetConnectionStatus",
+)
+DOCUMENT_CHANGE_ACTIONS = (
+    "ssm:CreateDocument",
+    "ssm:DeleteDocument",
+    "ssm:UpdateDocument",
+    "ssm:UpdateDocumentDefaultVersion",
+    "ssm:UpdateDocumentMetadata",
+)
+
+
+@dataclass(frozen=True)
+class SessionUserPolicyInputs:
+    partition: str
+    account_id: str
+    # Documents this project manages in the account (preferences and custom ones).
+    document_names: Sequence[str]
+    aws_document_names: Sequence[str] = ()
+    # Tag key -> allowed values; empty allows every instance.
+    instance_tags: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    session_data_key_arns: Sequence[str] = ()
+    session_data_key_aliases: Sequence[str] = ()
+    session_owner_variable: str = "${aws:username}"
+
+
+def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
+    """Lets people start sessions on the allowed nodes with the allowed documents, and no more.
+
+    `ssm:SessionDocumentAccessCheck` makes StartSession check the user's access to
+    the default preferences document, so nobody can pick a document that skips
+    its logging. Users may end or resume only their own sessions.
+    """
+    p, account = inputs.partition, inputs.account_id
+    node_condition: dict[str, Any] = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    if inputs.instance_tags:
+        node_condition["StringLike"] = {
+            f"ssm:resourceTag/{key}": one_or_many(values)
+            for key, values in sorted(inputs.instance_tags.items())
+        }
+    documents = document_arns(p, account, inputs.document_names) + sorted(
+        f"arn:{p}:ssm:*::document/{name}" for name in set(inputs.aws_document_names)
+    )
+    statements: list[Statement] = [
+        {
+            "Sid": "StartSessionsOnAllowedNodes",
+            "Effect": "Allow",
+            "Action": "ssm:StartSession",
+            "Resource": [
+                f"arn:{p}:ec2:*:{account}:instance/*",
+                f"arn:{p}:ssm:*:{account}:managed-instance/*",
+            ],
+            "Condition": node_condition,
+        },
+        {
+            "Sid": "StartSessionsWithAllowedDocuments",
+            "Effect": "Allow",
+            "Action": "ssm:StartSession",
+            "Resource": one_or_many(documents),
+            "Condition": {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}},
+        },
+        {
+            "Sid": "FollowSessions",
+            "Effect": "Allow",
+            "Action": list(SESSION_CLIENT_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "EndOrResumeOwnSessions",
+            "Effect": "Allow",
+            "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
+            "Resource": f"arn:{p}:ssm:*:{account}:session/{inputs.session_owner_variable}-*",
+        },
+    ]
+    statements += session_key_statements(
+        "EncryptSessionData",
+        "kms:GenerateDataKey",
+        partition=p,
+        account_id=account,
+        key_arns=inputs.session_data_key_arns,
+        key_aliases=inputs.session_data_key_aliases,
+    )
+    return policy_document(statements)
+
+
+def instance_inventory_policy() -> Policy:
+    """Read-only listing for clients that sync instances (no resource-level permissions)."""
+    return policy_document(
+        [
+            {
+                "Sid": "ListInstances",
+                "Effect": "Allow",
+                "Action": ["ec2:DescribeInstanceStatus", "ec2:DescribeInstances"],
+                "Resource": "*",
+            }
+        ]
+    )
+
+
+def preferences_guard_policy(
+    partition: str,
+    account_id: str,
+    document_names: Sequence[str],
+    deployer_role_arns: Sequence[str],
+) -> Policy:
+    """Denies changing the managed documents to everyone but the deployer roles."""
+    return policy_document(
+        [
+            {
+                "Sid": "ManagedDocumentsChangeOnlyThroughCode",
+                "Effect": "Deny",
+                "Action": list(DOCUMENT_CHANGE_ACTIONS),
+                "Resource": one_or_many(document_arns(partition, account_id, document_names)),
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": one_or_many(deployer_role_arns)}},
+            }
+        ]
+    )

@@ -1,0 +1,243 @@
+"""Shared value types and validators for the stack-config models.
+
+Each validator raises a pydantic error whose message says what is allowed, so
+ConfigError can print it next to the key the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from session_manager.aws.rules import (
+    ACCOUNT_ID_PATTERN,
+    IDLE_SESSION_TIMEOUT_MINUTES,
+    KMS_ALIAS_PATTERN,
+    KMS_KEY_ARN_PATTERN,
+    KMS_KEY_REFERENCE_FORMS,
+    KMS_KEY_REFERENCE_PATTERN,
+    MAX_SESSION_DURATION_MINUTES,
+    REGION_PATTERN,
+    bucket_name_problem,
+    partition_of_region,
+)
+
+IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
+IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROLE_ARN_PATTERN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
+    r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
+)
+ORGANIZATIONAL_UNIT_PATTERN = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+ORGANIZATION_ID_PATTERN = re.compile(r"^o-[a-z0-9]{10,32}$")
+DEPLOYER_ARN_PATTERN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(\d{12}|\*):role/[\w+=,.@*/-]{1,512}$"
+)
+
+# --- Value types -------------------------------------------------------------
+
+
+def _flag(value: Any) -> Any:
+    """Booleans, or "true"/"false" as `pulumi config set` without --path stores them."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise PydanticCustomError("flag", "must be true or false, got {got}", {"got": repr(value)})
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def _minutes(low: int, high: int) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        number: int | None = None
+        if isinstance(value, bool):
+            number = None
+        elif isinstance(value, int):
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value)
+        ):
+            number = int(value)
+        if number is None or not low <= number <= high:
+            raise PydanticCustomError(
+                "minutes",
+                "must be a whole number of minutes from {low} to {high}, got {got}",
+                {"low": low, "high": high, "got": repr(value)},
+            )
+        return number
+
+    return BeforeValidator(check)
+
+
+IdleMinutes = Annotated[int | None, _minutes(*IDLE_SESSION_TIMEOUT_MINUTES)]
+MaxMinutes = Annotated[int | None, _minutes(*MAX_SESSION_DURATION_MINUTES)]
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "whole", "must be a whole number, got {got}", {"got": repr(value)}
+        )
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def check_kms_reference(value: str) -> str:
+    if value and not KMS_KEY_REFERENCE_PATTERN.match(value):
+        raise PydanticCustomError(
+            "kms_reference",
+            "{got} is not a KMS key reference; use {forms}",
+            {"got": repr(value), "forms": KMS_KEY_REFERENCE_FORMS},
+        )
+    return value
+
+
+def check_kms_key_arn(value: str) -> str:
+    if value and not KMS_KEY_ARN_PATTERN.match(value):
+        raise PydanticCustomError(
+            "kms_arn",
+            "{got} is not a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def check_new_alias(value: str) -> str:
+    if not KMS_ALIAS_PATTERN.match(value) or value.startswith("alias/aws/"):
+        raise PydanticCustomError(
+            "kms_alias",
+            "{got} is not an alias name you can create: use alias/<name> of letters, digits, "
+            "'/', '_' and '-', not starting with alias/aws/",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def check_regions(value: list[str]) -> list[str]:
+    bad = [region for region in value if not REGION_PATTERN.match(region)]
+    if bad:
+        raise PydanticCustomError(
+            "region",
+            "{got} {verb} not a Region name like us-east-1",
+            {"got": ", ".join(repr(r) for r in bad), "verb": "is" if len(bad) == 1 else "are"},
+        )
+    duplicates = sorted({region for region in value if value.count(region) > 1})
+    if duplicates:
+        raise PydanticCustomError(
+            "region", "lists {got} more than once", {"got": ", ".join(duplicates)}
+        )
+    partitions = sorted({partition_of_region(region).name for region in value})
+    if len(partitions) > 1:
+        raise PydanticCustomError(
+            "region",
+            "mixes partitions ({got}); one account lives in one partition",
+            {"got": ", ".join(partitions)},
+        )
+    return value
+
+
+def check_account(value: str) -> str:
+    if value and not ACCOUNT_ID_PATTERN.match(value):
+        raise PydanticCustomError(
+            "account_id", "{got} is not an account id (12 digits)", {"got": repr(value)}
+        )
+    return value
+
+
+def check_bucket(value: str, *, required: bool = False) -> str:
+    problem = bucket_name_problem(value) if value or required else None
+    if problem:
+        raise PydanticCustomError(
+            "bucket_name",
+            "{got} is not a valid S3 bucket name: {why}",
+            {"got": repr(value), "why": problem},
+        )
+    return value
+
+
+def check_role_name(value: str, *, optional: bool = False) -> str:
+    if (value or not optional) and not IAM_ROLE_NAME_PATTERN.match(value):
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def check_role_names(value: list[str]) -> list[str]:
+    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    if bad:
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(role) for role in bad)},
+        )
+    return value
+
+
+def check_role_arn(value: str, account: Any, owner: str) -> str:
+    """A role ARN, and in `account` when one is given (`owner` names that account)."""
+    match = ROLE_ARN_PATTERN.match(value) if value else None
+    if value and not match:
+        raise PydanticCustomError(
+            "role_arn",
+            "{got} is not a role ARN (arn:<partition>:iam::<account>:role/<name>)",
+            {"got": repr(value)},
+        )
+    if match and account and match.group("account") != account:
+        raise PydanticCustomError(
+            "role_arn",
+            "is in account {other}, not in the {owner} {account}",
+            {"other": match.group("account"), "owner": owner, "account": account},
+        )
+    return value
+
+
+def check_iam_name(value: str) -> str:
+    if not IAM_NAME_PATTERN.match(value):
+        raise PydanticCustomError(
+            "iam_name",
+            "{got} is not an IAM name (1-128 of letters, digits, +=,.@_-)",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def check_ec2_id(value: str, kind: str) -> str:
+    if not re.fullmatch(rf"{kind}-[0-9a-f]{{8}}([0-9a-f]{{9}})?", value):
+        raise PydanticCustomError(
+            "ec2_id",
+            "{got} is not a {kind} id ({kind}-0123456789abcdef0)",
+            {"got": repr(value), "kind": kind},
+        )
+    return value
+
+
+# --- Models ------------------------------------------------------------------
+
+
+class ConfigModel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        str_strip_whitespace=True,
+    )

@@ -1,0 +1,100 @@
+"""Config paths as users write them, and pydantic errors turned into readable messages.
+
+Functions take the root model, so the models can name their own paths in messages
+without importing upward.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Sequence
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from session_manager.config.errors import NAMESPACE
+
+
+def _unwrap_model(annotation: Any) -> Any:
+    """The model class inside Optional[...], list[...] or Annotated[...], if any."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap_model(get_args(annotation)[0])
+    if origin in (Union, types.UnionType, list, dict):
+        for arg in get_args(annotation):
+            found = _unwrap_model(arg)
+            if found is not None:
+                return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model that validates the object at `loc` (for 'did you mean' hints)."""
+    model: type[BaseModel] | None = root
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        if field is None:
+            return None
+        model = _unwrap_model(field.annotation)
+    return model
+
+
+def _aliased(root: type[BaseModel], loc: Sequence[str | int]) -> list[str | int]:
+    """The path with every field written as users write it (its camelCase alias)."""
+    parts: list[str | int] = []
+    for index, part in enumerate(loc):
+        model = _model_at(root, loc[:index])
+        field = model.model_fields.get(part) if model and isinstance(part, str) else None
+        parts.append(field.alias if field and field.alias else part)
+    return parts
+
+
+def path_text(root: type[BaseModel], loc: Sequence[str | int]) -> str:
+    """A path inside the namespace, without the namespace prefix."""
+    return config_path(root, loc).removeprefix(f"{NAMESPACE}:")
+
+
+def config_path(root: type[BaseModel], loc: Sequence[str | int]) -> str:
+    """`session-manager:a.b[0].c`: a path as users write it in the stack file."""
+    loc = _aliased(root, loc)
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"{NAMESPACE}:{text}" if text else NAMESPACE
+
+
+def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
+    """One pydantic error as (config path, message) pairs, with 'did you mean' for typos."""
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "cross_field":
+        found: list[tuple[str, str]] = []
+        for sub, message in error["ctx"]["problems"]:
+            base = loc[:-1] if sub[:1] == ("..",) else loc
+            found.append(
+                (config_path(root, base + tuple(sub[1:] if sub[:1] == ("..",) else sub)), message)
+            )
+        return found
+    if kind == "extra_forbidden":
+        model = _model_at(root, loc[:-1])
+        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(known)}"
+        return [(config_path(root, loc), f"unknown key; {hint}")]
+    if kind == "missing":
+        return [(config_path(root, loc), "is required")]
+    message = error["msg"]
+    if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
+        message = f"{message}, got {error['input']!r}"
+    return [(config_path(root, loc), message)]

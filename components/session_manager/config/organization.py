@@ -1,0 +1,183 @@
+"""Organization targets and the central log bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import (
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from session_manager.config.errors import raise_problems
+from session_manager.config.fields import (
+    ORGANIZATION_ID_PATTERN,
+    ORGANIZATIONAL_UNIT_PATTERN,
+    ConfigModel,
+    WholeNumber,
+    check_account,
+    check_bucket,
+    check_new_alias,
+    check_regions,
+    check_role_arn,
+    check_role_name,
+)
+
+
+class Target(ConfigModel):
+    """One account, or every account of an organizational unit, with its Regions."""
+
+    account: str = Field(default="", description="Account id (12 digits).")
+    organizational_unit: str = Field(
+        default="",
+        description=(
+            "Organizational unit id (ou-...) or root id (r-...): every account below it, "
+            "read at plan time."
+        ),
+    )
+    regions: list[str] = Field(
+        default_factory=list[str], description="Regions for this target. Default: `regions`."
+    )
+    role_arn: str = Field(
+        default="",
+        description="Role to assume in the account. Default: `defaultRoleName` in the account.",
+    )
+    role_name: str = Field(
+        default="", description="Role name to assume in each account of an organizational unit."
+    )
+    preferences: dict[str, Any] = Field(
+        default_factory=dict[str, Any],
+        description="Preference overrides for this target, with AWS's input names.",
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return check_account(value)
+
+    @field_validator("organizational_unit")
+    @classmethod
+    def _ou(cls, value: str) -> str:
+        if value and not ORGANIZATIONAL_UNIT_PATTERN.match(value):
+            raise PydanticCustomError(
+                "ou",
+                "{got} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        return check_regions(value)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str, info: ValidationInfo) -> str:
+        return check_role_arn(value, info.data.get("account"), "target account")
+
+    @field_validator("role_name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        return check_role_name(value, optional=True)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        if bool(self.account) == bool(self.organizational_unit):
+            raise_problems([((), "set exactly one of account or organizationalUnit")])
+        if self.organizational_unit and self.role_arn:
+            raise_problems(
+                [
+                    (
+                        ("roleArn",),
+                        "names one account's role; use roleName for an organizational unit",
+                    )
+                ]
+            )
+        return self
+
+
+class CentralLogging(ConfigModel):
+    """A session-log bucket in a log-archive account that every target writes to."""
+
+    account: str = Field(description="The log-archive account id.")
+    role_arn: str = Field(
+        default="",
+        description="Role to assume in the log-archive account. Default: `defaultRoleName`.",
+    )
+    region: str = Field(default="", description="Region of the bucket. Default: `aws:region`.")
+    bucket_name: str = Field(description="Name of the bucket to create.")
+    key_prefix: str = Field(
+        default="session-manager",
+        description="Each account and Region writes under `<keyPrefix>/<account>/<region>/`.",
+    )
+    organization_id: str = Field(
+        description="Organization id (o-...): only its principals may write."
+    )
+    writer_role_names: list[str] = Field(
+        default_factory=list[str],
+        description=(
+            "Instance role names allowed to write. Default: the roles `instanceAccess` creates "
+            "or attaches to; empty: any principal of the organization that IAM allows."
+        ),
+    )
+    transition_to_glacier_after_days: WholeNumber = Field(
+        default=90, description="Days before log objects move to S3 Glacier Flexible Retrieval."
+    )
+    expire_after_days: WholeNumber = Field(
+        default=2557, description="Days before log objects expire (default: 7 years)."
+    )
+    kms_key_alias: str = Field(
+        default="alias/session-manager/central-logs", description="Alias of the bucket's KMS key."
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return check_account(value)
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return check_bucket(value, required=True)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value:
+            check_regions([value])
+        return value
+
+    @field_validator("organization_id")
+    @classmethod
+    def _org(cls, value: str) -> str:
+        if not ORGANIZATION_ID_PATTERN.match(value):
+            raise PydanticCustomError(
+                "org_id", "{got} is not an organization id (o-xxxxxxxxxx)", {"got": repr(value)}
+            )
+        return value
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str, info: ValidationInfo) -> str:
+        return check_role_arn(value, info.data.get("account"), "log-archive account")
+
+    @field_validator("kms_key_alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        return check_new_alias(value)
+
+    @field_validator("expire_after_days")
+    @classmethod
+    def _expiry(cls, value: int, info: ValidationInfo) -> int:
+        transition = info.data.get("transition_to_glacier_after_days")
+        if transition is not None and value <= transition:
+            raise PydanticCustomError(
+                "expiry",
+                "must be more than transitionToGlacierAfterDays ({transition}), got {got}",
+                {"transition": transition, "got": value},
+            )
+        return value

@@ -1,0 +1,273 @@
+"""`StackConfig`: everything under the `session-manager` namespace of a stack.
+
+It sits on top of the other config modules and imports them; nothing imports it but
+loading and the layers above config.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pydantic import (
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from session_manager.aws import defaults
+from session_manager.aws.rules import (
+    document_name_problem,
+)
+from session_manager.config.documents import CustomDocument
+from session_manager.config.errors import Problem, raise_problems
+from session_manager.config.fields import (
+    ConfigModel,
+    Flag,
+    check_account,
+    check_regions,
+    check_role_name,
+)
+from session_manager.config.messages import path_text
+from session_manager.config.organization import CentralLogging, Target
+from session_manager.config.people import AccessPolicies
+from session_manager.config.preferences import Preferences
+from session_manager.config.resources import (
+    InstanceAccess,
+    LogGroup,
+    S3Logging,
+    SessionDataKey,
+    VpcEndpoints,
+)
+
+
+class StackConfig(ConfigModel):
+    """Everything under the `session-manager` namespace of a stack."""
+
+    regions: list[str] = Field(
+        default_factory=list[str],
+        description="Regions to manage in the account. Default: `aws:region`.",
+    )
+    preferences: Preferences = Field(
+        default=Preferences(),
+        description="The Session document's inputs, with AWS's names (see below).",
+    )
+    document_name: str = Field(
+        default=defaults.DEFAULT_DOCUMENT_NAME,
+        description=(
+            "Name of the preferences document. Another name makes a custom preferences "
+            "document for `--document-name`."
+        ),
+    )
+    document_description: str = Field(
+        default=defaults.DEFAULT_DOCUMENT_DESCRIPTION,
+        description="Description written into the document.",
+    )
+    retain_document_on_delete: Flag = Field(
+        default=True,
+        description=(
+            "Keep the document in AWS when it leaves the stack (destroy, Region removed). "
+            "Set false to let `pulumi destroy` delete it."
+        ),
+    )
+    session_data_key: SessionDataKey = Field(
+        default=SessionDataKey(), description="KMS key for session data (see below)."
+    )
+    log_group: LogGroup = Field(
+        default=LogGroup(), description="CloudWatch Logs log group (see below)."
+    )
+    s3_logging: S3Logging = Field(
+        default=S3Logging(), description="Options for S3 session logs (see below)."
+    )
+    instance_access: InstanceAccess = Field(
+        default=InstanceAccess(), description="Instance-profile IAM (see below)."
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict[str, str], description="Tags for every taggable resource."
+    )
+    targets: list[Target] = Field(
+        default_factory=list[Target],
+        description=(
+            "Accounts and organizational units to manage, each through its own provider. "
+            "Empty: the current credentials' account."
+        ),
+    )
+    default_role_name: str = Field(
+        default="OrganizationAccountAccessRole",
+        description="Role assumed in a target account that names no roleArn or roleName.",
+    )
+    exclude_accounts: list[str] = Field(
+        default_factory=list[str], description="Accounts never managed, even inside a target OU."
+    )
+    exclude_regions: list[str] = Field(
+        default_factory=list[str], description="Regions never managed, in any target."
+    )
+    central_logging: CentralLogging | None = Field(
+        default=None,
+        description="A central session-log bucket in a log-archive account (see below).",
+    )
+    documents: list[CustomDocument] = Field(
+        default_factory=list[CustomDocument],
+        description="Custom Session documents for every managed account-Region (see below).",
+    )
+    access_policies: AccessPolicies = Field(
+        default=AccessPolicies(), description="Customer-managed policies for people (see below)."
+    )
+    vpc_endpoints: list[VpcEndpoints] = Field(
+        default_factory=list[VpcEndpoints],
+        description="VPC endpoints for nodes in private subnets (see below).",
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        return check_regions(value)
+
+    @field_validator("default_role_name")
+    @classmethod
+    def _default_role(cls, value: str) -> str:
+        return check_role_name(value)
+
+    @field_validator("exclude_accounts")
+    @classmethod
+    def _excluded_accounts(cls, value: list[str]) -> list[str]:
+        for account in value:
+            check_account(account)
+        return value
+
+    @field_validator("exclude_regions")
+    @classmethod
+    def _excluded_regions(cls, value: list[str]) -> list[str]:
+        return check_regions(value)
+
+    @field_validator("document_name")
+    @classmethod
+    def _document_name(cls, value: str) -> str:
+        problem = document_name_problem(value)
+        if problem:
+            raise PydanticCustomError(
+                "document_name", "{got} {why}", {"got": repr(value), "why": problem}
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _wiring(self) -> StackConfig:
+        problems: list[Problem] = self._wiring_problems(self.preferences, ("preferences",))
+        for index, target in enumerate(self.targets):
+            where = ("targets", index, "preferences")
+            try:
+                merged = self.preferences_for(target)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    problems.append(((*where, *error["loc"]), error["msg"]))
+                continue
+            if target.preferences:
+                problems += self._wiring_problems(merged, where)
+        names = [self.document_name]
+        for index, document in enumerate(self.documents):
+            if document.name in names:
+                problems.append(
+                    (
+                        ("documents", index, "name"),
+                        f"{document.name!r} names another managed document too",
+                    )
+                )
+            names.append(document.name)
+        guard = self.access_policies.preferences_guard
+        if guard.create and not guard.deployer_role_arns and not self.targets:
+            problems.append(
+                (
+                    ("accessPolicies", "preferencesGuard", "deployerRoleArns"),
+                    "needs at least one role, or the guard would lock out every deployer",
+                )
+            )
+        for index, endpoints in enumerate(self.vpc_endpoints):
+            if self.targets and not endpoints.account:
+                problems.append((("vpcEndpoints", index, "account"), "is required with targets"))
+            regions = {
+                region for t in self.targets for region in (t.regions or self.regions)
+            } or set(self.regions)
+            if endpoints.region not in regions:
+                problems.append(
+                    (
+                        ("vpcEndpoints", index, "region"),
+                        f"{endpoints.region} is not a managed Region",
+                    )
+                )
+        if self.central_logging is not None:
+            if self.preferences.s3_bucket_name:
+                problems.append(
+                    (
+                        ("preferences", "s3BucketName"),
+                        "must be empty with centralLogging, which names the bucket",
+                    )
+                )
+            if not self.targets:
+                problems.append(
+                    (
+                        ("centralLogging",),
+                        "needs targets: it serves the accounts of an organization",
+                    )
+                )
+        raise_problems(problems)
+        return self
+
+    def _wiring_problems(self, prefs: Preferences, where: tuple[str | int, ...]) -> list[Problem]:
+        problems: list[Problem] = []
+        prefs_path = path_text(StackConfig, where)
+        if self.session_data_key.create and prefs.kms_key_id:
+            problems.append(
+                (
+                    ("sessionDataKey", "create"),
+                    f"is true but {prefs_path}.kmsKeyId already names a key; set only one",
+                )
+            )
+        if (
+            self.creates_log_group(prefs)
+            and prefs.cloud_watch_encryption_enabled
+            and self.log_group.create_kms_key is False
+            and not self.log_group.kms_key_id
+        ):
+            problems.append(
+                (
+                    ("logGroup", "createKmsKey"),
+                    f"is false, but {prefs_path}.cloudWatchEncryptionEnabled is true and "
+                    "sessions fail to start on an unencrypted log group; set logGroup.kmsKeyId, "
+                    "or logGroup.createKmsKey: true",
+                )
+            )
+        if (
+            self.s3_logging.append_account_and_region
+            and not prefs.s3_bucket_name
+            and self.central_logging is None
+        ):
+            problems.append(
+                (
+                    ("s3Logging", "appendAccountAndRegion"),
+                    f"needs {prefs_path}.s3BucketName to be set",
+                )
+            )
+        return problems
+
+    def preferences_for(self, target: Target) -> Preferences:
+        """The stack's preferences with a target's overrides (shellProfile merged per OS)."""
+        if not target.preferences:
+            return self.preferences
+        merged = self.preferences.model_dump(by_alias=True)
+        for key, value in target.preferences.items():
+            if key == "shellProfile" and isinstance(value, dict):
+                merged[key] = {**merged[key], **cast(dict[str, Any], value)}
+            else:
+                merged[key] = value
+        return Preferences.model_validate(merged)
+
+    def creates_session_data_key(self, prefs: Preferences | None = None) -> bool:
+        create = self.session_data_key.create
+        prefs = prefs or self.preferences
+        return (not prefs.kms_key_id) if create is None else create
+
+    def creates_log_group(self, prefs: Preferences | None = None) -> bool:
+        create = self.log_group.create
+        prefs = prefs or self.preferences
+        return (not prefs.cloud_watch_log_group_name) if create is None else create
