@@ -57,7 +57,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.sessions import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess  # noqa: PLC0415
     from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
 
     try:
@@ -75,7 +75,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _adopt(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import find_existing, import_file, provider_targets, review  # noqa: PLC0415
-    from session_manager.ops.sessions import AwsAccess, CannotCheckError  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
     try:
         plan = _load_plan(args, resolve_outputs=False)

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.sessions import AwsAccess, CannotCheckError, failure_reason
+from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.verify import DOCUMENT, flatten, parse_document
 
 

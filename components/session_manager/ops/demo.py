@@ -16,13 +16,13 @@ from moto.server import ThreadedMotoServer
 from session_manager.config.errors import ConfigError
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import PlanError
+from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import (
     EMULATOR_ACCESS_KEY,
     EMULATOR_SECRET_KEY,
     EmulationError,
     Emulator,
 )
-from session_manager.ops.sessions import AwsAccess
 from session_manager.ops.verify import format_report, verify
 
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
-from session_manager.ops.sessions import AwsAccess
+from session_manager.ops.aws_access import AwsAccess
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
-from session_manager.ops.sessions import AwsAccess, failure_reason
+from session_manager.ops.aws_access import AwsAccess, failure_reason
 
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
 DOCUMENT = "aws:ssm/document:Document"
