@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import (
@@ -65,8 +67,44 @@ def pulumi_config_values() -> dict[str, Any]:
     return merged
 
 
+# Namespaces a stack of this project reads; a near miss of one is a typo, not another tool's.
+READ_NAMESPACES = (NAMESPACE, "aws")
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def misspelt_namespaces(keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Config keys whose namespace is a near miss of one this project reads.
+
+    Keys of any other namespace (the project's own, other providers') are left alone.
+    """
+    problems: list[tuple[str, str]] = []
+    for key in sorted(keys):
+        namespace, colon, rest = key.partition(":")
+        if not colon or namespace in READ_NAMESPACES:
+            continue
+        meant = [n for n in READ_NAMESPACES if _squashed(n) == _squashed(namespace)]
+        meant = meant or difflib.get_close_matches(namespace, READ_NAMESPACES, n=1, cutoff=0.75)
+        if meant:
+            problems.append(
+                (key, f"unknown namespace {namespace!r}; did you mean '{meant[0]}:{rest}'?")
+            )
+    return problems
+
+
 def load_stack_config() -> StackConfig:
     """Read and validate this stack's `session-manager` config from the Pulumi engine."""
     raw = pulumi_config_values()
     region = raw.get("aws:region")
-    return parse_stack_config(namespace_values(raw), aws_region=str(region) if region else None)
+    problems = misspelt_namespaces(raw)
+    try:
+        config = parse_stack_config(
+            namespace_values(raw), aws_region=str(region) if region else None
+        )
+    except ConfigError as exc:
+        raise ConfigError(problems + exc.problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
