@@ -100,7 +100,12 @@ def _adopt(args: argparse.Namespace) -> int:
 
 def _emulate(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.emulate import NOT_EMULATED, EmulationError, Emulator  # noqa: PLC0415
+    from session_manager.ops.emulate import (  # noqa: PLC0415
+        NOT_EMULATED,
+        EmulationError,
+        Emulator,
+        EmulatorUnreachableError,
+    )
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -108,6 +113,8 @@ def _emulate(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         report = Emulator(args.endpoint_url).apply(plan)
+    except EmulatorUnreachableError as exc:
+        return _fail(str(exc))
     except EmulationError as exc:
         print(f"The emulator refused the plan: {exc}", file=sys.stderr)
         return 1

@@ -280,7 +280,15 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         known = sorted(
             p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
         )
-        raise PlanError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+        examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
+        hint = (
+            f"; copy {examples[0].relative_to(project_dir)} here to use that example"
+            if examples
+            else ""
+        )
+        raise PlanError(
+            f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
+        )
     try:
         loaded = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:

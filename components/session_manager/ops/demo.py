@@ -22,6 +22,7 @@ from session_manager.ops.emulate import (
     EmulationError,
     Emulator,
 )
+from session_manager.ops.prerequisites import create_expected_buckets
 from session_manager.ops.sessions import AwsAccess
 from session_manager.ops.verify import format_report, verify
 
@@ -44,8 +45,14 @@ def run_demo(args: argparse.Namespace) -> int:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         print(f"1. moto's AWS emulator is listening on {endpoint} (loopback only)")
+        emulator = Emulator(endpoint)
+        for existing in create_expected_buckets(plan, emulator.access):
+            print(
+                f"   created bucket {existing.bucket} in {existing.region}, which the stack "
+                "names but does not create (in AWS it must exist before `pulumi up`)"
+            )
         try:
-            applied = Emulator(endpoint).apply(plan)
+            applied = emulator.apply(plan)
         except EmulationError as exc:
             print(f"2. the emulator refused the plan: {exc}")
             return 1

@@ -165,7 +165,7 @@ class Verifier:
         try:
             self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
-            result.error = failure_reason(exc)
+            result.error = failure_reason(exc, self.access.endpoint_url)
         result.target = target.label
         return result
 
