@@ -31,8 +31,10 @@ def expected_buckets(plan: Plan) -> list[ExistingBucket]:
     found: dict[str, ExistingBucket] = {}
     for resource in plan.of_type(DOCUMENT):
         document_format = str(resource.inputs.get("documentFormat") or "JSON")
-        content = parse_document(str(resource.inputs.get("content", "{}")), document_format)
-        inputs: Any = content.get("inputs") if isinstance(content, dict) else None
+        content: Any = parse_document(str(resource.inputs.get("content", "{}")), document_format)
+        if not isinstance(content, dict):
+            continue
+        inputs: Any = cast(dict[str, Any], content).get("inputs")
         if not isinstance(inputs, dict):
             continue
         bucket = cast(dict[str, Any], inputs).get("s3BucketName")
