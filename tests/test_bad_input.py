@@ -289,3 +289,13 @@ def test_emulate_with_an_unreachable_endpoint_exits_2_not_1(
     assert code == 2
     assert f"could not reach the emulator at http://127.0.0.1:{port}" in output
     assert "refused the plan" not in output
+
+
+@pytest.mark.parametrize(
+    "regions", ["", "  session-manager:regions: [eu-west-1]\n"], ids=["alone", "with regions"]
+)
+def test_a_bad_aws_region_is_named_as_aws_region(tmp_path: Path, regions: str) -> None:
+    project = write_stack(tmp_path, f"config:\n  aws:region: us-east1\n{regions}")
+    found = plan_problems(project)
+    assert list(found) == ["aws:region"]
+    assert "'us-east1' is not an AWS Region; did you mean 'us-east-1'" in found["aws:region"]

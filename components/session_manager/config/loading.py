@@ -12,6 +12,7 @@ from pydantic import (
     ValidationError,
 )
 
+from session_manager.aws.regions import region_problem
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.messages import readable
 from session_manager.config.stack import StackConfig
@@ -25,19 +26,28 @@ def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None)
     Raises ConfigError listing every problem.
     """
     data = dict(values)
+    problems: list[tuple[str, str]] = []
+    # The provider's Region, and the stack's when `regions` is not set: named as written.
+    aws_region_problem = region_problem(aws_region) if aws_region else None
+    if aws_region_problem:
+        problems.append(("aws:region", aws_region_problem))
     if not data.get("regions"):
         if not aws_region:
             raise ConfigError(
                 [(f"{NAMESPACE}:regions", "set it, or set aws:region, to say where to deploy")]
             )
+        if aws_region_problem:
+            raise ConfigError(problems)
         data["regions"] = [aws_region]
     try:
-        return StackConfig.model_validate(data)
+        config = StackConfig.model_validate(data)
     except ValidationError as exc:
-        problems: list[tuple[str, str]] = []
         for error in exc.errors(include_url=False):
             problems += readable(StackConfig, error)
         raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _decode(value: Any) -> Any:
