@@ -87,8 +87,11 @@ def test_a_misspelt_namespace_is_refused_with_the_right_one(tmp_path: Path, name
 
 
 def test_other_namespaces_are_left_alone(tmp_path: Path) -> None:
+    # awsx and aws-native are real provider namespaces, close to aws by spelling.
     project = write_stack(
-        tmp_path, "config:\n  aws:region: us-east-1\n  mycompany:team: platform\n"
+        tmp_path,
+        "config:\n  aws:region: us-east-1\n  mycompany:team: platform\n"
+        "  awsx:x: '1'\n  aws-native:region: us-east-1\n",
     )
     assert run_plan(project, "t").of_type("aws:ssm/document:Document")
 

@@ -96,7 +96,8 @@ def misspelt_namespaces(keys: Iterable[str]) -> list[tuple[str, str]]:
         if not colon or namespace in READ_NAMESPACES:
             continue
         meant = [n for n in READ_NAMESPACES if _squashed(n) == _squashed(namespace)]
-        meant = meant or difflib.get_close_matches(namespace, READ_NAMESPACES, n=1, cutoff=0.75)
+        # Only the long name is matched loosely: awsx and aws-native are real namespaces.
+        meant = meant or difflib.get_close_matches(namespace, [NAMESPACE], n=1, cutoff=0.8)
         if meant:
             problems.append(
                 (key, f"unknown namespace {namespace!r}; did you mean '{meant[0]}:{rest}'?")
