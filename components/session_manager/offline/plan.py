@@ -244,7 +244,7 @@ def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        got = type(value).__name__.replace("str", "text").replace("NoneType", "nothing")
+        got = {"str": "text"}.get(type(value).__name__, type(value).__name__)
         raise PlanError(f"{where} must be {wanted}, but it is {got}: {_excerpt(value)}")
     mapping = cast(dict[Any, Any], value)
     for key in mapping:
