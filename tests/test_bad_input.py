@@ -302,3 +302,29 @@ def test_a_bad_aws_region_is_named_as_aws_region(tmp_path: Path, regions: str) -
     found = plan_problems(project)
     assert list(found) == ["aws:region"]
     assert "'us-east1' is not an AWS Region; did you mean 'us-east-1'" in found["aws:region"]
+
+
+@pytest.mark.parametrize("command", [["plan", "--summary"], ["adopt", "--out", "adopt.json"]])
+def test_plan_warnings_reach_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    project = write_stack(
+        tmp_path, "config:\n  aws:region: us-east-1\n  session-manager:regions: [eu-west-9]\n"
+    )
+    _, output = run_cli(
+        capsys, command[0], "--stack", "t", "--project-dir", str(project), *command[1:]
+    )
+    assert "warning: session-manager:regions[0]: eu-west-9 is not among" in output
+
+
+@pytest.mark.parametrize("command", ["verify", "adopt", "emulate"])
+def test_an_endpoint_url_that_is_no_url_is_refused_by_the_flag(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        out = ["--out", "x.json"] if command == "adopt" else []
+        main([command, "--stack", "t", *out, "--endpoint-url", "localhost:5000"])
+    assert caught.value.code == 2
+    assert "argument --endpoint-url: 'localhost:5000' is not an endpoint URL; use http(s)://" in (
+        capsys.readouterr().err
+    )

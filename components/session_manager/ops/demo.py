@@ -38,6 +38,8 @@ def run_demo(args: argparse.Namespace) -> int:
     except (ConfigError, PlanError) as exc:
         print(str(exc))
         return 2
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
     quiet_emulator_logs()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
