@@ -321,8 +321,8 @@ def test_plan_warnings_reach_every_command(
 def test_an_endpoint_url_that_is_no_url_is_refused_by_the_flag(
     capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
+    out = ["--out", "x.json"] if command == "adopt" else []
     with pytest.raises(SystemExit) as caught:
-        out = ["--out", "x.json"] if command == "adopt" else []
         main([command, "--stack", "t", *out, "--endpoint-url", "localhost:5000"])
     assert caught.value.code == 2
     assert "argument --endpoint-url: 'localhost:5000' is not an endpoint URL; use http(s)://" in (
