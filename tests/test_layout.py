@@ -126,7 +126,7 @@ CONFIG_RANKS = (
     ("preferences", "resources", "organization", "documents"),
     ("people",),
     ("stack",),
-    ("loading", "reference", "targets"),
+    ("loading", "reference", "regions", "targets"),
 )
 
 

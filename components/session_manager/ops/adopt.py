@@ -49,7 +49,9 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
             except ssm.exceptions.InvalidDocument:
                 continue
         except (ClientError, BotoCoreError) as exc:
-            raise CannotCheckError(f"{name} in {region}: {failure_reason(exc)}") from None
+            raise CannotCheckError(
+                f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"
+            ) from None
         found.append(
             ExistingDocument(
                 resource=resource,

@@ -165,7 +165,7 @@ class Verifier:
         try:
             self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
-            result.error = failure_reason(exc)
+            result.error = failure_reason(exc, self.access.endpoint_url)
         result.target = target.label
         return result
 
@@ -344,8 +344,9 @@ def verify(
     return Report(stack=plan.stack, results=results)
 
 
-def progress_printer(stream: Any = sys.stderr) -> Callable[[int, int], None]:
+def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
     """Progress on stderr for long runs: a live counter on a terminal, tenths otherwise."""
+    stream = stream or sys.stderr  # read at call time: sys.stderr may have been replaced
     interactive = bool(getattr(stream, "isatty", lambda: False)())
 
     def show(done: int, total: int) -> None:
