@@ -26,6 +26,19 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
             "parliament's database predates kms:ResourceAliases, which AWS documents for "
             "kms:Decrypt and uses itself to scope session keys by alias",
         ),
+        (
+            "RESOURCE_MISMATCH",
+            "ssmmessages:OpenDataChannel",
+            "the Service Authorization Reference lists no resource type for ssmmessages, but "
+            "AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on the user's "
+            "own session ARNs and AWS's AmazonEKSLocalOutpostServiceRolePolicy on session/*",
+        ),
+        (
+            "UNKNOWN_CONDITION_FOR_ACTION",
+            "ssm:resourceTag/aws:ssmmessages:session-id for action ssmmessages:OpenDataChannel",
+            "own sessions of role users are scoped by the session tag, the method AWS documents "
+            "for federated ids; the data channel is scoped the same way as Resume/Terminate",
+        ),
     ],
     "key": [
         ("RESOURCE_STAR", "", "in a key policy, Resource '*' means this key and nothing else"),

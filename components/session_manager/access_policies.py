@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
 from session_manager.aws.people_policies import (
+    OWN_SESSION_METHODS,
     SessionUserPolicyInputs,
     instance_inventory_policy,
     preferences_guard_policy,
@@ -62,7 +63,9 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                     },
                     session_data_key_arns=values["key_arns"],
                     session_data_key_aliases=values["key_aliases"],
-                    session_owner_variable=args.get("session_owner_variable", "${aws:username}"),
+                    own_session_methods=tuple(
+                        args.get("own_session_methods") or OWN_SESSION_METHODS
+                    ),
                 )
             )
             return json.dumps(policy, indent=2, sort_keys=True)

@@ -212,8 +212,9 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     """Existing session-data keys, by ARN."""
     session_data_key_aliases: Sequence[pulumi.Input[str]]
     """Session-data key aliases."""
-    session_owner_variable: str
-    """Policy variable that starts a user's own session ids."""
+    own_session_methods: Sequence[str]
+    """How own sessions are recognized: `userName` (IAM users) and/or `sessionTag` (role
+    sessions, IAM Identity Center). Default: both."""
     session_users_policy_name: str
     """Name of the session-users policy; empty: not created."""
     session_users_attachments: PolicyAttachmentArgs

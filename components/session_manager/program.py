@@ -224,7 +224,7 @@ def access_policies_args(
         instance_tags={key: list(values) for key, values in users.instance_tags.items()},
         session_data_key_arns=session_key_arns(components),
         session_data_key_aliases=session_key_aliases(components),
-        session_owner_variable=users.session_owner_variable,
+        own_session_methods=list(users.own_sessions),
         session_users_policy_name=users.name if users.create else "",
         session_users_attachments=PolicyAttachmentArgs(
             role_names=list(users.attach_to_roles), group_names=list(users.attach_to_groups)
@@ -357,6 +357,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     default provider. With targets, each account gets one explicit provider that
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
+    if config.access_policies.session_users.deprecation:
+        pulumi.log.warn(config.access_policies.session_users.deprecation)
     if not config.targets:
         regions = dict.fromkeys(config.regions, config.preferences)
         return Deployment(accounts={"": _deploy_account(config, regions, prefix="session-manager")})

@@ -25,6 +25,27 @@ SESSION_CLIENT_ACTIONS = (
     "ssm:DescribeSessions",
     "ssm:GetConnectionStatus",
 )
+# What a person does with a session they started: reconnect (the plugin calls ResumeSession),
+# end it (TerminateSession, also called when a session times out or a port forward closes), and
+# open its data channel (AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on
+# the user's own sessions; AWS's AmazonEKSLocalOutpostServiceRolePolicy grants it on session ARNs).
+OWN_SESSION_ACTIONS = (
+    "ssm:ResumeSession",
+    "ssm:TerminateSession",
+    "ssmmessages:OpenDataChannel",
+)
+# How a statement recognizes "own" sessions (AWS Systems Manager user guide, "Additional sample
+# IAM policies for Session Manager"):
+# - userName: an IAM user's session id is `<user name>-<random>`, so `session/${aws:username}-*`.
+#   `${aws:username}` has no value for role sessions, so this matches no role or Identity Center
+#   session.
+# - sessionTag: every session carries the tag `aws:ssmmessages:session-id` whose value is the
+#   starter's `${aws:userid}`; AWS's method for federated ids conditions on it. It covers role
+#   sessions, IAM Identity Center users and federated users, whose session ids begin with the role
+#   session name rather than anything a policy variable holds.
+OWN_SESSIONS_BY_USER_NAME = "userName"
+OWN_SESSIONS_BY_SESSION_TAG = "sessionTag"
+OWN_SESSION_METHODS = (OWN_SESSIONS_BY_USER_NAME, OWN_SESSIONS_BY_SESSION_TAG)
 DOCUMENT_CHANGE_ACTIONS = (
     "ssm:CreateDocument",
     "ssm:DeleteDocument",
@@ -45,7 +66,8 @@ class SessionUserPolicyInputs:
     instance_tags: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
     session_data_key_arns: Sequence[str] = ()
     session_data_key_aliases: Sequence[str] = ()
-    session_owner_variable: str = "${aws:username}"
+    # Which of OWN_SESSION_METHODS recognize a person's own sessions; both by default.
+    own_session_methods: Sequence[str] = OWN_SESSION_METHODS
 
 
 def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
@@ -89,13 +111,8 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Action": list(SESSION_CLIENT_ACTIONS),
             "Resource": "*",
         },
-        {
-            "Sid": "EndOrResumeOwnSessions",
-            "Effect": "Allow",
-            "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
-            "Resource": f"arn:{p}:ssm:*:{account}:session/{inputs.session_owner_variable}-*",
-        },
     ]
+    statements += own_session_statements(p, account, inputs.own_session_methods)
     statements += session_key_statements(
         "EncryptSessionData",
         "kms:GenerateDataKey",
@@ -105,6 +122,39 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
         key_aliases=inputs.session_data_key_aliases,
     )
     return policy_document(statements)
+
+
+def own_session_statements(
+    partition: str, account_id: str, methods: Sequence[str]
+) -> list[Statement]:
+    """Resume, end and open the data channel of one's own sessions, by each chosen method."""
+    unknown = sorted(set(methods) - set(OWN_SESSION_METHODS))
+    if unknown or not methods:
+        raise ValueError(f"own-session methods must be among {OWN_SESSION_METHODS}, got {methods}")
+    sessions = f"arn:{partition}:ssm:*:{account_id}:session"
+    statements: list[Statement] = []
+    if OWN_SESSIONS_BY_USER_NAME in methods:
+        statements.append(
+            {
+                "Sid": "OwnSessionsOfIamUsers",
+                "Effect": "Allow",
+                "Action": list(OWN_SESSION_ACTIONS),
+                "Resource": f"{sessions}/${{aws:username}}-*",
+            }
+        )
+    if OWN_SESSIONS_BY_SESSION_TAG in methods:
+        statements.append(
+            {
+                "Sid": "OwnSessionsOfRoleSessions",
+                "Effect": "Allow",
+                "Action": list(OWN_SESSION_ACTIONS),
+                "Resource": f"{sessions}/*",
+                "Condition": {
+                    "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
+                },
+            }
+        )
+    return statements
 
 
 def instance_inventory_policy() -> Policy:
