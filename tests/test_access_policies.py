@@ -88,7 +88,7 @@ def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
 
 
 def _matches(pattern: str, value: str) -> bool:
-    import fnmatch  # noqa: PLC0415
+    import fnmatch
 
     return fnmatch.fnmatchcase(value, pattern)
 
@@ -97,7 +97,12 @@ def _matches(pattern: str, value: str) -> bool:
     ("context", "session_id", "tag", "expected"),
     [
         # An IAM user: aws:username is set, the id starts with it.
-        ({"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"}, "alice-0a1b2c", "AIDAEXAMPLE", True),
+        (
+            {"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"},
+            "alice-0a1b2c",
+            "AIDAEXAMPLE",
+            True,
+        ),
         # Someone else's session.
         ({"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"}, "bob-0a1b2c", "AIDABOB", False),
         # An IAM Identity Center user: no aws:username, the id starts with the role session name

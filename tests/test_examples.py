@@ -51,7 +51,11 @@ def test_complete_example_uses_every_feature(tmp_path: Path) -> None:
         "CheckSessionLogBucketEncryption",
         "EncryptSessionLogObjects",
         "DecryptSessionDataByAlias",
+        "ResolveDocumentParameters",
     }
+    # The tunnel document's host defaults to {{ssm:/team/database-host}}: nodes resolve it.
+    resolve = next(s for s in policy["Statement"] if s["Sid"] == "ResolveDocumentParameters")
+    assert resolve["Resource"] == "arn:aws:ssm:*:123456789012:parameter/team/database-host"
     content = json.loads(plan.named("session-manager-eu-central-1-document").inputs["content"])
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/123456789012/eu-central-1"
     assert content["inputs"]["runAsDefaultUser"] == "ssm-operator"

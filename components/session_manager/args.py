@@ -151,6 +151,9 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     """Session-data key aliases; an alias covers its key in every Region of the account."""
     s3_destinations: Sequence[S3LogDestinationArgs]
     """S3 buckets (and prefixes) that receive this account's session logs."""
+    parameter_names: Sequence[str]
+    """Parameter Store names the managed documents reference (`{{ssm:name}}`); nodes get
+    ssm:GetParameters on exactly these."""
     create_role: bool
     """Create a role and an instance profile with the policy attached."""
     role_name: str

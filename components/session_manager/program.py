@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +29,7 @@ from session_manager.args import (
     SessionManagerVpcEndpointsArgs,
     ShellProfileArgs,
 )
+from session_manager.aws.parameter_references import document_parameter_names
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
 from session_manager.config.preferences import Preferences
@@ -144,6 +146,13 @@ def session_key_arns(components: Sequence[SessionManagerPreferences]) -> list[pu
     ]
 
 
+def referenced_parameters(config: StackConfig, regional: Sequence[Preferences]) -> list[str]:
+    """Parameter Store names that the account's managed documents make nodes resolve."""
+    contents: list[dict[str, Any]] = [document.content for document in config.documents]
+    contents += [{"inputs": dict(preference_inputs(prefs))} for prefs in regional]
+    return sorted({name for content in contents for name in document_parameter_names(content)})
+
+
 def instance_access_args(
     config: StackConfig,
     regional: dict[str, tuple[Preferences, SessionManagerPreferences]],
@@ -165,6 +174,9 @@ def instance_access_args(
         attach_to_role_names=list(access.attach_to_roles),
         tags=dict(config.tags),
     )
+    parameters = referenced_parameters(config, [prefs for prefs, _ in regional.values()])
+    if parameters:
+        result["parameter_names"] = parameters
     if account_id is not None:
         result["account_id"] = account_id
     # One destination per bucket: Regions may log to different buckets.

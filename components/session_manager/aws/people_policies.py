@@ -11,19 +11,19 @@ from session_manager.aws.policy_document import (
     Policy,
     Statement,
     document_arns,
+    managed_node_arns,
     one_or_many,
     policy_document,
 )
 
 # --- Policies for people ------------------------------------------------------
 
-# What session clients call to list and follow sessions; none supports resource-level
-# permissions.
+# What session clients call to list and follow sessions. The Service Authorization Reference
+# lists no resource type for these, so "*" is the only form.
 SESSION_CLIENT_ACTIONS = (
     "ec2:DescribeInstances",
     "ssm:DescribeInstanceProperties",
     "ssm:DescribeSessions",
-    "ssm:GetConnectionStatus",
 )
 # What a person does with a session they started: reconnect (the plugin calls ResumeSession),
 # end it (TerminateSession, also called when a session times out or a port forward closes), and
@@ -92,10 +92,7 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Sid": "StartSessionsOnAllowedNodes",
             "Effect": "Allow",
             "Action": "ssm:StartSession",
-            "Resource": [
-                f"arn:{p}:ec2:*:{account}:instance/*",
-                f"arn:{p}:ssm:*:{account}:managed-instance/*",
-            ],
+            "Resource": managed_node_arns(p, account),
             "Condition": node_condition,
         },
         {
@@ -110,6 +107,14 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Effect": "Allow",
             "Action": list(SESSION_CLIENT_ACTIONS),
             "Resource": "*",
+        },
+        {
+            # The SAR lists the instance and managed-instance resource types for
+            # ssm:GetConnectionStatus (and task, for ECS, which this project does not manage).
+            "Sid": "CheckNodeConnections",
+            "Effect": "Allow",
+            "Action": "ssm:GetConnectionStatus",
+            "Resource": managed_node_arns(p, account),
         },
     ]
     statements += own_session_statements(p, account, inputs.own_session_methods)
