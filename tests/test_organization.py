@@ -6,11 +6,13 @@ import json
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from policy_lint import lint
 from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, run_plan
 
@@ -174,6 +176,36 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
     (lifecycle,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
     assert lifecycle["transitions"][0]["storageClass"] == "GLACIER"
     assert lifecycle["expiration"]["days"] == 2557
+    # Overwritten versions are kept as long as current ones (was 30 days).
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 2557}
+    # Object Lock: on at creation, every version locked for the logs' lifetime, governance mode.
+    assert plan.named("session-manager-central-logs-bucket").inputs["objectLockEnabled"] is True
+    lock = plan.named("session-manager-central-logs-object-lock").inputs
+    assert lock["objectLockEnabled"] == "Enabled"
+    assert lock["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 2557}}
+    # Server access logs go to a second bucket: SSE-S3 and no Object Lock, as S3 requires of
+    # a log destination; only S3's logging service, for this one bucket, may write there.
+    logging = plan.named("session-manager-central-logs-access-logging").inputs
+    assert logging["bucket"] == "org-session-logs"
+    assert logging["targetBucket"] == "org-session-logs-access-logs"
+    assert logging["targetPrefix"] == "access-logs/"
+    target = plan.named("session-manager-central-logs-access-log-bucket").inputs
+    assert target["bucket"] == "org-session-logs-access-logs"
+    assert not target.get("objectLockEnabled")
+    (target_rule,) = plan.named("session-manager-central-logs-access-log-encryption").inputs[
+        "rules"
+    ]
+    assert target_rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    target_policy = json.loads(
+        plan.named("session-manager-central-logs-access-log-policy").inputs["policy"]
+    )
+    delivery = target_policy["Statement"][1]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Resource"] == "arn:aws:s3:::org-session-logs-access-logs/access-logs/*"
+    assert delivery["Condition"] == {
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::org-session-logs"},
+        "StringEquals": {"aws:SourceAccount": "999999999999"},
+    }
 
     bucket_policy = json.loads(plan.named("session-manager-central-logs-policy").inputs["policy"])
     deny, write, _check = bucket_policy["Statement"]
@@ -206,6 +238,46 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
         assert statements["EncryptSessionLogObjects"]["Resource"].startswith(
             "arn:aws:kms:us-east-1:"
         )
+
+
+def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> None:
+    config = three_accounts(["us-east-1"])
+    config["session-manager:centralLogging"] = {
+        "account": "999999999999",
+        "bucketName": "org-session-logs",
+        "organizationId": "o-exampleorg1",
+        "expireAfterDays": 400,
+        "noncurrentVersionExpireAfterDays": 500,
+        "objectLock": {"mode": "COMPLIANCE", "retentionDays": 365},
+        "accessLogging": {"enabled": False},
+    }
+    plan = plan_stack(tmp_path, config)
+    (rule,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    assert rule["expiration"] == {"days": 400}
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 500}
+    lock = plan.named("session-manager-central-logs-object-lock").inputs
+    assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}
+    assert not [r for r in plan.resources if "access-log" in r.name]
+
+    def problems(central: dict[str, Any]) -> str:
+        base = {
+            "account": "999999999999",
+            "bucketName": "org-session-logs",
+            "organizationId": "o-exampleorg1",
+        }
+        with pytest.raises(ConfigError) as raised:
+            parse_stack_config({"regions": ["us-east-1"], "centralLogging": {**base, **central}})
+        return str(raised.value)
+
+    assert "at least 365 days" in problems({"expireAfterDays": 200})
+    assert "centralLogging.noncurrentVersionExpireAfterDays" in problems(
+        {"noncurrentVersionExpireAfterDays": 30}
+    )
+    assert "GOVERNANCE or COMPLIANCE" in problems({"objectLock": {"mode": "LEGAL"}})
+    assert "centralLogging.accessLogging.bucketName" in problems(
+        {"bucketName": "a" * 55, "organizationId": "o-exampleorg1"}
+    )
+    assert "must differ" in problems({"accessLogging": {"bucketName": "org-session-logs"}})
 
 
 def test_organization_example_plans(tmp_path: Path) -> None:

@@ -183,6 +183,17 @@ class CentralLogBucketArgs(TypedDict, total=False):
     """Days before log objects move to S3 Glacier Flexible Retrieval."""
     expire_after_days: int
     """Days before log objects expire."""
+    noncurrent_version_expire_after_days: int
+    """Days an overwritten log version is kept. Default: `expire_after_days`."""
+    object_lock: bool
+    """Lock every object version with S3 Object Lock (default: on)."""
+    object_lock_mode: str
+    """GOVERNANCE (default) or COMPLIANCE."""
+    object_lock_retention_days: int
+    """Days each version stays locked. Default: `expire_after_days`."""
+    access_log_bucket_name: str
+    """Bucket for the server access logs. Default: `<bucket_name>-access-logs`; empty string: no
+    server access logging."""
     kms_key_alias: str
     """Alias of the bucket's KMS key."""
     tags: Mapping[str, str]

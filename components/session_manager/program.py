@@ -420,6 +420,13 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
                 writer_role_names=writers,
                 transition_to_glacier_after_days=logging.transition_to_glacier_after_days,
                 expire_after_days=logging.expire_after_days,
+                noncurrent_version_expire_after_days=logging.noncurrent_days,
+                object_lock=logging.object_lock.enabled,
+                object_lock_mode=logging.object_lock.mode,
+                object_lock_retention_days=logging.object_lock_days,
+                access_log_bucket_name=(
+                    logging.access_log_bucket_name if logging.access_logging.enabled else ""
+                ),
                 kms_key_alias=logging.kms_key_alias,
                 tags=dict(config.tags),
             ),

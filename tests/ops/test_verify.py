@@ -116,7 +116,7 @@ def rotation_off(url: str) -> None:
         ),
         (
             change_retention,
-            "log group ssm-sessionmanager-logs retentionInDays: wanted 90, actual 7",
+            "log group ssm-sessionmanager-logs retentionInDays: wanted 365, actual 7",
         ),
         (
             rotation_off,
@@ -271,3 +271,19 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/222222222222/eu-west-1"
     s3 = client(emulator_url, "s3")
     assert s3.get_bucket_versioning(Bucket="org-session-logs").get("Status") in (None, "Enabled")
+    # Object Lock is accepted only on a bucket created with it: every version stays locked.
+    lock = s3.get_object_lock_configuration(Bucket="org-session-logs")["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    retention = lock["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2557)
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
+    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 2557
+    # Server access logs go to the second bucket.
+    logging = s3.get_bucket_logging(Bucket="org-session-logs")["LoggingEnabled"]
+    assert logging == {
+        "TargetBucket": "org-session-logs-access-logs",
+        "TargetPrefix": "access-logs/",
+    }
+    encryption = s3.get_bucket_encryption(Bucket="org-session-logs-access-logs")
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
