@@ -230,6 +230,52 @@ def test_adopt_lists_a_pre_existing_document(emulator_url: str, tmp_path: Path) 
     assert json.loads(out.read_text()) == file
 
 
+def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    # Someone ran `aws ssm update-document` without moving the default version (the AWS CLI's
+    # own sample shows DefaultVersion 1 next to LatestVersion 2). The provider would update by
+    # the default version and AWS updates only the latest, so the first `up` would fail.
+    ssm = client(emulator_url, "ssm")
+    content = {
+        "schemaVersion": "1.0",
+        "description": "Document to hold regional settings for Session Manager",
+        "sessionType": "Standard_Stream",
+        "inputs": {"idleSessionTimeout": "60"},
+    }
+    ssm.create_document(Name=DOCUMENT, DocumentType="Session", Content=json.dumps(content))
+    content["inputs"]["idleSessionTimeout"] = "30"
+    ssm.update_document(Name=DOCUMENT, Content=json.dumps(content), DocumentVersion="$LATEST")
+    plan = run_plan(ROOT, "dev")
+    (item,) = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    assert (item.default_version, item.latest_version) == ("1", "2")
+    assert not item.default_is_latest
+    command = (
+        f"aws ssm update-document-default-version --name {DOCUMENT} "
+        "--document-version 2 --region us-east-1"
+    )
+    assert item.fix_command == command
+
+    env = isolated_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    out = tmp_path / "adopt.json"
+    args = ("adopt", "--stack", "dev", "--endpoint-url", emulator_url, "--out", str(out))
+    held = cli(*args, env=env)
+    assert held.returncode == 1, held.stderr
+    assert f"Run first: {command}" in held.stdout
+    assert "--force" in held.stdout
+    assert not out.exists()
+    forced = cli(*args, "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert [r["id"] for r in json.loads(out.read_text())["resources"] if "id" in r] == [DOCUMENT]
+    # Once the default is moved, adopt has nothing to hold back.
+    out.unlink()
+    ssm.update_document_default_version(Name=DOCUMENT, DocumentVersion="2")
+    fixed = cli(*args, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "Run first" not in fixed.stdout
+    assert out.exists()
+
+
 def test_organization_stack_is_emulated_and_verified_across_accounts(
     emulator_url: str, tmp_path: Path
 ) -> None:
