@@ -12,6 +12,7 @@ import yaml
 from policy_lint import lint
 from session_manager import SessionManagerAccessPolicies
 from session_manager.aws.central_log_policies import (
+    access_log_bucket_policy,
     central_log_bucket_policy,
     central_log_key_policy,
 )
@@ -258,8 +259,26 @@ def test_guard_denies_document_changes_to_all_but_the_deployers() -> None:
             ),
             "key",
         ),
+        (
+            access_log_bucket_policy(
+                partition="aws",
+                bucket_name="org-logs-access-logs",
+                source_bucket_name="org-logs",
+                source_account_id="999999999999",
+                prefix="access-logs/",
+            ),
+            "resource",
+        ),
     ],
-    ids=["users", "users-full", "inventory", "guard", "central-bucket", "central-key"],
+    ids=[
+        "users",
+        "users-full",
+        "inventory",
+        "guard",
+        "central-bucket",
+        "central-key",
+        "access-log-bucket",
+    ],
 )
 def test_parliament_finds_nothing_unaccepted(policy: dict[str, Any], kind: str) -> None:
     assert lint(policy, kind) == []

@@ -333,3 +333,38 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     encryption = s3.get_bucket_encryption(Bucket="org-session-logs-access-logs")
     (rule,) = encryption["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # verify read the lock, the lifecycle and the access logging back.
+    checked = {label for result in report.results for label in result.checked}
+    assert {
+        "BucketObjectLockConfiguration org-session-logs",
+        "BucketLogging org-session-logs",
+        "BucketLifecycleConfiguration org-session-logs",
+    } <= checked
+    # ...and notices when they are weakened.
+    s3.put_object_lock_configuration(
+        Bucket="org-session-logs",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    s3.put_bucket_logging(Bucket="org-session-logs", BucketLoggingStatus={})
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
+    lifecycle[0]["NoncurrentVersionExpiration"] = {"NoncurrentDays": 30}
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
+    )
+    weakened = check(plan, emulator_url)
+    assert weakened.exit_code == DRIFT
+    found = {str(d) for result in weakened.results for d in result.drifts}
+    assert (
+        "bucket org-session-logs objectLock.defaultRetention.days: wanted 2557, actual 1" in found
+    )
+    assert (
+        "bucket org-session-logs serverAccessLogging.targetBucket: wanted "
+        '"org-session-logs-access-logs", actual null'
+    ) in found
+    assert (
+        "bucket org-session-logs lifecycle.session-logs.noncurrentVersionExpiration."
+        "noncurrentDays: wanted 2557, actual 30"
+    ) in found
