@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from policy_lint import lint
+from policy_lint import lint, scoping_problems
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
@@ -238,6 +238,16 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
         assert statements["EncryptSessionLogObjects"]["Resource"].startswith(
             "arn:aws:kms:us-east-1:"
         )
+        # Multipart uploads to the SSE-KMS bucket need both (S3 "Multipart upload API and
+        # permissions"); the central key policy grants the same pair.
+        assert statements["EncryptSessionLogObjects"]["Action"] == [
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+        ]
+
+    # Every IAM policy of the planned stack scopes each action the SAR lets it scope.
+    for resource in plan.of_type("aws:iam/policy:Policy"):
+        assert scoping_problems(json.loads(resource.inputs["policy"])) == [], resource.name
 
 
 def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 import pytest
-from policy_lint import lint
+from policy_lint import lint, sar_resource_types, scoping_problems
 from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
     S3LogDestination,
@@ -21,10 +20,6 @@ from session_manager.aws.people_policies import (
     instance_inventory_policy,
     session_user_policy,
 )
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
-    from parliament import iam_definition  # pyright: ignore[reportUnknownVariableType]
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -228,38 +223,6 @@ def test_parliament_lint_can_fail() -> None:
     assert any(f.startswith("RESOURCE_STAR") for f in findings)
 
 
-def _sar_resource_types(action: str) -> list[str]:
-    """Resource types the Service Authorization Reference lists for an action.
-
-    parliament's iam_definition.json is generated from the SAR; it is the independent
-    reference here.
-    """
-    prefix, name = action.split(":", 1)
-    types: set[str] = set()
-    for service in iam_definition:
-        if service["prefix"] != prefix:
-            continue
-        for privilege in service["privileges"]:
-            if privilege["privilege"] == name:
-                types |= {r["resource_type"] for r in privilege["resource_types"]}
-    return sorted(t for t in types if t)
-
-
-def _scoping_problems(policy: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
-    for entry in policy["Statement"]:
-        actions = entry["Action"] if isinstance(entry["Action"], list) else [entry["Action"]]
-        resources = (
-            entry["Resource"] if isinstance(entry["Resource"], list) else [entry["Resource"]]
-        )
-        for action in actions:
-            if "*" in resources and _sar_resource_types(action):
-                problems.append(
-                    f"{entry.get('Sid')}: {action} supports {_sar_resource_types(action)}"
-                )
-    return problems
-
-
 def _every_builder_policy() -> list[dict[str, Any]]:
     return [
         instance_policy(full_inputs()),
@@ -280,14 +243,14 @@ def _every_builder_policy() -> list[dict[str, Any]]:
 def test_every_action_aws_lets_you_scope_is_scoped() -> None:
     """An action on "*" must be one whose SAR entry lists no resource type."""
     for policy in _every_builder_policy():
-        assert _scoping_problems(policy) == []
+        assert scoping_problems(policy) == []
 
 
 def test_scoping_check_can_fail() -> None:
     loose = {
         "Statement": [{"Sid": "X", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]
     }
-    assert _scoping_problems(loose) == [
+    assert scoping_problems(loose) == [
         "X: ssm:UpdateInstanceInformation supports ['instance', 'managed-instance']"
     ]
     # And the actions kept on "*" really have no resource type in the SAR.
@@ -296,7 +259,7 @@ def test_scoping_check_can_fail() -> None:
         "logs:DescribeLogGroups",
         "ec2:DescribeInstances",
     ]:
-        assert _sar_resource_types(action) == []
+        assert sar_resource_types(action) == []
 
 
 @pytest.mark.parametrize(
