@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -45,8 +46,6 @@ def test_old_session_owner_option_still_plans_and_preferences_references_reach_t
     tmp_path: Path,
 ) -> None:
     """A stack written for the old option plans; a reference in the preferences is resolvable."""
-    import json
-
     stack = write_stack(
         tmp_path,
         "config:\n"
