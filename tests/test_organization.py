@@ -303,3 +303,55 @@ def test_organization_example_plans(tmp_path: Path) -> None:
         plan.named("session-manager-333333333333-eu-west-1-document").inputs["content"]
     )
     assert eu_only["inputs"]["idleSessionTimeout"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"object_lock_mode": "LEGAL"}, "object_lock_mode"),
+        ({"noncurrent_version_expire_after_days": 30}, "noncurrent versions"),
+        ({"access_log_bucket_name": "Bad_Name"}, "access_log_bucket_name"),
+    ],
+)
+def test_central_bucket_component_refuses_weaker_settings(
+    changes: dict[str, Any], message: str
+) -> None:
+    from session_manager import SessionManagerCentralLogBucket
+    from session_manager.offline.plan import record_program
+
+    args = {
+        "region": "us-east-1",
+        "account_id": "999999999999",
+        "bucket_name": "org-logs",
+        "organization_id": "o-exampleorg1",
+        **changes,
+    }
+    with pytest.raises(Exception, match=message):
+        record_program(
+            lambda: SessionManagerCentralLogBucket("central", args),  # type: ignore[arg-type]
+            mocks=AwsMocks(account_id="999999999999"),
+        )
+
+
+def test_central_bucket_component_can_skip_access_logging() -> None:
+    from session_manager import SessionManagerCentralLogBucket
+    from session_manager.offline.plan import record_program
+
+    plan = record_program(
+        lambda: SessionManagerCentralLogBucket(
+            "central",
+            {
+                "region": "us-east-1",
+                "account_id": "999999999999",
+                "bucket_name": "org-logs",
+                "organization_id": "o-exampleorg1",
+                "access_log_bucket_name": "",
+                "object_lock": False,
+            },
+        ),
+        mocks=AwsMocks(account_id="999999999999"),
+    )
+    types = {r.type for r in plan.resources}
+    assert "aws:s3/bucketLogging:BucketLogging" not in types
+    assert "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration" not in types
+    assert plan.named("central-bucket").inputs.get("objectLockEnabled") is False

@@ -16,7 +16,7 @@ from session_manager.aws.log_archive import (
     OBJECT_LOCK_MODES,
     default_access_log_bucket_name,
 )
-from session_manager.aws.rules import partition_of_region
+from session_manager.aws.rules import bucket_name_problem, partition_of_region
 from session_manager.central_access_logs import create_access_log_bucket
 from session_manager.outputs import account_id_output, render_when_known
 
@@ -226,6 +226,9 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             "access_log_bucket_name", default_access_log_bucket_name(bucket_name)
         )
         self.access_logging: aws.s3.BucketLogging | None = None
+        problem = bucket_name_problem(access_log_bucket) if access_log_bucket else None
+        if problem:
+            raise ValueError(f"{name}: access_log_bucket_name {access_log_bucket!r} {problem}")
         if access_log_bucket:
             self.access_logging = create_access_log_bucket(
                 self,
