@@ -348,3 +348,25 @@ def test_guard_in_an_organization_keeps_each_accounts_deploy_role(tmp_path: Path
         plan.named("session-manager-111111111111-access-policies-session-users").inputs["policy"]
     )
     assert "document/Team-Port" in json.dumps(users)
+
+
+def test_component_still_reads_the_old_session_owner_variable() -> None:
+    def own(args: dict[str, Any]) -> list[str]:
+        plan = run(
+            {
+                "document_names": ["SSM-SessionManagerRunShell"],
+                "session_users_policy_name": "Users",
+                **args,
+            }
+        )
+        policy = json.loads(plan.named("people-session-users").inputs["policy"])
+        return [s["Sid"] for s in policy["Statement"] if s["Sid"].startswith("OwnSessions")]
+
+    assert own({}) == ["OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions"]
+    assert own({"session_owner_variable": "${aws:userid}"}) == ["OwnSessionsOfRoleSessions"]
+    assert own({"session_owner_variable": "${aws:username}"}) == ["OwnSessionsOfIamUsers"]
+    assert own(
+        {"own_session_methods": ["userName"], "session_owner_variable": "${aws:userid}"}
+    ) == ["OwnSessionsOfIamUsers"]
+    with pytest.raises(Exception, match="session_owner_variable must be one of"):
+        own({"session_owner_variable": "${aws:PrincipalTag/x}"})

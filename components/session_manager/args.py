@@ -229,6 +229,9 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     own_session_methods: Sequence[str]
     """How own sessions are recognized: `userName` (IAM users) and/or `sessionTag` (role
     sessions, IAM Identity Center). Default: both."""
+    session_owner_variable: str
+    """Deprecated, use `own_session_methods`: `${aws:username}` means `["userName"]`,
+    `${aws:userid}` means `["sessionTag"]`."""
     session_users_policy_name: str
     """Name of the session-users policy; empty: not created."""
     session_users_attachments: PolicyAttachmentArgs

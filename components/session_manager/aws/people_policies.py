@@ -46,6 +46,12 @@ OWN_SESSION_ACTIONS = (
 OWN_SESSIONS_BY_USER_NAME = "userName"
 OWN_SESSIONS_BY_SESSION_TAG = "sessionTag"
 OWN_SESSION_METHODS = (OWN_SESSIONS_BY_USER_NAME, OWN_SESSIONS_BY_SESSION_TAG)
+# What the former single-variable option stood for: `${aws:userid}` never begins a session id,
+# so its intent (role and Identity Center sessions) is the session-tag method.
+OWNER_VARIABLE_METHODS = {
+    "${aws:username}": OWN_SESSIONS_BY_USER_NAME,
+    "${aws:userid}": OWN_SESSIONS_BY_SESSION_TAG,
+}
 DOCUMENT_CHANGE_ACTIONS = (
     "ssm:CreateDocument",
     "ssm:DeleteDocument",

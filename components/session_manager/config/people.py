@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from session_manager.aws.people_policies import (
     OWN_SESSION_METHODS,
     OWN_SESSIONS_BY_SESSION_TAG,
-    OWN_SESSIONS_BY_USER_NAME,
+    OWNER_VARIABLE_METHODS,
 )
 from session_manager.config.fields import (
     DEPLOYER_ARN_PATTERN,
@@ -24,12 +24,6 @@ from session_manager.config.fields import (
     check_iam_name,
     check_role_names,
 )
-
-# What the old `sessionOwnerVariable` values stood for.
-OLD_OWNER_VARIABLES = {
-    "${aws:username}": OWN_SESSIONS_BY_USER_NAME,
-    "${aws:userid}": OWN_SESSIONS_BY_SESSION_TAG,
-}
 
 
 class _PeoplePolicy(ConfigModel):
@@ -119,7 +113,7 @@ class SessionUsersPolicy(_PeoplePolicy):
         if old_key is None:
             return values
         old = values[old_key]
-        if old not in OLD_OWNER_VARIABLES:
+        if old not in OWNER_VARIABLE_METHODS:
             raise PydanticCustomError(
                 "owner",
                 "sessionOwnerVariable (deprecated, use ownSessions) is {got}; it may be only "
@@ -128,13 +122,13 @@ class SessionUsersPolicy(_PeoplePolicy):
             )
         new_key = next((k for k in ("ownSessions", "own_sessions") if k in values), None)
         if new_key is None:
-            values["ownSessions"] = [OLD_OWNER_VARIABLES[old]]
-        elif list(values[new_key]) != [OLD_OWNER_VARIABLES[old]]:
+            values["ownSessions"] = [OWNER_VARIABLE_METHODS[old]]
+        elif list(values[new_key]) != [OWNER_VARIABLE_METHODS[old]]:
             raise PydanticCustomError(
                 "owner",
                 "sessionOwnerVariable {old} means ownSessions: [{method}], but ownSessions is "
                 "{new}; remove sessionOwnerVariable",
-                {"old": old, "method": OLD_OWNER_VARIABLES[old], "new": values[new_key]},
+                {"old": old, "method": OWNER_VARIABLE_METHODS[old], "new": values[new_key]},
             )
         return values
 
@@ -144,7 +138,7 @@ class SessionUsersPolicy(_PeoplePolicy):
         old = self.session_owner_variable
         if not old:
             return ""
-        method = OLD_OWNER_VARIABLES[old]
+        method = OWNER_VARIABLE_METHODS[old]
         change = (
             " Sessions of roles and IAM Identity Center users are now recognized by their "
             "session tag, which is the method AWS documents for them; session ids never begin "
