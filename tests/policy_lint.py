@@ -8,7 +8,10 @@ from typing import Any
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
-    from parliament import analyze_policy_string
+    from parliament import (  # pyright: ignore[reportUnknownVariableType]
+        analyze_policy_string,
+        iam_definition,
+    )
 
 # Findings accepted for a kind of policy: (issue, text the finding must contain, reason).
 # A finding is accepted only when both match; anything else fails the test.
@@ -25,6 +28,19 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
             "kms:ResourceAliases",
             "parliament's database predates kms:ResourceAliases, which AWS documents for "
             "kms:Decrypt and uses itself to scope session keys by alias",
+        ),
+        (
+            "RESOURCE_MISMATCH",
+            "ssmmessages:OpenDataChannel",
+            "the Service Authorization Reference lists no resource type for ssmmessages, but "
+            "AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on the user's "
+            "own session ARNs and AWS's AmazonEKSLocalOutpostServiceRolePolicy on session/*",
+        ),
+        (
+            "UNKNOWN_CONDITION_FOR_ACTION",
+            "ssm:resourceTag/aws:ssmmessages:session-id for action ssmmessages:OpenDataChannel",
+            "own sessions of role users are scoped by the session tag, the method AWS documents "
+            "for federated ids; the data channel is scoped the same way as Resume/Terminate",
         ),
     ],
     "key": [
@@ -59,3 +75,35 @@ def lint(policy: dict[str, Any], kind: str = "identity") -> list[str]:
         ):
             unaccepted.append(text)
     return unaccepted
+
+
+def sar_resource_types(action: str) -> list[str]:
+    """Resource types the Service Authorization Reference lists for an action.
+
+    parliament's iam_definition.json is generated from the SAR; it is the independent
+    reference here.
+    """
+    prefix, name = action.split(":", 1)
+    types: set[str] = set()
+    for service in iam_definition:
+        if service["prefix"] != prefix:
+            continue
+        for privilege in service["privileges"]:
+            if privilege["privilege"] == name:
+                types |= {r["resource_type"] for r in privilege["resource_types"]}
+    return sorted(t for t in types if t)
+
+
+def scoping_problems(policy: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for entry in policy["Statement"]:
+        actions = entry["Action"] if isinstance(entry["Action"], list) else [entry["Action"]]
+        resources = (
+            entry["Resource"] if isinstance(entry["Resource"], list) else [entry["Resource"]]
+        )
+        for action in actions:
+            if "*" in resources and sar_resource_types(action):
+                problems.append(
+                    f"{entry.get('Sid')}: {action} supports {sar_resource_types(action)}"
+                )
+    return problems

@@ -12,12 +12,14 @@ import yaml
 from policy_lint import lint
 from session_manager import SessionManagerAccessPolicies
 from session_manager.aws.central_log_policies import (
+    access_log_bucket_policy,
     central_log_bucket_policy,
     central_log_key_policy,
 )
 from session_manager.aws.people_policies import (
     SessionUserPolicyInputs,
     instance_inventory_policy,
+    own_session_statements,
     preferences_guard_policy,
     session_user_policy,
 )
@@ -61,12 +63,123 @@ def test_session_users_enforce_the_document_access_check() -> None:
     assert "kms:GenerateDataKey" not in json.dumps(by_sid)
 
 
-def test_users_end_or_resume_only_their_own_sessions() -> None:
-    own = statements(users_policy())["EndOrResumeOwnSessions"]
-    assert own["Action"] == ["ssm:ResumeSession", "ssm:TerminateSession"]
-    assert own["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-*"
-    sso = statements(users_policy(session_owner_variable="${aws:userid}"))["EndOrResumeOwnSessions"]
-    assert sso["Resource"].endswith("session/${aws:userid}-*")
+# AWS Systems Manager user guide, "Additional sample IAM policies for Session Manager": an IAM
+# user's session id is `<user name>-<random>` (session/${aws:username}-*); for federated ids the
+# method is a condition on the session's tag aws:ssmmessages:session-id = ${aws:userid}. The
+# quickstart end-user policy adds ssmmessages:OpenDataChannel on the user's own sessions.
+OWN_ACTIONS = ["ssm:ResumeSession", "ssm:TerminateSession", "ssmmessages:OpenDataChannel"]
+
+
+def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
+    by_sid = statements(users_policy())
+    users = by_sid["OwnSessionsOfIamUsers"]
+    assert users["Action"] == OWN_ACTIONS
+    assert users["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-*"
+    assert "Condition" not in users
+    roles = by_sid["OwnSessionsOfRoleSessions"]
+    assert roles["Action"] == OWN_ACTIONS
+    assert roles["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/*"
+    assert roles["Condition"] == {
+        "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
+    }
+    # Nothing else grants the session actions: no statement reaches others' sessions.
+    for sid, statement in by_sid.items():
+        if sid not in ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions"):
+            assert not set(OWN_ACTIONS) & set(json.dumps(statement["Action"]).split('"'))
+
+
+def _matches(pattern: str, value: str) -> bool:
+    import fnmatch
+
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+@pytest.mark.parametrize(
+    ("context", "session_id", "tag", "expected"),
+    [
+        # An IAM user: aws:username is set, the id starts with it.
+        (
+            {"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"},
+            "alice-0a1b2c",
+            "AIDAEXAMPLE",
+            True,
+        ),
+        # Someone else's session.
+        ({"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"}, "bob-0a1b2c", "AIDABOB", False),
+        # An IAM Identity Center user: no aws:username, the id starts with the role session name
+        # (session-manager-plugin#39 shows `<email>-<hex>`), the tag holds the userid.
+        (
+            {"aws:userid": "AROAEXAMPLE:alice@example.com"},
+            "alice@example.com-09dcd8dd53a17",
+            "AROAEXAMPLE:alice@example.com",
+            True,
+        ),
+        (
+            {"aws:userid": "AROAEXAMPLE:alice@example.com"},
+            "bob@example.com-09dcd8dd53a17",
+            "AROAEXAMPLE:bob@example.com",
+            False,
+        ),
+    ],
+    ids=["iam-user", "iam-user-other", "role-session", "role-session-other"],
+)
+@pytest.mark.parametrize("methods", [("userName",), ("sessionTag",), ("userName", "sessionTag")])
+def test_own_session_statements_match_whom_they_should(
+    context: dict[str, str], session_id: str, tag: str, expected: bool, methods: tuple[str, ...]
+) -> None:
+    """A small evaluator of the two statements against the documented session facts."""
+    arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:session/{session_id}"
+    allowed = False
+    for statement in own_session_statements("aws", ACCOUNT, methods):
+        resource = statement["Resource"]
+        if "${aws:username}" in resource:
+            if "aws:username" not in context:
+                continue  # IAM leaves the statement out when the variable has no value
+            resource = resource.replace("${aws:username}", context["aws:username"])
+        condition = statement.get("Condition", {}).get("StringLike", {})
+        wanted_tag = condition.get("ssm:resourceTag/aws:ssmmessages:session-id")
+        tag_ok = wanted_tag is None or _matches(
+            wanted_tag.replace("${aws:userid}", context["aws:userid"]), tag
+        )
+        allowed = allowed or (_matches(resource, arn) and tag_ok)
+    is_role = "aws:username" not in context
+    covered = ("sessionTag" in methods) if is_role else True
+    assert allowed == (expected and covered)
+
+
+def test_own_session_methods_are_checked() -> None:
+    with pytest.raises(ValueError, match="own-session methods"):
+        own_session_statements("aws", ACCOUNT, ())
+    with pytest.raises(ValueError, match="own-session methods"):
+        own_session_statements("aws", ACCOUNT, ("userId",))
+    only_tag = statements(users_policy(own_session_methods=("sessionTag",)))
+    assert "OwnSessionsOfIamUsers" not in only_tag
+    assert "OwnSessionsOfRoleSessions" in only_tag
+    china = statements(users_policy(partition="aws-cn"))["OwnSessionsOfRoleSessions"]
+    assert china["Resource"] == f"arn:aws-cn:ssm:*:{ACCOUNT}:session/*"
+
+
+def test_old_session_owner_variable_still_validates_and_says_what_it_became() -> None:
+    def users(values: dict[str, Any]) -> Any:
+        return parse_stack_config(
+            {"regions": ["us-east-1"], "accessPolicies": {"sessionUsers": values}}
+        ).access_policies.session_users
+
+    assert users({}).own_sessions == ["userName", "sessionTag"]
+    assert users({}).deprecation == ""
+    by_name = users({"sessionOwnerVariable": "${aws:username}"})
+    assert by_name.own_sessions == ["userName"]
+    assert "ownSessions: [userName]" in by_name.deprecation
+    by_id = users({"sessionOwnerVariable": "${aws:userid}"})
+    assert by_id.own_sessions == ["sessionTag"]
+    assert "ownSessions: [sessionTag]" in by_id.deprecation
+    assert "sessionOwnerVariable is deprecated" in by_id.deprecation
+    with pytest.raises(ConfigError, match="remove sessionOwnerVariable"):
+        users({"sessionOwnerVariable": "${aws:userid}", "ownSessions": ["userName"]})
+    with pytest.raises(ConfigError, match=r"\$\{aws:username\} or \$\{aws:userid\}"):
+        users({"sessionOwnerVariable": "${aws:PrincipalTag/x}"})
+    with pytest.raises(ConfigError, match="ownSessions"):
+        users({"ownSessions": ["userid"]})
 
 
 def test_instance_tags_aws_documents_and_session_keys() -> None:
@@ -146,8 +259,26 @@ def test_guard_denies_document_changes_to_all_but_the_deployers() -> None:
             ),
             "key",
         ),
+        (
+            access_log_bucket_policy(
+                partition="aws",
+                bucket_name="org-logs-access-logs",
+                source_bucket_name="org-logs",
+                source_account_id="999999999999",
+                prefix="access-logs/",
+            ),
+            "resource",
+        ),
     ],
-    ids=["users", "users-full", "inventory", "guard", "central-bucket", "central-key"],
+    ids=[
+        "users",
+        "users-full",
+        "inventory",
+        "guard",
+        "central-bucket",
+        "central-key",
+        "access-log-bucket",
+    ],
 )
 def test_parliament_finds_nothing_unaccepted(policy: dict[str, Any], kind: str) -> None:
     assert lint(policy, kind) == []
@@ -217,3 +348,25 @@ def test_guard_in_an_organization_keeps_each_accounts_deploy_role(tmp_path: Path
         plan.named("session-manager-111111111111-access-policies-session-users").inputs["policy"]
     )
     assert "document/Team-Port" in json.dumps(users)
+
+
+def test_component_still_reads_the_old_session_owner_variable() -> None:
+    def own(args: dict[str, Any]) -> list[str]:
+        plan = run(
+            {
+                "document_names": ["SSM-SessionManagerRunShell"],
+                "session_users_policy_name": "Users",
+                **args,
+            }
+        )
+        policy = json.loads(plan.named("people-session-users").inputs["policy"])
+        return [s["Sid"] for s in policy["Statement"] if s["Sid"].startswith("OwnSessions")]
+
+    assert own({}) == ["OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions"]
+    assert own({"session_owner_variable": "${aws:userid}"}) == ["OwnSessionsOfRoleSessions"]
+    assert own({"session_owner_variable": "${aws:username}"}) == ["OwnSessionsOfIamUsers"]
+    assert own(
+        {"own_session_methods": ["userName"], "session_owner_variable": "${aws:userid}"}
+    ) == ["OwnSessionsOfIamUsers"]
+    with pytest.raises(Exception, match="session_owner_variable must be one of"):
+        own({"session_owner_variable": "${aws:PrincipalTag/x}"})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from policy_lint import scoping_problems
 from session_manager.offline.plan import run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +52,18 @@ def test_complete_example_uses_every_feature(tmp_path: Path) -> None:
         "CheckSessionLogBucketEncryption",
         "EncryptSessionLogObjects",
         "DecryptSessionDataByAlias",
+        "ResolveDocumentParameters",
     }
+    # The tunnel document's host defaults to {{ssm:/team/database-host}}: nodes resolve it.
+    resolve = next(s for s in policy["Statement"] if s["Sid"] == "ResolveDocumentParameters")
+    assert resolve["Resource"] == "arn:aws:ssm:*:123456789012:parameter/team/database-host"
+    # Every IAM policy of the stack scopes each action the SAR lets it scope.
+    for resource in plan.of_type("aws:iam/policy:Policy"):
+        assert scoping_problems(json.loads(resource.inputs["policy"])) == [], resource.name
+    # The policy is attached to a role: own sessions are recognized by the session tag.
+    users = json.loads(plan.named("session-manager-access-policies-session-users").inputs["policy"])
+    own = [s["Sid"] for s in users["Statement"] if s["Sid"].startswith("OwnSessions")]
+    assert own == ["OwnSessionsOfRoleSessions"]
     content = json.loads(plan.named("session-manager-eu-central-1-document").inputs["content"])
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/123456789012/eu-central-1"
     assert content["inputs"]["runAsDefaultUser"] == "ssm-operator"

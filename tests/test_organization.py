@@ -6,11 +6,13 @@ import json
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from policy_lint import lint
+from policy_lint import lint, scoping_problems
 from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, run_plan
 
@@ -174,6 +176,36 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
     (lifecycle,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
     assert lifecycle["transitions"][0]["storageClass"] == "GLACIER"
     assert lifecycle["expiration"]["days"] == 2557
+    # Overwritten versions are kept as long as current ones (was 30 days).
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 2557}
+    # Object Lock: on at creation, every version locked for the logs' lifetime, governance mode.
+    assert plan.named("session-manager-central-logs-bucket").inputs["objectLockEnabled"] is True
+    lock = plan.named("session-manager-central-logs-object-lock").inputs
+    assert lock["objectLockEnabled"] == "Enabled"
+    assert lock["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 2557}}
+    # Server access logs go to a second bucket: SSE-S3 and no Object Lock, as S3 requires of
+    # a log destination; only S3's logging service, for this one bucket, may write there.
+    logging = plan.named("session-manager-central-logs-access-logging").inputs
+    assert logging["bucket"] == "org-session-logs"
+    assert logging["targetBucket"] == "org-session-logs-access-logs"
+    assert logging["targetPrefix"] == "access-logs/"
+    target = plan.named("session-manager-central-logs-access-log-bucket").inputs
+    assert target["bucket"] == "org-session-logs-access-logs"
+    assert not target.get("objectLockEnabled")
+    (target_rule,) = plan.named("session-manager-central-logs-access-log-encryption").inputs[
+        "rules"
+    ]
+    assert target_rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    target_policy = json.loads(
+        plan.named("session-manager-central-logs-access-log-policy").inputs["policy"]
+    )
+    delivery = target_policy["Statement"][1]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Resource"] == "arn:aws:s3:::org-session-logs-access-logs/access-logs/*"
+    assert delivery["Condition"] == {
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::org-session-logs"},
+        "StringEquals": {"aws:SourceAccount": "999999999999"},
+    }
 
     bucket_policy = json.loads(plan.named("session-manager-central-logs-policy").inputs["policy"])
     deny, write, _check = bucket_policy["Statement"]
@@ -206,6 +238,56 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
         assert statements["EncryptSessionLogObjects"]["Resource"].startswith(
             "arn:aws:kms:us-east-1:"
         )
+        # Multipart uploads to the SSE-KMS bucket need both (S3 "Multipart upload API and
+        # permissions"); the central key policy grants the same pair.
+        assert statements["EncryptSessionLogObjects"]["Action"] == [
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+        ]
+
+    # Every IAM policy of the planned stack scopes each action the SAR lets it scope.
+    for resource in plan.of_type("aws:iam/policy:Policy"):
+        assert scoping_problems(json.loads(resource.inputs["policy"])) == [], resource.name
+
+
+def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> None:
+    config = three_accounts(["us-east-1"])
+    config["session-manager:centralLogging"] = {
+        "account": "999999999999",
+        "bucketName": "org-session-logs",
+        "organizationId": "o-exampleorg1",
+        "expireAfterDays": 400,
+        "noncurrentVersionExpireAfterDays": 500,
+        "objectLock": {"mode": "COMPLIANCE", "retentionDays": 365},
+        "accessLogging": {"enabled": False},
+    }
+    plan = plan_stack(tmp_path, config)
+    (rule,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    assert rule["expiration"] == {"days": 400}
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 500}
+    lock = plan.named("session-manager-central-logs-object-lock").inputs
+    assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}
+    assert not [r for r in plan.resources if "access-log" in r.name]
+
+    def problems(central: dict[str, Any]) -> str:
+        base = {
+            "account": "999999999999",
+            "bucketName": "org-session-logs",
+            "organizationId": "o-exampleorg1",
+        }
+        with pytest.raises(ConfigError) as raised:
+            parse_stack_config({"regions": ["us-east-1"], "centralLogging": {**base, **central}})
+        return str(raised.value)
+
+    assert "at least 365 days" in problems({"expireAfterDays": 200})
+    assert "centralLogging.noncurrentVersionExpireAfterDays" in problems(
+        {"noncurrentVersionExpireAfterDays": 30}
+    )
+    assert "GOVERNANCE or COMPLIANCE" in problems({"objectLock": {"mode": "LEGAL"}})
+    assert "centralLogging.accessLogging.bucketName" in problems(
+        {"bucketName": "a" * 55, "organizationId": "o-exampleorg1"}
+    )
+    assert "must differ" in problems({"accessLogging": {"bucketName": "org-session-logs"}})
 
 
 def test_organization_example_plans(tmp_path: Path) -> None:
@@ -221,3 +303,55 @@ def test_organization_example_plans(tmp_path: Path) -> None:
         plan.named("session-manager-333333333333-eu-west-1-document").inputs["content"]
     )
     assert eu_only["inputs"]["idleSessionTimeout"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"object_lock_mode": "LEGAL"}, "object_lock_mode"),
+        ({"noncurrent_version_expire_after_days": 30}, "noncurrent versions"),
+        ({"access_log_bucket_name": "Bad_Name"}, "access_log_bucket_name"),
+    ],
+)
+def test_central_bucket_component_refuses_weaker_settings(
+    changes: dict[str, Any], message: str
+) -> None:
+    from session_manager import SessionManagerCentralLogBucket
+    from session_manager.offline.plan import record_program
+
+    args = {
+        "region": "us-east-1",
+        "account_id": "999999999999",
+        "bucket_name": "org-logs",
+        "organization_id": "o-exampleorg1",
+        **changes,
+    }
+    with pytest.raises(Exception, match=message):
+        record_program(
+            lambda: SessionManagerCentralLogBucket("central", args),  # type: ignore[arg-type]
+            mocks=AwsMocks(account_id="999999999999"),
+        )
+
+
+def test_central_bucket_component_can_skip_access_logging() -> None:
+    from session_manager import SessionManagerCentralLogBucket
+    from session_manager.offline.plan import record_program
+
+    plan = record_program(
+        lambda: SessionManagerCentralLogBucket(
+            "central",
+            {
+                "region": "us-east-1",
+                "account_id": "999999999999",
+                "bucket_name": "org-logs",
+                "organization_id": "o-exampleorg1",
+                "access_log_bucket_name": "",
+                "object_lock": False,
+            },
+        ),
+        mocks=AwsMocks(account_id="999999999999"),
+    )
+    types = {r.type for r in plan.resources}
+    assert "aws:s3/bucketLogging:BucketLogging" not in types
+    assert "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration" not in types
+    assert plan.named("central-bucket").inputs.get("objectLockEnabled") is False

@@ -66,7 +66,7 @@ def test_defaults_create_encrypted_logging_and_session_encryption() -> None:
 
     group = plan.named("prefs-log-group")
     assert group.inputs["name"] == "ssm-sessionmanager-logs"
-    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["retentionInDays"] == 365  # a year of audit trail (PCI DSS 10.5.1)
     assert group.inputs["kmsKeyId"].startswith(f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/")
     assert inputs["cloudWatchLogGroupName"] == "ssm-sessionmanager-logs"
     assert inputs["cloudWatchEncryptionEnabled"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -39,3 +40,28 @@ def test_adding_a_region_changes_no_existing_resource(tmp_path: Path) -> None:
     added = set(after) - set(before)
     assert added
     assert all("us-west-2" in urn for urn in added)
+
+
+def test_old_session_owner_option_still_plans_and_preferences_references_reach_the_nodes(
+    tmp_path: Path,
+) -> None:
+    """A stack written for the old option plans; a reference in the preferences is resolvable."""
+    stack = write_stack(
+        tmp_path,
+        "config:\n"
+        "  aws:region: us-east-1\n"
+        "  session-manager:preferences:\n"
+        "    shellProfile:\n"
+        "      linux: 'export TEAM={{ssm:/platform/team-name}}'\n"
+        "  session-manager:accessPolicies:\n"
+        "    sessionUsers:\n"
+        "      sessionOwnerVariable: ${aws:username}\n",
+    )
+    plan = run_plan(stack, "t")
+    users = json.loads(plan.named("session-manager-access-policies-session-users").inputs["policy"])
+    assert [s["Sid"] for s in users["Statement"] if s["Sid"].startswith("OwnSessions")] == [
+        "OwnSessionsOfIamUsers"
+    ]
+    nodes = json.loads(plan.named("session-manager-instance-access-policy").inputs["policy"])
+    (resolve,) = [s for s in nodes["Statement"] if s["Sid"] == "ResolveDocumentParameters"]
+    assert resolve["Resource"].endswith(":parameter/platform/team-name")

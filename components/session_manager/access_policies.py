@@ -9,6 +9,8 @@ import pulumi_aws as aws
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
 from session_manager.args_check import check_args
 from session_manager.aws.people_policies import (
+    OWN_SESSION_METHODS,
+    OWNER_VARIABLE_METHODS,
     SessionUserPolicyInputs,
     instance_inventory_policy,
     preferences_guard_policy,
@@ -51,6 +53,16 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         documents = list(args.get("document_names") or [])
         self.policies: dict[str, aws.iam.Policy] = {}
 
+        methods = tuple(args.get("own_session_methods") or ())
+        old_variable = args.get("session_owner_variable", "")
+        if old_variable and not methods:
+            if old_variable not in OWNER_VARIABLE_METHODS:
+                raise ValueError(
+                    f"{name}: session_owner_variable must be one of {list(OWNER_VARIABLE_METHODS)}"
+                )
+            methods = (OWNER_VARIABLE_METHODS[old_variable],)
+        methods = methods or OWN_SESSION_METHODS
+
         def session_users(values: dict[str, Any]) -> str:
             policy = session_user_policy(
                 SessionUserPolicyInputs(
@@ -64,7 +76,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                     },
                     session_data_key_arns=values["key_arns"],
                     session_data_key_aliases=values["key_aliases"],
-                    session_owner_variable=args.get("session_owner_variable", "${aws:username}"),
+                    own_session_methods=methods,
                 )
             )
             return json.dumps(policy, indent=2, sort_keys=True)

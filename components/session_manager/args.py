@@ -151,6 +151,9 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     """Session-data key aliases; an alias covers its key in every Region of the account."""
     s3_destinations: Sequence[S3LogDestinationArgs]
     """S3 buckets (and prefixes) that receive this account's session logs."""
+    parameter_names: Sequence[str]
+    """Parameter Store names the managed documents reference (`{{ssm:name}}`); nodes get
+    ssm:GetParameters on exactly these."""
     create_role: bool
     """Create a role and an instance profile with the policy attached."""
     role_name: str
@@ -180,6 +183,17 @@ class CentralLogBucketArgs(TypedDict, total=False):
     """Days before log objects move to S3 Glacier Flexible Retrieval."""
     expire_after_days: int
     """Days before log objects expire."""
+    noncurrent_version_expire_after_days: int
+    """Days an overwritten log version is kept. Default: `expire_after_days`."""
+    object_lock: bool
+    """Lock every object version with S3 Object Lock (default: on)."""
+    object_lock_mode: str
+    """GOVERNANCE (default) or COMPLIANCE."""
+    object_lock_retention_days: int
+    """Days each version stays locked. Default: `expire_after_days`."""
+    access_log_bucket_name: str
+    """Bucket for the server access logs. Default: `<bucket_name>-access-logs`; empty string: no
+    server access logging."""
     kms_key_alias: str
     """Alias of the bucket's KMS key."""
     tags: Mapping[str, str]
@@ -212,8 +226,12 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     """Existing session-data keys, by ARN."""
     session_data_key_aliases: Sequence[pulumi.Input[str]]
     """Session-data key aliases."""
+    own_session_methods: Sequence[str]
+    """How own sessions are recognized: `userName` (IAM users) and/or `sessionTag` (role
+    sessions, IAM Identity Center). Default: both."""
     session_owner_variable: str
-    """Policy variable that starts a user's own session ids."""
+    """Deprecated, use `own_session_methods`: `${aws:username}` means `["userName"]`,
+    `${aws:userid}` means `["sessionTag"]`."""
     session_users_policy_name: str
     """Name of the session-users policy; empty: not created."""
     session_users_attachments: PolicyAttachmentArgs

@@ -12,7 +12,13 @@ from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
     central_log_key_policy,
 )
-from session_manager.aws.rules import partition_of_region
+from session_manager.aws.log_archive import (
+    DEFAULT_OBJECT_LOCK_MODE,
+    OBJECT_LOCK_MODES,
+    default_access_log_bucket_name,
+)
+from session_manager.aws.rules import bucket_name_problem, partition_of_region
+from session_manager.central_access_logs import create_access_log_bucket
 from session_manager.outputs import account_id_output, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
@@ -22,9 +28,11 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
     """A hardened S3 bucket in a log-archive account for every account's session logs.
 
     SSE-KMS with its own key, public access blocked, ownership enforced to the
-    bucket owner, versioning, lifecycle to colder storage and expiry, and a
-    TLS-only policy that lets the organization's instance roles write only their
-    own account's folder. Nothing here is deleted by a destroy.
+    bucket owner, versioning with S3 Object Lock on every version (governance mode,
+    for the logs' lifetime, by default), lifecycle to colder storage and expiry with
+    overwritten versions kept as long as current ones, server access logs in a
+    second bucket, and a TLS-only policy that lets the organization's instance roles
+    write only their own account's folder. Nothing here is deleted by a destroy.
     """
 
     bucket_name: pulumi.Output[str]
@@ -87,13 +95,30 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             target_key_id=self.key.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        expire_days = args.get("expire_after_days", 2557)
+        lock = args.get("object_lock", True)
+        lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
+        if lock and lock_mode not in OBJECT_LOCK_MODES:
+            raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
+        noncurrent_days = args.get("noncurrent_version_expire_after_days", expire_days)
+        if noncurrent_days < expire_days:
+            raise ValueError(
+                f"{name}: noncurrent versions must be kept at least expire_after_days "
+                f"({expire_days}), got {noncurrent_days}"
+            )
+        # Object Lock is best turned on at creation. A bucket created before this option
+        # gets it from the lock configuration below (S3 allows that on a versioned bucket
+        # since 2023), so the flag is never a reason to replace the bucket.
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             region=region,
             bucket=bucket_name,
             force_destroy=False,
+            object_lock_enabled=lock,
             tags=tags,
-            opts=keep,
+            opts=pulumi.ResourceOptions.merge(
+                keep, pulumi.ResourceOptions(ignore_changes=["objectLockEnabled"])
+            ),
         )
         after_bucket = pulumi.ResourceOptions(
             parent=self, retain_on_delete=True, depends_on=[self.bucket]
@@ -152,8 +177,9 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                             "storage_class": "GLACIER",
                         }
                     ],
-                    "expiration": {"days": args.get("expire_after_days", 2557)},
-                    "noncurrent_version_expiration": {"noncurrent_days": 30},
+                    "expiration": {"days": expire_days},
+                    # An overwritten log is kept as long as a current one.
+                    "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
                 }
             ],
@@ -179,6 +205,45 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                 parent=self, retain_on_delete=True, depends_on=[self.public_access_block]
             ),
         )
+        self.object_lock: aws.s3.BucketObjectLockConfiguration | None = None
+        if lock:
+            # Every version stays locked for the retention (by default the logs' lifetime):
+            # whoever holds a writer's credentials can add versions, never rewrite one.
+            self.object_lock = aws.s3.BucketObjectLockConfiguration(
+                f"{name}-object-lock",
+                region=region,
+                bucket=self.bucket.bucket,
+                object_lock_enabled="Enabled",
+                rule={
+                    "default_retention": {
+                        "mode": lock_mode,
+                        "days": args.get("object_lock_retention_days", expire_days),
+                    }
+                },
+                opts=pulumi.ResourceOptions(
+                    parent=self, retain_on_delete=True, depends_on=[self.versioning]
+                ),
+            )
+        access_log_bucket = args.get(
+            "access_log_bucket_name", default_access_log_bucket_name(bucket_name)
+        )
+        self.access_logging: aws.s3.BucketLogging | None = None
+        problem = bucket_name_problem(access_log_bucket) if access_log_bucket else None
+        if problem:
+            raise ValueError(f"{name}: access_log_bucket_name {access_log_bucket!r} {problem}")
+        if access_log_bucket:
+            self.access_logging = create_access_log_bucket(
+                self,
+                name,
+                region=region,
+                partition=partition,
+                account_id=account_id,
+                bucket_name=access_log_bucket,
+                source=self.bucket,
+                source_bucket_name=bucket_name,
+                expire_after_days=expire_days,
+                tags=tags,
+            )
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
         self.kms_key_arn = self.key.arn

@@ -82,7 +82,14 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _adopt(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.adopt import find_existing, import_file, provider_targets, review  # noqa: PLC0415
+    from session_manager.ops.adopt import (  # noqa: PLC0415
+        default_version_report,
+        find_existing,
+        held_back,
+        import_file,
+        provider_targets,
+        review,
+    )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
     try:
@@ -93,8 +100,13 @@ def _adopt(args: argparse.Namespace) -> int:
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
     print(review(existing))
+    blocked = held_back(existing)
+    if blocked:
+        print("\n" + default_version_report(blocked, force=args.force))
+        if not args.force:
+            existing = [item for item in existing if item not in blocked]
     if not existing:
-        return 0
+        return 1 if blocked else 0
     Path(args.out).write_text(json.dumps(import_file(plan, existing), indent=2) + "\n")
     print(f"\nWrote {args.out} with {len(existing)} document(s) to adopt. Next:")
     providers = provider_targets(existing)
@@ -103,7 +115,7 @@ def _adopt(args: argparse.Namespace) -> int:
         print(f"  pulumi up {targets}   # create the account providers first")
     print(f"  pulumi import --file {args.out} --protect=false --generate-code=false")
     print("  pulumi preview   # each adopted document shows an in-place update")
-    return 0
+    return 1 if blocked and not args.force else 0
 
 
 def _emulate(args: argparse.Namespace) -> int:
@@ -223,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )
     adopt.add_argument("--out", required=True, help="where to write the import file")
+    adopt.add_argument(
+        "--force",
+        action="store_true",
+        help="also import documents whose default version is not their latest",
+    )
     adopt.set_defaults(handler=_adopt)
 
     emulate = commands.add_parser(

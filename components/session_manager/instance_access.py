@@ -79,6 +79,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
                     session_data_key_arns=tuple(values["session_data_key_arns"]),
                     session_data_key_aliases=tuple(values["session_data_key_aliases"]),
                     s3=destinations,
+                    parameter_names=tuple(args.get("parameter_names") or ()),
                 )
             )
             return json.dumps(policy, indent=2, sort_keys=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +29,7 @@ from session_manager.args import (
     SessionManagerVpcEndpointsArgs,
     ShellProfileArgs,
 )
+from session_manager.aws.parameter_references import document_parameter_names
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
 from session_manager.config.preferences import Preferences
@@ -145,6 +147,13 @@ def session_key_arns(components: Sequence[SessionManagerPreferences]) -> list[pu
     ]
 
 
+def referenced_parameters(config: StackConfig, regional: Sequence[Preferences]) -> list[str]:
+    """Parameter Store names that the account's managed documents make nodes resolve."""
+    contents: list[dict[str, Any]] = [document.content for document in config.documents]
+    contents += [{"inputs": dict(preference_inputs(prefs))} for prefs in regional]
+    return sorted({name for content in contents for name in document_parameter_names(content)})
+
+
 def instance_access_args(
     config: StackConfig,
     regional: dict[str, tuple[Preferences, SessionManagerPreferences]],
@@ -166,6 +175,9 @@ def instance_access_args(
         attach_to_role_names=list(access.attach_to_roles),
         tags=dict(config.tags),
     )
+    parameters = referenced_parameters(config, [prefs for prefs, _ in regional.values()])
+    if parameters:
+        result["parameter_names"] = parameters
     if account_id is not None:
         result["account_id"] = account_id
     # One destination per bucket: Regions may log to different buckets.
@@ -225,7 +237,7 @@ def access_policies_args(
         instance_tags={key: list(values) for key, values in users.instance_tags.items()},
         session_data_key_arns=session_key_arns(components),
         session_data_key_aliases=session_key_aliases(components),
-        session_owner_variable=users.session_owner_variable,
+        own_session_methods=list(users.own_sessions),
         session_users_policy_name=users.name if users.create else "",
         session_users_attachments=PolicyAttachmentArgs(
             role_names=list(users.attach_to_roles), group_names=list(users.attach_to_groups)
@@ -365,6 +377,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     """
     for warning in region_warnings(config):
         pulumi.log.warn(warning)
+    if config.access_policies.session_users.deprecation:
+        pulumi.log.warn(config.access_policies.session_users.deprecation)
     if not config.targets:
         own = resolve_own_account(config, _own_account_id)
         for warning in own.warnings:
@@ -420,6 +434,13 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
                 writer_role_names=writers,
                 transition_to_glacier_after_days=logging.transition_to_glacier_after_days,
                 expire_after_days=logging.expire_after_days,
+                noncurrent_version_expire_after_days=logging.noncurrent_days,
+                object_lock=logging.object_lock.enabled,
+                object_lock_mode=logging.object_lock.mode,
+                object_lock_retention_days=logging.object_lock_days,
+                access_log_bucket_name=(
+                    logging.access_log_bucket_name if logging.access_logging.enabled else ""
+                ),
                 kms_key_alias=logging.kms_key_alias,
                 tags=dict(config.tags),
             ),

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from policy_lint import lint
+from policy_lint import lint, sar_resource_types, scoping_problems
 from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
     S3LogDestination,
@@ -14,6 +14,12 @@ from session_manager.aws.instance_policy import (
     instance_policy,
 )
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
+from session_manager.aws.parameter_references import document_parameter_names, parameter_arn
+from session_manager.aws.people_policies import (
+    SessionUserPolicyInputs,
+    instance_inventory_policy,
+    session_user_policy,
+)
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -36,6 +42,7 @@ def full_inputs(partition: str = "aws") -> InstancePolicyInputs:
         session_data_key_arns=[KEY],
         session_data_key_aliases=["alias/session-manager/data"],
         s3=(S3LogDestination("session-logs", ("ssm/111122223333/us-east-1",), kms_key_arn=KEY),),
+        parameter_names=["/team/ports/db", "bastion-host"],
     )
 
 
@@ -63,7 +70,29 @@ def test_each_feature_adds_scoped_statements() -> None:
     assert statement(policy, "CheckSessionLogBucketEncryption")["Resource"] == (
         "arn:aws:s3:::session-logs"
     )
-    assert statement(policy, "EncryptSessionLogObjects")["Resource"] == KEY
+    # Multipart uploads (the agent's uploader, 5 MiB parts) to an SSE-KMS bucket need
+    # kms:Decrypt too (S3 user guide, "Multipart upload API and permissions").
+    assert statement(policy, "EncryptSessionLogObjects") == {
+        "Sid": "EncryptSessionLogObjects",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": KEY,
+    }
+    # The node registers itself: instance and managed-instance are its SAR resource types.
+    assert statement(policy, "RegisterManagedNode")["Resource"] == [
+        f"arn:aws:ec2:*:{ACCOUNT}:instance/*",
+        f"arn:aws:ssm:*:{ACCOUNT}:managed-instance/*",
+    ]
+    # Parameter ARNs drop the leading slash (SAR: parameter/${ParameterNameWithoutLeadingSlash}).
+    assert statement(policy, "ResolveDocumentParameters") == {
+        "Sid": "ResolveDocumentParameters",
+        "Effect": "Allow",
+        "Action": "ssm:GetParameters",
+        "Resource": [
+            f"arn:aws:ssm:*:{ACCOUNT}:parameter/bastion-host",
+            f"arn:aws:ssm:*:{ACCOUNT}:parameter/team/ports/db",
+        ],
+    }
     assert statement(policy, "DecryptSessionData") == {
         "Sid": "DecryptSessionData",
         "Effect": "Allow",
@@ -192,3 +221,68 @@ def test_parliament_lint_can_fail() -> None:
     findings = lint(bad)
     assert any(f.startswith("RESOURCE_MISMATCH") for f in findings)
     assert any(f.startswith("RESOURCE_STAR") for f in findings)
+
+
+def _every_builder_policy() -> list[dict[str, Any]]:
+    return [
+        instance_policy(full_inputs()),
+        instance_policy(InstancePolicyInputs(partition="aws", account_id=ACCOUNT)),
+        session_user_policy(
+            SessionUserPolicyInputs(
+                partition="aws",
+                account_id=ACCOUNT,
+                document_names=["SSM-SessionManagerRunShell"],
+                aws_document_names=["AWS-StartPortForwardingSession"],
+                session_data_key_arns=[KEY],
+            )
+        ),
+        instance_inventory_policy(),
+    ]
+
+
+def test_every_action_aws_lets_you_scope_is_scoped() -> None:
+    """An action on "*" must be one whose SAR entry lists no resource type."""
+    for policy in _every_builder_policy():
+        assert scoping_problems(policy) == []
+
+
+def test_scoping_check_can_fail() -> None:
+    loose = {
+        "Statement": [{"Sid": "X", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]
+    }
+    assert scoping_problems(loose) == [
+        "X: ssm:UpdateInstanceInformation supports ['instance', 'managed-instance']"
+    ]
+    # And the actions kept on "*" really have no resource type in the SAR.
+    for action in [
+        "ssmmessages:CreateControlChannel",
+        "logs:DescribeLogGroups",
+        "ec2:DescribeInstances",
+    ]:
+        assert sar_resource_types(action) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "names"),
+    [
+        ({"inputs": {"portNumber": "{{ ssm:/team/db/port }}"}}, ["/team/db/port"]),
+        # A version or label selector is not part of the name (the agent's resolver).
+        ({"properties": {"host": "{{ssm:db-host:3}}"}}, ["db-host"]),
+        ({"parameters": {"host": {"type": "String", "default": "{{ssm:db-host}}"}}}, ["db-host"]),
+        # Only what the agent resolves: descriptions are never resolved.
+        ({"description": "{{ssm:unused}}", "inputs": {"a": ["x {{ssm:a.b_c-d}} y"]}}, ["a.b_c-d"]),
+        # `ssm-secure:` is not the agent's pattern, and neither is a bare name.
+        ({"inputs": {"a": "{{ssm-secure:pw}} ssm:x {{ssm:}}"}}, []),
+    ],
+)
+def test_document_parameter_references(content: dict[str, Any], names: list[str]) -> None:
+    assert document_parameter_names(content) == names
+
+
+def test_parameter_arns_follow_the_partition() -> None:
+    assert parameter_arn("aws-us-gov", ACCOUNT, "/a/b") == (
+        f"arn:aws-us-gov:ssm:*:{ACCOUNT}:parameter/a/b"
+    )
+    assert parameter_arn("aws-cn", ACCOUNT, "plain", "cn-north-1") == (
+        f"arn:aws-cn:ssm:cn-north-1:{ACCOUNT}:parameter/plain"
+    )

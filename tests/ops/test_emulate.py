@@ -40,7 +40,8 @@ def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:
         (group,) = logs.describe_log_groups(logGroupNamePrefix=inputs["cloudWatchLogGroupName"])[
             "logGroups"
         ]
-        assert group["retentionInDays"] == 90
+        # A year of audit trail by default (PCI DSS 10.5.1).
+        assert group["retentionInDays"] == 365
         logs_key = kms.describe_key(KeyId=group["kmsKeyId"])["KeyMetadata"]
         assert aliases["alias/session-manager/logs"] == logs_key["KeyId"]
         policy = json.loads(

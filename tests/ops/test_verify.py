@@ -116,7 +116,7 @@ def rotation_off(url: str) -> None:
         ),
         (
             change_retention,
-            "log group ssm-sessionmanager-logs retentionInDays: wanted 90, actual 7",
+            "log group ssm-sessionmanager-logs retentionInDays: wanted 365, actual 7",
         ),
         (
             rotation_off,
@@ -230,6 +230,52 @@ def test_adopt_lists_a_pre_existing_document(emulator_url: str, tmp_path: Path) 
     assert json.loads(out.read_text()) == file
 
 
+def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    # Someone ran `aws ssm update-document` without moving the default version (the AWS CLI's
+    # own sample shows DefaultVersion 1 next to LatestVersion 2). The provider would update by
+    # the default version and AWS updates only the latest, so the first `up` would fail.
+    ssm = client(emulator_url, "ssm")
+    content = {
+        "schemaVersion": "1.0",
+        "description": "Document to hold regional settings for Session Manager",
+        "sessionType": "Standard_Stream",
+        "inputs": {"idleSessionTimeout": "60"},
+    }
+    ssm.create_document(Name=DOCUMENT, DocumentType="Session", Content=json.dumps(content))
+    content["inputs"]["idleSessionTimeout"] = "30"
+    ssm.update_document(Name=DOCUMENT, Content=json.dumps(content), DocumentVersion="$LATEST")
+    plan = run_plan(ROOT, "dev")
+    (item,) = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    assert (item.default_version, item.latest_version) == ("1", "2")
+    assert not item.default_is_latest
+    command = (
+        f"aws ssm update-document-default-version --name {DOCUMENT} "
+        "--document-version 2 --region us-east-1"
+    )
+    assert item.fix_command == command
+
+    env = isolated_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    out = tmp_path / "adopt.json"
+    args = ("adopt", "--stack", "dev", "--endpoint-url", emulator_url, "--out", str(out))
+    held = cli(*args, env=env)
+    assert held.returncode == 1, held.stderr
+    assert f"Run first: {command}" in held.stdout
+    assert "--force" in held.stdout
+    assert not out.exists()
+    forced = cli(*args, "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert [r["id"] for r in json.loads(out.read_text())["resources"] if "id" in r] == [DOCUMENT]
+    # Once the default is moved, adopt has nothing to hold back.
+    out.unlink()
+    ssm.update_document_default_version(Name=DOCUMENT, DocumentVersion="2")
+    fixed = cli(*args, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "Run first" not in fixed.stdout
+    assert out.exists()
+
+
 def test_organization_stack_is_emulated_and_verified_across_accounts(
     emulator_url: str, tmp_path: Path
 ) -> None:
@@ -248,7 +294,9 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     }
     (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
     plan = run_plan(tmp_path, "org")
-    Emulator(emulator_url).apply(plan)
+    emulated = Emulator(emulator_url).apply(plan)
+    # The emulator accepts every resource, Object Lock and access logging included.
+    assert not [r.type for r in emulated.skipped if r.type.startswith("aws:")]
     report = check(plan, emulator_url)
     assert report.exit_code == IN_SYNC, drifts(report)
     targets = {r.target for r in report.results}
@@ -271,3 +319,54 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/222222222222/eu-west-1"
     s3 = client(emulator_url, "s3")
     assert s3.get_bucket_versioning(Bucket="org-session-logs").get("Status") in (None, "Enabled")
+    # Object Lock is accepted only on a bucket created with it: every version stays locked.
+    lock = s3.get_object_lock_configuration(Bucket="org-session-logs")["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    retention = lock["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2557)
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
+    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 2557
+    # Server access logs go to the second bucket.
+    logging = s3.get_bucket_logging(Bucket="org-session-logs")["LoggingEnabled"]
+    assert logging == {
+        "TargetBucket": "org-session-logs-access-logs",
+        "TargetPrefix": "access-logs/",
+    }
+    encryption = s3.get_bucket_encryption(Bucket="org-session-logs-access-logs")
+    (rule,) = encryption["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    # verify read the lock, the lifecycle and the access logging back.
+    checked = {label for result in report.results for label in result.checked}
+    assert {
+        "BucketObjectLockConfiguration org-session-logs",
+        "BucketLogging org-session-logs",
+        "BucketLifecycleConfiguration org-session-logs",
+    } <= checked
+    # ...and notices when they are weakened.
+    s3.put_object_lock_configuration(
+        Bucket="org-session-logs",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}},
+        },
+    )
+    s3.put_bucket_logging(Bucket="org-session-logs", BucketLoggingStatus={})
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
+    lifecycle[0]["NoncurrentVersionExpiration"] = {"NoncurrentDays": 30}
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
+    )
+    weakened = check(plan, emulator_url)
+    assert weakened.exit_code == DRIFT
+    found = {str(d) for result in weakened.results for d in result.drifts}
+    assert (
+        "bucket org-session-logs objectLock.defaultRetention.days: wanted 2557, actual 1" in found
+    )
+    assert (
+        "bucket org-session-logs serverAccessLogging.targetBucket: wanted "
+        '"org-session-logs-access-logs", actual null'
+    ) in found
+    assert (
+        "bucket org-session-logs lifecycle.session-logs.noncurrentVersionExpiration."
+        "noncurrentDays: wanted 2557, actual 30"
+    ) in found

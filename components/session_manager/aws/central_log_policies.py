@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from session_manager.aws.key_policies import key_admin_statement
+from session_manager.aws.log_archive import LOG_DELIVERY_PRINCIPAL
 from session_manager.aws.policy_document import Policy, one_or_many, policy_document
 from session_manager.aws.rules import service_principal
 
@@ -97,6 +98,46 @@ def central_log_key_policy(
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*",
                 "Condition": condition,
+            },
+        ]
+    )
+
+
+def access_log_bucket_policy(
+    *,
+    partition: str,
+    bucket_name: str,
+    source_bucket_name: str,
+    source_account_id: str,
+    prefix: str,
+) -> Policy:
+    """Bucket policy of the server-access-log bucket: TLS only; S3 delivers the source's logs.
+
+    With Object Ownership enforced, log delivery is granted by policy, not by ACL, to
+    the logging service principal, for the one source bucket of the one account
+    (S3 user guide, "Permissions for log delivery").
+    """
+    bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
+    return policy_document(
+        [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "S3ServerAccessLogsFromTheSessionLogBucket",
+                "Effect": "Allow",
+                "Principal": {"Service": LOG_DELIVERY_PRINCIPAL},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{prefix}*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket_name}"},
+                    "StringEquals": {"aws:SourceAccount": source_account_id},
+                },
             },
         ]
     )

@@ -10,7 +10,8 @@ from session_manager.aws.rules import PREFERENCES_DOCUMENT_NAME
 DEFAULT_DOCUMENT_NAME = PREFERENCES_DOCUMENT_NAME
 DEFAULT_DOCUMENT_DESCRIPTION = PREFERENCES_DESCRIPTION
 DEFAULT_LOG_GROUP_NAME = "ssm-sessionmanager-logs"
-DEFAULT_LOG_RETENTION_DAYS = 90
+# A year: PCI DSS 10.5.1 and the common IaC scanners ask for twelve months of audit trail.
+DEFAULT_LOG_RETENTION_DAYS = 365
 DEFAULT_SESSION_DATA_KEY_ALIAS = "alias/session-manager/data"
 DEFAULT_LOGS_KEY_ALIAS = "alias/session-manager/logs"
 DEFAULT_KEY_DELETION_WINDOW_DAYS = 30

@@ -6,9 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from session_manager.aws.key_policies import session_key_statements
-from session_manager.aws.policy_document import Policy, Statement, one_or_many, policy_document
+from session_manager.aws.parameter_references import parameter_arns
+from session_manager.aws.policy_document import (
+    Policy,
+    Statement,
+    managed_node_arns,
+    one_or_many,
+    policy_document,
+)
 
-# What the SSM Agent needs for every session, whatever else is configured.
+# What the SSM Agent needs for every session, whatever else is configured. The Service
+# Authorization Reference ("Actions, resources, and condition keys for Amazon Message Gateway
+# Service") lists no resource type for any ssmmessages action, so "*" is the only form.
 SESSION_CHANNEL_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -46,6 +55,8 @@ class InstancePolicyInputs:
     session_data_key_arns: Sequence[str] = ()
     session_data_key_aliases: Sequence[str] = ()
     s3: Sequence[S3LogDestination] = ()
+    # Parameter Store names the managed documents reference as `{{ssm:name}}`.
+    parameter_names: Sequence[str] = ()
 
 
 def _object_arns(partition: str, s3: S3LogDestination) -> list[str]:
@@ -72,12 +83,25 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
             "Resource": "*",
         },
         {
+            # The Service Authorization Reference lists the instance and managed-instance
+            # resource types for ssm:UpdateInstanceInformation: the node registers itself.
             "Sid": "RegisterManagedNode",
             "Effect": "Allow",
             "Action": "ssm:UpdateInstanceInformation",
-            "Resource": "*",
+            "Resource": managed_node_arns(p, account),
         },
     ]
+    if inputs.parameter_names:
+        # The agent resolves `{{ssm:name}}` in Session documents with the node's own
+        # credentials, through ssm:GetParameters (amazon-ssm-agent parameterstore).
+        statements.append(
+            {
+                "Sid": "ResolveDocumentParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": one_or_many(parameter_arns(p, account, inputs.parameter_names)),
+            }
+        )
     if inputs.log_group_names:
         group_arns = sorted(
             {f"arn:{p}:logs:*:{account}:log-group:{name}" for name in inputs.log_group_names}
@@ -138,11 +162,14 @@ def instance_policy(inputs: InstancePolicyInputs) -> Policy:
             )
         bucket_keys = [dest.kms_key_arn for dest in inputs.s3 if dest.kms_key_arn]
         if bucket_keys:
+            # The agent uploads with the SDK's multipart uploader (5 MiB parts, amazon-ssm-agent
+            # agent/s3util). A multipart upload to an SSE-KMS bucket needs kms:Decrypt as well
+            # as kms:GenerateDataKey (S3 user guide, "Multipart upload API and permissions").
             statements.append(
                 {
                     "Sid": "EncryptSessionLogObjects",
                     "Effect": "Allow",
-                    "Action": "kms:GenerateDataKey",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                     "Resource": one_or_many(bucket_keys),
                 }
             )

@@ -11,20 +11,47 @@ from session_manager.aws.policy_document import (
     Policy,
     Statement,
     document_arns,
+    managed_node_arns,
     one_or_many,
     policy_document,
 )
 
 # --- Policies for people ------------------------------------------------------
 
-# What session clients call to list and follow sessions; none supports resource-level
-# permissions.
+# What session clients call to list and follow sessions. The Service Authorization Reference
+# lists no resource type for these, so "*" is the only form.
 SESSION_CLIENT_ACTIONS = (
     "ec2:DescribeInstances",
     "ssm:DescribeInstanceProperties",
     "ssm:DescribeSessions",
-    "ssm:GetConnectionStatus",
 )
+# What a person does with a session they started: reconnect (the plugin calls ResumeSession),
+# end it (TerminateSession, also called when a session times out or a port forward closes), and
+# open its data channel (AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on
+# the user's own sessions; AWS's AmazonEKSLocalOutpostServiceRolePolicy grants it on session ARNs).
+OWN_SESSION_ACTIONS = (
+    "ssm:ResumeSession",
+    "ssm:TerminateSession",
+    "ssmmessages:OpenDataChannel",
+)
+# How a statement recognizes "own" sessions (AWS Systems Manager user guide, "Additional sample
+# IAM policies for Session Manager"):
+# - userName: an IAM user's session id is `<user name>-<random>`, so `session/${aws:username}-*`.
+#   `${aws:username}` has no value for role sessions, so this matches no role or Identity Center
+#   session.
+# - sessionTag: every session carries the tag `aws:ssmmessages:session-id` whose value is the
+#   starter's `${aws:userid}`; AWS's method for federated ids conditions on it. It covers role
+#   sessions, IAM Identity Center users and federated users, whose session ids begin with the role
+#   session name rather than anything a policy variable holds.
+OWN_SESSIONS_BY_USER_NAME = "userName"
+OWN_SESSIONS_BY_SESSION_TAG = "sessionTag"
+OWN_SESSION_METHODS = (OWN_SESSIONS_BY_USER_NAME, OWN_SESSIONS_BY_SESSION_TAG)
+# What the former single-variable option stood for: `${aws:userid}` never begins a session id,
+# so its intent (role and Identity Center sessions) is the session-tag method.
+OWNER_VARIABLE_METHODS = {
+    "${aws:username}": OWN_SESSIONS_BY_USER_NAME,
+    "${aws:userid}": OWN_SESSIONS_BY_SESSION_TAG,
+}
 DOCUMENT_CHANGE_ACTIONS = (
     "ssm:CreateDocument",
     "ssm:DeleteDocument",
@@ -45,7 +72,8 @@ class SessionUserPolicyInputs:
     instance_tags: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
     session_data_key_arns: Sequence[str] = ()
     session_data_key_aliases: Sequence[str] = ()
-    session_owner_variable: str = "${aws:username}"
+    # Which of OWN_SESSION_METHODS recognize a person's own sessions; both by default.
+    own_session_methods: Sequence[str] = OWN_SESSION_METHODS
 
 
 def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
@@ -70,10 +98,7 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Sid": "StartSessionsOnAllowedNodes",
             "Effect": "Allow",
             "Action": "ssm:StartSession",
-            "Resource": [
-                f"arn:{p}:ec2:*:{account}:instance/*",
-                f"arn:{p}:ssm:*:{account}:managed-instance/*",
-            ],
+            "Resource": managed_node_arns(p, account),
             "Condition": node_condition,
         },
         {
@@ -90,12 +115,15 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Resource": "*",
         },
         {
-            "Sid": "EndOrResumeOwnSessions",
+            # The SAR lists the instance and managed-instance resource types for
+            # ssm:GetConnectionStatus (and task, for ECS, which this project does not manage).
+            "Sid": "CheckNodeConnections",
             "Effect": "Allow",
-            "Action": ["ssm:ResumeSession", "ssm:TerminateSession"],
-            "Resource": f"arn:{p}:ssm:*:{account}:session/{inputs.session_owner_variable}-*",
+            "Action": "ssm:GetConnectionStatus",
+            "Resource": managed_node_arns(p, account),
         },
     ]
+    statements += own_session_statements(p, account, inputs.own_session_methods)
     statements += session_key_statements(
         "EncryptSessionData",
         "kms:GenerateDataKey",
@@ -105,6 +133,39 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
         key_aliases=inputs.session_data_key_aliases,
     )
     return policy_document(statements)
+
+
+def own_session_statements(
+    partition: str, account_id: str, methods: Sequence[str]
+) -> list[Statement]:
+    """Resume, end and open the data channel of one's own sessions, by each chosen method."""
+    unknown = sorted(set(methods) - set(OWN_SESSION_METHODS))
+    if unknown or not methods:
+        raise ValueError(f"own-session methods must be among {OWN_SESSION_METHODS}, got {methods}")
+    sessions = f"arn:{partition}:ssm:*:{account_id}:session"
+    statements: list[Statement] = []
+    if OWN_SESSIONS_BY_USER_NAME in methods:
+        statements.append(
+            {
+                "Sid": "OwnSessionsOfIamUsers",
+                "Effect": "Allow",
+                "Action": list(OWN_SESSION_ACTIONS),
+                "Resource": f"{sessions}/${{aws:username}}-*",
+            }
+        )
+    if OWN_SESSIONS_BY_SESSION_TAG in methods:
+        statements.append(
+            {
+                "Sid": "OwnSessionsOfRoleSessions",
+                "Effect": "Allow",
+                "Action": list(OWN_SESSION_ACTIONS),
+                "Resource": f"{sessions}/*",
+                "Condition": {
+                    "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
+                },
+            }
+        )
+    return statements
 
 
 def instance_inventory_policy() -> Policy:

@@ -35,3 +35,11 @@ def log_group_arn(partition: str, region: str, account_id: str, name: str) -> st
 def document_arns(partition: str, account_id: str, names: Iterable[str]) -> list[str]:
     """This account's documents, in every Region (documents are regional, names are not)."""
     return sorted({f"arn:{partition}:ssm:*:{account_id}:document/{name}" for name in names})
+
+
+def managed_node_arns(partition: str, account_id: str) -> list[str]:
+    """This account's EC2 instances and hybrid managed nodes, in every Region."""
+    return [
+        f"arn:{partition}:ec2:*:{account_id}:instance/*",
+        f"arn:{partition}:ssm:*:{account_id}:managed-instance/*",
+    ]

@@ -12,6 +12,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.log_archive import (
+    MIN_AUDIT_RETENTION_DAYS,
+    default_access_log_bucket_name,
+)
+from session_manager.aws.rules import bucket_name_problem
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
     ORGANIZATION_ID_PATTERN,
@@ -25,6 +30,7 @@ from session_manager.config.fields import (
     check_role_arn,
     check_role_name,
 )
+from session_manager.config.log_archive import AccessLogging, ObjectLock
 
 
 class Target(ConfigModel):
@@ -128,7 +134,25 @@ class CentralLogging(ConfigModel):
         default=90, description="Days before log objects move to S3 Glacier Flexible Retrieval."
     )
     expire_after_days: WholeNumber = Field(
-        default=2557, description="Days before log objects expire (default: 7 years)."
+        default=2557,
+        description=(
+            "Days before log objects expire (default: 7 years); at least 365, the year of audit "
+            "trail that PCI DSS 10.5.1 and similar baselines ask for."
+        ),
+    )
+    noncurrent_version_expire_after_days: WholeNumber | None = Field(
+        default=None,
+        description=(
+            "Days an overwritten log version is kept; at least `expireAfterDays`. Unset: "
+            "`expireAfterDays`."
+        ),
+    )
+    object_lock: ObjectLock = Field(
+        default=ObjectLock(), description="S3 Object Lock on every log version (see below)."
+    )
+    access_logging: AccessLogging = Field(
+        default=AccessLogging(),
+        description="Server access logs of the bucket, in a second bucket (see below).",
     )
     kms_key_alias: str = Field(
         default="alias/session-manager/central-logs", description="Alias of the bucket's KMS key."
@@ -180,4 +204,55 @@ class CentralLogging(ConfigModel):
                 "must be more than transitionToGlacierAfterDays ({transition}), got {got}",
                 {"transition": transition, "got": value},
             )
+        if value < MIN_AUDIT_RETENTION_DAYS:
+            raise PydanticCustomError(
+                "expiry",
+                "must be at least {low} days (a year of audit trail), got {got}",
+                {"low": MIN_AUDIT_RETENTION_DAYS, "got": value},
+            )
         return value
+
+    @field_validator("noncurrent_version_expire_after_days")
+    @classmethod
+    def _noncurrent(cls, value: int | None, info: ValidationInfo) -> int | None:
+        expiry = info.data.get("expire_after_days")
+        if value is not None and expiry is not None and value < expiry:
+            raise PydanticCustomError(
+                "noncurrent",
+                "must be at least expireAfterDays ({expiry}), so an overwritten log is kept as "
+                "long as a current one; got {got}",
+                {"expiry": expiry, "got": value},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _access_log_bucket(self) -> CentralLogging:
+        name = self.access_log_bucket_name
+        if self.access_logging.enabled and not self.access_logging.bucket_name:
+            problem = bucket_name_problem(name)
+            if problem:
+                raise_problems(
+                    [
+                        (
+                            ("accessLogging", "bucketName"),
+                            f"the default {name!r} is not a valid bucket name ({problem}); set it",
+                        )
+                    ]
+                )
+        if self.access_logging.enabled and name == self.bucket_name:
+            raise_problems(
+                [(("accessLogging", "bucketName"), "must differ from the log bucket's name")]
+            )
+        return self
+
+    @property
+    def noncurrent_days(self) -> int:
+        return self.noncurrent_version_expire_after_days or self.expire_after_days
+
+    @property
+    def object_lock_days(self) -> int:
+        return self.object_lock.retention_days or self.expire_after_days
+
+    @property
+    def access_log_bucket_name(self) -> str:
+        return self.access_logging.bucket_name or default_access_log_bucket_name(self.bucket_name)

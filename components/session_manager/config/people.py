@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.people_policies import (
+    OWN_SESSION_METHODS,
+    OWN_SESSIONS_BY_SESSION_TAG,
+    OWNER_VARIABLE_METHODS,
+)
 from session_manager.config.fields import (
     DEPLOYER_ARN_PATTERN,
     ConfigModel,
@@ -52,9 +59,21 @@ class SessionUsersPolicy(_PeoplePolicy):
         default_factory=list[str],
         description="AWS-owned documents users may start too, e.g. AWS-StartPortForwardingSession.",
     )
+    own_sessions: list[str] = Field(
+        default_factory=lambda: list(OWN_SESSION_METHODS),
+        description=(
+            "How a person's own sessions (resume, end, data channel) are recognized: `userName` "
+            "(session ids `<user name>-*`, IAM users only), `sessionTag` (the session's "
+            "`aws:ssmmessages:session-id` tag is `${aws:userid}`: role sessions, IAM Identity "
+            "Center and federated users). Default: both."
+        ),
+    )
     session_owner_variable: str = Field(
-        default="${aws:username}",
-        description="Names users' own sessions: ${aws:username} (IAM users), ${aws:userid} (SSO).",
+        default="",
+        description=(
+            "Deprecated, use `ownSessions`: `${aws:username}` means `[userName]`, "
+            "`${aws:userid}` means `[sessionTag]`."
+        ),
     )
 
     @field_validator("allowed_aws_documents")
@@ -69,16 +88,70 @@ class SessionUsersPolicy(_PeoplePolicy):
             )
         return value
 
-    @field_validator("session_owner_variable")
+    @field_validator("own_sessions")
     @classmethod
-    def _owner(cls, value: str) -> str:
-        if value not in ("${aws:username}", "${aws:userid}"):
+    def _own_sessions(cls, value: list[str]) -> list[str]:
+        bad = [method for method in value if method not in OWN_SESSION_METHODS]
+        if bad or not value:
+            raise PydanticCustomError(
+                "own_sessions",
+                "must list one or both of userName, sessionTag; got {got}",
+                {"got": ", ".join(repr(method) for method in value) or "nothing"},
+            )
+        return sorted(set(value), key=OWN_SESSION_METHODS.index)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _owner(cls, data: Any) -> Any:
+        """Reads the old `sessionOwnerVariable` as the `ownSessions` method it stood for."""
+        if not isinstance(data, dict):
+            return data
+        values: dict[str, Any] = dict(data)  # pyright: ignore[reportUnknownArgumentType]
+        old_key = next(
+            (k for k in ("sessionOwnerVariable", "session_owner_variable") if k in values), None
+        )
+        if old_key is None:
+            return values
+        old = values[old_key]
+        if old not in OWNER_VARIABLE_METHODS:
             raise PydanticCustomError(
                 "owner",
-                "{got} is not one of ${{aws:username}}, ${{aws:userid}}",
-                {"got": repr(value)},
+                "sessionOwnerVariable (deprecated, use ownSessions) is {got}; it may be only "
+                "${aws:username} or ${aws:userid}",
+                {"got": repr(old)},
             )
-        return value
+        new_key = next((k for k in ("ownSessions", "own_sessions") if k in values), None)
+        if new_key is None:
+            values["ownSessions"] = [OWNER_VARIABLE_METHODS[old]]
+        elif list(values[new_key]) != [OWNER_VARIABLE_METHODS[old]]:
+            raise PydanticCustomError(
+                "owner",
+                "sessionOwnerVariable {old} means ownSessions: [{method}], but ownSessions is "
+                "{new}; remove sessionOwnerVariable",
+                {"old": old, "method": OWNER_VARIABLE_METHODS[old], "new": values[new_key]},
+            )
+        return values
+
+    @property
+    def deprecation(self) -> str:
+        """The warning for a stack that still sets `sessionOwnerVariable`, or empty."""
+        old = self.session_owner_variable
+        if not old:
+            return ""
+        method = OWNER_VARIABLE_METHODS[old]
+        change = (
+            " Sessions of roles and IAM Identity Center users are now recognized by their "
+            "session tag, which is the method AWS documents for them; session ids never begin "
+            "with ${aws:userid}."
+            if method == OWN_SESSIONS_BY_SESSION_TAG
+            else " ssmmessages:OpenDataChannel on own sessions is now granted too."
+        )
+        return (
+            "session-manager:accessPolicies.sessionUsers.sessionOwnerVariable is deprecated: "
+            f"{old} now means ownSessions: [{method}].{change} Replace it with "
+            f"`ownSessions: [{method}]`, or drop both for the default [userName, sessionTag], "
+            "which covers IAM users and role sessions."
+        )
 
 
 class InstanceInventoryPolicy(_PeoplePolicy):

@@ -46,6 +46,10 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     origin = get_origin(annotation)
     if origin is Annotated:
         return _nested_model(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        # An optional object (`centralLogging`) still documents its keys.
+        models = [m for m in map(_nested_model, get_args(annotation)) if m is not None]
+        return models[0] if len(models) == 1 else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None

@@ -75,7 +75,11 @@ class LogGroup(ConfigModel):
     )
     retention_in_days: WholeNumber = Field(
         default=defaults.DEFAULT_LOG_RETENTION_DAYS,
-        description="Days to keep session logs: a value CloudWatch accepts (0 = never expire).",
+        description=(
+            "Days to keep session logs: a value CloudWatch accepts (0 = never expire). Default: "
+            "365, the twelve months of audit trail PCI DSS 10.5.1 and the common IaC scanners' "
+            "log-retention rules ask for; 90 or less is allowed where no such baseline applies."
+        ),
     )
     create_kms_key: Flag | None = Field(
         default=None,

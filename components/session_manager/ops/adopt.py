@@ -28,10 +28,29 @@ class ExistingDocument:
     provider: PlannedResource | None
     current: Any
     wanted: Any
+    default_version: str = ""
+    latest_version: str = ""
 
     @property
     def name(self) -> str:
         return str(self.resource.inputs["name"])
+
+    @property
+    def default_is_latest(self) -> bool:
+        """UpdateDocument changes only the latest version, and the provider sends the default.
+
+        So the first `pulumi up` after the import fails unless they are the same
+        (someone ran `aws ssm update-document` without moving the default).
+        """
+        return self.default_version == self.latest_version
+
+    @property
+    def fix_command(self) -> str:
+        """The command that makes the latest version the default, to run before the import."""
+        return (
+            f"aws ssm update-document-default-version --name {self.name} "
+            f"--document-version {self.latest_version} --region {self.region}"
+        )
 
 
 def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
@@ -48,6 +67,7 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 content = ssm.get_document(Name=name, DocumentFormat=document_format)["Content"]
             except ssm.exceptions.InvalidDocument:
                 continue
+            versions = ssm.describe_document(Name=name)["Document"]
         except (ClientError, BotoCoreError) as exc:
             raise CannotCheckError(
                 f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"
@@ -59,9 +79,34 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 provider=provider,
                 current=parse_document(content, document_format),
                 wanted=parse_document(str(resource.inputs["content"]), document_format),
+                default_version=str(versions.get("DefaultVersion") or ""),
+                latest_version=str(versions.get("LatestVersion") or ""),
             )
         )
     return found
+
+
+def held_back(existing: list[ExistingDocument]) -> list[ExistingDocument]:
+    """Documents whose default version is not their latest: importing them now would fail."""
+    return [item for item in existing if not item.default_is_latest]
+
+
+def default_version_report(blocked: list[ExistingDocument], *, force: bool) -> str:
+    """What to run before the import, per document whose default is not its latest."""
+    lines: list[str] = []
+    for item in blocked:
+        lines.append(
+            f"{item.name} in {item.region}: the default version is {item.default_version}, the "
+            f"latest is {item.latest_version}. The provider updates a document by its default "
+            "version and AWS updates only the latest, so the first `pulumi up` would fail."
+        )
+        lines.append(f"  Run first: {item.fix_command}")
+    if blocked and not force:
+        lines.append(
+            "No import entry was written for these; run the commands above and adopt again, or "
+            "pass --force to import them as they are."
+        )
+    return "\n".join(lines)
 
 
 def import_file(plan: Plan, existing: list[ExistingDocument]) -> dict[str, Any]:

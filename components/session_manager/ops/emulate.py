@@ -29,6 +29,8 @@ SSE_CONFIGURATION = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 )
 LIFECYCLE_CONFIGURATION = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OBJECT_LOCK_CONFIGURATION = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 # Create order: what a resource refers to is created before it.
 CREATE_ORDER = (
     "aws:kms/key:Key",
@@ -39,7 +41,9 @@ CREATE_ORDER = (
     "aws:s3/bucketVersioning:BucketVersioning",
     SSE_CONFIGURATION,
     LIFECYCLE_CONFIGURATION,
+    OBJECT_LOCK_CONFIGURATION,
     "aws:s3/bucketPolicy:BucketPolicy",
+    BUCKET_LOGGING,
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:ssm/document:Document",
     "aws:ssm/parameter:Parameter",
@@ -124,6 +128,8 @@ class Emulator:
             SSE_CONFIGURATION: self._bucket_encryption,
             LIFECYCLE_CONFIGURATION: self._bucket_lifecycle,
             "aws:s3/bucketPolicy:BucketPolicy": self._bucket_policy,
+            OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
+            BUCKET_LOGGING: self._bucket_logging,
         }
         order = {typ: index for index, typ in enumerate(CREATE_ORDER)}
         resources = sorted(
@@ -296,6 +302,8 @@ class Emulator:
     ) -> None:
         region = self._region(inputs)
         kwargs: dict[str, Any] = {"Bucket": inputs["bucket"]}
+        if inputs.get("objectLockEnabled"):
+            kwargs["ObjectLockEnabledForBucket"] = True
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3 = self.client("s3", region)
@@ -375,6 +383,33 @@ class Emulator:
             )
         self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
             Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
+        )
+
+    def _bucket_object_lock(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        retention = inputs["rule"]["defaultRetention"]
+        self.client("s3", self._region(inputs)).put_object_lock_configuration(
+            Bucket=inputs["bucket"],
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": inputs.get("objectLockEnabled") or "Enabled",
+                "Rule": {
+                    "DefaultRetention": {"Mode": retention["mode"], "Days": retention["days"]}
+                },
+            },
+        )
+
+    def _bucket_logging(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        self.client("s3", self._region(inputs)).put_bucket_logging(
+            Bucket=inputs["bucket"],
+            BucketLoggingStatus={
+                "LoggingEnabled": {
+                    "TargetBucket": inputs["targetBucket"],
+                    "TargetPrefix": inputs["targetPrefix"],
+                }
+            },
         )
 
     def _bucket_policy(

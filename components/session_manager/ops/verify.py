@@ -26,6 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
 from session_manager.ops.aws_access import AwsAccess, failure_reason
+from session_manager.ops.verify_log_archive import LOG_ARCHIVE_TYPES, log_archive_findings
 
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
 DOCUMENT = "aws:ssm/document:Document"
@@ -115,7 +116,7 @@ def targets_of(plan: Plan) -> list[Target]:
     """The plan's account-Regions, each with the resources verify checks there."""
     by_key: dict[tuple[str, str], Target] = {}
     for resource in plan.resources:
-        if resource.type not in (DOCUMENT, KEY, ALIAS, LOG_GROUP, POLICY):
+        if resource.type not in (DOCUMENT, KEY, ALIAS, LOG_GROUP, POLICY, *LOG_ARCHIVE_TYPES):
             continue
         provider = plan.provider_of(resource)
         region = str(resource.inputs.get("region") or "")
@@ -190,6 +191,11 @@ class Verifier:
                 self._check_log_group(target, result, resource, replacements)
         for resource in target.global_resources:
             self._check_policy(target, result, resource, replacements)
+        archive = [r for r in target.resources if r.type in LOG_ARCHIVE_TYPES]
+        if archive:
+            checked, findings = log_archive_findings(self._client(target, "s3"), archive)
+            result.checked += checked
+            result.drifts += [Drift(*finding) for finding in findings]
 
     def _check_keys(
         self, target: Target, result: TargetResult, replacements: dict[str, str]

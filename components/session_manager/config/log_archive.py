@@ -1,0 +1,76 @@
+"""How the central log bucket keeps every log version: Object Lock and server access logs."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from session_manager.aws.log_archive import (
+    DEFAULT_OBJECT_LOCK_MODE,
+    MAX_RETENTION_DAYS,
+    OBJECT_LOCK_MODES,
+)
+from session_manager.config.fields import ConfigModel, Flag, WholeNumber, check_bucket
+
+
+class ObjectLock(ConfigModel):
+    """S3 Object Lock default retention for every log object version."""
+
+    enabled: Flag = Field(
+        default=True,
+        description=(
+            "Lock every object version so nobody can overwrite or delete session logs. Once on, "
+            "S3 never turns it off."
+        ),
+    )
+    mode: str = Field(
+        default=DEFAULT_OBJECT_LOCK_MODE,
+        description=(
+            "GOVERNANCE (principals with s3:BypassGovernanceRetention may lift it) or "
+            "COMPLIANCE (nobody may, not even the root user)."
+        ),
+    )
+    retention_days: WholeNumber | None = Field(
+        default=None,
+        description="Days each version stays locked. Unset: `expireAfterDays`, the logs' lifetime.",
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        if value not in OBJECT_LOCK_MODES:
+            raise PydanticCustomError(
+                "lock_mode", "{got} is not GOVERNANCE or COMPLIANCE", {"got": repr(value)}
+            )
+        return value
+
+    @field_validator("retention_days")
+    @classmethod
+    def _days(cls, value: int | None) -> int | None:
+        if value is not None and not 1 <= value <= MAX_RETENTION_DAYS:
+            raise PydanticCustomError(
+                "lock_days",
+                "must be from 1 to {high} days, got {got}",
+                {"high": MAX_RETENTION_DAYS, "got": value},
+            )
+        return value
+
+
+class AccessLogging(ConfigModel):
+    """S3 server access logs of the central bucket, kept in a second bucket."""
+
+    enabled: Flag = Field(
+        default=True, description="Record every request to the log bucket in a second bucket."
+    )
+    bucket_name: str = Field(
+        default="",
+        description=(
+            "Name of the access-log bucket (same account and Region). Default: "
+            "`<bucketName>-access-logs`."
+        ),
+    )
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return check_bucket(value)
