@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.access_policies import SessionManagerAccessPolicies
+from session_manager.account_events import SessionManagerAccountEvents
+from session_manager.account_events_wiring import account_events_args
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -276,6 +278,7 @@ class Deployment:
 
     accounts: dict[str, AccountDeployment]
     central_logs: SessionManagerCentralLogBucket | None = None
+    account_events: SessionManagerAccountEvents | None = None
 
 
 def _deploy_account(
@@ -430,7 +433,21 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         )
         for target in resolved.accounts
     }
-    return Deployment(accounts=accounts, central_logs=central_bucket)
+    account_events = None
+    if config.account_events is not None:
+        events = config.account_events
+        opts = None
+        if events.account:
+            role_arn = events.role_arn or (
+                f"arn:{partition}:iam::{events.account}:role/{config.default_role_name}"
+            )
+            opts = pulumi.ResourceOptions(providers=[provider_for(events.account, role_arn)])
+        account_events = SessionManagerAccountEvents(
+            "session-manager-account-events",
+            account_events_args(config, partition, pulumi.get_stack()),
+            opts=opts,
+        )
+    return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
 
 
 def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str] | None]:
@@ -475,6 +492,16 @@ def export_outputs(deployment: Deployment) -> None:
             for account_id, deployed in deployment.accounts.items()
         },
     )
+    if deployment.account_events is not None:
+        events = deployment.account_events
+        pulumi.export(
+            "accountEvents",
+            {
+                "ruleNames": events.rule_names,
+                "apiDestinationArn": events.api_destination_arn,
+                "deadLetterQueueUrl": events.dead_letter_queue_url,
+            },
+        )
     if deployment.central_logs is not None:
         pulumi.export(
             "centralLogs",

@@ -36,7 +36,7 @@ def _type_name(annotation: Any) -> str:  # noqa: PLR0911 (one return per kind of
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             return "object"
-        return {"str": "string", "int": "integer", "bool": "boolean"}.get(
+        return {"str": "string", "int": "integer", "bool": "boolean", "SecretStr": "secret"}.get(
             annotation.__name__, annotation.__name__
         )
     return str(annotation)

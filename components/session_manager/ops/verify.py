@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.ops import verify_events
 from session_manager.ops.sessions import AwsAccess, failure_reason
 
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
@@ -115,10 +116,12 @@ def targets_of(plan: Plan) -> list[Target]:
     """The plan's account-Regions, each with the resources verify checks there."""
     by_key: dict[tuple[str, str], Target] = {}
     for resource in plan.resources:
-        if resource.type not in (DOCUMENT, KEY, ALIAS, LOG_GROUP, POLICY):
+        if resource.type not in (DOCUMENT, KEY, ALIAS, LOG_GROUP, POLICY, *verify_events.CHECKED):
             continue
         provider = plan.provider_of(resource)
         region = str(resource.inputs.get("region") or "")
+        if resource.type in verify_events.CHECKED and not region:
+            region = verify_events.home_region(plan, resource)
         account = ""
         if provider is not None:
             allowed = json.loads(str(provider.inputs.get("allowedAccountIds") or "[]"))
@@ -190,6 +193,11 @@ class Verifier:
                 self._check_log_group(target, result, resource, replacements)
         for resource in target.global_resources:
             self._check_policy(target, result, resource, replacements)
+        checked, findings = verify_events.check(
+            lambda service: self._client(target, service), target.resources
+        )
+        result.checked += checked
+        result.drifts += [Drift(*finding) for finding in findings]
 
     def _check_keys(
         self, target: Target, result: TargetResult, replacements: dict[str, str]
