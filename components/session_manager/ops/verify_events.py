@@ -58,6 +58,8 @@ def _missing(exc: ClientError) -> bool:
 
 
 def _differences(label: str, wanted: dict[str, Any], actual: dict[str, Any]) -> list[Finding]:
+    if actual.get("exists") is False:
+        return [(label, "exists", True, False)]
     return [
         (label, key, value, actual.get(key))
         for key, value in wanted.items()
