@@ -1,11 +1,13 @@
 """Session Manager preferences as code, for Pulumi."""
 
 from session_manager.access_policies import SessionManagerAccessPolicies
+from session_manager.account_events import SessionManagerAccountEvents
 from session_manager.args import (
     LogGroupArgs,
     PreferenceInputsArgs,
     S3LogDestinationArgs,
     SessionDataKeyArgs,
+    SessionManagerAccountEventsArgs,
     SessionManagerInstanceAccessArgs,
     SessionManagerPreferencesArgs,
     ShellProfileArgs,
@@ -24,6 +26,7 @@ COMPONENTS = (
     SessionManagerAccessPolicies,
     SessionManagerCentralLogBucket,
     SessionManagerVpcEndpoints,
+    SessionManagerAccountEvents,
 )
 
 __all__ = [
@@ -33,6 +36,8 @@ __all__ = [
     "S3LogDestinationArgs",
     "SessionDataKeyArgs",
     "SessionManagerAccessPolicies",
+    "SessionManagerAccountEvents",
+    "SessionManagerAccountEventsArgs",
     "SessionManagerCentralLogBucket",
     "SessionManagerInstanceAccess",
     "SessionManagerInstanceAccessArgs",

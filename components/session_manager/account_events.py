@@ -6,8 +6,6 @@ events that change which accounts the stack's OUs hold call a deploy trigger (by
 default GitHub's repository_dispatch) through an EventBridge API destination.
 """
 
-from __future__ import annotations
-
 import json
 
 import pulumi

@@ -46,6 +46,10 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     origin = get_origin(annotation)
     if origin is Annotated:
         return _nested_model(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        # An optional object (`centralLogging`, `accountEvents`): its keys still get rows.
+        models = [m for arg in get_args(annotation) if (m := _nested_model(arg)) is not None]
+        return models[0] if len(models) == 1 else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None
