@@ -7,6 +7,8 @@ default GitHub's repository_dispatch) through an EventBridge API destination.
 """
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,6 +26,7 @@ from session_manager.aws.account_events import (
     events_trust_policy,
     invoke_api_destination_policy,
 )
+from session_manager.aws.policy_document import Policy
 from session_manager.aws.rules import partition_of_region
 from session_manager.outputs import account_id_output, render_when_known
 
@@ -32,8 +35,14 @@ DEFAULT_NAME = "session-manager-account-events"
 SECONDS_PER_DAY = 86400
 
 
-def _json(policy: object) -> str:
-    return json.dumps(policy, indent=2, sort_keys=True)
+def _policy(
+    account_id: pulumi.Input[str], build: Callable[..., Policy], **scope: Any
+) -> pulumi.Input[str]:
+    """A policy of the events account, rendered once its id is known."""
+    return render_when_known(
+        account_id,
+        lambda account: json.dumps(build(account_id=account, **scope), indent=2, sort_keys=True),
+    )
 
 
 class SessionManagerAccountEvents(pulumi.ComponentResource):
@@ -142,9 +151,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             f"{name}-role",
             name=f"{prefix}-invoke",
             description="Lets the organization-change rules call the deploy trigger",
-            assume_role_policy=render_when_known(
-                account_id, lambda account: _json(events_trust_policy(account))
-            ),
+            assume_role_policy=_policy(account_id, events_trust_policy),
             tags=tags,
             opts=child,
         )
@@ -152,16 +159,12 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             f"{name}-role-policy",
             name="invoke-deploy-trigger",
             role=self.role.name,
-            policy=render_when_known(
+            policy=_policy(
                 account_id,
-                lambda account: _json(
-                    invoke_api_destination_policy(
-                        partition=partition,
-                        region=region,
-                        account_id=account,
-                        destination_name=destination_name,
-                    )
-                ),
+                invoke_api_destination_policy,
+                partition=partition,
+                region=region,
+                destination_name=destination_name,
             ),
             opts=child,
         )
@@ -202,17 +205,13 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             f"{name}-dead-letter-queue-policy",
             region=region,
             queue_url=self.dead_letter_queue.url,
-            policy=render_when_known(
+            policy=_policy(
                 account_id,
-                lambda account: _json(
-                    dead_letter_queue_policy(
-                        partition=partition,
-                        region=region,
-                        account_id=account,
-                        queue_name=queue_name,
-                        rule_names=rule_names,
-                    )
-                ),
+                dead_letter_queue_policy,
+                partition=partition,
+                region=region,
+                queue_name=queue_name,
+                rule_names=rule_names,
             ),
             opts=child,
         )

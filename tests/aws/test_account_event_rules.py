@@ -106,7 +106,7 @@ def test_policies_are_scoped_and_partition_aware(region: str, partition: str) ->
     ]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    trust = events_trust_policy("111111111111")
+    trust = events_trust_policy(account_id="111111111111")
     assert trust["Statement"][0]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "111111111111"}
     }
@@ -121,7 +121,7 @@ def test_parliament_finds_nothing_unaccepted() -> None:
         )
         == []
     )
-    assert lint(events_trust_policy("111111111111"), "trust") == []
+    assert lint(events_trust_policy(account_id="111111111111"), "trust") == []
     queue = dead_letter_queue_policy(
         partition="aws",
         region="us-east-1",

@@ -239,7 +239,7 @@ def api_destination_arns(partition: str, region: str, account_id: str, name: str
 # --- Policies -----------------------------------------------------------------
 
 
-def events_trust_policy(account_id: str) -> Policy:
+def events_trust_policy(*, account_id: str) -> Policy:
     """EventBridge may assume the role, for rules of this account only (confused deputy)."""
     return policy_document(
         [
