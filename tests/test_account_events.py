@@ -55,6 +55,7 @@ def plan_stack(
     token: str | None = TOKEN,
     ous: dict[str, list[str]] | None = None,
 ) -> Plan:
+    tmp_path.mkdir(exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
@@ -143,7 +144,11 @@ def test_a_plain_text_token_is_refused(tmp_path: Path) -> None:
     ("change", "message"),
     [
         ({"session-manager:accountEventsToken": None}, r"accountEventsToken: is required"),
-        ({"session-manager:targets": None}, r"accountEvents: needs targets"),
+        ({"session-manager:targets": None}, r"accountEvents: needs an organizationalUnit target"),
+        (
+            {"session-manager:targets": [{"account": "111111111111"}]},
+            r"accountEvents: needs an organizationalUnit target",
+        ),
         (
             {"session-manager:accountEvents": {"endpoint": "http://ci.example.com"}},
             r"accountEvents.endpoint: 'http://ci.example.com' is not an HTTPS URL",
@@ -239,3 +244,11 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
         ("events api destination session-manager-account-events-deploy", "exists"),
     }
     assert verify(plan, access).exit_code == DRIFT
+
+
+def test_planning_twice_gives_the_same_resources(tmp_path: Path) -> None:
+    """`pulumi up` twice changes nothing: every input is rendered deterministically."""
+    ous = {"ou-ab12-cdef3456": ["ou-ab12-zchild001", "ou-ab12-achild002"]}
+    first = plan_stack(tmp_path / "a", org_config(), ous=ous)
+    second = plan_stack(tmp_path / "b", org_config(), ous=ous)
+    assert [r.to_json() for r in first.resources] == [r.to_json() for r in second.resources]

@@ -130,3 +130,9 @@ def test_parliament_finds_nothing_unaccepted() -> None:
         rule_names=["a"],
     )
     assert lint(queue, "resource") == []
+
+
+def test_an_empty_ou_list_is_refused() -> None:
+    """EventBridge rejects `[]` as a pattern's values; None means every OU."""
+    with pytest.raises(ValueError, match="at least one organizational unit"):
+        account_event_rules([])

@@ -69,6 +69,9 @@ def _account_filter(excluded: Sequence[str]) -> list[Any]:
 
 
 def _parents(ou_ids: Sequence[str] | None) -> list[str] | None:
+    if ou_ids is not None and not ou_ids:
+        # EventBridge rejects an empty list of values in a pattern.
+        raise ValueError("watch at least one organizational unit, or None for every one")
     return sorted(set(ou_ids)) if ou_ids is not None else None
 
 

@@ -230,9 +230,13 @@ class StackConfig(ConfigModel):
         if self.account_events is None:
             return []
         problems: list[Problem] = []
-        if not self.targets:
+        if not any(target.organizational_unit for target in self.targets):
             problems.append(
-                (("accountEvents",), "needs targets: it follows the accounts of an organization")
+                (
+                    ("accountEvents",),
+                    "needs an organizationalUnit target: it follows the accounts of "
+                    "organizational units",
+                )
             )
         if self.account_events_token is None or not self.account_events_token.get_secret_value():
             problems.append(
