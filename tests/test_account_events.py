@@ -161,6 +161,30 @@ def test_a_plain_text_token_is_refused(tmp_path: Path) -> None:
             {"session-manager:accountEvents": {"repository": "o/r", "maximumRetryAttempts": 200}},
             r"accountEvents.maximumRetryAttempts: must be from 0 to 185",
         ),
+        (
+            {
+                "session-manager:accountEvents": {
+                    "repository": "o/r",
+                    "createAlarmTopic": True,
+                    "alarmTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                }
+            },
+            r"accountEvents.createAlarmTopic: set only one of it or alarmTopicArn",
+        ),
+        (
+            {"session-manager:accountEvents": {"repository": "o/r", "alarmEmails": ["a@b.io"]}},
+            r"accountEvents.alarmEmails: needs createAlarmTopic: true",
+        ),
+        (
+            {
+                "session-manager:accountEvents": {
+                    "repository": "o/r",
+                    "createAlarmTopic": True,
+                    "alarmEmails": ["not-an-address"],
+                }
+            },
+            r"accountEvents.alarmEmails: 'not-an-address' is not an email address",
+        ),
         ({"session-manager:accountEvents": {}}, r"accountEvents.repository: set it"),
     ],
 )
@@ -210,8 +234,9 @@ def test_events_account_gets_its_own_provider_and_an_alarm(tmp_path: Path) -> No
 
 
 def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url: str) -> None:
-    topic = "arn:aws:sns:us-east-1:123456789012:alerts"
-    plan = plan_stack(tmp_path, org_config(alarmTopicArn=topic))
+    plan = plan_stack(
+        tmp_path, org_config(createAlarmTopic=True, alarmEmails=["platform@example.com"])
+    )
     Emulator(emulator_url).apply(plan)
     keys = {k: v for k, v in CREDENTIALS.items() if k != "region_name"}
     access = AwsAccess(emulator_url, credentials=keys)
@@ -226,6 +251,8 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
         "sqs queue session-manager-account-events-dead-letters",
         "iam role policy session-manager-account-events-invoke/invoke-deploy-trigger",
         "cloudwatch alarm session-manager-account-events-failed-deliveries",
+        "sns topic session-manager-account-events-failed-deliveries",
+        "kms key alias/session-manager-account-events-alarms",
     } <= checked
 
     events = boto3.client("events", endpoint_url=emulator_url, **CREDENTIALS)  # type: ignore[call-overload]
@@ -252,3 +279,25 @@ def test_planning_twice_gives_the_same_resources(tmp_path: Path) -> None:
     first = plan_stack(tmp_path / "a", org_config(), ous=ous)
     second = plan_stack(tmp_path / "b", org_config(), ous=ous)
     assert [r.to_json() for r in first.resources] == [r.to_json() for r in second.resources]
+
+
+def test_a_created_alarm_topic_is_encrypted_with_a_key_alarms_may_use(tmp_path: Path) -> None:
+    plan = plan_stack(
+        tmp_path, org_config(createAlarmTopic=True, alarmEmails=["a@example.com", "b@example.com"])
+    )
+    key = plan.named("session-manager-account-events-alarm-topic-key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert key.retain_on_delete
+    policy = json.loads(key.inputs["policy"])
+    assert {s["Sid"] for s in policy["Statement"]} == {
+        "EnableIamPoliciesForThisAccount",
+        "CloudWatchAlarmsOfThisAccount",
+    }
+    topic = plan.named("session-manager-account-events-alarm-topic")
+    assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+    alarm = plan.named("session-manager-account-events-failed-deliveries-alarm")
+    assert alarm.inputs["alarmActions"] == [topic.state["arn"]]
+    emails = sorted(
+        r.inputs["endpoint"] for r in plan.of_type("aws:sns/topicSubscription:TopicSubscription")
+    )
+    assert emails == ["a@example.com", "b@example.com"]

@@ -21,11 +21,13 @@ from pulumi_aws.cloudwatch import (
 from session_manager.args import SessionManagerAccountEventsArgs
 from session_manager.aws.account_events import (
     account_event_rules,
+    alarm_topic_key_policy,
     dead_letter_queue_policy,
     dispatch_input,
     events_trust_policy,
     invoke_api_destination_policy,
 )
+from session_manager.aws.defaults import DEFAULT_KEY_DELETION_WINDOW_DAYS
 from session_manager.aws.policy_document import Policy
 from session_manager.aws.rules import partition_of_region
 from session_manager.outputs import account_id_output, render_when_known
@@ -61,6 +63,8 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
     """ARN of the connection that holds the token."""
     dead_letter_queue_url: pulumi.Output[str]
     """URL of the dead-letter queue."""
+    alarm_topic_arn: pulumi.Output[str]
+    """Topic the failed-deliveries alarm notifies; empty without an alarm."""
 
     def __init__(
         self,
@@ -215,8 +219,19 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        topic = args.get("alarm_topic_arn", "")
+        topic: pulumi.Input[str] = args.get("alarm_topic_arn", "")
         self.alarm: aws.cloudwatch.MetricAlarm | None = None
+        self.alarm_topic: aws.sns.Topic | None = None
+        if args.get("create_alarm_topic"):
+            self.alarm_topic = self._alarm_topic(
+                name,
+                prefix=prefix,
+                region=region,
+                partition=partition,
+                account_id=account_id,
+                args=args,
+            )
+            topic = self.alarm_topic.arn
         if topic:
             self.alarm = aws.cloudwatch.MetricAlarm(
                 f"{name}-failed-deliveries-alarm",
@@ -240,6 +255,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.dead_letter_queue]),
             )
+        self.alarm_topic_arn = pulumi.Output.from_input(topic)
         self.rule_names = pulumi.Output.all(*[r.name for r in self.rules]).apply(list)
         self.api_destination_arn = self.api_destination.arn
         self.connection_arn = self.connection.arn
@@ -250,5 +266,56 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
                 "api_destination_arn": self.api_destination_arn,
                 "connection_arn": self.connection_arn,
                 "dead_letter_queue_url": self.dead_letter_queue_url,
+                "alarm_topic_arn": self.alarm_topic_arn,
             }
         )
+
+    def _alarm_topic(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        region: str,
+        partition: str,
+        account_id: pulumi.Input[str],
+        args: SessionManagerAccountEventsArgs,
+    ) -> aws.sns.Topic:
+        """An SNS topic alarms can publish to, encrypted with a key that lets them."""
+        tags = dict(args.get("tags") or {})
+        self.alarm_topic_key = aws.kms.Key(
+            f"{name}-alarm-topic-key",
+            region=region,
+            description="Encrypts the failed-deliveries topic of the organization-change rules",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=DEFAULT_KEY_DELETION_WINDOW_DAYS,
+            policy=_policy(account_id, alarm_topic_key_policy, partition=partition),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
+        aws.kms.Alias(
+            f"{name}-alarm-topic-key-alias",
+            region=region,
+            name=f"alias/{prefix}-alarms",
+            target_key_id=self.alarm_topic_key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        topic = aws.sns.Topic(
+            f"{name}-alarm-topic",
+            region=region,
+            name=f"{prefix}-failed-deliveries",
+            kms_master_key_id=self.alarm_topic_key.arn,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for index, email in enumerate(args.get("alarm_emails") or []):
+            aws.sns.TopicSubscription(
+                f"{name}-alarm-email-{index}",
+                region=region,
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return topic

@@ -292,5 +292,9 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     """Days the dead-letter queue keeps failed events."""
     alarm_topic_arn: str
     """SNS topic an alarm notifies when an event lands in the dead-letter queue; empty: none."""
+    create_alarm_topic: bool
+    """Create that topic, encrypted with its own KMS key, instead of naming one."""
+    alarm_emails: Sequence[str]
+    """Email addresses subscribed to the created topic."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""

@@ -500,6 +500,7 @@ def export_outputs(deployment: Deployment) -> None:
                 "ruleNames": events.rule_names,
                 "apiDestinationArn": events.api_destination_arn,
                 "deadLetterQueueUrl": events.dead_letter_queue_url,
+                "alarmTopicArn": events.alarm_topic_arn,
             },
         )
     if deployment.central_logs is not None:

@@ -9,6 +9,7 @@ from policy_lint import lint
 from session_manager.aws.account_events import (
     MAX_PATTERN_CHARACTERS,
     account_event_rules,
+    alarm_topic_key_policy,
     api_destination_arns,
     dead_letter_queue_policy,
     dispatch_input,
@@ -130,6 +131,7 @@ def test_parliament_finds_nothing_unaccepted() -> None:
         rule_names=["a"],
     )
     assert lint(queue, "resource") == []
+    assert lint(alarm_topic_key_policy(partition="aws", account_id="111111111111"), "key") == []
 
 
 def test_an_empty_ou_list_is_refused() -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from session_manager.aws.key_policies import key_admin_statement
 from session_manager.aws.policy_document import Policy, one_or_many, policy_document
 
 SOURCE = "aws.organizations"
@@ -305,6 +306,28 @@ def dead_letter_queue_policy(
                 "Action": "sqs:*",
                 "Resource": queue,
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
+    )
+
+
+def alarm_topic_key_policy(*, partition: str, account_id: str) -> Policy:
+    """Key of the alarm topic: CloudWatch alarms of this account may publish through it.
+
+    CloudWatch cannot use the AWS managed key of SNS; an encrypted topic that alarms
+    notify needs a customer managed key that lets cloudwatch.amazonaws.com use it
+    (SNS Developer Guide, "Configure AWS KMS permissions for AWS services").
+    """
+    return policy_document(
+        [
+            key_admin_statement(partition, account_id),
+            {
+                "Sid": "CloudWatchAlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
         ]
     )

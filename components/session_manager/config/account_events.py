@@ -11,6 +11,7 @@ from session_manager.aws.account_events import MAX_EVENT_TYPE_CHARACTERS, github
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
     ConfigModel,
+    Flag,
     WholeNumber,
     check_account,
     check_role_arn,
@@ -23,6 +24,7 @@ REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
 # EventBridge connection, API destination and rule names allow [.-_A-Za-z0-9], 64 at most;
 # the longest name derived from this one adds 13 characters.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOPIC_ARN_PATTERN = re.compile(
     r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}"
     r"(\.fifo)?$"
@@ -100,6 +102,17 @@ class AccountEvents(ConfigModel):
             "SNS topic an alarm notifies when an event lands in the dead-letter queue. "
             "Empty: no alarm."
         ),
+    )
+    create_alarm_topic: Flag = Field(
+        default=False,
+        description=(
+            "Create an SNS topic (encrypted with its own KMS key) for that alarm instead of "
+            "naming one."
+        ),
+    )
+    alarm_emails: list[str] = Field(
+        default_factory=list[str],
+        description="Email addresses subscribed to the created topic (each confirms by email).",
     )
     name: str = Field(
         default=DEFAULT_NAME, description="Prefix of the names of the resources it creates."
@@ -179,6 +192,18 @@ class AccountEvents(ConfigModel):
             )
         return value
 
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        bad = [email for email in value if not EMAIL_PATTERN.match(email)]
+        if bad:
+            raise PydanticCustomError(
+                "email",
+                "{got} {verb} not an email address",
+                {"got": ", ".join(map(repr, bad)), "verb": "is" if len(bad) == 1 else "are"},
+            )
+        return value
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -198,6 +223,10 @@ class AccountEvents(ConfigModel):
             )
         if self.repository and self.endpoint:
             raise_problems([(("endpoint",), "set only one of repository or endpoint")])
+        if self.create_alarm_topic and self.alarm_topic_arn:
+            raise_problems([(("createAlarmTopic",), "set only one of it or alarmTopicArn")])
+        if self.alarm_emails and not self.create_alarm_topic:
+            raise_problems([(("alarmEmails",), "needs createAlarmTopic: true")])
         return self
 
     @property

@@ -103,6 +103,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         elif typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
             state["arn"] = f"arn:{partition}:s3:::{name}"
             state["bucket"] = inputs.get("bucket") or name
+        elif typ == "aws:sns/topic:Topic":
+            state["arn"] = f"arn:{partition}:sns:{region}:{account}:{name}"
+            resource_id = state["arn"]
         elif typ == "aws:sqs/queue:Queue":
             state["arn"] = f"arn:{partition}:sqs:{region}:{account}:{name}"
             state["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"

@@ -24,6 +24,8 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 # After the IAM role they name: what a resource refers to is created before it.
 CREATE_ORDER = (
     QUEUE,
@@ -33,6 +35,8 @@ CREATE_ORDER = (
     RULE,
     TARGET,
     QUEUE_POLICY,
+    TOPIC,
+    SUBSCRIPTION,
     METRIC_ALARM,
 )
 
@@ -67,6 +71,8 @@ class AccountEventsEmulation:
             TARGET: self._target,
             ROLE_POLICY: self._role_policy,
             METRIC_ALARM: self._metric_alarm,
+            TOPIC: self._topic,
+            SUBSCRIPTION: self._subscription,
         }
 
     def _region(self, inputs: Mapping[str, Any]) -> str:
@@ -213,4 +219,20 @@ class AccountEventsEmulation:
             AlarmActions=list(inputs.get("alarmActions") or []),
             OKActions=list(inputs.get("okActions") or []),
             Tags=_tags(inputs),
+        )
+
+    def _topic(
+        self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
+    ) -> None:
+        attributes = {"KmsMasterKeyId": str(inputs["kmsMasterKeyId"])}
+        created = self.client("sns", self._region(inputs)).create_topic(
+            Name=inputs["name"], Attributes=attributes, Tags=_tags(inputs)
+        )
+        replacements[str(resource.state["arn"])] = created["TopicArn"]
+
+    def _subscription(
+        self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
+    ) -> None:
+        self.client("sns", self._region(inputs)).subscribe(
+            TopicArn=inputs["topic"], Protocol=inputs["protocol"], Endpoint=inputs["endpoint"]
         )

@@ -25,9 +25,10 @@ from session_manager.ops.emulate_events import (
     ROLE_POLICY,
     RULE,
     TARGET,
+    TOPIC,
 )
 
-CHECKED = (QUEUE, CONNECTION, API_DESTINATION, RULE, TARGET, ROLE_POLICY, METRIC_ALARM)
+CHECKED = (QUEUE, CONNECTION, API_DESTINATION, RULE, TARGET, ROLE_POLICY, METRIC_ALARM, TOPIC)
 # (what, field, wanted, actual)
 Finding = tuple[str, str, Any, Any]
 Client = Callable[[str], Any]
@@ -244,6 +245,25 @@ def _alarm(
     return f"cloudwatch alarm {name}", wanted, read
 
 
+def _topic(inputs: dict[str, Any]) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        sns = client("sns")
+        arns = [
+            topic["TopicArn"]
+            for page in sns.get_paginator("list_topics").paginate()
+            for topic in page["Topics"]
+            if topic["TopicArn"].rsplit(":", 1)[-1] == name
+        ]
+        if not arns:
+            return {"exists": False}
+        attributes = sns.get_topic_attributes(TopicArn=arns[0])["Attributes"]
+        return {"exists": True, "encrypted": bool(attributes.get("KmsMasterKeyId"))}
+
+    return f"sns topic {name}", {"exists": True, "encrypted": True}, read
+
+
 _CHECKS: dict[str, Callable[[dict[str, Any]], Check]] = {
     QUEUE: _queue,
     CONNECTION: _connection,
@@ -252,4 +272,5 @@ _CHECKS: dict[str, Callable[[dict[str, Any]], Check]] = {
     TARGET: _target,
     ROLE_POLICY: _role_policy,
     METRIC_ALARM: _alarm,
+    TOPIC: _topic,
 }
