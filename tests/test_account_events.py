@@ -16,11 +16,13 @@ import boto3
 import pytest
 import yaml
 from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
-from session_manager.offline.plan import Plan, format_plan, run_plan
+from session_manager.offline.plan import Plan, format_plan, record_program, run_plan
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.sessions import AwsAccess
 from session_manager.ops.verify import DRIFT, IN_SYNC, verify
+from session_manager.program import deploy
 
 ROOT = Path(__file__).resolve().parents[1]
 CREDENTIALS = {
@@ -138,6 +140,27 @@ def test_a_plain_text_token_is_refused(tmp_path: Path) -> None:
     config["session-manager:accountEventsToken"] = TOKEN
     with pytest.raises(ConfigError, match=r"accountEventsToken: is stored in plain text.*--secret"):
         plan_stack(tmp_path, config, token=None)
+
+
+def test_a_plain_text_token_stops_the_run_before_any_resource() -> None:
+    config = parse_stack_config(
+        {
+            key.removeprefix("session-manager:"): value
+            for key, value in {**org_config(), "session-manager:accountEventsToken": TOKEN}.items()
+            if key.startswith("session-manager:")
+        }
+    )
+    raised: list[ConfigError] = []
+
+    def program() -> None:
+        try:
+            deploy(config)
+        except ConfigError as exc:
+            raised.append(exc)
+
+    plan = record_program(program, config={"session-manager:accountEventsToken": TOKEN})
+    assert raised
+    assert plan.resources == []
 
 
 @pytest.mark.parametrize(

@@ -53,9 +53,13 @@ def account_events_token(config: StackConfig) -> pulumi.Output[str]:
 
 
 def account_events_args(
-    config: StackConfig, partition: str, stack: str
+    config: StackConfig, partition: str, stack: str, token: pulumi.Output[str]
 ) -> SessionManagerAccountEventsArgs:
-    """The component args for `accountEvents`, in the partition's Organizations Region."""
+    """The component args for `accountEvents`, in the partition's Organizations Region.
+
+    `token` comes from `account_events_token`, which the program calls before it
+    registers anything, so a plain-text token stops the run before any resource.
+    """
     events = config.account_events
     if events is None:
         raise ValueError("accountEvents is not configured")
@@ -65,7 +69,7 @@ def account_events_args(
         name=events.name,
         stack=stack,
         invocation_endpoint=events.invocation_endpoint,
-        token=account_events_token(config),
+        token=token,
         api_key_name=events.api_key_name,
         api_key_scheme=events.api_key_scheme,
         basic_auth_username=events.basic_auth_username,

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from session_manager.access_policies import SessionManagerAccessPolicies
 from session_manager.account_events import SessionManagerAccountEvents
-from session_manager.account_events_wiring import account_events_args
+from session_manager.account_events_wiring import account_events_args, account_events_token
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -360,6 +360,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     default provider. With targets, each account gets one explicit provider that
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
+    # Refused before any resource is registered: a token stored in plain text.
+    events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:
         regions = dict.fromkeys(config.regions, config.preferences)
         return Deployment(accounts={"": _deploy_account(config, regions, prefix="session-manager")})
@@ -434,7 +436,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         for target in resolved.accounts
     }
     account_events = None
-    if config.account_events is not None:
+    if config.account_events is not None and events_token is not None:
         events = config.account_events
         opts = None
         if events.account:
@@ -444,7 +446,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             opts = pulumi.ResourceOptions(providers=[provider_for(events.account, role_arn)])
         account_events = SessionManagerAccountEvents(
             "session-manager-account-events",
-            account_events_args(config, partition, pulumi.get_stack()),
+            account_events_args(config, partition, pulumi.get_stack(), events_token),
             opts=opts,
         )
     return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
