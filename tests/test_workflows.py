@@ -54,7 +54,7 @@ def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
         "id-token": "write",
         "pull-requests": "write",
     }
-    assert preview["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    assert preview["concurrency"]["group"] == "session-manager-${{ matrix.stack }}"
     pulumi_step = next(
         s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
     )
