@@ -124,7 +124,8 @@ def test_no_module_is_part_of_an_import_cycle() -> None:
 CONFIG_RANKS = (
     ("errors",),
     ("fields", "messages"),
-    ("preferences", "resources", "organization", "log_archive", "documents", "people"),
+    ("preferences", "resources", "organization", "log_archive", "account_events"),
+    ("documents", "people"),
     ("stack",),
     ("loading", "reference", "regions", "targets"),
 )

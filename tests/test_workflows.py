@@ -54,7 +54,7 @@ def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
         "id-token": "write",
         "pull-requests": "write",
     }
-    assert preview["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    assert preview["concurrency"]["group"] == "session-manager-${{ matrix.stack }}"
     pulumi_step = next(
         s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
     )
@@ -66,7 +66,7 @@ def test_merges_deploy_through_environments_and_schedule_verifies() -> None:
     deploy = load("deploy.yml")["jobs"]["up"]
     assert deploy["environment"] == "${{ matrix.stack }}"
     assert deploy["permissions"] == {"contents": "read", "id-token": "write"}
-    assert deploy["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+    assert deploy["concurrency"]["group"] == "session-manager-${{ matrix.stack }}"
     drift = load("drift.yml")
     assert drift["on"]["schedule"]
     run = next(
@@ -79,3 +79,32 @@ def test_merges_deploy_through_environments_and_schedule_verifies() -> None:
 def test_ci_workflow_runs_the_ci_script() -> None:
     steps = load("ci.yml")["jobs"]["test"]["steps"]
     assert any(s.get("run") == "bash .ci/run" for s in steps)
+
+
+def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
+    """accountEvents' repository_dispatch (and the opt-in schedule) run up, then verify."""
+    workflow = load("deploy.yml")
+    assert workflow["on"]["repository_dispatch"]["types"] == ["session-manager-accounts-changed"]
+    assert workflow["on"]["schedule"]
+    up, organization = workflow["jobs"]["up"], workflow["jobs"]["organization"]
+    # Merges still deploy every stack; events and the schedule only the organization stack.
+    assert "repository_dispatch" not in up["if"]
+    assert "schedule" not in up["if"]
+    assert "repository_dispatch" in organization["if"]
+    assert "vars.RECONCILE_DAILY == 'true'" in organization["if"]
+    assert organization["concurrency"] == {
+        "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",
+        "cancel-in-progress": False,
+    }
+    assert organization["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = organization["steps"]
+    up_index = next(
+        i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions")
+    )
+    assert steps[up_index]["with"]["command"] == "up"
+    verify_index = next(i for i, s in enumerate(steps) if "verify --stack" in s.get("run", ""))
+    assert verify_index > up_index
+    assert "exit $status" in steps[verify_index]["run"]
+    # The payload never reaches a script except through the environment.
+    for step in steps:
+        assert "client_payload" not in step.get("run", "")

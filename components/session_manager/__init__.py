@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pulumi
 
     from session_manager.access_policies import SessionManagerAccessPolicies
+    from session_manager.account_events import SessionManagerAccountEvents
     from session_manager.args import (
         CentralLogBucketArgs,
         LogGroupArgs,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         SessionDataKeyArgs,
         SessionDocumentArgs,
         SessionManagerAccessPoliciesArgs,
+        SessionManagerAccountEventsArgs,
         SessionManagerInstanceAccessArgs,
         SessionManagerPreferencesArgs,
         SessionManagerVpcEndpointsArgs,
@@ -44,6 +46,7 @@ _COMPONENTS = {
     "SessionManagerAccessPolicies": "session_manager.access_policies",
     "SessionManagerCentralLogBucket": "session_manager.central_logs",
     "SessionManagerVpcEndpoints": "session_manager.vpc_endpoints",
+    "SessionManagerAccountEvents": "session_manager.account_events",
 }
 _ARGS = (
     "CentralLogBucketArgs",
@@ -54,6 +57,7 @@ _ARGS = (
     "SessionDataKeyArgs",
     "SessionDocumentArgs",
     "SessionManagerAccessPoliciesArgs",
+    "SessionManagerAccountEventsArgs",
     "SessionManagerInstanceAccessArgs",
     "SessionManagerPreferencesArgs",
     "SessionManagerVpcEndpointsArgs",
@@ -84,6 +88,8 @@ __all__ = [
     "SessionDocumentArgs",
     "SessionManagerAccessPolicies",
     "SessionManagerAccessPoliciesArgs",
+    "SessionManagerAccountEvents",
+    "SessionManagerAccountEventsArgs",
     "SessionManagerCentralLogBucket",
     "SessionManagerInstanceAccess",
     "SessionManagerInstanceAccessArgs",

@@ -267,3 +267,52 @@ class SessionManagerVpcEndpointsArgs(TypedDict, total=False):
     """Route tables for an S3 gateway endpoint; empty: none."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
+
+
+class SessionManagerAccountEventsArgs(TypedDict, total=False):
+    """EventBridge rules that call a deploy trigger when an organization's accounts change."""
+
+    region: Required[str]
+    """Region where Organizations delivers its events (us-east-1 in the aws partition)."""
+    account_id: pulumi.Input[str]
+    """The account of the rules. Looked up from the provider's credentials when left out."""
+    name: str
+    """Prefix of every resource name."""
+    stack: Required[str]
+    """Stack to deploy; sent in the call's payload."""
+    invocation_endpoint: Required[str]
+    """HTTPS URL to call (GitHub's repository_dispatch endpoint, or another trigger)."""
+    token: Required[pulumi.Input[str]]
+    """Token for the endpoint. Pass a secret Output: it is stored only as a secret."""
+    api_key_name: str
+    """Header that carries the token."""
+    api_key_scheme: str
+    """Word before the token in that header; empty: the token alone."""
+    basic_auth_username: str
+    """Use HTTP basic auth with this user name and the token as password instead."""
+    headers: Mapping[str, str]
+    """Extra, non-secret headers of every call."""
+    event_type: str
+    """`event_type` of the repository_dispatch body."""
+    watched_organizational_units: Sequence[str]
+    """OUs whose accounts the stack manages, with every OU below them."""
+    watch_every_organizational_unit: bool
+    """Match account moves and OU changes anywhere in the organization."""
+    excluded_accounts: Sequence[str]
+    """Accounts whose events never start a deployment."""
+    invocation_rate_limit_per_second: int
+    """Calls per second the endpoint may receive."""
+    maximum_retry_attempts: int
+    """Retries of a failed call before the dead-letter queue."""
+    maximum_event_age_in_seconds: int
+    """Seconds an event is retried."""
+    dead_letter_retention_days: int
+    """Days the dead-letter queue keeps failed events."""
+    alarm_topic_arn: str
+    """SNS topic an alarm notifies when an event lands in the dead-letter queue; empty: none."""
+    create_alarm_topic: bool
+    """Create that topic, encrypted with its own KMS key, instead of naming one."""
+    alarm_emails: Sequence[str]
+    """Email addresses subscribed to the created topic."""
+    tags: Mapping[str, str]
+    """Tags for every taggable resource."""

@@ -15,6 +15,8 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.access_policies import SessionManagerAccessPolicies
+from session_manager.account_events import SessionManagerAccountEvents
+from session_manager.account_events_wiring import account_events_args, account_events_token
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -289,6 +291,7 @@ class Deployment:
 
     accounts: dict[str, AccountDeployment]
     central_logs: SessionManagerCentralLogBucket | None = None
+    account_events: SessionManagerAccountEvents | None = None
 
 
 def _deploy_account(
@@ -379,6 +382,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)
+    # Refused before any resource is registered: a token stored in plain text.
+    events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:
         own = resolve_own_account(config, _own_account_id)
         for warning in own.warnings:
@@ -465,7 +470,21 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         )
         for target in resolved.accounts
     }
-    return Deployment(accounts=accounts, central_logs=central_bucket)
+    account_events = None
+    if config.account_events is not None and events_token is not None:
+        events = config.account_events
+        opts = None
+        if events.account:
+            role_arn = events.role_arn or (
+                f"arn:{partition}:iam::{events.account}:role/{config.default_role_name}"
+            )
+            opts = pulumi.ResourceOptions(providers=[provider_for(events.account, role_arn)])
+        account_events = SessionManagerAccountEvents(
+            "session-manager-account-events",
+            account_events_args(config, partition, pulumi.get_stack(), events_token),
+            opts=opts,
+        )
+    return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
 
 
 def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str] | None]:
@@ -510,6 +529,17 @@ def export_outputs(deployment: Deployment) -> None:
             for account_id, deployed in deployment.accounts.items()
         },
     )
+    if deployment.account_events is not None:
+        events = deployment.account_events
+        pulumi.export(
+            "accountEvents",
+            {
+                "ruleNames": events.rule_names,
+                "apiDestinationArn": events.api_destination_arn,
+                "deadLetterQueueUrl": events.dead_letter_queue_url,
+                "alarmTopicArn": events.alarm_topic_arn,
+            },
+        )
     if deployment.central_logs is not None:
         pulumi.export(
             "centralLogs",

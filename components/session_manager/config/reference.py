@@ -36,7 +36,7 @@ def _type_name(annotation: Any) -> str:  # noqa: PLR0911 (one return per kind of
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             return "object"
-        return {"str": "string", "int": "integer", "bool": "boolean"}.get(
+        return {"str": "string", "int": "integer", "bool": "boolean", "SecretStr": "secret"}.get(
             annotation.__name__, annotation.__name__
         )
     return str(annotation)
@@ -47,8 +47,8 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     if origin is Annotated:
         return _nested_model(get_args(annotation)[0])
     if origin in (Union, types.UnionType):
-        # An optional object (`centralLogging`) still documents its keys.
-        models = [m for m in map(_nested_model, get_args(annotation)) if m is not None]
+        # An optional object (`centralLogging`, `accountEvents`): its keys still get rows.
+        models = [m for arg in get_args(annotation) if (m := _nested_model(arg)) is not None]
         return models[0] if len(models) == 1 else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from pydantic import (
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -20,6 +21,7 @@ from session_manager.aws import defaults
 from session_manager.aws.rules import (
     document_name_problem,
 )
+from session_manager.config.account_events import AccountEvents
 from session_manager.config.documents import CustomDocument
 from session_manager.config.errors import Problem, raise_problems
 from session_manager.config.fields import (
@@ -118,6 +120,16 @@ class StackConfig(ConfigModel):
         default_factory=list[VpcEndpoints],
         description="VPC endpoints for nodes in private subnets (see below).",
     )
+    account_events: AccountEvents | None = Field(
+        default=None,
+        description="Deploy when the organization's accounts change (see below).",
+    )
+    account_events_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Token `accountEvents` sends to its endpoint. Set it with `pulumi config set --secret`."
+        ),
+    )
 
     @field_validator("regions")
     @classmethod
@@ -210,8 +222,31 @@ class StackConfig(ConfigModel):
                         "needs targets: it serves the accounts of an organization",
                     )
                 )
+        problems += self._account_events_problems()
         raise_problems(problems)
         return self
+
+    def _account_events_problems(self) -> list[Problem]:
+        if self.account_events is None:
+            return []
+        problems: list[Problem] = []
+        if not any(target.organizational_unit for target in self.targets):
+            problems.append(
+                (
+                    ("accountEvents",),
+                    "needs an organizationalUnit target: it follows the accounts of "
+                    "organizational units",
+                )
+            )
+        if self.account_events_token is None or not self.account_events_token.get_secret_value():
+            problems.append(
+                (
+                    ("accountEventsToken",),
+                    "is required with accountEvents: pulumi config set --secret "
+                    "session-manager:accountEventsToken <token>",
+                )
+            )
+        return problems
 
     def _wiring_problems(self, prefs: Preferences, where: tuple[str | int, ...]) -> list[Problem]:
         problems: list[Problem] = []

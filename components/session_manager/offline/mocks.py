@@ -25,6 +25,15 @@ def fake_key_id(seed: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, seed))
 
 
+# EventBridge resources and the kind their ARN names; connections and API
+# destinations end in a generated id.
+EVENTS_ARN_KINDS = {
+    "aws:cloudwatch/eventRule:EventRule": "rule",
+    "aws:cloudwatch/eventConnection:EventConnection": "connection",
+    "aws:cloudwatch/eventApiDestination:EventApiDestination": "api-destination",
+}
+
+
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers for the AWS resources and functions this project uses."""
 
@@ -33,11 +42,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         account_id: str = PLACEHOLDER_ACCOUNT_ID,
         region: str = "us-east-1",
         organization_accounts: Mapping[str, list[str]] | None = None,
+        organizational_units: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
         # OU id -> member account ids, for organizations functions.
         self.organization_accounts = dict(organization_accounts or {})
+        # OU id -> every OU id below it, for the descendant-OU function.
+        self.organizational_units = dict(organizational_units or {})
         # Provider id -> the account it is pinned to, so ARNs name the right account.
         self._provider_accounts: dict[str, str] = {}
 
@@ -91,6 +103,17 @@ class AwsMocks(pulumi.runtime.Mocks):
         elif typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
             state["arn"] = f"arn:{partition}:s3:::{name}"
             state["bucket"] = inputs.get("bucket") or name
+        elif typ == "aws:sns/topic:Topic":
+            state["arn"] = f"arn:{partition}:sns:{region}:{account}:{name}"
+            resource_id = state["arn"]
+        elif typ == "aws:sqs/queue:Queue":
+            state["arn"] = f"arn:{partition}:sqs:{region}:{account}:{name}"
+            state["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+            resource_id = state["url"]
+        elif typ in EVENTS_ARN_KINDS:
+            kind = EVENTS_ARN_KINDS[typ]
+            suffix = "" if kind == "rule" else f"/{fake_key_id(f'{account}/{region}/{name}')}"
+            state["arn"] = f"arn:{partition}:events:{region}:{account}:{kind}/{name}{suffix}"
         elif "arn" not in state:
             state["arn"] = f"arn:{partition}:mock:{region}:{account}:{args.name}"
         return resource_id, state
@@ -130,6 +153,17 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "enabled": True,
                 "keyState": "Enabled",
             }, []
+        if token.startswith("aws:organizations/getOrganizationalUnitDescendantOrganizationalUnits"):
+            parent = str(call_args.get("parentId", ""))
+            children = [
+                {
+                    "id": ou,
+                    "arn": f"arn:{partition}:organizations::{account}:ou/o-exampleorg1/{ou}",
+                    "name": ou,
+                }
+                for ou in self.organizational_units.get(parent, [])
+            ]
+            return {"id": parent, "parentId": parent, "childrens": children}, []
         if token.startswith("aws:organizations/getOrganizationalUnitDescendantAccounts"):
             parent = str(call_args.get("parentId", ""))
             accounts = [

@@ -29,6 +29,10 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 
 SECRET_MASK = "[secret]"
+# How the engine's wire format marks a secret value (pulumi sdk/python/lib/pulumi/runtime/rpc.py:
+# _special_sig_key and _special_secret_sig).
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 # Inputs that hold JSON text: the plan prints them as readable JSON.
 JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
 
@@ -173,14 +177,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=response.urn,
-                inputs=_whole_numbers(self.capturing.last.inputs or {}),
+                inputs=mask_secrets(_whole_numbers(self.capturing.last.inputs or {})),
                 provider=provider,
                 parent=request.parent or None,
                 custom=bool(request.custom),
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
-                state=_whole_numbers(self.capturing.last.state or {}),
+                state=mask_secrets(_whole_numbers(self.capturing.last.state or {})),
             )
         )
         return response
@@ -195,6 +199,30 @@ def _whole_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [_whole_numbers(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
     return value
+
+
+def mask_secrets(value: Any) -> Any:
+    """`value` with every secret's values replaced by the mask, its shape kept.
+
+    A secret Output reaches the monitor wrapped in the engine's secret signature;
+    `pulumi preview` shows such a value as [secret], and so does the plan.
+    """
+    if isinstance(value, dict):
+        fields = cast(dict[str, Any], value)
+        if fields.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+            return _masked(fields.get("value"))
+        return {key: mask_secrets(item) for key, item in fields.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in cast(list[Any], value)]
+    return value
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in cast(list[Any], value)]
+    return SECRET_MASK
 
 
 def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:

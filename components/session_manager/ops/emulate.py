@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
@@ -52,6 +53,7 @@ CREATE_ORDER = (
     "aws:iam/instanceProfile:InstanceProfile",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    *emulate_events.CREATE_ORDER,
 )
 
 
@@ -131,6 +133,9 @@ class Emulator:
             OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
             BUCKET_LOGGING: self._bucket_logging,
         }
+        events = emulate_events.AccountEventsEmulation(self.client, self.default_region)
+        for typ, handler in events.handlers().items():
+            handlers[typ] = _recording(handler)
         order = {typ: index for index, typ in enumerate(CREATE_ORDER)}
         resources = sorted(
             (r for r in plan.resources if r.custom and not r.type.startswith("pulumi:")),
@@ -418,6 +423,17 @@ class Emulator:
         self.client("s3", self._region(inputs)).put_bucket_policy(
             Bucket=inputs["bucket"], Policy=inputs["policy"]
         )
+
+
+def _recording(
+    handler: emulate_events.Handler,
+) -> Callable[[PlannedResource, dict[str, Any], EmulationReport], None]:
+    """A handler that records the ids it gets into the report's replacements."""
+
+    def run(resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport) -> None:
+        handler(resource, inputs, report.replacements)
+
+    return run
 
 
 def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, Any]:

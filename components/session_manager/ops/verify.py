@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.ops import verify_events
 from session_manager.ops.aws_access import AwsAccess, failure_reason
 from session_manager.ops.verify_log_archive import LOG_ARCHIVE_TYPES, log_archive_findings
 
@@ -116,10 +117,20 @@ def targets_of(plan: Plan) -> list[Target]:
     """The plan's account-Regions, each with the resources verify checks there."""
     by_key: dict[tuple[str, str], Target] = {}
     for resource in plan.resources:
-        if resource.type not in (DOCUMENT, KEY, ALIAS, LOG_GROUP, POLICY, *LOG_ARCHIVE_TYPES):
+        if resource.type not in (
+            DOCUMENT,
+            KEY,
+            ALIAS,
+            LOG_GROUP,
+            POLICY,
+            *LOG_ARCHIVE_TYPES,
+            *verify_events.CHECKED,
+        ):
             continue
         provider = plan.provider_of(resource)
         region = str(resource.inputs.get("region") or "")
+        if resource.type in verify_events.CHECKED and not region:
+            region = verify_events.home_region(plan, resource)
         account = ""
         if provider is not None:
             allowed = json.loads(str(provider.inputs.get("allowedAccountIds") or "[]"))
@@ -196,6 +207,11 @@ class Verifier:
             checked, findings = log_archive_findings(self._client(target, "s3"), archive)
             result.checked += checked
             result.drifts += [Drift(*finding) for finding in findings]
+        checked, findings = verify_events.check(
+            lambda service: self._client(target, service), target.resources
+        )
+        result.checked += checked
+        result.drifts += [Drift(*finding) for finding in findings]
 
     def _check_keys(
         self, target: Target, result: TargetResult, replacements: dict[str, str]

@@ -1,0 +1,234 @@
+"""`accountEvents`: start a deployment when the organization's accounts change."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from session_manager.aws.account_events import MAX_EVENT_TYPE_CHARACTERS, github_dispatch_endpoint
+from session_manager.config.errors import raise_problems
+from session_manager.config.fields import (
+    ConfigModel,
+    Flag,
+    WholeNumber,
+    check_account,
+    check_role_arn,
+)
+
+DEFAULT_EVENT_TYPE = "session-manager-accounts-changed"
+DEFAULT_NAME = "session-manager-account-events"
+# GitHub owner and repository names.
+REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+# EventBridge connection, API destination and rule names allow [.-_A-Za-z0-9], 64 at most;
+# the longest name derived from this one adds 13 characters.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TOPIC_ARN_PATTERN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}"
+    r"(\.fifo)?$"
+)
+
+
+def _range(value: int, low: int, high: int, unit: str) -> int:
+    if not low <= value <= high:
+        raise PydanticCustomError(
+            "range",
+            "must be from {low} to {high} {unit}, got {got}",
+            {"low": low, "high": high, "unit": unit, "got": value},
+        )
+    return value
+
+
+class AccountEvents(ConfigModel):
+    """Organizations events that change a target OU's accounts start a deployment."""
+
+    account: str = Field(
+        default="",
+        description=(
+            "Management (or delegated administrator) account that receives the "
+            "Organizations events. Default: the stack's own credentials' account."
+        ),
+    )
+    role_arn: str = Field(
+        default="",
+        description="Role to assume in `account`. Default: `defaultRoleName` in it.",
+    )
+    repository: str = Field(
+        default="",
+        description=(
+            "GitHub repository (owner/name) whose `repository_dispatch` starts the deploy "
+            "workflow. Required unless `endpoint` is set."
+        ),
+    )
+    endpoint: str = Field(
+        default="",
+        description=(
+            "Another HTTPS endpoint to call instead of GitHub (Pulumi Deployments, another CI)."
+        ),
+    )
+    event_type: str = Field(
+        default=DEFAULT_EVENT_TYPE,
+        description="`event_type` of the dispatch; the deploy workflow listens for it.",
+    )
+    api_key_name: str = Field(
+        default="Authorization",
+        description="Header that carries the token (`accountEventsToken`).",
+    )
+    api_key_scheme: str = Field(
+        default="Bearer",
+        description="Word before the token in that header (`Bearer <token>`); empty: no word.",
+    )
+    basic_auth_username: str = Field(
+        default="",
+        description="Use HTTP basic auth with this user name and the token as password instead.",
+    )
+    invocation_rate_limit_per_second: WholeNumber = Field(
+        default=1, description="Calls per second the endpoint may receive (1-300)."
+    )
+    maximum_retry_attempts: WholeNumber = Field(
+        default=185, description="Retries of a failed call (0-185) before the dead-letter queue."
+    )
+    maximum_event_age_in_seconds: WholeNumber = Field(
+        default=86400, description="Seconds an event is retried (60-86400)."
+    )
+    dead_letter_retention_days: WholeNumber = Field(
+        default=14, description="Days the dead-letter queue keeps failed events (1-14)."
+    )
+    alarm_topic_arn: str = Field(
+        default="",
+        description=(
+            "SNS topic an alarm notifies when an event lands in the dead-letter queue. "
+            "Empty: no alarm."
+        ),
+    )
+    create_alarm_topic: Flag = Field(
+        default=False,
+        description=(
+            "Create an SNS topic (encrypted with its own KMS key) for that alarm instead of "
+            "naming one."
+        ),
+    )
+    alarm_emails: list[str] = Field(
+        default_factory=list[str],
+        description="Email addresses subscribed to the created topic (each confirms by email).",
+    )
+    name: str = Field(
+        default=DEFAULT_NAME, description="Prefix of the names of the resources it creates."
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return check_account(value)
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role_arn(cls, value: str, info: ValidationInfo) -> str:
+        return check_role_arn(value, info.data.get("account"), "events account")
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if value and not REPOSITORY_PATTERN.match(value):
+            raise PydanticCustomError(
+                "repository", "{got} is not a GitHub repository (owner/name)", {"got": repr(value)}
+            )
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https://[^\s/$.?#][^\s]*", value):
+            raise PydanticCustomError(
+                "endpoint",
+                "{got} is not an HTTPS URL (EventBridge API destinations call HTTPS only)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("event_type")
+    @classmethod
+    def _event_type(cls, value: str) -> str:
+        if not 1 <= len(value) <= MAX_EVENT_TYPE_CHARACTERS or not re.fullmatch(
+            r"[A-Za-z0-9._-]+", value
+        ):
+            raise PydanticCustomError(
+                "event_type",
+                "{got} is not an event type: 1-{most} letters, digits, '.', '_' or '-'",
+                {"got": repr(value), "most": MAX_EVENT_TYPE_CHARACTERS},
+            )
+        return value
+
+    @field_validator("invocation_rate_limit_per_second")
+    @classmethod
+    def _rate(cls, value: int) -> int:
+        return _range(value, 1, 300, "calls per second")
+
+    @field_validator("maximum_retry_attempts")
+    @classmethod
+    def _retries(cls, value: int) -> int:
+        return _range(value, 0, 185, "retries")
+
+    @field_validator("maximum_event_age_in_seconds")
+    @classmethod
+    def _age(cls, value: int) -> int:
+        return _range(value, 60, 86400, "seconds")
+
+    @field_validator("dead_letter_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return _range(value, 1, 14, "days")
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: str) -> str:
+        if value and not TOPIC_ARN_PATTERN.match(value):
+            raise PydanticCustomError(
+                "topic_arn",
+                "{got} is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        bad = [email for email in value if not EMAIL_PATTERN.match(email)]
+        if bad:
+            raise PydanticCustomError(
+                "email",
+                "{got} {verb} not an email address",
+                {"got": ", ".join(map(repr, bad)), "verb": "is" if len(bad) == 1 else "are"},
+            )
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "name",
+                "{got} is not a name prefix: 1-48 letters, digits, '.', '_' or '-'",
+                {"got": repr(value)},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _where_to(self) -> AccountEvents:
+        if not self.repository and not self.endpoint:
+            raise_problems(
+                [(("repository",), "set it (owner/name), or set endpoint to call another URL")]
+            )
+        if self.repository and self.endpoint:
+            raise_problems([(("endpoint",), "set only one of repository or endpoint")])
+        if self.create_alarm_topic and self.alarm_topic_arn:
+            raise_problems([(("createAlarmTopic",), "set only one of it or alarmTopicArn")])
+        if self.alarm_emails and not self.create_alarm_topic:
+            raise_problems([(("alarmEmails",), "needs createAlarmTopic: true")])
+        return self
+
+    @property
+    def invocation_endpoint(self) -> str:
+        return self.endpoint or github_dispatch_endpoint(self.repository)

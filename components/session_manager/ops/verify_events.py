@@ -1,0 +1,276 @@
+"""Check, read-only, that AWS holds `SessionManagerAccountEvents`' resources as planned.
+
+Each rule with its event pattern and state, its target (the API destination,
+the dead-letter queue, the retry policy and the dispatch body), the API
+destination and its connection, the encrypted dead-letter queue, the target
+role's inline policy and the optional alarm. The token itself is never read
+back: EventBridge keeps it in Secrets Manager and never returns it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from botocore.exceptions import ClientError
+
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.ops.emulate_events import (
+    API_DESTINATION,
+    CONNECTION,
+    METRIC_ALARM,
+    QUEUE,
+    ROLE_POLICY,
+    RULE,
+    TARGET,
+    TOPIC,
+)
+
+CHECKED = (QUEUE, CONNECTION, API_DESTINATION, RULE, TARGET, ROLE_POLICY, METRIC_ALARM, TOPIC)
+# (what, field, wanted, actual)
+Finding = tuple[str, str, Any, Any]
+Client = Callable[[str], Any]
+Reader = Callable[[Client], dict[str, Any]]
+# A check: what it is called, what the plan wants, and how to read what AWS holds.
+Check = tuple[str, dict[str, Any], Reader]
+NOT_FOUND = ("ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue", "NoSuchEntity")
+
+
+def home_region(plan: Plan, resource: PlannedResource) -> str:
+    """A global resource of the component (its role policy) is checked in the component's Region."""
+    for sibling in plan.resources:
+        if sibling.parent == resource.parent and sibling.inputs.get("region"):
+            return str(sibling.inputs["region"])
+    return ""
+
+
+def _name_in_arn(arn: str, kind: str) -> str:
+    """`name` of an ARN like arn:...:<kind>/<name>/<id>, or of an SQS queue ARN."""
+    if kind == "sqs":
+        return arn.rsplit(":", 1)[-1]
+    match = re.search(rf":{kind}/([^/]+)", arn)
+    return match.group(1) if match else arn
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in NOT_FOUND
+
+
+def _differences(label: str, wanted: dict[str, Any], actual: dict[str, Any]) -> list[Finding]:
+    if actual.get("exists") is False:
+        return [(label, "exists", True, False)]
+    return [
+        (label, key, value, actual.get(key))
+        for key, value in wanted.items()
+        if actual.get(key) != value
+    ]
+
+
+def check(client: Client, resources: Sequence[PlannedResource]) -> tuple[list[str], list[Finding]]:
+    """What was checked, and every difference from the plan."""
+    checked: list[str] = []
+    findings: list[Finding] = []
+    for resource in resources:
+        if resource.type not in CHECKED:
+            continue
+        label, wanted, read = _CHECKS[resource.type](resource.inputs)
+        checked.append(label)
+        try:
+            actual = read(client)
+        except ClientError as exc:
+            if not _missing(exc):
+                raise
+            findings.append((label, "exists", True, False))
+            continue
+        findings += _differences(label, wanted, actual)
+    return checked, findings
+
+
+def _queue(
+    inputs: dict[str, Any],
+) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        sqs = client("sqs")
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        return {
+            "messageRetentionSeconds": int(attributes.get("MessageRetentionPeriod", 0)),
+            "encrypted": attributes.get("SqsManagedSseEnabled") == "true"
+            or bool(attributes.get("KmsMasterKeyId")),
+            "policy": "Policy" in attributes,
+        }
+
+    wanted = {
+        "messageRetentionSeconds": int(inputs.get("messageRetentionSeconds", 345600)),
+        "encrypted": True,
+        "policy": True,
+    }
+    return f"sqs queue {name}", wanted, read
+
+
+def _connection(
+    inputs: dict[str, Any],
+) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        described = client("events").describe_connection(Name=name)
+        return {
+            "authorizationType": described.get("AuthorizationType"),
+            "authorized": described.get("ConnectionState") != "DEAUTHORIZED",
+        }
+
+    wanted = {"authorizationType": inputs["authorizationType"], "authorized": True}
+    return f"events connection {name}", wanted, read
+
+
+def _api_destination(
+    inputs: dict[str, Any],
+) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        described = client("events").describe_api_destination(Name=name)
+        return {
+            "invocationEndpoint": described.get("InvocationEndpoint"),
+            "httpMethod": described.get("HttpMethod"),
+            "invocationRateLimitPerSecond": int(described.get("InvocationRateLimitPerSecond", 0)),
+            "connection": _name_in_arn(str(described.get("ConnectionArn", "")), "connection"),
+            "state": described.get("ApiDestinationState"),
+        }
+
+    wanted = {
+        "invocationEndpoint": inputs["invocationEndpoint"],
+        "httpMethod": inputs["httpMethod"],
+        "invocationRateLimitPerSecond": int(inputs["invocationRateLimitPerSecond"]),
+        "connection": _name_in_arn(str(inputs["connectionArn"]), "connection"),
+        "state": "ACTIVE",
+    }
+    return f"events api destination {name}", wanted, read
+
+
+def _rule(inputs: dict[str, Any]) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        described = client("events").describe_rule(Name=name)
+        return {
+            "state": described.get("State"),
+            "eventPattern": json.loads(described.get("EventPattern") or "null"),
+        }
+
+    wanted = {
+        "state": inputs.get("state", "ENABLED"),
+        "eventPattern": json.loads(str(inputs["eventPattern"])),
+    }
+    return f"events rule {name}", wanted, read
+
+
+def _target(
+    inputs: dict[str, Any],
+) -> Check:
+    rule, target_id = str(inputs["rule"]), str(inputs["targetId"])
+    retry = cast(dict[str, Any], inputs["retryPolicy"])
+    transformer = cast(dict[str, Any], inputs["inputTransformer"])
+
+    def read(client: Client) -> dict[str, Any]:
+        targets = client("events").list_targets_by_rule(Rule=rule)["Targets"]
+        found = next((cast(dict[str, Any], t) for t in targets if t.get("Id") == target_id), None)
+        if found is None:
+            return {"exists": False}
+        found_retry = cast(dict[str, Any], found.get("RetryPolicy") or {})
+        found_transformer = cast(dict[str, Any], found.get("InputTransformer") or {})
+        dead_letters = cast(dict[str, Any], found.get("DeadLetterConfig") or {})
+        return {
+            "exists": True,
+            "apiDestination": _name_in_arn(str(found.get("Arn", "")), "api-destination"),
+            "deadLetterQueue": _name_in_arn(str(dead_letters.get("Arn", "")), "sqs"),
+            "maximumRetryAttempts": found_retry.get("MaximumRetryAttempts"),
+            "maximumEventAgeInSeconds": found_retry.get("MaximumEventAgeInSeconds"),
+            "inputPaths": found_transformer.get("InputPathsMap"),
+            "inputTemplate": found_transformer.get("InputTemplate"),
+        }
+
+    wanted = {
+        "exists": True,
+        "apiDestination": _name_in_arn(str(inputs["arn"]), "api-destination"),
+        "deadLetterQueue": _name_in_arn(str(inputs["deadLetterConfig"]["arn"]), "sqs"),
+        "maximumRetryAttempts": int(retry["maximumRetryAttempts"]),
+        "maximumEventAgeInSeconds": int(retry["maximumEventAgeInSeconds"]),
+        "inputPaths": transformer["inputPaths"],
+        "inputTemplate": transformer["inputTemplate"],
+    }
+    return f"events target {rule}/{target_id}", wanted, read
+
+
+def _role_policy(
+    inputs: dict[str, Any],
+) -> Check:
+    role, name = str(inputs["role"]), str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        document = client("iam").get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = json.loads(document)
+        return {"actions": _actions(cast(dict[str, Any], document))}
+
+    wanted = {"actions": _actions(json.loads(str(inputs["policy"])))}
+    return f"iam role policy {role}/{name}", wanted, read
+
+
+def _actions(document: dict[str, Any]) -> list[str]:
+    actions: set[str] = set()
+    for statement in cast(list[dict[str, Any]], document.get("Statement") or []):
+        action = statement.get("Action")
+        actions.update([action] if isinstance(action, str) else cast(list[str], action or []))
+    return sorted(actions)
+
+
+def _alarm(
+    inputs: dict[str, Any],
+) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        alarms = client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+        if not alarms:
+            return {"exists": False}
+        return {"exists": True, "alarmActions": sorted(alarms[0].get("AlarmActions") or [])}
+
+    wanted = {"exists": True, "alarmActions": sorted(inputs.get("alarmActions") or [])}
+    return f"cloudwatch alarm {name}", wanted, read
+
+
+def _topic(inputs: dict[str, Any]) -> Check:
+    name = str(inputs["name"])
+
+    def read(client: Client) -> dict[str, Any]:
+        sns = client("sns")
+        arns = [
+            topic["TopicArn"]
+            for page in sns.get_paginator("list_topics").paginate()
+            for topic in page["Topics"]
+            if topic["TopicArn"].rsplit(":", 1)[-1] == name
+        ]
+        if not arns:
+            return {"exists": False}
+        attributes = sns.get_topic_attributes(TopicArn=arns[0])["Attributes"]
+        return {"exists": True, "encrypted": bool(attributes.get("KmsMasterKeyId"))}
+
+    return f"sns topic {name}", {"exists": True, "encrypted": True}, read
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any]], Check]] = {
+    QUEUE: _queue,
+    CONNECTION: _connection,
+    API_DESTINATION: _api_destination,
+    RULE: _rule,
+    TARGET: _target,
+    ROLE_POLICY: _role_policy,
+    METRIC_ALARM: _alarm,
+    TOPIC: _topic,
+}
