@@ -120,7 +120,7 @@ def rotation_off(url: str) -> None:
         ),
         (
             rotation_off,
-            "kms key alias/session-manager/data keyRotationEnabled: wanted true, actual false",
+            "kms key alias/session-manager/data enableKeyRotation: wanted true, actual false",
         ),
     ],
     ids=[
