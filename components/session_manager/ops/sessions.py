@@ -27,7 +27,9 @@ from session_manager.offline.plan import PlannedResource
 
 MAX_ATTEMPTS = 5
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    # `total_max_attempts` counts the first try; botocore's `max_attempts` would count
+    # retries only (botocore/config.py), making "after 5 attempts" really 6.
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     connect_timeout=5,
     read_timeout=20,
 )

@@ -202,6 +202,8 @@ def progress_printer(stream: Any = sys.stderr) -> Callable[[int, int], None]:
     return show
 
 
+# Per side: a policy replaced wholesale would print every statement; JSON has them all.
+MAX_DETAIL_LINES = 4
 OUTCOMES = {
     IN_SYNC: "in sync",
     DRIFT: "drift found",
@@ -219,7 +221,7 @@ def format_report(report: Report) -> str:
             lines.append(f"DRIFT  {result.target}: {len(result.drifts)} drifted field(s)")
             for drift in result.drifts:
                 lines.append(f"         {drift}")
-                lines += [f"           {line}" for line in drift.detail_lines()]
+                lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
         else:
             lines.append(f"OK     {result.target}: in sync ({len(result.checked)} checked)")
     lines += ["", f"Result: {OUTCOMES[report.exit_code]} (exit {report.exit_code})"]

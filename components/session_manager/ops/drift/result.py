@@ -43,13 +43,20 @@ class Drift:
         wanted, actual = json.dumps(self.wanted), json.dumps(self.actual)
         return f"{self.resource} {self.field}: wanted {wanted}, actual {actual}"
 
-    def detail_lines(self) -> list[str]:
-        """For a policy: one line per differing statement, `-` wanted, `+` in AWS."""
+    def detail_lines(self, limit: int | None = None) -> list[str]:
+        """For a policy: one line per differing statement, `-` wanted, `+` in AWS.
+
+        With `limit`, at most that many lines per side, then how many were left out.
+        """
         if not self.statements:
             return []
-        return [f"- {json.dumps(s, sort_keys=True)}" for s in self.wanted] + [
-            f"+ {json.dumps(s, sort_keys=True)}" for s in self.actual
-        ]
+        lines: list[str] = []
+        for sign, statements in (("-", self.wanted), ("+", self.actual)):
+            shown = statements if limit is None else statements[:limit]
+            lines += [f"{sign} {json.dumps(s, sort_keys=True)}" for s in shown]
+            if len(statements) > len(shown):
+                lines.append(f"{sign} ... {len(statements) - len(shown)} more (--format json)")
+        return lines
 
 
 @dataclass
