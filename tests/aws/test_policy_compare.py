@@ -105,7 +105,8 @@ def test_a_removed_statement_and_a_changed_version_are_drift() -> None:
 def test_duplicated_statements_count() -> None:
     doubled = {"Version": "2012-10-17", "Statement": [READ, READ, TLS]}
     missing, extra = statement_diff(POLICY, doubled)
-    assert missing == [] and len(extra) == 1
+    assert missing == []
+    assert len(extra) == 1
 
 
 def test_parse_policy_accepts_each_shape() -> None:

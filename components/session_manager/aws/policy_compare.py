@@ -33,7 +33,7 @@ _ROOT_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):root$")
 def parse_policy(value: Any) -> Any:
     """A policy as a dict, from a dict, JSON text, or URL-encoded JSON text."""
     if value is None or isinstance(value, dict):
-        return value
+        return cast(dict[str, Any] | None, value)
     text = str(value).strip()
     if text[:3].upper() == "%7B":
         text = unquote(text)
@@ -107,6 +107,11 @@ def normalize_policy(value: Any) -> Any:
     return {**header, "Statement": sorted(_statements(policy), key=_key)}
 
 
+def _header(policy: Any) -> dict[str, Any]:
+    held = cast(dict[str, Any], policy) if isinstance(policy, dict) else {}
+    return {k: v for k, v in held.items() if k != "Statement"}
+
+
 def statement_diff(wanted: Any, actual: Any) -> tuple[list[Any], list[Any]]:
     """(statements only the wanted policy has, statements only the actual one has).
 
@@ -123,8 +128,5 @@ def statement_diff(wanted: Any, actual: Any) -> tuple[list[Any], list[Any]]:
     extra = [json.loads(k) for k in sorted((actual_keys - wanted_keys).elements())]
     if not missing and not extra:
         # Same statements: the difference is in the header (Version, Id).
-        strip = ("Statement",)
-        wanted_header = {k: v for k, v in (wanted_policy or {}).items() if k not in strip}
-        actual_header = {k: v for k, v in (actual_policy or {}).items() if k not in strip}
-        return [wanted_header], [actual_header]
+        return [_header(wanted_policy)], [_header(actual_policy)]
     return missing, extra

@@ -49,7 +49,7 @@ def _matrix(report: Report) -> list[str]:
         "| --- | " + " | ".join("---" for _ in regions) + " |",
     ]
     for account in accounts:
-        row = [cells.get((account, region), "–") for region in regions]
+        row = [cells.get((account, region), "n/a") for region in regions]
         lines.append(f"| {_cell(account)} | " + " | ".join(row) + " |")
     return lines
 

@@ -71,7 +71,7 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:  # noqa: PLR0911 (one return per shape)
     """(path, wanted, actual) for every planned value AWS does not hold.
 
     Only what the plan sets is compared: settings AWS adds on its own are not

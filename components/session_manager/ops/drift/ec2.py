@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any, cast
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift.compare import CheckContext
@@ -47,7 +48,7 @@ def check_vpc_endpoint(ctx: CheckContext, resource: PlannedResource) -> None:
         "routeTableIds": endpoint.get("RouteTableIds", []),
     }
     # A security group the stack creates has only a placeholder id in the plan.
-    groups = resource.inputs.get("securityGroupIds") or []
+    groups = cast(list[Any], resource.inputs.get("securityGroupIds") or [])
     known = all(re.fullmatch(r"sg-[0-9a-f]{8,17}", str(g)) for g in groups)
     ctx.compare_inputs(label, resource, actual, skip=() if known else ("securityGroupIds",))
 

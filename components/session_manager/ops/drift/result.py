@@ -107,7 +107,7 @@ class Report:
 
 
 def summarize(results: Iterable[TargetResult]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_NAMES, 0)
+    counts: dict[str, int] = dict.fromkeys(STATUS_NAMES, 0)
     for result in results:
         counts[STATUS_NAMES[result.status]] += 1
     return counts

@@ -1,4 +1,4 @@
-"""SSM: the preferences document and custom documents (content of the default version), parameters."""
+"""SSM: preferences and custom documents (the default version's content), parameters."""
 
 from __future__ import annotations
 
