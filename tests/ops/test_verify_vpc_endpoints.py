@@ -52,30 +52,24 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     found = {(d.resource, d.field) for r in missing.results for d in r.drifts}
     assert found == {(f"vpc endpoint {s} in {vpc}", "vpcEndpoint") for s in services}
 
-    created: dict[str, str] = {}
-    for service in services:
-        created[service] = ec2.create_vpc_endpoint(
+    def create(service: str, *, private_dns: bool) -> str:
+        return ec2.create_vpc_endpoint(
             VpcId=vpc,
             ServiceName=service,
             VpcEndpointType="Interface",
             SubnetIds=[subnet],
             SecurityGroupIds=[group],
-            PrivateDnsEnabled=True,
+            PrivateDnsEnabled=private_dns,
         )["VpcEndpoint"]["VpcEndpointId"]
+
+    created = {service: create(service, private_dns=True) for service in services}
     in_sync = verify(plan, access)
     assert in_sync.exit_code == IN_SYNC, [str(d) for r in in_sync.results for d in r.drifts]
 
     ssmmessages = "com.amazonaws.eu-west-1.ssmmessages"
     # Replaced by hand without private DNS (moto's ModifyVpcEndpoint ignores the flag).
     ec2.delete_vpc_endpoints(VpcEndpointIds=[created[ssmmessages]])
-    ec2.create_vpc_endpoint(
-        VpcId=vpc,
-        ServiceName=ssmmessages,
-        VpcEndpointType="Interface",
-        SubnetIds=[subnet],
-        SecurityGroupIds=[group],
-        PrivateDnsEnabled=False,
-    )
+    create(ssmmessages, private_dns=False)
     drifted = verify(plan, access)
     lines = [str(d) for r in drifted.results for d in r.drifts]
     assert lines == [

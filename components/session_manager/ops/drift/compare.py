@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -194,6 +194,15 @@ class CheckContext:
     def missing(self, label: str, name: str) -> None:
         self.drift(label, name, "exists", "missing")
 
+    def read(self, label: str, name: str, call: Callable[[], Any], absent: type[Exception]) -> Any:
+        """`call()`'s answer, or None with a "missing" drift when AWS raises `absent`."""
+        self.checked(label)
+        try:
+            return call()
+        except absent:
+            self.missing(label, name)
+            return None
+
     def compare_policy(self, label: str, name: str, wanted: Any, actual: Any) -> None:
         """A policy field: only the statements that differ are reported."""
         if actual is None:
@@ -215,3 +224,7 @@ class CheckContext:
         wanted = {k: v for k, v in resource.inputs.items() if k not in ignored}
         for path, want, held in differences(self.wanted(wanted), dict(actual)):
             self.drift(label, path, want, held)
+
+
+# What every family's module maps its resource types to.
+Check = Callable[[CheckContext, PlannedResource], None]

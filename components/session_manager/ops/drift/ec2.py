@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any, cast
 
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import CheckContext
+from session_manager.ops.drift.compare import Check, CheckContext
 
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 # States of an endpoint that no longer serves (EC2 API reference, VpcEndpoint.State).
@@ -53,6 +52,6 @@ def check_vpc_endpoint(ctx: CheckContext, resource: PlannedResource) -> None:
     ctx.compare_inputs(label, resource, actual, skip=() if known else ("securityGroupIds",))
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     VPC_ENDPOINT: check_vpc_endpoint,
 }

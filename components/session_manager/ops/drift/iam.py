@@ -7,11 +7,10 @@ account's first Region. boto3 URL-decodes IAM's policy documents (botocore's
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import CheckContext
+from session_manager.ops.drift.compare import Check, CheckContext
 
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
@@ -31,12 +30,14 @@ def _policy_arn(ctx: CheckContext, resource: PlannedResource) -> str:
 def check_policy(ctx: CheckContext, resource: PlannedResource) -> None:
     iam = ctx.client("iam")
     label = f"iam policy {resource.inputs['name']}"
-    ctx.checked(label)
     arn = _policy_arn(ctx, resource)
-    try:
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    except iam.exceptions.NoSuchEntityException:
-        ctx.missing(label, "policy")
+    version = ctx.read(
+        label,
+        "policy",
+        lambda: iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"],
+        iam.exceptions.NoSuchEntityException,
+    )
+    if version is None:
         return
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
     ctx.compare_policy(label, "policy", resource.inputs["policy"], document["Document"])
@@ -70,50 +71,38 @@ def check_role(ctx: CheckContext, resource: PlannedResource) -> None:
             ctx.drift(label, "maxSessionDuration", wanted, role.get("MaxSessionDuration"))
 
 
-def _attached(ctx: CheckContext, operation: str, **names: str) -> list[str]:
-    pages = ctx.client("iam").get_paginator(operation).paginate(**names)
-    return sorted(p["PolicyArn"] for page in pages for p in page["AttachedPolicies"])
+def _attachment(kind: str, operation: str, argument: str) -> Check:
+    """A check that the planned policy is attached to a role or a group."""
 
+    def check(ctx: CheckContext, resource: PlannedResource) -> None:
+        iam = ctx.client("iam")
+        holder = str(resource.inputs[kind])
+        label = f"iam {kind} {holder}"
+        ctx.checked(f"{label} attachments")
+        wanted = str(ctx.wanted(resource.inputs["policyArn"]))
+        try:
+            pages = iam.get_paginator(operation).paginate(**{argument: holder})
+            attached = sorted(p["PolicyArn"] for page in pages for p in page["AttachedPolicies"])
+        except iam.exceptions.NoSuchEntityException:
+            ctx.drift(label, "attachedPolicy", wanted, f"the {kind} is missing")
+            return
+        if wanted not in attached:
+            ctx.drift(label, "attachedPolicy", wanted, attached)
 
-def check_role_attachment(ctx: CheckContext, resource: PlannedResource) -> None:
-    iam = ctx.client("iam")
-    role = str(resource.inputs["role"])
-    label = f"iam role {role}"
-    ctx.checked(f"{label} attachments")
-    wanted = str(ctx.wanted(resource.inputs["policyArn"]))
-    try:
-        attached = _attached(ctx, "list_attached_role_policies", RoleName=role)
-    except iam.exceptions.NoSuchEntityException:
-        ctx.drift(label, "attachedPolicy", wanted, "the role is missing")
-        return
-    if wanted not in attached:
-        ctx.drift(label, "attachedPolicy", wanted, attached)
-
-
-def check_group_attachment(ctx: CheckContext, resource: PlannedResource) -> None:
-    iam = ctx.client("iam")
-    group = str(resource.inputs["group"])
-    label = f"iam group {group}"
-    ctx.checked(f"{label} attachments")
-    wanted = str(ctx.wanted(resource.inputs["policyArn"]))
-    try:
-        attached = _attached(ctx, "list_attached_group_policies", GroupName=group)
-    except iam.exceptions.NoSuchEntityException:
-        ctx.drift(label, "attachedPolicy", wanted, "the group is missing")
-        return
-    if wanted not in attached:
-        ctx.drift(label, "attachedPolicy", wanted, attached)
+    return check
 
 
 def check_instance_profile(ctx: CheckContext, resource: PlannedResource) -> None:
     iam = ctx.client("iam")
     name = str(resource.inputs["name"])
     label = f"iam instance profile {name}"
-    ctx.checked(label)
-    try:
-        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    except iam.exceptions.NoSuchEntityException:
-        ctx.missing(label, "instanceProfile")
+    profile = ctx.read(
+        label,
+        "instanceProfile",
+        lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"],
+        iam.exceptions.NoSuchEntityException,
+    )
+    if profile is None:
         return
     roles = sorted(role["RoleName"] for role in profile.get("Roles", []))
     wanted = resource.inputs.get("role")
@@ -121,10 +110,10 @@ def check_instance_profile(ctx: CheckContext, resource: PlannedResource) -> None
         ctx.drift(label, "role", wanted, roles[0] if len(roles) == 1 else roles or None)
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     POLICY: check_policy,
     ROLE: check_role,
-    ROLE_POLICY_ATTACHMENT: check_role_attachment,
-    GROUP_POLICY_ATTACHMENT: check_group_attachment,
+    ROLE_POLICY_ATTACHMENT: _attachment("role", "list_attached_role_policies", "RoleName"),
+    GROUP_POLICY_ATTACHMENT: _attachment("group", "list_attached_group_policies", "GroupName"),
     INSTANCE_PROFILE: check_instance_profile,
 }

@@ -7,10 +7,8 @@ description, so an alias moved to another key shows as drift.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import ALIAS, KEY, CheckContext
+from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext
 
 
 def _alias_label(name: str) -> str:
@@ -60,7 +58,7 @@ def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
             ctx.drift(label, "targetKeyId", f"a key described {wanted!r}", metadata.get("Arn"))
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     KEY: check_key,
     ALIAS: check_alias,
 }

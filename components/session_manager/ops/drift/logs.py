@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import CheckContext
+from session_manager.ops.drift.compare import Check, CheckContext
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -32,6 +30,6 @@ def check_log_group(ctx: CheckContext, resource: PlannedResource) -> None:
     ctx.compare_inputs(label, resource, actual, skip=("skipDestroy",))
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     LOG_GROUP: check_log_group,
 }

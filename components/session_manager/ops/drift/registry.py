@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import ec2, iam, kms, logs, s3, ssm
-from session_manager.ops.drift.compare import CheckContext
-
-Check = Callable[[CheckContext, PlannedResource], None]
+from session_manager.ops.drift.compare import Check
 
 CHECKS: dict[str, Check] = {
     **kms.CHECKS,

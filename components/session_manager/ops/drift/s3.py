@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import CheckContext, camelize
+from session_manager.ops.drift.compare import Check, CheckContext, camelize
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -132,7 +132,7 @@ def require_encrypted(ctx: CheckContext, bucket: str) -> None:
             raise
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     BUCKET: check_bucket,
     POLICY: check_policy,
     ENCRYPTION: _setting(

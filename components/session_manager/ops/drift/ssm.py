@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, cast
 
 import yaml
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import s3
-from session_manager.ops.drift.compare import CheckContext
+from session_manager.ops.drift.compare import Check, CheckContext
 
 DOCUMENT = "aws:ssm/document:Document"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -34,11 +33,13 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
     ssm = ctx.client("ssm")
     name = str(resource.inputs["name"])
     label = f"document {name}"
-    ctx.checked(label)
-    try:
-        described = ssm.describe_document(Name=name)["Document"]
-    except ssm.exceptions.InvalidDocument:
-        ctx.missing(label, "document")
+    described = ctx.read(
+        label,
+        "document",
+        lambda: ssm.describe_document(Name=name)["Document"],
+        ssm.exceptions.InvalidDocument,
+    )
+    if described is None:
         return
     default, latest = described["DefaultVersion"], described["LatestVersion"]
     if default != latest:
@@ -74,17 +75,19 @@ def check_parameter(ctx: CheckContext, resource: PlannedResource) -> None:
     ssm = ctx.client("ssm")
     name = str(resource.inputs["name"])
     label = f"parameter {name}"
-    ctx.checked(label)
-    try:
-        parameter = ssm.get_parameter(Name=name)["Parameter"]
-    except ssm.exceptions.ParameterNotFound:
-        ctx.missing(label, "parameter")
+    parameter = ctx.read(
+        label,
+        "parameter",
+        lambda: ssm.get_parameter(Name=name)["Parameter"],
+        ssm.exceptions.ParameterNotFound,
+    )
+    if parameter is None:
         return
     actual = {"name": parameter["Name"], "type": parameter["Type"], "value": parameter["Value"]}
     ctx.compare_inputs(label, resource, actual, skip=("description", "overwrite", "tier"))
 
 
-CHECKS: dict[str, Callable[[CheckContext, PlannedResource], None]] = {
+CHECKS: dict[str, Check] = {
     DOCUMENT: check_document,
     PARAMETER: check_parameter,
 }
