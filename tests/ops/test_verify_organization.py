@@ -135,15 +135,17 @@ def plan_from_aws(org: Organization) -> tuple[Plan, list[str]]:
     return plan, members.warnings
 
 
-def run_cli(org: Organization, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    org: Organization, *args: str, credentials: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_CONFIG_FILE="/dev/null",
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
         AWS_EC2_METADATA_DISABLED="true",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
     )
+    if credentials:
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     common = ["--stack", "org", "--project-dir", str(org.project), "--endpoint-url", org.url]
     return subprocess.run(
         [sys.executable, "-m", "session_manager", *args, *common],
@@ -332,3 +334,11 @@ def test_each_injected_drift_is_caught_and_named(organization: Organization) -> 
     assert f"| {explicit} | iam role {ROLE} | attachedPolicy |" in markdown
     assert "```diff" in markdown
     assert org.empty_ou in markdown
+
+
+def test_organizations_unreadable_is_a_clear_exit_2(organization: Organization) -> None:
+    result = run_cli(organization, "verify", credentials=False)
+    assert result.returncode == 2
+    assert "could not read the accounts of the organizational units" in result.stderr
+    assert "no AWS credentials were found" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
