@@ -11,7 +11,8 @@ help:
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
-	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor"
+	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor;"
+	@echo "              verify 100 and 1,000 against moto"
 
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
@@ -47,6 +48,7 @@ docs: venv
 
 bench: venv
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/verify_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info components/*.egg-info

@@ -260,7 +260,10 @@ def test_demo_of_the_complete_example_creates_the_bucket_it_expects(
     shutil.copy(ROOT / "examples/complete/Pulumi.complete.yaml", project)
     code, output = run_cli(capsys, "demo", "--stack", "complete", "--project-dir", str(project))
     assert "created bucket example-session-logs in" in output
-    assert "bucket example-session-logs" in output.split("3. verify:")[1]
+    # verify checks that bucket's encryption (the document requires it) and finds it in sync;
+    # the VPC endpoints name a VPC only a real account has, so they are not emulated.
+    assert "Result: in sync (exit 0)" in output.split("3. verify:")[1]
+    assert "not emulated, so not verified: 7" in output
     assert code == 0, output
 
 

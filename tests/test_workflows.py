@@ -74,6 +74,10 @@ def test_merges_deploy_through_environments_and_schedule_verifies() -> None:
     )
     assert "exit $status" in run
     assert "GITHUB_STEP_SUMMARY" in run
+    # The Markdown report (accounts x Regions, then the drift) is what the summary shows.
+    assert "--format markdown > report.md" in run
+    assert 'cat report.md >> "$GITHUB_STEP_SUMMARY"' in run
+    assert "--ou-accounts" not in run  # OU accounts are read from AWS Organizations
 
 
 def test_ci_workflow_runs_the_ci_script() -> None:

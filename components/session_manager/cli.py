@@ -37,6 +37,23 @@ def _load_plan(
     return plan
 
 
+def _read_organization(
+    args: argparse.Namespace, credentials: dict[str, str] | None = None
+) -> list[str]:
+    """Read the OUs' active accounts from AWS Organizations into the plan's `--ou-accounts`.
+
+    What the program does at `pulumi up`; an OU named by `--ou-accounts` is taken as
+    given. Returns the warnings (an OU with no account). Raises CannotCheckError.
+    """
+    from session_manager.ops.aws_access import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.organization import resolve_for_plan  # noqa: PLC0415
+
+    access = AwsAccess(args.endpoint_url, credentials=credentials)
+    members = resolve_for_plan(access, args.project_dir, args.stack, args.ou_accounts)
+    args.ou_accounts = [*args.ou_accounts, *members.flags()]
+    return members.warnings
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -65,16 +82,24 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.aws_access import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
     from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
+    from session_manager.ops.verify_markdown import markdown_report  # noqa: PLC0415
 
     try:
+        warnings = _read_organization(args)
         plan = _load_plan(args, resolve_outputs=False)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
-    report = verify(plan, AwsAccess(args.endpoint_url), progress=progress_printer())
-    if args.json:
+    except CannotCheckError as exc:
+        return _fail(str(exc))
+    report = verify(
+        plan, AwsAccess(args.endpoint_url), progress=progress_printer(), warnings=warnings
+    )
+    if args.json or args.format == "json":
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    elif args.format == "markdown":
+        print(markdown_report(report))
     else:
         print(format_report(report))
     return report.exit_code
@@ -93,6 +118,8 @@ def _adopt(args: argparse.Namespace) -> int:
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
     try:
+        for warning in _read_organization(args):
+            print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
         existing = find_existing(plan, AwsAccess(args.endpoint_url))
     except (ConfigError, PlanError) as exc:
@@ -120,16 +147,25 @@ def _adopt(args: argparse.Namespace) -> int:
 
 def _emulate(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.ops.aws_access import CannotCheckError  # noqa: PLC0415
     from session_manager.ops.emulate import (  # noqa: PLC0415
+        EMULATOR_ACCESS_KEY,
+        EMULATOR_SECRET_KEY,
         NOT_EMULATED,
         EmulationError,
         Emulator,
         EmulatorUnreachableError,
     )
 
+    emulator = {
+        "aws_access_key_id": EMULATOR_ACCESS_KEY,
+        "aws_secret_access_key": EMULATOR_SECRET_KEY,
+    }
     try:
+        for warning in _read_organization(args, credentials=emulator):
+            print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
-    except (ConfigError, PlanError) as exc:
+    except (ConfigError, PlanError, CannotCheckError) as exc:
         return _fail(str(exc))
     try:
         report = Emulator(args.endpoint_url).apply(plan)
@@ -224,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
     )
     verify.add_argument("--json", action="store_true", help="print one JSON object")
+    verify.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text for terminals, json for machines, markdown for a CI job summary "
+        "(a table of accounts x Regions, then the drift details)",
+    )
     verify.set_defaults(handler=_verify)
 
     adopt = commands.add_parser(

@@ -27,7 +27,9 @@ from session_manager.offline.plan import PlannedResource
 
 MAX_ATTEMPTS = 5
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+    # `total_max_attempts` counts the first try; botocore's `max_attempts` would count
+    # retries only (botocore/config.py), making "after 5 attempts" really 6.
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
     connect_timeout=5,
     read_timeout=20,
 )
@@ -92,7 +94,14 @@ def provider_role(provider: PlannedResource | None) -> tuple[str, str] | None:
 
 
 class AwsAccess:
-    """boto3 sessions and clients for the providers of a plan."""
+    """boto3 clients for the providers of a plan.
+
+    One boto3 session is shared by every provider, so each service's model is
+    loaded once however many accounts there are (a session per account costs tens
+    of MB each); a provider that assumes a role differs only in the credentials
+    its clients get. botocore sessions are not thread-safe, clients are: clients
+    are created under a lock and then used freely.
+    """
 
     def __init__(
         self, endpoint_url: str | None = None, credentials: dict[str, str] | None = None
@@ -100,40 +109,46 @@ class AwsAccess:
         self.endpoint_url = endpoint_url
         # Explicit credentials are for emulators only; otherwise boto3's own chain decides.
         self.credentials = dict(credentials or {})
-        self._sessions: dict[str, Any] = {}
+        self._shared: Any = None
+        # Provider URN -> the credentials its role granted ("" : the default provider).
+        self._granted: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
-    def _base_session(self) -> Any:
-        return _new_session(**self.credentials)
+    def _new_client(self, service: str, region: str, credentials: dict[str, str]) -> Any:
+        with self._lock:
+            if self._shared is None:
+                self._shared = _new_session(**self.credentials)
+            return self._shared.client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=CLIENT_CONFIG,
+                **credentials,
+            )
 
-    def session(self, provider: PlannedResource | None) -> Any:
-        """The session for resources of this provider (None: the default provider)."""
-        key = provider.urn if provider else ""
-        with self._lock:
-            if key in self._sessions:
-                return self._sessions[key]
+    def _credentials(self, provider: PlannedResource | None) -> dict[str, str]:
+        """What an explicit provider's role grants, asked of STS once per provider."""
         role = provider_role(provider)
-        session = self._base_session()
-        if role is not None:
-            role_arn, session_name = role
-            region = str((provider.inputs if provider else {}).get("region") or "us-east-1")
-            sts = session.client(
-                "sts", region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG
-            )
-            granted = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
-            session = _new_session(
-                aws_access_key_id=granted["AccessKeyId"],
-                aws_secret_access_key=granted["SecretAccessKey"],
-                aws_session_token=granted["SessionToken"],
-            )
+        if provider is None or role is None:
+            return {}
         with self._lock:
-            self._sessions[key] = session
-        return session
+            if provider.urn in self._granted:
+                return self._granted[provider.urn]
+        role_arn, session_name = role
+        region = str(provider.inputs.get("region") or "us-east-1")
+        sts = self._new_client("sts", region, {})
+        granted = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+        credentials = {
+            "aws_access_key_id": granted["AccessKeyId"],
+            "aws_secret_access_key": granted["SecretAccessKey"],
+            "aws_session_token": granted["SessionToken"],
+        }
+        with self._lock:
+            self._granted[provider.urn] = credentials
+        return credentials
 
     def client(self, provider: PlannedResource | None, service: str, region: str) -> Any:
-        return self.session(provider).client(
-            service, region_name=region, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG
-        )
+        return self._new_client(service, region, self._credentials(provider))
 
     def account_id(self, provider: PlannedResource | None, region: str) -> str:
         return str(self.client(provider, "sts", region).get_caller_identity()["Account"])

@@ -8,6 +8,7 @@ Needs nothing but a fresh clone: no AWS account, no credentials, no Pulumi CLI.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from collections import Counter
 
@@ -61,6 +62,16 @@ def run_demo(args: argparse.Namespace) -> int:
         counts = Counter(r.type.split(":")[1].split("/")[0] for r in applied.created)
         made = ", ".join(f"{n} {service}" for service, n in sorted(counts.items()))
         print(f"2. emulate: created {len(applied.created)} resources ({made})")
+        if applied.skipped:
+            kinds = sorted({r.type.rsplit(":", 1)[-1] for r in applied.skipped})
+            print(
+                f"   not emulated, so not verified: {len(applied.skipped)} "
+                f"({', '.join(kinds)}): they name a VPC or group only a real account has"
+            )
+        # verify what the emulator holds; resources it could not create would be "missing".
+        emulated = dataclasses.replace(
+            plan, resources=[r for r in plan.resources if r not in applied.skipped]
+        )
         access = AwsAccess(
             endpoint,
             credentials={
@@ -68,7 +79,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 "aws_secret_access_key": EMULATOR_SECRET_KEY,
             },
         )
-        report = verify(plan, access)
+        report = verify(emulated, access)
         print("3. verify:")
         print("\n".join(f"   {line}" for line in format_report(report).splitlines()))
         return report.exit_code

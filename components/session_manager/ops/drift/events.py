@@ -17,6 +17,7 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.ops.drift.compare import Check, CheckContext
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
     CONNECTION,
@@ -34,7 +35,7 @@ Finding = tuple[str, str, Any, Any]
 Client = Callable[[str], Any]
 Reader = Callable[[Client], dict[str, Any]]
 # A check: what it is called, what the plan wants, and how to read what AWS holds.
-Check = tuple[str, dict[str, Any], Reader]
+EventCheck = tuple[str, dict[str, Any], Reader]
 NOT_FOUND = ("ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue", "NoSuchEntity")
 
 
@@ -90,7 +91,7 @@ def check(client: Client, resources: Sequence[PlannedResource]) -> tuple[list[st
 
 def _queue(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def _queue(
 
 def _connection(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -130,7 +131,7 @@ def _connection(
 
 def _api_destination(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def _api_destination(
     return f"events api destination {name}", wanted, read
 
 
-def _rule(inputs: dict[str, Any]) -> Check:
+def _rule(inputs: dict[str, Any]) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -172,7 +173,7 @@ def _rule(inputs: dict[str, Any]) -> Check:
 
 def _target(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     rule, target_id = str(inputs["rule"]), str(inputs["targetId"])
     retry = cast(dict[str, Any], inputs["retryPolicy"])
     transformer = cast(dict[str, Any], inputs["inputTransformer"])
@@ -209,7 +210,7 @@ def _target(
 
 def _role_policy(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     role, name = str(inputs["role"]), str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -232,7 +233,7 @@ def _actions(document: dict[str, Any]) -> list[str]:
 
 def _alarm(
     inputs: dict[str, Any],
-) -> Check:
+) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -245,7 +246,7 @@ def _alarm(
     return f"cloudwatch alarm {name}", wanted, read
 
 
-def _topic(inputs: dict[str, Any]) -> Check:
+def _topic(inputs: dict[str, Any]) -> EventCheck:
     name = str(inputs["name"])
 
     def read(client: Client) -> dict[str, Any]:
@@ -264,7 +265,7 @@ def _topic(inputs: dict[str, Any]) -> Check:
     return f"sns topic {name}", {"exists": True, "encrypted": True}, read
 
 
-_CHECKS: dict[str, Callable[[dict[str, Any]], Check]] = {
+_CHECKS: dict[str, Callable[[dict[str, Any]], EventCheck]] = {
     QUEUE: _queue,
     CONNECTION: _connection,
     API_DESTINATION: _api_destination,
@@ -274,3 +275,15 @@ _CHECKS: dict[str, Callable[[dict[str, Any]], Check]] = {
     METRIC_ALARM: _alarm,
     TOPIC: _topic,
 }
+
+
+def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
+    """verify's per-resource entry point: reads with the account-Region's clients."""
+    checked, findings = check(ctx.client, [resource])
+    for label in checked:
+        ctx.checked(label)
+    for label, name, wanted, actual in findings:
+        ctx.drift(label, name, wanted, actual)
+
+
+CHECKS: dict[str, Check] = dict.fromkeys(CHECKED, _check_in)

@@ -1,0 +1,230 @@
+"""The generic comparison every family's check uses, driven by the plan's inputs.
+
+A check reads a resource back from AWS and reshapes it like the Pulumi inputs
+(camelCase keys, the same nesting); `differences` then walks the *planned*
+inputs and names every field whose value AWS does not hold. Whatever a planned
+resource sets is compared, so a setting added to the plan is compared without a
+new check, as long as the reader returns it.
+
+The plan's KMS key ids and ARNs are placeholders: `KeyResolver` finds the real
+key through its alias (once per key, shared by every target), and
+`CheckContext.wanted` swaps them, and the default provider's placeholder account,
+before comparing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from session_manager.aws.policy_compare import parse_policy, statement_diff
+from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
+from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.result import Drift, TargetResult
+
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+_KEY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Inputs that never say anything about security, or cannot be read back.
+NEVER_COMPARED = frozenset({"region", "tags", "tagsAll", "forceDestroy"})
+
+
+def camel(name: str) -> str:
+    """An AWS API member name as the Pulumi input name: `KMSMasterKeyID` -> `kmsMasterKeyId`."""
+    if name.endswith("ID"):
+        name = name[:-2] + "Id"
+    upper = len(name) - len(name.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    if upper > 1 and upper < len(name) and name[upper].islower():
+        upper -= 1
+    return name[:upper].lower() + name[upper:]
+
+
+def camelize(value: Any) -> Any:
+    """An API response (PascalCase keys) shaped like Pulumi inputs (camelCase keys)."""
+    if isinstance(value, dict):
+        return {camel(str(k)): camelize(v) for k, v in cast(dict[Any, Any], value).items()}
+    if isinstance(value, list):
+        return [camelize(item) for item in cast(list[Any], value)]
+    return value
+
+
+def _same(wanted: Any, actual: Any) -> bool:
+    if wanted == actual:
+        return True
+    # AWS returns numbers as numbers where Pulumi may hold text, and the reverse.
+    return (
+        not isinstance(wanted, bool)
+        and not isinstance(actual, bool)
+        and actual is not None
+        and str(wanted) == str(actual)
+    )
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any, Any]]:  # noqa: PLR0911 (one return per shape)
+    """(path, wanted, actual) for every planned value AWS does not hold.
+
+    Only what the plan sets is compared: settings AWS adds on its own are not
+    drift. Lists of plain values compare as sets; lists of objects item by item.
+    """
+    if wanted is None:
+        return []
+    if isinstance(wanted, dict):
+        if actual is not None and not isinstance(actual, dict):
+            return [(path, wanted, actual)]
+        held = cast(dict[str, Any], actual or {})
+        found: list[tuple[str, Any, Any]] = []
+        for key, value in cast(dict[str, Any], wanted).items():
+            found += differences(value, held.get(key), _join(path, key))
+        return found
+    if isinstance(wanted, list):
+        items = cast(list[Any], wanted)
+        held_items = cast(list[Any], actual) if isinstance(actual, list) else None
+        if held_items is None or len(held_items) != len(items):
+            return [(path, wanted, actual)]
+        if not any(isinstance(item, (dict, list)) for item in items):
+            same = sorted(map(str, items)) == sorted(map(str, held_items))
+            return [] if same else [(path, wanted, actual)]
+        found = []
+        for index, (item, held) in enumerate(zip(items, held_items, strict=True)):
+            found += differences(item, held, _join(path, index))
+        return found
+    return [] if _same(wanted, actual) else [(path, wanted, actual)]
+
+
+class KeyResolver:
+    """The plan's placeholder key ids and ARNs -> the real ones, through each key's alias."""
+
+    def __init__(self, plan: Plan, access: AwsAccess) -> None:
+        self.access = access
+        aliases = {str(a.inputs.get("targetKeyId")): a for a in plan.of_type(ALIAS)}
+        # Placeholder key id -> (the key, its alias, its provider)
+        self._keys: dict[str, tuple[PlannedResource, PlannedResource, PlannedResource | None]] = {}
+        for key in plan.of_type(KEY):
+            key_id = str(key.state.get("keyId", ""))
+            if key_id in aliases:
+                self._keys[key_id] = (key, aliases[key_id], plan.provider_of(key))
+        self._found: dict[str, dict[str, Any] | None] = {}
+        self._lock = threading.Lock()
+
+    def key_of(self, alias: PlannedResource) -> PlannedResource | None:
+        known = self._keys.get(str(alias.inputs.get("targetKeyId", "")))
+        return known[0] if known else None
+
+    def alias_of(self, key: PlannedResource) -> PlannedResource | None:
+        known = self._keys.get(str(key.state.get("keyId", "")))
+        return known[1] if known else None
+
+    def metadata(self, key_id: str) -> dict[str, Any] | None:
+        """The real key's metadata (None: its alias does not exist), looked up once."""
+        with self._lock:
+            if key_id in self._found:
+                return self._found[key_id]
+        key, alias, provider = self._keys[key_id]
+        kms = self.access.client(provider, "kms", str(key.inputs.get("region") or ""))
+        try:
+            found: dict[str, Any] | None = kms.describe_key(KeyId=str(alias.inputs["name"]))[
+                "KeyMetadata"
+            ]
+        except kms.exceptions.NotFoundException:
+            found = None
+        with self._lock:
+            self._found[key_id] = found
+        return found
+
+    def replacements(self, value: Any) -> dict[str, str]:
+        """Placeholder -> real id and ARN, for the planned keys this value names."""
+        text = value if isinstance(value, str) else json.dumps(value)
+        swaps: dict[str, str] = {}
+        for key_id in set(_KEY_ID.findall(text)):
+            if key_id not in self._keys:
+                continue
+            found = self.metadata(key_id)
+            if found is None:
+                continue
+            swaps[str(self._keys[key_id][0].state.get("arn"))] = str(found["Arn"])
+            swaps[key_id] = str(found["KeyId"])
+        return swaps
+
+
+@dataclass
+class CheckContext:
+    """One account-Region being checked: its clients, its result, its replacements."""
+
+    access: AwsAccess
+    provider: PlannedResource | None
+    region: str
+    account: str
+    resolver: KeyResolver
+    result: TargetResult
+    _clients: dict[str, Any] = field(default_factory=dict[str, Any])
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        where = region or self.region
+        cache_key = f"{service}@{where}"
+        if cache_key not in self._clients:
+            self._clients[cache_key] = self.access.client(self.provider, service, where)
+        return self._clients[cache_key]
+
+    def wanted(self, value: Any) -> Any:
+        """A planned value with the real account and key ids in place of placeholders."""
+        swaps: dict[str, str] = {}
+        if self.provider is None and self.account and self.account != PLACEHOLDER_ACCOUNT_ID:
+            swaps[f":{PLACEHOLDER_ACCOUNT_ID}:"] = f":{self.account}:"
+            swaps[f"/{PLACEHOLDER_ACCOUNT_ID}/"] = f"/{self.account}/"
+        swaps.update(self.resolver.replacements(value))
+        return replace_placeholders(value, swaps) if swaps else value
+
+    def checked(self, label: str) -> None:
+        self.result.checked.append(label)
+
+    def drift(self, label: str, name: str, wanted: Any, actual: Any) -> None:
+        self.result.drifts.append(Drift(label, name, wanted, actual))
+
+    def missing(self, label: str, name: str) -> None:
+        self.drift(label, name, "exists", "missing")
+
+    def read(self, label: str, name: str, call: Callable[[], Any], absent: type[Exception]) -> Any:
+        """`call()`'s answer, or None with a "missing" drift when AWS raises `absent`."""
+        self.checked(label)
+        try:
+            return call()
+        except absent:
+            self.missing(label, name)
+            return None
+
+    def compare_policy(self, label: str, name: str, wanted: Any, actual: Any) -> None:
+        """A policy field: only the statements that differ are reported."""
+        if actual is None:
+            self.drift(label, name, "present", "missing")
+            return
+        only_wanted, only_actual = statement_diff(parse_policy(self.wanted(wanted)), actual)
+        if only_wanted or only_actual:
+            self.result.drifts.append(Drift(label, name, only_wanted, only_actual, statements=True))
+
+    def compare_inputs(
+        self,
+        label: str,
+        resource: PlannedResource,
+        actual: Mapping[str, Any],
+        skip: Iterable[str] = (),
+    ) -> None:
+        """Every planned input of the resource, except identifiers and `skip`, against AWS."""
+        ignored = NEVER_COMPARED | set(skip)
+        wanted = {k: v for k, v in resource.inputs.items() if k not in ignored}
+        for path, want, held in differences(self.wanted(wanted), dict(actual)):
+            self.drift(label, path, want, held)
+
+
+# What every family's module maps its resource types to.
+Check = Callable[[CheckContext, PlannedResource], None]

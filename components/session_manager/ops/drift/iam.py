@@ -1,0 +1,119 @@
+"""IAM: managed policies' default versions, roles' trust, attachments, instance profiles.
+
+IAM is global to an account: these are checked once per account, with the
+account's first Region. boto3 URL-decodes IAM's policy documents (botocore's
+`json_decode_policies` handler); the comparison takes either shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift.compare import Check, CheckContext
+
+POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
+
+
+def _policy_arn(ctx: CheckContext, resource: PlannedResource) -> str:
+    planned = str(resource.state.get("arn") or "")
+    if not planned:
+        path = str(resource.inputs.get("path") or "/")
+        planned = f"arn:aws:iam::{ctx.account}:policy{path}{resource.inputs['name']}"
+    return str(ctx.wanted(planned))
+
+
+def check_policy(ctx: CheckContext, resource: PlannedResource) -> None:
+    iam = ctx.client("iam")
+    label = f"iam policy {resource.inputs['name']}"
+    arn = _policy_arn(ctx, resource)
+    version = ctx.read(
+        label,
+        "policy",
+        lambda: iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"],
+        iam.exceptions.NoSuchEntityException,
+    )
+    if version is None:
+        return
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    ctx.compare_policy(label, "policy", resource.inputs["policy"], document["Document"])
+
+
+def _role(ctx: CheckContext, name: str) -> dict[str, Any] | None:
+    iam = ctx.client("iam")
+    try:
+        return iam.get_role(RoleName=name)["Role"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def check_role(ctx: CheckContext, resource: PlannedResource) -> None:
+    name = str(resource.inputs["name"])
+    label = f"iam role {name}"
+    ctx.checked(label)
+    role = _role(ctx, name)
+    if role is None:
+        ctx.missing(label, "role")
+        return
+    ctx.compare_policy(
+        label,
+        "assumeRolePolicy",
+        resource.inputs["assumeRolePolicy"],
+        role["AssumeRolePolicyDocument"],
+    )
+    if "maxSessionDuration" in resource.inputs:
+        wanted = resource.inputs["maxSessionDuration"]
+        if role.get("MaxSessionDuration") != wanted:
+            ctx.drift(label, "maxSessionDuration", wanted, role.get("MaxSessionDuration"))
+
+
+def _attachment(kind: str, operation: str, argument: str) -> Check:
+    """A check that the planned policy is attached to a role or a group."""
+
+    def check(ctx: CheckContext, resource: PlannedResource) -> None:
+        iam = ctx.client("iam")
+        holder = str(resource.inputs[kind])
+        label = f"iam {kind} {holder}"
+        ctx.checked(f"{label} attachments")
+        wanted = str(ctx.wanted(resource.inputs["policyArn"]))
+        try:
+            pages = iam.get_paginator(operation).paginate(**{argument: holder})
+            attached = sorted(p["PolicyArn"] for page in pages for p in page["AttachedPolicies"])
+        except iam.exceptions.NoSuchEntityException:
+            ctx.drift(label, "attachedPolicy", wanted, f"the {kind} is missing")
+            return
+        if wanted not in attached:
+            ctx.drift(label, "attachedPolicy", wanted, attached)
+
+    return check
+
+
+def check_instance_profile(ctx: CheckContext, resource: PlannedResource) -> None:
+    iam = ctx.client("iam")
+    name = str(resource.inputs["name"])
+    label = f"iam instance profile {name}"
+    profile = ctx.read(
+        label,
+        "instanceProfile",
+        lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"],
+        iam.exceptions.NoSuchEntityException,
+    )
+    if profile is None:
+        return
+    roles = sorted(role["RoleName"] for role in profile.get("Roles", []))
+    wanted = resource.inputs.get("role")
+    if wanted and roles != [wanted]:
+        ctx.drift(label, "role", wanted, roles[0] if len(roles) == 1 else roles or None)
+
+
+CHECKS: dict[str, Check] = {
+    POLICY: check_policy,
+    ROLE: check_role,
+    ROLE_POLICY_ATTACHMENT: _attachment("role", "list_attached_role_policies", "RoleName"),
+    GROUP_POLICY_ATTACHMENT: _attachment("group", "list_attached_group_policies", "GroupName"),
+    INSTANCE_PROFILE: check_instance_profile,
+}

@@ -1,0 +1,113 @@
+"""The records a verify run produces: drifted fields, per-target results, the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
+STATUS_NAMES = ("in_sync", "drift", "cannot_check")
+
+
+@dataclass
+class Drift:
+    """One field of one resource: what the plan wants and what AWS holds.
+
+    For a policy, `wanted` and `actual` are the statements that differ (only in the
+    plan, only in AWS), not the whole documents.
+    """
+
+    resource: str
+    field: str
+    wanted: Any
+    actual: Any
+    statements: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        result = {
+            "resource": self.resource,
+            "field": self.field,
+            "wanted": self.wanted,
+            "actual": self.actual,
+        }
+        if self.statements:
+            result["diff"] = "statements"
+        return result
+
+    def __str__(self) -> str:
+        if self.statements:
+            changed = len(self.wanted) + len(self.actual)
+            return f"{self.resource} {self.field}: {changed} statement(s) differ"
+        wanted, actual = json.dumps(self.wanted), json.dumps(self.actual)
+        return f"{self.resource} {self.field}: wanted {wanted}, actual {actual}"
+
+    def detail_lines(self, limit: int | None = None) -> list[str]:
+        """For a policy: one line per differing statement, `-` wanted, `+` in AWS.
+
+        With `limit`, at most that many lines per side, then how many were left out.
+        """
+        if not self.statements:
+            return []
+        lines: list[str] = []
+        for sign, statements in (("-", self.wanted), ("+", self.actual)):
+            shown = statements if limit is None else statements[:limit]
+            lines += [f"{sign} {json.dumps(s, sort_keys=True)}" for s in shown]
+            if len(statements) > len(shown):
+                lines.append(f"{sign} ... {len(statements) - len(shown)} more (--format json)")
+        return lines
+
+
+@dataclass
+class TargetResult:
+    target: str
+    account: str = ""
+    region: str = ""
+    checked: list[str] = field(default_factory=list[str])
+    drifts: list[Drift] = field(default_factory=list[Drift])
+    error: str | None = None
+
+    @property
+    def status(self) -> int:
+        if self.error:
+            return CANNOT_CHECK
+        return DRIFT if self.drifts else IN_SYNC
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "account": self.account,
+            "region": self.region,
+            "status": STATUS_NAMES[self.status],
+            "checked": self.checked,
+            "drifts": [d.to_json() for d in self.drifts],
+            "error": self.error,
+        }
+
+
+@dataclass
+class Report:
+    stack: str
+    results: list[TargetResult]
+    warnings: list[str] = field(default_factory=list[str])
+
+    @property
+    def exit_code(self) -> int:
+        return max((r.status for r in self.results), default=IN_SYNC)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "status": STATUS_NAMES[self.exit_code],
+            "summary": summarize(self.results),
+            "warnings": self.warnings,
+            "targets": [r.to_json() for r in self.results],
+        }
+
+
+def summarize(results: Iterable[TargetResult]) -> dict[str, int]:
+    counts: dict[str, int] = dict.fromkeys(STATUS_NAMES, 0)
+    for result in results:
+        counts[STATUS_NAMES[result.status]] += 1
+    return counts

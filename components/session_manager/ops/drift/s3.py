@@ -1,0 +1,155 @@
+"""S3: the central log bucket and each of its settings, one resource type each.
+
+Every reader returns the API's answer reshaped like the Pulumi inputs
+(`camelize`), so each planned field, including rules added later, is compared
+by `CheckContext.compare_inputs`. A setting that is not there at all (no
+policy, no encryption, no public access block) is one drift line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift.compare import Check, CheckContext, camelize
+
+BUCKET = "aws:s3/bucket:Bucket"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+# Error codes S3 answers with when a setting is absent (S3 API reference, each Get call).
+ABSENT = frozenset(
+    {
+        "NoSuchBucketPolicy",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
+        "NoSuchLifecycleConfiguration",
+        "ObjectLockConfigurationNotFoundError",
+    }
+)
+
+
+def _read(ctx: CheckContext, resource: PlannedResource, operation: str) -> dict[str, Any] | None:
+    """One Get call on the resource's bucket; None when the setting (or bucket) is absent."""
+    s3 = ctx.client("s3", str(resource.inputs.get("region") or ctx.region))
+    try:
+        return getattr(s3, operation)(Bucket=str(resource.inputs["bucket"]))
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ABSENT or code in ("NoSuchBucket", "404"):
+            return None
+        raise
+
+
+def _label(resource: PlannedResource) -> str:
+    return f"bucket {resource.inputs['bucket']}"
+
+
+def _setting(
+    operation: str, name: str, shape: Callable[[dict[str, Any]], dict[str, Any]]
+) -> Callable[[CheckContext, PlannedResource], None]:
+    """A check for one bucket setting: read it, reshape it like the inputs, compare."""
+
+    def check(ctx: CheckContext, resource: PlannedResource) -> None:
+        label = _label(resource)
+        ctx.checked(f"{label} {name}")
+        answer = _read(ctx, resource, operation)
+        if answer is None:
+            ctx.drift(label, name, "present", "missing")
+            return
+        ctx.compare_inputs(label, resource, shape(answer), skip=("bucket", "expectedBucketOwner"))
+
+    return check
+
+
+def check_bucket(ctx: CheckContext, resource: PlannedResource) -> None:
+    label = _label(resource)
+    ctx.checked(label)
+    if _read(ctx, resource, "head_bucket") is None:
+        ctx.missing(label, "bucket")
+        return
+    if "objectLockEnabled" in resource.inputs:
+        lock = _read(ctx, resource, "get_object_lock_configuration") or {}
+        enabled = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+        if enabled != bool(resource.inputs["objectLockEnabled"]):
+            ctx.drift(label, "objectLockEnabled", resource.inputs["objectLockEnabled"], enabled)
+
+
+def check_policy(ctx: CheckContext, resource: PlannedResource) -> None:
+    label = _label(resource)
+    ctx.checked(f"{label} policy")
+    answer = _read(ctx, resource, "get_bucket_policy")
+    ctx.compare_policy(label, "policy", resource.inputs["policy"], (answer or {}).get("Policy"))
+
+
+def _versioning(answer: dict[str, Any]) -> dict[str, Any]:
+    # A bucket never versioned has no Status; the provider calls that "Disabled".
+    shaped = {"status": answer.get("Status", "Disabled")}
+    if "MFADelete" in answer:
+        shaped["mfaDelete"] = answer["MFADelete"]
+    return {"versioningConfiguration": shaped}
+
+
+def _ownership(answer: dict[str, Any]) -> dict[str, Any]:
+    rules = answer["OwnershipControls"]["Rules"]
+    return {"rule": camelize(rules[0]) if rules else None}
+
+
+def _object_lock(answer: dict[str, Any]) -> dict[str, Any]:
+    return camelize(answer["ObjectLockConfiguration"])
+
+
+def _logging(answer: dict[str, Any]) -> dict[str, Any]:
+    return camelize(answer.get("LoggingEnabled") or {"TargetBucket": None})
+
+
+def require_encrypted(ctx: CheckContext, bucket: str) -> None:
+    """A bucket the stack does not manage but whose encryption a document requires."""
+    label = f"bucket {bucket}"
+    ctx.checked(label)
+    s3 = ctx.client("s3")
+    try:
+        s3.get_bucket_encryption(Bucket=bucket)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "ServerSideEncryptionConfigurationNotFoundError":
+            ctx.drift(label, "encryption", "enabled", "none")
+        elif code == "NoSuchBucket":
+            ctx.missing(label, "bucket")
+        else:
+            raise
+
+
+CHECKS: dict[str, Check] = {
+    BUCKET: check_bucket,
+    POLICY: check_policy,
+    ENCRYPTION: _setting(
+        "get_bucket_encryption",
+        "encryption",
+        lambda a: camelize(a["ServerSideEncryptionConfiguration"]),
+    ),
+    PUBLIC_ACCESS_BLOCK: _setting(
+        "get_public_access_block",
+        "publicAccessBlock",
+        lambda a: camelize(a["PublicAccessBlockConfiguration"]),
+    ),
+    OWNERSHIP: _setting("get_bucket_ownership_controls", "ownershipControls", _ownership),
+    VERSIONING: _setting("get_bucket_versioning", "versioning", _versioning),
+    LIFECYCLE: _setting(
+        "get_bucket_lifecycle_configuration", "lifecycle", lambda a: {"rules": camelize(a["Rules"])}
+    ),
+    OBJECT_LOCK: _setting("get_object_lock_configuration", "objectLock", _object_lock),
+    LOGGING: _setting("get_bucket_logging", "logging", _logging),
+}

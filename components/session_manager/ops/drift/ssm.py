@@ -1,0 +1,93 @@
+"""SSM: preferences and custom documents (the default version's content), parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import yaml
+
+from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import s3
+from session_manager.ops.drift.compare import Check, CheckContext
+
+DOCUMENT = "aws:ssm/document:Document"
+PARAMETER = "aws:ssm/parameter:Parameter"
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested document as `a.b.c` -> value, to name the fields that differ."""
+    if isinstance(value, dict) and value:
+        flat: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    return {prefix: value}
+
+
+def parse_document(text: str, document_format: str) -> Any:
+    return yaml.safe_load(text) if document_format.upper() == "YAML" else json.loads(text)
+
+
+def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
+    ssm = ctx.client("ssm")
+    name = str(resource.inputs["name"])
+    label = f"document {name}"
+    described = ctx.read(
+        label,
+        "document",
+        lambda: ssm.describe_document(Name=name)["Document"],
+        ssm.exceptions.InvalidDocument,
+    )
+    if described is None:
+        return
+    default, latest = described["DefaultVersion"], described["LatestVersion"]
+    if default != latest:
+        ctx.drift(label, "defaultVersion", f"latest ({latest})", default)
+    document_format = str(resource.inputs.get("documentFormat") or "JSON")
+    actual_text = ssm.get_document(
+        Name=name, DocumentVersion=default, DocumentFormat=document_format
+    )["Content"]
+    wanted = ctx.wanted(parse_document(str(resource.inputs["content"]), document_format))
+    actual = parse_document(actual_text, document_format)
+    if wanted != actual:
+        wanted_flat, actual_flat = flatten(wanted), flatten(actual)
+        for path in sorted(set(wanted_flat) | set(actual_flat)):
+            if wanted_flat.get(path) != actual_flat.get(path):
+                ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path))
+    if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):
+        ctx.drift(
+            label,
+            "documentType",
+            resource.inputs.get("documentType"),
+            described.get("DocumentType"),
+        )
+    # Whatever the document says, a bucket it requires encrypted must be encrypted.
+    inputs: dict[str, Any] = {}
+    if isinstance(wanted, dict):
+        found = cast(dict[str, Any], wanted).get("inputs")
+        inputs = cast(dict[str, Any], found) if isinstance(found, dict) else {}
+    if inputs.get("s3BucketName") and inputs.get("s3EncryptionEnabled"):
+        s3.require_encrypted(ctx, str(inputs["s3BucketName"]))
+
+
+def check_parameter(ctx: CheckContext, resource: PlannedResource) -> None:
+    ssm = ctx.client("ssm")
+    name = str(resource.inputs["name"])
+    label = f"parameter {name}"
+    parameter = ctx.read(
+        label,
+        "parameter",
+        lambda: ssm.get_parameter(Name=name)["Parameter"],
+        ssm.exceptions.ParameterNotFound,
+    )
+    if parameter is None:
+        return
+    actual = {"name": parameter["Name"], "type": parameter["Type"], "value": parameter["Value"]}
+    ctx.compare_inputs(label, resource, actual, skip=("description", "overwrite", "tier"))
+
+
+CHECKS: dict[str, Check] = {
+    DOCUMENT: check_document,
+    PARAMETER: check_parameter,
+}

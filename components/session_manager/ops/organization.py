@@ -1,0 +1,104 @@
+"""Organizational units' accounts, read from AWS Organizations the way the program reads them.
+
+At `pulumi up` the program expands each `organizationalUnit` target with the
+provider's `getOrganizationalUnitDescendantAccounts` and keeps the ACTIVE
+accounts. That function (terraform-provider-aws, organizational_unit_descendant_
+accounts_data_source.go) lists the OU's accounts, then recurses into each child
+OU: ListAccountsForParent plus ListOrganizationalUnitsForParent, every page.
+verify, adopt and emulate do the same here, with the stack's own (ambient)
+credentials, so their plan holds the accounts `pulumi up` would manage; the
+exclusions are then applied by the program's own target rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.offline.plan import read_stack_config
+from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
+
+# Account states the program keeps (Organizations API reference, Account.State).
+ACTIVE = "ACTIVE"
+
+
+@dataclass
+class OrganizationMembers:
+    """OU id -> the ids of its active accounts, and what the report should warn about."""
+
+    accounts: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    warnings: list[str] = field(default_factory=list[str])
+
+    def flags(self) -> list[str]:
+        """The members as `--ou-accounts OU=ACCOUNT,...` values (OUs with accounts only)."""
+        return [f"{ou}={','.join(ids)}" for ou, ids in self.accounts.items() if ids]
+
+
+def organizational_units(project_dir: str | Path, stack: str) -> list[str]:
+    """The OU ids the stack's targets name, in config order."""
+    raw, _ = read_stack_config(Path(project_dir), stack)
+    config = parse_stack_config(namespace_values(raw), raw.get("aws:region"))
+    return list(
+        dict.fromkeys(t.organizational_unit for t in config.targets if t.organizational_unit)
+    )
+
+
+def descendant_accounts(organizations: Any, parent_id: str) -> list[str]:
+    """Active accounts at `parent_id` and in every OU below it, sorted."""
+    found: set[str] = set()
+    parents = [parent_id]
+    while parents:
+        parent = parents.pop()
+        accounts = organizations.get_paginator("list_accounts_for_parent")
+        for page in accounts.paginate(ParentId=parent):
+            for account in page["Accounts"]:
+                # `State` replaces the deprecated `Status`; either says ACTIVE.
+                if account.get("State", account.get("Status")) == ACTIVE:
+                    found.add(str(account["Id"]))
+        units = organizations.get_paginator("list_organizational_units_for_parent")
+        for page in units.paginate(ParentId=parent):
+            parents += [str(unit["Id"]) for unit in page["OrganizationalUnits"]]
+    return sorted(found)
+
+
+def read_members(access: AwsAccess, ou_ids: Iterable[str], region: str) -> OrganizationMembers:
+    """Each OU's active accounts, through the ambient credentials (the default provider).
+
+    Raises CannotCheckError (naming the OU) when Organizations cannot be read.
+    """
+    members = OrganizationMembers()
+    ou_ids = list(ou_ids)
+    if not ou_ids:
+        return members
+    try:
+        organizations = access.client(None, "organizations", region)
+        for ou_id in ou_ids:
+            members.accounts[ou_id] = descendant_accounts(organizations, ou_id)
+    except (ClientError, BotoCoreError) as exc:
+        raise CannotCheckError(
+            f"could not read the accounts of the organizational units from AWS Organizations: "
+            f"{failure_reason(exc, access.endpoint_url)}"
+        ) from None
+    members.warnings = [
+        f"session-manager:targets: organizationalUnit {ou} holds no active account; "
+        "nothing is managed there"
+        for ou, ids in members.accounts.items()
+        if not ids
+    ]
+    return members
+
+
+def resolve_for_plan(
+    access: AwsAccess, project_dir: str | Path, stack: str, given: Iterable[str]
+) -> OrganizationMembers:
+    """The stack's OUs read from AWS, except those `--ou-accounts` already names."""
+    named = {entry.partition("=")[0] for entry in given}
+    raw, _ = read_stack_config(Path(project_dir), stack)
+    region = str(raw.get("aws:region") or "us-east-1")
+    wanted = [ou for ou in organizational_units(project_dir, stack) if ou not in named]
+    return read_members(access, wanted, region)
