@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+from session_manager.offline.urns import engine_urn
 
 SECRET_MASK = "[secret]"
 # Inputs that hold JSON text: the plan prints them as readable JSON.
@@ -155,6 +156,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if not loop.is_running() and not loop.is_closed():
                 loop.close()
         self.thread_loops.clear()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
+        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
