@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 import session_manager
-import tomllib
 from pulumi.provider.experimental.component import ComponentProvider
 from session_manager.offline.plan import run_plan
 

@@ -26,7 +26,11 @@ def _load_plan(args: argparse.Namespace, *, resolve_outputs: bool = True) -> Pla
     from session_manager.offline.load import load_plan  # noqa: PLC0415
 
     return load_plan(
-        args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
+        args.project_dir,
+        args.stack,
+        args.ou_accounts,
+        resolve_outputs=resolve_outputs,
+        preview=getattr(args, "preview", False),
     )
 
 
@@ -186,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
+    plan.add_argument(
+        "--preview",
+        action="store_true",
+        help="plan as a first `pulumi preview` sees the stack: ids, ARNs and everything "
+        "derived from them are unknown until the resources exist",
+    )
     plan.add_argument(
         "--diff",
         metavar="BASE.json",

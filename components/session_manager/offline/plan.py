@@ -26,7 +26,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from session_manager.offline.invented import INVENTED_MARK, mark_invented
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.urns import engine_urn
 
 SECRET_MASK = "[secret]"
@@ -73,15 +75,20 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     result: Any = None
     warnings: list[str] = field(default_factory=list[str])
+    # As a first `pulumi preview` sees it: computed outputs unknown (offline/preview.py).
+    preview: bool = False
+    # Ids, ARNs and accounts the mocks made up (offline/invented.py).
+    invented: set[str] = field(default_factory=set[str])
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "stack": self.stack,
             "project": self.project,
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "warnings": self.warnings,
         }
+        return data | {"preview": True} if self.preview else data
 
     def of_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -139,10 +146,12 @@ class _Capturing(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, *, preview: bool = False) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
+        self.preview = preview
+        self.custom_urns: set[str] = set()
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -173,12 +182,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        inputs = _whole_numbers(self.capturing.last.inputs or {})
+        if self.preview:
+            dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
+            inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
+        if request.custom:
+            self.custom_urns.add(response.urn)
         self.planned.append(
             PlannedResource(
                 type=request.type,
                 name=request.name,
                 urn=response.urn,
-                inputs=_whole_numbers(self.capturing.last.inputs or {}),
+                inputs=inputs,
                 provider=provider,
                 parent=request.parent or None,
                 custom=bool(request.custom),
@@ -301,6 +316,7 @@ def run_plan(
     mocks: AwsMocks | None = None,
     config_overrides: Mapping[str, str] | None = None,
     resolve_outputs: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
 
@@ -328,6 +344,7 @@ def run_plan(
         secret_keys=secret_keys,
         mocks=mocks,
         resolve_outputs=resolve_outputs,
+        preview=preview,
     )
 
 
@@ -340,6 +357,7 @@ def record_program(
     secret_keys: Sequence[str] = (),
     mocks: AwsMocks | None = None,
     resolve_outputs: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
 
@@ -348,7 +366,8 @@ def record_program(
     """
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(mocks)
+    answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
+    monitor = RecordingMonitor(answers, preview=preview)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
     logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
@@ -360,7 +379,7 @@ def record_program(
     # Each run gets its own root stack: set_mocks keeps an existing one, exports and all.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+        answers, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger
     )
     pulumi.runtime.set_all_config(config, list(secret_keys))
     returned: list[Any] = []
@@ -387,6 +406,8 @@ def record_program(
         outputs=_whole_numbers(outputs),
         result=result,
         warnings=collector.messages,
+        preview=preview,
+        invented=set(mocks.invented),
     )
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)
@@ -469,9 +490,15 @@ def format_plan(plan: Plan) -> str:
     for resource in plan.resources:
         parent = resource.parent if resource.parent in urns else None
         children.setdefault(parent, []).append(resource)
-    lines = [
-        f"Offline plan for stack '{plan.stack}' of project '{plan.project}'",
-        "(Pulumi mock runtime: no AWS calls; account ids and ARNs are placeholders)",
+    lines = [f"Offline plan for stack '{plan.stack}' of project '{plan.project}'"]
+    if plan.preview:
+        lines.append(
+            "(as a first `pulumi preview` sees it: what AWS assigns, and all that derives "
+            "from it, is unknown until the resources exist)"
+        )
+    lines += [
+        f"(Pulumi mock runtime, no AWS calls: lines ending in '{INVENTED_MARK.strip()}' show "
+        "an id, ARN or account the plan made up; AWS assigns the real ones)",
         "",
     ]
 
@@ -494,7 +521,8 @@ def format_plan(plan: Plan) -> str:
             for key in sorted(resource.inputs):
                 if key.startswith("__"):
                     continue
-                lines.extend(_render_value(key, resource.inputs[key], indent + "      "))
+                rendered = _render_value(key, resource.inputs[key], indent + "      ")
+                lines.extend(mark_invented(rendered, plan.invented))
             walk(resource.urn, depth + 1)
 
     walk(None, 0)
@@ -507,6 +535,8 @@ def format_plan(plan: Plan) -> str:
         lines += ["", "Outputs:"]
         lines += [
             f"    {line}"
-            for line in json.dumps(plan.outputs, indent=2, sort_keys=True).splitlines()
+            for line in mark_invented(
+                json.dumps(plan.outputs, indent=2, sort_keys=True).splitlines(), plan.invented
+            )
         ]
     return "\n".join(lines)
