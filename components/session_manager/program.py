@@ -35,6 +35,7 @@ from session_manager.config.stack import StackConfig
 from session_manager.config.targets import resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
+from session_manager.secret_inputs import keep_config_secrets
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 DEPLOY_SESSION_NAME = "pulumi-session-manager"
@@ -357,6 +358,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     default provider. With targets, each account gets one explicit provider that
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
+    keep_config_secrets()
     if not config.targets:
         regions = dict.fromkeys(config.regions, config.preferences)
         return Deployment(accounts={"": _deploy_account(config, regions, prefix="session-manager")})

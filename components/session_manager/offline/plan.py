@@ -23,15 +23,24 @@ from typing import Any, cast
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from session_manager.config.errors import NAMESPACE
+from session_manager.config.secrets import (
+    UNDECRYPTED,
+    mask_secrets,
+    secret_strings,
+    undecrypted_note,
+    undecrypted_paths,
+)
 from session_manager.offline.invented import INVENTED_MARK, mark_invented
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.urns import engine_urn
 
-SECRET_MASK = "[secret]"
+SECRET_MASK = UNDECRYPTED
 # Inputs that hold JSON text: the plan prints them as readable JSON.
 JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
 
@@ -54,8 +63,14 @@ class PlannedResource:
     import_id: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
+    # Inputs the program made secret: state encrypts them, previews mask them.
+    secret_inputs: list[str] = field(default_factory=list[str])
 
     def to_json(self) -> dict[str, Any]:
+        data = self._json()
+        return data | {"secretInputs": self.secret_inputs} if self.secret_inputs else data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "type": self.type,
             "name": self.name,
@@ -146,11 +161,15 @@ class _Capturing(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks, *, preview: bool = False) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, *, preview: bool = False, secrets: set[str] | None = None
+    ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
         self.preview = preview
+        # Secret config strings: never printed, whatever input shows them.
+        self.secrets = secrets or set[str]()
         self.custom_urns: set[str] = set()
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
@@ -182,7 +201,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-        inputs = _whole_numbers(self.capturing.last.inputs or {})
+        inputs, secret_inputs = unwrap_secrets(_whole_numbers(self.capturing.last.inputs or {}))
+        inputs = mask_secrets(inputs, self.secrets) if self.secrets else inputs
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
@@ -194,6 +214,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 name=request.name,
                 urn=response.urn,
                 inputs=inputs,
+                secret_inputs=secret_inputs,
                 provider=provider,
                 parent=request.parent or None,
                 custom=bool(request.custom),
@@ -204,6 +225,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+
+def unwrap_secrets(inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Inputs with secret values unwrapped, and the names of those that were secret."""
+    secret = sorted(key for key, value in inputs.items() if rpc.is_rpc_secret(value))
+
+    def unwrap(value: Any) -> Any:
+        value = rpc.unwrap_rpc_secret(value)
+        if isinstance(value, dict):
+            return {k: unwrap(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(value, list):
+            return [unwrap(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return value
+
+    return {key: unwrap(value) for key, value in inputs.items()}, secret
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -336,7 +372,7 @@ def run_plan(
             sys.path.remove(str(project_dir))
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    return record_program(
+    plan = record_program(
         run_main,
         project=project,
         stack=stack,
@@ -346,6 +382,14 @@ def run_plan(
         resolve_outputs=resolve_outputs,
         preview=preview,
     )
+    # One line per secret the plan could not decrypt, instead of a format error.
+    notes = [
+        undecrypted_note(path)
+        for key in sorted(secret_keys)
+        for path in undecrypted_paths(key, config.get(key))
+    ]
+    plan.warnings[:0] = notes
+    return plan
 
 
 def record_program(
@@ -367,7 +411,8 @@ def record_program(
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
-    monitor = RecordingMonitor(answers, preview=preview)
+    secrets = secret_strings(config, set(secret_keys), NAMESPACE)
+    monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
     logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
@@ -464,7 +509,8 @@ def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) 
 # --- Printing ---------------------------------------------------------------
 
 
-def _render_value(key: str, value: Any, indent: str) -> list[str]:
+def _render_value(key: str, value: Any, indent: str, label: str | None = None) -> list[str]:
+    label = label or key
     if key in JSON_INPUTS and isinstance(value, str):
         try:
             parsed = json.loads(value)
@@ -472,11 +518,11 @@ def _render_value(key: str, value: Any, indent: str) -> list[str]:
             parsed = None
         if parsed is not None:
             text = json.dumps(parsed, indent=2, sort_keys=True)
-            return [f"{indent}{key}:"] + [f"{indent}    {line}" for line in text.splitlines()]
+            return [f"{indent}{label}:"] + [f"{indent}    {line}" for line in text.splitlines()]
     if isinstance(value, (dict, list)):
         text = json.dumps(value, sort_keys=True)
-        return [f"{indent}{key}: {text}"]
-    return [f"{indent}{key}: {json.dumps(value)}"]
+        return [f"{indent}{label}: {text}"]
+    return [f"{indent}{label}: {json.dumps(value)}"]
 
 
 def _short(urn: str | None) -> str:
@@ -521,7 +567,8 @@ def format_plan(plan: Plan) -> str:
             for key in sorted(resource.inputs):
                 if key.startswith("__"):
                     continue
-                rendered = _render_value(key, resource.inputs[key], indent + "      ")
+                label = f"{key} (secret)" if key in resource.secret_inputs else key
+                rendered = _render_value(key, resource.inputs[key], indent + "      ", label)
                 lines.extend(mark_invented(rendered, plan.invented))
             walk(resource.urn, depth + 1)
 

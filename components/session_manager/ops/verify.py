@@ -23,6 +23,7 @@ from typing import Any, cast
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
 from session_manager.ops.sessions import AwsAccess, failure_reason
@@ -250,6 +251,8 @@ class Verifier:
         if wanted != actual:
             wanted_flat, actual_flat = flatten(wanted), flatten(actual)
             for path in sorted(set(wanted_flat) | set(actual_flat)):
+                if wanted_flat.get(path) == UNDECRYPTED:
+                    continue  # a secret the plan cannot decrypt: neither compared nor printed
                 if wanted_flat.get(path) != actual_flat.get(path):
                     result.drifts.append(
                         Drift(label, path, wanted_flat.get(path), actual_flat.get(path))
