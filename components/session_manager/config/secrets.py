@@ -86,17 +86,10 @@ def contains_secret(value: Any, secrets: set[str]) -> bool:
     return False
 
 
-def mask_secrets(value: Any, secrets: set[str]) -> Any:
-    """`value` with every occurrence of a secret replaced by UNDECRYPTED."""
-    if isinstance(value, str):
-        for secret in sorted(secrets, key=len, reverse=True):
-            value = value.replace(secret, UNDECRYPTED).replace(_json_escaped(secret), UNDECRYPTED)
-        return value
-    if isinstance(value, dict):
-        return {k: mask_secrets(v, secrets) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [mask_secrets(v, secrets) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    return value
+def masking(secrets: set[str]) -> dict[str, str]:
+    """Replacements that hide every secret, as written and as escaped in JSON, longest first."""
+    forms = {form for secret in secrets for form in (secret, _json_escaped(secret))}
+    return dict.fromkeys(sorted(forms, key=lambda f: (-len(f), f)), UNDECRYPTED)
 
 
 def _json_escaped(secret: str) -> str:

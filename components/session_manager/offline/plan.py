@@ -30,7 +30,7 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 from session_manager.config.errors import NAMESPACE
 from session_manager.config.secrets import (
     UNDECRYPTED,
-    mask_secrets,
+    masking,
     secret_strings,
     undecrypted_note,
     undecrypted_paths,
@@ -169,7 +169,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.planned: list[PlannedResource] = []
         self.preview = preview
         # Secret config strings: never printed, whatever input shows them.
-        self.secrets = secrets or set[str]()
+        self.masking = masking(secrets or set[str]())
         self.custom_urns: set[str] = set()
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
@@ -202,7 +202,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         inputs, secret_inputs = unwrap_secrets(_whole_numbers(self.capturing.last.inputs or {}))
-        inputs = mask_secrets(inputs, self.secrets) if self.secrets else inputs
+        inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
