@@ -62,7 +62,7 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _record_invented(self, answer: Mapping[str, Any], given: Mapping[str, Any]) -> None:
         """Keep the strings of `answer` that AWS would have chosen, not the caller."""
-        known = {str(value) for value in given.values()}
+        known = {value for value in given.values() if isinstance(value, str)}
         for key, value in answer.items():
             if isinstance(value, str) and value not in known and key not in given:
                 self.invented.add(value)

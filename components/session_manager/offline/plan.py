@@ -228,18 +228,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def unwrap_secrets(inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Inputs with secret values unwrapped, and the names of those that were secret."""
+    """Inputs with secret values unwrapped, and the names of those that were secret.
+
+    Deserializing lifts a secret inside a list or dict to the whole value
+    (rpc.deserialize_property), so the top level is where secrets are.
+    """
     secret = sorted(key for key, value in inputs.items() if rpc.is_rpc_secret(value))
-
-    def unwrap(value: Any) -> Any:
-        value = rpc.unwrap_rpc_secret(value)
-        if isinstance(value, dict):
-            return {k: unwrap(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-        if isinstance(value, list):
-            return [unwrap(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
-        return value
-
-    return {key: unwrap(value) for key, value in inputs.items()}, secret
+    if not secret:
+        return inputs, secret
+    return {key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()}, secret
 
 
 def _whole_numbers(value: Any) -> Any:
