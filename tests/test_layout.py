@@ -9,6 +9,8 @@ the layers below it, never above; imports inside functions count too.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +48,9 @@ def imported(path: Path, known: set[str]) -> Iterator[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            raise AssertionError(f"{path.name}: relative import; write session_manager.<module>")
+        elif isinstance(node, ast.ImportFrom) and node.module:
             yield node.module
             # `from session_manager.aws import defaults` imports a module, not a name.
             for alias in node.names:
@@ -112,6 +116,46 @@ def test_no_module_is_part_of_an_import_cycle() -> None:
         if node not in index:
             visit(node)
     assert cycles == []
+
+
+# config/ bottom up: shared errors and fields, the models by subject, StackConfig on top,
+# and what reads StackConfig above it. A module imports only from a lower rank.
+CONFIG_RANKS = (
+    ("errors",),
+    ("fields", "messages"),
+    ("preferences", "resources", "organization", "documents"),
+    ("people",),
+    ("stack",),
+    ("loading", "reference", "regions", "targets"),
+)
+
+
+def config_rank(module: str) -> int:
+    leaf = module.rsplit(".", 1)[-1]
+    return next(rank for rank, names in enumerate(CONFIG_RANKS) if leaf in names)
+
+
+def test_config_modules_import_only_below_themselves_with_stack_config_on_top() -> None:
+    config = {n for n in modules() if n.startswith("session_manager.config.")}
+    assert {m.rsplit(".", 1)[-1] for m in config} == {n for r in CONFIG_RANKS for n in r}
+    edges = graph()
+    for name in sorted(config):
+        for target in sorted(edges[name] & config):
+            assert config_rank(target) < config_rank(name), f"{name} imports {target}"
+
+
+def test_the_pure_layer_loads_without_pulumi() -> None:
+    """Importing aws/ (through the package root) must not load pulumi or the components."""
+    code = (
+        "import sys, session_manager.aws.rules, session_manager.aws.instance_policy, "
+        "session_manager.aws.document; "
+        "print(sorted(m for m in ('pulumi', 'pulumi_aws', 'session_manager.preferences') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_cycle_check_can_fail() -> None:

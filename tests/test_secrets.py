@@ -19,8 +19,8 @@ from session_manager.config.loading import load_stack_config
 from session_manager.config.secrets import UNDECRYPTED, contains_secret, secret_strings
 from session_manager.offline.plan import Plan, format_plan, record_program, run_plan
 from session_manager.ops.adopt import ExistingDocument, review
+from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
-from session_manager.ops.sessions import AwsAccess
 from session_manager.ops.verify import IN_SYNC, format_report, verify
 from session_manager.program import deploy, export_outputs
 from session_manager.secret_inputs import keep_config_secrets

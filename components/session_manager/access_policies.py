@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
+from session_manager.args_check import check_args
 from session_manager.aws.people_policies import (
     SessionUserPolicyInputs,
     instance_inventory_policy,
@@ -42,6 +43,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         args: SessionManagerAccessPoliciesArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_args(type(self).__name__, args, SessionManagerAccessPoliciesArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         partition = args.get("partition", "aws")
         account_id = account_id_output(args.get("account_id"), self)

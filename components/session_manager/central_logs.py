@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import CentralLogBucketArgs
+from session_manager.args_check import check_args
 from session_manager.aws import defaults
 from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
@@ -38,6 +39,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CentralLogBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
+        check_args(type(self).__name__, args, CentralLogBucketArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         bucket_name = args.get("bucket_name")

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from session_manager.config.errors import ConfigError
 
@@ -21,17 +22,23 @@ if TYPE_CHECKING:
     from session_manager.offline.plan import Plan
 
 
-def _load_plan(args: argparse.Namespace, *, resolve_outputs: bool = True) -> Plan:
-    """The stack's offline plan; raises ConfigError or PlanError."""
+def _load_plan(
+    args: argparse.Namespace, *, resolve_outputs: bool = True, show_warnings: bool = True
+) -> Plan:
+    """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
     from session_manager.offline.load import load_plan  # noqa: PLC0415
 
-    return load_plan(
+    plan = load_plan(
         args.project_dir,
         args.stack,
         args.ou_accounts,
         resolve_outputs=resolve_outputs,
         preview=getattr(args, "preview", False),
     )
+    if show_warnings:
+        for warning in plan.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return plan
 
 
 def _fail(message: str) -> int:
@@ -44,7 +51,8 @@ def _plan(args: argparse.Namespace) -> int:
 
     try:
         # A summary prints no outputs, so it need not resolve them.
-        plan = _load_plan(args, resolve_outputs=not args.summary)
+        # The full plan and --json print the warnings themselves.
+        plan = _load_plan(args, resolve_outputs=not args.summary, show_warnings=args.summary)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -76,7 +84,7 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.sessions import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess  # noqa: PLC0415
     from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
 
     try:
@@ -94,7 +102,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _adopt(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import find_existing, import_file, provider_targets, review  # noqa: PLC0415
-    from session_manager.ops.sessions import AwsAccess, CannotCheckError  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -119,7 +127,12 @@ def _adopt(args: argparse.Namespace) -> int:
 
 def _emulate(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
-    from session_manager.ops.emulate import NOT_EMULATED, EmulationError, Emulator  # noqa: PLC0415
+    from session_manager.ops.emulate import (  # noqa: PLC0415
+        NOT_EMULATED,
+        EmulationError,
+        Emulator,
+        EmulatorUnreachableError,
+    )
 
     try:
         plan = _load_plan(args, resolve_outputs=False)
@@ -127,6 +140,8 @@ def _emulate(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     try:
         report = Emulator(args.endpoint_url).apply(plan)
+    except EmulatorUnreachableError as exc:
+        return _fail(str(exc))
     except EmulationError as exc:
         print(f"The emulator refused the plan: {exc}", file=sys.stderr)
         return 1
@@ -156,6 +171,17 @@ def _config_reference(args: argparse.Namespace) -> int:
     else:
         print(config_reference_markdown(), end="")
     return 0
+
+
+def _endpoint_url(value: str) -> str:
+    """--endpoint-url: an http(s) URL with a host, as botocore needs it."""
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an endpoint URL; use http(s)://HOST[:PORT], "
+            "e.g. http://127.0.0.1:5000"
+        )
+    return value
 
 
 def _stack_options(parser: argparse.ArgumentParser) -> None:
@@ -213,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(verify)
-    verify.add_argument("--endpoint-url", help="an AWS API emulator to check instead of AWS")
+    verify.add_argument(
+        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
+    )
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.set_defaults(handler=_verify)
 
@@ -222,7 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a pulumi import file for managed documents that already exist",
     )
     _stack_options(adopt)
-    adopt.add_argument("--endpoint-url", help="an AWS API emulator to look in instead of AWS")
+    adopt.add_argument(
+        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
+    )
     adopt.add_argument("--out", required=True, help="where to write the import file")
     adopt.set_defaults(handler=_adopt)
 
@@ -232,7 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stack_options(emulate)
     emulate.add_argument(
-        "--endpoint-url", required=True, help="the emulator, e.g. http://127.0.0.1:5000"
+        "--endpoint-url",
+        type=_endpoint_url,
+        required=True,
+        help="the emulator, e.g. http://127.0.0.1:5000",
     )
     emulate.set_defaults(handler=_emulate)
 

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerInstanceAccessArgs
+from session_manager.args_check import check_args
 from session_manager.aws import defaults
 from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
@@ -52,6 +53,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         args: SessionManagerInstanceAccessArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_args(type(self).__name__, args, SessionManagerInstanceAccessArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         partition = args.get("partition", "aws")
         account_id = account_id_output(args.get("account_id"), self)

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerPreferencesArgs
+from session_manager.args_check import check_args
 from session_manager.aws import defaults
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
@@ -74,6 +75,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         args: SessionManagerPreferencesArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_args(type(self).__name__, args, SessionManagerPreferencesArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         if not region:

@@ -31,8 +31,9 @@ from session_manager.args import (
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
 from session_manager.config.preferences import Preferences
+from session_manager.config.regions import region_warnings
 from session_manager.config.stack import StackConfig
-from session_manager.config.targets import resolve_targets
+from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets
@@ -351,6 +352,11 @@ def _organizational_unit_accounts(ou_id: str) -> list[str]:
     return [account.id for account in result.accounts if account.state == "ACTIVE"]
 
 
+def _own_account_id() -> str:
+    """The account of the stack's own credentials (the default provider's)."""
+    return aws.get_caller_identity().account_id
+
+
 def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     """Create every component the config asks for.
 
@@ -359,9 +365,17 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
     keep_config_secrets()
+    for warning in region_warnings(config):
+        pulumi.log.warn(warning)
     if not config.targets:
-        regions = dict.fromkeys(config.regions, config.preferences)
-        return Deployment(accounts={"": _deploy_account(config, regions, prefix="session-manager")})
+        own = resolve_own_account(config, _own_account_id)
+        for warning in own.warnings:
+            pulumi.log.warn(warning)
+        deployed = {
+            account.account_id: _deploy_account(config, account.regions, prefix="session-manager")
+            for account in own.accounts
+        }
+        return Deployment(accounts=deployed)
 
     partition = partition_of_region(config.regions[0]).name
     resolved = resolve_targets(config, partition, _organizational_unit_accounts)

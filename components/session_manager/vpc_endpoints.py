@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerVpcEndpointsArgs
+from session_manager.args_check import check_args
 from session_manager.aws.rules import endpoint_service_name
 
 TYPE_TOKEN = "session-manager:index:SessionManagerVpcEndpoints"
@@ -28,6 +29,7 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         args: SessionManagerVpcEndpointsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        check_args(type(self).__name__, args, SessionManagerVpcEndpointsArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         vpc_id = args.get("vpc_id")

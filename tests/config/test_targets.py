@@ -125,7 +125,11 @@ def problems(values: dict[str, Any]) -> dict[str, str]:
     ("target", "path", "fragment"),
     [
         ({"account": "12345"}, "targets[0].account", "12 digits"),
-        ({"account": "111111111111", "regions": ["moon-1"]}, "targets[0].regions", "not a Region"),
+        (
+            {"account": "111111111111", "regions": ["moon-1"]},
+            "targets[0].regions",
+            "not an AWS Region",
+        ),
         (
             {"account": "111111111111", "roleArn": "arn:aws:iam::222222222222:role/X"},
             "targets[0].roleArn",

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from session_manager.offline.plan import Plan, run_plan
 from session_manager.ops.adopt import find_existing, import_file
+from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
-from session_manager.ops.sessions import AwsAccess
 from session_manager.ops.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,5 +6,6 @@ a pure function or a constant that returns plain dicts and strings.
 
 May import: the standard library and PyYAML (YAML documents). Nothing else from this
 package, and nothing from pulumi, boto3 or pydantic, so every rule can be tested
-directly and reused anywhere.
+directly and reused anywhere. `regions` reads the partitions data file that botocore
+ships, as data, without importing botocore.
 """

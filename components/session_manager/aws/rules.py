@@ -55,7 +55,6 @@ def service_principal(service: str, region: str) -> str:
 
 # --- Names and identifiers --------------------------------------------------
 
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
 
 # S3 general purpose bucket naming rules.

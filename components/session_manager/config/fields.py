@@ -20,6 +20,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     ACCOUNT_ID_PATTERN,
     IDLE_SESSION_TIMEOUT_MINUTES,
@@ -28,7 +29,6 @@ from session_manager.aws.rules import (
     KMS_KEY_REFERENCE_FORMS,
     KMS_KEY_REFERENCE_PATTERN,
     MAX_SESSION_DURATION_MINUTES,
-    REGION_PATTERN,
     bucket_name_problem,
     partition_of_region,
 )
@@ -134,13 +134,10 @@ def check_new_alias(value: str) -> str:
 
 
 def check_regions(value: list[str]) -> list[str]:
-    bad = [region for region in value if not REGION_PATTERN.match(region)]
-    if bad:
-        raise PydanticCustomError(
-            "region",
-            "{got} {verb} not a Region name like us-east-1",
-            {"got": ", ".join(repr(r) for r in bad), "verb": "is" if len(bad) == 1 else "are"},
-        )
+    """Regions that exist (botocore's partitions data), once each, in one partition."""
+    problems = [problem for problem in map(region_problem, value) if problem]
+    if problems:
+        raise PydanticCustomError("region", "{got}", {"got": "; ".join(problems)})
     duplicates = sorted({region for region in value if value.count(region) > 1})
     if duplicates:
         raise PydanticCustomError(

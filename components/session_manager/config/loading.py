@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import (
     ValidationError,
 )
 
+from session_manager.aws.regions import region_problem
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.messages import readable
 from session_manager.config.stack import StackConfig
@@ -23,19 +26,28 @@ def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None)
     Raises ConfigError listing every problem.
     """
     data = dict(values)
+    problems: list[tuple[str, str]] = []
+    # The provider's Region, and the stack's when `regions` is not set: named as written.
+    aws_region_problem = region_problem(aws_region) if aws_region else None
+    if aws_region_problem:
+        problems.append(("aws:region", aws_region_problem))
     if not data.get("regions"):
         if not aws_region:
             raise ConfigError(
                 [(f"{NAMESPACE}:regions", "set it, or set aws:region, to say where to deploy")]
             )
+        if aws_region_problem:
+            raise ConfigError(problems)
         data["regions"] = [aws_region]
     try:
-        return StackConfig.model_validate(data)
+        config = StackConfig.model_validate(data)
     except ValidationError as exc:
-        problems: list[tuple[str, str]] = []
         for error in exc.errors(include_url=False):
             problems += readable(StackConfig, error)
         raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _decode(value: Any) -> Any:
@@ -65,8 +77,45 @@ def pulumi_config_values() -> dict[str, Any]:
     return merged
 
 
+# Namespaces a stack of this project reads; a near miss of one is a typo, not another tool's.
+READ_NAMESPACES = (NAMESPACE, "aws")
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def misspelt_namespaces(keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Config keys whose namespace is a near miss of one this project reads.
+
+    Keys of any other namespace (the project's own, other providers') are left alone.
+    """
+    problems: list[tuple[str, str]] = []
+    for key in sorted(keys):
+        namespace, colon, rest = key.partition(":")
+        if not colon or namespace in READ_NAMESPACES:
+            continue
+        meant = [n for n in READ_NAMESPACES if _squashed(n) == _squashed(namespace)]
+        # Only the long name is matched loosely: awsx and aws-native are real namespaces.
+        meant = meant or difflib.get_close_matches(namespace, [NAMESPACE], n=1, cutoff=0.8)
+        if meant:
+            problems.append(
+                (key, f"unknown namespace {namespace!r}; did you mean '{meant[0]}:{rest}'?")
+            )
+    return problems
+
+
 def load_stack_config() -> StackConfig:
     """Read and validate this stack's `session-manager` config from the Pulumi engine."""
     raw = pulumi_config_values()
     region = raw.get("aws:region")
-    return parse_stack_config(namespace_values(raw), aws_region=str(region) if region else None)
+    problems = misspelt_namespaces(raw)
+    try:
+        config = parse_stack_config(
+            namespace_values(raw), aws_region=str(region) if region else None
+        )
+    except ConfigError as exc:
+        raise ConfigError(problems + exc.problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config

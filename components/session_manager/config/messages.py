@@ -7,6 +7,7 @@ without importing upward.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Sequence
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -86,6 +87,16 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
                 (config_path(root, base + tuple(sub[1:] if sub[:1] == ("..",) else sub)), message)
             )
         return found
+    if kind == "extra_forbidden" and len(loc) == 1 and re.search(r"[.\[]", str(loc[0])):
+        key = f"{NAMESPACE}:{loc[0]}"
+        return [
+            (
+                config_path(root, loc),
+                "unknown key: a dotted key set without --path is stored as one key; run "
+                f"`pulumi config rm '{key}'` and set it again with "
+                f"`pulumi config set --path '{key}' <value>`",
+            )
+        ]
     if kind == "extra_forbidden":
         model = _model_at(root, loc[:-1])
         known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
@@ -95,6 +106,21 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     if kind == "missing":
         return [(config_path(root, loc), "is required")]
     message = error["msg"]
+    if kind == "string_type" and isinstance(error["input"], (bool, int, float)):
+        return [(config_path(root, loc), _quote_hint(error["input"]))]
     if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
         message = f"{message}, got {error['input']!r}"
     return [(config_path(root, loc), message)]
+
+
+def _quote_hint(value: bool | float) -> str:
+    """For text written unquoted, which YAML or `config set --path` read as a number or boolean."""
+    if isinstance(value, bool):
+        got = f"the boolean {'true' if value else 'false'}"
+    else:
+        got = f"the number {value!r}"
+    return (
+        f"must be text, got {got}; put the value in quotes in the stack file (YAML reads "
+        "unquoted digits as a number, drops leading zeros and reads 0-prefixed digits as "
+        "octal), or add `--type string` to `pulumi config set --path`"
+    )

@@ -110,3 +110,41 @@ def resolve_targets(
         if a.regions
     ]
     return ResolvedTargets(accounts=resolved, warnings=warnings)
+
+
+def resolve_own_account(config: StackConfig, own_account: Callable[[], str]) -> ResolvedTargets:
+    """Without targets: the Regions of the credentials' own account, after the exclusions.
+
+    `excludeRegions` removes Regions from `regions`. `excludeAccounts` removes every
+    Region when it names the credentials' account, which `own_account` looks up (only
+    when `excludeAccounts` is set). The account id is "" (the default provider's).
+    """
+    warnings: list[str] = []
+    excluded_regions = set(config.exclude_regions)
+    regions = [region for region in config.regions if region not in excluded_regions]
+    warnings += [
+        f"session-manager:excludeRegions: {region} is not in session-manager:regions"
+        for region in sorted(excluded_regions - set(config.regions))
+    ]
+    if config.exclude_accounts:
+        account_id = own_account()
+        warnings += [
+            f"session-manager:excludeAccounts: {account} is not the credentials' account "
+            f"({account_id}), the only one a stack without targets manages"
+            for account in sorted(set(config.exclude_accounts) - {account_id})
+        ]
+        if account_id in config.exclude_accounts:
+            warnings.append(
+                f"session-manager:excludeAccounts names the credentials' own account "
+                f"{account_id}: the stack manages nothing"
+            )
+            return ResolvedTargets(accounts=[], warnings=warnings)
+    if not regions:
+        warnings.append(
+            "session-manager:excludeRegions excludes every Region in session-manager:regions: "
+            "the stack manages nothing"
+        )
+    accounts = (
+        [AccountTarget("", "", dict.fromkeys(regions, config.preferences))] if regions else []
+    )
+    return ResolvedTargets(accounts=accounts, warnings=warnings)

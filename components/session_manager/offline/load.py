@@ -6,16 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from session_manager.offline.mocks import AwsMocks
-from session_manager.offline.plan import Plan, read_stack_config, run_plan
+from session_manager.offline.ou_accounts import (
+    OuAccountsError,
+    configured_ous,
+    parse_ou_accounts,
+)
+from session_manager.offline.plan import Plan, PlanError, read_stack_config, run_plan
 
-
-def parse_ou_accounts(entries: Sequence[str]) -> dict[str, list[str]]:
-    """`--ou-accounts OU=ACCOUNT,ACCOUNT` flags as a map of OU id to account ids."""
-    organization: dict[str, list[str]] = {}
-    for entry in entries:
-        ou_id, _, accounts = entry.partition("=")
-        organization.setdefault(ou_id, []).extend(a for a in accounts.split(",") if a)
-    return organization
+__all__ = ["load_plan", "parse_ou_accounts"]
 
 
 def load_plan(
@@ -29,9 +27,12 @@ def load_plan(
     """The stack's offline plan; raises ConfigError or PlanError."""
     project_dir = Path(project_dir)
     config, _ = read_stack_config(project_dir, stack)
+    try:
+        organization = parse_ou_accounts(ou_accounts, configured_ous(config))
+    except OuAccountsError as exc:
+        raise PlanError(str(exc)) from None
     mocks = AwsMocks(
-        region=config.get("aws:region", "us-east-1"),
-        organization_accounts=parse_ou_accounts(ou_accounts),
+        region=config.get("aws:region", "us-east-1"), organization_accounts=organization
     )
     return run_plan(
         project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs, preview=preview

@@ -292,11 +292,34 @@ def _engine_text(value: Any) -> str:
     return str(value)
 
 
+def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
+    """A YAML mapping with text keys (empty when absent), or a PlanError naming `where`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        got = {"str": "text"}.get(type(value).__name__, type(value).__name__)
+        raise PlanError(f"{where} must be {wanted}, but it is {got}: {_excerpt(value)}")
+    mapping = cast(dict[Any, Any], value)
+    for key in mapping:
+        if not isinstance(key, str):
+            raise PlanError(f"{where} has the key {key!r}, which is not text; quote it")
+    return cast(dict[str, Any], mapping)
+
+
+def _excerpt(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
     path = project_dir / "Pulumi.yaml"
     if not path.is_file():
         raise PlanError(f"no Pulumi.yaml in {project_dir}")
-    project = cast(dict[str, Any], yaml.safe_load(path.read_text()) or {})
+    try:
+        loaded = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+    project = _mapping(loaded, f"{path.name}", "a mapping with name:, runtime: ...")
     if "name" not in project:
         raise PlanError(f"{path} has no project name")
     return str(project["name"]), project
@@ -310,19 +333,34 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         known = sorted(
             p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
         )
-        raise PlanError(f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}")
+        examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
+        hint = (
+            f"; copy {examples[0].relative_to(project_dir)} here to use that example"
+            if examples
+            else ""
+        )
+        raise PlanError(
+            f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
+        )
     try:
-        document = cast(dict[str, Any], yaml.safe_load(path.read_text()) or {})
+        loaded = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+    document = _mapping(loaded, path.name, "a mapping with a config: key")
     values: dict[str, Any] = {}
     # Project-level defaults first, then the stack's own values.
-    project_config = cast(dict[str, Any], project.get("config") or {})
+    project_config = _mapping(
+        project.get("config"), "Pulumi.yaml config:", "a mapping of key: {default: value}"
+    )
     for key, spec in project_config.items():
         if isinstance(spec, dict) and ("default" in spec or "value" in spec):
             spec_values = cast(dict[str, Any], spec)
             values[key] = spec_values.get("value", spec_values.get("default"))
-    values.update(cast(dict[str, Any], document.get("config") or {}))
+    values.update(
+        _mapping(
+            document.get("config"), f"{path.name} config:", "a mapping of namespace:key: value"
+        )
+    )
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in values.items():

@@ -1,6 +1,6 @@
 """Operations that call AWS with boto3: verify, adopt, emulate and the demo.
 
-`sessions` reaches each planned account the way the program's providers do; the
+`aws_access` reaches each planned account the way the program's providers do; the
 others compare or apply the offline plan against what AWS holds.
 
 May import: `session_manager.offline`, `session_manager.config`,

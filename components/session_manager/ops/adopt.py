@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.sessions import AwsAccess, CannotCheckError, failure_reason
+from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.verify import DOCUMENT, flatten, parse_document
 
 
@@ -50,7 +50,9 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
             except ssm.exceptions.InvalidDocument:
                 continue
         except (ClientError, BotoCoreError) as exc:
-            raise CannotCheckError(f"{name} in {region}: {failure_reason(exc)}") from None
+            raise CannotCheckError(
+                f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"
+            ) from None
         found.append(
             ExistingDocument(
                 resource=resource,

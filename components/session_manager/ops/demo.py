@@ -16,13 +16,14 @@ from moto.server import ThreadedMotoServer
 from session_manager.config.errors import ConfigError
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import PlanError
+from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import (
     EMULATOR_ACCESS_KEY,
     EMULATOR_SECRET_KEY,
     EmulationError,
     Emulator,
 )
-from session_manager.ops.sessions import AwsAccess
+from session_manager.ops.prerequisites import create_expected_buckets
 from session_manager.ops.verify import format_report, verify
 
 
@@ -37,6 +38,8 @@ def run_demo(args: argparse.Namespace) -> int:
     except (ConfigError, PlanError) as exc:
         print(str(exc))
         return 2
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
     quiet_emulator_logs()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -44,8 +47,14 @@ def run_demo(args: argparse.Namespace) -> int:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         print(f"1. moto's AWS emulator is listening on {endpoint} (loopback only)")
+        emulator = Emulator(endpoint)
+        for existing in create_expected_buckets(plan, emulator.access):
+            print(
+                f"   created bucket {existing.bucket} in {existing.region}, which the stack "
+                "names but does not create (in AWS it must exist before `pulumi up`)"
+            )
         try:
-            applied = Emulator(endpoint).apply(plan)
+            applied = emulator.apply(plan)
         except EmulationError as exc:
             print(f"2. the emulator refused the plan: {exc}")
             return 1

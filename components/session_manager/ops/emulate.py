@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
-from session_manager.ops.sessions import AwsAccess
+from session_manager.ops.aws_access import AwsAccess
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -57,6 +58,10 @@ class EmulationError(Exception):
         self.resource = resource
         self.detail = detail
         super().__init__(f"{resource.type} '{resource.name}' was rejected: {detail}")
+
+
+class EmulatorUnreachableError(Exception):
+    """The emulator endpoint did not answer: nothing was checked (exit 2, not 1)."""
 
 
 @dataclass
@@ -141,6 +146,11 @@ class Emulator:
                 error = exc.response.get("Error", {})
                 raise EmulationError(
                     resource, f"{error.get('Code', 'Error')}: {error.get('Message', str(exc))}"
+                ) from None
+            except BotoConnectionError as exc:
+                raise EmulatorUnreachableError(
+                    f"could not reach the emulator at {self.endpoint_url}: {exc}; start it "
+                    "(e.g. `moto_server -p 5000`) or use `make demo`, which starts its own"
                 ) from None
             except BotoCoreError as exc:
                 raise EmulationError(resource, str(exc)) from None

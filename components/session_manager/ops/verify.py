@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
-from session_manager.ops.sessions import AwsAccess, failure_reason
+from session_manager.ops.aws_access import AwsAccess, failure_reason
 
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
 DOCUMENT = "aws:ssm/document:Document"
@@ -166,7 +166,7 @@ class Verifier:
         try:
             self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
-            result.error = failure_reason(exc)
+            result.error = failure_reason(exc, self.access.endpoint_url)
         result.target = target.label
         return result
 
@@ -347,8 +347,9 @@ def verify(
     return Report(stack=plan.stack, results=results)
 
 
-def progress_printer(stream: Any = sys.stderr) -> Callable[[int, int], None]:
+def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
     """Progress on stderr for long runs: a live counter on a terminal, tenths otherwise."""
+    stream = stream or sys.stderr  # read at call time: sys.stderr may have been replaced
     interactive = bool(getattr(stream, "isatty", lambda: False)())
 
     def show(done: int, total: int) -> None:

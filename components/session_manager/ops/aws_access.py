@@ -51,9 +51,16 @@ class CannotCheckError(Exception):
     """A target could not be checked; the message says why."""
 
 
-def failure_reason(exc: BaseException) -> str:  # noqa: PLR0911 (one reason per failure kind)
-    """A one-line reason for an AWS call that failed."""
+def failure_reason(  # noqa: PLR0911 (one reason per failure kind)
+    exc: BaseException, endpoint_url: str | None = None
+) -> str:
+    """A one-line reason for an AWS call that failed (`endpoint_url`: --endpoint-url, if set)."""
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        if endpoint_url:
+            return (
+                f"no AWS credentials were found; an emulator at {endpoint_url} still needs some: "
+                "set AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing (any values it takes)"
+            )
         return "no AWS credentials were found (set AWS_PROFILE, or run where a role is available)"
     if isinstance(exc, EndpointConnectionError):
         return f"could not reach the endpoint: {exc}"

@@ -1,0 +1,85 @@
+"""The `--ou-accounts OU=ACCOUNT,...` flag: which accounts an organizational unit holds.
+
+Offline, an OU holds no accounts unless this flag says so. Every entry is checked
+before the plan runs: the `=`, the OU id against the OUs the stack's targets name, and
+each account id. verify and adopt call the same parser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
+
+from session_manager.aws.rules import ACCOUNT_ID_PATTERN
+from session_manager.config.errors import NAMESPACE
+from session_manager.config.fields import ORGANIZATIONAL_UNIT_PATTERN
+
+FLAG = "--ou-accounts"
+EXAMPLE = "ou-ab12-cdef3456=111111111111,222222222222"
+
+
+class OuAccountsError(ValueError):
+    """One or more `--ou-accounts` entries are malformed; the message lists each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{FLAG} {problem}" for problem in self.problems))
+
+
+def configured_ous(config: Mapping[str, str]) -> list[str]:
+    """The organizational units the stack's targets name, from engine-text config."""
+    text = config.get(f"{NAMESPACE}:targets")
+    try:
+        targets: Any = json.loads(text) if text else []
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(targets, list):
+        return []
+    ous = [
+        cast(dict[str, Any], target).get("organizationalUnit")
+        for target in cast(list[Any], targets)
+        if isinstance(target, dict)
+    ]
+    return sorted({ou for ou in ous if isinstance(ou, str) and ou})
+
+
+def parse_ou_accounts(
+    entries: Sequence[str], known_ous: Collection[str] | None = None
+) -> dict[str, list[str]]:
+    """`OU=ACCOUNT,ACCOUNT` entries as OU id -> account ids; raises OuAccountsError.
+
+    With `known_ous`, an OU the config doesn't name is refused too: it would change nothing.
+    """
+    organization: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for entry in entries:
+        ou_id, equals, listed = (part.strip() for part in entry.partition("="))
+        if not equals:
+            problems.append(f"{entry!r}: write OU=ACCOUNT,ACCOUNT, e.g. {EXAMPLE}")
+            continue
+        if not ORGANIZATIONAL_UNIT_PATTERN.match(ou_id):
+            problems.append(
+                f"{entry!r}: {ou_id!r} is not an organizational unit id (ou-xxxx-xxxxxxxx) "
+                "or root id (r-xxxx)"
+            )
+            continue
+        if known_ous is not None and ou_id not in known_ous:
+            named = ", ".join(sorted(known_ous)) or "none"
+            problems.append(
+                f"{entry!r}: no target names the organizational unit {ou_id}; the stack's "
+                f"targets name: {named}"
+            )
+            continue
+        accounts = [account.strip() for account in listed.split(",") if account.strip()]
+        bad = [account for account in accounts if not ACCOUNT_ID_PATTERN.match(account)]
+        if bad:
+            problems.append(
+                f"{entry!r}: {', '.join(repr(a) for a in bad)} "
+                f"{'is not an account id' if len(bad) == 1 else 'are not account ids'} (12 digits)"
+            )
+            continue
+        organization.setdefault(ou_id, []).extend(accounts)
+    if problems:
+        raise OuAccountsError(problems)
+    return organization

@@ -1,0 +1,62 @@
+"""What a stack expects to exist already, created in the emulator for `make demo`.
+
+A stack may name resources it does not create: `preferences.s3BucketName` is an
+existing bucket (see examples/complete). In a real account it must exist before
+`pulumi up`; in the demo's empty emulator it cannot, so verify would report it
+missing. The demo creates each such bucket first, encrypted as the preferences
+require, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.verify import DOCUMENT, parse_document
+
+
+@dataclass(frozen=True)
+class ExistingBucket:
+    """A bucket the stack's documents name but no planned resource creates."""
+
+    bucket: str
+    region: str
+    provider: PlannedResource | None
+
+
+def expected_buckets(plan: Plan) -> list[ExistingBucket]:
+    created = {str(r.inputs.get("bucket")) for r in plan.of_type("aws:s3/bucket:Bucket")}
+    found: dict[str, ExistingBucket] = {}
+    for resource in plan.of_type(DOCUMENT):
+        document_format = str(resource.inputs.get("documentFormat") or "JSON")
+        content: Any = parse_document(str(resource.inputs.get("content", "{}")), document_format)
+        if not isinstance(content, dict):
+            continue
+        inputs: Any = cast(dict[str, Any], content).get("inputs")
+        if not isinstance(inputs, dict):
+            continue
+        bucket = cast(dict[str, Any], inputs).get("s3BucketName")
+        if isinstance(bucket, str) and bucket and bucket not in created and bucket not in found:
+            region = str(resource.inputs.get("region") or "us-east-1")
+            found[bucket] = ExistingBucket(bucket, region, plan.provider_of(resource))
+    return sorted(found.values(), key=lambda b: b.bucket)
+
+
+def create_expected_buckets(plan: Plan, access: AwsAccess) -> list[ExistingBucket]:
+    """Create, encrypted (SSE-S3), each bucket the stack expects to exist; return them."""
+    buckets = expected_buckets(plan)
+    for expected in buckets:
+        s3 = access.client(expected.provider, "s3", expected.region)
+        kwargs: dict[str, Any] = {"Bucket": expected.bucket}
+        if expected.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": expected.region}
+        s3.create_bucket(**kwargs)
+        s3.put_bucket_encryption(
+            Bucket=expected.bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+    return buckets
