@@ -17,7 +17,8 @@ from conftest import write_stack
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import load_stack_config
 from session_manager.config.secrets import UNDECRYPTED, contains_secret, secret_strings
-from session_manager.offline.plan import Plan, format_plan, record_program, run_plan
+from session_manager.offline.plan import Plan, record_program, run_plan
+from session_manager.offline.render import format_plan
 from session_manager.ops.adopt import ExistingDocument, review
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator

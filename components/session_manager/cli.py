@@ -47,7 +47,8 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from session_manager.offline.plan import PlanError, format_plan  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.render import format_plan  # noqa: PLC0415
 
     try:
         # A summary prints no outputs, so it need not resolve them.

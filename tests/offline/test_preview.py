@@ -15,7 +15,8 @@ from pathlib import Path
 from conftest import cli
 from session_manager.offline.invented import INVENTED_MARK, shows_invented
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
-from session_manager.offline.plan import format_plan, run_plan
+from session_manager.offline.plan import run_plan
+from session_manager.offline.render import format_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
