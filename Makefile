@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test lint typecheck unit docs bench clean
+.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv
 
 help:
 	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
@@ -13,6 +13,7 @@ help:
 	@echo "make docs   - regenerate the README's config reference"
 	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor;"
 	@echo "              verify 100 and 1,000 against moto"
+	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
 
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
@@ -24,6 +25,14 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# The policy pack's own virtualenv, the one policy/PulumiPolicy.yaml names.
+policy/.venv/.installed: policy/requirements.txt
+	$(PYTHON3) -m venv policy/.venv
+	policy/.venv/bin/python -m pip install --quiet -r policy/requirements.txt
+	@touch $@
+
+policy-venv: policy/.venv/.installed
 
 plan: venv
 	$(BIN)/python -m session_manager plan --stack $(STACK)
@@ -51,4 +60,4 @@ bench: venv
 	$(BIN)/python bench/verify_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info components/*.egg-info
+	rm -rf $(VENV) policy/.venv .pytest_cache .ruff_cache build *.egg-info components/*.egg-info

@@ -1,7 +1,8 @@
 """The Session Manager guardrails policy pack (CrossGuard).
 
-    pulumi preview --policy-pack ./policy
-    pulumi policy publish ./policy     # enforce it across the organization
+    make policy-venv                    # once: policy/.venv with requirements.txt
+    pulumi preview --policy-pack policy # from the project folder
+    cd policy && pulumi policy publish <org>   # Pulumi Cloud: enforce it everywhere
 
 Configure the limits with a policy config file (`--policy-pack-config`), e.g.
 {"session-manager-document": {"maxIdleSessionTimeout": 15, "requireRunAs": true}}.

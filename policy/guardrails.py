@@ -28,14 +28,16 @@ AWS_DEFAULT_IDLE_MINUTES = 20
 # Config, with the organization's defaults; every key can be set per pack.
 DEFAULTS: dict[str, Any] = {
     "maxIdleSessionTimeout": 20,
-    "maxSessionDuration": 1440,
+    # Unset: no limit required, as AWS and this project default to none. Set it to
+    # require a maximum session duration of at most that many minutes.
+    "maxSessionDuration": None,
     "requireRunAs": False,
     "requireSessionEncryption": True,
     "minLogRetentionDays": 90,
 }
 DOCUMENT_CONFIG: dict[str, Any] = {
     "maxIdleSessionTimeout": {"type": "integer", "minimum": 1, "maximum": 60, "default": 20},
-    "maxSessionDuration": {"type": "integer", "minimum": 1, "maximum": 1440, "default": 1440},
+    "maxSessionDuration": {"type": "integer", "minimum": 1, "maximum": 1440},
     "requireRunAs": {"type": "boolean", "default": False},
     "requireSessionEncryption": {"type": "boolean", "default": True},
 }
@@ -91,10 +93,10 @@ def session_document_violations(
         found.append(
             f"idleSessionTimeout is {idle} minutes; at most {rules['maxIdleSessionTimeout']}"
         )
-    longest = _minutes(inputs.get("maxSessionDuration"))
-    if longest is None or longest > rules["maxSessionDuration"]:
+    longest, limit = _minutes(inputs.get("maxSessionDuration")), rules["maxSessionDuration"]
+    if limit is not None and (longest is None or longest > limit):
         shown = "unlimited" if longest is None else f"{longest} minutes"
-        found.append(f"maxSessionDuration is {shown}; at most {rules['maxSessionDuration']}")
+        found.append(f"maxSessionDuration is {shown}; at most {limit}")
     if rules["requireRunAs"] and not (
         inputs.get("runAsEnabled") is True and inputs.get("runAsDefaultUser")
     ):

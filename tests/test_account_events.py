@@ -18,7 +18,8 @@ import yaml
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
-from session_manager.offline.plan import Plan, format_plan, record_program, run_plan
+from session_manager.offline.plan import Plan, record_program, run_plan
+from session_manager.offline.render import format_plan
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import DRIFT, IN_SYNC, verify
@@ -115,7 +116,9 @@ def test_the_plan_mask_can_fail(tmp_path: Path) -> None:
     import session_manager.offline.plan as plan_module
 
     monkey = pytest.MonkeyPatch()
-    monkey.setattr(plan_module, "mask_secrets", lambda value: value)
+    # Two mechanisms hide it: the secret inputs' mask and the secret config values' masking.
+    monkey.setattr(plan_module, "mask_secret_inputs", lambda inputs, secret: inputs)
+    monkey.setattr(plan_module, "masking", lambda secrets: {})
     try:
         plan = plan_stack(tmp_path, org_config())
     finally:

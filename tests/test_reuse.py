@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 import session_manager
-import tomllib
 from pulumi.provider.experimental.component import ComponentProvider
 from session_manager.offline.plan import run_plan
 
@@ -114,7 +114,7 @@ def test_wheel_contains_the_typed_package(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = tmp_path.glob("pulumi_session_manager-*.whl")
+    (wheel,) = tmp_path.glob("session_manager_preferences-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "session_manager/py.typed" in names
     assert "session_manager/preferences.py" in names

@@ -48,8 +48,7 @@ def account_events_token(config: StackConfig) -> pulumi.Output[str]:
                 )
             ]
         )
-    token = config.account_events_token
-    return pulumi.Output.secret(token.get_secret_value() if token is not None else "")
+    return pulumi.Output.secret(config.account_events_token_text)
 
 
 def account_events_args(

@@ -7,10 +7,9 @@ defaults the components fall back to are in `aws/defaults.py`.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Required, TypedDict
 
 import pulumi
-from typing_extensions import Required
 
 
 class ShellProfileArgs(TypedDict, total=False):

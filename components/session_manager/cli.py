@@ -29,7 +29,11 @@ def _load_plan(
     from session_manager.offline.load import load_plan  # noqa: PLC0415
 
     plan = load_plan(
-        args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
+        args.project_dir,
+        args.stack,
+        args.ou_accounts,
+        resolve_outputs=resolve_outputs,
+        preview=getattr(args, "preview", False),
     )
     if show_warnings:
         for warning in plan.warnings:
@@ -60,7 +64,8 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from session_manager.offline.plan import PlanError, format_plan  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.render import format_plan  # noqa: PLC0415
 
     try:
         # A summary prints no outputs, so it need not resolve them.
@@ -68,6 +73,8 @@ def _plan(args: argparse.Namespace) -> int:
         plan = _load_plan(args, resolve_outputs=not args.summary, show_warnings=args.summary)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
+    if args.diff:
+        return _print_diff(plan, Path(args.diff), as_json=args.json)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.summary:
@@ -77,6 +84,19 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"{len(plan.resources):6d}  resources in all")
     else:
         print(format_plan(plan))
+    return 0
+
+
+def _print_diff(plan: Plan, base_file: Path, *, as_json: bool) -> int:
+    """`plan --diff BASE.json`: the change from the base plan to this one."""
+    from session_manager.offline.diff import DiffError, diff_plans, format_diff  # noqa: PLC0415
+
+    try:
+        base = json.loads(base_file.read_text())
+        diff = diff_plans(base, plan.to_json())
+    except (OSError, ValueError, DiffError) as exc:
+        return _fail(f"cannot diff against {base_file}: {exc}")
+    print(json.dumps(diff.to_json(), indent=2, sort_keys=True) if as_json else format_diff(diff))
     return 0
 
 
@@ -245,6 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
+    plan.add_argument(
+        "--preview",
+        action="store_true",
+        help="plan as a first `pulumi preview` sees the stack: ids, ARNs and everything "
+        "derived from them are unknown until the resources exist",
+    )
+    plan.add_argument(
+        "--diff",
+        metavar="BASE.json",
+        help="print only what changes from a base plan (a `plan --json` of the target branch): "
+        "added, removed, updated and replaced resources, documents as unified diffs",
+    )
     plan.set_defaults(handler=_plan)
 
     verify = commands.add_parser(

@@ -13,7 +13,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    ValidatorFunctionWrapHandler,
+    field_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -29,6 +32,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     partition_of_region,
 )
+from session_manager.config.secrets import UNDECRYPTED
 
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -230,7 +234,34 @@ def check_ec2_id(value: str, kind: str) -> str:
 # --- Models ------------------------------------------------------------------
 
 
-class ConfigModel(BaseModel):
+def _keep_undecrypted(
+    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler
+) -> Any:
+    """The offline plan's placeholder for a secret it cannot decrypt has no format to check."""
+    if isinstance(value, str) and value == UNDECRYPTED:
+        return value
+    return handler(value)
+
+
+class _UndecryptedSecretsPass(ModelMetaclass):
+    """Wraps every field of every model, outermost, in `_keep_undecrypted`.
+
+    Pydantic applies a model's field validators in the order they are defined,
+    parents' first, each wrapping the ones before. The wrapper is added last to
+    each class, under a name of its own, so it sees the raw value before any
+    other validator of that class or its parents.
+    """
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> type:
+        namespace[f"_keep_undecrypted_{name}"] = field_validator("*", mode="wrap")(
+            classmethod(_keep_undecrypted)
+        )
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+class ConfigModel(BaseModel, metaclass=_UndecryptedSecretsPass):
     model_config = ConfigDict(
         extra="forbid",
         alias_generator=to_camel,

@@ -226,6 +226,12 @@ class StackConfig(ConfigModel):
         raise_problems(problems)
         return self
 
+    @property
+    def account_events_token_text(self) -> str:
+        """The token, or the offline plan's placeholder for one it cannot decrypt."""
+        token: SecretStr | str | None = self.account_events_token
+        return token.get_secret_value() if isinstance(token, SecretStr) else (token or "")
+
     def _account_events_problems(self) -> list[Problem]:
         if self.account_events is None:
             return []
@@ -238,7 +244,7 @@ class StackConfig(ConfigModel):
                     "organizational units",
                 )
             )
-        if self.account_events_token is None or not self.account_events_token.get_secret_value():
+        if not self.account_events_token_text:
             problems.append(
                 (
                     ("accountEventsToken",),

@@ -22,6 +22,7 @@ def load_plan(
     ou_accounts: Sequence[str] = (),
     *,
     resolve_outputs: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """The stack's offline plan; raises ConfigError or PlanError."""
     project_dir = Path(project_dir)
@@ -33,4 +34,6 @@ def load_plan(
     mocks = AwsMocks(
         region=config.get("aws:region", "us-east-1"), organization_accounts=organization
     )
-    return run_plan(project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs)
+    return run_plan(
+        project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs, preview=preview
+    )

@@ -33,6 +33,13 @@ EVENTS_ARN_KINDS = {
     "aws:cloudwatch/eventApiDestination:EventApiDestination": "api-destination",
 }
 
+# What each provider function's answer makes up (the rest follows from its arguments).
+_MADE_UP_BY_FUNCTIONS: dict[str, frozenset[str]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": frozenset({"accountId", "arn", "userId"}),
+    "aws:kms/getKey:getKey": frozenset({"id", "keyId", "arn"}),
+    "aws:ec2/getVpc:getVpc": frozenset({"cidrBlock", "arn"}),
+}
+
 
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers for the AWS resources and functions this project uses."""
@@ -52,6 +59,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.organizational_units = dict(organizational_units or {})
         # Provider id -> the account it is pinned to, so ARNs name the right account.
         self._provider_accounts: dict[str, str] = {}
+        # Every id, ARN and account this stand-in made up, for the plan to mark.
+        self.invented: set[str] = set()
 
     def _where(
         self, inputs: Mapping[str, Any], provider: str | None = None
@@ -62,7 +71,23 @@ class AwsMocks(pulumi.runtime.Mocks):
             account = self._provider_accounts.get(provider.rsplit("::", 1)[-1], account)
         return partition_of_region(region).name, region, account
 
+    def _record_invented(self, answer: Mapping[str, Any], given: Mapping[str, Any]) -> None:
+        """Keep the strings of `answer` that AWS would have chosen, not the caller."""
+        known = {value for value in given.values() if isinstance(value, str)}
+        for key, value in answer.items():
+            if isinstance(value, str) and value not in known and key not in given:
+                self.invented.add(value)
+
     def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = self._new_resource(args)
+        inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        if not args.typ.startswith("pulumi:providers:"):
+            self._record_invented({"id": resource_id, **state}, inputs)
+        return resource_id, state
+
+    def _new_resource(
         self, args: pulumi.runtime.MockResourceArgs
     ) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(cast(dict[str, Any], args.inputs))  # pyright: ignore[reportUnknownMemberType]
@@ -118,7 +143,20 @@ class AwsMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:{partition}:mock:{region}:{account}:{args.name}"
         return resource_id, state
 
-    def call(  # noqa: PLR0911 (one answer per provider function)
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answer, failures = self._call(args)
+        call_args = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
+        if args.token in _MADE_UP_BY_FUNCTIONS:
+            made_up = {k: v for k, v in answer.items() if k in _MADE_UP_BY_FUNCTIONS[args.token]}
+            # An account pinned by the provider is the user's, not made up.
+            if made_up.get("accountId") != self.account_id:
+                made_up.pop("accountId", None)
+            self._record_invented(made_up, call_args)
+        return answer, failures
+
+    def _call(  # noqa: PLR0911 (one answer per provider function)
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token = args.token

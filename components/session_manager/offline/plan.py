@@ -23,17 +23,28 @@ from typing import Any, cast
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from session_manager.config.errors import NAMESPACE
+from session_manager.config.secrets import (
+    UNDECRYPTED,
+    masking,
+    secret_strings,
+    undecrypted_note,
+    undecrypted_paths,
+)
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+from session_manager.offline.preview import PreviewMocks, mark_unknowns
+from session_manager.offline.urns import engine_urn
 
-SECRET_MASK = "[secret]"
 # How the engine's wire format marks a secret value (pulumi sdk/python/lib/pulumi/runtime/rpc.py:
 # _special_sig_key and _special_secret_sig).
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
-# Inputs that hold JSON text: the plan prints them as readable JSON.
+SECRET_MASK = UNDECRYPTED
+# Inputs that hold JSON text: documents and policies (a secret config value may be in one).
 JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
 
 
@@ -55,8 +66,14 @@ class PlannedResource:
     import_id: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
+    # Inputs the program made secret: state encrypts them, previews mask them.
+    secret_inputs: list[str] = field(default_factory=list[str])
 
     def to_json(self) -> dict[str, Any]:
+        data = self._json()
+        return data | {"secretInputs": self.secret_inputs} if self.secret_inputs else data
+
+    def _json(self) -> dict[str, Any]:
         return {
             "type": self.type,
             "name": self.name,
@@ -76,15 +93,20 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     result: Any = None
     warnings: list[str] = field(default_factory=list[str])
+    # As a first `pulumi preview` sees it: computed outputs unknown (offline/preview.py).
+    preview: bool = False
+    # Ids, ARNs and accounts the mocks made up (offline/invented.py).
+    invented: set[str] = field(default_factory=set[str])
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "stack": self.stack,
             "project": self.project,
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "warnings": self.warnings,
         }
+        return data | {"preview": True} if self.preview else data
 
     def of_type(self, typ: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == typ]
@@ -142,10 +164,16 @@ class _Capturing(pulumi.runtime.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, *, preview: bool = False, secrets: set[str] | None = None
+    ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
+        self.preview = preview
+        # Secret config strings: never printed, whatever input shows them.
+        self.masking = masking(secrets or set[str]())
+        self.custom_urns: set[str] = set()
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -160,6 +188,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 loop.close()
         self.thread_loops.clear()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
+        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
+
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
         self._track_thread_loop()
@@ -172,12 +204,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
+        inputs, secret_inputs = unwrap_secrets(_whole_numbers(self.capturing.last.inputs or {}))
+        inputs = mask_secret_inputs(inputs, secret_inputs)
+        inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
+        if self.preview:
+            dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
+            inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
+        if request.custom:
+            self.custom_urns.add(response.urn)
         self.planned.append(
             PlannedResource(
                 type=request.type,
                 name=request.name,
                 urn=response.urn,
-                inputs=mask_secrets(_whole_numbers(self.capturing.last.inputs or {})),
+                inputs=inputs,
+                secret_inputs=secret_inputs,
                 provider=provider,
                 parent=request.parent or None,
                 custom=bool(request.custom),
@@ -188,6 +229,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+
+def unwrap_secrets(inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Inputs with secret values unwrapped, and the names of those that were secret.
+
+    Deserializing lifts a secret inside a list or dict to the whole value
+    (rpc.deserialize_property), so the top level is where secrets are.
+    """
+    secret = sorted(key for key, value in inputs.items() if rpc.is_rpc_secret(value))
+    if not secret:
+        return inputs, secret
+    return {key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()}, secret
+
+
+def mask_secret_inputs(inputs: dict[str, Any], secret: list[str]) -> dict[str, Any]:
+    """Secret inputs with their values masked and their shape kept, as previews show them.
+
+    Documents and policies stay readable: offline, the only secrets rendered into them
+    are config values the plan cannot decrypt, already the UNDECRYPTED placeholder.
+    """
+    return {
+        key: _masked(value) if key in secret and key not in JSON_INPUTS else value
+        for key, value in inputs.items()
+    }
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -362,6 +427,7 @@ def run_plan(
     mocks: AwsMocks | None = None,
     config_overrides: Mapping[str, str] | None = None,
     resolve_outputs: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
 
@@ -381,7 +447,7 @@ def run_plan(
             sys.path.remove(str(project_dir))
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    return record_program(
+    plan = record_program(
         run_main,
         project=project,
         stack=stack,
@@ -389,7 +455,16 @@ def run_plan(
         secret_keys=secret_keys,
         mocks=mocks,
         resolve_outputs=resolve_outputs,
+        preview=preview,
     )
+    # One line per secret the plan could not decrypt, instead of a format error.
+    notes = [
+        undecrypted_note(path)
+        for key in sorted(secret_keys)
+        for path in undecrypted_paths(key, config.get(key))
+    ]
+    plan.warnings[:0] = notes
+    return plan
 
 
 def record_program(
@@ -401,6 +476,7 @@ def record_program(
     secret_keys: Sequence[str] = (),
     mocks: AwsMocks | None = None,
     resolve_outputs: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
 
@@ -409,7 +485,9 @@ def record_program(
     """
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(mocks)
+    answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
+    secrets = secret_strings(config, set(secret_keys), NAMESPACE)
+    monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
     logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
@@ -421,7 +499,7 @@ def record_program(
     # Each run gets its own root stack: set_mocks keeps an existing one, exports and all.
     pulumi.runtime.settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+        answers, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger
     )
     pulumi.runtime.set_all_config(config, list(secret_keys))
     returned: list[Any] = []
@@ -448,6 +526,8 @@ def record_program(
         outputs=_whole_numbers(outputs),
         result=result,
         warnings=collector.messages,
+        preview=preview,
+        invented=set(mocks.invented),
     )
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)
@@ -499,75 +579,3 @@ def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) 
         parent=None,
         custom=True,
     )
-
-
-# --- Printing ---------------------------------------------------------------
-
-
-def _render_value(key: str, value: Any, indent: str) -> list[str]:
-    if key in JSON_INPUTS and isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = None
-        if parsed is not None:
-            text = json.dumps(parsed, indent=2, sort_keys=True)
-            return [f"{indent}{key}:"] + [f"{indent}    {line}" for line in text.splitlines()]
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, sort_keys=True)
-        return [f"{indent}{key}: {text}"]
-    return [f"{indent}{key}: {json.dumps(value)}"]
-
-
-def _short(urn: str | None) -> str:
-    return urn.split("::")[-1] if urn else "-"
-
-
-def format_plan(plan: Plan) -> str:
-    """A readable plan: a tree of resources, each with its inputs."""
-    children: dict[str | None, list[PlannedResource]] = {}
-    urns = {r.urn for r in plan.resources}
-    for resource in plan.resources:
-        parent = resource.parent if resource.parent in urns else None
-        children.setdefault(parent, []).append(resource)
-    lines = [
-        f"Offline plan for stack '{plan.stack}' of project '{plan.project}'",
-        "(Pulumi mock runtime: no AWS calls; account ids and ARNs are placeholders)",
-        "",
-    ]
-
-    def walk(parent: str | None, depth: int) -> None:
-        for resource in children.get(parent, []):
-            indent = "    " * depth
-            notes: list[str] = []
-            if resource.retain_on_delete:
-                notes.append("retained on delete")
-            if resource.protect:
-                notes.append("protected")
-            if (
-                resource.custom
-                and resource.provider
-                and not resource.type.startswith("pulumi:providers:")
-            ):
-                notes.append(f"provider {_short(resource.provider)}")
-            suffix = f"  ({', '.join(notes)})" if notes else ""
-            lines.append(f"{indent}+ {resource.type}  {resource.name}{suffix}")
-            for key in sorted(resource.inputs):
-                if key.startswith("__"):
-                    continue
-                lines.extend(_render_value(key, resource.inputs[key], indent + "      "))
-            walk(resource.urn, depth + 1)
-
-    walk(None, 0)
-    custom = [r for r in plan.resources if r.custom]
-    components = len(plan.resources) - len(custom)
-    lines += ["", f"Resources: {len(custom)} to create, plus {components} components."]
-    if plan.warnings:
-        lines += ["", "Warnings:"] + [f"    {warning}" for warning in plan.warnings]
-    if plan.outputs:
-        lines += ["", "Outputs:"]
-        lines += [
-            f"    {line}"
-            for line in json.dumps(plan.outputs, indent=2, sort_keys=True).splitlines()
-        ]
-    return "\n".join(lines)

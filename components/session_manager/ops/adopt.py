@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.verify import DOCUMENT, flatten, parse_document
@@ -162,6 +163,10 @@ def review(existing: list[ExistingDocument]) -> str:
         if not changed:
             lines.append("    identical to the wanted document")
         for path in changed:
+            if wanted.get(path) == UNDECRYPTED:
+                # The stack stores it as a secret: neither value is printed.
+                lines.append(f"    {path}: a secret, not compared")
+                continue
             lines.append(
                 f"    {path}: current {json.dumps(current.get(path))}, "
                 f"wanted {json.dumps(wanted.get(path))}"

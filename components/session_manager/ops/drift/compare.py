@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.policy_compare import parse_policy, statement_diff
+from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
 from session_manager.ops.aws_access import AwsAccess
@@ -77,8 +78,8 @@ def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any
     Only what the plan sets is compared: settings AWS adds on its own are not
     drift. Lists of plain values compare as sets; lists of objects item by item.
     """
-    if wanted is None:
-        return []
+    if wanted is None or wanted == UNDECRYPTED:
+        return []  # a secret the plan cannot decrypt is neither compared nor printed
     if isinstance(wanted, dict):
         if actual is not None and not isinstance(actual, dict):
             return [(path, wanted, actual)]

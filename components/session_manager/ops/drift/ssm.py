@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import yaml
 
+from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import s3
 from session_manager.ops.drift.compare import Check, CheckContext
@@ -53,6 +54,8 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
     if wanted != actual:
         wanted_flat, actual_flat = flatten(wanted), flatten(actual)
         for path in sorted(set(wanted_flat) | set(actual_flat)):
+            if wanted_flat.get(path) == UNDECRYPTED:
+                continue  # a secret the plan cannot decrypt: neither compared nor printed
             if wanted_flat.get(path) != actual_flat.get(path):
                 ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path))
     if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):

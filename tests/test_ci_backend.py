@@ -1,0 +1,124 @@
+"""CI that works with a self-managed backend: secrets provider, ordering, locking, pinning."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+PINNED = re.compile(r"^\s*-?\s*uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+\s*$")
+STACK_GROUP = "session-manager-${{ matrix.stack }}"
+
+
+def load(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    workflow["on"] = workflow.pop(True, workflow.get("on"))  # YAML 1.1 reads `on` as True
+    return workflow
+
+
+def job_lines(name: str, job: str) -> list[str]:
+    """The raw lines of one job, comments included."""
+    lines = (WORKFLOWS / name).read_text().splitlines()
+    start = lines.index(f"  {job}:")
+    end = next(
+        (i for i in range(start + 1, len(lines)) if re.match(r"^  \S", lines[i])), len(lines)
+    )
+    return lines[start:end]
+
+
+def deployed_stacks() -> set[str]:
+    stacks: set[str] = set()
+    for name, job in (("deploy.yml", "up"), ("preview.yml", "preview"), ("drift.yml", "verify")):
+        stacks |= {
+            item["stack"] for item in load(name)["jobs"][job]["strategy"]["matrix"]["include"]
+        }
+    return stacks
+
+
+def test_jobs_holding_an_id_token_pin_every_action_to_a_commit() -> None:
+    checked = 0
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for job_name, job in load(path.name)["jobs"].items():
+            if job.get("permissions", {}).get("id-token") != "write":
+                continue
+            uses = [line for line in job_lines(path.name, job_name) if "uses:" in line]
+            assert uses
+            for line in uses:
+                assert PINNED.match(line), f"{path.name} {job_name}: {line.strip()}"
+                checked += 1
+    assert checked >= 10
+
+
+def test_the_pin_check_can_fail() -> None:
+    assert not PINNED.match("      - uses: pulumi/actions@v6")
+    assert not PINNED.match("      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58")
+    assert PINNED.match(
+        "      - uses: pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1"
+    )
+
+
+def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
+    ci_name = load("ci.yml")["name"]
+    deploy = load("deploy.yml")
+    assert "push" not in deploy["on"]
+    assert deploy["on"]["workflow_run"] == {
+        "workflows": [ci_name],
+        "types": ["completed"],
+        "branches": ["main"],
+    }
+    up = deploy["jobs"]["up"]
+    assert "github.event.workflow_run.conclusion == 'success'" in up["if"]
+    assert "github.event.workflow_run.event == 'push'" in up["if"]
+    checkout = next(s for s in up["steps"] if str(s.get("uses", "")).startswith("actions/checkout"))
+    assert checkout["with"]["ref"].startswith("${{ github.event.workflow_run.head_sha")
+
+
+def test_drift_deploy_and_preview_share_one_group_per_stack() -> None:
+    for name, job in (("deploy.yml", "up"), ("drift.yml", "verify"), ("preview.yml", "preview")):
+        concurrency = load(name)["jobs"][job]["concurrency"]
+        # Nothing may cancel a running `pulumi up`.
+        assert concurrency == {"group": STACK_GROUP, "cancel-in-progress": False}, name
+
+
+def test_deployed_stacks_use_a_kms_secrets_provider() -> None:
+    stacks = deployed_stacks()
+    assert stacks
+    for stack in stacks:
+        document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+        assert document["secretsprovider"].startswith("awskms://"), stack
+        assert "encryptionsalt" not in document  # the passphrase provider's line
+        key = document["encryptedkey"]
+        if key:
+            # pulumi/pulumi pkg/secrets/cloud/manager.go writes the data key's KMS
+            # ciphertext, base64-encoded; KMS ciphertext blobs start 01 02 02 00 78.
+            assert base64.b64decode(key, validate=True)[:5] == bytes.fromhex("0102020078")
+
+
+def test_pull_requests_get_the_plan_diff_against_the_base_branch() -> None:
+    preview = load("preview.yml")
+    offline = preview["jobs"]["offline-plan"]
+    assert "id-token" not in offline["permissions"]
+    base = next(s for s in offline["steps"] if s.get("with", {}).get("path") == "base")
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    run = next(s["run"] for s in offline["steps"] if "--diff" in s.get("run", ""))
+    assert "tail" not in run
+    assert '--diff "base-$STACK.json" > "diff-$STACK.txt"' in run
+    assert 'cat "diff-$STACK.txt"; echo' in run
+    assert "GITHUB_STEP_SUMMARY" in run
+
+    comment = load("preview-comment.yml")
+    assert comment["on"]["workflow_run"]["workflows"] == [preview["name"]]
+    assert comment["permissions"] == {"contents": "read"}
+    job = comment["jobs"]["comment"]
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    # It runs with write access, so it must never run the pull request's code.
+    assert not any("uses" in step for step in job["steps"])
+    script = "\n".join(step["run"] for step in job["steps"])
+    assert "make" not in script
+    assert "python" not in script
+    assert "headRefOid" in script
