@@ -76,6 +76,13 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
     assert "github.event.workflow_run.event == 'push'" in up["if"]
     checkout = next(s for s in up["steps"] if str(s.get("uses", "")).startswith("actions/checkout"))
     assert checkout["with"]["ref"].startswith("${{ github.event.workflow_run.head_sha")
+    # By hand, main only; and a CI run that finishes late never deploys an older commit.
+    assert "github.ref == 'refs/heads/main'" in up["if"]
+    steps = up["steps"]
+    newest = next(i for i, s in enumerate(steps) if s.get("id") == "newest")
+    assert 'git rev-parse FETCH_HEAD)" = "$COMMIT"' in steps[newest]["run"]
+    for step in steps[newest + 1 :]:
+        assert step.get("if") == "steps.newest.outputs.deploy == 'true'", step
 
 
 def test_drift_deploy_and_preview_share_one_group_per_stack() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import cli
 from session_manager.aws.replacements import replaces
 from session_manager.offline.diff import diff_plans, format_diff
@@ -141,4 +142,14 @@ def test_cli_refuses_a_base_that_is_not_a_plan(tmp_path: Path) -> None:
     result = cli("plan", "--stack", "dev", "--diff", str(bad))
     assert result.returncode == 2
     assert "no resources list" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["[]", '"plan"', "null", "3"])
+def test_cli_refuses_a_base_whose_top_level_is_not_an_object(tmp_path: Path, text: str) -> None:
+    bad = tmp_path / "base.json"
+    bad.write_text(text)
+    result = cli("plan", "--stack", "dev", "--diff", str(bad))
+    assert result.returncode == 2, result.stderr
+    assert "is not a JSON object" in result.stderr
     assert "Traceback" not in result.stderr

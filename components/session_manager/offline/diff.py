@@ -15,7 +15,7 @@ import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
 
@@ -82,8 +82,10 @@ class PlanDiff:
         }
 
 
-def _resources(plan: Mapping[str, Any], side: str) -> dict[str, dict[str, Any]]:
-    resources = plan.get("resources")
+def _resources(plan: Any, side: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(plan, Mapping):
+        raise DiffError(f"the {side} plan is not a JSON object: is it `plan --json` output?")
+    resources = cast(Mapping[str, Any], plan).get("resources")
     if not isinstance(resources, list):
         raise DiffError(f"the {side} plan has no resources list: is it `plan --json` output?")
     found: dict[str, dict[str, Any]] = {}
