@@ -1,0 +1,46 @@
+"""Bad input that issue 14's first pass still let through, each now a one-line error or warning.
+
+Found by a fresh-eyes review of issue 14: wrong-shaped component args, mixed partitions,
+an endpoint that is not AWS, unreadable project files, mislabelled Region warnings, OU
+targets planned without accounts, and raw pydantic messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_stack
+from session_manager.cli import main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+# --- Project files the plan cannot read (were UnicodeDecodeError / FileNotFoundError) ---
+
+
+def test_a_stack_file_that_is_not_utf8_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_stack(tmp_path, "")
+    # "é" in Latin-1: one byte 0xE9, which UTF-8 never has alone.
+    (project / "Pulumi.t.yaml").write_bytes(b"config:\n  session-manager:tags: {team: caf\xe9}\n")
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    assert code == 2
+    assert "Pulumi.t.yaml is not UTF-8 text (byte 42); save it as UTF-8" in output
+    assert "Traceback" not in output
+
+
+def test_a_project_without_main_py_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_stack(tmp_path, "config:\n  aws:region: us-east-1\n")
+    (project / "__main__.py").unlink()
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    assert code == 2
+    assert f"no __main__.py in {project.resolve()}" in output
+    assert "Traceback" not in output
