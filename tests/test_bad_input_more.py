@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import write_stack
 from session_manager.cli import main
+from session_manager.offline.plan import run_plan
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -44,3 +45,21 @@ def test_a_project_without_main_py_exits_2_with_one_line(
     assert code == 2
     assert f"no __main__.py in {project.resolve()}" in output
     assert "Traceback" not in output
+
+
+# --- Region warnings name the key the Region was written in ---------------------------
+
+
+@pytest.mark.parametrize(
+    "regions", ["", "  session-manager:regions: [us-east-1]\n"], ids=["alone", "with regions"]
+)
+def test_an_unlisted_aws_region_is_warned_about_as_aws_region(
+    tmp_path: Path, regions: str
+) -> None:
+    # eu-west-9 fits the aws partition's regionRegex in botocore's partitions.json but is not
+    # listed there: a warning, not an error. The provider runs in it either way.
+    project = write_stack(tmp_path, f"config:\n  aws:region: eu-west-9\n{regions}")
+    warnings = run_plan(project, "t").warnings
+    about = [w for w in warnings if "eu-west-9 is not among the aws Regions" in w]
+    assert len(about) == 1, warnings
+    assert about[0].startswith("aws:region: eu-west-9"), about

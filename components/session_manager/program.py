@@ -378,7 +378,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     default provider. With targets, each account gets one explicit provider that
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
-    for warning in region_warnings(config):
+    for warning in region_warnings(config, home_region):
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)

@@ -29,10 +29,19 @@ def named_regions(config: StackConfig) -> Iterator[tuple[str, str]]:
         yield f"vpcEndpoints[{index}].region", endpoints.region
 
 
-def region_warnings(config: StackConfig) -> list[str]:
+def region_warnings(config: StackConfig, aws_region: str | None = None) -> list[str]:
+    """One warning per unlisted Region, at its first mention; `aws:region` comes first.
+
+    Without `regions`, the stack's Region is `aws:region`: the warning names that key.
+    """
+    named = [(f"{NAMESPACE}:{path}", region) for path, region in named_regions(config)]
+    if aws_region:
+        named.insert(0, ("aws:region", aws_region))
     warnings: list[str] = []
-    for path, region in named_regions(config):
-        warning = unlisted_region_warning(region)
+    warned: set[str] = set()
+    for path, region in named:
+        warning = None if region in warned else unlisted_region_warning(region)
         if warning:
-            warnings.append(f"{NAMESPACE}:{path}: {warning}")
+            warned.add(region)
+            warnings.append(f"{path}: {warning}")
     return warnings
