@@ -63,3 +63,47 @@ def test_an_unlisted_aws_region_is_warned_about_as_aws_region(
     about = [w for w in warnings if "eu-west-9 is not among the aws Regions" in w]
     assert len(about) == 1, warnings
     assert about[0].startswith("aws:region: eu-west-9"), about
+
+
+# --- Organizational units planned offline --------------------------------------------
+
+ORG_STACK = """config:
+  aws:region: us-east-1
+  session-manager:targets:
+    - organizationalUnit: ou-abcd-12345678
+"""
+
+
+@pytest.mark.parametrize("summary", [[], ["--summary"]], ids=["full", "summary"])
+def test_an_ou_without_ou_accounts_warns_that_offline_it_plans_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], summary: list[str]
+) -> None:
+    project = write_stack(tmp_path, ORG_STACK)
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *summary)
+    assert code == 0, output
+    assert "organizational unit ou-abcd-12345678 has no accounts in this offline plan" in output
+    assert "pass --ou-accounts ou-abcd-12345678=ACCOUNT,..." in output
+
+
+def test_an_ou_given_its_accounts_gets_no_such_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_stack(tmp_path, ORG_STACK)
+    code, output = run_cli(
+        capsys, "plan", "--stack", "t", "--project-dir", str(project),
+        "--ou-accounts", "ou-abcd-12345678=555555555555",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "has no accounts in this offline plan" not in output
+
+
+def test_ou_accounts_with_nothing_after_the_equals_sign_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_stack(tmp_path, ORG_STACK)
+    code, output = run_cli(
+        capsys, "plan", "--stack", "t", "--project-dir", str(project),
+        "--ou-accounts", "ou-abcd-12345678=",
+    )  # fmt: skip
+    assert code == 2
+    assert "--ou-accounts 'ou-abcd-12345678=': names no account after '='" in output

@@ -23,13 +23,21 @@ if TYPE_CHECKING:
 
 
 def _load_plan(
-    args: argparse.Namespace, *, resolve_outputs: bool = True, show_warnings: bool = True
+    args: argparse.Namespace,
+    *,
+    resolve_outputs: bool = True,
+    show_warnings: bool = True,
+    offline: bool = False,
 ) -> Plan:
     """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
     from session_manager.offline.load import load_plan  # noqa: PLC0415
 
     plan = load_plan(
-        args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
+        args.project_dir,
+        args.stack,
+        args.ou_accounts,
+        resolve_outputs=resolve_outputs,
+        warn_ous_without_accounts=offline,
     )
     if show_warnings:
         for warning in plan.warnings:
@@ -65,7 +73,9 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         # A summary prints no outputs, so it need not resolve them.
         # The full plan and --json print the warnings themselves.
-        plan = _load_plan(args, resolve_outputs=not args.summary, show_warnings=args.summary)
+        plan = _load_plan(
+            args, resolve_outputs=not args.summary, show_warnings=args.summary, offline=True
+        )
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.json:

@@ -9,6 +9,7 @@ from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.ou_accounts import (
     OuAccountsError,
     configured_ous,
+    offline_ou_warnings,
     parse_ou_accounts,
 )
 from session_manager.offline.plan import Plan, PlanError, read_stack_config, run_plan
@@ -22,15 +23,24 @@ def load_plan(
     ou_accounts: Sequence[str] = (),
     *,
     resolve_outputs: bool = True,
+    warn_ous_without_accounts: bool = False,
 ) -> Plan:
-    """The stack's offline plan; raises ConfigError or PlanError."""
+    """The stack's offline plan; raises ConfigError or PlanError.
+
+    `warn_ous_without_accounts`: warn about each OU that `ou_accounts` leaves out (for
+    `plan`; the commands that read OUs from AWS have their own warning for an empty OU).
+    """
     project_dir = Path(project_dir)
     config, _ = read_stack_config(project_dir, stack)
+    known_ous = configured_ous(config)
     try:
-        organization = parse_ou_accounts(ou_accounts, configured_ous(config))
+        organization = parse_ou_accounts(ou_accounts, known_ous)
     except OuAccountsError as exc:
         raise PlanError(str(exc)) from None
     mocks = AwsMocks(
         region=config.get("aws:region", "us-east-1"), organization_accounts=organization
     )
-    return run_plan(project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs)
+    plan = run_plan(project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs)
+    if warn_ous_without_accounts:
+        plan.warnings[:0] = offline_ou_warnings(known_ous, organization)
+    return plan
