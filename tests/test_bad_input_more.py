@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import write_stack
 from session_manager.cli import main
+from session_manager.config.errors import ConfigError
 from session_manager.offline.plan import run_plan
 
 
@@ -107,3 +108,49 @@ def test_ou_accounts_with_nothing_after_the_equals_sign_exits_2(
     )  # fmt: skip
     assert code == 2
     assert "--ou-accounts 'ou-abcd-12345678=': names no account after '='" in output
+
+
+# --- The shape of a config value: what it must be, in the user's words ----------------
+
+
+def plan_problems(project: Path) -> dict[str, str]:
+    with pytest.raises(ConfigError) as caught:
+        run_plan(project, "t")
+    return dict(caught.value.problems)
+
+
+def test_a_region_where_a_list_belongs_says_how_to_write_the_list(tmp_path: Path) -> None:
+    project = write_stack(
+        tmp_path, "config:\n  aws:region: us-east-1\n  session-manager:regions: us-east-1\n"
+    )
+    assert plan_problems(project)["session-manager:regions"] == (
+        "must be a list, e.g. [us-east-1], got the text 'us-east-1' "
+        "(`pulumi config set --path 'session-manager:regions[0]' us-east-1`)"
+    )
+
+
+def test_one_target_where_a_list_belongs_says_to_make_it_a_list(tmp_path: Path) -> None:
+    project = write_stack(
+        tmp_path,
+        "config:\n  aws:region: us-east-1\n"
+        "  session-manager:targets: {account: '111111111111'}\n",
+    )
+    message = plan_problems(project)["session-manager:targets"]
+    assert message.startswith("must be a list, got an object {'account': '111111111111'}; ")
+    assert "put `- ` before its first key" in message
+
+
+@pytest.mark.parametrize(("value", "got"), [("", "nothing"), (" 5", "the text '5'")])
+def test_preferences_that_are_no_object_say_so_without_a_class_name(
+    tmp_path: Path, value: str, got: str
+) -> None:
+    # Pulumi hands config to programs as text, so a YAML number arrives as '5'.
+    project = write_stack(
+        tmp_path, f"config:\n  aws:region: us-east-1\n  session-manager:preferences:{value}\n"
+    )
+    message = plan_problems(project)["session-manager:preferences"]
+    assert message.startswith("must be an object of keys, written as `key: value` lines below it")
+    assert "idleSessionTimeout" in message
+    assert message.endswith(f", got {got}")
+    assert "Preferences" not in message
+    assert "instance of" not in message

@@ -108,9 +108,54 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     message = error["msg"]
     if kind == "string_type" and isinstance(error["input"], (bool, int, float)):
         return [(config_path(root, loc), _quote_hint(error["input"]))]
-    if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return [(config_path(root, loc), _list_hint(config_path(root, loc), error["input"]))]
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        model = _model_at(root, loc)
+        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+        keys = f" (its keys: {', '.join(known)})" if known else ""
+        return [
+            (
+                config_path(root, loc),
+                f"must be an object of keys, written as `key: value` lines below it{keys}, "
+                f"got {_described(error['input'])}",
+            )
+        ]
+    if kind == "string_type":
         message = f"{message}, got {error['input']!r}"
     return [(config_path(root, loc), message)]
+
+
+def _described(value: Any) -> str:
+    """A config value as users wrote it, without Python class names."""
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return f"a list {value!r}"
+    if isinstance(value, dict):
+        return f"an object {value!r}"
+    return repr(value)
+
+
+def _list_hint(path: str, value: Any) -> str:
+    """For one item written where a list belongs: the list it should be, and the --path form."""
+    if isinstance(value, dict):
+        return (
+            f"must be a list, got {_described(value)}; for a list of one, put `- ` before its "
+            f"first key (`pulumi config set --path '{path}[0].<key>' <value>`)"
+        )
+    if isinstance(value, str) and value:
+        return (
+            f"must be a list, e.g. [{value}], got {_described(value)} "
+            f"(`pulumi config set --path '{path}[0]' {value}`)"
+        )
+    return f"must be a list, got {_described(value)}"
 
 
 def _quote_hint(value: bool | float) -> str:

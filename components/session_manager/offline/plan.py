@@ -264,6 +264,8 @@ def _engine_text(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:  # `key:` with nothing after it: Pulumi reads an empty string
+        return ""
     return str(value)
 
 
