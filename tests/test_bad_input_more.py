@@ -54,9 +54,7 @@ def test_a_project_without_main_py_exits_2_with_one_line(
 @pytest.mark.parametrize(
     "regions", ["", "  session-manager:regions: [us-east-1]\n"], ids=["alone", "with regions"]
 )
-def test_an_unlisted_aws_region_is_warned_about_as_aws_region(
-    tmp_path: Path, regions: str
-) -> None:
+def test_an_unlisted_aws_region_is_warned_about_as_aws_region(tmp_path: Path, regions: str) -> None:
     # eu-west-9 fits the aws partition's regionRegex in botocore's partitions.json but is not
     # listed there: a warning, not an error. The provider runs in it either way.
     project = write_stack(tmp_path, f"config:\n  aws:region: eu-west-9\n{regions}")
@@ -132,8 +130,7 @@ def test_a_region_where_a_list_belongs_says_how_to_write_the_list(tmp_path: Path
 def test_one_target_where_a_list_belongs_says_to_make_it_a_list(tmp_path: Path) -> None:
     project = write_stack(
         tmp_path,
-        "config:\n  aws:region: us-east-1\n"
-        "  session-manager:targets: {account: '111111111111'}\n",
+        "config:\n  aws:region: us-east-1\n  session-manager:targets: {account: '111111111111'}\n",
     )
     message = plan_problems(project)["session-manager:targets"]
     assert message.startswith("must be a list, got an object {'account': '111111111111'}; ")

@@ -75,6 +75,12 @@ def config_path(root: type[BaseModel], loc: Sequence[str | int]) -> str:
     return f"{NAMESPACE}:{text}" if text else NAMESPACE
 
 
+def _known_keys(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys, as users write them, of the object at `loc`."""
+    model = _model_at(root, loc)
+    return sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+
+
 def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     """One pydantic error as (config path, message) pairs, with 'did you mean' for typos."""
     loc: tuple[str | int, ...] = tuple(error["loc"])
@@ -98,32 +104,35 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
             )
         ]
     if kind == "extra_forbidden":
-        model = _model_at(root, loc[:-1])
-        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+        known = _known_keys(root, loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(known)}"
         return [(config_path(root, loc), f"unknown key; {hint}")]
     if kind == "missing":
         return [(config_path(root, loc), "is required")]
     message = error["msg"]
-    if kind == "string_type" and isinstance(error["input"], (bool, int, float)):
-        return [(config_path(root, loc), _quote_hint(error["input"]))]
-    if kind in ("list_type", "tuple_type", "set_type"):
-        return [(config_path(root, loc), _list_hint(config_path(root, loc), error["input"]))]
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        model = _model_at(root, loc)
-        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
-        keys = f" (its keys: {', '.join(known)})" if known else ""
-        return [
-            (
-                config_path(root, loc),
-                f"must be an object of keys, written as `key: value` lines below it{keys}, "
-                f"got {_described(error['input'])}",
-            )
-        ]
+    shape = _shape_problem(root, loc, kind, error["input"])
+    if shape:
+        return [(config_path(root, loc), shape)]
     if kind == "string_type":
         message = f"{message}, got {error['input']!r}"
     return [(config_path(root, loc), message)]
+
+
+def _shape_problem(root: type[BaseModel], loc: Sequence[str | int], kind: str, value: Any) -> str:
+    """What text, a list or an object must look like, for a value of another shape; else ''."""
+    if kind == "string_type" and isinstance(value, (bool, int, float)):
+        return _quote_hint(value)
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _list_hint(config_path(root, loc), value)
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        known = _known_keys(root, loc)
+        keys = f" (its keys: {', '.join(known)})" if known else ""
+        return (
+            f"must be an object of keys, written as `key: value` lines below it{keys}, "
+            f"got {_described(value)}"
+        )
+    return ""
 
 
 def _described(value: Any) -> str:
@@ -132,15 +141,9 @@ def _described(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"the boolean {'true' if value else 'false'}"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, list):
-        return f"a list {value!r}"
-    if isinstance(value, dict):
-        return f"an object {value!r}"
-    return repr(value)
+    kinds = ((int, "the number"), (float, "the number"), (str, "the text"), (list, "a list"))
+    kind = next((name for cls, name in kinds if isinstance(value, cls)), "an object")
+    return f"{kind} {value!r}"
 
 
 def _list_hint(path: str, value: Any) -> str:

@@ -88,7 +88,9 @@ def parse_ou_accounts(
     return organization
 
 
-def offline_ou_warnings(known_ous: Collection[str], organization: Mapping[str, object]) -> list[str]:
+def offline_ou_warnings(
+    known_ous: Collection[str], organization: Mapping[str, object]
+) -> list[str]:
     """Warnings for the OUs the stack's targets name that `--ou-accounts` gives no accounts.
 
     Offline, such an OU plans nothing at all, which would look like a stack with nothing to do.
