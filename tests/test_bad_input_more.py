@@ -7,6 +7,7 @@ targets planned without accounts, and raw pydantic messages.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,64 @@ def test_preferences_that_are_no_object_say_so_without_a_class_name(
     assert message.endswith(f", got {got}")
     assert "Preferences" not in message
     assert "instance of" not in message
+
+
+# --- One stack, one partition ----------------------------------------------------------
+
+# Partitions per botocore's data/partitions.json: us-gov-west-1 is aws-us-gov, cn-north-1 is
+# aws-cn. An IAM role ARN's second field is its partition (IAM User Guide, "IAM ARNs").
+
+
+@pytest.mark.parametrize(
+    ("other", "path", "region"),
+    [
+        ("  session-manager:regions: [us-gov-west-1]\n", "regions[0]", "us-gov-west-1"),
+        (
+            "  session-manager:targets:\n    - account: '111111111111'\n"
+            "      regions: [cn-north-1]\n",
+            "targets[0].regions[0]",
+            "cn-north-1",
+        ),
+        (
+            "  session-manager:regions: [us-east-1]\n"
+            "  session-manager:excludeRegions: [us-gov-east-1]\n",
+            "excludeRegions[0]",
+            "us-gov-east-1",
+        ),
+    ],
+    ids=["regions", "target regions", "excludeRegions"],
+)
+def test_a_region_of_another_partition_than_aws_region_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], other: str, path: str, region: str
+) -> None:
+    project = write_stack(tmp_path, f"config:\n  aws:region: us-east-1\n{other}")
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    assert code == 2
+    assert f"session-manager:{path}: {region} is in partition " in output
+    assert "but aws:region us-east-1 is in aws; one stack deploys in one partition" in output
+
+
+def test_a_role_arn_of_another_partition_than_aws_region_is_refused(tmp_path: Path) -> None:
+    project = write_stack(
+        tmp_path,
+        "config:\n  aws:region: us-east-1\n  session-manager:targets:\n"
+        "    - account: '111111111111'\n"
+        "      roleArn: arn:aws-cn:iam::111111111111:role/deployer\n",
+    )
+    assert plan_problems(project)["session-manager:targets[0].roleArn"].startswith(
+        "arn:aws-cn:iam::111111111111:role/deployer is in partition aws-cn, but aws:region "
+        "us-east-1 is in aws"
+    )
+
+
+def test_a_stack_wholly_in_one_other_partition_plans_with_its_arns(tmp_path: Path) -> None:
+    project = write_stack(
+        tmp_path,
+        "config:\n  aws:region: us-gov-west-1\n  session-manager:targets:\n"
+        "    - account: '111111111111'\n      regions: [us-gov-east-1]\n",
+    )
+    plan = run_plan(project, "t")
+    providers = [r for r in plan.resources if r.type == "pulumi:providers:aws"]
+    # Provider inputs are JSON text, as the engine sends them to the provider.
+    roles = [json.loads(p.inputs["assumeRoles"])[0]["roleArn"] for p in providers]
+    assert roles == ["arn:aws-us-gov:iam::111111111111:role/OrganizationAccountAccessRole"]
