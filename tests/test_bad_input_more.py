@@ -7,7 +7,10 @@ targets planned without accounts, and raw pydantic messages.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from conftest import write_stack
 from session_manager.cli import main
 from session_manager.config.errors import ConfigError
 from session_manager.offline.plan import run_plan
+from session_manager.ops.endpoint_check import endpoint_problem
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -213,3 +217,46 @@ def test_a_stack_wholly_in_one_other_partition_plans_with_its_arns(tmp_path: Pat
     # Provider inputs are JSON text, as the engine sends them to the provider.
     roles = [json.loads(p.inputs["assumeRoles"])[0]["roleArn"] for p in providers]
     assert roles == ["arn:aws-us-gov:iam::111111111111:role/OrganizationAccountAccessRole"]
+
+
+# --- An --endpoint-url that answers HTTP but is not the AWS API -----------------------
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log on the test's stderr."""
+
+
+@pytest.fixture
+def web_server() -> Iterator[str]:
+    """`python3 -m http.server` on a loopback port: answers GET with a page, POST with 501."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize("command", ["verify", "adopt", "emulate"])
+def test_an_endpoint_that_is_no_aws_api_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], web_server: str, command: str
+) -> None:
+    project = write_stack(tmp_path, "config:\n  aws:region: us-east-1\n")
+    out = ["--out", str(tmp_path / "adopt.json")] if command == "adopt" else []
+    code, output = run_cli(
+        capsys, command, "--stack", "t", "--project-dir", str(project), *out,
+        "--endpoint-url", web_server,
+    )  # fmt: skip
+    assert code == 2
+    # http.server answers the API's POST with 501 Unsupported method (Lib/http/server.py).
+    assert output == (
+        f"{web_server} answered HTTP 501, not the AWS API; is this the emulator's port?\n"
+    )
+
+
+def test_the_emulator_passes_the_endpoint_check(emulator_url: str) -> None:
+    assert endpoint_problem(emulator_url) is None

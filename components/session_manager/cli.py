@@ -62,6 +62,15 @@ def _read_organization(
     return members.warnings
 
 
+def _not_aws_endpoint(args: argparse.Namespace) -> str | None:
+    """Why `--endpoint-url` is no AWS API (e.g. a web server on the wrong port), or None."""
+    if not args.endpoint_url:
+        return None
+    from session_manager.ops.endpoint_check import endpoint_problem  # noqa: PLC0415
+
+    return endpoint_problem(args.endpoint_url)
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -96,6 +105,9 @@ def _verify(args: argparse.Namespace) -> int:
     from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
     from session_manager.ops.verify_markdown import markdown_report  # noqa: PLC0415
 
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         warnings = _read_organization(args)
         plan = _load_plan(args, resolve_outputs=False)
@@ -127,6 +139,9 @@ def _adopt(args: argparse.Namespace) -> int:
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         for warning in _read_organization(args):
             print(f"warning: {warning}", file=sys.stderr)
@@ -171,6 +186,9 @@ def _emulate(args: argparse.Namespace) -> int:
         "aws_access_key_id": EMULATOR_ACCESS_KEY,
         "aws_secret_access_key": EMULATOR_SECRET_KEY,
     }
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         for warning in _read_organization(args, credentials=emulator):
             print(f"warning: {warning}", file=sys.stderr)
