@@ -15,16 +15,14 @@ from pathlib import Path
 
 import pytest
 from conftest import write_stack
-from session_manager.cli import main
-from session_manager.config.errors import ConfigError
 from session_manager.offline.plan import run_plan
 from session_manager.ops.endpoint_check import endpoint_problem
+from test_bad_input import plan_problems, run_cli
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+def plan_cli(capsys: pytest.CaptureFixture[str], project: Path, *flags: str) -> tuple[int, str]:
+    """`plan --stack t` of `project` with `flags`, as the exit code and all it printed."""
+    return run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *flags)
 
 
 # --- Project files the plan cannot read (were UnicodeDecodeError / FileNotFoundError) ---
@@ -36,7 +34,7 @@ def test_a_stack_file_that_is_not_utf8_exits_2_with_one_line(
     project = write_stack(tmp_path, "")
     # "é" in Latin-1: one byte 0xE9, which UTF-8 never has alone.
     (project / "Pulumi.t.yaml").write_bytes(b"config:\n  session-manager:tags: {team: caf\xe9}\n")
-    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    code, output = plan_cli(capsys, project)
     assert code == 2
     assert "Pulumi.t.yaml is not UTF-8 text (byte 42); save it as UTF-8" in output
     assert "Traceback" not in output
@@ -47,7 +45,7 @@ def test_a_project_without_main_py_exits_2_with_one_line(
 ) -> None:
     project = write_stack(tmp_path, "config:\n  aws:region: us-east-1\n")
     (project / "__main__.py").unlink()
-    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    code, output = plan_cli(capsys, project)
     assert code == 2
     assert f"no __main__.py in {project.resolve()}" in output
     assert "Traceback" not in output
@@ -83,7 +81,7 @@ def test_an_ou_without_ou_accounts_warns_that_offline_it_plans_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], summary: list[str]
 ) -> None:
     project = write_stack(tmp_path, ORG_STACK)
-    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *summary)
+    code, output = plan_cli(capsys, project, *summary)
     assert code == 0, output
     assert "organizational unit ou-abcd-12345678 has no accounts in this offline plan" in output
     assert "pass --ou-accounts ou-abcd-12345678=ACCOUNT,..." in output
@@ -93,10 +91,7 @@ def test_an_ou_given_its_accounts_gets_no_such_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = write_stack(tmp_path, ORG_STACK)
-    code, output = run_cli(
-        capsys, "plan", "--stack", "t", "--project-dir", str(project),
-        "--ou-accounts", "ou-abcd-12345678=555555555555",
-    )  # fmt: skip
+    code, output = plan_cli(capsys, project, "--ou-accounts", "ou-abcd-12345678=555555555555")
     assert code == 0, output
     assert "has no accounts in this offline plan" not in output
 
@@ -105,21 +100,12 @@ def test_ou_accounts_with_nothing_after_the_equals_sign_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = write_stack(tmp_path, ORG_STACK)
-    code, output = run_cli(
-        capsys, "plan", "--stack", "t", "--project-dir", str(project),
-        "--ou-accounts", "ou-abcd-12345678=",
-    )  # fmt: skip
+    code, output = plan_cli(capsys, project, "--ou-accounts", "ou-abcd-12345678=")
     assert code == 2
     assert "--ou-accounts 'ou-abcd-12345678=': names no account after '='" in output
 
 
 # --- The shape of a config value: what it must be, in the user's words ----------------
-
-
-def plan_problems(project: Path) -> dict[str, str]:
-    with pytest.raises(ConfigError) as caught:
-        run_plan(project, "t")
-    return dict(caught.value.problems)
 
 
 def test_a_region_where_a_list_belongs_says_how_to_write_the_list(tmp_path: Path) -> None:
@@ -187,7 +173,7 @@ def test_a_region_of_another_partition_than_aws_region_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], other: str, path: str, region: str
 ) -> None:
     project = write_stack(tmp_path, f"config:\n  aws:region: us-east-1\n{other}")
-    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project))
+    code, output = plan_cli(capsys, project)
     assert code == 2
     assert f"session-manager:{path}: {region} is in partition " in output
     assert "but aws:region us-east-1 is in aws; one stack deploys in one partition" in output
