@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Literal, TypedDict
 
 import pulumi
 import pytest
@@ -13,7 +14,7 @@ from session_manager import (
     SessionManagerPreferences,
     SessionManagerVpcEndpoints,
 )
-from session_manager.args_check import ArgsError
+from session_manager.args_check import ArgsError, check_args
 from session_manager.offline.plan import record_program
 
 
@@ -178,3 +179,30 @@ def test_a_list_of_items_one_of_them_an_output_passes() -> None:
         )
 
     assert record_program(program).of_type("aws:iam/policy:Policy")
+
+
+def test_a_value_where_a_dict_of_args_belongs_is_refused() -> None:
+    def program() -> None:
+        SessionManagerPreferences("prefs", {"region": "us-east-1", "preferences": 5})  # type: ignore[typeddict-item]
+
+    assert refused(program) == (
+        "SessionManagerPreferences: args.preferences must be a dict of PreferenceInputsArgs, "
+        "got the int 5"
+    )
+
+
+class _LiteralArgs(TypedDict, total=False):
+    mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    hook: Callable[[], None]
+
+
+def test_literal_values_are_checked_and_unknown_forms_left_to_the_type_checker() -> None:
+    with pytest.raises(ArgsError) as caught:
+        check_args("C", {"mode": "governance"}, _LiteralArgs)
+    assert str(caught.value) == (
+        "C: args.mode must be 'GOVERNANCE' or 'COMPLIANCE', got the str 'governance'"
+    )
+    assert check_args("C", {"mode": "COMPLIANCE", "hook": print}, _LiteralArgs) == {
+        "mode": "COMPLIANCE",
+        "hook": print,
+    }

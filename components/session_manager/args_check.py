@@ -16,8 +16,8 @@ import difflib
 import inspect
 import json
 import types
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import pulumi
 from typing_extensions import is_typeddict
@@ -95,15 +95,25 @@ def _value_problems(value: object, annotation: object, path: str) -> Iterator[st
             for key, element in cast(Mapping[object, object], value).items():
                 yield from _value_problems(element, item, f"{path}[{key!r}]")
             return
-        if option is Any or (
-            origin is None and isinstance(option, type) and _is_instance(value, option)
-        ):
+        if _accepts(value, option):
             return
     yield f"{path} must be {_expected(options)}, got {_described(value)}{_fix(value, options)}"
 
 
 _SEQUENCES = (Sequence, list, tuple)
 _MAPPINGS = (Mapping, dict)
+
+
+def _accepts(value: object, option: object) -> bool:
+    """Whether `value` itself satisfies `option` (containers are checked by the caller)."""
+    origin = get_origin(option)
+    if origin is Literal:
+        return value in get_args(option)
+    if is_typeddict(option) or origin in (*_SEQUENCES, *_MAPPINGS, Awaitable, pulumi.Output):
+        return False
+    if origin is not None or option is Any:
+        return True  # a form this check doesn't know: left to the type checker
+    return isinstance(option, type) and _is_instance(value, option)
 
 
 def _is_instance(value: object, cls: type) -> bool:
@@ -125,6 +135,8 @@ def _expected(options: tuple[object, ...]) -> str:
             words.append(f"a list of {_expected(_options(item))}")
         elif origin in _MAPPINGS:
             words.append("a dict")
+        elif origin is Literal:
+            words.append(" or ".join(repr(v) for v in get_args(option)))
         elif isinstance(option, type) and origin is None:
             words.append(option.__name__)
     return " or ".join(dict.fromkeys(words)) or "another type"
