@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Literal, TypedDict
 
 import pulumi
 import pytest
@@ -13,7 +14,7 @@ from session_manager import (
     SessionManagerPreferences,
     SessionManagerVpcEndpoints,
 )
-from session_manager.args_check import ArgsError
+from session_manager.args_check import ArgsError, check_args
 from session_manager.offline.plan import record_program
 
 
@@ -102,3 +103,106 @@ def test_every_component_checks_its_args(component: type[pulumi.ComponentResourc
         component("c", {"region": "us-east-1", "no_such_arg": 1})  # type: ignore[call-arg]
 
     assert "args.no_such_arg is not an argument of" in refused(program)
+
+
+# --- Values of the wrong shape (Python doesn't check them, and a str is iterable) ------
+
+
+@pytest.mark.parametrize(
+    ("arg", "given"),
+    [("attach_to_role_names", "my-role"), ("log_group_names", "my-group")],
+)
+def test_a_str_where_a_list_belongs_is_refused_with_the_list_to_write(arg: str, given: str) -> None:
+    # Iterating "my-role" gives m, y, -, ...: seven attachments to roles that don't exist.
+    def program() -> None:
+        SessionManagerInstanceAccess("access", {arg: given})  # type: ignore[misc]
+
+    assert refused(program) == (
+        f"SessionManagerInstanceAccess: args.{arg} must be a list of str, got the str "
+        f'{given!r}; write ["{given}"]'
+    )
+
+
+def test_a_number_where_text_belongs_is_refused() -> None:
+    def program() -> None:
+        SessionManagerPreferences("prefs", {"region": 5})  # type: ignore[typeddict-item]
+
+    assert refused(program) == "SessionManagerPreferences: args.region must be str, got the int 5"
+
+
+def test_list_items_and_nested_values_are_checked_by_their_annotation() -> None:
+    def program() -> None:
+        SessionManagerPreferences(
+            "prefs",
+            {
+                "region": "us-east-1",
+                "preferences": {"idle_session_timeout": "20", "run_as_enabled": 1},  # type: ignore[typeddict-item]
+                "tags": {"team": 7},  # type: ignore[dict-item]
+            },
+        )
+        SessionManagerInstanceAccess("access", {"attach_to_role_names": ["ok", 3]})  # type: ignore[list-item]
+
+    message = refused(program)
+    assert "args.preferences.idle_session_timeout must be int, got the str '20'" in message
+    assert "args.preferences.run_as_enabled must be bool, got the int 1" in message
+    assert "args.tags['team'] must be str, got the int 7" in message
+
+
+def test_a_bool_is_not_taken_for_a_number() -> None:
+    def program() -> None:
+        SessionManagerPreferences(
+            "prefs",
+            {"region": "us-east-1", "log_group": {"retention_in_days": True}},
+        )
+
+    assert "args.log_group.retention_in_days must be int, got the bool True" in refused(program)
+
+
+def test_none_args_are_no_args() -> None:
+    def program() -> tuple[str, str]:
+        # InstanceAccess needs no arg: None plans it with its defaults.
+        SessionManagerInstanceAccess("access", None)  # type: ignore[arg-type]
+        # Preferences needs a Region: None names it instead of an AttributeError.
+        with pytest.raises(ArgsError) as caught:
+            SessionManagerPreferences("prefs", None)  # type: ignore[arg-type]
+        return ("ok", str(caught.value))
+
+    plan = record_program(program)
+    assert plan.of_type("aws:iam/policy:Policy")
+    assert tuple(plan.result) == ("ok", "SessionManagerPreferences: args.region is required")
+
+
+def test_a_list_of_items_one_of_them_an_output_passes() -> None:
+    def program() -> None:
+        SessionManagerInstanceAccess(
+            "access", {"log_group_names": [pulumi.Output.from_input("g"), "h"]}
+        )
+
+    assert record_program(program).of_type("aws:iam/policy:Policy")
+
+
+def test_a_value_where_a_dict_of_args_belongs_is_refused() -> None:
+    def program() -> None:
+        SessionManagerPreferences("prefs", {"region": "us-east-1", "preferences": 5})  # type: ignore[typeddict-item]
+
+    assert refused(program) == (
+        "SessionManagerPreferences: args.preferences must be a dict of PreferenceInputsArgs, "
+        "got the int 5"
+    )
+
+
+class _LiteralArgs(TypedDict, total=False):
+    mode: Literal["GOVERNANCE", "COMPLIANCE"]
+    hook: Callable[[], None]
+
+
+def test_literal_values_are_checked_and_unknown_forms_left_to_the_type_checker() -> None:
+    with pytest.raises(ArgsError) as caught:
+        check_args("C", {"mode": "governance"}, _LiteralArgs)
+    assert str(caught.value) == (
+        "C: args.mode must be 'GOVERNANCE' or 'COMPLIANCE', got the str 'governance'"
+    )
+    assert check_args("C", {"mode": "COMPLIANCE", "hook": print}, _LiteralArgs) == {
+        "mode": "COMPLIANCE",
+        "hook": print,
+    }

@@ -58,7 +58,11 @@ def test_python_version_is_the_same_everywhere() -> None:
     uses_tomllib = any("import tomllib" in p.read_text() for p in (ROOT / "tests").rglob("*.py"))
     assert not uses_tomllib or lower >= Version("3.11")
     readme = (ROOT / "README.md").read_text()
-    assert re.findall(r"Python (\d+\.\d+)\+", readme) == [f"{lower.major}.{lower.minor}"]
+    # requires-python is ">=3.11,<3.14": the README says "Python 3.11 to 3.13".
+    upper = Version(PROJECT["requires-python"].split("<")[1])
+    assert re.findall(r"Python (\d+\.\d+) to (\d+\.\d+)", readme) == [
+        (f"{lower.major}.{lower.minor}", f"{upper.major}.{upper.minor - 1}")
+    ]
     tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
     assert tool["ruff"]["target-version"] == f"py{lower.major}{lower.minor}"
     assert sys.version_info >= (lower.major, lower.minor)

@@ -45,7 +45,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         args: SessionManagerAccessPoliciesArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        check_args(type(self).__name__, args, SessionManagerAccessPoliciesArgs)
+        args = check_args(type(self).__name__, args, SessionManagerAccessPoliciesArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         partition = args.get("partition", "aws")
         account_id = account_id_output(args.get("account_id"), self)

@@ -73,7 +73,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
         args: SessionManagerAccountEventsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        check_args(type(self).__name__, args, SessionManagerAccountEventsArgs)
+        args = check_args(type(self).__name__, args, SessionManagerAccountEventsArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args["region"]
         endpoint = args["invocation_endpoint"]

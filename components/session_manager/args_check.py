@@ -4,22 +4,28 @@ Python does not check a TypedDict at run time, and Pulumi's engine accepts any i
 so a misspelt key (`log_group_arns` for `log_group_names`) would be silently ignored
 and the component would build something else than asked. Each component calls
 `check_args` before it registers anything: an unknown key is refused with the closest
-valid one, and so is a missing required key. Values are not type-checked here: they
-may be Outputs, and the type checker (pyright) covers them.
+valid one, and so is a missing required key. Each value is checked against its
+annotation as far as it is known now: a plain `str` where a list belongs (which Python
+would iterate letter by letter), a number where text belongs. Outputs and awaitables
+resolve later and are not checked.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
+import json
 import types
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import pulumi
 from typing_extensions import is_typeddict
 
 # pulumi.Input[T] names "Output[T]" by a forward reference; these resolve it.
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
+
+T = TypeVar("T")
 
 
 class ArgsError(pulumi.RunError, TypeError):
@@ -29,18 +35,21 @@ class ArgsError(pulumi.RunError, TypeError):
     """
 
 
-def check_args(component: str, args: object, spec: type) -> None:
-    """Raise ArgsError naming every unknown or missing key of `args` (a `spec` TypedDict)."""
-    problems = list(_problems(args, spec, "args"))
+def check_args(component: str, args: T | None, spec: type) -> T:
+    """`args` (a `spec` TypedDict) once checked; raises ArgsError naming every problem.
+
+    `None` stands for no args at all: the components treat it as `{}`.
+    """
+    given = cast(T, {}) if args is None else args
+    problems = list(_problems(given, spec, "args"))
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
+    return given
 
 
 def _problems(value: object, spec: type, path: str) -> Iterator[str]:
-    if value is None or isinstance(value, pulumi.Output):
-        return  # left out, or resolved later: nothing to check now
     if not isinstance(value, Mapping):
-        yield f"{path} must be a dict of {spec.__name__}, got {type(value).__name__}"
+        yield f"{path} must be a dict of {spec.__name__}, got {_described(value)}"
         return
     fields = get_type_hints(spec, localns=_INPUT_NAMES)
     given = cast(Mapping[object, Any], value)
@@ -53,34 +62,92 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
             hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(fields)}"
             yield f"{path}.{key} is not an argument of {spec.__name__}; {hint}"
             continue
-        yield from _nested(item, fields[str(key)], f"{path}.{key}")
+        yield from _value_problems(item, fields[str(key)], f"{path}.{key}")
 
 
-def _nested(value: object, annotation: object, path: str) -> Iterator[str]:
-    """Problems inside a value whose annotation holds a TypedDict, or a sequence of them."""
-    nested = _typed_dict_in(annotation)
-    if nested is not None:
-        yield from _problems(value, nested, path)
-        return
-    item_spec = _sequence_item_typed_dict(annotation)
-    if item_spec is not None and isinstance(value, (list, tuple)):
-        for index, item in enumerate(cast(Sequence[object], value)):
-            yield from _problems(item, item_spec, f"{path}[{index}]")
-
-
-def _typed_dict_in(annotation: object) -> type | None:
-    if is_typeddict(annotation):
-        return cast(type, annotation)
+def _options(annotation: object) -> tuple[object, ...]:
+    """The types a Union allows (pulumi.Input[T] is T | Awaitable[T] | Output[T]), or itself."""
     if get_origin(annotation) in (Union, types.UnionType):
-        for option in get_args(annotation):
-            if is_typeddict(option):
-                return cast(type, option)
-    return None
+        return get_args(annotation)
+    return (annotation,)
 
 
-def _sequence_item_typed_dict(annotation: object) -> type | None:
-    origin = get_origin(annotation)
-    if origin in (Sequence, list, tuple):
-        item_args = get_args(annotation)
-        return _typed_dict_in(item_args[0]) if item_args else None
-    return None
+def _value_problems(value: object, annotation: object, path: str) -> Iterator[str]:
+    """Problems of one value against its annotation, checked as deep as its shape is known.
+
+    An Output or awaitable resolves later, and None means left out: nothing to check now.
+    """
+    if value is None or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+        return
+    options = _options(annotation)
+    for option in options:
+        origin = get_origin(option)
+        if is_typeddict(option) and isinstance(value, Mapping):
+            yield from _problems(cast(Mapping[object, object], value), cast(type, option), path)
+            return
+        if origin in _SEQUENCES and isinstance(value, (list, tuple)):
+            item = (get_args(option) or (Any,))[0]
+            for index, element in enumerate(cast(Sequence[object], value)):
+                yield from _value_problems(element, item, f"{path}[{index}]")
+            return
+        if origin in _MAPPINGS and isinstance(value, Mapping):
+            item = (get_args(option) or (Any, Any))[-1]
+            for key, element in cast(Mapping[object, object], value).items():
+                yield from _value_problems(element, item, f"{path}[{key!r}]")
+            return
+        if _accepts(value, option):
+            return
+    yield f"{path} must be {_expected(options)}, got {_described(value)}{_fix(value, options)}"
+
+
+_SEQUENCES = (Sequence, list, tuple)
+_MAPPINGS = (Mapping, dict)
+
+
+def _accepts(value: object, option: object) -> bool:
+    """Whether `value` itself satisfies `option` (containers are checked by the caller)."""
+    origin = get_origin(option)
+    if origin is Literal:
+        return value in get_args(option)
+    if is_typeddict(option) or origin in (*_SEQUENCES, *_MAPPINGS, Awaitable, pulumi.Output):
+        return False
+    if origin is not None or option is Any:
+        return True  # a form this check doesn't know: left to the type checker
+    return isinstance(option, type) and _is_instance(value, option)
+
+
+def _is_instance(value: object, cls: type) -> bool:
+    # A bool is an int to Python, but True where a number of days belongs is a mistake.
+    if isinstance(value, bool) and cls is not bool:
+        return False
+    return isinstance(value, cls)
+
+
+def _expected(options: tuple[object, ...]) -> str:
+    """What the annotation allows, in words (an Output or awaitable is implied by Input)."""
+    words: list[str] = []
+    for option in options:
+        origin = get_origin(option)
+        if is_typeddict(option):
+            words.append(f"a dict of {cast(type, option).__name__}")
+        elif origin in _SEQUENCES:
+            item = (get_args(option) or (Any,))[0]
+            words.append(f"a list of {_expected(_options(item))}")
+        elif origin in _MAPPINGS:
+            words.append("a dict")
+        elif origin is Literal:
+            words.append(" or ".join(repr(v) for v in get_args(option)))
+        elif isinstance(option, type) and origin is None:
+            words.append(option.__name__)
+    return " or ".join(dict.fromkeys(words)) or "another type"
+
+
+def _described(value: object) -> str:
+    return f"the {type(value).__name__} {value!r}"
+
+
+def _fix(value: object, options: tuple[object, ...]) -> str:
+    """For a str where a list belongs (Python would iterate it letter by letter): the list."""
+    if isinstance(value, str) and any(get_origin(o) in _SEQUENCES for o in options):
+        return f"; write {json.dumps([value])}"
+    return ""

@@ -47,7 +47,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: CentralLogBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        check_args(type(self).__name__, args, CentralLogBucketArgs)
+        args = check_args(type(self).__name__, args, CentralLogBucketArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         bucket_name = args.get("bucket_name")

@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
 
 def _load_plan(
-    args: argparse.Namespace, *, resolve_outputs: bool = True, show_warnings: bool = True
+    args: argparse.Namespace,
+    *,
+    resolve_outputs: bool = True,
+    show_warnings: bool = True,
+    offline: bool = False,
 ) -> Plan:
     """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
     from session_manager.offline.load import load_plan  # noqa: PLC0415
@@ -34,6 +38,7 @@ def _load_plan(
         args.ou_accounts,
         resolve_outputs=resolve_outputs,
         preview=getattr(args, "preview", False),
+        warn_ous_without_accounts=offline,
     )
     if show_warnings:
         for warning in plan.warnings:
@@ -58,6 +63,15 @@ def _read_organization(
     return members.warnings
 
 
+def _not_aws_endpoint(args: argparse.Namespace) -> str | None:
+    """Why `--endpoint-url` is no AWS API (e.g. a web server on the wrong port), or None."""
+    if not args.endpoint_url:
+        return None
+    from session_manager.ops.endpoint_check import endpoint_problem  # noqa: PLC0415
+
+    return endpoint_problem(args.endpoint_url)
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -70,7 +84,9 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         # A summary prints no outputs, so it need not resolve them.
         # The full plan and --json print the warnings themselves.
-        plan = _load_plan(args, resolve_outputs=not args.summary, show_warnings=args.summary)
+        plan = _load_plan(
+            args, resolve_outputs=not args.summary, show_warnings=args.summary, offline=True
+        )
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -106,6 +122,9 @@ def _verify(args: argparse.Namespace) -> int:
     from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
     from session_manager.ops.verify_markdown import markdown_report  # noqa: PLC0415
 
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         warnings = _read_organization(args)
         plan = _load_plan(args, resolve_outputs=False)
@@ -137,6 +156,9 @@ def _adopt(args: argparse.Namespace) -> int:
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
 
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         for warning in _read_organization(args):
             print(f"warning: {warning}", file=sys.stderr)
@@ -181,6 +203,9 @@ def _emulate(args: argparse.Namespace) -> int:
         "aws_access_key_id": EMULATOR_ACCESS_KEY,
         "aws_secret_access_key": EMULATOR_SECRET_KEY,
     }
+    not_aws = _not_aws_endpoint(args)
+    if not_aws:
+        return _fail(not_aws)
     try:
         for warning in _read_organization(args, credentials=emulator):
             print(f"warning: {warning}", file=sys.stderr)

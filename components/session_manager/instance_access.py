@@ -53,7 +53,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         args: SessionManagerInstanceAccessArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        check_args(type(self).__name__, args, SessionManagerInstanceAccessArgs)
+        args = check_args(type(self).__name__, args, SessionManagerInstanceAccessArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         partition = args.get("partition", "aws")
         account_id = account_id_output(args.get("account_id"), self)

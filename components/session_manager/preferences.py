@@ -75,7 +75,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         args: SessionManagerPreferencesArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        check_args(type(self).__name__, args, SessionManagerPreferencesArgs)
+        args = check_args(type(self).__name__, args, SessionManagerPreferencesArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         if not region:

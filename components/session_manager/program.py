@@ -380,7 +380,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
     keep_config_secrets()
-    for warning in region_warnings(config):
+    for warning in region_warnings(config, home_region):
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)

@@ -29,7 +29,7 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         args: SessionManagerVpcEndpointsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        check_args(type(self).__name__, args, SessionManagerVpcEndpointsArgs)
+        args = check_args(type(self).__name__, args, SessionManagerVpcEndpointsArgs)
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         vpc_id = args.get("vpc_id")

@@ -149,7 +149,7 @@ def test_accepts_aws_input_names_verbatim_and_config_path_types() -> None:
             "s3BucketName",
         ),
         ({"s3Logging": {"bucketAccountId": "12345"}}, "s3Logging.bucketAccountId", "12 digits"),
-        ({"tags": ["a"]}, "tags", "valid dictionary"),
+        ({"tags": ["a"]}, "tags", "must be an object of keys"),
     ],
 )
 def test_each_rule_names_its_config_path(values: dict[str, Any], path: str, fragment: str) -> None:

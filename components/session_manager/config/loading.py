@@ -15,6 +15,7 @@ from pydantic import (
 from session_manager.aws.regions import region_problem
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.messages import readable
+from session_manager.config.regions import partition_problems
 from session_manager.config.stack import StackConfig
 
 # --- Loading -----------------------------------------------------------------
@@ -45,6 +46,8 @@ def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None)
         for error in exc.errors(include_url=False):
             problems += readable(StackConfig, error)
         raise ConfigError(problems) from None
+    if not problems:
+        problems = partition_problems(config, aws_region)
     if problems:
         raise ConfigError(problems)
     return config

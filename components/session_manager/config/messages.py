@@ -75,6 +75,12 @@ def config_path(root: type[BaseModel], loc: Sequence[str | int]) -> str:
     return f"{NAMESPACE}:{text}" if text else NAMESPACE
 
 
+def _known_keys(root: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys, as users write them, of the object at `loc`."""
+    model = _model_at(root, loc)
+    return sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+
+
 def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     """One pydantic error as (config path, message) pairs, with 'did you mean' for typos."""
     loc: tuple[str | int, ...] = tuple(error["loc"])
@@ -98,19 +104,61 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
             )
         ]
     if kind == "extra_forbidden":
-        model = _model_at(root, loc[:-1])
-        known = sorted(f.alias or n for n, f in model.model_fields.items()) if model else []
+        known = _known_keys(root, loc[:-1])
         guess = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(known)}"
         return [(config_path(root, loc), f"unknown key; {hint}")]
     if kind == "missing":
         return [(config_path(root, loc), "is required")]
     message = error["msg"]
-    if kind == "string_type" and isinstance(error["input"], (bool, int, float)):
-        return [(config_path(root, loc), _quote_hint(error["input"]))]
-    if kind in ("string_type", "dict_type", "list_type", "model_type", "model_attributes_type"):
+    shape = _shape_problem(root, loc, kind, error["input"])
+    if shape:
+        return [(config_path(root, loc), shape)]
+    if kind == "string_type":
         message = f"{message}, got {error['input']!r}"
     return [(config_path(root, loc), message)]
+
+
+def _shape_problem(root: type[BaseModel], loc: Sequence[str | int], kind: str, value: Any) -> str:
+    """What text, a list or an object must look like, for a value of another shape; else ''."""
+    if kind == "string_type" and isinstance(value, (bool, int, float)):
+        return _quote_hint(value)
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _list_hint(config_path(root, loc), value)
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        known = _known_keys(root, loc)
+        keys = f" (its keys: {', '.join(known)})" if known else ""
+        return (
+            f"must be an object of keys, written as `key: value` lines below it{keys}, "
+            f"got {_described(value)}"
+        )
+    return ""
+
+
+def _described(value: Any) -> str:
+    """A config value as users wrote it, without Python class names."""
+    if value is None or value == "":
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    kinds = ((int, "the number"), (float, "the number"), (str, "the text"), (list, "a list"))
+    kind = next((name for cls, name in kinds if isinstance(value, cls)), "an object")
+    return f"{kind} {value!r}"
+
+
+def _list_hint(path: str, value: Any) -> str:
+    """For one item written where a list belongs: the list it should be, and the --path form."""
+    if isinstance(value, dict):
+        return (
+            f"must be a list, got {_described(value)}; for a list of one, put `- ` before its "
+            f"first key (`pulumi config set --path '{path}[0].<key>' <value>`)"
+        )
+    if isinstance(value, str) and value:
+        return (
+            f"must be a list, e.g. [{value}], got {_described(value)} "
+            f"(`pulumi config set --path '{path}[0]' {value}`)"
+        )
+    return f"must be a list, got {_described(value)}"
 
 
 def _quote_hint(value: bool | float) -> str:

@@ -9,6 +9,7 @@ from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.ou_accounts import (
     OuAccountsError,
     configured_ous,
+    offline_ou_warnings,
     parse_ou_accounts,
 )
 from session_manager.offline.plan import Plan, PlanError, read_stack_config, run_plan
@@ -23,17 +24,26 @@ def load_plan(
     *,
     resolve_outputs: bool = True,
     preview: bool = False,
+    warn_ous_without_accounts: bool = False,
 ) -> Plan:
-    """The stack's offline plan; raises ConfigError or PlanError."""
+    """The stack's offline plan; raises ConfigError or PlanError.
+
+    `warn_ous_without_accounts`: warn about each OU that `ou_accounts` leaves out (for
+    `plan`; the commands that read OUs from AWS have their own warning for an empty OU).
+    """
     project_dir = Path(project_dir)
     config, _ = read_stack_config(project_dir, stack)
+    known_ous = configured_ous(config)
     try:
-        organization = parse_ou_accounts(ou_accounts, configured_ous(config))
+        organization = parse_ou_accounts(ou_accounts, known_ous)
     except OuAccountsError as exc:
         raise PlanError(str(exc)) from None
     mocks = AwsMocks(
         region=config.get("aws:region", "us-east-1"), organization_accounts=organization
     )
-    return run_plan(
+    plan = run_plan(
         project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs, preview=preview
     )
+    if warn_ous_without_accounts:
+        plan.warnings[:0] = offline_ou_warnings(known_ous, organization)
+    return plan

@@ -72,6 +72,9 @@ def parse_ou_accounts(
             )
             continue
         accounts = [account.strip() for account in listed.split(",") if account.strip()]
+        if not accounts:
+            problems.append(f"{entry!r}: names no account after '='; e.g. {EXAMPLE}")
+            continue
         bad = [account for account in accounts if not ACCOUNT_ID_PATTERN.match(account)]
         if bad:
             problems.append(
@@ -83,3 +86,19 @@ def parse_ou_accounts(
     if problems:
         raise OuAccountsError(problems)
     return organization
+
+
+def offline_ou_warnings(
+    known_ous: Collection[str], organization: Mapping[str, object]
+) -> list[str]:
+    """Warnings for the OUs the stack's targets name that `--ou-accounts` gives no accounts.
+
+    Offline, such an OU plans nothing at all, which would look like a stack with nothing to do.
+    """
+    return [
+        f"{NAMESPACE}:targets: organizational unit {ou} has no accounts in this offline plan, "
+        "so nothing is planned for it; `pulumi up`, verify, adopt and emulate read its "
+        f"accounts from AWS Organizations; to plan them offline, pass {FLAG} {ou}=ACCOUNT,..."
+        for ou in sorted(known_ous)
+        if ou not in organization
+    ]

@@ -329,6 +329,8 @@ def _engine_text(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:  # `key:` with nothing after it: Pulumi reads an empty string
+        return ""
     return str(value)
 
 
@@ -351,14 +353,23 @@ def _excerpt(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
+def _read_yaml(path: Path) -> Any:
+    """A project or stack file's YAML; raises PlanError when it is not UTF-8 text or not YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PlanError(
+            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8, as Pulumi does"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+
+
 def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
     path = project_dir / "Pulumi.yaml"
     if not path.is_file():
         raise PlanError(f"no Pulumi.yaml in {project_dir}")
-    try:
-        loaded = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+    loaded = _read_yaml(path)
     project = _mapping(loaded, f"{path.name}", "a mapping with name:, runtime: ...")
     if "name" not in project:
         raise PlanError(f"{path} has no project name")
@@ -382,10 +393,7 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         raise PlanError(
             f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
         )
-    try:
-        loaded = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+    loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
     values: dict[str, Any] = {}
     # Project-level defaults first, then the stack's own values.
@@ -438,6 +446,11 @@ def run_plan(
     config, secret_keys = read_stack_config(project_dir, stack)
     config.update(config_overrides or {})
     program = project_dir / "__main__.py"
+    if not program.is_file():
+        raise PlanError(
+            f"no __main__.py in {project_dir}: the plan runs the project's Python program; "
+            "point --project-dir at this project's directory, or copy its __main__.py there"
+        )
 
     def run_main() -> None:
         sys.path.insert(0, str(project_dir))

@@ -184,8 +184,10 @@ def verify(
     return Report(stack=plan.stack, results=results, warnings=list(warnings or []))
 
 
-def progress_printer(stream: Any = sys.stderr) -> Callable[[int, int], None]:
+def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
     """Progress on stderr for long runs: a live counter on a terminal, tenths otherwise."""
+    # sys.stderr when called, not when this module was imported: it may have been replaced.
+    stream = stream if stream is not None else sys.stderr
     interactive = bool(getattr(stream, "isatty", lambda: False)())
 
     def show(done: int, total: int) -> None:
