@@ -259,6 +259,8 @@ class StackConfig(ConfigModel):
 
     def _parameter_reference_problems(self) -> list[Problem]:
         """`{{ssm:arn:...}}` references the instance policy could not grant."""
+        if not self.regions:
+            return []  # the loader fills them from aws:region; a bare model has none
         partition = partition_of_region(self.regions[0]).name
         contents: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [
             (("documents", index, "content"), document.content)
