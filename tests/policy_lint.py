@@ -36,12 +36,9 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
             "AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on the user's "
             "own session ARNs and AWS's AmazonEKSLocalOutpostServiceRolePolicy on session/*",
         ),
-        (
-            "UNKNOWN_CONDITION_FOR_ACTION",
-            "ssm:resourceTag/aws:ssmmessages:session-id for action ssmmessages:OpenDataChannel",
-            "own sessions of role users are scoped by the session tag, the method AWS documents "
-            "for federated ids; the data channel is scoped the same way as Resume/Terminate",
-        ),
+        # No UNKNOWN_CONDITION_FOR_ACTION is accepted for ssmmessages:OpenDataChannel: the SAR
+        # lists no condition key for it, so a session-tag condition would never match and role
+        # users could not open data channels (people_policies.DataChannelsOfRoleSessions).
     ],
     "key": [
         ("RESOURCE_STAR", "", "in a key policy, Resource '*' means this key and nothing else"),
@@ -107,3 +104,17 @@ def scoping_problems(policy: dict[str, Any]) -> list[str]:
                     f"{entry.get('Sid')}: {action} supports {sar_resource_types(action)}"
                 )
     return problems
+
+
+def sar_condition_keys(action: str) -> list[str]:
+    """Condition keys the SAR lists for an action (parliament's copy of it)."""
+    prefix, name = action.split(":", 1)
+    keys: set[str] = set()
+    for service in iam_definition:
+        if service["prefix"] != prefix:
+            continue
+        for privilege in service["privileges"]:
+            if privilege["privilege"] == name:
+                for resource in privilege["resource_types"]:
+                    keys |= set(resource["condition_keys"])
+    return sorted(keys)

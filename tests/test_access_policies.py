@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from policy_lint import lint
+from policy_lint import lint, sar_condition_keys
 from session_manager import SessionManagerAccessPolicies
 from session_manager.aws.central_log_policies import (
     access_log_bucket_policy,
@@ -68,6 +68,8 @@ def test_session_users_enforce_the_document_access_check() -> None:
 # method is a condition on the session's tag aws:ssmmessages:session-id = ${aws:userid}. The
 # quickstart end-user policy adds ssmmessages:OpenDataChannel on the user's own sessions.
 OWN_ACTIONS = ["ssm:ResumeSession", "ssm:TerminateSession", "ssmmessages:OpenDataChannel"]
+TAG_ACTIONS = ["ssm:ResumeSession", "ssm:TerminateSession"]
+OWN_SIDS = ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions", "DataChannelsOfRoleSessions")
 
 
 def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
@@ -77,21 +79,68 @@ def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
     assert users["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-*"
     assert "Condition" not in users
     roles = by_sid["OwnSessionsOfRoleSessions"]
-    assert roles["Action"] == OWN_ACTIONS
+    assert roles["Action"] == TAG_ACTIONS
     assert roles["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/*"
     assert roles["Condition"] == {
         "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
     }
+    # The SAR lists no condition key for ssmmessages:OpenDataChannel, so the tag condition
+    # would never match it: role sessions get it unconditioned on the account's sessions, as
+    # AWS's managed AmazonEKSLocalOutpostServiceRolePolicy grants it (on session/*).
+    channels = by_sid["DataChannelsOfRoleSessions"]
+    assert channels["Action"] == "ssmmessages:OpenDataChannel"
+    assert channels["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/*"
+    assert "Condition" not in channels
     # Nothing else grants the session actions: no statement reaches others' sessions.
     for sid, statement in by_sid.items():
-        if sid not in ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions"):
+        if sid not in OWN_SIDS:
             assert not set(OWN_ACTIONS) & set(json.dumps(statement["Action"]).split('"'))
+
+
+def test_no_statement_conditions_an_action_on_a_key_it_does_not_carry() -> None:
+    """A service-specific condition key the SAR doesn't list for an action is absent from the
+    request, so a StringLike on it never matches and the statement grants that action nothing.
+    """
+    for methods in [("userName",), ("sessionTag",), ("userName", "sessionTag")]:
+        for statement in own_session_statements("aws", ACCOUNT, methods):
+            actions = statement["Action"]
+            for action in [actions] if isinstance(actions, str) else actions:
+                for operator in statement.get("Condition", {}).values():
+                    for key in operator:
+                        if key.startswith("aws:"):
+                            continue  # global keys are in every request
+                        assert key in sar_condition_keys(action), (statement["Sid"], action, key)
 
 
 def _matches(pattern: str, value: str) -> bool:
     import fnmatch
 
     return fnmatch.fnmatchcase(value, pattern)
+
+
+def _allowed(
+    methods: tuple[str, ...], action: str, context: dict[str, str], arn: str, tag: str
+) -> bool:
+    """A small IAM evaluator for the own-session statements and one request."""
+    for statement in own_session_statements("aws", ACCOUNT, methods):
+        actions = statement["Action"]
+        if action not in ([actions] if isinstance(actions, str) else actions):
+            continue
+        resource = statement["Resource"]
+        if "${aws:username}" in resource:
+            if "aws:username" not in context:
+                continue  # IAM leaves the statement out when the variable has no value
+            resource = resource.replace("${aws:username}", context["aws:username"])
+        condition = statement.get("Condition", {}).get("StringLike", {})
+        key = "ssm:resourceTag/aws:ssmmessages:session-id"
+        if key in condition:
+            if key not in sar_condition_keys(action):
+                continue  # the request carries no such key: the condition is false
+            if not _matches(condition[key].replace("${aws:userid}", context["aws:userid"]), tag):
+                continue
+        if _matches(resource, arn):
+            return True
+    return False
 
 
 @pytest.mark.parametrize(
@@ -127,24 +176,16 @@ def _matches(pattern: str, value: str) -> bool:
 def test_own_session_statements_match_whom_they_should(
     context: dict[str, str], session_id: str, tag: str, expected: bool, methods: tuple[str, ...]
 ) -> None:
-    """A small evaluator of the two statements against the documented session facts."""
     arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:session/{session_id}"
-    allowed = False
-    for statement in own_session_statements("aws", ACCOUNT, methods):
-        resource = statement["Resource"]
-        if "${aws:username}" in resource:
-            if "aws:username" not in context:
-                continue  # IAM leaves the statement out when the variable has no value
-            resource = resource.replace("${aws:username}", context["aws:username"])
-        condition = statement.get("Condition", {}).get("StringLike", {})
-        wanted_tag = condition.get("ssm:resourceTag/aws:ssmmessages:session-id")
-        tag_ok = wanted_tag is None or _matches(
-            wanted_tag.replace("${aws:userid}", context["aws:userid"]), tag
-        )
-        allowed = allowed or (_matches(resource, arn) and tag_ok)
     is_role = "aws:username" not in context
     covered = ("sessionTag" in methods) if is_role else True
-    assert allowed == (expected and covered)
+    for action in TAG_ACTIONS:
+        assert _allowed(methods, action, context, arn, tag) == (expected and covered), action
+    # OpenDataChannel: with the session-tag method, anyone holding the policy may open the
+    # data channel of any session in the account (there is no narrower form the service
+    # evaluates for role sessions); the channel still needs the session's token.
+    data_channel = ("sessionTag" in methods) or (expected and not is_role)
+    assert _allowed(methods, "ssmmessages:OpenDataChannel", context, arn, tag) == data_channel
 
 
 def test_own_session_methods_are_checked() -> None:

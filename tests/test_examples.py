@@ -67,3 +67,23 @@ def test_complete_example_uses_every_feature(tmp_path: Path) -> None:
     content = json.loads(plan.named("session-manager-eu-central-1-document").inputs["content"])
     assert content["inputs"]["s3KeyPrefix"] == "session-manager/123456789012/eu-central-1"
     assert content["inputs"]["runAsDefaultUser"] == "ssm-operator"
+
+
+def test_every_run_as_user_in_the_examples_says_which_image_has_it() -> None:
+    """A Run As user must exist on the nodes (Session Manager creates none), so an example
+    that names one says, in the comment just above it, which image has that user."""
+    found = 0
+    for stack in EXAMPLES:
+        lines = stack.read_text().splitlines()
+        for index, line in enumerate(lines):
+            if line.strip().startswith("runAsDefaultUser:"):
+                found += 1
+                above: list[str] = []
+                for previous in reversed(lines[:index]):
+                    if not previous.strip().startswith("#"):
+                        break
+                    above.append(previous)
+                comment = " ".join(above)
+                assert "image" in comment or "AMI" in comment, f"{stack.name}:{index + 1}"
+                assert line.split(":", 1)[1].strip() in comment, f"{stack.name}:{index + 1}"
+    assert found >= 2

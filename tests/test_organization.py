@@ -268,6 +268,11 @@ def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> No
     lock = plan.named("session-manager-central-logs-object-lock").inputs
     assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 365}}
     assert not [r for r in plan.resources if "access-log" in r.name]
+    # A lock shorter than the logs' lifetime is allowed, but said: a version can be
+    # overwritten or deleted once its retain-until date has passed (S3 Object Lock).
+    (warning,) = [w for w in plan.warnings if "objectLock.retentionDays" in w]
+    assert "is 365, less than expireAfterDays (400)" in warning
+    assert "becomes rewritable (it can be overwritten or deleted) 365 days after" in warning
 
     def problems(central: dict[str, Any]) -> str:
         base = {
@@ -280,6 +285,17 @@ def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> No
         return str(raised.value)
 
     assert "at least 365 days" in problems({"expireAfterDays": 200})
+    # Also against the default expireAfterDays (2557), which pydantic does not validate:
+    # S3 rejects a lifecycle rule whose expiration is not later than its transition
+    # ("'Days' in the Expiration action ... must be greater than 'Days' in the Transition
+    # action"; AWS CDK's LifecycleRule: "the expiration time must be later than the
+    # transition time").
+    late = problems({"transitionToGlacierAfterDays": 2557})
+    assert "centralLogging.transitionToGlacierAfterDays: must be less than expireAfterDays " in late
+    assert "(2557)" in late
+    assert "transitionToGlacierAfterDays" in problems(
+        {"transitionToGlacierAfterDays": 500, "expireAfterDays": 400}
+    )
     assert "centralLogging.noncurrentVersionExpireAfterDays" in problems(
         {"noncurrentVersionExpireAfterDays": 30}
     )

@@ -171,11 +171,11 @@ def _adopt(args: argparse.Namespace) -> int:
     print(review(existing))
     blocked = held_back(existing)
     if blocked:
-        print("\n" + default_version_report(blocked, force=args.force))
+        print("\n" + default_version_report(blocked, force=args.force, out=args.out))
         if not args.force:
-            existing = [item for item in existing if item not in blocked]
+            return 1
     if not existing:
-        return 1 if blocked else 0
+        return 0
     Path(args.out).write_text(json.dumps(import_file(plan, existing), indent=2) + "\n")
     print(f"\nWrote {args.out} with {len(existing)} document(s) to adopt. Next:")
     providers = provider_targets(existing)
@@ -184,7 +184,7 @@ def _adopt(args: argparse.Namespace) -> int:
         print(f"  pulumi up {targets}   # create the account providers first")
     print(f"  pulumi import --file {args.out} --protect=false --generate-code=false")
     print("  pulumi preview   # each adopted document shows an in-place update")
-    return 1 if blocked and not args.force else 0
+    return 0
 
 
 def _emulate(args: argparse.Namespace) -> int:

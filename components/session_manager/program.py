@@ -384,6 +384,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)
+    if config.central_logging is not None and config.central_logging.object_lock_warning:
+        pulumi.log.warn(config.central_logging.object_lock_warning)
     # Refused before any resource is registered: a token stored in plain text.
     events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:

@@ -273,6 +273,18 @@ def test_scoping_check_can_fail() -> None:
         ({"description": "{{ssm:unused}}", "inputs": {"a": ["x {{ssm:a.b_c-d}} y"]}}, ["a.b_c-d"]),
         # `ssm-secure:` is not the agent's pattern, and neither is a bare name.
         ({"inputs": {"a": "{{ssm-secure:pw}} ssm:x {{ssm:}}"}}, []),
+        # A parameter shared by another account is referenced by its ARN. The agent sends
+        # everything after `ssm:` to GetParameters (amazon-ssm-agent
+        # agent/framework/docparser/parameterstore/parameterstore.go, validParamRegex
+        # `:([/\w.:-]+)*`), so the ARN is the name; a selector still follows the name.
+        (
+            {"inputs": {"a": "{{ssm:arn:aws:ssm:us-east-1:111122223333:parameter/shared/x}}"}},
+            ["arn:aws:ssm:us-east-1:111122223333:parameter/shared/x"],
+        ),
+        (
+            {"inputs": {"a": "{{ssm:arn:aws:ssm:us-east-1:444455556666:parameter/shared/x:2}}"}},
+            ["arn:aws:ssm:us-east-1:444455556666:parameter/shared/x"],
+        ),
     ],
 )
 def test_document_parameter_references(content: dict[str, Any], names: list[str]) -> None:
@@ -286,3 +298,19 @@ def test_parameter_arns_follow_the_partition() -> None:
     assert parameter_arn("aws-cn", ACCOUNT, "plain", "cn-north-1") == (
         f"arn:aws-cn:ssm:cn-north-1:{ACCOUNT}:parameter/plain"
     )
+
+
+def test_an_arn_reference_is_its_own_resource_in_the_stack_partition() -> None:
+    shared = "arn:aws:ssm:us-east-1:444455556666:parameter/shared/x"
+    assert parameter_arn("aws", ACCOUNT, shared) == shared
+    with pytest.raises(ValueError, match="partition aws, but the stack's Regions are in aws-cn"):
+        parameter_arn("aws-cn", ACCOUNT, shared)
+    with pytest.raises(ValueError, match="is not a parameter ARN"):
+        parameter_arn("aws", ACCOUNT, "arn:aws:ssm:us-east-1:444455556666:document/x")
+    policy = instance_policy(
+        InstancePolicyInputs(partition="aws", account_id=ACCOUNT, parameter_names=[shared, "/a"])
+    )
+    assert statement(policy, "ResolveDocumentParameters")["Resource"] == [
+        f"arn:aws:ssm:*:{ACCOUNT}:parameter/a",
+        shared,
+    ]

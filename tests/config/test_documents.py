@@ -251,3 +251,16 @@ def test_two_documents_with_one_name_are_refused() -> None:
 def test_parameter_store_references_need_no_parameter() -> None:
     content = interactive(properties={"linux": {"commands": "echo {{ssm:/team/motd}}"}})
     assert check_session_document(content) == []
+
+
+def test_a_parameter_arn_of_another_partition_is_a_config_error() -> None:
+    """A node reads parameters of its own partition only; the policy could not grant it."""
+    reference = "{{ssm:arn:aws-cn:ssm:cn-north-1:111122223333:parameter/shared/host}}"
+    content = aws_example("session_schema_port.json")
+    content["parameters"]["paramExample"]["default"] = reference
+    found = problems([{"name": "Team-Port", "content": content}])
+    assert found == {
+        "session-manager:documents[0].content": "references "
+        "arn:aws-cn:ssm:cn-north-1:111122223333:parameter/shared/host is in partition aws-cn, "
+        "but the stack's Regions are in aws: a node can only read parameters of its own partition"
+    }

@@ -95,3 +95,22 @@ def test_plan_cli_takes_organizational_unit_members(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     names = {r["name"] for r in json.loads(result.stdout)["resources"]}
     assert {"aws-555555555555", "aws-666666666666"} <= names
+
+
+@pytest.mark.parametrize(("region", "partition"), [("us-east-1", "aws"), ("cn-north-1", "aws-cn")])
+def test_the_central_bucket_arn_comes_from_its_bucket_name(
+    tmp_path: Path, region: str, partition: str
+) -> None:
+    """S3 bucket ARNs are `arn:<partition>:s3:::<bucket name>` (no Region, no account): the
+    plan gave the Pulumi resource name (session-manager-central-logs-bucket) instead."""
+    body = f"""config:
+  aws:region: {region}
+  session-manager:targets:
+    - account: "111111111111"
+  session-manager:centralLogging:
+    account: "999999999999"
+    bucketName: org-session-logs
+    organizationId: o-exampleorg1
+"""
+    plan = run_plan(write_stack(tmp_path, body), "t")
+    assert plan.outputs["centralLogs"]["bucketArn"] == f"arn:{partition}:s3:::org-session-logs"

@@ -244,15 +244,23 @@ def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
         "inputs": {"idleSessionTimeout": "60"},
     }
     ssm.create_document(Name=DOCUMENT, DocumentType="Session", Content=json.dumps(content))
+    # The other Region's document is fine: adopt is then partial.
+    client(emulator_url, "ssm", "eu-west-1").create_document(
+        Name=DOCUMENT, DocumentType="Session", Content=json.dumps(content)
+    )
     content["inputs"]["idleSessionTimeout"] = "30"
     ssm.update_document(Name=DOCUMENT, Content=json.dumps(content), DocumentVersion="$LATEST")
     plan = run_plan(ROOT, "dev")
-    (item,) = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    found = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    item = next(e for e in found if e.region == "us-east-1")
     assert (item.default_version, item.latest_version) == ("1", "2")
     assert not item.default_is_latest
+    # The default provider: the account is the one the ambient credentials reach (moto's
+    # default account), and no role is assumed.
+    assert (item.account, item.role_arn) == ("123456789012", "")
     command = (
         f"aws ssm update-document-default-version --name {DOCUMENT} "
-        "--document-version 2 --region us-east-1"
+        "--document-version 2 --region us-east-1   # in account 123456789012"
     )
     assert item.fix_command == command
 
@@ -263,17 +271,24 @@ def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
     assert held.returncode == 1, held.stderr
     assert f"Run first: {command}" in held.stdout
     assert "--force" in held.stdout
+    # Nothing is written, not even the eu-west-1 entry, and no import is suggested before
+    # the fix: importing a part now would make the one import after the fix fail.
     assert not out.exists()
+    assert f"Nothing was written to {out}" in held.stdout
+    assert "run adopt again" in held.stdout
+    assert "pulumi import" not in held.stdout
     forced = cli(*args, "--force", env=env)
     assert forced.returncode == 0, forced.stderr
-    assert [r["id"] for r in json.loads(out.read_text())["resources"] if "id" in r] == [DOCUMENT]
-    # Once the default is moved, adopt has nothing to hold back.
+    ids = [r["id"] for r in json.loads(out.read_text())["resources"] if "id" in r]
+    assert sorted(ids) == [DOCUMENT, f"{DOCUMENT}@eu-west-1"]
+    # Once the default is moved, adopt has nothing to hold back and writes both.
     out.unlink()
     ssm.update_document_default_version(Name=DOCUMENT, DocumentVersion="2")
     fixed = cli(*args, env=env)
     assert fixed.returncode == 0, fixed.stderr
     assert "Run first" not in fixed.stdout
-    assert out.exists()
+    assert f"pulumi import --file {out}" in fixed.stdout
+    assert len(json.loads(out.read_text())["resources"]) == 4  # two components, two documents
 
 
 def test_organization_stack_is_emulated_and_verified_across_accounts(

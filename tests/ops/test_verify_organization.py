@@ -188,6 +188,22 @@ def test_ou_accounts_are_read_from_organizations_and_verified(organization: Orga
     providers = {e.get("provider") for e in json.loads(out.read_text())["resources"]}
     assert {f"aws-{org.member}", f"aws-{org.nested}", f"aws-{EXPLICIT}"} <= providers
 
+    # A member's document whose default is not its latest: the report and the command name
+    # the account and the role the program assumes there, whose credentials the fix needs.
+    ssm = client(org.url, "ssm", account=org.member)
+    changed = json.loads(ssm.get_document(Name="SSM-SessionManagerRunShell")["Content"])
+    changed["inputs"]["idleSessionTimeout"] = "59"
+    ssm.update_document(
+        Name="SSM-SessionManagerRunShell", Content=json.dumps(changed), DocumentVersion="$LATEST"
+    )
+    out.unlink()
+    held = run_cli(org, "adopt", "--out", str(out))
+    assert held.returncode == 1, held.stderr
+    role = f"arn:aws:iam::{org.member}:role/OrganizationAccountAccessRole"
+    assert f"(account {org.member}, as role {role})" in held.stdout
+    assert f"--region us-east-1   # in account {org.member}, as role {role}" in held.stdout
+    assert not out.exists()
+
 
 # --- Drift injection: each in its own account-Region, so none hides another.
 

@@ -32,12 +32,44 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def parameter_names_in(text: str) -> list[str]:
-    """Names referenced in one string, without their `:version` or `:label` selector.
+def _without_selector(reference: str) -> str:
+    """A reference without its `:version` or `:label` selector.
 
-    Parameter names never contain `:`, so the name ends at the first one.
+    Parameter names never contain `:`, so a name ends at its first one. An ARN
+    (`arn:<partition>:ssm:<region>:<account>:parameter/<name>`, for a parameter
+    shared from another account) has five colons of its own before the name.
     """
-    return [match.group(1).split(":", 1)[0] for match in REFERENCE_PATTERN.finditer(text)]
+    if reference.startswith("arn:"):
+        fields = reference.split(":", 6)
+        return ":".join(fields[:6])
+    return reference.split(":", 1)[0]
+
+
+def parameter_names_in(text: str) -> list[str]:
+    """Names or ARNs referenced in one string, without their `:version` or `:label` selector.
+
+    The agent sends everything after `ssm:` to GetParameters (its `validParamRegex`,
+    `:([/\\w.:-]+)*`), so an ARN reference is asked for by its ARN.
+    """
+    return [_without_selector(match.group(1)) for match in REFERENCE_PATTERN.finditer(text)]
+
+
+def reference_problem(reference: str, partition: str) -> str | None:
+    """Why a referenced name or ARN cannot be granted in a stack of this partition, if it can't."""
+    if not reference.startswith("arn:"):
+        return None
+    fields = reference.split(":", 5)
+    if len(fields) < 6 or fields[2] != "ssm" or not fields[5].startswith("parameter/"):
+        return (
+            f"{reference} is not a parameter ARN "
+            "(arn:<partition>:ssm:<region>:<account>:parameter/<name>)"
+        )
+    if fields[1] != partition:
+        return (
+            f"{reference} is in partition {fields[1]}, but the stack's Regions are in "
+            f"{partition}: a node can only read parameters of its own partition"
+        )
+    return None
 
 
 def document_parameter_names(content: Mapping[str, Any]) -> list[str]:
@@ -59,7 +91,14 @@ def parameter_arn(partition: str, account_id: str, name: str, region: str = "*")
 
     The Service Authorization Reference's parameter resource is
     `arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}`.
+    A reference that is already an ARN (a parameter shared by another account) is
+    that resource as it is; it must be in the stack's partition.
     """
+    problem = reference_problem(name, partition)
+    if problem:
+        raise ValueError(problem)
+    if name.startswith("arn:"):
+        return name
     return f"arn:{partition}:ssm:{region}:{account_id}:parameter/{name.lstrip('/')}"
 
 

@@ -34,6 +34,9 @@ OWN_SESSION_ACTIONS = (
     "ssm:TerminateSession",
     "ssmmessages:OpenDataChannel",
 )
+# The actions whose Service Authorization Reference entry lists the session tag condition keys
+# (`ssm:resourceTag/aws:ssmmessages:session-id`): only these can be scoped by the session tag.
+SESSION_TAG_ACTIONS = ("ssm:ResumeSession", "ssm:TerminateSession")
 # How a statement recognizes "own" sessions (AWS Systems Manager user guide, "Additional sample
 # IAM policies for Session Manager"):
 # - userName: an IAM user's session id is `<user name>-<random>`, so `session/${aws:username}-*`.
@@ -154,17 +157,30 @@ def own_session_statements(
             }
         )
     if OWN_SESSIONS_BY_SESSION_TAG in methods:
-        statements.append(
+        statements += [
             {
                 "Sid": "OwnSessionsOfRoleSessions",
                 "Effect": "Allow",
-                "Action": list(OWN_SESSION_ACTIONS),
+                "Action": list(SESSION_TAG_ACTIONS),
                 "Resource": f"{sessions}/*",
                 "Condition": {
                     "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
                 },
-            }
-        )
+            },
+            {
+                # The Service Authorization Reference lists no resource type and no condition
+                # key for ssmmessages:OpenDataChannel, so the session-tag condition above would
+                # never match it: a condition on a key the request does not carry is false, and
+                # role users could not open their sessions' data channels. AWS's managed
+                # AmazonEKSLocalOutpostServiceRolePolicy grants it on session/* of the account
+                # instead. Opening a data channel also takes the session's token, which only
+                # StartSession or ResumeSession (scoped above) hand out.
+                "Sid": "DataChannelsOfRoleSessions",
+                "Effect": "Allow",
+                "Action": "ssmmessages:OpenDataChannel",
+                "Resource": f"{sessions}/*",
+            },
+        ]
     return statements
 
 

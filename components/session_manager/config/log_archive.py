@@ -32,7 +32,11 @@ class ObjectLock(ConfigModel):
     )
     retention_days: WholeNumber | None = Field(
         default=None,
-        description="Days each version stays locked. Unset: `expireAfterDays`, the logs' lifetime.",
+        description=(
+            "Days each version stays locked. Unset: `expireAfterDays`, the logs' lifetime. "
+            "Shorter than `expireAfterDays`: every preview warns that logs become rewritable "
+            "after that many days."
+        ),
     )
 
     @field_validator("mode")

@@ -17,7 +17,7 @@ from session_manager.aws.log_archive import (
     default_access_log_bucket_name,
 )
 from session_manager.aws.rules import bucket_name_problem
-from session_manager.config.errors import raise_problems
+from session_manager.config.errors import NAMESPACE, raise_problems
 from session_manager.config.fields import (
     ORGANIZATION_ID_PATTERN,
     ORGANIZATIONAL_UNIT_PATTERN,
@@ -131,7 +131,11 @@ class CentralLogging(ConfigModel):
         ),
     )
     transition_to_glacier_after_days: WholeNumber = Field(
-        default=90, description="Days before log objects move to S3 Glacier Flexible Retrieval."
+        default=90,
+        description=(
+            "Days before log objects move to S3 Glacier Flexible Retrieval; less than "
+            "`expireAfterDays` (S3 rejects a transition that is not earlier than the expiration)."
+        ),
     )
     expire_after_days: WholeNumber = Field(
         default=2557,
@@ -226,6 +230,29 @@ class CentralLogging(ConfigModel):
         return value
 
     @model_validator(mode="after")
+    def _transition_before_expiry(self) -> CentralLogging:
+        """Also when `expireAfterDays` is left at its default (defaults are not validated).
+
+        S3 rejects a lifecycle rule whose expiration is not later than its transition:
+        PutBucketLifecycleConfiguration answers InvalidArgument "'Days' in the
+        Expiration action ... must be greater than 'Days' in the Transition action"
+        (AWS CDK's LifecycleRule reference: "the expiration time must be later than
+        the transition time").
+        """
+        if self.transition_to_glacier_after_days >= self.expire_after_days:
+            raise_problems(
+                [
+                    (
+                        ("transitionToGlacierAfterDays",),
+                        f"must be less than expireAfterDays ({self.expire_after_days}): S3 "
+                        "rejects a lifecycle rule whose expiration is not later than its "
+                        f"transition; got {self.transition_to_glacier_after_days}",
+                    )
+                ]
+            )
+        return self
+
+    @model_validator(mode="after")
     def _access_log_bucket(self) -> CentralLogging:
         name = self.access_log_bucket_name
         if self.access_logging.enabled and not self.access_logging.bucket_name:
@@ -252,6 +279,19 @@ class CentralLogging(ConfigModel):
     @property
     def object_lock_days(self) -> int:
         return self.object_lock.retention_days or self.expire_after_days
+
+    @property
+    def object_lock_warning(self) -> str:
+        """Said on every preview when versions unlock before the logs expire."""
+        days = self.object_lock.retention_days
+        if not self.object_lock.enabled or days is None or days >= self.expire_after_days:
+            return ""
+        return (
+            f"{NAMESPACE}:centralLogging.objectLock.retentionDays is {days}, less than "
+            f"expireAfterDays ({self.expire_after_days}): each session log becomes rewritable "
+            f"(it can be overwritten or deleted) {days} days after it is written, although it "
+            f"is kept {self.expire_after_days} days"
+        )
 
     @property
     def access_log_bucket_name(self) -> str:

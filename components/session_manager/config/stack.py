@@ -18,8 +18,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws import defaults
+from session_manager.aws.parameter_references import document_parameter_names, reference_problem
 from session_manager.aws.rules import (
     document_name_problem,
+    partition_of_region,
 )
 from session_manager.config.account_events import AccountEvents
 from session_manager.config.documents import CustomDocument
@@ -223,6 +225,7 @@ class StackConfig(ConfigModel):
                     )
                 )
         problems += self._account_events_problems()
+        problems += self._parameter_reference_problems()
         raise_problems(problems)
         return self
 
@@ -252,6 +255,29 @@ class StackConfig(ConfigModel):
                     "session-manager:accountEventsToken <token>",
                 )
             )
+        return problems
+
+    def _parameter_reference_problems(self) -> list[Problem]:
+        """`{{ssm:arn:...}}` references the instance policy could not grant."""
+        if not self.regions:
+            return []  # the loader fills them from aws:region; a bare model has none
+        partition = partition_of_region(self.regions[0]).name
+        contents: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [
+            (("documents", index, "content"), document.content)
+            for index, document in enumerate(self.documents)
+        ]
+        contents.append((("preferences",), {"inputs": self.preferences.model_dump(by_alias=True)}))
+        contents += [
+            (("targets", index, "preferences"), {"inputs": target.preferences})
+            for index, target in enumerate(self.targets)
+            if target.preferences
+        ]
+        problems: list[Problem] = []
+        for where, content in contents:
+            for name in document_parameter_names(content):
+                problem = reference_problem(name, partition)
+                if problem:
+                    problems.append((where, f"references {problem}"))
         return problems
 
     def _wiring_problems(self, prefs: Preferences, where: tuple[str | int, ...]) -> list[Problem]:

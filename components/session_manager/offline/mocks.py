@@ -126,8 +126,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         elif typ == "aws:iam/instanceProfile:InstanceProfile":
             state["arn"] = f"arn:{partition}:iam::{account}:instance-profile/{name}"
         elif typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
-            state["arn"] = f"arn:{partition}:s3:::{name}"
-            state["bucket"] = inputs.get("bucket") or name
+            # A bucket's ARN and id come from the bucket name (the `bucket` input), not from
+            # the Pulumi resource name: `arn:<partition>:s3:::<bucket>`.
+            state["bucket"] = str(inputs.get("bucket") or name)
+            state["arn"] = f"arn:{partition}:s3:::{state['bucket']}"
+            resource_id = state["bucket"]
         elif typ == "aws:sns/topic:Topic":
             state["arn"] = f"arn:{partition}:sns:{region}:{account}:{name}"
             resource_id = state["arn"]

@@ -18,8 +18,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
-from session_manager.ops.verify import DOCUMENT, flatten, parse_document
+from session_manager.ops.aws_access import (
+    AwsAccess,
+    CannotCheckError,
+    failure_reason,
+    provider_role,
+)
+from session_manager.ops.verify import DOCUMENT, account_of, flatten, parse_document
 
 
 @dataclass
@@ -31,6 +36,10 @@ class ExistingDocument:
     wanted: Any
     default_version: str = ""
     latest_version: str = ""
+    # The account the document lives in, and the role the program assumes to reach it
+    # ("" for the default provider's ambient credentials).
+    account: str = ""
+    role_arn: str = ""
 
     @property
     def name(self) -> str:
@@ -46,17 +55,30 @@ class ExistingDocument:
         return self.default_version == self.latest_version
 
     @property
+    def where(self) -> str:
+        """`account 111111111111, as role <arn>`: whose credentials the fix needs."""
+        place = f"account {self.account}" if self.account else "the current account"
+        return f"{place}, as role {self.role_arn}" if self.role_arn else place
+
+    @property
     def fix_command(self) -> str:
-        """The command that makes the latest version the default, to run before the import."""
+        """The command that makes the latest version the default, to run before the import.
+
+        It ends with a shell comment naming the account (and the role the program
+        assumes there): run with other credentials, it would change another account's
+        document or fail with InvalidDocument.
+        """
         return (
             f"aws ssm update-document-default-version --name {self.name} "
             f"--document-version {self.latest_version} --region {self.region}"
+            f"   # in {self.where}"
         )
 
 
 def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
     """Documents the stack declares that already exist in AWS."""
     found: list[ExistingDocument] = []
+    accounts: dict[str, str] = {}  # provider URN ("" for the default) -> account id
     for resource in plan.of_type(DOCUMENT):
         provider = plan.provider_of(resource)
         region = str(resource.inputs["region"])
@@ -69,6 +91,10 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
             except ssm.exceptions.InvalidDocument:
                 continue
             versions = ssm.describe_document(Name=name)["Document"]
+            key = provider.urn if provider else ""
+            if key not in accounts:
+                # An account provider allows exactly its account; the default one is asked.
+                accounts[key] = account_of(provider) or access.account_id(provider, region)
         except (ClientError, BotoCoreError) as exc:
             raise CannotCheckError(
                 f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"
@@ -82,6 +108,8 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 wanted=parse_document(str(resource.inputs["content"]), document_format),
                 default_version=str(versions.get("DefaultVersion") or ""),
                 latest_version=str(versions.get("LatestVersion") or ""),
+                account=accounts[key],
+                role_arn=(provider_role(provider) or ("", ""))[0],
             )
         )
     return found
@@ -92,20 +120,29 @@ def held_back(existing: list[ExistingDocument]) -> list[ExistingDocument]:
     return [item for item in existing if not item.default_is_latest]
 
 
-def default_version_report(blocked: list[ExistingDocument], *, force: bool) -> str:
-    """What to run before the import, per document whose default is not its latest."""
+def default_version_report(
+    blocked: list[ExistingDocument], *, force: bool, out: str = "the import file"
+) -> str:
+    """What to run before the import, per document whose default is not its latest.
+
+    Without --force nothing is written at all, not even the other documents' entries:
+    a second `adopt` after the fix lists every document again, and importing a part
+    first would make the later import fail on the resources already in the stack.
+    """
     lines: list[str] = []
     for item in blocked:
         lines.append(
-            f"{item.name} in {item.region}: the default version is {item.default_version}, the "
-            f"latest is {item.latest_version}. The provider updates a document by its default "
-            "version and AWS updates only the latest, so the first `pulumi up` would fail."
+            f"{item.name} in {item.region} ({item.where}): the default version is "
+            f"{item.default_version}, the latest is {item.latest_version}. The provider "
+            "updates a document by its default version and AWS updates only the latest, so "
+            "the first `pulumi up` would fail."
         )
         lines.append(f"  Run first: {item.fix_command}")
     if blocked and not force:
         lines.append(
-            "No import entry was written for these; run the commands above and adopt again, or "
-            "pass --force to import them as they are."
+            f"Nothing was written to {out}. Run the commands above, then run adopt again: it "
+            "writes one import file for every existing document, to import once. Or pass "
+            "--force to import these documents as they are."
         )
     return "\n".join(lines)
 

@@ -75,7 +75,7 @@ class Target:
         return f"{self.account or 'current account'} {self.region}"
 
 
-def _account_of(provider: PlannedResource | None) -> str:
+def account_of(provider: PlannedResource | None) -> str:
     if provider is None:
         return ""
     allowed = json.loads(str(provider.inputs.get("allowedAccountIds") or "[]"))
@@ -93,7 +93,7 @@ def targets_of(plan: Plan) -> list[Target]:
         region = "" if resource.type in GLOBAL_TYPES else str(resource.inputs.get("region") or "")
         key = (provider.urn if provider else "", region)
         target = by_key.setdefault(
-            key, Target(provider=provider, region=region, account=_account_of(provider))
+            key, Target(provider=provider, region=region, account=account_of(provider))
         )
         target.resources.append(resource)
     # Fold account-wide resources into the first Region of their account.
