@@ -54,7 +54,8 @@ def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
         "id-token": "write",
         "pull-requests": "write",
     }
-    assert preview["concurrency"]["group"] == "session-manager-${{ matrix.stack }}"
+    # Not the deploy group: a newer run in a group cancels the pending one (see test_ci_backend).
+    assert preview["concurrency"]["group"] == "session-manager-preview-${{ matrix.stack }}"
     pulumi_step = next(
         s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
     )
