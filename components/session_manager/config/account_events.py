@@ -47,8 +47,9 @@ class AccountEvents(ConfigModel):
     account: str = Field(
         default="",
         description=(
-            "Management (or delegated administrator) account that receives the "
-            "Organizations events. Default: the stack's own credentials' account."
+            "The organization's management account: AWS Organizations delivers its events "
+            "(CreateAccountResult, AccountJoinedOrganization, ...) only there, not to a "
+            "delegated administrator. Default: the stack's own credentials' account."
         ),
     )
     role_arn: str = Field(
