@@ -22,6 +22,7 @@ from session_manager.offline.plan import Plan, record_program, run_plan
 from session_manager.offline.render import format_plan
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
+from session_manager.ops.prerequisites import create_expected_trails
 from session_manager.ops.verify import DRIFT, IN_SYNC, verify
 from session_manager.program import deploy
 
@@ -263,7 +264,10 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     plan = plan_stack(
         tmp_path, org_config(createAlarmTopic=True, alarmEmails=["platform@example.com"])
     )
-    Emulator(emulator_url).apply(plan)
+    emulator = Emulator(emulator_url)
+    # The trail the rules need (EventBridge gets CloudTrail's events only from one), as the demo.
+    assert [t.region for t in create_expected_trails(plan, emulator.access)] == ["us-east-1"]
+    emulator.apply(plan)
     keys = {k: v for k, v in CREDENTIALS.items() if k != "region_name"}
     access = AwsAccess(emulator_url, credentials=keys)
     report = verify(plan, access)
@@ -279,6 +283,7 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
         "cloudwatch alarm session-manager-account-events-failed-deliveries",
         "sns topic session-manager-account-events-failed-deliveries",
         "kms key alias/session-manager-account-events-alarms",
+        "cloudtrail us-east-1 (accountEvents needs a trail)",
     } <= checked
 
     events = boto3.client("events", endpoint_url=emulator_url, **CREDENTIALS)  # type: ignore[call-overload]
@@ -289,13 +294,19 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     )
     events.remove_targets(Rule="session-manager-account-events-membership", Ids=["deploy-trigger"])
     events.delete_api_destination(Name="session-manager-account-events-deploy")
-    drifts = {(d.resource, d.field) for r in verify(plan, access).results for d in r.drifts}
+    trails = boto3.client("cloudtrail", endpoint_url=emulator_url, **CREDENTIALS)  # type: ignore[call-overload]
+    trails.stop_logging(Name="organization-trail-0")
+    report = verify(plan, access)
+    drifts = {(d.resource, d.field) for r in report.results for d in r.drifts}
     assert drifts == {
         ("events rule session-manager-account-events-created", "state"),
         ("events rule session-manager-account-events-organization", "eventPattern"),
         ("events target session-manager-account-events-membership/deploy-trigger", "exists"),
         ("events api destination session-manager-account-events-deploy", "exists"),
+        ("cloudtrail us-east-1 (accountEvents needs a trail)", "trailLoggingManagementEvents"),
     }
+    trail = next(d for r in report.results for d in r.drifts if d.resource.startswith("cloudtrail"))
+    assert "organization-trail-0 is not logging" in str(trail)
     assert verify(plan, access).exit_code == DRIFT
 
 

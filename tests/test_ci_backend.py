@@ -85,11 +85,45 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
         assert step.get("if") == "steps.newest.outputs.deploy == 'true'", step
 
 
-def test_drift_deploy_and_preview_share_one_group_per_stack() -> None:
-    for name, job in (("deploy.yml", "up"), ("drift.yml", "verify"), ("preview.yml", "preview")):
+def test_drift_and_deploy_share_one_group_per_stack() -> None:
+    for name, job in (("deploy.yml", "up"), ("drift.yml", "verify")):
         concurrency = load(name)["jobs"][job]["concurrency"]
         # Nothing may cancel a running `pulumi up`.
         assert concurrency == {"group": STACK_GROUP, "cancel-in-progress": False}, name
+    organization = load("deploy.yml")["jobs"]["organization"]["concurrency"]
+    assert organization == {
+        "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",
+        "cancel-in-progress": False,
+    }
+
+
+def test_preview_cannot_replace_a_pending_deploy() -> None:
+    """A pull request's preview never shares a group with deploy or drift.
+
+    GitHub keeps at most one running and one pending job per concurrency group: "Any
+    existing pending job or workflow in the same concurrency group, if it exists, will
+    be canceled and the new queued job or workflow will take its place" (GitHub docs,
+    "Control the concurrency of workflows and jobs"). A preview in the deploy group
+    could so drop a pending deploy, such as one an organization change started. A
+    preview needs no lock: the DIY backend's Preview runs without taking the stack
+    lock, Update takes it (pulumi/pulumi pkg/backend/diy/backend.go).
+    """
+    preview = load("preview.yml")["jobs"]["preview"]["concurrency"]
+    assert preview == {
+        "group": "session-manager-preview-${{ matrix.stack }}",
+        "cancel-in-progress": False,
+    }
+    groups = {
+        load(name)["jobs"][job]["concurrency"]["group"]
+        for name, job in (
+            ("deploy.yml", "up"),
+            ("deploy.yml", "organization"),
+            ("drift.yml", "verify"),
+        )
+    }
+    # Group names are case-insensitive, and neither stack expression may produce the other.
+    assert not any(g.lower().startswith("session-manager-preview-") for g in groups)
+    assert preview["group"].lower() not in {g.lower() for g in groups}
 
 
 def test_deployed_stacks_use_a_kms_secrets_provider() -> None:

@@ -54,7 +54,8 @@ def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
         "id-token": "write",
         "pull-requests": "write",
     }
-    assert preview["concurrency"]["group"] == "session-manager-${{ matrix.stack }}"
+    # Not the deploy group: a newer run in a group cancels the pending one (see test_ci_backend).
+    assert preview["concurrency"]["group"] == "session-manager-preview-${{ matrix.stack }}"
     pulumi_step = next(
         s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
     )
@@ -112,3 +113,56 @@ def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
     # The payload never reaches a script except through the environment.
     for step in steps:
         assert "client_payload" not in step.get("run", "")
+
+
+def run_payload_check(tmp_path: Path, **payload: str) -> subprocess.CompletedProcess[str]:
+    """The organization job's first step, run by bash with a dispatch's environment."""
+    steps = load("deploy.yml")["jobs"]["organization"]["steps"]
+    step = next(s for s in steps if s.get("name") == "Check the event is for this stack")
+    assert step["shell"] == "bash"
+    script = tmp_path / "check.sh"
+    script.write_text(step["run"])
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_EVENT_NAME": "repository_dispatch",
+        "STACK": "organization",
+        "PAYLOAD_STACK": "organization",
+        "PAYLOAD_EVENT": "MoveAccount",
+        "PAYLOAD_ACCOUNT": "111111111111",
+        **payload,
+    }
+    # GitHub runs `bash -e {0}` for `shell: bash` steps.
+    return subprocess.run(
+        ["bash", "-e", str(script)], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_dispatch_payload_is_checked_before_it_is_printed(tmp_path: Path) -> None:
+    """The payload comes from whoever holds the token: only expected shapes pass."""
+    good = run_payload_check(tmp_path)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Deploying organization after MoveAccount (account 111111111111)" in good.stdout
+    # An OU event carries no account; a stack may be org/project/stack.
+    assert run_payload_check(tmp_path, PAYLOAD_ACCOUNT="").returncode == 0
+    nested = run_payload_check(tmp_path, STACK="acme/sm/org", PAYLOAD_STACK="acme/sm/org")
+    assert nested.returncode == 0
+    bad = {
+        "PAYLOAD_STACK": "org\n::add-mask::x",
+        "PAYLOAD_ACCOUNT": "1111111111112",
+        "PAYLOAD_EVENT": "Move Account",
+    }
+    for key, value in bad.items():
+        result = run_payload_check(tmp_path, **{key: value})
+        assert result.returncode == 1, key
+        assert "::error::the dispatch payload's " in result.stdout, key
+        assert value not in result.stdout, key  # never echoed back
+    assert run_payload_check(tmp_path, PAYLOAD_EVENT="x" * 65).returncode == 1
+    other = run_payload_check(tmp_path, PAYLOAD_STACK="dev")
+    assert other.returncode == 1
+    assert "is for stack 'dev'" in other.stdout
+    # The daily reconcile has no payload and is not checked against one.
+    reconcile = run_payload_check(
+        tmp_path, GITHUB_EVENT_NAME="schedule", PAYLOAD_STACK="", PAYLOAD_EVENT=""
+    )
+    assert reconcile.returncode == 0
+    assert "after the daily reconcile" in reconcile.stdout

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from session_manager.args import SessionManagerAccountEventsArgs
 from session_manager.aws.account_events import GITHUB_HEADERS, ORGANIZATIONS_HOME_REGIONS
+from session_manager.config.account_events import DEFAULT_EVENT_TYPE
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.stack import StackConfig
 
@@ -33,6 +34,30 @@ def watched_organizational_units(config: StackConfig) -> list[str] | None:
     for ou in roots:
         watched.update(_descendant_organizational_units(ou))
     return sorted(watched)
+
+
+# Where the deploy workflow lists the event types it accepts.
+DEPLOY_WORKFLOW_TYPES = ".github/workflows/deploy.yml, on.repository_dispatch.types"
+
+
+def account_events_warnings(config: StackConfig) -> list[str]:
+    """What a plan should point out about `accountEvents` that is not an error."""
+    events = config.account_events
+    if events is None:
+        if config.account_events_token_text:
+            return [
+                f"{NAMESPACE}:accountEventsToken is set but {NAMESPACE}:accountEvents is not: "
+                "the token is unused; remove it, or configure accountEvents"
+            ]
+        return []
+    if events.repository and events.event_type != DEFAULT_EVENT_TYPE:
+        # GitHub starts a repository_dispatch workflow only for the types it lists.
+        return [
+            f"{NAMESPACE}:accountEvents.eventType is {events.event_type!r}, but the deploy "
+            f"workflow listens for {DEFAULT_EVENT_TYPE!r} only: add {events.event_type!r} to "
+            f"{DEPLOY_WORKFLOW_TYPES}, or no deployment starts"
+        ]
+    return []
 
 
 def account_events_token(config: StackConfig) -> pulumi.Output[str]:

@@ -16,7 +16,11 @@ import pulumi_aws as aws
 
 from session_manager.access_policies import SessionManagerAccessPolicies
 from session_manager.account_events import SessionManagerAccountEvents
-from session_manager.account_events_wiring import account_events_args, account_events_token
+from session_manager.account_events_wiring import (
+    account_events_args,
+    account_events_token,
+    account_events_warnings,
+)
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -386,6 +390,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(config.access_policies.session_users.deprecation)
     if config.central_logging is not None and config.central_logging.object_lock_warning:
         pulumi.log.warn(config.central_logging.object_lock_warning)
+    for warning in account_events_warnings(config):
+        pulumi.log.warn(warning)
     # Refused before any resource is registered: a token stored in plain text.
     events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:

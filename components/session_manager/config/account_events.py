@@ -21,6 +21,9 @@ DEFAULT_EVENT_TYPE = "session-manager-accounts-changed"
 DEFAULT_NAME = "session-manager-account-events"
 # GitHub owner and repository names.
 REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+# An HTTP header name is a token (RFC 9110, section 5.1: field-name = token, section 5.6.2:
+# tchar): never empty, no ':' and no whitespace.
+HEADER_NAME_PATTERN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
 # EventBridge connection, API destination and rule names allow [.-_A-Za-z0-9], 64 at most;
 # the longest name derived from this one adds 13 characters.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,48}$")
@@ -47,8 +50,9 @@ class AccountEvents(ConfigModel):
     account: str = Field(
         default="",
         description=(
-            "Management (or delegated administrator) account that receives the "
-            "Organizations events. Default: the stack's own credentials' account."
+            "The organization's management account: AWS Organizations delivers its events "
+            "(CreateAccountResult, AccountJoinedOrganization, ...) only there, not to a "
+            "delegated administrator. Default: the stack's own credentials' account."
         ),
     )
     role_arn: str = Field(
@@ -134,6 +138,40 @@ class AccountEvents(ConfigModel):
         if value and not REPOSITORY_PATTERN.match(value):
             raise PydanticCustomError(
                 "repository", "{got} is not a GitHub repository (owner/name)", {"got": repr(value)}
+            )
+        return value
+
+    @field_validator("repository")
+    @classmethod
+    def _repository_path(cls, value: str) -> str:
+        # `owner/..` would make the endpoint /repos/owner/../dispatches: another API path.
+        if value and value.split("/", 1)[1] in (".", ".."):
+            raise PydanticCustomError(
+                "repository",
+                "{got} is not a GitHub repository: a name cannot be '.' or '..'",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("api_key_name")
+    @classmethod
+    def _api_key_name(cls, value: str) -> str:
+        if not HEADER_NAME_PATTERN.match(value):
+            raise PydanticCustomError(
+                "header_name",
+                "{got} is not an HTTP header name: 1-256 letters, digits or !#$%&'*+.^_`|~-, "
+                "no ':' or whitespace",
+                {"got": repr(value)},
+            )
+        return value
+
+    @field_validator("basic_auth_username")
+    @classmethod
+    def _basic_auth_username(cls, value: str) -> str:
+        # RFC 7617, section 2: "a user-id containing a colon character is invalid".
+        if ":" in value:
+            raise PydanticCustomError(
+                "basic_user", "{got} cannot contain ':' (HTTP basic auth)", {"got": repr(value)}
             )
         return value
 
@@ -227,6 +265,19 @@ class AccountEvents(ConfigModel):
             raise_problems([(("createAlarmTopic",), "set only one of it or alarmTopicArn")])
         if self.alarm_emails and not self.create_alarm_topic:
             raise_problems([(("alarmEmails",), "needs createAlarmTopic: true")])
+        api_key = sorted({"api_key_name", "api_key_scheme"} & self.model_fields_set)
+        if self.basic_auth_username and api_key:
+            names = " or ".join(
+                "apiKeyName" if k == "api_key_name" else "apiKeyScheme" for k in api_key
+            )
+            raise_problems(
+                [
+                    (
+                        ("basicAuthUsername",),
+                        f"set it or {names}, not both: basic auth sends no API key",
+                    )
+                ]
+            )
         return self
 
     @property

@@ -24,7 +24,7 @@ from session_manager.ops.emulate import (
     EmulationError,
     Emulator,
 )
-from session_manager.ops.prerequisites import create_expected_buckets
+from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 from session_manager.ops.verify import format_report, verify
 
 
@@ -53,6 +53,11 @@ def run_demo(args: argparse.Namespace) -> int:
             print(
                 f"   created bucket {existing.bucket} in {existing.region}, which the stack "
                 "names but does not create (in AWS it must exist before `pulumi up`)"
+            )
+        for trail in create_expected_trails(plan, emulator.access):
+            print(
+                f"   created CloudTrail trail {trail.name} in {trail.region}, which accountEvents "
+                "needs (EventBridge gets Organizations events only while a trail logs them)"
             )
         try:
             applied = emulator.apply(plan)

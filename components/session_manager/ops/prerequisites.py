@@ -4,7 +4,9 @@ A stack may name resources it does not create: `preferences.s3BucketName` is an
 existing bucket (see examples/complete). In a real account it must exist before
 `pulumi up`; in the demo's empty emulator it cannot, so verify would report it
 missing. The demo creates each such bucket first, encrypted as the preferences
-require, and says so.
+require, and says so. Likewise `accountEvents` needs a CloudTrail trail that
+logs management events where its rules are (EventBridge receives CloudTrail's
+events only then); the demo creates one, and verify checks that one is there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, cast
 
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.emulate_events import API_DESTINATION
 from session_manager.ops.verify import DOCUMENT, parse_document
 
 
@@ -60,3 +63,50 @@ def create_expected_buckets(plan: Plan, access: AwsAccess) -> list[ExistingBucke
             },
         )
     return buckets
+
+
+@dataclass(frozen=True)
+class ExistingTrail:
+    """A trail the stack's accountEvents rules need but no planned resource creates."""
+
+    name: str
+    bucket: str
+    region: str
+    provider: PlannedResource | None
+
+
+def expected_trails(plan: Plan) -> list[ExistingTrail]:
+    """One multi-Region trail per accountEvents component (one API destination each)."""
+    trails: list[ExistingTrail] = []
+    for index, resource in enumerate(plan.of_type(API_DESTINATION)):
+        region = str(resource.inputs.get("region") or "us-east-1")
+        trails.append(
+            ExistingTrail(
+                name=f"organization-trail-{index}",
+                bucket=f"session-manager-demo-cloudtrail-{index}",
+                region=region,
+                provider=plan.provider_of(resource),
+            )
+        )
+    return trails
+
+
+def create_expected_trails(plan: Plan, access: AwsAccess) -> list[ExistingTrail]:
+    """Create and start, with an encrypted bucket, each trail accountEvents needs."""
+    trails = expected_trails(plan)
+    for trail in trails:
+        s3 = access.client(trail.provider, "s3", trail.region)
+        kwargs: dict[str, Any] = {"Bucket": trail.bucket}
+        if trail.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": trail.region}
+        s3.create_bucket(**kwargs)
+        s3.put_bucket_encryption(
+            Bucket=trail.bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+        cloudtrail = access.client(trail.provider, "cloudtrail", trail.region)
+        cloudtrail.create_trail(Name=trail.name, S3BucketName=trail.bucket, IsMultiRegionTrail=True)
+        cloudtrail.start_logging(Name=trail.name)
+    return trails

@@ -17,6 +17,7 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.ops.drift import cloudtrail
 from session_manager.ops.drift.compare import Check, CheckContext
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
@@ -278,12 +279,21 @@ _CHECKS: dict[str, Callable[[dict[str, Any]], EventCheck]] = {
 
 
 def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
-    """verify's per-resource entry point: reads with the account-Region's clients."""
+    """verify's per-resource entry point: reads with the account-Region's clients.
+
+    With the API destination (one per component), the trail the rules depend on.
+    """
     checked, findings = check(ctx.client, [resource])
     for label in checked:
         ctx.checked(label)
     for label, name, wanted, actual in findings:
         ctx.drift(label, name, wanted, actual)
+    if resource.type == API_DESTINATION:
+        where = cloudtrail.label(ctx.region)
+        ctx.checked(where)
+        problem = cloudtrail.trail_problem(ctx.client, ctx.region)
+        if problem:
+            ctx.drift(where, cloudtrail.FIELD, "a trail logging management events", problem)
 
 
 CHECKS: dict[str, Check] = dict.fromkeys(CHECKED, _check_in)
