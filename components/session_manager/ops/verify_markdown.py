@@ -41,8 +41,10 @@ def _matrix(report: Report) -> list[str]:
     cells: dict[tuple[str, str], str] = {}
     for result in report.results:
         text = CELL[result.status]
-        if result.status == DRIFT:
-            text += f" ({len(result.drifts)})"
+        if result.drifts:
+            # An error does not hide the drift found before it: "⚠️ error + ❌ drift (n)".
+            count = f"({len(result.drifts)})"
+            text += f" {count}" if result.status == DRIFT else f" + {CELL[DRIFT]} {count}"
         cells[(result.account or result.target, result.region)] = text
     lines = [
         "| account | " + " | ".join(regions) + " |",
@@ -66,7 +68,8 @@ def markdown_report(report: Report) -> str:
     ]
     if report.warnings:
         lines += [f"> ⚠️ {_cell(w)}" for w in report.warnings] + [""]
-    lines += [*_matrix(report), ""]
+    if report.results:
+        lines += [*_matrix(report), ""]
     drifted = [r for r in report.results if r.drifts]
     if drifted:
         lines += ["### Drift", "", "| account-Region | resource | field | wanted | actual |"]
@@ -95,8 +98,9 @@ def markdown_report(report: Report) -> str:
         if details:
             lines += ["#### Policy statements that differ", "", *details]
     errors = [r for r in report.results if r.error]
-    if errors:
+    if errors or report.errors:
         lines += ["### Could not check", ""]
+        lines += [f"- {_cell(error)}" for error in report.errors]
         lines += [f"- **{_cell(r.target)}**: {_cell(r.error or '')}" for r in errors]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
