@@ -448,3 +448,17 @@ def test_a_target_whose_check_raises_is_an_error_line_and_the_others_are_checked
     assert by_region["eu-west-1"].error == "KeyError: 'retentionInDays'"
     assert by_region["us-east-1"].error is None
     assert by_region["us-east-1"].status == IN_SYNC
+
+
+def test_a_document_shared_by_hand_is_drift(deployed: tuple[Plan, str]) -> None:
+    plan, url = deployed
+    # SSM API, ModifyDocumentPermission: `All` shares the document publicly, an account
+    # id privately; DescribeDocumentPermission reads both back.
+    client(url, "ssm").modify_document_permission(
+        Name=DOCUMENT, PermissionType="Share", AccountIdsToAdd=["All"]
+    )
+    report = check(plan, url)
+    assert report.exit_code == DRIFT
+    assert drifts(report) == [
+        f'123456789012 us-east-1: {DOC} permissions.accountIds: wanted "not shared", actual ["all"]'
+    ]
