@@ -100,3 +100,31 @@ def test_a_closed_stream_gets_no_progress_and_no_crash() -> None:
     closed.close()
     show = progress_printer(closed)  # isatty() on a closed stream raises ValueError
     show(10, 10)
+
+
+def test_the_markdown_report_stays_under_githubs_step_summary_limit() -> None:
+    # GitHub aborts a step summary over 1024k ("$GITHUB_STEP_SUMMARY upload aborted,
+    # supports content up to a size of 1024k"); 1,000 account-Regions, each with a
+    # policy widened in many statements, would go far over it.
+    wide = [{"Effect": "Allow", "Action": [f"svc{i}:*"], "Resource": ["*"] * 3} for i in range(40)]
+    results = [
+        TargetResult(
+            target=f"{n:012d} us-east-1",
+            account=f"{n:012d}",
+            region="us-east-1",
+            drifts=[Drift("iam policy P", "policy", wide, wide, statements=True)],
+        )
+        for n in range(1000)
+    ]
+    results[-1].error = "AccessDenied: the last one"
+    report = Report(stack="s", results=results)
+    markdown = markdown_report(report)
+    assert len(markdown.encode()) < 1024 * 1024
+    assert "more drifted field(s) left out" in markdown
+    assert "`verify --format json`" in markdown
+    # The table of every account and the errors are never cut.
+    assert f"| {999:012d} |" in markdown
+    assert "AccessDenied: the last one" in markdown
+    # A small report is left whole.
+    small = markdown_report(Report(stack="s", results=results[:2]))
+    assert "left out" not in small
