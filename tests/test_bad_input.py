@@ -7,6 +7,7 @@ traceback reaches the terminal.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 from pathlib import Path
@@ -331,3 +332,21 @@ def test_an_endpoint_url_that_is_no_url_is_refused_by_the_flag(
     assert "argument --endpoint-url: 'localhost:5000' is not an endpoint URL; use http(s)://" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("output", ["text", "json", "markdown"])
+def test_verify_of_a_stack_that_cannot_be_planned_still_prints_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str
+) -> None:
+    # The drift workflow publishes `verify --format markdown` as the job summary: an
+    # empty stdout there hid why the check failed.
+    project = write_stack(tmp_path, "config:\n  session-manager:regions: nowhere\n")
+    code = main(["verify", "--stack", "t", "--project-dir", str(project), "--format", output])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "session-manager:regions" in captured.out
+    assert "session-manager:regions" in captured.err
+    if output == "json":
+        assert json.loads(captured.out)["status"] == "cannot_check"
+    if output == "markdown":
+        assert "### Could not check" in captured.out

@@ -20,6 +20,8 @@ from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from session_manager.offline.plan import Plan
+    from session_manager.ops.drift.result import Report
+    from session_manager.ops.organization import OrganizationMembers
 
 
 def _load_plan(
@@ -47,20 +49,24 @@ def _load_plan(
 
 
 def _read_organization(
-    args: argparse.Namespace, credentials: dict[str, str] | None = None
-) -> list[str]:
+    args: argparse.Namespace, credentials: dict[str, str] | None = None, *, strict: bool = True
+) -> OrganizationMembers:
     """Read the OUs' active accounts from AWS Organizations into the plan's `--ou-accounts`.
 
     What the program does at `pulumi up`; an OU named by `--ou-accounts` is taken as
-    given. Returns the warnings (an OU with no account). Raises CannotCheckError.
+    given. The result holds the warnings (an OU with no account) and the OUs that
+    could not be read; with `strict`, an OU that could not be read raises
+    CannotCheckError naming it.
     """
-    from session_manager.ops.aws_access import AwsAccess  # noqa: PLC0415
+    from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
     from session_manager.ops.organization import resolve_for_plan  # noqa: PLC0415
 
     access = AwsAccess(args.endpoint_url, credentials=credentials)
     members = resolve_for_plan(access, args.project_dir, args.stack, args.ou_accounts)
+    if strict and members.errors:
+        raise CannotCheckError("; ".join(members.error_lines()))
     args.ou_accounts = [*args.ou_accounts, *members.flags()]
-    return members.warnings
+    return members
 
 
 def _not_aws_endpoint(args: argparse.Namespace) -> str | None:
@@ -119,28 +125,47 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
-    from session_manager.ops.verify import format_report, progress_printer, verify  # noqa: PLC0415
-    from session_manager.ops.verify_markdown import markdown_report  # noqa: PLC0415
+    from session_manager.ops.drift.result import Report  # noqa: PLC0415
+    from session_manager.ops.verify import progress_printer, verify  # noqa: PLC0415
 
+    # Whatever fails, the report is printed in the chosen format (the drift workflow
+    # publishes the Markdown one as the job summary): an empty one would hide why.
     not_aws = _not_aws_endpoint(args)
     if not_aws:
-        return _fail(not_aws)
+        return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
-        warnings = _read_organization(args)
-        plan = _load_plan(args, resolve_outputs=False)
-    except (ConfigError, PlanError) as exc:
-        return _fail(str(exc))
-    except CannotCheckError as exc:
-        return _fail(str(exc))
+        members = _read_organization(args, strict=False)
+        # The report carries the plan's warnings; stderr need not repeat them.
+        plan = _load_plan(args, resolve_outputs=False, show_warnings=False)
+    except (ConfigError, PlanError, CannotCheckError) as exc:
+        failed = Report(
+            stack=args.stack, results=[], errors=[f"the stack could not be planned: {exc}"]
+        )
+        return _print_report(args, failed)
     report = verify(
-        plan, AwsAccess(args.endpoint_url), progress=progress_printer(), warnings=warnings
+        plan,
+        AwsAccess(args.endpoint_url),
+        progress=progress_printer(),
+        warnings=members.warnings,
+        errors=members.error_lines(),
     )
+    return _print_report(args, report)
+
+
+def _print_report(args: argparse.Namespace, report: Report) -> int:
+    from session_manager.ops.verify import format_report  # noqa: PLC0415
+    from session_manager.ops.verify_markdown import markdown_report  # noqa: PLC0415
+
     if args.json or args.format == "json":
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     elif args.format == "markdown":
         print(markdown_report(report))
     else:
         print(format_report(report))
+    if report.errors:
+        # Also on stderr, for a terminal or log that shows only that.
+        for error in report.errors:
+            print(f"error: {error}", file=sys.stderr)
     return report.exit_code
 
 
@@ -160,7 +185,7 @@ def _adopt(args: argparse.Namespace) -> int:
     if not_aws:
         return _fail(not_aws)
     try:
-        for warning in _read_organization(args):
+        for warning in _read_organization(args).warnings:
             print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
         existing = find_existing(plan, AwsAccess(args.endpoint_url))
@@ -207,7 +232,7 @@ def _emulate(args: argparse.Namespace) -> int:
     if not_aws:
         return _fail(not_aws)
     try:
-        for warning in _read_organization(args, credentials=emulator):
+        for warning in _read_organization(args, credentials=emulator).warnings:
             print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
     except (ConfigError, PlanError, CannotCheckError) as exc:

@@ -114,3 +114,21 @@ def test_parse_policy_accepts_each_shape() -> None:
     assert parse_policy(json.dumps(POLICY)) == POLICY
     assert parse_policy(quote(json.dumps(POLICY))) == POLICY
     assert parse_policy(None) is None
+
+
+def test_url_encoded_policy_after_whitespace_is_decoded() -> None:
+    # IAM returns policy documents URL-encoded (RFC 3986; GetPolicyVersion reference);
+    # a document written with a leading newline comes back as `%0A%7B...`.
+    assert parse_policy("%0A" + quote(json.dumps(POLICY), safe="")) == POLICY
+    assert parse_policy("  \n" + quote(json.dumps(POLICY), safe="")) == POLICY
+    assert statement_diff(POLICY, " %20" + quote(json.dumps(POLICY), safe="")) == ([], [])
+
+
+def test_a_boolean_condition_value_equals_its_string() -> None:
+    # IAM User Guide, "Grammar of the IAM JSON policy language": a condition value is a
+    # string, number or Boolean, and the Bool operator matches "true"/"false"; IAM hands
+    # the values back as strings. So `false` and "false" are the same policy.
+    as_bool = {**TLS, "Condition": {"Bool": {"aws:SecureTransport": False}}}
+    assert statement_diff({"Statement": [as_bool]}, {"Statement": [TLS]}) == ([], [])
+    as_true = {**TLS, "Condition": {"Bool": {"aws:SecureTransport": True}}}
+    assert statement_diff({"Statement": [as_true]}, {"Statement": [TLS]}) != ([], [])

@@ -14,9 +14,11 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from session_manager.offline.plan import Plan, run_plan
+from session_manager.offline.plan import Plan, PlannedResource, run_plan
 from session_manager.ops.adopt import find_existing, import_file
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.compare import CheckContext
+from session_manager.ops.drift.registry import CHECKS
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
 
@@ -380,3 +382,98 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
         "bucket org-session-logs rules[0].noncurrentVersionExpiration.noncurrentDays: "
         "wanted 2557, actual 30"
     ) in found
+
+
+# --- Tampering that used to read as in sync or as the wrong drift.
+
+ROLE = "SessionManagerInstanceRole"
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
+    deployed: tuple[Plan, str],
+) -> None:
+    plan, url = deployed
+    iam = client(url, "iam")
+    wide = iam.create_policy(PolicyName="Everything", PolicyDocument=json.dumps(ALLOW_ALL))
+    wide_arn = wide["Policy"]["Arn"]
+    # IAM API: AttachRolePolicy adds a managed policy, PutRolePolicy an inline one; the
+    # role may then do all they allow (IAM User Guide, "Managed policies and inline
+    # policies"). ListAttachedRolePolicies and ListRolePolicies read them back.
+    iam.attach_role_policy(RoleName=ROLE, PolicyArn=wide_arn)
+    iam.put_role_policy(RoleName=ROLE, PolicyName="backdoor", PolicyDocument=json.dumps(ALLOW_ALL))
+    report = check(plan, url)
+    assert report.exit_code == DRIFT
+    found = {(d.resource, d.field): d for r in report.results for d in r.drifts}
+    assert set(found) == {
+        (f"iam role {ROLE}", "attachedPolicies"),
+        (f"iam role {ROLE}", "inlinePolicies"),
+    }
+    assert found[(f"iam role {ROLE}", "attachedPolicies")].actual == [wide_arn]
+    assert found[(f"iam role {ROLE}", "inlinePolicies")].actual == ["backdoor"]
+
+
+def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
+    deployed: tuple[Plan, str],
+) -> None:
+    plan, url = deployed
+    kms = client(url, "kms")
+    logs_key = kms.describe_key(KeyId="alias/session-manager/logs")["KeyMetadata"]["Arn"]
+    data_key = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
+    # KMS UpdateAlias points an existing alias at another key of the same account/Region.
+    kms.update_alias(AliasName="alias/session-manager/logs", TargetKeyId=data_key)
+    report = check(plan, url)
+    assert report.exit_code == DRIFT
+    found = {
+        (d.resource, d.field): d
+        for r in report.results
+        if r.target == "123456789012 us-east-1"
+        for d in r.drifts
+    }
+    alias = found[("kms alias alias/session-manager/logs", "targetKeyId")]
+    assert alias.wanted == "a key described 'Encrypts the Session Manager log group in us-east-1'"
+    assert str(alias.actual).endswith(data_key)
+    assert ("kms key alias/session-manager/logs", "alias") in found
+    # The log group still uses the stack's key: it is wanted as the key behind the alias,
+    # never as the key the alias now names (which would read as wanted/actual inverted).
+    group = found[("log group ssm-sessionmanager-logs", "kmsKeyId")]
+    assert (group.wanted, group.actual) == ("the key behind alias/session-manager/logs", logs_key)
+    assert not [d for d in found.values() if data_key in json.dumps(d.wanted)]
+
+
+def test_a_target_whose_check_raises_is_an_error_line_and_the_others_are_checked(
+    deployed: tuple[Plan, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan, url = deployed
+    log_group = "aws:cloudwatch/logGroup:LogGroup"
+    real = CHECKS[log_group]
+
+    def unreadable_in_eu(ctx: CheckContext, resource: PlannedResource) -> None:
+        if ctx.region == "eu-west-1":
+            raise KeyError("retentionInDays")  # e.g. an answer in a shape not expected
+        real(ctx, resource)
+
+    monkeypatch.setitem(CHECKS, log_group, unreadable_in_eu)
+    report = check(plan, url)
+    by_region = {r.region: r for r in report.results}
+    assert report.exit_code == CANNOT_CHECK
+    assert by_region["eu-west-1"].error == "KeyError: 'retentionInDays'"
+    assert by_region["us-east-1"].error is None
+    assert by_region["us-east-1"].status == IN_SYNC
+
+
+def test_a_document_shared_by_hand_is_drift(deployed: tuple[Plan, str]) -> None:
+    plan, url = deployed
+    # SSM API, ModifyDocumentPermission: `All` shares the document publicly, an account
+    # id privately; DescribeDocumentPermission reads both back.
+    client(url, "ssm").modify_document_permission(
+        Name=DOCUMENT, PermissionType="Share", AccountIdsToAdd=["All"]
+    )
+    report = check(plan, url)
+    assert report.exit_code == DRIFT
+    assert drifts(report) == [
+        f'123456789012 us-east-1: {DOC} permissions.accountIds: wanted "not shared", actual ["all"]'
+    ]

@@ -352,9 +352,42 @@ def test_each_injected_drift_is_caught_and_named(organization: Organization) -> 
     assert org.empty_ou in markdown
 
 
-def test_organizations_unreadable_is_a_clear_exit_2(organization: Organization) -> None:
-    result = run_cli(organization, "verify", credentials=False)
+def test_organizations_unreadable_still_prints_the_report(organization: Organization) -> None:
+    # The drift workflow publishes stdout as the job summary: it must say what failed.
+    result = run_cli(organization, "verify", "--format", "markdown", credentials=False)
     assert result.returncode == 2
-    assert "could not read the accounts of the organizational units" in result.stderr
-    assert "no AWS credentials were found" in result.stderr
+    assert "### Could not check" in result.stdout
+    for ou in (organization.ou, organization.empty_ou):
+        assert f"could not read the accounts of organizational unit {ou}" in result.stdout
+    assert "no AWS credentials were found" in result.stdout
+    assert f"organizational unit {organization.ou}" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unreadable_ou_is_an_error_line_and_the_rest_is_checked(
+    organization: Organization,
+) -> None:
+    org = organization
+    assert run_cli(org, "emulate").returncode == 0
+    stack = org.project / "Pulumi.org.yaml"
+    config = yaml.safe_load(stack.read_text())
+    gone = "ou-zzzz-00000000"  # well formed, but no such OU in the organization
+    config["config"]["session-manager:targets"].append({"organizationalUnit": gone})
+    stack.write_text(yaml.safe_dump(config))
+    result = run_cli(org, "verify", "--format", "json")
+    assert result.returncode == 2, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "cannot_check"
+    assert len(report["errors"]) == 1
+    assert f"organizational unit {gone}" in report["errors"][0]
+    # The readable OU's accounts were still checked, and are in sync.
+    checked = {(t["account"], t["status"]) for t in report["targets"]}
+    assert (org.member, "in_sync") in checked
+    assert (org.nested, "in_sync") in checked
+
+
+def test_adopt_stops_on_an_unreadable_ou_naming_it(organization: Organization) -> None:
+    result = run_cli(organization, "adopt", "--out", "x.json", credentials=False)
+    assert result.returncode == 2
+    assert f"organizational unit {organization.ou}" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr

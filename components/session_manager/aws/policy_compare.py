@@ -28,6 +28,8 @@ from urllib.parse import unquote
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
 _ROOT_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):root$")
+# URL-encoded JSON: an encoded `{`, perhaps after encoded or plain whitespace.
+_URL_ENCODED = re.compile(r"^(?:\s|%20|%09|%0A|%0D)*%7B", re.IGNORECASE)
 
 
 def parse_policy(value: Any) -> Any:
@@ -35,16 +37,25 @@ def parse_policy(value: Any) -> Any:
     if value is None or isinstance(value, dict):
         return cast(dict[str, Any] | None, value)
     text = str(value).strip()
-    if text[:3].upper() == "%7B":
-        text = unquote(text)
+    if _URL_ENCODED.match(text):
+        # IAM's RFC 3986 encoding, whitespace before the brace included (`%0A%7B`).
+        text = unquote(text).strip()
     if not text:
         return None
     return json.loads(text)
 
 
+def _text(item: Any) -> str:
+    """A value as IAM returns it: condition values come back as strings, so the
+    boolean `false` is the string "false" (not Python's "False")."""
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    return str(item)
+
+
 def _strings(value: Any) -> list[str]:
     items = cast(list[Any], value) if isinstance(value, list) else [value]
-    return sorted(str(item) for item in items)
+    return sorted(_text(item) for item in items)
 
 
 def _principal(value: Any) -> Any:

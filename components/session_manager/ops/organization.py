@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.config.loading import namespace_values, parse_stack_config
 from session_manager.offline.plan import read_stack_config
-from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
+from session_manager.ops.aws_access import AwsAccess, failure_reason
 
 # Account states the program keeps (Organizations API reference, Account.State).
 ACTIVE = "ACTIVE"
@@ -29,14 +29,24 @@ ACTIVE = "ACTIVE"
 
 @dataclass
 class OrganizationMembers:
-    """OU id -> the ids of its active accounts, and what the report should warn about."""
+    """OU id -> the ids of its active accounts, what the report should warn about, and
+    the OUs whose accounts could not be read (OU id -> the reason)."""
 
     accounts: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     warnings: list[str] = field(default_factory=list[str])
+    errors: dict[str, str] = field(default_factory=dict[str, str])
 
     def flags(self) -> list[str]:
         """The members as `--ou-accounts OU=ACCOUNT,...` values (OUs with accounts only)."""
         return [f"{ou}={','.join(ids)}" for ou, ids in self.accounts.items() if ids]
+
+    def error_lines(self) -> list[str]:
+        """One line per OU that could not be read, naming it."""
+        return [
+            f"could not read the accounts of organizational unit {ou} from AWS "
+            f"Organizations, so none of them was checked: {reason}"
+            for ou, reason in self.errors.items()
+        ]
 
 
 def organizational_units(project_dir: str | Path, stack: str) -> list[str]:
@@ -69,7 +79,8 @@ def descendant_accounts(organizations: Any, parent_id: str) -> list[str]:
 def read_members(access: AwsAccess, ou_ids: Iterable[str], region: str) -> OrganizationMembers:
     """Each OU's active accounts, through the ambient credentials (the default provider).
 
-    Raises CannotCheckError (naming the OU) when Organizations cannot be read.
+    An OU that cannot be read (no credentials, no permission, no such OU) is put in
+    `errors` with the reason; the other OUs are still read.
     """
     members = OrganizationMembers()
     ou_ids = list(ou_ids)
@@ -77,13 +88,15 @@ def read_members(access: AwsAccess, ou_ids: Iterable[str], region: str) -> Organ
         return members
     try:
         organizations = access.client(None, "organizations", region)
-        for ou_id in ou_ids:
-            members.accounts[ou_id] = descendant_accounts(organizations, ou_id)
     except (ClientError, BotoCoreError) as exc:
-        raise CannotCheckError(
-            f"could not read the accounts of the organizational units from AWS Organizations: "
-            f"{failure_reason(exc, access.endpoint_url)}"
-        ) from None
+        reason = failure_reason(exc, access.endpoint_url)
+        members.errors = dict.fromkeys(ou_ids, reason)
+        return members
+    for ou_id in ou_ids:
+        try:
+            members.accounts[ou_id] = descendant_accounts(organizations, ou_id)
+        except (ClientError, BotoCoreError) as exc:
+            members.errors[ou_id] = failure_reason(exc, access.endpoint_url)
     members.warnings = [
         f"session-manager:targets: organizationalUnit {ou} holds no active account; "
         "nothing is managed there"

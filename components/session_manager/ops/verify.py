@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import AwsAccess, failure_reason
 from session_manager.ops.drift.compare import CheckContext, KeyResolver
+from session_manager.ops.drift.grants import RoleGrants
 from session_manager.ops.drift.registry import CHECKS, GLOBAL_TYPES, ORDER
 from session_manager.ops.drift.result import (
     CANNOT_CHECK,
@@ -117,6 +118,7 @@ class Verifier:
     def __init__(self, plan: Plan, access: AwsAccess) -> None:
         self.access = access
         self.resolver = KeyResolver(plan, access)
+        self.grants = RoleGrants.of(plan.resources)
 
     def check(self, target: Target) -> TargetResult:
         result = TargetResult(target=target.label, account=target.account, region=target.region)
@@ -124,6 +126,10 @@ class Verifier:
             self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
             result.error = failure_reason(exc, self.access.endpoint_url)
+        except Exception as exc:  # one target's failure is its error line, not a crash
+            # An answer the reader cannot parse, a shape it does not expect: the other
+            # targets are still checked, and this one says what went wrong.
+            result.error = f"{type(exc).__name__}: {exc}"
         result.target, result.account = target.label, target.account
         return result
 
@@ -140,6 +146,7 @@ class Verifier:
             account=actual_account,
             resolver=self.resolver,
             result=result,
+            grants=self.grants,
         )
         for resource in [*target.resources, *target.global_resources]:
             CHECKS[resource.type](ctx, resource)
@@ -169,9 +176,13 @@ def verify(
     plan: Plan,
     access: AwsAccess,
     progress: Callable[[int, int], None] | None = None,
+    *,
     workers: int = 8,
     warnings: list[str] | None = None,
+    errors: list[str] | None = None,
 ) -> Report:
+    """Check every account-Region of the plan; `warnings` and `errors` (an OU whose
+    accounts could not be read) join the report, with the plan's own warnings."""
     targets = targets_of(plan)
     verifier = Verifier(plan, access)
     results: list[TargetResult] = []
@@ -181,25 +192,40 @@ def verify(
         results.append(result)
         if progress:
             progress(done, len(targets))
-    return Report(stack=plan.stack, results=results, warnings=list(warnings or []))
+    return Report(
+        stack=plan.stack,
+        results=results,
+        warnings=[*(warnings or []), *plan.warnings],
+        errors=list(errors or []),
+    )
 
 
 def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
-    """Progress on stderr for long runs: a live counter on a terminal, tenths otherwise."""
-    # sys.stderr when called, not when this module was imported: it may have been replaced.
-    stream = stream if stream is not None else sys.stderr
-    interactive = bool(getattr(stream, "isatty", lambda: False)())
+    """Progress on stderr for long runs: a live counter on a terminal, tenths otherwise.
+
+    `sys.stderr` is looked up when the printer is made, not when this module is
+    imported (a test runner or a caller may have replaced it since); a stream that
+    is closed or cannot write gets no progress rather than ending the run.
+    """
+    out: Any = stream if stream is not None else sys.stderr
+    try:
+        interactive = bool(out.isatty())
+    except (AttributeError, OSError, ValueError):
+        interactive = False
 
     def show(done: int, total: int) -> None:
         if total < 5:
             return
-        if interactive:
-            stream.write(f"\rchecked {done}/{total} account-Regions")
-            if done == total:
-                stream.write("\n")
-        elif done == total or done % max(1, total // 10) == 0:
-            stream.write(f"checked {done}/{total} account-Regions\n")
-        stream.flush()
+        try:
+            if interactive:
+                out.write(f"\rchecked {done}/{total} account-Regions")
+                if done == total:
+                    out.write("\n")
+            elif done == total or done % max(1, total // 10) == 0:
+                out.write(f"checked {done}/{total} account-Regions\n")
+            out.flush()
+        except (AttributeError, OSError, ValueError):
+            return
 
     return show
 
@@ -216,15 +242,17 @@ OUTCOMES = {
 def format_report(report: Report) -> str:
     lines = [f"Verify stack '{report.stack}': {len(report.results)} account-Region(s)", ""]
     lines += [f"WARN   {warning}" for warning in report.warnings]
+    lines += [f"ERROR  could not check: {error}" for error in report.errors]
     for result in report.results:
         if result.error:
             lines.append(f"ERROR  {result.target}: could not check: {result.error}")
-        elif result.drifts:
+        if result.drifts:
+            # Drift found before an error stopped the target is still drift: shown too.
             lines.append(f"DRIFT  {result.target}: {len(result.drifts)} drifted field(s)")
             for drift in result.drifts:
                 lines.append(f"         {drift}")
                 lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
-        else:
+        if not result.error and not result.drifts:
             lines.append(f"OK     {result.target}: in sync ({len(result.checked)} checked)")
     lines += ["", f"Result: {OUTCOMES[report.exit_code]} (exit {report.exit_code})"]
     return "\n".join(lines)

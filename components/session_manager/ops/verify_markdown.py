@@ -20,6 +20,14 @@ OUTCOME = {
     CANNOT_CHECK: "⚠️ some targets could not be checked",
 }
 MAX_VALUE = 300
+# GitHub refuses a step summary over 1 MiB ("$GITHUB_STEP_SUMMARY upload aborted,
+# supports content up to a size of 1024k"; docs: "Adding a job summary", step
+# isolation and limits). Past this, details are left out with a pointer to JSON.
+MAX_BYTES = 900_000
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
 
 
 def _cell(text: str) -> str:
@@ -41,8 +49,10 @@ def _matrix(report: Report) -> list[str]:
     cells: dict[tuple[str, str], str] = {}
     for result in report.results:
         text = CELL[result.status]
-        if result.status == DRIFT:
-            text += f" ({len(result.drifts)})"
+        if result.drifts:
+            # An error does not hide the drift found before it: "⚠️ error + ❌ drift (n)".
+            count = f"({len(result.drifts)})"
+            text += f" {count}" if result.status == DRIFT else f" + {CELL[DRIFT]} {count}"
         cells[(result.account or result.target, result.region)] = text
     lines = [
         "| account | " + " | ".join(regions) + " |",
@@ -51,6 +61,53 @@ def _matrix(report: Report) -> list[str]:
     for account in accounts:
         row = [cells.get((account, region), "n/a") for region in regions]
         lines.append(f"| {_cell(account)} | " + " | ".join(row) + " |")
+    return lines
+
+
+def _drift_sections(report: Report, budget: int) -> list[str]:
+    """The drift table and the policy diffs, within `budget` bytes; then what was left out."""
+    drifted = [r for r in report.results if r.drifts]
+    if not drifted:
+        return []
+    rows: list[str] = []
+    details: list[str] = []
+    left_out = 0
+    used = 0
+    for result in drifted:
+        for drift in result.drifts:
+            detail: list[str] = []
+            if drift.statements:
+                wanted = f"{len(drift.wanted)} statement(s) missing"
+                actual = f"{len(drift.actual)} statement(s) not in the plan"
+                detail = [
+                    f"**{_cell(result.target)}**, {_cell(drift.resource)} {drift.field}:",
+                    "",
+                    "```diff",
+                    *drift.detail_lines(),
+                    "```",
+                    "",
+                ]
+            else:
+                wanted, actual = _value(drift.wanted), _value(drift.actual)
+            cells = [result.target, drift.resource, drift.field]
+            row = "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} |"
+            cost = _size([row, *detail])
+            if used + cost > budget:
+                left_out += 1
+                continue
+            used += cost
+            rows.append(row)
+            details += detail
+    lines = ["### Drift", "", "| account-Region | resource | field | wanted | actual |"]
+    lines += ["| --- | --- | --- | --- | --- |", *rows, ""]
+    if details:
+        lines += ["#### Policy statements that differ", "", *details]
+    if left_out:
+        lines += [
+            f"> {left_out} more drifted field(s) left out: a job summary holds at most 1 MiB. "
+            "Run `verify --format json` for every one.",
+            "",
+        ]
     return lines
 
 
@@ -66,37 +123,17 @@ def markdown_report(report: Report) -> str:
     ]
     if report.warnings:
         lines += [f"> ⚠️ {_cell(w)}" for w in report.warnings] + [""]
-    lines += [*_matrix(report), ""]
-    drifted = [r for r in report.results if r.drifts]
-    if drifted:
-        lines += ["### Drift", "", "| account-Region | resource | field | wanted | actual |"]
-        lines.append("| --- | --- | --- | --- | --- |")
-        details: list[str] = []
-        for result in drifted:
-            for drift in result.drifts:
-                if drift.statements:
-                    wanted = f"{len(drift.wanted)} statement(s) missing"
-                    actual = f"{len(drift.actual)} statement(s) not in the plan"
-                    details += [
-                        f"**{_cell(result.target)}**, {_cell(drift.resource)} {drift.field}:",
-                        "",
-                        "```diff",
-                        *drift.detail_lines(),
-                        "```",
-                        "",
-                    ]
-                else:
-                    wanted, actual = _value(drift.wanted), _value(drift.actual)
-                cells = [result.target, drift.resource, drift.field]
-                lines.append(
-                    "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} |"
-                )
-        lines.append("")
-        if details:
-            lines += ["#### Policy statements that differ", "", *details]
+    if report.results:
+        lines += [*_matrix(report), ""]
     errors = [r for r in report.results if r.error]
-    if errors:
-        lines += ["### Could not check", ""]
-        lines += [f"- **{_cell(r.target)}**: {_cell(r.error or '')}" for r in errors]
-        lines.append("")
+    failed: list[str] = []
+    if errors or report.errors:
+        failed += ["### Could not check", ""]
+        failed += [f"- {_cell(error)}" for error in report.errors]
+        failed += [f"- **{_cell(r.target)}**: {_cell(r.error or '')}" for r in errors]
+        failed.append("")
+    # The table, the errors and the note always fit; the drift details take what is left.
+    budget = MAX_BYTES - _size(lines) - _size(failed) - 1_000
+    lines += _drift_sections(report, budget)
+    lines += failed
     return "\n".join(lines).rstrip() + "\n"

@@ -26,6 +26,7 @@ from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
 from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.grants import RoleGrants
 from session_manager.ops.drift.result import Drift, TargetResult
 
 KEY = "aws:kms/key:Key"
@@ -126,8 +127,8 @@ class KeyResolver:
         known = self._keys.get(str(key.state.get("keyId", "")))
         return known[1] if known else None
 
-    def metadata(self, key_id: str) -> dict[str, Any] | None:
-        """The real key's metadata (None: its alias does not exist), looked up once."""
+    def alias_target(self, key_id: str) -> dict[str, Any] | None:
+        """The metadata of the key the planned key's alias points at (None: no alias), once."""
         with self._lock:
             if key_id in self._found:
                 return self._found[key_id]
@@ -143,19 +144,51 @@ class KeyResolver:
             self._found[key_id] = found
         return found
 
+    def metadata(self, key_id: str) -> dict[str, Any] | None:
+        """The planned key's real metadata, found through its alias.
+
+        None when the alias is gone or points at a key that is not the planned one
+        (`not_planned_key`): that key must not stand in for the planned one, or every
+        value naming the key would be compared against the wrong key.
+        """
+        found = self.alias_target(key_id)
+        if found is None or not_planned_key(self._keys[key_id][0], found):
+            return None
+        return found
+
     def replacements(self, value: Any) -> dict[str, str]:
-        """Placeholder -> real id and ARN, for the planned keys this value names."""
+        """Placeholder -> real id and ARN, for the planned keys this value names.
+
+        A key whose alias is gone or moved is named "the key behind alias/...": what
+        is wanted is that key, whatever AWS holds now (the alias's own check says how
+        it drifted).
+        """
         text = value if isinstance(value, str) else json.dumps(value)
         swaps: dict[str, str] = {}
         for key_id in set(_KEY_ID.findall(text)):
             if key_id not in self._keys:
                 continue
+            key, alias, _ = self._keys[key_id]
             found = self.metadata(key_id)
-            if found is None:
-                continue
-            swaps[str(self._keys[key_id][0].state.get("arn"))] = str(found["Arn"])
-            swaps[key_id] = str(found["KeyId"])
+            behind = f"the key behind {alias.inputs['name']}"
+            swaps[str(key.state.get("arn"))] = str(found["Arn"]) if found else behind
+            swaps[key_id] = str(found["KeyId"]) if found else behind
         return swaps
+
+
+def not_planned_key(key: PlannedResource | None, metadata: Mapping[str, Any]) -> str | None:
+    """Why the key an alias points at is not the planned key, or None when it may be.
+
+    The planned key is a customer managed key with the planned description; an
+    alias moved (UpdateAlias) to an AWS managed key or to another key fails this.
+    """
+    if metadata.get("KeyManager") != "CUSTOMER":
+        return "the stack's customer key"
+    if key is not None and "description" in key.inputs:
+        wanted = key.inputs["description"]
+        if metadata.get("Description") != wanted:
+            return f"a key described {wanted!r}"
+    return None
 
 
 @dataclass
@@ -168,6 +201,8 @@ class CheckContext:
     account: str
     resolver: KeyResolver
     result: TargetResult
+    # What the plan grants the roles it creates (iam.RoleGrants), shared by every target.
+    grants: RoleGrants = field(default_factory=RoleGrants)
     _clients: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def client(self, service: str, region: str | None = None) -> Any:

@@ -3,6 +3,10 @@
 IAM is global to an account: these are checked once per account, with the
 account's first Region. boto3 URL-decodes IAM's policy documents (botocore's
 `json_decode_policies` handler); the comparison takes either shape.
+
+A role the stack creates holds only what the plan grants it: a managed policy
+attached or an inline policy put on it by hand widens what the role may do, so
+each is drift (`RoleGrants`).
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ from typing import Any
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.grants import ROLE_POLICY_ATTACHMENT
 
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
 INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
-ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 
 
@@ -69,6 +73,28 @@ def check_role(ctx: CheckContext, resource: PlannedResource) -> None:
         wanted = resource.inputs["maxSessionDuration"]
         if role.get("MaxSessionDuration") != wanted:
             ctx.drift(label, "maxSessionDuration", wanted, role.get("MaxSessionDuration"))
+    _check_grants(ctx, resource, name, label)
+
+
+def _check_grants(ctx: CheckContext, resource: PlannedResource, name: str, label: str) -> None:
+    """Managed and inline policies on the role that the plan does not grant.
+
+    A missing attachment is its attachment's drift; here only what was added. IAM
+    API: ListAttachedRolePolicies (managed) and ListRolePolicies (inline names).
+    """
+    iam = ctx.client("iam")
+    where = (resource.provider or "", name)
+    planned = {str(ctx.wanted(arn)) for arn in ctx.grants.attached.get(where, set())}
+    pages = iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
+    attached = {str(p["PolicyArn"]) for page in pages for p in page["AttachedPolicies"]}
+    if attached - planned:
+        ctx.drift(label, "attachedPolicies", "only the plan's", sorted(attached - planned))
+    planned_inline = ctx.grants.inline.get(where, set())
+    pages = iam.get_paginator("list_role_policies").paginate(RoleName=name)
+    inline = {str(n) for page in pages for n in page["PolicyNames"]}
+    if inline - planned_inline:
+        wanted = sorted(planned_inline) or "none"
+        ctx.drift(label, "inlinePolicies", wanted, sorted(inline - planned_inline))
 
 
 def _attachment(kind: str, operation: str, argument: str) -> Check:

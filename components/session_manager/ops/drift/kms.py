@@ -8,7 +8,7 @@ description, so an alias moved to another key shows as drift.
 from __future__ import annotations
 
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext
+from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext, not_planned_key
 
 
 def _alias_label(name: str) -> str:
@@ -21,10 +21,17 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         return  # A key without an alias cannot be told apart from others; never planned.
     label = _alias_label(str(alias.inputs["name"]))
     ctx.checked(label)
-    metadata = ctx.resolver.metadata(str(key.state["keyId"]))
-    if metadata is None:
+    target = ctx.resolver.alias_target(str(key.state["keyId"]))
+    if target is None:
         ctx.drift(label, "alias", "exists", "missing")
         return
+    wanted_key = not_planned_key(key, target)
+    if wanted_key:
+        # The alias was moved: the key it names now is not this one, so nothing of it
+        # is compared with the planned key (the alias's check reports the move).
+        ctx.drift(label, "alias", f"points at {wanted_key}", target.get("Arn"))
+        return
+    metadata = target
     if metadata.get("KeyState") != "Enabled":
         ctx.drift(label, "keyState", "Enabled", metadata.get("KeyState"))
     kms = ctx.client("kms")
@@ -48,14 +55,9 @@ def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
     except kms.exceptions.NotFoundException:
         ctx.missing(label, "alias")
         return
-    if metadata.get("KeyManager") != "CUSTOMER":
-        ctx.drift(label, "targetKeyId", "the stack's customer key", metadata.get("Arn"))
-        return
-    key = ctx.resolver.key_of(alias)
-    if key is not None and "description" in key.inputs:
-        wanted = key.inputs["description"]
-        if metadata.get("Description") != wanted:
-            ctx.drift(label, "targetKeyId", f"a key described {wanted!r}", metadata.get("Arn"))
+    wanted = not_planned_key(ctx.resolver.key_of(alias), metadata)
+    if wanted:
+        ctx.drift(label, "targetKeyId", wanted, metadata.get("Arn"))
 
 
 CHECKS: dict[str, Check] = {

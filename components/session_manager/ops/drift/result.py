@@ -91,9 +91,14 @@ class Report:
     stack: str
     results: list[TargetResult]
     warnings: list[str] = field(default_factory=list[str])
+    # What could not be checked outside any one account-Region: the plan itself,
+    # an organizational unit whose accounts could not be read. Each makes it exit 2.
+    errors: list[str] = field(default_factory=list[str])
 
     @property
     def exit_code(self) -> int:
+        if self.errors:
+            return CANNOT_CHECK
         return max((r.status for r in self.results), default=IN_SYNC)
 
     def to_json(self) -> dict[str, Any]:
@@ -102,6 +107,7 @@ class Report:
             "status": STATUS_NAMES[self.exit_code],
             "summary": summarize(self.results),
             "warnings": self.warnings,
+            "errors": self.errors,
             "targets": [r.to_json() for r in self.results],
         }
 

@@ -58,6 +58,7 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
                 continue  # a secret the plan cannot decrypt: neither compared nor printed
             if wanted_flat.get(path) != actual_flat.get(path):
                 ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path))
+    _check_sharing(ctx, resource, label)
     if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):
         ctx.drift(
             label,
@@ -72,6 +73,34 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
         inputs = cast(dict[str, Any], found) if isinstance(found, dict) else {}
     if inputs.get("s3BucketName") and inputs.get("s3EncryptionEnabled"):
         s3.require_encrypted(ctx, str(inputs["s3BucketName"]))
+
+
+def _planned_sharing(resource: PlannedResource) -> list[str]:
+    """The accounts the plan shares the document with (Pulumi's `permissions.accountIds`,
+    a comma-separated list or `All`); none when it sets no permissions."""
+    permissions = resource.inputs.get("permissions")
+    if not isinstance(permissions, dict):
+        return []
+    ids = str(cast(dict[str, Any], permissions).get("accountIds") or "")
+    return sorted(i.strip().lower() for i in ids.split(",") if i.strip())
+
+
+def _check_sharing(ctx: CheckContext, resource: PlannedResource, label: str) -> None:
+    """Who else may run the document: a document shared by hand, with other accounts or
+    publicly (`all`), hands its settings to them (SSM API, DescribeDocumentPermission:
+    shared privately by account id or publicly as All)."""
+    ssm = ctx.client("ssm")
+    shared: list[str] = []
+    request: dict[str, Any] = {"Name": str(resource.inputs["name"]), "PermissionType": "Share"}
+    while True:
+        page = ssm.describe_document_permission(**request)
+        shared += [str(i).lower() for i in page.get("AccountIds", [])]
+        if not page.get("NextToken"):
+            break
+        request["NextToken"] = page["NextToken"]
+    wanted = _planned_sharing(resource)
+    if sorted(shared) != wanted:
+        ctx.drift(label, "permissions.accountIds", wanted or "not shared", sorted(shared))
 
 
 def check_parameter(ctx: CheckContext, resource: PlannedResource) -> None:
