@@ -24,10 +24,13 @@ if TYPE_CHECKING:
 def _load_plan(args: argparse.Namespace, *, resolve_outputs: bool = True) -> Plan:
     """The stack's offline plan; raises ConfigError or PlanError."""
     from session_manager.offline.load import load_plan  # noqa: PLC0415
+    from session_manager.offline.runtime_tuning import collection_paused  # noqa: PLC0415
 
-    return load_plan(
-        args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
-    )
+    # A plan keeps every object it builds till the command ends: collecting is wasted work.
+    with collection_paused():
+        return load_plan(
+            args.project_dir, args.stack, args.ou_accounts, resolve_outputs=resolve_outputs
+        )
 
 
 def _fail(message: str) -> int:

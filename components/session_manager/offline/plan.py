@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
+from session_manager.offline.runtime_tuning import stack_capture_skipped
 
 SECRET_MASK = "[secret]"
 # Inputs that hold JSON text: the plan prints them as readable JSON.
@@ -364,7 +365,9 @@ def record_program(
         returned.append(program())
 
     try:
-        _sync_await(run_pulumi_func(body))
+        # Nothing reads the SDK's per-resource stack capture under mocks: skip it.
+        with stack_capture_skipped():
+            _sync_await(run_pulumi_func(body))
         root = pulumi.runtime.settings.get_root_resource()
         outputs: dict[str, Any] = {}
         if resolve_outputs and isinstance(root, pulumi.runtime.stack.Stack):
