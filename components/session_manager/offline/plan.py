@@ -52,6 +52,9 @@ class PlannedResource:
     import_id: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
+    # URNs this resource waits for: all of them, and those each input's value came from.
+    dependencies: list[str] = field(default_factory=list[str])
+    input_dependencies: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +76,8 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     result: Any = None
     warnings: list[str] = field(default_factory=list[str])
+    # What each component passed to register_outputs, by URN, as the SDK sent it (a Struct).
+    registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,6 +148,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
+        self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -182,19 +188,29 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 import_id=request.importId or None,
                 state=_whole_numbers(self.capturing.last.state or {}),
+                dependencies=list(request.dependencies),
+                input_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
             )
         )
         return response
 
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.registered_outputs[request.urn] = request.outputs
+        return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
+
 
 def _whole_numbers(value: Any) -> Any:
     """The engine's wire format has only floats: show 30, not 30.0."""
+    # Strings, most of the values, skip the call: this runs twice for every resource.
+    if isinstance(value, dict):
+        items = cast(dict[Any, Any], value).items()
+        return {k: v if isinstance(v, str) else _whole_numbers(v) for k, v in items}
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else _whole_numbers(v) for v in cast(list[Any], value)]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
     return value
 
 
@@ -385,6 +401,7 @@ def record_program(
         outputs=_whole_numbers(outputs),
         result=result,
         warnings=collector.messages,
+        registered_outputs=monitor.registered_outputs,
     )
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)
