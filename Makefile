@@ -11,7 +11,7 @@ help:
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
-	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor"
+	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
 
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
