@@ -11,8 +11,8 @@ help:
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
-	@echo "make bench  - plan 1, 100 and 1,000 account-Regions against the SDK floor;"
-	@echo "              verify 100 and 1,000 against moto"
+	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
+	@echo "              then verify 100 and 1,000 against moto"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
 
 $(BIN)/python:

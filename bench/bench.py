@@ -1,9 +1,20 @@
-"""`make bench`: plan 1, 100 and 1,000 account-Regions and compare with the floor.
+"""`make bench`: plan 100, 1,000 and 3,000 account-Regions against two SDK floors.
 
 Each measurement is a whole process: wall time and peak memory (max RSS). The
 project runs `python -m session_manager plan --summary` on a generated
-organization stack; the floor registers the same resources with the Pulumi SDK
-alone (bench/floor.py). Not a timed test: it prints a table and the ratio.
+organization stack. The fair floor (bench/floor.py) registers the same graph
+with the Pulumi SDK alone: same resources, links between them, component
+outputs, providers and exports; the replay floor registers the recorded values
+only. All three run under the same interpreter settings (collection paused,
+SDK stack capture skipped). Each cell is the fastest of three runs; the cost
+per 1,000 account-Regions leaves out the fixed cost (the plan of one). Not a timed
+test: it prints a table, the absolute time at 1,000 account-Regions and, last,
+`ratio_vs_floor` against the fair floor.
+
+    python bench/bench.py --write-stacks DIR   # only write the bench stacks (to profile them)
+
+More rows (other commands, other measurements) go in a function of their own
+that takes the work folder and returns table lines; add it to EXTRA_ROWS.
 """
 
 from __future__ import annotations
@@ -14,13 +25,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # account-Regions -> (accounts, Regions per account)
-SIZES = {1: (1, 1), 100: (50, 2), 1000: (100, 10)}
+SIZES = {100: (10, 10), 1000: (100, 10), 3000: (300, 10)}
+# The size the absolute time and the ratio are read at.
+REFERENCE_SIZE = 1000
+REPEATS = 3
 REGIONS = [
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1",
     "eu-west-2", "eu-central-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
@@ -41,56 +57,142 @@ def stack_config(accounts: int, regions: int) -> dict[str, object]:
     }
 
 
-def measure(command: list[str], cwd: Path, stdout_path: Path | None = None) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    megabytes: float
+    # User plus system CPU: what load from other processes changes least.
+    cpu_seconds: float = 0.0
+
+
+def measure(command: list[str], cwd: Path) -> Measure:
+    """The fastest of REPEATS runs of one process (wall seconds), and the highest peak RSS.
+
+    Other processes on the machine only ever add time, so the fastest run is the
+    best estimate of the command's own cost (as `timeit` does).
+    """
+    runs = [measure_once(command, cwd) for _ in range(REPEATS)]
+    return Measure(
+        min(r.seconds for r in runs),
+        max(r.megabytes for r in runs),
+        min(r.cpu_seconds for r in runs),
+    )
+
+
+def measure_once(command: list[str], cwd: Path) -> Measure:
     """Wall seconds and peak RSS in MB of one process."""
-    out = stdout_path.open("w") if stdout_path else subprocess.DEVNULL
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if stdout_path:
-        out.close()  # type: ignore[union-attr]
     if os.waitstatus_to_exitcode(status) != 0:
         assert process.stderr is not None
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return Measure(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    resources: int
+    project: Measure
+    fair: Measure
+    replay: Measure
+    # Fixed cost: the same plan for one account-Region (start-up, imports, config).
+    baseline: Measure
+
+    def cells(self) -> list[str]:
+        per = 1000 / (self.size - 1)
+        return [
+            f"{self.size:,}",
+            f"{self.resources:,}",
+            f"{self.project.seconds:.2f}",
+            f"{self.project.megabytes:.0f}",
+            f"{(self.project.seconds - self.baseline.seconds) * per:.2f}",
+            f"{(self.project.megabytes - self.baseline.megabytes) * per:.0f}",
+            f"{self.fair.seconds:.2f}",
+            f"{self.fair.megabytes:.0f}",
+            f"{self.replay.seconds:.2f}",
+            f"{self.replay.megabytes:.0f}",
+            f"{self.project.seconds / self.fair.seconds:.2f}",
+        ]
+
+
+HEADER = (
+    "| account-Regions | resources | project s | project MB | s per 1,000 | MB per 1,000 "
+    "| fair floor s | fair floor MB | replay floor s | replay floor MB | ratio to fair |"
+)
+
+
+def write_stacks(work: Path) -> None:
+    """The project files and one stack file per size: `python bench/bench.py --write-stacks DIR`."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, work / name)
+    for size, (accounts, regions) in {1: (1, 1), **SIZES}.items():
+        stack_file = work / f"Pulumi.bench{size}.yaml"
+        stack_file.write_text(yaml.safe_dump(stack_config(accounts, regions)))
+
+
+def plan_rows(work: Path, python: str) -> list[Row]:
+    def plan(stack: str) -> Measure:
+        command = [python, "-m", "session_manager", "plan", "--stack", stack, "--summary"]
+        return measure(command, work)
+
+    baseline = plan("bench1")
+    rows: list[Row] = []
+    for size in SIZES:
+        stack = f"bench{size}"
+        graph = work / f"{stack}.graph.json"
+        # Untimed: record what the project registers, for the floors to replay.
+        measure([python, str(ROOT / "bench" / "record.py"), str(work), stack, str(graph)], work)
+        project = plan(stack)
+        fair = measure([python, str(ROOT / "bench" / "floor.py"), str(graph)], work)
+        replay = measure([python, str(ROOT / "bench" / "floor.py"), "--replay", str(graph)], work)
+        resources = graph.read_text().count('"urn":')
+        rows.append(Row(size, resources, project, fair, replay, baseline))
+        print(f"measured {size} account-Regions", file=sys.stderr, flush=True)
+    return rows
+
+
+# Further tables: each takes the work folder (with Pulumi.yaml, __main__.py and
+# the bench stacks) and the Python to run, and returns the lines to print.
+EXTRA_ROWS: list[Callable[[Path, str], list[str]]] = []
 
 
 def main() -> None:
     python = sys.executable
-    rows: list[tuple[int, int, float, float, float, float]] = []
+    if sys.argv[1:2] == ["--write-stacks"]:
+        write_stacks(Path(sys.argv[2]))
+        return
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        for name in ("Pulumi.yaml", "__main__.py"):
-            shutil.copy(ROOT / name, work / name)
-        for size, (accounts, regions) in SIZES.items():
-            stack = f"bench{size}"
-            (work / f"Pulumi.{stack}.yaml").write_text(
-                yaml.safe_dump(stack_config(accounts, regions))
-            )
-            plan_json = work / f"{stack}.json"
-            # Untimed: record what the project registers, for the floor to replay.
-            measure(
-                [python, "-m", "session_manager", "plan", "--stack", stack, "--json"],
-                work,
-                plan_json,
-            )
-            project = measure(
-                [python, "-m", "session_manager", "plan", "--stack", stack, "--summary"], work
-            )
-            floor = measure([python, str(ROOT / "bench" / "floor.py"), str(plan_json)], work)
-            resources = plan_json.read_text().count('"urn":')
-            rows.append((size, resources, *project, *floor))
-            print(f"measured {size} account-Regions", file=sys.stderr, flush=True)
+        write_stacks(work)
+        rows = plan_rows(work, python)
+        extra = [line for add in EXTRA_ROWS for line in add(work, python)]
 
-    print(f"cores: {os.cpu_count()}")
-    print("| account-Regions | resources | project s | project MB | floor s | floor MB | ratio |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size, resources, p_s, p_mb, f_s, f_mb in rows:
-        cells = [size, resources, f"{p_s:.2f}", f"{p_mb:.0f}", f"{f_s:.2f}", f"{f_mb:.0f}"]
-        print("| " + " | ".join(str(c) for c in [*cells, f"{p_s / f_s:.2f}"]) + " |")
-    _, _, p_s, _, f_s, _ = rows[-1]
-    print(f"ratio_vs_floor: {p_s / f_s:.2f}")
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
+    fixed = rows[0].baseline
+    print(
+        f"fixed cost (the plan of 1 account-Region): {fixed.seconds:.2f} s, "
+        f"{fixed.megabytes:.0f} MB; the per-1,000 columns leave it out"
+    )
+    print(HEADER)
+    print("|" + " ---: |" * len(rows[0].cells()))
+    for row in rows:
+        print("| " + " | ".join(row.cells()) + " |")
+    for line in extra:
+        print(line)
+    reference = next(row for row in rows if row.size == REFERENCE_SIZE)
+    project_cpu, fair_cpu = reference.project.cpu_seconds, reference.fair.cpu_seconds
+    print(
+        f"cpu at {REFERENCE_SIZE}: project {project_cpu:.2f} s, fair floor {fair_cpu:.2f} s, "
+        f"ratio {project_cpu / fair_cpu:.2f}"
+    )
+    print(
+        f"plan_{REFERENCE_SIZE}_account_regions: {reference.project.seconds:.2f} s, "
+        f"{reference.project.megabytes:.0f} MB"
+    )
+    print(f"ratio_vs_floor: {reference.project.seconds / reference.fair.seconds:.2f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from session_manager.aws.people_policies import (
     session_user_policy,
 )
 from session_manager.instance_access import name_suffix
-from session_manager.outputs import account_id_output, render_when_known
+from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
 
@@ -86,13 +86,14 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             role="session-users",
             policy_name=args.get("session_users_policy_name", ""),
             description="Start Session Manager sessions on allowed nodes (managed by Pulumi)",
-            document=pulumi.Output.from_input(
+            document=render_once_resolved(
                 {
                     "account_id": account_id,
                     "key_arns": list(args.get("session_data_key_arns") or []),
                     "key_aliases": list(args.get("session_data_key_aliases") or []),
-                }
-            ).apply(session_users),
+                },
+                session_users,
+            ),
             attachments=args.get("session_users_attachments"),
             tags=tags,
         )

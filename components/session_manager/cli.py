@@ -33,15 +33,18 @@ def _load_plan(
 ) -> Plan:
     """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
     from session_manager.offline.load import load_plan  # noqa: PLC0415
+    from session_manager.offline.runtime_tuning import collection_paused  # noqa: PLC0415
 
-    plan = load_plan(
-        args.project_dir,
-        args.stack,
-        args.ou_accounts,
-        resolve_outputs=resolve_outputs,
-        preview=getattr(args, "preview", False),
-        warn_ous_without_accounts=offline,
-    )
+    # A plan keeps every object it builds till the command ends: collecting is wasted work.
+    with collection_paused():
+        plan = load_plan(
+            args.project_dir,
+            args.stack,
+            args.ou_accounts,
+            resolve_outputs=resolve_outputs,
+            preview=getattr(args, "preview", False),
+            warn_ous_without_accounts=offline,
+        )
     if show_warnings:
         for warning in plan.warnings:
             print(f"warning: {warning}", file=sys.stderr)

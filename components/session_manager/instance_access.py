@@ -16,7 +16,7 @@ from session_manager.aws.instance_policy import (
     ec2_trust_policy,
     instance_policy,
 )
-from session_manager.outputs import account_id_output
+from session_manager.outputs import account_id_output, render_once_resolved
 
 TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
 
@@ -84,15 +84,16 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
             )
             return json.dumps(policy, indent=2, sort_keys=True)
 
-        self.policy_document = pulumi.Output.from_input(
+        self.policy_document = render_once_resolved(
             {
                 "account_id": account_id,
                 "log_group_names": list(args.get("log_group_names") or []),
                 "session_data_key_arns": list(args.get("session_data_key_arns") or []),
                 "session_data_key_aliases": list(args.get("session_data_key_aliases") or []),
                 "s3_destinations": [dict(d) for d in args.get("s3_destinations") or []],
-            }
-        ).apply(render)
+            },
+            render,
+        )
 
         self.policy = aws.iam.Policy(
             f"{name}-policy",

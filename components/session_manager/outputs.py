@@ -1,6 +1,6 @@
 """Output helpers the components share: account ids and values rendered once known."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import pulumi
@@ -29,3 +29,36 @@ def render_when_known(value: Any, render: Callable[[Any], str]) -> pulumi.Input[
     if isinstance(value, tuple):
         return pulumi.Output.all(*parts).apply(render)
     return pulumi.Output.from_input(value).apply(render)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_plain(value: Any) -> bool:
+    """A value `Output.from_input` would only wrap: scalars, and dicts and lists of them."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, dict):
+        items = cast(dict[Any, Any], value).items()
+        return all(_is_plain(key) and _is_plain(item) for key, item in items)
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item) for item in cast(list[Any], value))
+    return False
+
+
+def render_once_resolved(
+    values: Mapping[str, Any], render: Callable[[dict[str, Any]], str]
+) -> pulumi.Output[str]:
+    """`render(values)` once the entries that hold Outputs have resolved.
+
+    The same value, secrecy and dependencies as `Output.from_input(values).apply(render)`,
+    but only the entries that hold an Output (or an awaitable, or an input class)
+    are lifted: lifting a plain value costs Outputs and tasks of its own, and an
+    organization stack renders thousands of these.
+    """
+    pending = [key for key, value in values.items() if not _is_plain(value)]
+
+    def resolved(parts: list[Any]) -> str:
+        return render({**values, **dict(zip(pending, parts, strict=True))})
+
+    return pulumi.Output.all(*(values[key] for key in pending)).apply(resolved)

@@ -12,7 +12,7 @@ from session_manager.aws import defaults
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
 from session_manager.aws.rules import KMS_KEY_ARN_PATTERN, partition_of_region
-from session_manager.outputs import account_id_output, render_when_known
+from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
 
 TYPE_TOKEN = "session-manager:index:SessionManagerPreferences"
 
@@ -218,11 +218,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
             self.s3_key_prefix = prefix
 
         description = args.get("document_description", defaults.DEFAULT_DOCUMENT_DESCRIPTION)
-        document_values = pulumi.Output.from_input(
-            {_INPUT_NAMES[key]: value for key, value in prefs.items()}
-        )
-        self.document_content = document_values.apply(
-            lambda values: serialize_document(render_preferences_document(values, description))
+        self.document_content = render_once_resolved(
+            {_INPUT_NAMES[key]: value for key, value in prefs.items()},
+            lambda values: serialize_document(render_preferences_document(values, description)),
         )
         self.document = aws.ssm.Document(
             f"{name}-document",

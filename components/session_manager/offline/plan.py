@@ -23,13 +23,11 @@ from typing import Any, cast
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
 from session_manager.config.errors import NAMESPACE
 from session_manager.config.secrets import (
-    UNDECRYPTED,
     masking,
     secret_strings,
     undecrypted_note,
@@ -37,15 +35,14 @@ from session_manager.config.secrets import (
 )
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
+from session_manager.offline.runtime_tuning import stack_capture_skipped
+from session_manager.offline.secret_masks import (
+    SECRET_MASK,
+    mask_secret_inputs,
+    mask_secrets,
+    unwrap_secrets,
+)
 from session_manager.offline.urns import engine_urn
-
-# How the engine's wire format marks a secret value (pulumi sdk/python/lib/pulumi/runtime/rpc.py:
-# _special_sig_key and _special_secret_sig).
-SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
-SECRET_MASK = UNDECRYPTED
-# Inputs that hold JSON text: documents and policies (a secret config value may be in one).
-JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
 
 
 class PlanError(Exception):
@@ -68,6 +65,9 @@ class PlannedResource:
     state: dict[str, Any] = field(default_factory=dict[str, Any])
     # Inputs the program made secret: state encrypts them, previews mask them.
     secret_inputs: list[str] = field(default_factory=list[str])
+    # URNs this resource waits for: all of them, and those each input's value came from.
+    dependencies: list[str] = field(default_factory=list[str])
+    input_dependencies: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
 
     def to_json(self) -> dict[str, Any]:
         data = self._json()
@@ -97,6 +97,8 @@ class Plan:
     preview: bool = False
     # Ids, ARNs and accounts the mocks made up (offline/invented.py).
     invented: set[str] = field(default_factory=set[str])
+    # What each component passed to register_outputs, by URN, as the SDK sent it (a Struct).
+    registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -174,6 +176,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # Secret config strings: never printed, whatever input shows them.
         self.masking = masking(secrets or set[str]())
         self.custom_urns: set[str] = set()
+        self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
@@ -226,68 +229,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 import_id=request.importId or None,
                 state=mask_secrets(_whole_numbers(self.capturing.last.state or {})),
+                dependencies=list(request.dependencies),
+                input_dependencies={
+                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
             )
         )
         return response
 
-
-def unwrap_secrets(inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Inputs with secret values unwrapped, and the names of those that were secret.
-
-    Deserializing lifts a secret inside a list or dict to the whole value
-    (rpc.deserialize_property), so the top level is where secrets are.
-    """
-    secret = sorted(key for key, value in inputs.items() if rpc.is_rpc_secret(value))
-    if not secret:
-        return inputs, secret
-    return {key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()}, secret
-
-
-def mask_secret_inputs(inputs: dict[str, Any], secret: list[str]) -> dict[str, Any]:
-    """Secret inputs with their values masked and their shape kept, as previews show them.
-
-    Documents and policies stay readable: offline, the only secrets rendered into them
-    are config values the plan cannot decrypt, already the UNDECRYPTED placeholder.
-    """
-    return {
-        key: _masked(value) if key in secret and key not in JSON_INPUTS else value
-        for key, value in inputs.items()
-    }
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.registered_outputs[request.urn] = request.outputs
+        return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
 
 
 def _whole_numbers(value: Any) -> Any:
     """The engine's wire format has only floats: show 30, not 30.0."""
+    # Strings, most of the values, skip the call: this runs twice for every resource.
+    if isinstance(value, dict):
+        items = cast(dict[Any, Any], value).items()
+        return {k: v if isinstance(v, str) else _whole_numbers(v) for k, v in items}
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else _whole_numbers(v) for v in cast(list[Any], value)]
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
     return value
-
-
-def mask_secrets(value: Any) -> Any:
-    """`value` with every secret's values replaced by the mask, its shape kept.
-
-    A secret Output reaches the monitor wrapped in the engine's secret signature;
-    `pulumi preview` shows such a value as [secret], and so does the plan.
-    """
-    if isinstance(value, dict):
-        fields = cast(dict[str, Any], value)
-        if fields.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
-            return _masked(fields.get("value"))
-        return {key: mask_secrets(item) for key, item in fields.items()}
-    if isinstance(value, list):
-        return [mask_secrets(item) for item in cast(list[Any], value)]
-    return value
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _masked(item) for key, item in cast(dict[str, Any], value).items()}
-    if isinstance(value, list):
-        return [_masked(item) for item in cast(list[Any], value)]
-    return SECRET_MASK
 
 
 def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
@@ -521,7 +486,9 @@ def record_program(
         returned.append(program())
 
     try:
-        _sync_await(run_pulumi_func(body))
+        # Nothing reads the SDK's per-resource stack capture under mocks: skip it.
+        with stack_capture_skipped():
+            _sync_await(run_pulumi_func(body))
         root = pulumi.runtime.settings.get_root_resource()
         outputs: dict[str, Any] = {}
         if resolve_outputs and isinstance(root, pulumi.runtime.stack.Stack):
@@ -541,6 +508,7 @@ def record_program(
         warnings=collector.messages,
         preview=preview,
         invented=set(mocks.invented),
+        registered_outputs=monitor.registered_outputs,
     )
     # Registration order depends on when outputs resolve; URN order is stable.
     planned = sorted(monitor.planned, key=lambda r: r.urn)

@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from session_manager.offline.invented import INVENTED_MARK, mark_invented
-from session_manager.offline.plan import JSON_INPUTS, Plan, PlannedResource
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.offline.secret_masks import JSON_INPUTS
 
 
 def _render_value(key: str, value: Any, indent: str, label: str | None = None) -> list[str]:

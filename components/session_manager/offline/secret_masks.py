@@ -1,0 +1,65 @@
+"""Secrets in the offline plan: shown masked, with their shape kept, as previews show them."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pulumi.runtime import rpc
+
+from session_manager.config.secrets import UNDECRYPTED
+
+# How the engine's wire format marks a secret value (pulumi sdk/python/lib/pulumi/runtime/rpc.py:
+# _special_sig_key and _special_secret_sig).
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_MASK = UNDECRYPTED
+# Inputs that hold JSON text: documents and policies (a secret config value may be in one).
+JSON_INPUTS = ("content", "policy", "assumeRolePolicy")
+
+
+def unwrap_secrets(inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Inputs with secret values unwrapped, and the names of those that were secret.
+
+    Deserializing lifts a secret inside a list or dict to the whole value
+    (rpc.deserialize_property), so the top level is where secrets are.
+    """
+    secret = sorted(key for key, value in inputs.items() if rpc.is_rpc_secret(value))
+    if not secret:
+        return inputs, secret
+    return {key: rpc.unwrap_rpc_secret(value) for key, value in inputs.items()}, secret
+
+
+def mask_secret_inputs(inputs: dict[str, Any], secret: list[str]) -> dict[str, Any]:
+    """Secret inputs with their values masked and their shape kept, as previews show them.
+
+    Documents and policies stay readable: offline, the only secrets rendered into them
+    are config values the plan cannot decrypt, already the UNDECRYPTED placeholder.
+    """
+    return {
+        key: _masked(value) if key in secret and key not in JSON_INPUTS else value
+        for key, value in inputs.items()
+    }
+
+
+def mask_secrets(value: Any) -> Any:
+    """`value` with every secret's values replaced by the mask, its shape kept.
+
+    A secret Output reaches the monitor wrapped in the engine's secret signature;
+    `pulumi preview` shows such a value as [secret], and so does the plan.
+    """
+    if isinstance(value, dict):
+        fields = cast(dict[str, Any], value)
+        if fields.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+            return _masked(fields.get("value"))
+        return {key: mask_secrets(item) for key, item in fields.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in cast(list[Any], value)]
+    return value
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in cast(list[Any], value)]
+    return SECRET_MASK
