@@ -42,6 +42,17 @@ def test_collection_is_off_inside_and_what_was_built_is_frozen_after() -> None:
 
 
 @pytest.mark.usefixtures("collector_restored")
+def test_a_plan_that_raises_freezes_nothing() -> None:
+    """The caller's garbage stays collectable when the plan fails (e.g. bad config)."""
+    gc.enable()
+    gc.unfreeze()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("the plan failed")
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("collector_restored")
 def test_a_disabled_collector_stays_disabled() -> None:
     gc.disable()
     with collection_paused():
@@ -128,6 +139,27 @@ def test_an_sdk_of_the_known_shape_is_patched_and_restored() -> None:
     with stack_capture_skipped(module) as skipped:
         assert skipped
         assert module._get_stack_trace is not original
+    assert module._get_stack_trace is original
+
+
+def test_the_sdk_capture_is_restored_when_the_block_raises() -> None:
+    module = _sdk_like_module()
+    original = module._get_stack_trace
+    with pytest.raises(RuntimeError), stack_capture_skipped(module):
+        raise RuntimeError("the program failed")
+    assert module._get_stack_trace is original
+
+
+def test_overlapping_blocks_leave_the_sdk_restored() -> None:
+    """Two plans in two threads may overlap without nesting: the SDK ends as it was."""
+    module = _sdk_like_module()
+    original = module._get_stack_trace
+    first = stack_capture_skipped(module)
+    second = stack_capture_skipped(module)
+    assert first.__enter__()
+    assert second.__enter__()  # sees the first block's stub and leaves it alone
+    first.__exit__(None, None, None)
+    second.__exit__(None, None, None)
     assert module._get_stack_trace is original
 
 

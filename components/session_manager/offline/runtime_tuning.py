@@ -37,18 +37,19 @@ CAPTURE_CALLERS = ("register_resource", "read_resource")
 
 @contextlib.contextmanager
 def collection_paused() -> Generator[None]:
-    """No garbage collection inside; everything alive at the end is frozen.
+    """No garbage collection inside; after a plan that succeeded, what is alive is frozen.
 
     Frozen objects move to the collector's permanent generation: they are never
     walked again, and never freed by the collector, which suits a process that
-    keeps the plan until it exits. The collector is re-enabled if it was on.
+    keeps the plan until it exits. A block that raises freezes nothing: its garbage
+    is the caller's to collect. The collector is re-enabled if it was on.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
-    finally:
         gc.freeze()
+    finally:
         if was_enabled:
             gc.enable()
 
@@ -97,10 +98,15 @@ def stack_capture_skipped(module: ModuleType | None = None) -> Generator[bool]:
         yield False
         return
     capture, trace_type = found
+    if getattr(capture, "_session_manager_empty_trace", False):
+        # Already skipped by a block still running (another thread): leave its patch to it.
+        yield True
+        return
 
     def empty_trace() -> Any:
         return trace_type()
 
+    empty_trace._session_manager_empty_trace = True  # type: ignore[attr-defined]  # pyright: ignore[reportFunctionMemberAccess]
     setattr(module, CAPTURE_FUNCTION, empty_trace)
     try:
         yield True
