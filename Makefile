@@ -12,7 +12,7 @@ help:
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make docs   - regenerate the README's config reference"
 	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
-	@echo "              then verify 100 and 1,000 against moto"
+	@echo "              (after verify at 100 and 1,000 against moto)"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
 
 $(BIN)/python:
@@ -55,9 +55,10 @@ test: lint typecheck unit
 docs: venv
 	$(BIN)/python -m session_manager config-reference --write README.md
 
+# verify's rows first, so the last line is the plan's ratio_vs_floor.
 bench: venv
-	$(BIN)/python bench/bench.py
 	$(BIN)/python bench/verify_bench.py
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) policy/.venv .pytest_cache .ruff_cache build *.egg-info components/*.egg-info
