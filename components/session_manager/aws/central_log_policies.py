@@ -7,7 +7,7 @@ from typing import Any
 
 from session_manager.aws.key_policies import key_admin_statement
 from session_manager.aws.log_archive import LOG_DELIVERY_PRINCIPAL
-from session_manager.aws.policy_document import Policy, one_or_many, policy_document
+from session_manager.aws.policy_document import Policy, Statement, one_or_many, policy_document
 from session_manager.aws.rules import service_principal
 
 
@@ -22,6 +22,18 @@ def org_writer_condition(
             )
         }
     return condition
+
+
+def deny_insecure_transport(bucket_arn: str) -> Statement:
+    """Refuse every request to the bucket that is not over TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 def central_log_bucket_policy(
@@ -44,14 +56,7 @@ def central_log_bucket_policy(
     writers = org_writer_condition(partition, organization_id, writer_role_names)
     return policy_document(
         [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "OrganizationInstancesWriteOwnSessionLogs",
                 "Effect": "Allow",
@@ -120,14 +125,7 @@ def access_log_bucket_policy(
     bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
     return policy_document(
         [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": "s3:*",
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            deny_insecure_transport(bucket_arn),
             {
                 "Sid": "S3ServerAccessLogsFromTheSessionLogBucket",
                 "Effect": "Allow",
