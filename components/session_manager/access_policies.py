@@ -1,6 +1,5 @@
 """The SessionManagerAccessPolicies component: IAM for people, once per account."""
 
-import json
 from typing import Any
 
 import pulumi
@@ -16,6 +15,7 @@ from session_manager.aws.people_policies import (
     preferences_guard_policy,
     session_user_policy,
 )
+from session_manager.aws.policy_document import policy_json
 from session_manager.instance_access import name_suffix
 from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
 
@@ -79,7 +79,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                     own_session_methods=methods,
                 )
             )
-            return json.dumps(policy, indent=2, sort_keys=True)
+            return policy_json(policy)
 
         self.session_users_policy_arn = self._policy(
             name,
@@ -102,7 +102,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             role="instance-inventory",
             policy_name=args.get("instance_inventory_policy_name", ""),
             description="List EC2 instances for Session Manager clients (managed by Pulumi)",
-            document=json.dumps(instance_inventory_policy(), indent=2, sort_keys=True),
+            document=policy_json(instance_inventory_policy()),
             attachments=args.get("instance_inventory_attachments"),
             tags=tags,
         )
@@ -117,10 +117,8 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             description="Session Manager preferences change only through code (managed by Pulumi)",
             document=render_when_known(
                 account_id,
-                lambda account: json.dumps(
-                    preferences_guard_policy(partition, account, documents, deployers),
-                    indent=2,
-                    sort_keys=True,
+                lambda account: policy_json(
+                    preferences_guard_policy(partition, account, documents, deployers)
                 ),
             ),
             attachments=args.get("preferences_guard_attachments"),

@@ -6,7 +6,6 @@ events that change which accounts the stack's OUs hold call a deploy trigger (by
 default GitHub's repository_dispatch) through an EventBridge API destination.
 """
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +28,7 @@ from session_manager.aws.account_events import (
     invoke_api_destination_policy,
 )
 from session_manager.aws.defaults import DEFAULT_KEY_DELETION_WINDOW_DAYS
-from session_manager.aws.policy_document import Policy
+from session_manager.aws.policy_document import Policy, policy_json
 from session_manager.aws.rules import partition_of_region
 from session_manager.outputs import account_id_output, render_when_known
 
@@ -44,7 +43,7 @@ def _policy(
     """A policy of the events account, rendered once its id is known."""
     return render_when_known(
         account_id,
-        lambda account: json.dumps(build(account_id=account, **scope), indent=2, sort_keys=True),
+        lambda account: policy_json(build(account_id=account, **scope)),
     )
 
 

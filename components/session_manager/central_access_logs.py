@@ -1,12 +1,11 @@
 """The central log bucket's second bucket: S3 server access logs of every request to it."""
 
-import json
-
 import pulumi
 import pulumi_aws as aws
 
 from session_manager.aws.central_log_policies import access_log_bucket_policy
 from session_manager.aws.log_archive import ACCESS_LOG_PREFIX
+from session_manager.aws.policy_document import policy_json
 from session_manager.outputs import render_when_known
 
 
@@ -93,16 +92,14 @@ def create_access_log_bucket(
         bucket=target.bucket,
         policy=render_when_known(
             account_id,
-            lambda account: json.dumps(
+            lambda account: policy_json(
                 access_log_bucket_policy(
                     partition=partition,
                     bucket_name=bucket_name,
                     source_bucket_name=source_bucket_name,
                     source_account_id=account,
                     prefix=ACCESS_LOG_PREFIX,
-                ),
-                indent=2,
-                sort_keys=True,
+                )
             ),
         ),
         opts=pulumi.ResourceOptions(

@@ -1,7 +1,5 @@
 """The SessionManagerCentralLogBucket component: one bucket for an organization's session logs."""
 
-import json
-
 import pulumi
 import pulumi_aws as aws
 
@@ -17,6 +15,7 @@ from session_manager.aws.log_archive import (
     OBJECT_LOCK_MODES,
     default_access_log_bucket_name,
 )
+from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import bucket_name_problem, partition_of_region
 from session_manager.central_access_logs import create_access_log_bucket
 from session_manager.outputs import account_id_output, render_when_known
@@ -72,7 +71,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
             policy=render_when_known(
                 account_id,
-                lambda account: json.dumps(
+                lambda account: policy_json(
                     central_log_key_policy(
                         partition=partition,
                         account_id=account,
@@ -80,9 +79,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                         bucket_name=bucket_name,
                         organization_id=organization_id,
                         writer_role_names=writers,
-                    ),
-                    indent=2,
-                    sort_keys=True,
+                    )
                 ),
             ),
             tags=tags,
@@ -189,16 +186,14 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             f"{name}-policy",
             region=region,
             bucket=self.bucket.bucket,
-            policy=json.dumps(
+            policy=policy_json(
                 central_log_bucket_policy(
                     partition=partition,
                     bucket_name=bucket_name,
                     key_prefix=prefix,
                     organization_id=organization_id,
                     writer_role_names=writers,
-                ),
-                indent=2,
-                sort_keys=True,
+                )
             ),
             # The public access block must exist first, or the policy briefly stands alone.
             opts=pulumi.ResourceOptions(

@@ -16,6 +16,7 @@ from session_manager.aws.instance_policy import (
     ec2_trust_policy,
     instance_policy,
 )
+from session_manager.aws.policy_document import policy_json
 from session_manager.outputs import account_id_output, render_once_resolved
 
 TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
@@ -82,7 +83,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
                     parameter_names=tuple(args.get("parameter_names") or ()),
                 )
             )
-            return json.dumps(policy, indent=2, sort_keys=True)
+            return policy_json(policy)
 
         self.policy_document = render_once_resolved(
             {

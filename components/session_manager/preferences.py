@@ -1,6 +1,5 @@
 """The SessionManagerPreferences component: one account and Region."""
 
-import json
 from typing import Any
 
 import pulumi
@@ -11,6 +10,7 @@ from session_manager.args_check import check_args
 from session_manager.aws import defaults
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
+from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import KMS_KEY_ARN_PATTERN, partition_of_region
 from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
 
@@ -31,10 +31,6 @@ _INPUT_NAMES = {
     "max_session_duration": "maxSessionDuration",
     "shell_profile": "shellProfile",
 }
-
-
-def _policy_json(policy: dict[str, Any]) -> str:
-    return json.dumps(policy, indent=2, sort_keys=True)
 
 
 class SessionManagerPreferences(pulumi.ComponentResource):
@@ -113,7 +109,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 ),
                 policy=render_when_known(
                     account_id,
-                    lambda account: _policy_json(session_data_key_policy(partition, account)),
+                    lambda account: policy_json(session_data_key_policy(partition, account)),
                 ),
                 tags=tags,
                 opts=keep,
@@ -165,7 +161,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                     deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
                     policy=render_when_known(
                         (account_id, group_name),
-                        lambda v: _policy_json(logs_key_policy(partition, v[0], region, v[1])),
+                        lambda v: policy_json(logs_key_policy(partition, v[0], region, v[1])),
                     ),
                     tags=tags,
                     opts=keep,

@@ -6,6 +6,7 @@ aws-cn and aws-us-gov. Values come out sorted, so the same inputs serialize the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -43,3 +44,9 @@ def managed_node_arns(partition: str, account_id: str) -> list[str]:
         f"arn:{partition}:ec2:*:{account_id}:instance/*",
         f"arn:{partition}:ssm:*:{account_id}:managed-instance/*",
     ]
+
+
+def policy_json(policy: Policy) -> str:
+    """A policy as the components write it: sorted keys and a two-space indent, so every
+    run serializes it byte for byte the same (no diff on a second `pulumi up`)."""
+    return json.dumps(policy, indent=2, sort_keys=True)

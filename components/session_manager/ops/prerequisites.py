@@ -47,21 +47,28 @@ def expected_buckets(plan: Plan) -> list[ExistingBucket]:
     return sorted(found.values(), key=lambda b: b.bucket)
 
 
+def _create_encrypted_bucket(
+    access: AwsAccess, provider: PlannedResource | None, bucket: str, region: str
+) -> None:
+    """A bucket encrypted with SSE-S3, in `region` (us-east-1 takes no location)."""
+    s3 = access.client(provider, "s3", region)
+    kwargs: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**kwargs)
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+
+
 def create_expected_buckets(plan: Plan, access: AwsAccess) -> list[ExistingBucket]:
     """Create, encrypted (SSE-S3), each bucket the stack expects to exist; return them."""
     buckets = expected_buckets(plan)
     for expected in buckets:
-        s3 = access.client(expected.provider, "s3", expected.region)
-        kwargs: dict[str, Any] = {"Bucket": expected.bucket}
-        if expected.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": expected.region}
-        s3.create_bucket(**kwargs)
-        s3.put_bucket_encryption(
-            Bucket=expected.bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
+        _create_encrypted_bucket(access, expected.provider, expected.bucket, expected.region)
     return buckets
 
 
@@ -95,17 +102,7 @@ def create_expected_trails(plan: Plan, access: AwsAccess) -> list[ExistingTrail]
     """Create and start, with an encrypted bucket, each trail accountEvents needs."""
     trails = expected_trails(plan)
     for trail in trails:
-        s3 = access.client(trail.provider, "s3", trail.region)
-        kwargs: dict[str, Any] = {"Bucket": trail.bucket}
-        if trail.region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": trail.region}
-        s3.create_bucket(**kwargs)
-        s3.put_bucket_encryption(
-            Bucket=trail.bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
+        _create_encrypted_bucket(access, trail.provider, trail.bucket, trail.region)
         cloudtrail = access.client(trail.provider, "cloudtrail", trail.region)
         cloudtrail.create_trail(Name=trail.name, S3BucketName=trail.bucket, IsMultiRegionTrail=True)
         cloudtrail.start_logging(Name=trail.name)
