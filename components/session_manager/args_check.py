@@ -13,6 +13,7 @@ resolve later and are not checked.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import json
 import types
@@ -51,7 +52,7 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
     if not isinstance(value, Mapping):
         yield f"{path} must be a dict of {spec.__name__}, got {_described(value)}"
         return
-    fields = get_type_hints(spec, localns=_INPUT_NAMES)
+    fields = _fields(spec)
     given = cast(Mapping[object, Any], value)
     required = cast(frozenset[str], getattr(spec, "__required_keys__", frozenset[str]()))
     for key in sorted(required - {str(k) for k in given}):
@@ -65,11 +66,46 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
         yield from _value_problems(item, fields[str(key)], f"{path}.{key}")
 
 
+@functools.cache
+def _fields(spec: type) -> dict[str, Any]:
+    """A TypedDict's annotations, resolved once: every component checks its args."""
+    return get_type_hints(spec, localns=_INPUT_NAMES)
+
+
 def _options(annotation: object) -> tuple[object, ...]:
     """The types a Union allows (pulumi.Input[T] is T | Awaitable[T] | Output[T]), or itself."""
     if get_origin(annotation) in (Union, types.UnionType):
         return get_args(annotation)
     return (annotation,)
+
+
+# How one option of an annotation checks a value: ("dict", TypedDict), ("list", item
+# annotation), ("mapping", value annotation), ("literal", allowed values), ("type", cls),
+# ("any", None) for a form left to the type checker, ("later", None) for Output/Awaitable.
+_Check = tuple[str, Any]
+
+
+@functools.cache
+def _checks(annotation: object) -> tuple[_Check, ...]:
+    """The checks of an annotation's options, worked out once: components check every arg."""
+    checks: list[_Check] = []
+    for option in _options(annotation):
+        origin = get_origin(option)
+        if is_typeddict(option):
+            checks.append(("dict", option))
+        elif origin in _SEQUENCES:
+            checks.append(("list", (get_args(option) or (Any,))[0]))
+        elif origin in _MAPPINGS:
+            checks.append(("mapping", (get_args(option) or (Any, Any))[-1]))
+        elif origin is Literal:
+            checks.append(("literal", get_args(option)))
+        elif origin in (Awaitable, pulumi.Output):
+            checks.append(("later", None))
+        elif origin is not None or option is Any:
+            checks.append(("any", None))
+        elif isinstance(option, type):
+            checks.append(("type", option))
+    return tuple(checks)
 
 
 def _value_problems(value: object, annotation: object, path: str) -> Iterator[str]:
@@ -79,41 +115,30 @@ def _value_problems(value: object, annotation: object, path: str) -> Iterator[st
     """
     if value is None or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
         return
-    options = _options(annotation)
-    for option in options:
-        origin = get_origin(option)
-        if is_typeddict(option) and isinstance(value, Mapping):
-            yield from _problems(cast(Mapping[object, object], value), cast(type, option), path)
+    for kind, detail in _checks(annotation):
+        if kind == "dict" and isinstance(value, Mapping):
+            yield from _problems(cast(Mapping[object, object], value), cast(type, detail), path)
             return
-        if origin in _SEQUENCES and isinstance(value, (list, tuple)):
-            item = (get_args(option) or (Any,))[0]
+        if kind == "list" and isinstance(value, (list, tuple)):
             for index, element in enumerate(cast(Sequence[object], value)):
-                yield from _value_problems(element, item, f"{path}[{index}]")
+                yield from _value_problems(element, detail, f"{path}[{index}]")
             return
-        if origin in _MAPPINGS and isinstance(value, Mapping):
-            item = (get_args(option) or (Any, Any))[-1]
+        if kind == "mapping" and isinstance(value, Mapping):
             for key, element in cast(Mapping[object, object], value).items():
-                yield from _value_problems(element, item, f"{path}[{key!r}]")
+                yield from _value_problems(element, detail, f"{path}[{key!r}]")
             return
-        if _accepts(value, option):
+        if (
+            kind == "any"
+            or (kind == "literal" and value in detail)
+            or (kind == "type" and _is_instance(value, detail))
+        ):
             return
+    options = _options(annotation)
     yield f"{path} must be {_expected(options)}, got {_described(value)}{_fix(value, options)}"
 
 
 _SEQUENCES = (Sequence, list, tuple)
 _MAPPINGS = (Mapping, dict)
-
-
-def _accepts(value: object, option: object) -> bool:
-    """Whether `value` itself satisfies `option` (containers are checked by the caller)."""
-    origin = get_origin(option)
-    if origin is Literal:
-        return value in get_args(option)
-    if is_typeddict(option) or origin in (*_SEQUENCES, *_MAPPINGS, Awaitable, pulumi.Output):
-        return False
-    if origin is not None or option is Any:
-        return True  # a form this check doesn't know: left to the type checker
-    return isinstance(option, type) and _is_instance(value, option)
 
 
 def _is_instance(value: object, cls: type) -> bool:
