@@ -1,5 +1,7 @@
 """The central log bucket's second bucket: S3 server access logs of every request to it."""
 
+from __future__ import annotations
+
 import pulumi
 import pulumi_aws as aws
 
