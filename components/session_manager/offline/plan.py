@@ -180,16 +180,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
         self.thread_loops: set[asyncio.AbstractEventLoop] = set()
+        self.tracked_threads: set[int] = set()
 
     def _track_thread_loop(self) -> None:
+        # Once per worker thread: this runs for every registration.
+        thread = threading.get_ident()
+        if thread in self.tracked_threads:
+            return
         with contextlib.suppress(RuntimeError):
             self.thread_loops.add(asyncio.get_event_loop())
+            self.tracked_threads.add(thread)
 
     def close_thread_loops(self) -> None:
         for loop in self.thread_loops:
             if not loop.is_running() and not loop.is_closed():
                 loop.close()
         self.thread_loops.clear()
+        self.tracked_threads.clear()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
@@ -207,8 +214,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
-        inputs, secret_inputs = unwrap_secrets(_whole_numbers(self.capturing.last.inputs or {}))
-        inputs = mask_secret_inputs(inputs, secret_inputs)
+        raw_inputs: dict[str, Any] = self.capturing.last.inputs or {}
+        numbered_inputs = _whole_numbers(raw_inputs)
+        inputs, secret_inputs = unwrap_secrets(numbered_inputs)
+        if secret_inputs:
+            inputs = mask_secret_inputs(inputs, secret_inputs)
         inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
@@ -228,10 +238,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
-                state=mask_secrets(_whole_numbers(self.capturing.last.state or {})),
+                state=mask_secrets(
+                    _state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
+                ),
                 dependencies=list(request.dependencies),
                 input_dependencies={
-                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                    key: list(deps.urns)
+                    for key, deps in request.propertyDependencies.items()
+                    if deps.urns
                 },
             )
         )
@@ -242,9 +256,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
 
 
+def _state_numbers(
+    state: dict[str, Any], raw_inputs: dict[str, Any], numbered_inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """`_whole_numbers(state)`, reusing the inputs' conversion: a mock's answer echoes them."""
+    return {
+        key: numbered_inputs[key]
+        if key in raw_inputs and raw_inputs[key] is value
+        else _whole_numbers(value)
+        for key, value in state.items()
+    }
+
+
 def _whole_numbers(value: Any) -> Any:
     """The engine's wire format has only floats: show 30, not 30.0."""
-    # Strings, most of the values, skip the call: this runs twice for every resource.
+    # Strings, most of the values, skip the call: this runs for every resource.
     if isinstance(value, dict):
         items = cast(dict[Any, Any], value).items()
         return {k: v if isinstance(v, str) else _whole_numbers(v) for k, v in items}

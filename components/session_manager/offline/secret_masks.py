@@ -51,9 +51,13 @@ def mask_secrets(value: Any) -> Any:
         fields = cast(dict[str, Any], value)
         if fields.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
             return _masked(fields.get("value"))
-        return {key: mask_secrets(item) for key, item in fields.items()}
+        # Strings, most of the values, skip the call: this runs for every resource's state.
+        return {
+            key: item if isinstance(item, str) else mask_secrets(item)
+            for key, item in fields.items()
+        }
     if isinstance(value, list):
-        return [mask_secrets(item) for item in cast(list[Any], value)]
+        return [item if isinstance(item, str) else mask_secrets(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
     return value
 
 
