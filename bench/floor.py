@@ -10,7 +10,10 @@ the Pulumi SDK alone: no config models, no renderer, no policy builders.
 The fair floor builds the same graph as the program: an input that came from
 another resource stays an Output of that resource (or waits for the resources
 it was derived from), components register the same outputs, and the stack
-exports the same values. What the project adds on top of it is its own cost.
+exports the same values, each leaf the same Output (`{"$ref": [urn, name]}`), an
+Output of the same resources (`{"$after": [urns], "value": v}`:
+`Output.all(*urns).apply(lambda _: v)`) or the same plain value. What the
+project adds on top of it is its own cost.
 
 The replay floor registers the recorded, already resolved values: no input
 depends on another resource, components register no outputs, nothing is
@@ -145,8 +148,12 @@ class Floor:
         return outputs[name]
 
     def linked(self, value: Any) -> Any:
+        """A component output or export as the program built it (record.py has the format)."""
         if isinstance(value, dict) and "$ref" in value:
             return self.ref(*value["$ref"])
+        if isinstance(value, dict) and "$after" in value:
+            output = self.after(value["$after"], value["value"])
+            return pulumi.Output.secret(output) if value.get("secret") else output
         if isinstance(value, dict):
             return {k: self.linked(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
         if isinstance(value, list):
@@ -158,8 +165,13 @@ class Floor:
             return value
         if "$ref" in link:
             return self.ref(*link["$ref"])
-        after = [self.by_urn[urn].urn for urn in link["$after"]]
-        return pulumi.Output.all(*after).apply(lambda _: value)
+        return self.after(link["$after"], value)
+
+    def after(self, urns: list[str], value: Any) -> pulumi.Output[Any]:
+        """`value` once those resources are registered: an Output that depends on them."""
+        if not urns:
+            return pulumi.Output.from_input(value)
+        return pulumi.Output.all(*[self.by_urn[urn].urn for urn in urns]).apply(lambda _: value)
 
     def register(self, resource: dict[str, Any]) -> pulumi.Resource:
         parent, provider = resource["parent"], resource["provider"]
