@@ -17,7 +17,9 @@ project adds on top of it is its own cost.
 
 The replay floor registers the recorded, already resolved values: no input
 depends on another resource, components register no outputs, nothing is
-exported. It is the cheapest way to register the same resources.
+exported. It is the cheapest way to register the same resources. Both send
+the program's options (ignore_changes, additional_secret_outputs, component
+providers, retain_on_delete, protect); only the fair floor sends depends_on.
 
 Both run under the same interpreter settings as the project's plan command
 (collection paused, SDK stack capture skipped: session_manager.offline.runtime_tuning).
@@ -110,7 +112,13 @@ def registration_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return
         placed.add(urn)
         resource = by_urn[urn]
-        for before in (resource["parent"], resource["provider"], *resource["dependsOn"]):
+        providers = resource["options"].get("providers", {}).values()
+        for before in (
+            resource["parent"],
+            resource["provider"],
+            *providers,
+            *resource["dependsOn"],
+        ):
             if before:
                 place(before)
         for link in resource["links"].values():
@@ -174,12 +182,16 @@ class Floor:
         return pulumi.Output.all(*[self.by_urn[urn].urn for urn in urns]).apply(lambda _: value)
 
     def register(self, resource: dict[str, Any]) -> pulumi.Resource:
-        parent, provider = resource["parent"], resource["provider"]
+        parent, provider, options = resource["parent"], resource["provider"], resource["options"]
+        providers = {p: self.by_urn[urn] for p, urn in options.get("providers", {}).items()}
         opts = pulumi.ResourceOptions(
             parent=self.by_urn.get(parent) if parent else None,
             provider=self.by_urn.get(provider) if provider else None,  # type: ignore[arg-type]
-            retain_on_delete=resource["options"]["retainOnDelete"],
-            protect=resource["options"]["protect"],
+            providers=providers or None,  # type: ignore[arg-type]
+            retain_on_delete=options["retainOnDelete"],
+            protect=options["protect"],
+            ignore_changes=options.get("ignoreChanges"),
+            additional_secret_outputs=options.get("additionalSecretOutputs"),
             depends_on=[self.by_urn[u] for u in resource["dependsOn"]] if self.fair else None,
         )
         typ, name = resource["type"], resource["name"]

@@ -17,6 +17,9 @@ rebuild the same graph:
   The engine sends no more than an input's value and the URNs it depends on,
   so a one-resource input is matched to that resource's property by value.
 - `dependsOn`: dependencies that came from no input (the `depends_on` option).
+- `options`: besides `retainOnDelete` and `protect`, the `ignoreChanges` and
+  component `providers` ({package: provider URN}) the engine got, and the
+  `additionalSecretOutputs` the program passed (the SDK classes add their own).
 - `componentOutputs`: what each component passed to `register_outputs`, and
   `outputs`: the stack's exports. Both are recorded from the program's own
   objects, leaf by leaf (dicts and lists are walked):
@@ -41,12 +44,14 @@ from typing import Any
 from unittest import mock
 
 import pulumi
+import pulumi_aws._utilities as aws_utilities
 from floor import sdk_class, snake
 from pulumi.runtime import rpc
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import (
     Plan,
     PlannedResource,
+    RecordingMonitor,
     read_project,
     read_stack_config,
     record_program,
@@ -55,28 +60,77 @@ from session_manager.offline.runtime_tuning import collection_paused
 
 Link = dict[str, Any]
 
+# Request fields the floor does not replay: a program that sets one fails the
+# recording, rather than the floor registering a lighter graph.
+UNREPLAYED = (
+    "replaceOnChanges",
+    "deleteBeforeReplace",
+    "importId",
+    "deletedWith",
+    "hideDiffs",
+    "replace_with",
+)
+
+
+def request_options(request: Any) -> dict[str, Any]:
+    """A RegisterResource request's options that the floor replays, as the engine got them.
+
+    Not `additionalSecretOutputs`: the request has the SDK class's own too (Recorder).
+    """
+    unreplayed = [name for name in UNREPLAYED if getattr(request, name)]
+    if request.HasField("customTimeouts"):
+        unreplayed.append("customTimeouts")
+    if unreplayed:
+        raise SystemExit(f"{request.name}: the floor does not replay {', '.join(unreplayed)}")
+    options: dict[str, Any] = {}
+    if request.ignoreChanges:
+        options["ignoreChanges"] = list(request.ignoreChanges)
+    if request.providers:
+        # A provider reference is "<provider urn>::<provider id>".
+        options["providers"] = {
+            package: ref.rsplit("::", 1)[0] for package, ref in sorted(request.providers.items())
+        }
+    return options
+
 
 class Recorder:
     """What the program built beyond what the monitor saw: its objects, so links are real.
 
     Install `hooks()` around the run and await `collect()` in the run's event loop
-    after the program: it fills `component_outputs` and `exports`.
+    after the program: it fills `component_outputs`, `exports` and `options`.
     """
 
     def __init__(self) -> None:
         self.resources: list[pulumi.Resource] = []
         self.registered: list[tuple[pulumi.ComponentResource, dict[str, Any]]] = []
+        # The options the program passed to the pulumi-aws class being constructed.
+        self.pending: pulumi.ResourceOptions | None = None
+        self.program_options: dict[int, pulumi.ResourceOptions] = {}
+        self.requested: dict[str, dict[str, Any]] = {}
         self.component_outputs: dict[str, dict[str, Any]] = {}
         self.exports: dict[str, Any] = {}
+        self.options: dict[str, dict[str, Any]] = {}
 
     @contextlib.contextmanager
     def hooks(self) -> Iterator[None]:
         resource_init = pulumi.Resource.__init__
+        resource_args_opts = aws_utilities.get_resource_args_opts
         register_outputs = pulumi.ComponentResource.register_outputs
+        register_resource = RecordingMonitor.RegisterResource
 
         def init(resource: pulumi.Resource, *args: Any, **kwargs: Any) -> None:
+            opts, self.pending = self.pending, None
             self.resources.append(resource)
+            if opts is not None:
+                self.program_options[id(resource)] = opts
             resource_init(resource, *args, **kwargs)
+
+        def args_opts(*args: Any, **kwargs: Any) -> Any:
+            # Every pulumi-aws resource class reads its caller's options here, just
+            # before it merges its own (aliases, secret outputs) into them.
+            found = resource_args_opts(*args, **kwargs)
+            self.pending = found[1]
+            return found
 
         def outputs(component: pulumi.ComponentResource, values: Any) -> None:
             # The stack's own are its exports, read from it after the run.
@@ -84,11 +138,20 @@ class Recorder:
                 self.registered.append((component, values))
             register_outputs(component, values)
 
+        def register(monitor: RecordingMonitor, request: Any) -> Any:
+            response = register_resource(monitor, request)
+            self.requested[response.urn] = request_options(request)
+            return response
+
         with contextlib.ExitStack() as patches:
             patches.enter_context(mock.patch.object(pulumi.Resource, "__init__", init))
             patches.enter_context(
+                mock.patch.object(aws_utilities, "get_resource_args_opts", args_opts)
+            )
+            patches.enter_context(
                 mock.patch.object(pulumi.ComponentResource, "register_outputs", outputs)
             )
+            patches.enter_context(mock.patch.object(RecordingMonitor, "RegisterResource", register))
             yield
 
     async def collect(self) -> None:
@@ -132,6 +195,14 @@ class Recorder:
         root = pulumi.runtime.settings.get_root_resource()
         if isinstance(root, pulumi.runtime.stack.Stack):
             self.exports = await leaf(dict(root.outputs))
+        for resource in self.resources:
+            urn = urns[id(resource)]
+            options = dict(self.requested.get(urn, {}))
+            # The program's own, not the request's: the SDK class adds its own again.
+            opts = self.program_options.get(id(resource))
+            if opts is not None and opts.additional_secret_outputs:
+                options["additionalSecretOutputs"] = list(opts.additional_secret_outputs)
+            self.options[urn] = options
 
 
 def run_program(project_dir: Path, stack: str, then: Callable[[], Awaitable[Any]]) -> Plan:
@@ -205,8 +276,10 @@ class Graph:
             from_inputs.update(deps)
             found = self.link(value, deps[0]) if len(deps) == 1 else None
             links[key] = found or {"$after": deps}
+        data = resource.to_json()
         return {
-            **resource.to_json(),
+            **data,
+            "options": data["options"] | self.recorder.options.get(resource.urn, {}),
             "custom": resource.custom,
             # What the mock answered beyond the inputs it echoed (ids, ARNs).
             "answered": {k: v for k, v in resource.state.items() if resource.inputs.get(k) != v},

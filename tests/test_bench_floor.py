@@ -3,7 +3,7 @@
 bench/record.py records a stack's plan; bench/floor.py replays it through the
 SDK alone. Here the program and the replay both run under the project's
 RecordingMonitor, so what the floor registered can be compared with what the
-program registered: resources, inputs, parents, providers, dependencies
+program registered: resources, inputs, parents, providers, options, dependencies
 (overall and per input), and what each component output and stack export
 depends on. If the floor registered less, its ratio would flatter the project.
 """
@@ -20,15 +20,31 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-# Both runs (program and floor) capture the same thing, independently of
-# bench/record.py: for every leaf of a component's registered outputs and of the
-# stack's exports, whether it is a plain value or else the URNs its Output depends on.
+# Both runs (program and floor) capture the same things, independently of
+# bench/record.py: the options each registration sent, and for every leaf of a
+# component's registered outputs and of the stack's exports, whether it is a
+# plain value or else the URNs its Output depends on.
 OBSERVED = """
 import json, sys
 import pulumi
 from pulumi.runtime import rpc
 from session_manager.offline import plan as offline_plan
 
+options = {}
+_register = offline_plan.RecordingMonitor.RegisterResource
+
+def register(monitor, request):
+    response = _register(monitor, request)
+    if request.type != "pulumi:pulumi:Stack":
+        options[response.urn] = {
+            "ignoreChanges": list(request.ignoreChanges),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            # Provider URNs: a reference ends in the id the mock made up, which differs.
+            "providers": {k: v.rsplit("::", 1)[0] for k, v in request.providers.items()},
+        }
+    return response
+
+offline_plan.RecordingMonitor.RegisterResource = register
 registered = []
 _register_outputs = pulumi.ComponentResource.register_outputs
 
@@ -84,6 +100,7 @@ print(json.dumps({
     "outputs": {u: rpc.deserialize_properties(s) for u, s in plan.registered_outputs.items()},
     "exports": plan.outputs,
     "leaves": plan.result,
+    "options": options,
 }))
 """
 )
@@ -121,6 +138,7 @@ print(json.dumps({
     },
     "outputs": {u: rpc.deserialize_properties(s) for u, s in monitor.registered_outputs.items()},
     "leaves": _sync_await(leaf_dependencies()),
+    "options": options,
 }))
 """
 )
@@ -222,6 +240,25 @@ def test_component_outputs_and_exports_depend_on_the_same_resources(
     assert kinds == {"plain", 0, 1, 2}
     exported = [d for path, d in leaves.items() if path.startswith("exports/")]
     assert {min(len(d), 2) for d in exported} == {0, 1, 2}
+
+
+def test_the_floors_send_the_programs_options(
+    program: dict[str, Any], fair: dict[str, Any], replay: dict[str, Any]
+) -> None:
+    expected: dict[str, Any] = program["options"]
+    for floor in (fair, replay):
+        assert set(floor["options"]) == set(expected)
+        for urn, options in expected.items():
+            assert floor["options"][urn] == options, urn
+    # What the organization example sets, so an empty comparison cannot pass.
+    by_name = {urn.rsplit("::", 1)[1]: options for urn, options in expected.items()}
+    assert by_name["session-manager-central-logs-bucket"]["ignoreChanges"] == ["objectLockEnabled"]
+    assert by_name["session-manager-account-events-connection"]["additionalSecretOutputs"] == [
+        "authParameters"
+    ]
+    providers = by_name["session-manager-central-logs"]["providers"]
+    assert list(providers) == ["aws"]
+    assert "aws-999999999999" in providers["aws"]
 
 
 def test_the_replay_floor_registers_values_only(
