@@ -10,6 +10,7 @@ depends on. If the floor registered less, its ratio would flatter the project.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -267,3 +268,34 @@ def test_the_replay_floor_registers_values_only(
     assert set(replay["resources"]) == {r["urn"] for r in recorded[0]["resources"]}
     assert all(not r["dependencies"] for r in replay["resources"].values())
     assert all(not outputs for outputs in replay["outputs"].values())
+
+
+def _bench_module() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_main", ROOT / "bench/bench.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Dataclasses look their module up while the class is built.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_floors_report_their_graph_load_and_bench_takes_it_off(
+    recorded: tuple[dict[str, Any], Path],
+) -> None:
+    out = _run(str(ROOT / "bench/floor.py"), "--replay", str(recorded[1]))
+    lines = out.splitlines()
+    assert lines[-1].startswith("graph_load_seconds: ")
+    bench = _bench_module()
+    measured = bench.Measure(seconds=5.0, megabytes=300.0, cpu_seconds=4.0)
+    loaded = bench.without_graph_load(measured, out)
+    load = float(lines[-1].split(": ")[1])
+    assert loaded.seconds == pytest.approx(5.0 - load)
+    assert loaded.megabytes == 300.0
+    assert loaded.load_seconds == pytest.approx(load)
+    report = "1 resources registered\ngraph_load_cpu_seconds: 0.250\ngraph_load_seconds: 1.500\n"
+    parsed = bench.without_graph_load(measured, report)
+    assert (parsed.seconds, parsed.cpu_seconds, parsed.load_seconds) == (3.5, 3.75, 1.5)
+    with pytest.raises(SystemExit, match="graph_load_seconds"):
+        bench.without_graph_load(measured, "1 resources registered\n")
