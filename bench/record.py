@@ -81,7 +81,7 @@ def request_options(request: Any) -> dict[str, Any]:
     if request.HasField("customTimeouts"):
         unreplayed.append("customTimeouts")
     if unreplayed:
-        raise SystemExit(f"{request.name}: the floor does not replay {', '.join(unreplayed)}")
+        raise RuntimeError(f"{request.name}: the floor does not replay {', '.join(unreplayed)}")
     options: dict[str, Any] = {}
     if request.ignoreChanges:
         options["ignoreChanges"] = list(request.ignoreChanges)
