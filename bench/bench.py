@@ -4,9 +4,12 @@ Each measurement is a whole process: wall time and peak memory (max RSS). The
 project runs `python -m session_manager plan --summary` on a generated
 organization stack. The fair floor (bench/floor.py) registers the same graph
 with the Pulumi SDK alone: same resources, links between them, component
-outputs, providers and exports; the replay floor registers the recorded values
-only. All three run under the same interpreter settings (collection paused,
-SDK stack capture skipped). Each cell is the fastest of three runs; the cost
+outputs, providers, options and exports; the replay floor registers the recorded
+values only. All three run under the same interpreter settings (collection paused,
+SDK stack capture skipped). A floor's time leaves out reading and parsing the
+recorded graph, which the project does not do: the floor times it and prints it
+last (`graph_load_seconds`, `graph_load_cpu_seconds`), and that run's wall and
+CPU seconds are taken off by as much. Each cell is the fastest of three runs; the cost
 per 1,000 account-Regions leaves out the fixed cost (the plan of one). Not a timed
 test: it prints a table, the absolute time at 1,000 account-Regions and, last,
 `ratio_vs_floor` against the fair floor.
@@ -19,6 +22,7 @@ that takes the work folder and returns table lines; add it to EXTRA_ROWS.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -63,32 +67,60 @@ class Measure:
     megabytes: float
     # User plus system CPU: what load from other processes changes least.
     cpu_seconds: float = 0.0
+    # Wall seconds the process spent loading its input, left out of `seconds` (floors).
+    load_seconds: float = 0.0
 
 
-def measure(command: list[str], cwd: Path) -> Measure:
+def measure(command: list[str], cwd: Path, *, reports_load: bool = False) -> Measure:
     """The fastest of REPEATS runs of one process (wall seconds), and the highest peak RSS.
 
     Other processes on the machine only ever add time, so the fastest run is the
     best estimate of the command's own cost (as `timeit` does).
     """
-    runs = [measure_once(command, cwd) for _ in range(REPEATS)]
+    runs = [measure_once(command, cwd, reports_load=reports_load) for _ in range(REPEATS)]
     return Measure(
         min(r.seconds for r in runs),
         max(r.megabytes for r in runs),
         min(r.cpu_seconds for r in runs),
+        min(r.load_seconds for r in runs),
     )
 
 
-def measure_once(command: list[str], cwd: Path) -> Measure:
-    """Wall seconds and peak RSS in MB of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        assert process.stderr is not None
-        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
-    return Measure(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+def measure_once(command: list[str], cwd: Path, *, reports_load: bool = False) -> Measure:
+    """Wall seconds and peak RSS in MB of one process.
+
+    With `reports_load` (the floors), the graph load the process reports on stdout
+    is taken off its seconds (`without_graph_load`).
+    """
+    # A file, not a pipe: nothing reads a pipe while the process runs.
+    with tempfile.TemporaryFile() if reports_load else contextlib.nullcontext() as stdout:
+        out = subprocess.DEVNULL if stdout is None else stdout
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            assert process.stderr is not None
+            raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
+        measured = Measure(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+        if stdout is None:
+            return measured
+        stdout.seek(0)
+        return without_graph_load(measured, stdout.read().decode())
+
+
+def without_graph_load(measured: Measure, stdout: str) -> Measure:
+    """`measured` less the graph load a floor printed (`graph_load_seconds: X.XXX`)."""
+    reported = dict(
+        line.split(": ", 1) for line in stdout.splitlines() if line.startswith("graph_load_")
+    )
+    if "graph_load_seconds" not in reported:
+        raise SystemExit(f"no graph_load_seconds line in the floor's output:\n{stdout}")
+    load = float(reported["graph_load_seconds"])
+    load_cpu = float(reported.get("graph_load_cpu_seconds", 0.0))
+    return Measure(
+        measured.seconds - load, measured.megabytes, measured.cpu_seconds - load_cpu, load
+    )
 
 
 @dataclass(frozen=True)
@@ -146,8 +178,9 @@ def plan_rows(work: Path, python: str) -> list[Row]:
         # Untimed: record what the project registers, for the floors to replay.
         measure([python, str(ROOT / "bench" / "record.py"), str(work), stack, str(graph)], work)
         project = plan(stack)
-        fair = measure([python, str(ROOT / "bench" / "floor.py"), str(graph)], work)
-        replay = measure([python, str(ROOT / "bench" / "floor.py"), "--replay", str(graph)], work)
+        floor = [python, str(ROOT / "bench" / "floor.py")]
+        fair = measure([*floor, str(graph)], work, reports_load=True)
+        replay = measure([*floor, "--replay", str(graph)], work, reports_load=True)
         resources = graph.read_text().count('"urn":')
         rows.append(Row(size, resources, project, fair, replay, baseline))
         print(f"measured {size} account-Regions", file=sys.stderr, flush=True)
@@ -176,13 +209,18 @@ def main() -> None:
         f"fixed cost (the plan of 1 account-Region): {fixed.seconds:.2f} s, "
         f"{fixed.megabytes:.0f} MB; the per-1,000 columns leave it out"
     )
+    reference = next(row for row in rows if row.size == REFERENCE_SIZE)
+    print(
+        "floor seconds (wall and CPU) leave out reading and parsing the recorded graph, "
+        f"which the floors time and report: {reference.fair.load_seconds:.2f} s "
+        f"at {REFERENCE_SIZE:,} account-Regions"
+    )
     print(HEADER)
     print("|" + " ---: |" * len(rows[0].cells()))
     for row in rows:
         print("| " + " | ".join(row.cells()) + " |")
     for line in extra:
         print(line)
-    reference = next(row for row in rows if row.size == REFERENCE_SIZE)
     project_cpu, fair_cpu = reference.project.cpu_seconds, reference.fair.cpu_seconds
     print(
         f"cpu at {REFERENCE_SIZE}: project {project_cpu:.2f} s, fair floor {fair_cpu:.2f} s, "

@@ -1,15 +1,16 @@
 """The fair floor of `make bench` registers the same graph as the program it is compared with.
 
 bench/record.py records a stack's plan; bench/floor.py replays it through the
-SDK alone. Here the replay runs under the project's RecordingMonitor, so what
-the floor registered can be compared with what the program registered:
-resources, inputs, parents, providers, dependencies (overall and per input),
-component outputs and exports. If the floor registered less, its ratio would
-flatter the project.
+SDK alone. Here the program and the replay both run under the project's
+RecordingMonitor, so what the floor registered can be compared with what the
+program registered: resources, inputs, parents, providers, options, dependencies
+(overall and per input), and what each component output and stack export
+depends on. If the floor registered less, its ratio would flatter the project.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -20,11 +21,97 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-REPLAY_UNDER_RECORDING = """
+# Both runs (program and floor) capture the same things, independently of
+# bench/record.py: the options each registration sent, and for every leaf of a
+# component's registered outputs and of the stack's exports, whether it is a
+# plain value or else the URNs its Output depends on.
+OBSERVED = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
-import floor, pulumi
+import pulumi
 from pulumi.runtime import rpc
+from session_manager.offline import plan as offline_plan
+
+options = {}
+_register = offline_plan.RecordingMonitor.RegisterResource
+
+def register(monitor, request):
+    response = _register(monitor, request)
+    if request.type != "pulumi:pulumi:Stack":
+        options[response.urn] = {
+            "ignoreChanges": list(request.ignoreChanges),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            # Provider URNs: a reference ends in the id the mock made up, which differs.
+            "providers": {k: v.rsplit("::", 1)[0] for k, v in request.providers.items()},
+        }
+    return response
+
+offline_plan.RecordingMonitor.RegisterResource = register
+registered = []
+_register_outputs = pulumi.ComponentResource.register_outputs
+
+def register_outputs(component, outputs):
+    registered.append((component, outputs))
+    _register_outputs(component, outputs)
+
+pulumi.ComponentResource.register_outputs = register_outputs
+
+async def walk(path, value, leaves):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            await walk(f"{path}/{key}", item, leaves)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            await walk(f"{path}/{index}", item, leaves)
+    elif isinstance(value, pulumi.Output):
+        leaves[path] = sorted([await r.urn.future() for r in await value.resources()])
+    else:
+        leaves[path] = "plain"
+
+async def leaf_dependencies():
+    leaves = {}
+    for component, outputs in registered:
+        if not isinstance(component, pulumi.runtime.stack.Stack):
+            await walk(await component.urn.future(), outputs, leaves)
+    root = pulumi.runtime.settings.get_root_resource()
+    await walk("exports", dict(root.outputs), leaves)
+    return leaves
+"""
+
+PROGRAM = (
+    OBSERVED
+    + """
+import runpy
+from pathlib import Path
+from session_manager.offline.plan import read_project, read_stack_config, record_program
+
+project_dir = Path(sys.argv[1])
+project, _ = read_project(project_dir)
+config, secret_keys = read_stack_config(project_dir, "organization")
+
+def program():
+    sys.path.insert(0, str(project_dir))
+    runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+    # Resolved by record_program once every registration is done, in the run's loop.
+    return leaf_dependencies()
+
+plan = record_program(
+    program, project=project, stack="organization", config=config, secret_keys=secret_keys
+)
+print(json.dumps({
+    "outputs": {u: rpc.deserialize_properties(s) for u, s in plan.registered_outputs.items()},
+    "exports": plan.outputs,
+    "leaves": plan.result,
+    "options": options,
+}))
+"""
+)
+
+REPLAY_UNDER_RECORDING = (
+    OBSERVED
+    + """
+sys.path.insert(0, sys.argv[1])
+import floor
+from pulumi.runtime.sync_await import _sync_await
 from session_manager.offline.plan import RecordingMonitor
 
 monitors = []
@@ -38,7 +125,6 @@ pulumi.runtime.set_mocks = recording_set_mocks
 graph = json.loads(open(sys.argv[2]).read())
 floor.run(graph, fair=sys.argv[3] == "fair")
 monitor = monitors[0]
-from pulumi.runtime.sync_await import _sync_await
 root = pulumi.runtime.settings.get_root_resource()
 exports = _sync_await(pulumi.Output.from_input(dict(root.outputs)).future())
 print(json.dumps({
@@ -52,8 +138,11 @@ print(json.dumps({
         for r in monitor.planned
     },
     "outputs": {u: rpc.deserialize_properties(s) for u, s in monitor.registered_outputs.items()},
+    "leaves": _sync_await(leaf_dependencies()),
+    "options": options,
 }))
 """
+)
 
 
 def _run(*args: str) -> str:
@@ -64,13 +153,15 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
-def _recorded(tmp_path: Path) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    folder = tmp_path_factory.mktemp("org")
     for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copy(ROOT / "examples/organization/Pulumi.organization.yaml", tmp_path)
-    graph = tmp_path / "graph.json"
-    _run(str(ROOT / "bench/record.py"), str(tmp_path), "organization", str(graph))
-    return json.loads(graph.read_text())
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copy(ROOT / "examples/organization/Pulumi.organization.yaml", folder)
+    graph = folder / "graph.json"
+    _run(str(ROOT / "bench/record.py"), str(folder), "organization", str(graph))
+    return json.loads(graph.read_text()), graph
 
 
 def _replayed(graph_path: Path, mode: str) -> dict[str, Any]:
@@ -79,9 +170,19 @@ def _replayed(graph_path: Path, mode: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    folder = tmp_path_factory.mktemp("org")
-    return _recorded(folder), folder / "graph.json"
+def program(recorded: tuple[dict[str, Any], Path]) -> dict[str, Any]:
+    """The organization example's own run, observed as the floors' runs are."""
+    return json.loads(_run("-c", PROGRAM, str(recorded[1].parent)))
+
+
+@pytest.fixture(scope="module")
+def fair(recorded: tuple[dict[str, Any], Path]) -> dict[str, Any]:
+    return _replayed(recorded[1], "fair")
+
+
+@pytest.fixture(scope="module")
+def replay(recorded: tuple[dict[str, Any], Path]) -> dict[str, Any]:
+    return _replayed(recorded[1], "replay")
 
 
 def _links(resource: dict[str, Any]) -> dict[str, list[str]]:
@@ -91,11 +192,12 @@ def _links(resource: dict[str, Any]) -> dict[str, list[str]]:
     return links
 
 
-def test_the_fair_floor_registers_the_programs_graph(recorded: tuple[dict[str, Any], Path]) -> None:
-    graph, path = recorded
-    replayed = _replayed(path, "fair")
+def test_the_fair_floor_registers_the_programs_graph(
+    recorded: tuple[dict[str, Any], Path], fair: dict[str, Any]
+) -> None:
+    graph, _ = recorded
     program = {r["urn"]: r for r in graph["resources"]}
-    floor = replayed["resources"]
+    floor = fair["resources"]
     assert set(floor) == set(program)
     for urn, resource in program.items():
         registered = floor[urn]
@@ -114,36 +216,86 @@ def test_the_fair_floor_registers_the_programs_graph(recorded: tuple[dict[str, A
     assert kinds == {"$ref", "$after"}
 
 
-PROGRAM_OUTPUTS = """
-import json, sys
-from pathlib import Path
-from pulumi.runtime import rpc
-from session_manager.offline.plan import run_plan
-
-plan = run_plan(Path(sys.argv[1]), "organization")
-print(json.dumps({
-    "outputs": {u: rpc.deserialize_properties(s) for u, s in plan.registered_outputs.items()},
-    "exports": plan.outputs,
-}))
-"""
-
-
 def test_the_fair_floor_registers_the_same_component_outputs_and_exports(
-    recorded: tuple[dict[str, Any], Path],
+    recorded: tuple[dict[str, Any], Path], program: dict[str, Any], fair: dict[str, Any]
 ) -> None:
-    graph, path = recorded
-    program = json.loads(_run("-c", PROGRAM_OUTPUTS, str(path.parent)))
-    floor = _replayed(path, "fair")
-    assert floor["outputs"] == program["outputs"]
+    graph, _ = recorded
+    assert fair["outputs"] == program["outputs"]
     assert set(program["outputs"]) >= set(graph["componentOutputs"])
     # Under mocks the stack's exports are not registered as outputs; they resolve the same.
-    assert floor["exports"] == program["exports"]
+    assert fair["exports"] == program["exports"]
     assert set(program["exports"]) == {"accountEvents", "accounts", "centralLogs"}
 
 
-def test_the_replay_floor_registers_values_only(recorded: tuple[dict[str, Any], Path]) -> None:
-    graph, path = recorded
-    replayed = _replayed(path, "replay")
-    assert set(replayed["resources"]) == {r["urn"] for r in graph["resources"]}
-    assert all(not r["dependencies"] for r in replayed["resources"].values())
-    assert all(not outputs for outputs in replayed["outputs"].values())
+def test_component_outputs_and_exports_depend_on_the_same_resources(
+    program: dict[str, Any], fair: dict[str, Any]
+) -> None:
+    """Same values are not enough: a value matched to the wrong resource is a wrong dependency."""
+    leaves: dict[str, Any] = program["leaves"]
+    for path, expected in leaves.items():
+        assert fair["leaves"].get(path) == expected, path
+    assert set(fair["leaves"]) == set(leaves)
+    # The example has every kind: plain values, Outputs of no resource (a component's
+    # region), of one resource and of several (a policy document), as exports too.
+    kinds = {"plain" if d == "plain" else min(len(d), 2) for d in leaves.values()}
+    assert kinds == {"plain", 0, 1, 2}
+    exported = [d for path, d in leaves.items() if path.startswith("exports/")]
+    assert {min(len(d), 2) for d in exported} == {0, 1, 2}
+
+
+def test_the_floors_send_the_programs_options(
+    program: dict[str, Any], fair: dict[str, Any], replay: dict[str, Any]
+) -> None:
+    expected: dict[str, Any] = program["options"]
+    for floor in (fair, replay):
+        assert set(floor["options"]) == set(expected)
+        for urn, options in expected.items():
+            assert floor["options"][urn] == options, urn
+    # What the organization example sets, so an empty comparison cannot pass.
+    by_name = {urn.rsplit("::", 1)[1]: options for urn, options in expected.items()}
+    assert by_name["session-manager-central-logs-bucket"]["ignoreChanges"] == ["objectLockEnabled"]
+    assert by_name["session-manager-account-events-connection"]["additionalSecretOutputs"] == [
+        "authParameters"
+    ]
+    providers = by_name["session-manager-central-logs"]["providers"]
+    assert list(providers) == ["aws"]
+    assert "aws-999999999999" in providers["aws"]
+
+
+def test_the_replay_floor_registers_values_only(
+    recorded: tuple[dict[str, Any], Path], replay: dict[str, Any]
+) -> None:
+    assert set(replay["resources"]) == {r["urn"] for r in recorded[0]["resources"]}
+    assert all(not r["dependencies"] for r in replay["resources"].values())
+    assert all(not outputs for outputs in replay["outputs"].values())
+
+
+def _bench_module() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_main", ROOT / "bench/bench.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Dataclasses look their module up while the class is built.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_floors_report_their_graph_load_and_bench_takes_it_off(
+    recorded: tuple[dict[str, Any], Path],
+) -> None:
+    out = _run(str(ROOT / "bench/floor.py"), "--replay", str(recorded[1]))
+    lines = out.splitlines()
+    assert lines[-1].startswith("graph_load_seconds: ")
+    bench = _bench_module()
+    measured = bench.Measure(seconds=5.0, megabytes=300.0, cpu_seconds=4.0)
+    loaded = bench.without_graph_load(measured, out)
+    load = float(lines[-1].split(": ")[1])
+    assert loaded.seconds == pytest.approx(5.0 - load)
+    assert loaded.megabytes == 300.0
+    assert loaded.load_seconds == pytest.approx(load)
+    report = "1 resources registered\ngraph_load_cpu_seconds: 0.250\ngraph_load_seconds: 1.500\n"
+    parsed = bench.without_graph_load(measured, report)
+    assert (parsed.seconds, parsed.cpu_seconds, parsed.load_seconds) == (3.5, 3.75, 1.5)
+    with pytest.raises(SystemExit, match="graph_load_seconds"):
+        bench.without_graph_load(measured, "1 resources registered\n")
