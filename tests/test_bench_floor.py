@@ -299,3 +299,13 @@ def test_the_floors_report_their_graph_load_and_bench_takes_it_off(
     assert (parsed.seconds, parsed.cpu_seconds, parsed.load_seconds) == (3.5, 3.75, 1.5)
     with pytest.raises(SystemExit, match="graph_load_seconds"):
         bench.without_graph_load(measured, "1 resources registered\n")
+
+
+def test_bench_measures_with_bytecode_caching_and_takes_sizes() -> None:
+    bench = _bench_module()
+    # A user's installed package runs from cached bytecode; so do the measured processes.
+    assert "PYTHONDONTWRITEBYTECODE" not in bench.MEASURED_ENV
+    assert bench.parse_args([]).sizes == [100, 1000, 3000]
+    assert bench.parse_args(["--sizes", "1000", "100"]).sizes == [1000, 100]
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--sizes", "5"])
