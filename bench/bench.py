@@ -208,7 +208,7 @@ EXTRA_ROWS: list[Callable[[Path, str], list[str]]] = []
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument(
         "--sizes",
         type=int,
