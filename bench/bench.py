@@ -9,10 +9,13 @@ values only. All three run under the same interpreter settings (collection pause
 SDK stack capture skipped). A floor's time leaves out reading and parsing the
 recorded graph, which the project does not do: the floor times it and prints it
 last (`graph_load_seconds`, `graph_load_cpu_seconds`), and that run's wall and
-CPU seconds are taken off by as much. Each cell is the fastest of three runs; the cost
-per 1,000 account-Regions leaves out the fixed cost (the plan of one). Not a timed
-test: it prints a table, the absolute time at 1,000 account-Regions and, last,
-`ratio_vs_floor` against the fair floor.
+CPU seconds are taken off by as much (their MB still include the parsed graph).
+Each stack is measured in three rounds of project, fair floor, replay floor, so
+drifting load falls on all three alike; a time cell is the fastest of its three
+runs, a memory cell the highest. The cost per 1,000 account-Regions leaves out the
+fixed cost (the same three for one account-Region), and `ratio per 1,000` compares
+those. Not a timed test: it prints a table, the absolute time at 1,000
+account-Regions and, last, `ratio_vs_floor` against the fair floor.
 
     python bench/bench.py [--sizes N ...]      # default: 100 1000 3000
     python bench/bench.py --write-stacks DIR   # only write the bench stacks (to profile them)
@@ -20,14 +23,15 @@ test: it prints a table, the absolute time at 1,000 account-Regions and, last,
 Every measured process may write and reuse compiled bytecode (PYTHONDONTWRITEBYTECODE
 is dropped from its environment), as an installed package does.
 
-More rows (other commands, other measurements) go in a function of their own
-that takes the work folder and returns table lines; add it to EXTRA_ROWS.
+More lines (other commands, other measurements) go in a function of their own
+that takes the work folder, the Python and the sizes, and returns lines to
+print; add it to EXTRA_ROWS. `plan_formats` is one: the text and JSON plans at
+1,000 account-Regions.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import subprocess
@@ -82,13 +86,12 @@ class Measure:
     load_seconds: float = 0.0
 
 
-def measure(command: list[str], cwd: Path, *, reports_load: bool = False) -> Measure:
-    """The fastest of REPEATS runs of one process (wall seconds), and the highest peak RSS.
+def fastest(runs: list[Measure]) -> Measure:
+    """The fastest of several runs of one process (seconds), and the highest peak RSS.
 
     Other processes on the machine only ever add time, so the fastest run is the
-    best estimate of the command's own cost (as `timeit` does).
+    best estimate of the command's own cost (as `timeit` does); memory is the worst seen.
     """
-    runs = [measure_once(command, cwd, reports_load=reports_load) for _ in range(REPEATS)]
     return Measure(
         min(r.seconds for r in runs),
         max(r.megabytes for r in runs),
@@ -97,26 +100,35 @@ def measure(command: list[str], cwd: Path, *, reports_load: bool = False) -> Mea
     )
 
 
+def measure(command: list[str], cwd: Path, *, reports_load: bool = False) -> Measure:
+    """`fastest` of REPEATS runs of one process."""
+    return fastest([measure_once(command, cwd, reports_load=reports_load) for _ in range(REPEATS)])
+
+
 def measure_once(command: list[str], cwd: Path, *, reports_load: bool = False) -> Measure:
     """Wall seconds and peak RSS in MB of one process.
 
     With `reports_load` (the floors), the graph load the process reports on stdout
     is taken off its seconds (`without_graph_load`).
     """
-    # A file, not a pipe: nothing reads a pipe while the process runs.
-    with tempfile.TemporaryFile() if reports_load else contextlib.nullcontext() as stdout:
-        out = subprocess.DEVNULL if stdout is None else stdout
+    # Files, not pipes: nothing reads a pipe while the process runs, and a full one
+    # would stall it.
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=cwd, env=MEASURED_ENV, stdout=out, stderr=subprocess.PIPE
+            command,
+            cwd=cwd,
+            env=MEASURED_ENV,
+            stdout=stdout if reports_load else subprocess.DEVNULL,
+            stderr=stderr,
         )
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status) != 0:
-            assert process.stderr is not None
-            raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{stderr.read().decode()}")
         measured = Measure(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
-        if stdout is None:
+        if not reports_load:
             return measured
         stdout.seek(0)
         return without_graph_load(measured, stdout.read().decode())
@@ -137,74 +149,124 @@ def without_graph_load(measured: Measure, stdout: str) -> Measure:
 
 
 @dataclass(frozen=True)
-class Row:
-    size: int
-    resources: int
+class Sides:
+    """One stack measured three ways: the project's plan and the two floors."""
+
     project: Measure
     fair: Measure
     replay: Measure
-    # Fixed cost: the same plan for one account-Region (start-up, imports, config).
-    baseline: Measure
+
+
+def per_1000(measured: Measure, fixed: Measure, size: int) -> tuple[float, float]:
+    """Seconds and MB per 1,000 account-Regions beyond the plan of one."""
+    scale = 1000 / (size - 1)
+    return (
+        (measured.seconds - fixed.seconds) * scale,
+        (measured.megabytes - fixed.megabytes) * scale,
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    resources: int
+    sides: Sides
+    # Fixed cost: the same three for one account-Region (start-up, imports, config).
+    baseline: Sides
 
     def cells(self) -> list[str]:
-        per = 1000 / (self.size - 1)
+        project, fair, replay = self.sides.project, self.sides.fair, self.sides.replay
+        project_s, project_mb = per_1000(project, self.baseline.project, self.size)
+        fair_s, fair_mb = per_1000(fair, self.baseline.fair, self.size)
         return [
             f"{self.size:,}",
             f"{self.resources:,}",
-            f"{self.project.seconds:.2f}",
-            f"{self.project.megabytes:.0f}",
-            f"{(self.project.seconds - self.baseline.seconds) * per:.2f}",
-            f"{(self.project.megabytes - self.baseline.megabytes) * per:.0f}",
-            f"{self.fair.seconds:.2f}",
-            f"{self.fair.megabytes:.0f}",
-            f"{self.replay.seconds:.2f}",
-            f"{self.replay.megabytes:.0f}",
-            f"{self.project.seconds / self.fair.seconds:.2f}",
+            f"{project.seconds:.2f}",
+            f"{project.megabytes:.0f}",
+            f"{fair.seconds:.2f}",
+            f"{fair.megabytes:.0f}",
+            f"{replay.seconds:.2f}",
+            f"{replay.megabytes:.0f}",
+            f"{project_s:.2f}",
+            f"{fair_s:.2f}",
+            f"{project_mb:.0f}",
+            f"{fair_mb:.0f}",
+            f"{project.seconds / fair.seconds:.2f}",
+            f"{project_s / fair_s:.2f}",
         ]
 
 
 HEADER = (
-    "| account-Regions | resources | project s | project MB | s per 1,000 | MB per 1,000 "
-    "| fair floor s | fair floor MB | replay floor s | replay floor MB | ratio to fair |"
+    "| account-Regions | resources | project s | project MB | fair floor s | fair floor MB "
+    "| replay floor s | replay floor MB | project s per 1,000 | fair floor s per 1,000 "
+    "| project MB per 1,000 | fair floor MB per 1,000 | ratio to fair | ratio per 1,000 |"
 )
 
 
 def write_stacks(work: Path) -> None:
     """The project files and one stack file per size: `python bench/bench.py --write-stacks DIR`."""
+    work.mkdir(parents=True, exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, work / name)
+        # Into this repository itself, they are already there.
+        if not (work / name).exists() or not (work / name).samefile(ROOT / name):
+            shutil.copy(ROOT / name, work / name)
     for size, (accounts, regions) in {1: (1, 1), **SIZES}.items():
         stack_file = work / f"Pulumi.bench{size}.yaml"
         stack_file.write_text(yaml.safe_dump(stack_config(accounts, regions)))
 
 
-def plan_rows(work: Path, python: str, sizes: list[int]) -> list[Row]:
-    def plan(stack: str) -> Measure:
-        command = [python, "-m", "session_manager", "plan", "--stack", stack, "--summary"]
-        return measure(command, work)
+def measure_sides(work: Path, python: str, stack: str) -> tuple[Sides, int]:
+    """The project's plan of `stack` and both floors, in REPEATS rounds; and its resources.
 
-    baseline = plan("bench1")
+    Each round runs the three one after another, so load that drifts during the
+    bench falls on all of them alike.
+    """
+    graph = work / f"{stack}.graph.json"
+    # Untimed: record what the project registers, for the floors to replay.
+    measure_once([python, str(ROOT / "bench" / "record.py"), str(work), stack, str(graph)], work)
+    plan = [python, "-m", "session_manager", "plan", "--stack", stack, "--summary"]
+    floor = [python, str(ROOT / "bench" / "floor.py")]
+    runs: tuple[list[Measure], list[Measure], list[Measure]] = ([], [], [])
+    for _ in range(REPEATS):
+        runs[0].append(measure_once(plan, work))
+        runs[1].append(measure_once([*floor, str(graph)], work, reports_load=True))
+        runs[2].append(measure_once([*floor, "--replay", str(graph)], work, reports_load=True))
+    resources = graph.read_text().count('"urn":')
+    return Sides(*(fastest(side) for side in runs)), resources
+
+
+def plan_rows(work: Path, python: str, sizes: list[int]) -> list[Row]:
+    baseline, _ = measure_sides(work, python, "bench1")
     rows: list[Row] = []
     for size in sizes:
-        stack = f"bench{size}"
-        graph = work / f"{stack}.graph.json"
-        # Untimed: record what the project registers, for the floors to replay.
-        measure_once(
-            [python, str(ROOT / "bench" / "record.py"), str(work), stack, str(graph)], work
-        )
-        project = plan(stack)
-        floor = [python, str(ROOT / "bench" / "floor.py")]
-        fair = measure([*floor, str(graph)], work, reports_load=True)
-        replay = measure([*floor, "--replay", str(graph)], work, reports_load=True)
-        resources = graph.read_text().count('"urn":')
-        rows.append(Row(size, resources, project, fair, replay, baseline))
+        sides, resources = measure_sides(work, python, f"bench{size}")
+        rows.append(Row(size, resources, sides, baseline))
         print(f"measured {size} account-Regions", file=sys.stderr, flush=True)
     return rows
 
 
-# Further tables: each takes the work folder (with Pulumi.yaml, __main__.py and
-# the bench stacks) and the Python to run, and returns the lines to print.
-EXTRA_ROWS: list[Callable[[Path, str], list[str]]] = []
+def plan_formats(work: Path, python: str, sizes: list[int]) -> list[str]:
+    """The plan at REFERENCE_SIZE in the formats users read: text, and JSON for tools.
+
+    The table measures `plan --summary`; rendering every resource's inputs costs more.
+    """
+    if REFERENCE_SIZE not in sizes:
+        return []
+    plan = [python, "-m", "session_manager", "plan", "--stack", f"bench{REFERENCE_SIZE}"]
+    lines: list[str] = []
+    for label, extra in (("plan (text)", []), ("plan --json", ["--json"])):
+        measured = measure([*plan, *extra], work)
+        lines.append(
+            f"{label} at {REFERENCE_SIZE:,} account-Regions: "
+            f"{measured.seconds:.2f} s, {measured.megabytes:.0f} MB"
+        )
+    return lines
+
+
+# Further lines: each takes the work folder (with Pulumi.yaml, __main__.py and
+# the bench stacks), the Python to run and the sizes measured, and returns the
+# lines to print after the table.
+EXTRA_ROWS: list[Callable[[Path, str, list[int]], list[str]]] = [plan_formats]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -239,19 +301,20 @@ def main() -> None:
         work = Path(folder)
         write_stacks(work)
         rows = plan_rows(work, python, sizes)
-        extra = [line for add in EXTRA_ROWS for line in add(work, python)]
+        extra = [line for add in EXTRA_ROWS for line in add(work, python, sizes)]
 
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
     fixed = rows[0].baseline
     print(
-        f"fixed cost (the plan of 1 account-Region): {fixed.seconds:.2f} s, "
-        f"{fixed.megabytes:.0f} MB; the per-1,000 columns leave it out"
+        "fixed cost (the plan of 1 account-Region; the per-1,000 columns leave it out): "
+        f"project {fixed.project.seconds:.2f} s, {fixed.project.megabytes:.0f} MB; "
+        f"fair floor {fixed.fair.seconds:.2f} s, {fixed.fair.megabytes:.0f} MB"
     )
     reference = next((row for row in rows if row.size == REFERENCE_SIZE), rows[-1])
     print(
         "floor seconds (wall and CPU) leave out reading and parsing the recorded graph, "
-        f"which the floors time and report: {reference.fair.load_seconds:.2f} s "
-        f"at {reference.size:,} account-Regions"
+        f"which the floors time and report: {reference.sides.fair.load_seconds:.2f} s "
+        f"at {reference.size:,} account-Regions; their MB include the parsed graph"
     )
     print(HEADER)
     print("|" + " ---: |" * len(rows[0].cells()))
@@ -259,16 +322,17 @@ def main() -> None:
         print("| " + " | ".join(row.cells()) + " |")
     for line in extra:
         print(line)
-    project_cpu, fair_cpu = reference.project.cpu_seconds, reference.fair.cpu_seconds
+    project, fair = reference.sides.project, reference.sides.fair
+    project_cpu, fair_cpu = project.cpu_seconds, fair.cpu_seconds
     print(
         f"cpu at {reference.size}: project {project_cpu:.2f} s, fair floor {fair_cpu:.2f} s, "
         f"ratio {project_cpu / fair_cpu:.2f}"
     )
     print(
-        f"plan_{reference.size}_account_regions: {reference.project.seconds:.2f} s, "
-        f"{reference.project.megabytes:.0f} MB"
+        f"plan_{reference.size}_account_regions: {project.seconds:.2f} s, "
+        f"{project.megabytes:.0f} MB"
     )
-    print(f"ratio_vs_floor: {reference.project.seconds / reference.fair.seconds:.2f}")
+    print(f"ratio_vs_floor: {project.seconds / fair.seconds:.2f}")
 
 
 if __name__ == "__main__":
