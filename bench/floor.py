@@ -192,8 +192,9 @@ class Floor:
             parent=self.by_urn.get(parent) if parent else None,
             provider=self.by_urn.get(provider) if provider else None,  # type: ignore[arg-type]
             providers=providers or None,  # type: ignore[arg-type]
-            retain_on_delete=options["retainOnDelete"],
-            protect=options["protect"],
+            # Unset when false, as the program leaves them: the wire tells unset from False.
+            retain_on_delete=options["retainOnDelete"] or None,
+            protect=options["protect"] or None,
             ignore_changes=options.get("ignoreChanges"),
             additional_secret_outputs=options.get("additionalSecretOutputs"),
             depends_on=[self.by_urn[u] for u in resource["dependsOn"]] if self.fair else None,

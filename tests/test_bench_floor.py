@@ -34,6 +34,10 @@ from session_manager.offline import plan as offline_plan
 options = {}
 _register = offline_plan.RecordingMonitor.RegisterResource
 
+def sent(request, option):
+    # None when unset: the wire tells an option left unset from an explicit False.
+    return getattr(request, option) if request.HasField(option) else None
+
 def register(monitor, request):
     response = _register(monitor, request)
     if request.type != "pulumi:pulumi:Stack":
@@ -42,6 +46,8 @@ def register(monitor, request):
             "additionalSecretOutputs": list(request.additionalSecretOutputs),
             # Provider URNs: a reference ends in the id the mock made up, which differs.
             "providers": {k: v.rsplit("::", 1)[0] for k, v in request.providers.items()},
+            "retainOnDelete": sent(request, "retainOnDelete"),
+            "protect": sent(request, "protect"),
         }
     return response
 
@@ -281,6 +287,9 @@ def test_the_floors_send_the_programs_options(
     providers = by_name["session-manager-central-logs"]["providers"]
     assert list(providers) == ["aws"]
     assert "aws-999999999999" in providers["aws"]
+    assert by_name["session-manager-central-logs-bucket"]["retainOnDelete"] is True
+    assert {o["retainOnDelete"] for o in expected.values()} == {True, None}
+    assert {o["protect"] for o in expected.values()} == {None}
 
 
 def test_the_replay_floor_registers_values_only(
