@@ -137,7 +137,7 @@ def recording_set_mocks(mocks, **kwargs):
 
 pulumi.runtime.set_mocks = recording_set_mocks
 graph = json.loads(open(sys.argv[2]).read())
-floor.run(graph, fair=sys.argv[3] == "fair")
+floor.run(floor.prepare(graph, fair=sys.argv[3] == "fair"))
 monitor = monitors[0]
 root = pulumi.runtime.settings.get_root_resource()
 exports = _sync_await(pulumi.Output.from_input(dict(root.outputs)).future())
