@@ -300,6 +300,97 @@ def test_the_replay_floor_registers_values_only(
     assert all(not outputs for outputs in replay["outputs"].values())
 
 
+# Notes, at each registration the mock runtime answers, whether the collector runs
+# and whether the SDK's own stack capture is in place; and counts its captures.
+UNDER_FLOOR = """
+import gc, json, sys
+sys.path.insert(0, sys.argv[1])
+import floor
+from pulumi.runtime import resource as sdk_resource
+
+captures = []
+sdk_capture = sdk_resource._get_stack_trace
+
+def counted_capture():
+    captures.append(True)
+    return sdk_capture()
+
+sdk_resource._get_stack_trace = counted_capture
+seen = []
+echo = floor.EchoMocks.new_resource
+
+def new_resource(mocks, args):
+    seen.append({
+        "name": args.name,
+        "collecting": gc.isenabled(),
+        "sdk_capture": sdk_resource._get_stack_trace is counted_capture,
+    })
+    return echo(mocks, args)
+
+floor.EchoMocks.new_resource = new_resource
+collecting_before = gc.isenabled()
+floor.run(floor.prepare(json.loads(sys.argv[2]), fair=sys.argv[3] == "fair"))
+print(json.dumps({
+    "seen": seen,
+    "captures": len(captures),
+    "collecting_before": collecting_before,
+    "collecting_after": gc.isenabled(),
+    "sdk_capture_after": sdk_resource._get_stack_trace is counted_capture,
+}))
+"""
+
+
+def _tiny_graph() -> dict[str, Any]:
+    """A component and a log group in it, in record.py's format."""
+
+    def resource(name: str, typ: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "urn": f"urn:{name}",
+            "type": typ,
+            "name": name,
+            "custom": True,
+            "parent": None,
+            "provider": None,
+            "inputs": {},
+            "options": {"retainOnDelete": False, "protect": False},
+            "answered": {},
+            "links": {},
+            "dependsOn": [],
+            **fields,
+        }
+
+    group = resource("group", "test:index:Group", custom=False)
+    logs = resource(
+        "logs",
+        "aws:cloudwatch/logGroup:LogGroup",
+        parent="urn:group",
+        inputs={"name": "logs"},
+        answered={"arn": "arn:logs"},
+    )
+    return {
+        "project": "floor",
+        "stack": "settings",
+        "resources": [group, logs],
+        "componentOutputs": {},
+        "outputs": {},
+    }
+
+
+@pytest.mark.parametrize("mode", ["fair", "replay"])
+def test_the_floors_register_under_the_projects_interpreter_settings(mode: str) -> None:
+    """Collection paused and the SDK's stack capture skipped, as for the project's plan."""
+    graph = json.dumps(_tiny_graph())
+    observed = json.loads(_run("-c", UNDER_FLOOR, str(ROOT / "bench"), graph, mode))
+    assert [s["name"] for s in observed["seen"]] == ["group", "logs"]
+    assert [s["collecting"] for s in observed["seen"]] == [False, False]
+    assert [s["sdk_capture"] for s in observed["seen"]] == [False, False]
+    assert observed["captures"] == 0
+    # Around the floor the process is as it was: the settings are the floor's doing.
+    assert observed["collecting_before"]
+    assert observed["collecting_after"]
+    assert observed["sdk_capture_after"]
+
+
 def _bench_module() -> Any:
     spec = importlib.util.spec_from_file_location("bench_main", ROOT / "bench/bench.py")
     assert spec is not None
