@@ -35,6 +35,7 @@ the program pays for too.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import functools
 import importlib.util
@@ -375,11 +376,27 @@ def load(path: Path, *, fair: bool) -> tuple[Prepared, float, float]:
         return prepared, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def main() -> None:
-    args = sys.argv[1:]
-    fair = "--replay" not in args
-    path = next(a for a in args if not a.startswith("--"))
-    prepared, load_seconds, load_cpu_seconds = load(Path(path), fair=fair)
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="floor.py", description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("graph", metavar="GRAPH", type=Path, help="a graph bench/record.py wrote")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="the replay floor: recorded values only (default: the fair floor)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    fair = not args.replay
+    try:
+        prepared, load_seconds, load_cpu_seconds = load(args.graph, fair=fair)
+    except (OSError, json.JSONDecodeError) as error:
+        # A wrong path is a usage error: one line, as argparse reports its own.
+        reason = error.strerror if isinstance(error, OSError) else f"not JSON ({error})"
+        print(f"floor.py: error: {args.graph}: {reason}", file=sys.stderr)
+        raise SystemExit(2) from None
     count = run(prepared)
     print(f"{count} resources registered ({'fair' if fair else 'replay'} floor)")
     print(f"graph_load_cpu_seconds: {load_cpu_seconds:.3f}")

@@ -391,6 +391,49 @@ def test_the_floors_register_under_the_projects_interpreter_settings(mode: str) 
     assert observed["sdk_capture_after"]
 
 
+def _bench_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(ROOT / "bench" / script), *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("floor.py", [], "the following arguments are required: GRAPH"),
+        # A misspelt flag must not run the fair floor in place of the replay floor.
+        ("floor.py", ["--repaly", "graph.json"], "unrecognized arguments: --repaly"),
+        ("record.py", [], "the following arguments are required: PROJECT_DIR, STACK, OUT"),
+        ("record.py", [".", "organization"], "the following arguments are required: OUT"),
+        ("record.py", [".", "organization", "out/graph.json"], "OUT out/graph.json: no folder out"),
+    ],
+)
+def test_the_bench_scripts_report_usage_errors(
+    script: str, args: list[str], error: str, tmp_path: Path
+) -> None:
+    (tmp_path / "graph.json").write_text("{}")
+    result = _bench_script(script, *args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: ")
+    assert result.stderr.endswith(f"{script}: error: {error}\n")
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("floor.py", ["missing.json"], "missing.json: No such file or directory"),
+        ("floor.py", ["--replay", "."], ".: Is a directory"),
+        # The project's own message, for the folder as resolved.
+        ("record.py", ["missing", "organization", "graph.json"], "no Pulumi.yaml in {cwd}/missing"),
+    ],
+)
+def test_the_bench_scripts_report_missing_inputs_in_one_line(
+    script: str, args: list[str], error: str, tmp_path: Path
+) -> None:
+    result = _bench_script(script, *args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"{script}: error: {error.format(cwd=tmp_path.resolve())}\n"
+
+
 def _bench_module() -> Any:
     spec = importlib.util.spec_from_file_location("bench_main", ROOT / "bench/bench.py")
     assert spec is not None
