@@ -23,19 +23,27 @@ providers, retain_on_delete, protect); only the fair floor sends depends_on.
 
 Both run under the same interpreter settings as the project's plan command
 (collection paused, SDK stack capture skipped: session_manager.offline.runtime_tuning).
-Reading and parsing the graph is not part of either floor: it is timed apart,
-with collection paused too, and printed last, `graph_load_seconds: X.XXX`
-(after `graph_load_cpu_seconds`), for bench.py to take off the process's time.
+Reading, parsing and preparing the graph is not part of either floor:
+registration order, keyword argument names, links, the mock's answers are
+worked out before (`prepare`), so that the timed loop only constructs resources,
+Outputs and options, as the program does. That load is timed apart, with
+collection paused too, and printed last, `graph_load_seconds: X.XXX` (after
+`graph_load_cpu_seconds`), for bench.py to take off the process's time. Looking
+up the pulumi-aws classes stays in the floor: it imports their modules, which
+the program pays for too.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import functools
 import importlib.util
 import json
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +87,7 @@ def _runtime_tuning() -> Any:
 tuning = _runtime_tuning()
 
 
+@functools.cache
 def sdk_class(typ: str) -> Any:
     """The pulumi-aws class of a resource type token (`aws:<module>/<name>:<Class>`).
 
@@ -90,6 +99,7 @@ def sdk_class(typ: str) -> Any:
     return getattr(getattr(aws, module), cls)
 
 
+@functools.cache
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -135,49 +145,169 @@ def registration_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return order
 
 
-class Floor:
-    """Registers a recorded graph; `fair` keeps its links, else values replace them."""
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A resource's property (by its Python attribute) or a component's registered output."""
 
-    def __init__(self, graph: dict[str, Any], *, fair: bool) -> None:
-        # The engine's default provider is not registered by programs.
-        self.resources = [r for r in graph["resources"] if not r["name"].startswith("default_")]
-        self.component_outputs: dict[str, dict[str, Any]] = graph["componentOutputs"]
-        self.exports: dict[str, Any] = graph["outputs"]
-        self.fair = fair
+    urn: str
+    name: str
+    component: bool
+
+
+@dataclass(frozen=True, slots=True)
+class After:
+    """`value` once those resources are registered: `Output.all(*urns).apply(lambda _: value)`."""
+
+    urns: list[str]
+    value: Any
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One registration, ready to make: only its Outputs and options are left to build."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    # URNs of resources registered before it (None: none, or not the floor's).
+    parent: str | None
+    provider: str | None
+    providers: dict[str, str]
+    # None for the replay floor, which sends no depends_on.
+    depends_on: list[str] | None
+    retain_on_delete: bool | None
+    protect: bool | None
+    ignore_changes: list[str] | None
+    additional_secret_outputs: list[str] | None
+    # Keyword arguments of the SDK class: plain values, and those the fair floor links.
+    values: dict[str, Any]
+    links: dict[str, Ref | After]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A recorded graph in registration order, with all a floor needs worked out beforehand.
+
+    Preparing it is no part of either floor (`load` times it apart): the program has
+    no graph to sort, no names to convert and no links to look up.
+    """
+
+    project: str
+    stack: str
+    steps: list[Step]
+    # The pulumi-aws classes to look up, which imports their modules: the run does that.
+    types: list[str]
+    # What the project's mock answered, for the fair floor's mock (`EchoMocks`).
+    answered: dict[str, dict[str, Any]]
+    # Only the fair floor registers component outputs and exports.
+    component_outputs: dict[str, dict[str, Any]]
+    exports: dict[str, Any]
+
+
+def prepare(graph: dict[str, Any], *, fair: bool) -> Prepared:
+    """The floor's registrations for a graph record.py wrote (its format is described there)."""
+    # The engine's default provider is not registered by programs.
+    resources = [r for r in graph["resources"] if not r["name"].startswith("default_")]
+    urns = {r["urn"] for r in resources}
+    components: set[str] = set(graph["componentOutputs"])
+
+    def linked(value: Any) -> Any:
+        """A recorded component output or export, its links made Ref and After."""
+        if isinstance(value, dict) and "$ref" in value:
+            return ref(*value["$ref"])
+        if isinstance(value, dict) and "$after" in value:
+            return After(value["$after"], value["value"], bool(value.get("secret")))
+        if isinstance(value, dict):
+            return {k: linked(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        if isinstance(value, list):
+            return [linked(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return value
+
+    def ref(urn: str, prop: str) -> Ref:
+        if urn in components:
+            return Ref(urn, prop, component=True)
+        return Ref(urn, snake(prop), component=False)
+
+    def step(resource: dict[str, Any]) -> Step:
+        typ, options = resource["type"], resource["options"]
+        values: dict[str, Any] = {}
+        links: dict[str, Ref | After] = {}
+        if resource["custom"]:
+            for key, value in resource["inputs"].items():
+                link = resource["links"].get(key) if fair else None
+                if link is None:
+                    is_provider = typ.startswith("pulumi:providers:")
+                    values[snake(key)] = provider_value(value) if is_provider else value
+                elif "$ref" in link:
+                    links[snake(key)] = ref(*link["$ref"])
+                else:
+                    links[snake(key)] = After(link["$after"], value)
+        return Step(
+            urn=resource["urn"],
+            type=typ,
+            name=resource["name"],
+            custom=resource["custom"],
+            parent=resource["parent"] if resource["parent"] in urns else None,
+            provider=resource["provider"] if resource["provider"] in urns else None,
+            providers=options.get("providers", {}),
+            depends_on=resource["dependsOn"] if fair else None,
+            # Unset when false, as the program leaves them: the wire tells unset from False.
+            retain_on_delete=options["retainOnDelete"] or None,
+            protect=options["protect"] or None,
+            ignore_changes=options.get("ignoreChanges"),
+            additional_secret_outputs=options.get("additionalSecretOutputs"),
+            values=values,
+            links=links,
+        )
+
+    return Prepared(
+        project=graph["project"],
+        stack=graph["stack"],
+        steps=[step(r) for r in registration_order(resources)],
+        types=sorted({r["type"] for r in resources if r["custom"]}),
+        # The replay floor echoes inputs only, as it always did.
+        answered={f"{r['type']}::{r['name']}": r["answered"] for r in resources} if fair else {},
+        component_outputs={u: linked(o) for u, o in graph["componentOutputs"].items()}
+        if fair
+        else {},
+        exports=linked(graph["outputs"]) if fair else {},
+    )
+
+
+class Floor:
+    """Registers a prepared graph: resources, Outputs and options, nothing else."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
         self.by_urn: dict[str, pulumi.Resource] = {}
         self.registered: dict[str, dict[str, Any]] = {}
 
-    def ref(self, urn: str, prop: str) -> Any:
+    def ref(self, ref: Ref) -> Any:
         """A resource's property, or a component's registered output, as the program holds it."""
-        if urn in self.component_outputs:
-            return self.component_output(urn, prop)
-        return getattr(self.by_urn[urn], snake(prop))
+        if ref.component:
+            return self.component_output(ref.urn, ref.name)
+        return getattr(self.by_urn[ref.urn], ref.name)
 
     def component_output(self, urn: str, name: str) -> Any:
         outputs = self.registered.setdefault(urn, {})
         if name not in outputs:
-            outputs[name] = self.linked(self.component_outputs[urn][name])
+            outputs[name] = self.linked(self.prepared.component_outputs[urn][name])
         return outputs[name]
 
     def linked(self, value: Any) -> Any:
-        """A component output or export as the program built it (record.py has the format)."""
-        if isinstance(value, dict) and "$ref" in value:
-            return self.ref(*value["$ref"])
-        if isinstance(value, dict) and "$after" in value:
-            output = self.after(value["$after"], value["value"])
-            return pulumi.Output.secret(output) if value.get("secret") else output
+        """A component output, export or input as the program built it."""
+        if isinstance(value, Ref):
+            return self.ref(value)
+        if isinstance(value, After):
+            output = self.after(value.urns, value.value)
+            return pulumi.Output.secret(output) if value.secret else output
         if isinstance(value, dict):
             return {k: self.linked(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
         if isinstance(value, list):
             return [self.linked(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
         return value
-
-    def input(self, value: Any, link: dict[str, Any] | None) -> Any:
-        if not (self.fair and link):
-            return value
-        if "$ref" in link:
-            return self.ref(*link["$ref"])
-        return self.after(link["$after"], value)
 
     def after(self, urns: list[str], value: Any) -> pulumi.Output[Any]:
         """`value` once those resources are registered: an Output that depends on them."""
@@ -185,78 +315,89 @@ class Floor:
             return pulumi.Output.from_input(value)
         return pulumi.Output.all(*[self.by_urn[urn].urn for urn in urns]).apply(lambda _: value)
 
-    def register(self, resource: dict[str, Any]) -> pulumi.Resource:
-        parent, provider, options = resource["parent"], resource["provider"], resource["options"]
-        providers = {p: self.by_urn[urn] for p, urn in options.get("providers", {}).items()}
+    def register(self, step: Step, cls: Any) -> pulumi.Resource:
+        by_urn = self.by_urn
+        providers = {package: by_urn[urn] for package, urn in step.providers.items()}
+        depends_on = step.depends_on
         opts = pulumi.ResourceOptions(
-            parent=self.by_urn.get(parent) if parent else None,
-            provider=self.by_urn.get(provider) if provider else None,  # type: ignore[arg-type]
+            parent=by_urn[step.parent] if step.parent else None,
+            provider=by_urn[step.provider] if step.provider else None,  # type: ignore[arg-type]
             providers=providers or None,  # type: ignore[arg-type]
-            retain_on_delete=options["retainOnDelete"],
-            protect=options["protect"],
-            ignore_changes=options.get("ignoreChanges"),
-            additional_secret_outputs=options.get("additionalSecretOutputs"),
-            depends_on=[self.by_urn[u] for u in resource["dependsOn"]] if self.fair else None,
+            retain_on_delete=step.retain_on_delete,
+            protect=step.protect,
+            ignore_changes=step.ignore_changes,
+            additional_secret_outputs=step.additional_secret_outputs,
+            depends_on=None if depends_on is None else [by_urn[u] for u in depends_on],
         )
-        typ, name = resource["type"], resource["name"]
-        inputs = {k: self.input(v, resource["links"].get(k)) for k, v in resource["inputs"].items()}
-        if typ.startswith("pulumi:providers:"):
-            inputs = {k: provider_value(v) for k, v in inputs.items()}
-        if not resource["custom"]:
-            return pulumi.ComponentResource(typ, name, None, opts)
-        return sdk_class(typ)(name, opts=opts, **{snake(k): v for k, v in inputs.items()})
+        if not step.custom:
+            return pulumi.ComponentResource(step.type, step.name, None, opts)
+        inputs = step.values
+        if step.links:
+            inputs = inputs | {k: self.linked(link) for k, link in step.links.items()}
+        return cls(step.name, opts=opts, **inputs)
 
     def run(self) -> None:
-        for resource in registration_order(self.resources):
-            self.by_urn[resource["urn"]] = self.register(resource)
-        if not self.fair:
-            return
-        for urn in self.component_outputs:
+        # Here, not when preparing: the program imports these pulumi-aws modules too.
+        classes = {typ: sdk_class(typ) for typ in self.prepared.types}
+        for step in self.prepared.steps:
+            self.by_urn[step.urn] = self.register(step, classes.get(step.type))
+        for urn, outputs in self.prepared.component_outputs.items():
             component = self.by_urn[urn]
             assert isinstance(component, pulumi.ComponentResource)
-            component.register_outputs(
-                {name: self.component_output(urn, name) for name in self.component_outputs[urn]}
-            )
-        for name, value in self.exports.items():
+            component.register_outputs({name: self.component_output(urn, name) for name in outputs})
+        for name, value in self.prepared.exports.items():
             pulumi.export(name, self.linked(value))
 
 
-def run(graph: dict[str, Any], *, fair: bool) -> int:
-    floor = Floor(graph, fair=fair)
-    urns = {r["urn"] for r in floor.resources}
-    for resource in floor.resources:
-        if resource["provider"] not in urns:
-            resource["provider"] = None
+def run(prepared: Prepared) -> int:
+    """Registers the prepared graph under the project's plan settings: the timed part."""
+    floor = Floor(prepared)
     asyncio.set_event_loop(asyncio.new_event_loop())
     with tuning.collection_paused(), tuning.stack_capture_skipped():
-        # The replay floor echoes inputs only, as it always did.
-        answered = {f"{r['type']}::{r['name']}": r["answered"] for r in floor.resources}
-        answered = answered if fair else {}
         pulumi.runtime.set_mocks(
-            EchoMocks(answered), project=graph["project"], stack=graph["stack"], preview=False
+            EchoMocks(prepared.answered),
+            project=prepared.project,
+            stack=prepared.stack,
+            preview=False,
         )
         _sync_await(run_pulumi_func(floor.run))
-    return len(floor.resources)
+    return len(prepared.steps)
 
 
-def load(path: Path) -> tuple[dict[str, Any], float, float]:
-    """The recorded graph, and the wall and CPU seconds reading and parsing it took.
+def load(path: Path, *, fair: bool) -> tuple[Prepared, float, float]:
+    """The recorded graph, prepared, and the wall and CPU seconds reading and preparing took.
 
     Not the floor's work: bench.py takes these seconds off the process's. Collection
     is paused as for the run: its passes over the parsed graph would be timed otherwise.
     """
     with tuning.collection_paused():
         wall, cpu = time.perf_counter(), time.process_time()
-        graph = json.loads(path.read_text())
-        return graph, time.perf_counter() - wall, time.process_time() - cpu
+        prepared = prepare(json.loads(path.read_text()), fair=fair)
+        return prepared, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def main() -> None:
-    args = sys.argv[1:]
-    fair = "--replay" not in args
-    path = next(a for a in args if not a.startswith("--"))
-    graph, load_seconds, load_cpu_seconds = load(Path(path))
-    count = run(graph, fair=fair)
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="floor.py", description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument("graph", metavar="GRAPH", type=Path, help="a graph bench/record.py wrote")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="the replay floor: recorded values only (default: the fair floor)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    fair = not args.replay
+    try:
+        prepared, load_seconds, load_cpu_seconds = load(args.graph, fair=fair)
+    except (OSError, json.JSONDecodeError) as error:
+        # A wrong path is a usage error: one line, as argparse reports its own.
+        reason = error.strerror if isinstance(error, OSError) else f"not JSON ({error})"
+        print(f"floor.py: error: {args.graph}: {reason}", file=sys.stderr)
+        raise SystemExit(2) from None
+    count = run(prepared)
     print(f"{count} resources registered ({'fair' if fair else 'replay'} floor)")
     print(f"graph_load_cpu_seconds: {load_cpu_seconds:.3f}")
     print(f"graph_load_seconds: {load_seconds:.3f}")

@@ -34,6 +34,7 @@ rebuild the same graph:
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import runpy
@@ -47,9 +48,11 @@ import pulumi
 import pulumi_aws._utilities as aws_utilities
 from floor import sdk_class, snake
 from pulumi.runtime import rpc
+from session_manager.config.errors import ConfigError
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import (
     Plan,
+    PlanError,
     PlannedResource,
     RecordingMonitor,
     read_project,
@@ -303,13 +306,34 @@ class Graph:
         }
 
 
-def main() -> None:
-    project_dir, stack, out = sys.argv[1:4]
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="record.py", description=(__doc__ or "").split("\n", 1)[0]
+    )
+    parser.add_argument(
+        "project_dir", metavar="PROJECT_DIR", type=Path, help="the folder with Pulumi.yaml"
+    )
+    parser.add_argument("stack", metavar="STACK", help="the stack to plan (Pulumi.STACK.yaml)")
+    parser.add_argument("out", metavar="OUT", type=Path, help="where to write the graph (JSON)")
+    args = parser.parse_args(argv)
+    # Before the run, which takes a while at bench sizes.
+    if not args.out.parent.is_dir():
+        parser.error(f"OUT {args.out}: no folder {args.out.parent}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     with collection_paused():
         recorder = Recorder()
-        with recorder.hooks():
-            plan = run_program(Path(project_dir), stack, recorder.collect)
-        Path(out).write_text(json.dumps(Graph(plan, recorder).to_json()))
+        try:
+            with recorder.hooks():
+                plan = run_program(args.project_dir, args.stack, recorder.collect)
+        except (ConfigError, PlanError) as error:
+            # No project or stack there, or config the program rejects: the plan's own message.
+            print(f"record.py: error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+        args.out.write_text(json.dumps(Graph(plan, recorder).to_json()))
 
 
 if __name__ == "__main__":

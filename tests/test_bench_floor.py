@@ -34,6 +34,10 @@ from session_manager.offline import plan as offline_plan
 options = {}
 _register = offline_plan.RecordingMonitor.RegisterResource
 
+def sent(request, option):
+    # None when unset: the wire tells an option left unset from an explicit False.
+    return getattr(request, option) if request.HasField(option) else None
+
 def register(monitor, request):
     response = _register(monitor, request)
     if request.type != "pulumi:pulumi:Stack":
@@ -42,6 +46,8 @@ def register(monitor, request):
             "additionalSecretOutputs": list(request.additionalSecretOutputs),
             # Provider URNs: a reference ends in the id the mock made up, which differs.
             "providers": {k: v.rsplit("::", 1)[0] for k, v in request.providers.items()},
+            "retainOnDelete": sent(request, "retainOnDelete"),
+            "protect": sent(request, "protect"),
         }
     return response
 
@@ -102,6 +108,14 @@ print(json.dumps({
     "exports": plan.outputs,
     "leaves": plan.result,
     "options": options,
+    # What each registration waited for, as the program sent it: not from record.py.
+    "resources": {
+        r.urn: {
+            "dependencies": sorted(r.dependencies),
+            "input_dependencies": {k: sorted(v) for k, v in r.input_dependencies.items()},
+        }
+        for r in plan.resources
+    },
 }))
 """
 )
@@ -123,7 +137,7 @@ def recording_set_mocks(mocks, **kwargs):
 
 pulumi.runtime.set_mocks = recording_set_mocks
 graph = json.loads(open(sys.argv[2]).read())
-floor.run(graph, fair=sys.argv[3] == "fair")
+floor.run(floor.prepare(graph, fair=sys.argv[3] == "fair"))
 monitor = monitors[0]
 root = pulumi.runtime.settings.get_root_resource()
 exports = _sync_await(pulumi.Output.from_input(dict(root.outputs)).future())
@@ -185,13 +199,6 @@ def replay(recorded: tuple[dict[str, Any], Path]) -> dict[str, Any]:
     return _replayed(recorded[1], "replay")
 
 
-def _links(resource: dict[str, Any]) -> dict[str, list[str]]:
-    links: dict[str, list[str]] = {}
-    for key, link in resource["links"].items():
-        links[key] = sorted(link["$after"]) if "$after" in link else [link["$ref"][0]]
-    return links
-
-
 def test_the_fair_floor_registers_the_programs_graph(
     recorded: tuple[dict[str, Any], Path], fair: dict[str, Any]
 ) -> None:
@@ -206,14 +213,34 @@ def test_the_fair_floor_registers_the_programs_graph(
         assert (registered["provider"] or None) == (
             resource["provider"] if resource["provider"] in program else None
         ), urn
-        assert registered["input_dependencies"] == _links(resource), urn
-        expected = {u for deps in _links(resource).values() for u in deps} | set(
-            resource["dependsOn"]
-        )
-        assert set(registered["dependencies"]) == expected, urn
     # Links are real: some inputs are another resource's property, some derived from several.
     kinds = {next(iter(link)) for r in graph["resources"] for link in r["links"].values()}
     assert kinds == {"$ref", "$after"}
+
+
+def test_the_fair_floor_waits_for_what_the_program_waited_for(
+    program: dict[str, Any], fair: dict[str, Any]
+) -> None:
+    """Dependencies as the program sent them, overall and per input, not as record.py wrote them."""
+    # The engine's default provider is registered by no program, and by no floor.
+    expected = {
+        urn: resource
+        for urn, resource in program["resources"].items()
+        if not urn.rsplit("::", 1)[1].startswith("default_")
+    }
+    floor = fair["resources"]
+    assert set(floor) == set(expected)
+    for urn, resource in expected.items():
+        assert floor[urn]["dependencies"] == resource["dependencies"], urn
+        assert floor[urn]["input_dependencies"] == resource["input_dependencies"], urn
+    # What the organization example has, so an empty comparison cannot pass: explicit
+    # depends_on, inputs of one resource and inputs of several.
+    per_input = [d for r in expected.values() for d in r["input_dependencies"].values()]
+    assert {min(len(d), 2) for d in per_input} == {1, 2}
+    assert any(
+        set(r["dependencies"]) - {u for d in r["input_dependencies"].values() for u in d}
+        for r in expected.values()
+    )
 
 
 def test_the_fair_floor_registers_the_same_component_outputs_and_exports(
@@ -260,6 +287,9 @@ def test_the_floors_send_the_programs_options(
     providers = by_name["session-manager-central-logs"]["providers"]
     assert list(providers) == ["aws"]
     assert "aws-999999999999" in providers["aws"]
+    assert by_name["session-manager-central-logs-bucket"]["retainOnDelete"] is True
+    assert {o["retainOnDelete"] for o in expected.values()} == {True, None}
+    assert {o["protect"] for o in expected.values()} == {None}
 
 
 def test_the_replay_floor_registers_values_only(
@@ -268,6 +298,140 @@ def test_the_replay_floor_registers_values_only(
     assert set(replay["resources"]) == {r["urn"] for r in recorded[0]["resources"]}
     assert all(not r["dependencies"] for r in replay["resources"].values())
     assert all(not outputs for outputs in replay["outputs"].values())
+
+
+# Notes, at each registration the mock runtime answers, whether the collector runs
+# and whether the SDK's own stack capture is in place; and counts its captures.
+UNDER_FLOOR = """
+import gc, json, sys
+sys.path.insert(0, sys.argv[1])
+import floor
+from pulumi.runtime import resource as sdk_resource
+
+captures = []
+sdk_capture = sdk_resource._get_stack_trace
+
+def counted_capture():
+    captures.append(True)
+    return sdk_capture()
+
+sdk_resource._get_stack_trace = counted_capture
+seen = []
+echo = floor.EchoMocks.new_resource
+
+def new_resource(mocks, args):
+    seen.append({
+        "name": args.name,
+        "collecting": gc.isenabled(),
+        "sdk_capture": sdk_resource._get_stack_trace is counted_capture,
+    })
+    return echo(mocks, args)
+
+floor.EchoMocks.new_resource = new_resource
+collecting_before = gc.isenabled()
+floor.run(floor.prepare(json.loads(sys.argv[2]), fair=sys.argv[3] == "fair"))
+print(json.dumps({
+    "seen": seen,
+    "captures": len(captures),
+    "collecting_before": collecting_before,
+    "collecting_after": gc.isenabled(),
+    "sdk_capture_after": sdk_resource._get_stack_trace is counted_capture,
+}))
+"""
+
+
+def _tiny_graph() -> dict[str, Any]:
+    """A component and a log group in it, in record.py's format."""
+
+    def resource(name: str, typ: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "urn": f"urn:{name}",
+            "type": typ,
+            "name": name,
+            "custom": True,
+            "parent": None,
+            "provider": None,
+            "inputs": {},
+            "options": {"retainOnDelete": False, "protect": False},
+            "answered": {},
+            "links": {},
+            "dependsOn": [],
+            **fields,
+        }
+
+    group = resource("group", "test:index:Group", custom=False)
+    logs = resource(
+        "logs",
+        "aws:cloudwatch/logGroup:LogGroup",
+        parent="urn:group",
+        inputs={"name": "logs"},
+        answered={"arn": "arn:logs"},
+    )
+    return {
+        "project": "floor",
+        "stack": "settings",
+        "resources": [group, logs],
+        "componentOutputs": {},
+        "outputs": {},
+    }
+
+
+@pytest.mark.parametrize("mode", ["fair", "replay"])
+def test_the_floors_register_under_the_projects_interpreter_settings(mode: str) -> None:
+    """Collection paused and the SDK's stack capture skipped, as for the project's plan."""
+    graph = json.dumps(_tiny_graph())
+    observed = json.loads(_run("-c", UNDER_FLOOR, str(ROOT / "bench"), graph, mode))
+    assert [s["name"] for s in observed["seen"]] == ["group", "logs"]
+    assert [s["collecting"] for s in observed["seen"]] == [False, False]
+    assert [s["sdk_capture"] for s in observed["seen"]] == [False, False]
+    assert observed["captures"] == 0
+    # Around the floor the process is as it was: the settings are the floor's doing.
+    assert observed["collecting_before"]
+    assert observed["collecting_after"]
+    assert observed["sdk_capture_after"]
+
+
+def _bench_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(ROOT / "bench" / script), *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("floor.py", [], "the following arguments are required: GRAPH"),
+        # A misspelt flag must not run the fair floor in place of the replay floor.
+        ("floor.py", ["--repaly", "graph.json"], "unrecognized arguments: --repaly"),
+        ("record.py", [], "the following arguments are required: PROJECT_DIR, STACK, OUT"),
+        ("record.py", [".", "organization"], "the following arguments are required: OUT"),
+        ("record.py", [".", "organization", "out/graph.json"], "OUT out/graph.json: no folder out"),
+    ],
+)
+def test_the_bench_scripts_report_usage_errors(
+    script: str, args: list[str], error: str, tmp_path: Path
+) -> None:
+    (tmp_path / "graph.json").write_text("{}")
+    result = _bench_script(script, *args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("usage: ")
+    assert result.stderr.endswith(f"{script}: error: {error}\n")
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "error"),
+    [
+        ("floor.py", ["missing.json"], "missing.json: No such file or directory"),
+        ("floor.py", ["--replay", "."], ".: Is a directory"),
+        # The project's own message, for the folder as resolved.
+        ("record.py", ["missing", "organization", "graph.json"], "no Pulumi.yaml in {cwd}/missing"),
+    ],
+)
+def test_the_bench_scripts_report_missing_inputs_in_one_line(
+    script: str, args: list[str], error: str, tmp_path: Path
+) -> None:
+    result = _bench_script(script, *args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"{script}: error: {error.format(cwd=tmp_path.resolve())}\n"
 
 
 def _bench_module() -> Any:
