@@ -283,17 +283,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--write-stacks",
-        type=Path,
+        type=folder,
         metavar="DIR",
         help="only write the project files and bench stacks to DIR (to profile them)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.write_stacks is not None and args.write_stacks.is_file():
+        parser.error(f"--write-stacks {args.write_stacks}: is a file; name a folder")
+    return args
+
+
+def folder(value: str) -> Path:
+    """A folder argument: an empty one would quietly mean the current folder."""
+    if not value:
+        raise argparse.ArgumentTypeError("name a folder")
+    return Path(value)
 
 
 def main() -> None:
     python = sys.executable
     args = parse_args(sys.argv[1:])
-    if args.write_stacks:
+    if args.write_stacks is not None:
         write_stacks(args.write_stacks)
         return
     sizes = sorted(set(args.sizes))

@@ -392,9 +392,14 @@ def main(argv: list[str] | None = None) -> None:
     fair = not args.replay
     try:
         prepared, load_seconds, load_cpu_seconds = load(args.graph, fair=fair)
-    except (OSError, json.JSONDecodeError) as error:
-        # A wrong path is a usage error: one line, as argparse reports its own.
-        reason = error.strerror if isinstance(error, OSError) else f"not JSON ({error})"
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+        # A wrong path or file is a usage error: one line, as argparse reports its own.
+        if isinstance(error, OSError):
+            reason = error.strerror
+        elif isinstance(error, json.JSONDecodeError):
+            reason = f"not JSON ({error})"
+        else:
+            reason = f"not a graph bench/record.py wrote ({type(error).__name__}: {error})"
         print(f"floor.py: error: {args.graph}: {reason}", file=sys.stderr)
         raise SystemExit(2) from None
     count = run(prepared)

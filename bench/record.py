@@ -319,6 +319,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     # Before the run, which takes a while at bench sizes.
     if not args.out.parent.is_dir():
         parser.error(f"OUT {args.out}: no folder {args.out.parent}")
+    if args.out.is_dir():
+        parser.error(f"OUT {args.out}: is a folder; name the graph file to write")
     return args
 
 

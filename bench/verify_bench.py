@@ -49,12 +49,13 @@ def organization_stack(accounts: int, regions: int) -> dict[str, object]:
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
     """Wall seconds, peak RSS in MB and stdout of one process; exit 0 or 1 accepted."""
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
+    # Files, not pipes: verify reports progress on stderr, and a full pipe would stall it.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
-        assert process.stderr is not None
-        errors = process.stderr.read().decode()
+        err.seek(0)
+        errors = err.read().decode()
         out.seek(0)
         text = out.read().decode()
     if os.waitstatus_to_exitcode(status) not in (0, 1):

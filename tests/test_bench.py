@@ -65,3 +65,77 @@ def test_sizes_and_stack_files(tmp_path: Path) -> None:
     bench.write_stacks(folder)
     names = {p.name for p in folder.iterdir()}
     assert {"Pulumi.yaml", "__main__.py", "Pulumi.bench1.yaml", "Pulumi.bench3000.yaml"} <= names
+
+
+def test_a_row_reads_per_1000_costs_and_both_ratios() -> None:
+    bench = _bench()
+    measure = bench.Measure
+    baseline = bench.Sides(measure(0.5, 80.0), measure(0.4, 70.0), measure(0.3, 60.0))
+    sides = bench.Sides(measure(11.5, 580.0), measure(10.4, 570.0), measure(9.0, 600.0))
+    cells = bench.Row(1001, 7900, sides, baseline).cells()
+    header = [c.strip() for c in bench.HEADER.strip("|").split("|")]
+    row = dict(zip(header, cells, strict=True))
+    # 1,000 beyond the plan of one: (11.5 - 0.5) s and (10.4 - 0.4) s per 1,000.
+    assert row["project s per 1,000"] == "11.00"
+    assert row["fair floor s per 1,000"] == "10.00"
+    assert row["project MB per 1,000"] == "500"
+    assert row["fair floor MB per 1,000"] == "500"
+    assert row["ratio to fair"] == f"{11.5 / 10.4:.2f}"
+    assert row["ratio per 1,000"] == "1.10"
+    assert row["replay floor s"] == "9.00"
+
+
+def test_rounds_interleave_project_and_floors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    calls: list[str] = []
+
+    def fake_measure_once(command: list[str], cwd: Path, *, reports_load: bool = False) -> Any:
+        text = " ".join(command)
+        kind = (
+            "record"
+            if "record.py" in text
+            else "replay"
+            if "--replay" in text
+            else ("fair" if "floor.py" in text else "project")
+        )
+        calls.append(kind)
+        if kind == "record":
+            (tmp_path / "bench1.graph.json").write_text('{"urn": 1}')
+        return bench.Measure(float(len(calls)), 100.0 + len(calls))
+
+    monkeypatch.setattr(bench, "measure_once", fake_measure_once)
+    sides, resources = bench.measure_sides(tmp_path, sys.executable, "bench1")
+    # Drifting load falls on all three alike: one of each per round.
+    assert calls == ["record"] + ["project", "fair", "replay"] * bench.REPEATS
+    assert resources == 1
+    # The fastest time and the highest memory of each side's own runs.
+    assert (sides.project.seconds, sides.project.megabytes) == (2.0, 108.0)
+    assert (sides.fair.seconds, sides.replay.megabytes) == (3.0, 110.0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--write-stacks", ""], "name a folder"),
+        (["--sizes", "5"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _bench()
+    with pytest.raises(SystemExit) as exit_:
+        bench.parse_args(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_write_stacks_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _bench()
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--write-stacks", str(afile)])
+    assert "is a file" in capsys.readouterr().err

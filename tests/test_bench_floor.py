@@ -405,6 +405,11 @@ def _bench_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedPro
         ("record.py", [], "the following arguments are required: PROJECT_DIR, STACK, OUT"),
         ("record.py", [".", "organization"], "the following arguments are required: OUT"),
         ("record.py", [".", "organization", "out/graph.json"], "OUT out/graph.json: no folder out"),
+        (
+            "record.py",
+            [".", "organization", "."],
+            "OUT .: is a folder; name the graph file to write",
+        ),
     ],
 )
 def test_the_bench_scripts_report_usage_errors(
@@ -422,6 +427,12 @@ def test_the_bench_scripts_report_usage_errors(
     [
         ("floor.py", ["missing.json"], "missing.json: No such file or directory"),
         ("floor.py", ["--replay", "."], ".: Is a directory"),
+        # JSON, but not a graph: the file is wrong, not the floor.
+        (
+            "floor.py",
+            ["graph.json"],
+            "graph.json: not a graph bench/record.py wrote (KeyError: 'resources')",
+        ),
         # The project's own message, for the folder as resolved.
         ("record.py", ["missing", "organization", "graph.json"], "no Pulumi.yaml in {cwd}/missing"),
     ],
@@ -429,6 +440,7 @@ def test_the_bench_scripts_report_usage_errors(
 def test_the_bench_scripts_report_missing_inputs_in_one_line(
     script: str, args: list[str], error: str, tmp_path: Path
 ) -> None:
+    (tmp_path / "graph.json").write_text("{}")
     result = _bench_script(script, *args, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"{script}: error: {error.format(cwd=tmp_path.resolve())}\n"
@@ -463,13 +475,3 @@ def test_the_floors_report_their_graph_load_and_bench_takes_it_off(
     assert (parsed.seconds, parsed.cpu_seconds, parsed.load_seconds) == (3.5, 3.75, 1.5)
     with pytest.raises(SystemExit, match="graph_load_seconds"):
         bench.without_graph_load(measured, "1 resources registered\n")
-
-
-def test_bench_measures_with_bytecode_caching_and_takes_sizes() -> None:
-    bench = _bench_module()
-    # A user's installed package runs from cached bytecode; so do the measured processes.
-    assert "PYTHONDONTWRITEBYTECODE" not in bench.MEASURED_ENV
-    assert bench.parse_args([]).sizes == [100, 1000, 3000]
-    assert bench.parse_args(["--sizes", "1000", "100"]).sizes == [1000, 100]
-    with pytest.raises(SystemExit):
-        bench.parse_args(["--sizes", "5"])
