@@ -37,9 +37,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import runpy
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -49,15 +48,12 @@ import pulumi_aws._utilities as aws_utilities
 from floor import sdk_class, snake
 from pulumi.runtime import rpc
 from session_manager.config.errors import ConfigError
-from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import (
     Plan,
     PlanError,
     PlannedResource,
     RecordingMonitor,
-    read_project,
-    read_stack_config,
-    record_program,
+    run_plan,
 )
 from session_manager.offline.runtime_tuning import collection_paused
 
@@ -208,31 +204,6 @@ class Recorder:
             self.options[urn] = options
 
 
-def run_program(project_dir: Path, stack: str, then: Callable[[], Awaitable[Any]]) -> Plan:
-    """The project's program as `plan` runs it (offline/plan.py `run_plan`), then `then()`.
-
-    `then()` runs in the program's event loop once every registration is done:
-    what it returns is the plan's `result`.
-    """
-    project_dir = project_dir.resolve()
-    project, _ = read_project(project_dir)
-    config, secret_keys = read_stack_config(project_dir, stack)
-
-    def program() -> Awaitable[Any]:
-        sys.path.insert(0, str(project_dir))
-        try:
-            runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-        finally:
-            sys.path.remove(str(project_dir))
-        # A coroutine: record_program awaits what the program returns after the run.
-        return then()
-
-    mocks = AwsMocks(region=config.get("aws:region", "us-east-1"))
-    return record_program(
-        program, project=project, stack=stack, config=config, secret_keys=secret_keys, mocks=mocks
-    )
-
-
 class Graph:
     def __init__(self, plan: Plan, recorder: Recorder) -> None:
         # The engine's default provider is not registered by programs.
@@ -330,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
         recorder = Recorder()
         try:
             with recorder.hooks():
-                plan = run_program(args.project_dir, args.stack, recorder.collect)
+                plan = run_plan(args.project_dir, args.stack, after=recorder.collect)
         except (ConfigError, PlanError) as error:
             # No project or stack there, or config the program rejects: the plan's own message.
             print(f"record.py: error: {error}", file=sys.stderr)

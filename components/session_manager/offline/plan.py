@@ -15,7 +15,7 @@ import logging
 import runpy
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -179,24 +179,21 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
         # closes them; closed here after the run, so exit is quiet.
-        self.thread_loops: set[asyncio.AbstractEventLoop] = set()
-        self.tracked_threads: set[int] = set()
+        # By thread: looked up once per worker thread, as this runs for every registration.
+        self.thread_loops: dict[int, asyncio.AbstractEventLoop] = {}
 
     def _track_thread_loop(self) -> None:
-        # Once per worker thread: this runs for every registration.
         thread = threading.get_ident()
-        if thread in self.tracked_threads:
+        if thread in self.thread_loops:
             return
         with contextlib.suppress(RuntimeError):
-            self.thread_loops.add(asyncio.get_event_loop())
-            self.tracked_threads.add(thread)
+            self.thread_loops[thread] = asyncio.get_event_loop()
 
     def close_thread_loops(self) -> None:
-        for loop in self.thread_loops:
+        for loop in self.thread_loops.values():
             if not loop.is_running() and not loop.is_closed():
                 loop.close()
         self.thread_loops.clear()
-        self.tracked_threads.clear()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
@@ -427,10 +424,13 @@ def run_plan(
     config_overrides: Mapping[str, str] | None = None,
     resolve_outputs: bool = True,
     preview: bool = False,
+    after: Callable[[], Awaitable[Any]] | None = None,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
 
-    Errors from the program (such as ConfigError) propagate unchanged.
+    `after`, if given, runs in the program's event loop once the program has run, and
+    what it returns is the plan's `result` (bench/record.py reads the program's Outputs
+    there). Errors from the program (such as ConfigError) propagate unchanged.
     """
     project_dir = project_dir.resolve()
     project, _ = read_project(project_dir)
@@ -443,12 +443,14 @@ def run_plan(
             "point --project-dir at this project's directory, or copy its __main__.py there"
         )
 
-    def run_main() -> None:
+    def run_main() -> Awaitable[Any] | None:
         sys.path.insert(0, str(project_dir))
         try:
             runpy.run_path(str(program), run_name="__main__")
         finally:
             sys.path.remove(str(project_dir))
+        # record_program resolves what the program returns, in the program's loop.
+        return after() if after else None
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     plan = record_program(
