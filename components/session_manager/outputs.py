@@ -1,7 +1,5 @@
 """Output helpers the components share: account ids and values rendered once known."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
