@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -66,15 +67,30 @@ def write_stack(tmp_path: Path, body: str, stack: str = "t") -> Path:
     return tmp_path
 
 
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """`python -m session_manager ...` without any AWS_ variable from the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m session_manager ...`, by default without any AWS_ variable of the environment."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.run(
         [sys.executable, "-m", "session_manager", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+def bench_script(name: str) -> Any:
+    """A script of bench/ (not a package) loaded as a module, for its functions."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Dataclasses look their module up while the class is built.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -3,25 +3,17 @@ off, cached bytecode for every side, and per-1,000 costs beyond the fixed cost."
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import bench_script
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_script", ROOT / "bench/bench.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Dataclasses look their module up while the class is built.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("bench")
 
 
 def test_measured_processes_may_cache_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,3 +131,12 @@ def test_write_stacks_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         bench.parse_args(["--write-stacks", str(afile)])
     assert "is a file" in capsys.readouterr().err
+
+
+def test_verify_bench_refuses_a_size_it_has_no_stack_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        bench_script("verify_bench").main(["7"])
+    assert exit_.value.code == 2
+    assert "SIZE 7: choose from 100, 1000" in capsys.readouterr().err

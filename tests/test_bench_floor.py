@@ -10,7 +10,6 @@ depends on. If the floor registered less, its ratio would flatter the project.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, bench_script
 
 # Both runs (program and floor) capture the same things, independently of
 # bench/record.py: the options each registration sent, and for every leaf of a
@@ -446,24 +445,13 @@ def test_the_bench_scripts_report_missing_inputs_in_one_line(
     assert result.stderr == f"{script}: error: {error.format(cwd=tmp_path.resolve())}\n"
 
 
-def _bench_module() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_main", ROOT / "bench/bench.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Dataclasses look their module up while the class is built.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_floors_report_their_graph_load_and_bench_takes_it_off(
     recorded: tuple[dict[str, Any], Path],
 ) -> None:
     out = _run(str(ROOT / "bench/floor.py"), "--replay", str(recorded[1]))
     lines = out.splitlines()
     assert lines[-1].startswith("graph_load_seconds: ")
-    bench = _bench_module()
+    bench = bench_script("bench")
     measured = bench.Measure(seconds=5.0, megabytes=300.0, cpu_seconds=4.0)
     loaded = bench.without_graph_load(measured, out)
     load = float(lines[-1].split(": ")[1])

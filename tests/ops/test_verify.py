@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from conftest import cli as shared_cli
 from session_manager.offline.plan import Plan, PlannedResource, run_plan
 from session_manager.ops.adopt import find_existing, import_file
 from session_manager.ops.aws_access import AwsAccess
@@ -148,15 +148,7 @@ def test_each_injected_drift_is_named(
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "session_manager", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-        check=False,
-    )
+    return shared_cli(*args, env=env, timeout=180)
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
