@@ -12,6 +12,7 @@ Run alone: `.venv/bin/python bench/verify_bench.py [SIZE ...]`.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -157,7 +158,18 @@ def verify_table(rows: dict[int, dict[str, float]]) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or sorted(SIZES)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
+    parser.add_argument(
+        "sizes",
+        metavar="SIZE",
+        type=int,
+        nargs="*",
+        help=f"account-Regions to verify, of {', '.join(map(str, SIZES))} (default: all)",
+    )
+    sizes = parser.parse_args(argv).sizes or sorted(SIZES)
+    # Not `choices`: with nargs="*" argparse checks the empty default against them too.
+    if unknown := sorted(set(sizes) - set(SIZES)):
+        parser.error(f"SIZE {unknown[0]}: choose from {', '.join(map(str, SIZES))}")
     print(f"verify against moto on loopback, cores: {os.cpu_count()}")
     print("\n".join(verify_table(verify_rows(sizes))))
 
