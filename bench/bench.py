@@ -304,7 +304,14 @@ def main() -> None:
     python = sys.executable
     args = parse_args(sys.argv[1:])
     if args.write_stacks is not None:
-        write_stacks(args.write_stacks)
+        try:
+            write_stacks(args.write_stacks)
+        except OSError as error:
+            print(
+                f"bench.py: error: --write-stacks {args.write_stacks}: {error.strerror}",
+                file=sys.stderr,
+            )
+            raise SystemExit(2) from None
         return
     sizes = sorted(set(args.sizes))
     with tempfile.TemporaryDirectory() as folder:

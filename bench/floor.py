@@ -376,9 +376,18 @@ def load(path: Path, *, fair: bool) -> tuple[Prepared, float, float]:
         return prepared, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def given_path(value: str) -> Path:
+    """A path argument: an empty one would quietly mean the current folder."""
+    if not value:
+        raise argparse.ArgumentTypeError("name a path")
+    return Path(value)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="floor.py", description=(__doc__ or "").split("\n", 1)[0])
-    parser.add_argument("graph", metavar="GRAPH", type=Path, help="a graph bench/record.py wrote")
+    parser.add_argument(
+        "graph", metavar="GRAPH", type=given_path, help="a graph bench/record.py wrote"
+    )
     parser.add_argument(
         "--replay",
         action="store_true",

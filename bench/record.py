@@ -39,13 +39,12 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pulumi
 import pulumi_aws._utilities as aws_utilities
-from floor import sdk_class, snake
+from floor import given_path, sdk_class, snake
 from pulumi.runtime import rpc
 from session_manager.config.errors import ConfigError
 from session_manager.offline.plan import (
@@ -282,10 +281,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="record.py", description=(__doc__ or "").split("\n", 1)[0]
     )
     parser.add_argument(
-        "project_dir", metavar="PROJECT_DIR", type=Path, help="the folder with Pulumi.yaml"
+        "project_dir", metavar="PROJECT_DIR", type=given_path, help="the folder with Pulumi.yaml"
     )
     parser.add_argument("stack", metavar="STACK", help="the stack to plan (Pulumi.STACK.yaml)")
-    parser.add_argument("out", metavar="OUT", type=Path, help="where to write the graph (JSON)")
+    parser.add_argument(
+        "out", metavar="OUT", type=given_path, help="where to write the graph (JSON)"
+    )
     args = parser.parse_args(argv)
     # Before the run, which takes a while at bench sizes.
     if not args.out.parent.is_dir():

@@ -166,7 +166,7 @@ def main(argv: list[str]) -> None:
         nargs="*",
         help=f"account-Regions to verify, of {', '.join(map(str, SIZES))} (default: all)",
     )
-    sizes = parser.parse_args(argv).sizes or sorted(SIZES)
+    sizes = sorted(set(parser.parse_args(argv).sizes)) or sorted(SIZES)
     # Not `choices`: with nargs="*" argparse checks the empty default against them too.
     if unknown := sorted(set(sizes) - set(SIZES)):
         parser.error(f"SIZE {unknown[0]}: choose from {', '.join(map(str, SIZES))}")

@@ -140,3 +140,15 @@ def test_verify_bench_refuses_a_size_it_has_no_stack_for(
         bench_script("verify_bench").main(["7"])
     assert exit_.value.code == 2
     assert "SIZE 7: choose from 100, 1000" in capsys.readouterr().err
+
+
+def test_write_stacks_reports_a_folder_it_cannot_make(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _bench()
+    monkeypatch.setattr(sys, "argv", ["bench.py", "--write-stacks", "/proc/no-such-folder"])
+    with pytest.raises(SystemExit) as exit_:
+        bench.main()
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("bench.py: error: --write-stacks /proc/no-such-folder: ")

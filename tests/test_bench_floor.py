@@ -409,6 +409,8 @@ def _bench_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedPro
             [".", "organization", "."],
             "OUT .: is a folder; name the graph file to write",
         ),
+        ("record.py", ["", "organization", "graph.json"], "argument PROJECT_DIR: name a path"),
+        ("floor.py", [""], "argument GRAPH: name a path"),
     ],
 )
 def test_the_bench_scripts_report_usage_errors(
@@ -434,12 +436,22 @@ def test_the_bench_scripts_report_usage_errors(
         ),
         # The project's own message, for the folder as resolved.
         ("record.py", ["missing", "organization", "graph.json"], "no Pulumi.yaml in {cwd}/missing"),
+        # A project without its program: run_plan's own message.
+        (
+            "record.py",
+            ["noprogram", "dev", "graph.json"],
+            "no __main__.py in {cwd}/noprogram: the plan runs the project's Python program; "
+            "point --project-dir at this project's directory, or copy its __main__.py there",
+        ),
     ],
 )
 def test_the_bench_scripts_report_missing_inputs_in_one_line(
     script: str, args: list[str], error: str, tmp_path: Path
 ) -> None:
     (tmp_path / "graph.json").write_text("{}")
+    (tmp_path / "noprogram").mkdir()
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / "noprogram")
     result = _bench_script(script, *args, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"{script}: error: {error.format(cwd=tmp_path.resolve())}\n"
