@@ -337,10 +337,39 @@ def test_a_pulumi_aws_bump_is_a_provider_swap_not_an_update() -> None:
     assert counts["add"] == 1
     assert counts["remove"] == 1
     assert diff.aws_losses() == []
-    assert "default_7_1_0 => default_7_10_0 (same config: not an update)" in format_diff(diff)
+    text = format_diff(diff)
+    assert (
+        "= 18 resource(s) move from provider default_7_1_0 to default_7_10_0 "
+        "(same config: not an update)" in text
+    )
+    assert "(update)" not in text
     # A changed provider config is an update the new provider's DiffConfig judges.
     changed = _provider("default_7_10_0", region="eu-west-1")
     assert diff_plans(plan(old_provider, *roles), plan(changed, *moved)).summary()["update"] == 18
+
+
+def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path) -> None:
+    """The base planned with an older pulumi-aws: its default provider had another name."""
+    base = run_plan(ROOT, "dev").to_json()
+    (provider,) = [r for r in base["resources"] if r["type"] == "pulumi:providers:aws"]
+    old_urn = provider["urn"].rsplit("::", 1)[0] + "::default_7_1_0"
+    base_text = json.dumps(base).replace(provider["urn"], old_urn)
+    base_text = base_text.replace(f'"name": "{provider["name"]}"', '"name": "default_7_1_0"')
+    base_file = tmp_path / "base.json"
+    base_file.write_text(base_text)
+    result = cli("plan", "--stack", "dev", "--diff", str(base_file), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["update"] == 0
+    assert data["summary"]["replace"] == 0
+    assert data["awsLoses"] == []
+    # Every resource on the default provider (the issue's "18 updates") is a same step.
+    on_default = {r["urn"] for r in base["resources"] if r["provider"] == provider["urn"]}
+    swapped = [c for c in data["changes"] if c["providerSwap"]]
+    assert {c["urn"] for c in swapped} == on_default
+    assert {c["action"] for c in swapped} == {"same"}
+    # The providers themselves: the new default one is created, the old one deleted.
+    assert data["summary"]["add"] == data["summary"]["remove"] == 1
 
 
 def test_delete_before_replace_orders_the_replacement() -> None:

@@ -616,7 +616,7 @@ def _change_lines(change: ResourceChange) -> list[str]:
     if change.provider_swap:
         old, new = change.provider_swap
         lines.append(
-            f"    = provider {old.rsplit('::', 1)[-1]} => {new.rsplit('::', 1)[-1]} "
+            f"    = provider {_provider_name(old)} => {_provider_name(new)} "
             "(same config: not an update)"
         )
     for key, before, after in change.option_changes:
@@ -629,6 +629,19 @@ def _change_lines(change: ResourceChange) -> list[str]:
         else:
             lines.append(f"    ~ {prop.key}: {_short(prop.before)} => {_short(prop.after)}{flag}")
     return lines
+
+
+def _provider_name(urn: str) -> str:
+    return urn.rsplit(NAME_DELIMITER, 1)[-1]
+
+
+def _only_provider_swap(change: ResourceChange) -> bool:
+    return (
+        change.action == "same"
+        and change.provider_swap is not None
+        and not change.renamed_from
+        and not change.option_changes
+    )
 
 
 def summary_line(diff: PlanDiff) -> str:
@@ -648,8 +661,19 @@ def format_diff(diff: PlanDiff, *, summary: bool = False) -> str:
     """
     lines = [f"warning: {w}" for w in diff.warnings] + _loud_blocks(diff)
     if not summary:
+        swaps: dict[tuple[str, str], int] = {}
         for change in diff.changes:
+            if _only_provider_swap(change):
+                assert change.provider_swap is not None
+                swaps[change.provider_swap] = swaps.get(change.provider_swap, 0) + 1
+                continue
             lines += _change_lines(change)
+        # One line per provider swap, not one per resource: none of them is an update.
+        for (old, new), count in sorted(swaps.items()):
+            lines.append(
+                f"= {count} resource(s) move from provider {_provider_name(old)} to "
+                f"{_provider_name(new)} (same config: not an update)"
+            )
         if not diff.changes:
             lines.append("No changes: every resource is as in the base plan.")
         lines.append("")
