@@ -253,6 +253,16 @@ def test_replacing_a_retained_resource_keeps_the_old_one_in_aws() -> None:
     assert "DELETED" not in text
 
 
+def test_retaining_in_the_same_change_does_not_save_the_replaced_one() -> None:
+    """DeleteStep.Apply reads the OLD state's RetainOnDelete (step.go line 661): adding
+    retain_on_delete together with a ForceNew change still deletes the old resource."""
+    before = resource(KEY, "key", region="us-east-1")
+    after = with_options(resource(KEY, "key", region="eu-west-1"), retainOnDelete=True)
+    diff = diff_plans(plan(before), plan(after))
+    assert [c.name for c in diff.aws_losses()] == ["key"]
+    assert "key: DELETED AND RECREATED (region changes; create-then-delete)" in format_diff(diff)
+
+
 def test_deleting_or_replacing_a_protected_resource_fails_the_update() -> None:
     """step.go `DeleteStep.Apply` refuses a protected delete (deleteProtectedError);
     continueStepsFromDiff refuses a replace when old AND new are protected, so

@@ -4,7 +4,7 @@ Both sides are `plan --json` objects: the base is the target branch's plan, the
 head is this checkout's. Each head resource is matched to a base resource the way
 the Pulumi engine matches a registration to old state, and each pair is judged by
 the engine's rules (pulumi/pulumi pkg/resource/deploy/step_generator.go and
-step.go, cited below by function):
+step.go, cited below by function; line numbers at commit 1b5949891b3c):
 
 - match by URN first, then by the resource's aliases, then by aliases inherited
   from an aliased parent (`getOldResource`, `generateAliases`,
@@ -19,13 +19,17 @@ step.go, cited below by function):
   are not inputs: changing only them is a same step that rewrites state
   (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
 - an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`);
-  `deleteBeforeReplace` orders the replacement (`continueStepsFromDiff`);
+  `deleteBeforeReplace` orders the replacement (`continueStepsFromDiff`, line 2043:
+  the goal's option overrides the provider's choice);
 - a replace of a resource protected in both plans fails the update
-  (`continueStepsFromDiff`); a delete of one protected in the base fails it
-  (step.go `DeleteStep.Apply`, deleteProtectedError);
-- a delete, or the delete half of a replace, of a resource retained on delete in
-  the BASE calls no provider Delete: it leaves the stack and stays in AWS
-  (step.go `DeleteStep.Apply`, which reads the old state's RetainOnDelete).
+  (`continueStepsFromDiff`, line 1957: `new.Protect && old.Protect`); a delete of one
+  protected in the base fails it (step.go `DeleteStep.Apply`, line 647,
+  deleteProtectedError);
+- a delete, or the delete half of a replace (a DeleteStep with `replacing` set,
+  create-before-delete or delete-before-replace alike), of a resource retained on
+  delete in the BASE calls no provider Delete: it leaves the stack and stays in AWS
+  (step.go `DeleteStep.Apply`, line 661 reads the OLD state's RetainOnDelete). So a
+  replaced retained resource keeps its old physical resource in AWS, unmanaged.
 
 Documents and policies get a unified diff of their JSON. Unchanged resources are
 left out.
