@@ -99,7 +99,7 @@ def _plan(args: argparse.Namespace) -> int:
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
-        return _print_diff(plan, Path(args.diff), as_json=args.json)
+        return _print_diff(plan, Path(args.diff), as_json=args.json or args.format == "json")
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
     if args.json or args.format == "json":

@@ -274,6 +274,22 @@ def test_outputs_of_other_resources_are_references_known_after_apply() -> None:
     assert "policy" in changes["aws_iam_policy.session-manager-instance-access-policy"]["after"]
 
 
+def test_preview_values_are_unknown_after_apply_not_placeholder_text() -> None:
+    result = cli("plan", "--stack", "dev", "--preview", "--format", "terraform-plan")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    _check_format(document)
+    assert "[unknown until" not in json.dumps(document["planned_values"])
+    changes = {r["address"]: r["change"] for r in document["resource_changes"]}
+    configured = {r["address"]: r for r in document["configuration"]["root_module"]["resources"]}
+    document_address = "aws_ssm_document.session-manager-us-east-1-document"
+    # The preferences name the session-data key: unknown in a first preview.
+    assert changes[document_address]["after_unknown"]["content"] is True
+    assert "content" not in changes[document_address]["after"]
+    references = configured[document_address]["expressions"]["content"]["references"]
+    assert "aws_kms_key.session-manager-us-east-1-session-data-key" in references
+
+
 def _weakened_dev_plan() -> Plan:
     """The dev stack with the us-east-1 log group unencrypted and kept only 7 days."""
     plan = run_plan(ROOT, "dev")

@@ -27,6 +27,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.offline.preview import unknown_text
+
+# How `plan --preview` shows a value known only once resources exist.
+UNKNOWN_PREFIX = unknown_text([]).split(" the ")[0]
 
 # The format these files follow (Terraform's plan JSON, format 1.2).
 FORMAT_VERSION = "1.2"
@@ -297,6 +301,10 @@ def _expression(value: Any, dependencies: list[str], addresses: _Addresses) -> t
             blocks.append({key: expression for key, (expression, _) in nested.items()})
             marks.append({key: mark for key, (_, mark) in nested.items() if mark})
         return blocks, marks if any(marks) else None
+    if isinstance(value, str) and value.startswith(UNKNOWN_PREFIX):
+        # `plan --preview`: unknown until the resources it waits for exist.
+        waits_for = sorted({addresses.by_urn[u] for u in dependencies if u in addresses.by_urn})
+        return {"references": waits_for}, True
     if isinstance(value, str) and dependencies:
         references, whole = addresses.references(value, dependencies)
         if references:
