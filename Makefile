@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv zizmor
+.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv zizmor \
+	checkov-venv scan-plans
 
 help:
 	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
@@ -14,6 +15,7 @@ help:
 	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
 	@echo "              (after verify at 100 and 1,000 against moto)"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
+	@echo "make scan-plans  - checkov on every example's plan as Terraform plan JSON"
 
 $(BIN)/python:
 	$(PYTHON3) -m venv $(VENV)
@@ -34,6 +36,19 @@ policy/.venv/.installed: policy/requirements.txt
 
 policy-venv: policy/.venv/.installed
 
+# checkov's own virtualenv: it pins many packages that would clash with the project's.
+checkov/.venv/.installed: checkov/requirements.txt
+	$(PYTHON3) -m venv checkov/.venv
+	checkov/.venv/bin/python -m pip install --quiet -r checkov/requirements.txt
+	@touch $@
+
+checkov-venv: checkov/.venv/.installed
+
+# The dev stack's and every example's plan as Terraform plan JSON, judged by checkov
+# against checkov/allowlist.yaml (each accepted check with its reason).
+scan-plans: venv checkov-venv
+	$(BIN)/python checkov/scan.py
+
 plan: venv
 	$(BIN)/python -m session_manager plan --stack $(STACK)
 
@@ -47,10 +62,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/pyright
 
-unit: venv
+unit: venv checkov-venv
 	$(BIN)/pytest
 
-test: lint typecheck zizmor unit
+test: lint typecheck zizmor unit scan-plans
 
 # GitHub workflow security linter; offline: no GitHub API look-ups.
 zizmor: venv
@@ -65,4 +80,4 @@ bench: venv
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) policy/.venv .pytest_cache .ruff_cache build *.egg-info components/*.egg-info
+	rm -rf $(VENV) policy/.venv checkov/.venv .pytest_cache .ruff_cache build *.egg-info components/*.egg-info

@@ -99,8 +99,15 @@ def _plan(args: argparse.Namespace) -> int:
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
-        return _print_diff(plan, Path(args.diff), as_json=args.json, summary=args.summary)
-    if args.json:
+        return _print_diff(
+            plan,
+            Path(args.diff),
+            as_json=args.json or args.format == "json",
+            summary=args.summary,
+        )
+    if args.format == "terraform-plan":
+        return _print_terraform_plan(plan)
+    if args.json or args.format == "json":
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.summary:
         counts = Counter(r.type for r in plan.resources)
@@ -109,6 +116,20 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"{len(plan.resources):6d}  resources in all")
     else:
         print(format_plan(plan))
+    return 0
+
+
+def _print_terraform_plan(plan: Plan) -> int:
+    """`plan --format terraform-plan`: Terraform's plan JSON, for IaC scanners."""
+    from session_manager.offline.terraform_plan import (  # noqa: PLC0415
+        TerraformPlanError,
+        format_terraform_plan,
+    )
+
+    try:
+        print(format_terraform_plan(plan))
+    except TerraformPlanError as exc:
+        return _fail(str(exc))
     return 0
 
 
@@ -325,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
+    output.add_argument(
+        "--format",
+        choices=["text", "json", "terraform-plan"],
+        help="terraform-plan: Terraform's plan JSON (`terraform show -json`), for IaC scanners "
+        "such as checkov and trivy",
+    )
     plan.add_argument(
         "--preview",
         action="store_true",
