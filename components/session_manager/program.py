@@ -90,8 +90,10 @@ def preferences_args(
     *,
     account_id: str | None = None,
     central: CentralLogs | None = None,
+    offboard: bool = False,
 ) -> SessionManagerPreferencesArgs:
-    """The component args for one account-Region."""
+    """The component args for one account-Region; `offboard`: its document and aliases
+    are no longer retained (`offboardAccounts`)."""
     prefs = prefs or config.preferences
     log_group = LogGroupArgs(
         create=config.creates_log_group(prefs),
@@ -130,7 +132,8 @@ def preferences_args(
         ),
         log_group=log_group,
         append_account_and_region_to_s3_prefix=append,
-        retain_document_on_delete=config.retain_document_on_delete,
+        retain_document_on_delete=config.retain_document_on_delete and not offboard,
+        retain_key_aliases_on_delete=not offboard,
         tags=dict(config.tags),
     )
     if account_id is not None:
@@ -167,6 +170,7 @@ def instance_access_args(
     *,
     account_id: str | None = None,
     central: CentralLogs | None = None,
+    offboard: bool = False,
 ) -> SessionManagerInstanceAccessArgs:
     """IAM for one account, scoped to what every Region's preferences point at."""
     access = config.instance_access
@@ -180,6 +184,7 @@ def instance_access_args(
         create_role=access.create_role,
         role_name=access.role_name,
         attach_to_role_names=list(access.attach_to_roles),
+        retain_on_delete=not offboard,
         tags=dict(config.tags),
     )
     parameters = referenced_parameters(config, [prefs for prefs, _ in regional.values()])
@@ -226,6 +231,7 @@ def access_policies_args(
     *,
     account_id: str | None = None,
     deploy_role_arn: str | None = None,
+    offboard: bool = False,
 ) -> SessionManagerAccessPoliciesArgs:
     """Policies for the people of one account, naming its managed documents and keys."""
     policies = config.access_policies
@@ -258,6 +264,7 @@ def access_policies_args(
             role_names=list(guard.attach_to_roles), group_names=list(guard.attach_to_groups)
         ),
         deployer_role_arns=deployers,
+        retain_on_delete=not offboard,
         tags=dict(config.tags),
     )
     if account_id is not None:
@@ -308,6 +315,7 @@ def _deploy_account(
     provider: aws.Provider | None = None,
     central: CentralLogs | None = None,
     deploy_role_arn: str | None = None,
+    offboard: bool = False,
 ) -> AccountDeployment:
     opts = pulumi.ResourceOptions(providers=[provider]) if provider else None
     deployed = AccountDeployment(provider=provider)
@@ -315,7 +323,9 @@ def _deploy_account(
     for region, prefs in regions.items():
         component = SessionManagerPreferences(
             f"{prefix}-{region}",
-            preferences_args(config, region, prefs, account_id=account_id, central=central),
+            preferences_args(
+                config, region, prefs, account_id=account_id, central=central, offboard=offboard
+            ),
             opts=opts,
         )
         deployed.preferences[region] = component
@@ -323,7 +333,9 @@ def _deploy_account(
     if config.instance_access.create_policy:
         deployed.instance_access = SessionManagerInstanceAccess(
             f"{prefix}-instance-access",
-            instance_access_args(config, regional, account_id=account_id, central=central),
+            instance_access_args(
+                config, regional, account_id=account_id, central=central, offboard=offboard
+            ),
             opts=opts,
         )
     policies = config.access_policies
@@ -339,6 +351,7 @@ def _deploy_account(
                 list(deployed.preferences.values()),
                 account_id=account_id,
                 deploy_role_arn=deploy_role_arn,
+                offboard=offboard,
             ),
             opts=opts,
         )
@@ -357,6 +370,7 @@ def _deploy_account(
                     security_group_id=endpoints.security_group_id,
                     services=vpc_endpoint_services(prefs, config),
                     route_table_ids=list(endpoints.route_table_ids) if uses_s3 else [],
+                    retain_on_delete=not offboard,
                     tags=dict(config.tags),
                 ),
                 opts=opts,
@@ -365,10 +379,35 @@ def _deploy_account(
     return deployed
 
 
-def _organizational_unit_accounts(ou_id: str) -> list[str]:
-    """Active accounts below an OU, read at plan time with the stack's own credentials."""
+def _organizational_unit_accounts(ou_id: str) -> dict[str, str]:
+    """The accounts below an OU and their states, read at plan time with the stack's own
+    credentials; the target rules skip those that aren't ACTIVE, with a warning."""
     result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
-    return [account.id for account in result.accounts if account.state == "ACTIVE"]
+    # `state` came with pulumi-aws 7.10; the deprecated `status` has the same values
+    # for ACTIVE, SUSPENDED and PENDING_CLOSURE.
+    return {
+        account.id: getattr(account, "state", None) or account.status for account in result.accounts
+    }
+
+
+def _organization_account_states() -> dict[str, str]:
+    """Every account of the organization and its state, when the credentials may list them.
+
+    Only the management account (or a delegated administrator) gets the list; elsewhere
+    it is empty and explicit targets are deployed as given.
+    """
+    try:
+        organization = aws.organizations.get_organization()
+    except Exception as exc:  # an invoke failure is a plain Exception
+        pulumi.log.warn(
+            "session-manager:targets: could not list the organization's accounts, so the "
+            f"states of the accounts named under targets are not checked: {exc}"
+        )
+        return {}
+    return {
+        account.id: getattr(account, "state", None) or account.status
+        for account in organization.accounts or []
+    }
 
 
 def _own_account_id() -> str:
@@ -399,13 +438,17 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         for warning in own.warnings:
             pulumi.log.warn(warning)
         deployed = {
-            account.account_id: _deploy_account(config, account.regions, prefix="session-manager")
+            account.account_id: _deploy_account(
+                config, account.regions, prefix="session-manager", offboard=account.offboard
+            )
             for account in own.accounts
         }
         return Deployment(accounts=deployed)
 
     partition = partition_of_region(config.regions[0]).name
-    resolved = resolve_targets(config, partition, _organizational_unit_accounts)
+    resolved = resolve_targets(
+        config, partition, _organizational_unit_accounts, _organization_account_states
+    )
     for warning in resolved.warnings:
         pulumi.log.warn(warning)
     # The providers' own Region never changes as targets change (a provider whose
@@ -477,6 +520,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             provider=provider_for(target.account_id, target.role_arn),
             central=central,
             deploy_role_arn=target.role_arn,
+            offboard=target.offboard,
         )
         for target in resolved.accounts
     }

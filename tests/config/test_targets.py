@@ -15,7 +15,7 @@ ORG = {"ou-ab12-cdef3456": ["555555555555", "666666666666", "444444444444"]}
 def resolve(values: dict[str, Any], organization: dict[str, list[str]] | None = None):
     config = parse_stack_config(values, aws_region="us-east-1")
     org = ORG if organization is None else organization
-    return resolve_targets(config, "aws", lambda ou: org.get(ou, []))
+    return resolve_targets(config, "aws", lambda ou: dict.fromkeys(org.get(ou, []), "ACTIVE"))
 
 
 def test_accounts_and_ous_expand_to_account_regions() -> None:
