@@ -42,7 +42,7 @@ from session_manager.offline.secret_masks import (
     mask_secrets,
     unwrap_secrets,
 )
-from session_manager.offline.urns import engine_urn
+from session_manager.offline.urns import alias_urns, engine_urn
 
 
 class PlanError(Exception):
@@ -61,6 +61,12 @@ class PlannedResource:
     retain_on_delete: bool = False
     protect: bool = False
     import_id: str | None = None
+    # Options the engine's step generator reads (pkg/resource/deploy/step_generator.go):
+    # input paths copied from old state before Diff, the URNs this resource may have had
+    # before (resolved as collapseAliasToUrn does), and deleteBeforeReplace when set.
+    ignore_changes: list[str] = field(default_factory=list[str])
+    aliases: list[str] = field(default_factory=list[str])
+    delete_before_replace: bool | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
     # Inputs the program made secret: state encrypts them, previews mask them.
@@ -81,7 +87,13 @@ class PlannedResource:
             "inputs": self.inputs,
             "provider": self.provider,
             "parent": self.parent,
-            "options": {"retainOnDelete": self.retain_on_delete, "protect": self.protect},
+            "options": {
+                "retainOnDelete": self.retain_on_delete,
+                "protect": self.protect,
+                "ignoreChanges": self.ignore_changes,
+                "aliases": self.aliases,
+                "deleteBeforeReplace": self.delete_before_replace,
+            },
         }
 
 
@@ -235,6 +247,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
+                ignore_changes=list(request.ignoreChanges),
+                aliases=alias_urns(
+                    request.aliases,
+                    stack=pulumi.get_stack(),
+                    project=pulumi.get_project(),
+                    name=request.name,
+                    typ=request.type,
+                    parent=request.parent or None,
+                ),
+                delete_before_replace=(
+                    bool(request.deleteBeforeReplace)
+                    if request.deleteBeforeReplaceDefined
+                    else None
+                ),
                 state=mask_secrets(
                     _state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
                 ),
