@@ -316,8 +316,24 @@ def _deploy_account(
     central: CentralLogs | None = None,
     deploy_role_arn: str | None = None,
     offboard: bool = False,
+    former_prefix: str | None = None,
 ) -> AccountDeployment:
-    opts = pulumi.ResourceOptions(providers=[provider]) if provider else None
+    """One account's components, named `<prefix>-<role>`.
+
+    `former_prefix`: the names the account's components had in another stack (a
+    per-account stack's `session-manager`), matched through aliases after `pulumi state
+    move`; the engine carries a component's alias to its children (step_generator.go,
+    inheritedChildAlias), so nothing is created or deleted.
+    """
+
+    def opts_for(role: str) -> pulumi.ResourceOptions | None:
+        if former_prefix is None:
+            return pulumi.ResourceOptions(providers=[provider]) if provider else None
+        return pulumi.ResourceOptions(
+            providers=[provider] if provider else None,
+            aliases=[pulumi.Alias(name=f"{former_prefix}-{role}")],
+        )
+
     deployed = AccountDeployment(provider=provider)
     regional: dict[str, tuple[Preferences, SessionManagerPreferences]] = {}
     for region, prefs in regions.items():
@@ -326,7 +342,7 @@ def _deploy_account(
             preferences_args(
                 config, region, prefs, account_id=account_id, central=central, offboard=offboard
             ),
-            opts=opts,
+            opts=opts_for(region),
         )
         deployed.preferences[region] = component
         regional[region] = (prefs, component)
@@ -336,7 +352,7 @@ def _deploy_account(
             instance_access_args(
                 config, regional, account_id=account_id, central=central, offboard=offboard
             ),
-            opts=opts,
+            opts=opts_for("instance-access"),
         )
     policies = config.access_policies
     if (
@@ -353,16 +369,17 @@ def _deploy_account(
                 deploy_role_arn=deploy_role_arn,
                 offboard=offboard,
             ),
-            opts=opts,
+            opts=opts_for("access-policies"),
         )
     for endpoints in config.vpc_endpoints:
         if endpoints.region not in regions or (account_id and endpoints.account != account_id):
             continue
         prefs = regions[endpoints.region]
         uses_s3 = bool(prefs.s3_bucket_name or central)
+        role = f"{endpoints.region}-vpc-endpoints-{endpoints.vpc_id}"
         deployed.vpc_endpoints.append(
             SessionManagerVpcEndpoints(
-                f"{prefix}-{endpoints.region}-vpc-endpoints-{endpoints.vpc_id}",
+                f"{prefix}-{role}",
                 SessionManagerVpcEndpointsArgs(
                     region=endpoints.region,
                     vpc_id=endpoints.vpc_id,
@@ -373,7 +390,7 @@ def _deploy_account(
                     retain_on_delete=not offboard,
                     tags=dict(config.tags),
                 ),
-                opts=opts,
+                opts=opts_for(role),
             )
         )
     return deployed
@@ -521,6 +538,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             central=central,
             deploy_role_arn=target.role_arn,
             offboard=target.offboard,
+            former_prefix="session-manager" if target.moved_from_account_stack else None,
         )
         for target in resolved.accounts
     }

@@ -233,6 +233,15 @@ class StackConfig(ConfigModel):
                         "needs targets: it serves the accounts of an organization",
                     )
                 )
+        moved = [i for i, t in enumerate(self.targets) if t.moved_from_account_stack]
+        problems += [
+            (
+                ("targets", index, "movedFromAccountStack"),
+                f"is also set on targets[{moved[0]}]: both would claim the same old names "
+                "(`session-manager-<region>-...`); move one account stack at a time",
+            )
+            for index in moved[1:]
+        ]
         problems += self._account_events_problems()
         problems += self._parameter_reference_problems()
         raise_problems(problems)

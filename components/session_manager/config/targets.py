@@ -36,6 +36,8 @@ class AccountTarget:
     regions: dict[str, Preferences] = field(default_factory=dict[str, Preferences])
     # Listed in `offboardAccounts`: what the stack made there is no longer retained.
     offboard: bool = False
+    # Its resources came from a per-account stack: aliased to their names there.
+    moved_from_account_stack: bool = False
 
 
 @dataclass
@@ -117,6 +119,7 @@ def resolve_targets(
                 continue
             role_arn = role_arn_for(config, target, account_id, partition)
             account = accounts.setdefault(account_id, AccountTarget(account_id, role_arn))
+            account.moved_from_account_stack |= target.moved_from_account_stack
             if account.role_arn != role_arn:
                 problems.append(
                     (
@@ -156,7 +159,11 @@ def resolve_targets(
     offboard = set(config.offboard_accounts)
     resolved = [
         AccountTarget(
-            a.account_id, a.role_arn, dict(sorted(a.regions.items())), a.account_id in offboard
+            a.account_id,
+            a.role_arn,
+            dict(sorted(a.regions.items())),
+            a.account_id in offboard,
+            a.moved_from_account_stack,
         )
         for _, a in sorted(accounts.items())
         if a.regions and a.account_id not in inactive

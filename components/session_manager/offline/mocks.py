@@ -107,7 +107,10 @@ class AwsMocks(pulumi.runtime.Mocks):
                 self._provider_accounts[provider_id] = str(accounts[0])
             return provider_id, state
         if typ == "aws:kms/key:Key":
-            resource_id = fake_key_id(f"{account}/{region}/{args.name}")
+            # From what the key is for, not from its Pulumi name: a key renamed through an
+            # alias (a stack move) is the same key in AWS, with the same id.
+            purpose = str(inputs.get("description") or args.name)
+            resource_id = fake_key_id(f"{account}/{region}/{purpose}")
             state["keyId"] = resource_id
             state["arn"] = f"arn:{partition}:kms:{region}:{account}:key/{resource_id}"
         elif typ == "aws:kms/alias:Alias":
