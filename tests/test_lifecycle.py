@@ -27,15 +27,19 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import write_stack
 from session_manager.config.errors import ConfigError
 from session_manager.offline import diff as plan_diff
 from session_manager.offline.diff import diff_plans
+from session_manager.offline.load import load_plan
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, run_plan
+from test_bad_input import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 OU = "ou-ab12-cdef3456"
 ORG_STACK = "organization"
+TARGETS = f"session-manager:targets: [{{organizationalUnit: {OU}}}]\n"
 ACCOUNT_STACK = "account-333333333333"
 EMPTY_PLAN: dict[str, Any] = {"stack": ORG_STACK, "project": "session-manager", "resources": []}
 
@@ -482,3 +486,39 @@ def test_changing_the_central_log_bucket_keeps_the_old_one_and_its_logs(tmp_path
     updated = {next(r.type for r in head.resources if r.name == n) for n in found["update"]}
     assert {"aws:ssm/document:Document", "aws:iam/policy:Policy"} <= updated
     assert set(found) <= {"replace", "update", "same"}
+
+
+# --- Offline: an OU's account in another state ------------------------------------------
+
+
+def plan_ou(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str
+) -> tuple[int, str, Path]:
+    """`plan --stack t` of a stack whose one target is an OU, with `flags`."""
+    project = write_stack(tmp_path, f"config:\n  aws:region: us-east-1\n  {TARGETS}")
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *flags)
+    return code, output, project
+
+
+def test_plan_ou_accounts_can_give_an_accounts_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--ou-accounts OU=ACCOUNT:STATE` plans what `pulumi up` does when Organizations
+    reports that state: the account is skipped with the warning."""
+    flag = f"{OU}=555555555555,666666666666:SUSPENDED"
+    code, output, project = plan_ou(tmp_path, capsys, "--summary", "--ou-accounts", flag)
+    assert code == 0, output
+    assert "account 666666666666 is SUSPENDED in AWS Organizations" in output
+    plan_ = load_plan(project, "t", [flag])
+    assert names(plan_, "555555555555")
+    assert not names(plan_, "666666666666")
+
+
+def test_plan_ou_accounts_refuses_an_unknown_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output, _ = plan_ou(tmp_path, capsys, "--ou-accounts", f"{OU}=555555555555:GONE")
+    assert code == 2
+    assert (
+        "'555555555555:GONE': after ':' write an account state, one of PENDING_ACTIVATION" in output
+    )
