@@ -16,6 +16,7 @@ import pytest
 import yaml
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, PlannedResource, record_program, run_plan
+from session_manager.offline.render import format_plan
 from session_manager.offline.urns import engine_urn, qualified_type, resource_name, resource_type
 from session_manager.ops.adopt import ExistingDocument, import_file, provider_targets
 
@@ -177,6 +178,11 @@ def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
     ]
     assert moved["ignoreChanges"] == ["description", "tags"]
     assert moved["deleteBeforeReplace"] is True
+    text = format_plan(plan)
+    assert (
+        "moved-key  (ignores changes to description, tags, deleted before replaced, "
+        "was aws:kms/key:Key old-key, aws:kms/key:Key top-key, aws:kms/key:Key k" in text
+    )
     plain = plan.named("plain-key").to_json()["options"]
     assert plain == {
         "retainOnDelete": False,
