@@ -515,3 +515,21 @@ def test_plan_ou_accounts_refuses_an_unknown_state(
     assert (
         "'555555555555:GONE': after ':' write an account state, one of PENDING_ACTIVATION" in output
     )
+
+
+def test_plan_diff_says_loudly_what_offboarding_will_delete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run 1 of offboarding changes no AWS resource, so the diff's steps are quiet: the
+    warning, printed with the diff, says what the next removal deletes."""
+    base, members = tmp_path / "base.json", f"{OU}=555555555555"
+    _, _, project = plan_ou(tmp_path, capsys)
+    base.write_text(json.dumps(load_plan(project, "t", [members]).to_json()))
+    stack = project / "Pulumi.t.yaml"
+    stack.write_text(stack.read_text() + '  session-manager:offboardAccounts: ["555555555555"]\n')
+    flags = ("--ou-accounts", members, "--diff", str(base))
+    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *flags)
+    assert code == 0, output
+    assert "retainOnDelete: true => false (state only)" in output
+    warning = "warning: session-manager:offboardAccounts: account 555555555555 is being OFFBOARDED"
+    assert warning in output
