@@ -25,14 +25,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from conftest import write_stack
+from session_manager import SessionManagerInstanceAccess, SessionManagerInstanceAccessArgs
 from session_manager.config.errors import ConfigError
 from session_manager.offline.diff import diff_plans
 from session_manager.offline.load import load_plan
 from session_manager.offline.mocks import AwsMocks
-from session_manager.offline.plan import Plan, run_plan
+from session_manager.offline.plan import Plan, record_program, run_plan
 from test_bad_input import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -533,3 +535,31 @@ def test_plan_diff_says_loudly_what_offboarding_will_delete(
     assert "retainOnDelete: true => false (state only)" in output
     warning = "warning: session-manager:offboardAccounts: account 555555555555 is being OFFBOARDED"
     assert warning in output
+
+
+# --- Renaming a component, in your own project -------------------------------------------
+
+
+def test_renaming_a_component_with_an_alias_keeps_its_children() -> None:
+    """A project that imports the component renames it with `aliases=[Alias(name=old)]`:
+    its children, named `<component>-<role>`, follow the parent's alias
+    (step_generator.go inheritedChildAlias), so nothing is created or deleted."""
+    args = SessionManagerInstanceAccessArgs(
+        account_id="111111111111", create_role=True, attach_to_role_names=["AppRole"]
+    )
+
+    def named(name: str, *aliases: str) -> Plan:
+        def program() -> None:
+            opts = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=a) for a in aliases])
+            SessionManagerInstanceAccess(name, args, opts)
+
+        return record_program(program, stack="app")
+
+    before, after = named("ssm-access"), named("session-access", "ssm-access")
+    found = steps(before.to_json(), after)
+    assert found == {"same": names(after, "session-access")}
+    assert aws_loses(before.to_json(), after) == []
+    # Without the alias: every resource is created anew and the old ones deleted, and AWS
+    # refuses the new role and policy (EntityAlreadyExists: same names).
+    unaliased = steps(before.to_json(), named("session-access"))
+    assert unaliased.keys() == {"add", "remove", "retain"}
