@@ -563,3 +563,38 @@ def test_renaming_a_component_with_an_alias_keeps_its_children() -> None:
     # refuses the new role and policy (EntityAlreadyExists: same names).
     unaliased = steps(before.to_json(), named("session-access"))
     assert unaliased.keys() == {"add", "remove", "retain"}
+
+
+# --- Rotating a secret ---------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the offline plan masks both tokens as [secret], so plan --diff sees no change; "
+        "the engine compares the decrypted values and updates the connection"
+    ),
+)
+def test_rotating_the_account_events_token_updates_the_connection_in_place(
+    tmp_path: Path,
+) -> None:
+    """`pulumi config set --secret session-manager:accountEventsToken` and `pulumi up`:
+    the connection's authParameters change, which terraform-provider-aws updates in
+    place (only `name` is ForceNew in cloudwatch/event_connection.go); nothing else."""
+    config = org_config(
+        accountEvents={"repository": "example-org/session-manager-preferences"},
+        accountEventsToken={"secure": "v1:placeholder-ciphertext"},
+    )
+
+    def with_token(token: str) -> Plan:
+        project = tmp_path / "project"
+        plan(tmp_path, config, ou_accounts={OU: ["555555555555"]})
+        mocks = AwsMocks(organization_accounts={OU: ["555555555555"]})
+        overrides = {"session-manager:accountEventsToken": token}
+        return run_plan(project, ORG_STACK, mocks=mocks, config_overrides=overrides)
+
+    before = with_token("github_pat_11AAAAAAA0123456789_first")
+    after = with_token("github_pat_11AAAAAAA0123456789_second")
+    connection = {r.name for r in after.of_type("aws:cloudwatch/eventConnection:EventConnection")}
+    assert aws_loses(before.to_json(), after) == []
+    assert steps(before.to_json(), after) == {"update": connection}
