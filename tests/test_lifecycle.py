@@ -236,6 +236,20 @@ def test_adding_a_region_or_an_account_only_creates_its_resources(
     assert not_retained(head, new) == []
 
 
+def test_moving_an_account_between_targets_and_an_ou_target_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Names carry the account id, not the target that found it: the same URNs, through
+    the same role, so the engine sees no step at all."""
+    listed = plan(tmp_path, org_config(), ou_accounts={OU: ["555555555555"]})
+    in_ou = plan(
+        tmp_path,
+        org_config(targets=[{"organizationalUnit": OU}]),
+        ou_accounts={OU: ["111111111111", "555555555555"]},
+    )
+    assert steps(listed.to_json(), in_ou) == {}
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(

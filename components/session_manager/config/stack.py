@@ -110,10 +110,10 @@ class StackConfig(ConfigModel):
     offboard_accounts: list[str] = Field(
         default_factory=list[str],
         description=(
-            "Accounts to offboard: their instance IAM, key aliases and documents are no longer "
-            "kept in AWS when they leave the stack. Run `pulumi up` once with the account "
-            "still managed, then remove it from the targets (or exclude it): that run deletes "
-            "them. Keys and log groups are always kept."
+            "Accounts to offboard: their IAM (instance and people's), VPC endpoints, key "
+            "aliases and documents are no longer kept in AWS when they leave the stack. Run "
+            "`pulumi up` once with the account still managed, then remove it from the targets "
+            "(or exclude it): that run deletes them. Keys and log groups are always kept."
         ),
     )
     central_logging: CentralLogging | None = Field(
