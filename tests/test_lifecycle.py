@@ -60,12 +60,9 @@ def plan(
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, project / name)
     (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": dict(config)}))
-    mocks = AwsMocks(
-        account_id=account_id,
-        region=str(config.get("aws:region", "us-east-1")),
-        organization_accounts=ou_accounts,
-        account_states=states,
-    )
+    region = str(config.get("aws:region", "us-east-1"))
+    mocks = AwsMocks(account_id=account_id, region=region, organization_accounts=ou_accounts)
+    mocks.account_states = dict(states or {})
     return run_plan(project, stack, mocks=mocks)
 
 
@@ -142,51 +139,60 @@ def state_move(source: Plan, destination: Mapping[str, Any]) -> dict[str, Any]:
 # --- The sequence -----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
-    """Each step's plan, planned once: the stack files of one organization over time."""
-    tmp = tmp_path_factory.mktemp("lifecycle")
-    both = {OU: ["555555555555", "666666666666"]}
-    plans: dict[str, Plan] = {}
-    plans["create"] = plan(tmp, org_config(), ou_accounts=both)
-    plans["add-region"] = plan(
-        tmp, org_config(regions=["us-east-1", "eu-west-1"]), ou_accounts=both
-    )
-    two_regions = ["us-east-1", "eu-west-1"]
-    with_222 = [
-        {"account": "111111111111"},
-        {"account": "222222222222"},
-        {"organizationalUnit": OU},
-    ]
-    plans["add-account"] = plan(
-        tmp, org_config(regions=two_regions, targets=with_222), ou_accounts=both
-    )
-    plans["per-account-stack"] = plan(
-        tmp,
-        {
+TWO_REGIONS = ["us-east-1", "eu-west-1"]
+BOTH = {OU: ["555555555555", "666666666666"]}
+WITH_222 = [{"account": "111111111111"}, {"account": "222222222222"}, {"organizationalUnit": OU}]
+WITH_333 = [*WITH_222, {"account": "333333333333", "movedFromAccountStack": True}]
+
+# Each step of one organization's life: its stack file and what Organizations says.
+STEPS: dict[str, dict[str, Any]] = {
+    "create": {"config": org_config(), "ou_accounts": BOTH},
+    "add-region": {"config": org_config(regions=TWO_REGIONS), "ou_accounts": BOTH},
+    "add-account": {
+        "config": org_config(regions=TWO_REGIONS, targets=WITH_222),
+        "ou_accounts": BOTH,
+    },
+    "per-account-stack": {
+        "config": {
             "aws:region": "us-east-1",
-            "session-manager:regions": two_regions,
+            "session-manager:regions": TWO_REGIONS,
             "session-manager:instanceAccess": {"createRole": True},
         },
-        stack=ACCOUNT_STACK,
-        account_id="333333333333",
-    )
-    with_333 = [*with_222, {"account": "333333333333", "movedFromAccountStack": True}]
-    plans["move-into-targets"] = plan(
-        tmp, org_config(regions=two_regions, targets=with_333), ou_accounts=both
-    )
-    plans["leave-ou"] = plan(
-        tmp,
-        org_config(regions=two_regions, targets=with_333),
-        ou_accounts={OU: ["666666666666"]},
-    )
-    plans["suspended"] = plan(
-        tmp,
-        org_config(regions=two_regions, targets=with_333),
-        ou_accounts={OU: ["666666666666"]},
-        states={"666666666666": "SUSPENDED"},
-    )
-    return plans
+        "stack": ACCOUNT_STACK,
+        "account_id": "333333333333",
+    },
+    "move-into-targets": {
+        "config": org_config(regions=TWO_REGIONS, targets=WITH_333),
+        "ou_accounts": BOTH,
+    },
+    "leave-ou": {
+        "config": org_config(regions=TWO_REGIONS, targets=WITH_333),
+        "ou_accounts": {OU: ["666666666666"]},
+    },
+    "suspended": {
+        "config": org_config(regions=TWO_REGIONS, targets=WITH_333),
+        "ou_accounts": {OU: ["666666666666"]},
+        "states": {"666666666666": "SUSPENDED"},
+    },
+}
+
+
+class History(dict[str, Plan]):
+    """Each step's plan, planned once, when a test first asks for it."""
+
+    def __init__(self, tmp: Path) -> None:
+        super().__init__()
+        self.tmp = tmp
+
+    def __missing__(self, step: str) -> Plan:
+        given = dict(STEPS[step])
+        self[step] = plan(self.tmp, given.pop("config"), **given)
+        return self[step]
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    return History(tmp_path_factory.mktemp("lifecycle"))
 
 
 # What running nodes and logs use: a later removal must leave these in AWS.
@@ -210,7 +216,7 @@ def not_retained(plan_: Plan, containing: str) -> list[str]:
     ]
 
 
-def test_create_creates_everything_and_deletes_nothing(history: dict[str, Plan]) -> None:
+def test_create_creates_everything_and_deletes_nothing(history: History) -> None:
     created = history["create"]
     found = steps(EMPTY_PLAN, created)
     assert found == {"add": {r.name for r in created.resources}}
@@ -228,7 +234,7 @@ def test_create_creates_everything_and_deletes_nothing(history: dict[str, Plan])
     ],
 )
 def test_adding_a_region_or_an_account_only_creates_its_resources(
-    history: dict[str, Plan], before: str, after: str, new: str
+    history: History, before: str, after: str, new: str
 ) -> None:
     base, head = history[before].to_json(), history[after]
     assert steps(base, head) == {"add": names(head, new)}
@@ -260,7 +266,7 @@ def test_moving_an_account_between_targets_and_an_ou_target_changes_nothing(
     ),
 )
 def test_moving_an_account_stack_into_targets_creates_and_deletes_nothing(
-    history: dict[str, Plan],
+    history: History,
 ) -> None:
     """After `pulumi state move`, `movedFromAccountStack` aliases every component to its
     old name; the children follow their parent's alias (inheritedChildAlias), and the
@@ -289,7 +295,7 @@ def test_moving_an_account_stack_into_targets_creates_and_deletes_nothing(
 
 
 def assert_account_leaves_and_stays(
-    history: dict[str, Plan], before: str, after: str, account: str
+    history: History, before: str, after: str, account: str
 ) -> Plan:
     """Every AWS resource of `account` leaves the stack and stays in AWS; only its
     provider and components, which live in the state, are removed."""
@@ -303,7 +309,7 @@ def assert_account_leaves_and_stays(
 
 
 def test_an_account_that_leaves_the_ou_keeps_everything_in_aws(
-    history: dict[str, Plan],
+    history: History,
 ) -> None:
     """An OU move (accountEvents deploys within minutes) must not take its nodes'
     instance profile away: every resource of 555555555555 leaves the stack and stays."""
@@ -326,7 +332,7 @@ def test_an_account_that_leaves_the_ou_keeps_everything_in_aws(
 
 
 def test_a_suspended_account_is_skipped_with_a_warning_and_loses_nothing(
-    history: dict[str, Plan],
+    history: History,
 ) -> None:
     """Organizations keeps a closed account SUSPENDED for 90 days; its role can't be
     assumed. Skipped, all its resources are retained deletes: no call into the account
