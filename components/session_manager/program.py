@@ -21,6 +21,11 @@ from session_manager.account_events_wiring import (
     account_events_token,
     account_events_warnings,
 )
+from session_manager.account_lookups import (
+    organization_account_states,
+    organizational_unit_accounts,
+    own_account_id,
+)
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -396,42 +401,6 @@ def _deploy_account(
     return deployed
 
 
-def _organizational_unit_accounts(ou_id: str) -> dict[str, str]:
-    """The accounts below an OU and their states, read at plan time with the stack's own
-    credentials; the target rules skip those that aren't ACTIVE, with a warning."""
-    result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
-    # `state` came with pulumi-aws 7.10; the deprecated `status` has the same values
-    # for ACTIVE, SUSPENDED and PENDING_CLOSURE.
-    return {
-        account.id: getattr(account, "state", None) or account.status for account in result.accounts
-    }
-
-
-def _organization_account_states() -> dict[str, str]:
-    """Every account of the organization and its state, when the credentials may list them.
-
-    Only the management account (or a delegated administrator) gets the list; elsewhere
-    it is empty and explicit targets are deployed as given.
-    """
-    try:
-        organization = aws.organizations.get_organization()
-    except Exception as exc:  # an invoke failure is a plain Exception
-        pulumi.log.warn(
-            "session-manager:targets: could not list the organization's accounts, so the "
-            f"states of the accounts named under targets are not checked: {exc}"
-        )
-        return {}
-    return {
-        account.id: getattr(account, "state", None) or account.status
-        for account in organization.accounts or []
-    }
-
-
-def _own_account_id() -> str:
-    """The account of the stack's own credentials (the default provider's)."""
-    return aws.get_caller_identity().account_id
-
-
 def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     """Create every component the config asks for.
 
@@ -451,7 +420,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     # Refused before any resource is registered: a token stored in plain text.
     events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:
-        own = resolve_own_account(config, _own_account_id)
+        own = resolve_own_account(config, own_account_id)
         for warning in own.warnings:
             pulumi.log.warn(warning)
         deployed = {
@@ -464,7 +433,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
 
     partition = partition_of_region(config.regions[0]).name
     resolved = resolve_targets(
-        config, partition, _organizational_unit_accounts, _organization_account_states
+        config, partition, organizational_unit_accounts, organization_account_states
     )
     for warning in resolved.warnings:
         pulumi.log.warn(warning)
