@@ -121,7 +121,8 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
 
     A base of another stack, project or kind of plan is refused (exit 2).
     """
-    from session_manager.offline.diff import DiffError, diff_plans, format_diff  # noqa: PLC0415
+    from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
+    from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
 
     try:
         base = json.loads(base_file.read_text())

@@ -12,7 +12,8 @@ import pulumi_aws
 import pytest
 from conftest import cli
 from session_manager.aws.replacements import REPLACING_INPUTS, replaces
-from session_manager.offline.diff import DiffError, diff_plans, format_diff, ignoring_changes
+from session_manager.offline.diff import DiffError, diff_plans, ignoring_changes
+from session_manager.offline.diff_text import format_diff
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import run_plan
 
@@ -518,3 +519,10 @@ def test_updatable_inputs_of_the_programs_types(typ: str, key: str) -> None:
     """The same schemas update these in place (PutRule, UpdateConnection, PutRolePolicy...)."""
     assert typ in REPLACING_INPUTS
     assert not replaces(typ, key)
+
+
+def test_a_base_resource_without_a_type_is_refused_not_a_traceback() -> None:
+    item = resource(ROLE, "role", name="r")
+    broken = {k: v for k, v in item.items() if k != "type"}
+    with pytest.raises(DiffError, match="has no type"):
+        diff_plans(plan(broken), plan())
