@@ -618,3 +618,21 @@ def test_rotating_the_account_events_token_updates_the_connection_in_place(
     connection = {r.name for r in after.of_type("aws:cloudwatch/eventConnection:EventConnection")}
     assert aws_loses(before.to_json(), after) == []
     assert steps(before.to_json(), after) == {"update": connection}
+
+
+class _NoOrganizationList(AwsMocks):
+    """Credentials that may not list the organization's accounts (AccessDenied)."""
+
+    def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            return {}, [("", "AccessDeniedException: not authorized")]
+        return super().call(args)
+
+
+def test_an_organization_list_that_cannot_be_read_is_a_warning(tmp_path: Path) -> None:
+    """Explicit targets are then deployed as listed: the stack doesn't fail for it."""
+    project = tmp_path / "project"
+    plan(tmp_path, org_config())
+    head = run_plan(project, ORG_STACK, mocks=_NoOrganizationList())
+    assert names(head, "111111111111")
+    assert any("could not list the organization's accounts" in w for w in head.warnings)
