@@ -48,7 +48,7 @@ def test_preferences_schema(schema: dict[str, object]) -> None:
     assert set(prefs["inputProperties"]) == {  # type: ignore[arg-type]
         "region", "accountId", "documentName", "documentDescription", "preferences",
         "sessionDataKey", "logGroup", "appendAccountAndRegionToS3Prefix",
-        "retainDocumentOnDelete", "documents", "tags",
+        "retainDocumentOnDelete", "retainKeyAliasesOnDelete", "documents", "tags",
     }  # fmt: skip
     assert set(prefs["properties"]) >= {  # type: ignore[arg-type]
         "documentName", "documentArn", "documentContent", "sessionDataKeyArn", "logGroupArn",

@@ -52,6 +52,9 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         tags = dict(args.get("tags") or {})
         documents = list(args.get("document_names") or [])
         self.policies: dict[str, aws.iam.Policy] = {}
+        # People's grants stay when the account leaves the stack: a delete there would need
+        # its role (gone when the account is closed), and offboarding is explicit.
+        self._retain = args.get("retain_on_delete", True)
 
         methods = tuple(args.get("own_session_methods") or ())
         old_variable = args.get("session_owner_variable", "")
@@ -145,7 +148,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
     ) -> pulumi.Output[str] | None:
         if not policy_name:
             return None
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=self._retain)
         policy = aws.iam.Policy(
             f"{name}-{role}",
             name=policy_name,

@@ -114,6 +114,9 @@ class SessionManagerPreferencesArgs(TypedDict, total=False):
     """Write S3 logs under `<s3_key_prefix>/<account>/<region>`."""
     retain_document_on_delete: bool
     """Keep the documents in AWS when they leave the stack (default true)."""
+    retain_key_aliases_on_delete: bool
+    """Keep the KMS aliases in AWS when they leave the stack (default true): the instance
+    policy names created session keys by alias. The keys and log groups are always kept."""
     documents: Sequence[SessionDocumentArgs]
     """Custom Session documents for this account and Region."""
     tags: Mapping[str, str]
@@ -159,6 +162,9 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     """Name of the created role and instance profile."""
     attach_to_role_names: Sequence[str]
     """Existing roles to attach the policy to."""
+    retain_on_delete: bool
+    """Keep the policy, role, instance profile and attachments in AWS when they leave the
+    stack (default true): running nodes hold them, and lose their sessions without them."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
@@ -245,6 +251,8 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     """Where to attach the preferences-guard policy."""
     deployer_role_arns: Sequence[str]
     """Roles the guard still lets change the documents."""
+    retain_on_delete: bool
+    """Keep the policies and attachments in AWS when they leave the stack (default true)."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
@@ -262,6 +270,9 @@ class SessionManagerVpcEndpointsArgs(TypedDict, total=False):
     """Security group of the endpoints; HTTPS from the VPC is allowed into it."""
     services: Sequence[str]
     """Interface endpoint services (ssm, ssmmessages, ec2messages, logs, kms)."""
+    retain_on_delete: bool
+    """Keep the endpoints and the HTTPS rule in AWS when they leave the stack (default true):
+    nodes in private subnets reach Session Manager only through them."""
     route_table_ids: Sequence[str]
     """Route tables for an S3 gateway endpoint; empty: none."""
     tags: Mapping[str, str]

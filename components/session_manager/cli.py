@@ -91,10 +91,14 @@ def _plan(args: argparse.Namespace) -> int:
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
     try:
-        # A summary prints no outputs, so it need not resolve them.
-        # The full plan and --json print the warnings themselves.
+        # A summary prints no outputs, so it need not resolve them. The full plan and
+        # --json print the warnings themselves; a diff shows them too (an offboarding
+        # account, a skipped closed account: what the change is about).
         plan = _load_plan(
-            args, resolve_outputs=not args.summary, show_warnings=args.summary, offline=True
+            args,
+            resolve_outputs=not args.summary,
+            show_warnings=args.summary or bool(args.diff),
+            offline=True,
         )
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))

@@ -59,7 +59,12 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         partition = args.get("partition", "aws")
         account_id = account_id_output(args.get("account_id"), self)
         tags = dict(args.get("tags") or {})
-        child = pulumi.ResourceOptions(parent=self)
+        # Running nodes hold the role and its policy through their instance profile: when
+        # they leave the stack (an account leaves the targets) they stay in AWS, unless
+        # the account is being offboarded on purpose.
+        child = pulumi.ResourceOptions(
+            parent=self, retain_on_delete=args.get("retain_on_delete", True)
+        )
 
         def render(values: dict[str, Any]) -> str:
             destinations = tuple(

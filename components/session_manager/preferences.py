@@ -38,7 +38,8 @@ class SessionManagerPreferences(pulumi.ComponentResource):
 
     Creates the preferences Session document and, as configured, the session-data
     KMS key, the session log group and its KMS key. Keys and log groups are kept
-    in AWS when they leave the stack, and so is the document unless
+    in AWS when they leave the stack; so are the key aliases unless
+    `retain_key_aliases_on_delete` is false, and the document unless
     `retain_document_on_delete` is false.
     """
 
@@ -80,9 +81,12 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         account_id = account_id_output(args.get("account_id"), self)
         tags = dict(args.get("tags") or {})
         prefs: dict[str, Any] = dict(args.get("preferences") or {})
-        child = pulumi.ResourceOptions(parent=self)
         # Keys and log groups hold or protect audit data: never delete them with the stack.
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        # The instance policy names created session keys by alias (kms:ResourceAliases).
+        keep_alias = pulumi.ResourceOptions(
+            parent=self, retain_on_delete=args.get("retain_key_aliases_on_delete", True)
+        )
 
         # Session-data key: created unless the preferences name an existing key.
         self.session_data_key: aws.kms.Key | None = None
@@ -119,7 +123,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                 region=region,
                 name=key_args.get("alias", defaults.DEFAULT_SESSION_DATA_KEY_ALIAS),
                 target_key_id=self.session_data_key.key_id,
-                opts=child,
+                opts=keep_alias,
             )
             prefs["kms_key_id"] = self.session_data_key.key_id
             self.session_data_key_arn = self.session_data_key.arn
@@ -171,7 +175,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
                     region=region,
                     name=group_args.get("kms_key_alias", defaults.DEFAULT_LOGS_KEY_ALIAS),
                     target_key_id=self.logs_key.key_id,
-                    opts=child,
+                    opts=keep_alias,
                 )
                 logs_key_arn = self.logs_key.arn
                 self.logs_key_arn = self.logs_key.arn

@@ -21,6 +21,11 @@ from session_manager.account_events_wiring import (
     account_events_token,
     account_events_warnings,
 )
+from session_manager.account_lookups import (
+    organization_account_states,
+    organizational_unit_accounts,
+    own_account_id,
+)
 from session_manager.args import (
     CentralLogBucketArgs,
     LogGroupArgs,
@@ -90,8 +95,10 @@ def preferences_args(
     *,
     account_id: str | None = None,
     central: CentralLogs | None = None,
+    offboard: bool = False,
 ) -> SessionManagerPreferencesArgs:
-    """The component args for one account-Region."""
+    """The component args for one account-Region; `offboard`: its document and aliases
+    are no longer retained (`offboardAccounts`)."""
     prefs = prefs or config.preferences
     log_group = LogGroupArgs(
         create=config.creates_log_group(prefs),
@@ -130,7 +137,8 @@ def preferences_args(
         ),
         log_group=log_group,
         append_account_and_region_to_s3_prefix=append,
-        retain_document_on_delete=config.retain_document_on_delete,
+        retain_document_on_delete=config.retain_document_on_delete and not offboard,
+        retain_key_aliases_on_delete=not offboard,
         tags=dict(config.tags),
     )
     if account_id is not None:
@@ -167,6 +175,7 @@ def instance_access_args(
     *,
     account_id: str | None = None,
     central: CentralLogs | None = None,
+    offboard: bool = False,
 ) -> SessionManagerInstanceAccessArgs:
     """IAM for one account, scoped to what every Region's preferences point at."""
     access = config.instance_access
@@ -180,6 +189,7 @@ def instance_access_args(
         create_role=access.create_role,
         role_name=access.role_name,
         attach_to_role_names=list(access.attach_to_roles),
+        retain_on_delete=not offboard,
         tags=dict(config.tags),
     )
     parameters = referenced_parameters(config, [prefs for prefs, _ in regional.values()])
@@ -226,6 +236,7 @@ def access_policies_args(
     *,
     account_id: str | None = None,
     deploy_role_arn: str | None = None,
+    offboard: bool = False,
 ) -> SessionManagerAccessPoliciesArgs:
     """Policies for the people of one account, naming its managed documents and keys."""
     policies = config.access_policies
@@ -258,6 +269,7 @@ def access_policies_args(
             role_names=list(guard.attach_to_roles), group_names=list(guard.attach_to_groups)
         ),
         deployer_role_arns=deployers,
+        retain_on_delete=not offboard,
         tags=dict(config.tags),
     )
     if account_id is not None:
@@ -308,23 +320,44 @@ def _deploy_account(
     provider: aws.Provider | None = None,
     central: CentralLogs | None = None,
     deploy_role_arn: str | None = None,
+    offboard: bool = False,
+    former_prefix: str | None = None,
 ) -> AccountDeployment:
-    opts = pulumi.ResourceOptions(providers=[provider]) if provider else None
+    """One account's components, named `<prefix>-<role>`.
+
+    `former_prefix`: the names the account's components had in another stack (a
+    per-account stack's `session-manager`), matched through aliases after `pulumi state
+    move`; the engine carries a component's alias to its children (step_generator.go,
+    inheritedChildAlias), so nothing is created or deleted.
+    """
+
+    def opts_for(role: str) -> pulumi.ResourceOptions | None:
+        if former_prefix is None:
+            return pulumi.ResourceOptions(providers=[provider]) if provider else None
+        return pulumi.ResourceOptions(
+            providers=[provider] if provider else None,
+            aliases=[pulumi.Alias(name=f"{former_prefix}-{role}")],
+        )
+
     deployed = AccountDeployment(provider=provider)
     regional: dict[str, tuple[Preferences, SessionManagerPreferences]] = {}
     for region, prefs in regions.items():
         component = SessionManagerPreferences(
             f"{prefix}-{region}",
-            preferences_args(config, region, prefs, account_id=account_id, central=central),
-            opts=opts,
+            preferences_args(
+                config, region, prefs, account_id=account_id, central=central, offboard=offboard
+            ),
+            opts=opts_for(region),
         )
         deployed.preferences[region] = component
         regional[region] = (prefs, component)
     if config.instance_access.create_policy:
         deployed.instance_access = SessionManagerInstanceAccess(
             f"{prefix}-instance-access",
-            instance_access_args(config, regional, account_id=account_id, central=central),
-            opts=opts,
+            instance_access_args(
+                config, regional, account_id=account_id, central=central, offboard=offboard
+            ),
+            opts=opts_for("instance-access"),
         )
     policies = config.access_policies
     if (
@@ -339,17 +372,19 @@ def _deploy_account(
                 list(deployed.preferences.values()),
                 account_id=account_id,
                 deploy_role_arn=deploy_role_arn,
+                offboard=offboard,
             ),
-            opts=opts,
+            opts=opts_for("access-policies"),
         )
     for endpoints in config.vpc_endpoints:
         if endpoints.region not in regions or (account_id and endpoints.account != account_id):
             continue
         prefs = regions[endpoints.region]
         uses_s3 = bool(prefs.s3_bucket_name or central)
+        role = f"{endpoints.region}-vpc-endpoints-{endpoints.vpc_id}"
         deployed.vpc_endpoints.append(
             SessionManagerVpcEndpoints(
-                f"{prefix}-{endpoints.region}-vpc-endpoints-{endpoints.vpc_id}",
+                f"{prefix}-{role}",
                 SessionManagerVpcEndpointsArgs(
                     region=endpoints.region,
                     vpc_id=endpoints.vpc_id,
@@ -357,23 +392,13 @@ def _deploy_account(
                     security_group_id=endpoints.security_group_id,
                     services=vpc_endpoint_services(prefs, config),
                     route_table_ids=list(endpoints.route_table_ids) if uses_s3 else [],
+                    retain_on_delete=not offboard,
                     tags=dict(config.tags),
                 ),
-                opts=opts,
+                opts=opts_for(role),
             )
         )
     return deployed
-
-
-def _organizational_unit_accounts(ou_id: str) -> list[str]:
-    """Active accounts below an OU, read at plan time with the stack's own credentials."""
-    result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
-    return [account.id for account in result.accounts if account.state == "ACTIVE"]
-
-
-def _own_account_id() -> str:
-    """The account of the stack's own credentials (the default provider's)."""
-    return aws.get_caller_identity().account_id
 
 
 def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
@@ -395,17 +420,21 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     # Refused before any resource is registered: a token stored in plain text.
     events_token = account_events_token(config) if config.account_events is not None else None
     if not config.targets:
-        own = resolve_own_account(config, _own_account_id)
+        own = resolve_own_account(config, own_account_id)
         for warning in own.warnings:
             pulumi.log.warn(warning)
         deployed = {
-            account.account_id: _deploy_account(config, account.regions, prefix="session-manager")
+            account.account_id: _deploy_account(
+                config, account.regions, prefix="session-manager", offboard=account.offboard
+            )
             for account in own.accounts
         }
         return Deployment(accounts=deployed)
 
     partition = partition_of_region(config.regions[0]).name
-    resolved = resolve_targets(config, partition, _organizational_unit_accounts)
+    resolved = resolve_targets(
+        config, partition, organizational_unit_accounts, organization_account_states
+    )
     for warning in resolved.warnings:
         pulumi.log.warn(warning)
     # The providers' own Region never changes as targets change (a provider whose
@@ -477,6 +506,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             provider=provider_for(target.account_id, target.role_arn),
             central=central,
             deploy_role_arn=target.role_arn,
+            offboard=target.offboard,
+            former_prefix="session-manager" if target.moved_from_account_stack else None,
         )
         for target in resolved.accounts
     }

@@ -36,7 +36,10 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         group = args.get("security_group_id")
         if not region or not vpc_id or not group:
             raise ValueError(f"{name}: region, vpc_id and security_group_id are required")
-        child = pulumi.ResourceOptions(parent=self)
+        # Nodes in private subnets reach Session Manager only through these.
+        child = pulumi.ResourceOptions(
+            parent=self, retain_on_delete=args.get("retain_on_delete", True)
+        )
         tags = dict(args.get("tags") or {})
         vpc = aws.ec2.get_vpc_output(
             id=vpc_id, region=region, opts=pulumi.InvokeOutputOptions(parent=self)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import parse_stack_config
-from session_manager.config.targets import resolve_targets
+from session_manager.config.targets import resolve_own_account, resolve_targets
 
 ORG = {"ou-ab12-cdef3456": ["555555555555", "666666666666", "444444444444"]}
 
@@ -15,7 +15,7 @@ ORG = {"ou-ab12-cdef3456": ["555555555555", "666666666666", "444444444444"]}
 def resolve(values: dict[str, Any], organization: dict[str, list[str]] | None = None):
     config = parse_stack_config(values, aws_region="us-east-1")
     org = ORG if organization is None else organization
-    return resolve_targets(config, "aws", lambda ou: org.get(ou, []))
+    return resolve_targets(config, "aws", lambda ou: dict.fromkeys(org.get(ou, []), "ACTIVE"))
 
 
 def test_accounts_and_ous_expand_to_account_regions() -> None:
@@ -186,3 +186,60 @@ def test_central_logging_rules() -> None:
         "more than transitionToGlacierAfterDays"
         in found["session-manager:centralLogging.expireAfterDays"]
     )
+
+
+def test_accounts_that_are_not_active_are_skipped_with_a_warning() -> None:
+    """Organizations API Account.State: PENDING_ACTIVATION | ACTIVE | SUSPENDED |
+    PENDING_CLOSURE | CLOSED; only an ACTIVE account's role can be assumed
+    (https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html)."""
+    config = parse_stack_config(
+        {
+            "regions": ["us-east-1"],
+            "targets": [{"account": "111111111111"}, {"organizationalUnit": "ou-ab12-cdef3456"}],
+        },
+        aws_region="us-east-1",
+    )
+    states = {"555555555555": "SUSPENDED", "666666666666": "PENDING_CLOSURE"}
+    resolved = resolve_targets(
+        config,
+        "aws",
+        lambda ou: {a: states.get(a, "ACTIVE") for a in ORG[ou]},
+        lambda: {"111111111111": "CLOSED"},
+    )
+    assert [a.account_id for a in resolved.accounts] == ["444444444444"]
+    skipped = [w for w in resolved.warnings if "skipped" in w]
+    assert [w.split(": account ")[1][:12] for w in skipped] == [
+        "111111111111",
+        "555555555555",
+        "666666666666",
+    ]
+    assert skipped[0].startswith("session-manager:targets[0]: account 111111111111 is CLOSED")
+    assert "(organizationalUnit ou-ab12-cdef3456)" in skipped[1]
+
+
+def test_the_organizations_list_is_read_only_for_explicit_accounts() -> None:
+    asked: list[str] = []
+
+    def states() -> dict[str, str]:
+        asked.append("asked")
+        return {}
+
+    config = parse_stack_config(
+        {"targets": [{"organizationalUnit": "ou-ab12-cdef3456"}]}, aws_region="us-east-1"
+    )
+    resolve_targets(config, "aws", lambda ou: dict.fromkeys(ORG[ou], "ACTIVE"), states)
+    assert asked == []
+
+
+def test_offboarding_the_credentials_own_account() -> None:
+    config = parse_stack_config(
+        {"offboardAccounts": ["123456789012", "222222222222"]}, aws_region="us-east-1"
+    )
+    resolved = resolve_own_account(config, lambda: "123456789012")
+    assert [a.offboard for a in resolved.accounts] == [True]
+    assert any("account 123456789012 is being OFFBOARDED" in w for w in resolved.warnings)
+    assert any(
+        "account 222222222222 is not the credentials' account" in w for w in resolved.warnings
+    )
+    config = parse_stack_config({}, aws_region="us-east-1")
+    assert [a.offboard for a in resolve_own_account(config, lambda: "x").accounts] == [False]

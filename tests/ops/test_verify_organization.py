@@ -163,6 +163,11 @@ def test_ou_accounts_are_read_from_organizations_and_verified(organization: Orga
     # Descendants included; the closed account is not ACTIVE (Organizations' Account.State).
     assert members.accounts[org.ou] == sorted([org.member, org.nested, org.excluded])
     assert members.accounts[org.empty_ou] == []
+    # ... and is handed to the plan with its state, which skips it with a warning.
+    (state,) = members.inactive[org.ou].values()
+    assert f"{org.closed}:{state}" in members.flags()[0]
+    plan, _ = plan_from_aws(org)
+    assert any(f"account {org.closed} is {state}" in w for w in plan.warnings)
 
     emulated = run_cli(org, "emulate")
     assert emulated.returncode == 0, emulated.stderr

@@ -22,6 +22,7 @@ from session_manager.config.fields import (
     ORGANIZATION_ID_PATTERN,
     ORGANIZATIONAL_UNIT_PATTERN,
     ConfigModel,
+    Flag,
     WholeNumber,
     check_account,
     check_bucket,
@@ -57,6 +58,15 @@ class Target(ConfigModel):
     preferences: dict[str, Any] = Field(
         default_factory=dict[str, Any],
         description="Preference overrides for this target, with AWS's input names.",
+    )
+    moved_from_account_stack: Flag = Field(
+        default=False,
+        description=(
+            "The account's resources came from its own per-account stack by `pulumi state "
+            "move`: match them by their old names (`session-manager-<region>-...`, without the "
+            "account id) through aliases, so the move creates and deletes nothing. One target "
+            "at a time; remove it after the first `pulumi up`."
+        ),
     )
 
     @field_validator("account")
@@ -94,6 +104,16 @@ class Target(ConfigModel):
     def _one_kind(self) -> Target:
         if bool(self.account) == bool(self.organizational_unit):
             raise_problems([((), "set exactly one of account or organizationalUnit")])
+        if self.organizational_unit and self.moved_from_account_stack:
+            raise_problems(
+                [
+                    (
+                        ("movedFromAccountStack",),
+                        "names one account's former stack; set it on an account target, "
+                        "not on an organizationalUnit",
+                    )
+                ]
+            )
         if self.organizational_unit and self.role_arn:
             raise_problems(
                 [

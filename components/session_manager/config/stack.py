@@ -107,6 +107,15 @@ class StackConfig(ConfigModel):
     exclude_regions: list[str] = Field(
         default_factory=list[str], description="Regions never managed, in any target."
     )
+    offboard_accounts: list[str] = Field(
+        default_factory=list[str],
+        description=(
+            "Accounts to offboard: their IAM (instance and people's), VPC endpoints, key "
+            "aliases and documents are no longer kept in AWS when they leave the stack. Run "
+            "`pulumi up` once with the account still managed, then remove it from the targets "
+            "(or exclude it): that run deletes them. Keys and log groups are always kept."
+        ),
+    )
     central_logging: CentralLogging | None = Field(
         default=None,
         description="A central session-log bucket in a log-archive account (see below).",
@@ -143,9 +152,9 @@ class StackConfig(ConfigModel):
     def _default_role(cls, value: str) -> str:
         return check_role_name(value)
 
-    @field_validator("exclude_accounts")
+    @field_validator("exclude_accounts", "offboard_accounts")
     @classmethod
-    def _excluded_accounts(cls, value: list[str]) -> list[str]:
+    def _account_lists(cls, value: list[str]) -> list[str]:
         for account in value:
             check_account(account)
         return value
@@ -224,6 +233,15 @@ class StackConfig(ConfigModel):
                         "needs targets: it serves the accounts of an organization",
                     )
                 )
+        moved = [i for i, t in enumerate(self.targets) if t.moved_from_account_stack]
+        problems += [
+            (
+                ("targets", index, "movedFromAccountStack"),
+                f"is also set on targets[{moved[0]}]: both would claim the same old names "
+                "(`session-manager-<region>-...`); move one account stack at a time",
+            )
+            for index in moved[1:]
+        ]
         problems += self._account_events_problems()
         problems += self._parameter_reference_problems()
         raise_problems(problems)

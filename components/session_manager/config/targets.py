@@ -7,7 +7,7 @@ tested without AWS. Runs before any resource is registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from session_manager.config.errors import ConfigError
@@ -15,8 +15,16 @@ from session_manager.config.organization import Target
 from session_manager.config.preferences import Preferences
 from session_manager.config.stack import StackConfig
 
-# Organizational unit id -> the ids of the active accounts below it.
-AccountLookup = Callable[[str], Sequence[str]]
+# Organizational unit id -> the accounts below it, each with its Organizations state.
+AccountLookup = Callable[[str], Mapping[str, str]]
+# The organization's accounts and their states, as far as the credentials may list them.
+StateLookup = Callable[[], Mapping[str, str]]
+
+# Account.State in the Organizations API: PENDING_ACTIVATION | ACTIVE | SUSPENDED |
+# PENDING_CLOSURE | CLOSED (https://docs.aws.amazon.com/organizations/latest/APIReference/
+# API_Account.html; the deprecated Status has ACTIVE | SUSPENDED | PENDING_CLOSURE). Only an
+# ACTIVE account's role can be assumed: a closed account stays SUSPENDED for 90 days.
+ACTIVE = "ACTIVE"
 
 
 @dataclass
@@ -26,6 +34,10 @@ class AccountTarget:
     account_id: str
     role_arn: str
     regions: dict[str, Preferences] = field(default_factory=dict[str, Preferences])
+    # Listed in `offboardAccounts`: what the stack made there is no longer retained.
+    offboard: bool = False
+    # Its resources came from a per-account stack: aliased to their names there.
+    moved_from_account_stack: bool = False
 
 
 @dataclass
@@ -41,11 +53,44 @@ def role_arn_for(config: StackConfig, target: Target, account_id: str, partition
     return f"arn:{partition}:iam::{account_id}:role/{role_name}"
 
 
+def inactive_account_warning(config: StackConfig, path: str, account_id: str, state: str) -> str:
+    """Said when a target account can't be deployed to: it is skipped, not failed."""
+    deleted = (
+        "; it is in offboardAccounts, so the engine would try to delete its resources through "
+        "a role it can no longer assume: remove it from offboardAccounts"
+        if account_id in config.offboard_accounts
+        else (
+            "; retainDocumentOnDelete is false, so the engine would try to delete its documents "
+            "through a role it can no longer assume: set it to true, or `pulumi state delete` "
+            "them"
+            if not config.retain_document_on_delete
+            else ""
+        )
+    )
+    return (
+        f"{path}: account {account_id} is {state} in AWS Organizations, so its role can't be "
+        "assumed: skipped. What the stack made there leaves the stack and stays in AWS "
+        f"(retained on delete), with no call into the account{deleted}"
+    )
+
+
 def resolve_targets(
-    config: StackConfig, partition: str, list_accounts: AccountLookup
+    config: StackConfig,
+    partition: str,
+    list_accounts: AccountLookup,
+    account_states: StateLookup | None = None,
 ) -> ResolvedTargets:
-    """Expand OUs, apply exclusions, and refuse an account-Region managed twice."""
+    """Expand OUs, skip accounts that aren't ACTIVE, apply exclusions, and refuse an
+    account-Region managed twice.
+
+    `account_states` is asked only when a target names an account: an account it says
+    is not ACTIVE is skipped too; one it doesn't list is deployed as given.
+    """
     problems: list[tuple[str, str]] = []
+    inactive: dict[str, str] = {}  # account -> the warning that skips it
+    explicit_states: Mapping[str, str] = (
+        account_states() if account_states and any(t.account for t in config.targets) else {}
+    )
     accounts: dict[str, AccountTarget] = {}
     claimed: dict[tuple[str, str], str] = {}  # (account, region) -> the target path that has it
     excluded_accounts = set(config.exclude_accounts)
@@ -56,19 +101,25 @@ def resolve_targets(
     for index, target in enumerate(config.targets):
         path = f"session-manager:targets[{index}]"
         if target.organizational_unit:
-            members = sorted(set(list_accounts(target.organizational_unit)))
+            states = dict(list_accounts(target.organizational_unit))
             source = f"{path} (organizationalUnit {target.organizational_unit})"
         else:
-            members = [target.account]
+            states = {target.account: explicit_states.get(target.account, ACTIVE)}
             source = path
         regions = target.regions or config.regions
         preferences = config.preferences_for(target)
-        for account_id in members:
+        for account_id, state in sorted(states.items()):
             if account_id in excluded_accounts:
                 matched_accounts.add(account_id)
                 continue
+            if (state or ACTIVE) != ACTIVE:
+                inactive.setdefault(
+                    account_id, inactive_account_warning(config, source, account_id, state)
+                )
+                continue
             role_arn = role_arn_for(config, target, account_id, partition)
             account = accounts.setdefault(account_id, AccountTarget(account_id, role_arn))
+            account.moved_from_account_stack |= target.moved_from_account_stack
             if account.role_arn != role_arn:
                 problems.append(
                     (
@@ -104,12 +155,43 @@ def resolve_targets(
         f"session-manager:excludeRegions: {region} matches no target Region"
         for region in sorted(excluded_regions - matched_regions)
     ]
+    warnings += [inactive[account] for account in sorted(inactive)]
+    offboard = set(config.offboard_accounts)
     resolved = [
-        AccountTarget(a.account_id, a.role_arn, dict(sorted(a.regions.items())))
+        AccountTarget(
+            a.account_id,
+            a.role_arn,
+            dict(sorted(a.regions.items())),
+            a.account_id in offboard,
+            a.moved_from_account_stack,
+        )
         for _, a in sorted(accounts.items())
-        if a.regions
+        if a.regions and a.account_id not in inactive
     ]
+    warnings += offboard_warnings(
+        offboard, {a.account_id for a in resolved}, "not a target of this stack now"
+    )
     return ResolvedTargets(accounts=resolved, warnings=warnings)
+
+
+def offboard_warnings(offboard: set[str], managed: set[str], why_not: str) -> list[str]:
+    """Loud on every preview: what a removal would now delete, or that nothing was deleted."""
+    return [
+        (
+            f"session-manager:offboardAccounts: account {account} is being OFFBOARDED: its "
+            "instance policy, role, instance profile, policy attachments, people's policies, "
+            "VPC endpoints, KMS key aliases and Session documents are no longer retained. "
+            "Once it leaves the stack (removed from the targets, or excluded), `pulumi up` "
+            "DELETES them in AWS and its running nodes lose Session Manager. Its KMS keys and "
+            "log groups are always kept"
+            if account in managed
+            else f"session-manager:offboardAccounts: account {account} is {why_not}: if an "
+            "earlier `pulumi up` ran while the stack managed it and it was listed here, its "
+            "resources were deleted when it left; otherwise they were kept in AWS. Remove it "
+            "from offboardAccounts"
+        )
+        for account in sorted(offboard)
+    ]
 
 
 def resolve_own_account(config: StackConfig, own_account: Callable[[], str]) -> ResolvedTargets:
@@ -117,7 +199,8 @@ def resolve_own_account(config: StackConfig, own_account: Callable[[], str]) -> 
 
     `excludeRegions` removes Regions from `regions`. `excludeAccounts` removes every
     Region when it names the credentials' account, which `own_account` looks up (only
-    when `excludeAccounts` is set). The account id is "" (the default provider's).
+    when `excludeAccounts` or `offboardAccounts` is set). The account id is "" (the
+    default provider's).
     """
     warnings: list[str] = []
     excluded_regions = set(config.exclude_regions)
@@ -126,6 +209,21 @@ def resolve_own_account(config: StackConfig, own_account: Callable[[], str]) -> 
         f"session-manager:excludeRegions: {region} is not in session-manager:regions"
         for region in sorted(excluded_regions - set(config.regions))
     ]
+    offboard = False
+    if config.offboard_accounts:
+        account_id = own_account()
+        offboard = account_id in config.offboard_accounts
+        others = set(config.offboard_accounts) - {account_id}
+        warnings += offboard_warnings(
+            others,
+            set[str](),
+            f"not the credentials' account ({account_id}), the only one a stack without "
+            "targets manages",
+        )
+        if offboard:
+            excluded = account_id in config.exclude_accounts
+            managed = set[str]() if excluded else {account_id}
+            warnings += offboard_warnings({account_id}, managed, "excluded (excludeAccounts)")
     if config.exclude_accounts:
         account_id = own_account()
         warnings += [
@@ -145,6 +243,8 @@ def resolve_own_account(config: StackConfig, own_account: Callable[[], str]) -> 
             "the stack manages nothing"
         )
     accounts = (
-        [AccountTarget("", "", dict.fromkeys(regions, config.preferences))] if regions else []
+        [AccountTarget("", "", dict.fromkeys(regions, config.preferences), offboard)]
+        if regions
+        else []
     )
     return ResolvedTargets(accounts=accounts, warnings=warnings)

@@ -8,6 +8,7 @@ from pathlib import Path
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.ou_accounts import (
     OuAccountsError,
+    account_states,
     configured_ous,
     offline_ou_warnings,
     parse_ou_accounts,
@@ -39,7 +40,9 @@ def load_plan(
     except OuAccountsError as exc:
         raise PlanError(str(exc)) from None
     mocks = AwsMocks(
-        region=config.get("aws:region", "us-east-1"), organization_accounts=organization
+        region=config.get("aws:region", "us-east-1"),
+        organization_accounts=organization,
+        account_states=account_states(ou_accounts),
     )
     plan = run_plan(
         project_dir, stack, mocks=mocks, resolve_outputs=resolve_outputs, preview=preview

@@ -50,6 +50,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         region: str = "us-east-1",
         organization_accounts: Mapping[str, list[str]] | None = None,
         organizational_units: Mapping[str, list[str]] | None = None,
+        account_states: Mapping[str, str] | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -57,6 +58,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.organization_accounts = dict(organization_accounts or {})
         # OU id -> every OU id below it, for the descendant-OU function.
         self.organizational_units = dict(organizational_units or {})
+        # Account id -> its Organizations state, for those that aren't ACTIVE.
+        self.account_states = dict(account_states or {})
         # Provider id -> the account it is pinned to, so ARNs name the right account.
         self._provider_accounts: dict[str, str] = {}
         # Every id, ARN and account this stand-in made up, for the plan to mark.
@@ -104,7 +107,10 @@ class AwsMocks(pulumi.runtime.Mocks):
                 self._provider_accounts[provider_id] = str(accounts[0])
             return provider_id, state
         if typ == "aws:kms/key:Key":
-            resource_id = fake_key_id(f"{account}/{region}/{args.name}")
+            # From what the key is for, not from its Pulumi name: a key renamed through an
+            # alias (a stack move) is the same key in AWS, with the same id.
+            purpose = str(inputs.get("description") or args.name)
+            resource_id = fake_key_id(f"{account}/{region}/{purpose}")
             state["keyId"] = resource_id
             state["arn"] = f"arn:{partition}:kms:{region}:{account}:key/{resource_id}"
         elif typ == "aws:kms/alias:Alias":
@@ -208,17 +214,32 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token.startswith("aws:organizations/getOrganizationalUnitDescendantAccounts"):
             parent = str(call_args.get("parentId", ""))
             accounts = [
-                {
-                    "id": member,
-                    "arn": f"arn:{partition}:organizations::{account}:account/{member}",
-                    "name": f"account-{member}",
-                    "email": f"{member}@example.com",
-                    "state": "ACTIVE",
-                    "status": "ACTIVE",
-                    "joinedMethod": "CREATED",
-                    "joinedTimestamp": "2024-01-01T00:00:00Z",
-                }
+                self._member(partition, account, member)
                 for member in self.organization_accounts.get(parent, [])
             ]
             return {"id": parent, "parentId": parent, "accounts": accounts}, []
+        if token == "aws:organizations/getOrganization:getOrganization":
+            # The management account's view: every account it knows, with its state.
+            members = sorted(
+                {m for ms in self.organization_accounts.values() for m in ms}
+                | set(self.account_states)
+            )
+            accounts = [self._member(partition, account, member) for member in members]
+            return {"id": "o-exampleorg1", "accounts": accounts}, []
         return {}, []
+
+    def _member(self, partition: str, account: str, member: str) -> dict[str, Any]:
+        """One account as Organizations lists it (Account: Id, Arn, State, ...)."""
+        state = self.account_states.get(member, "ACTIVE")
+        # The deprecated Status knows no PENDING_ACTIVATION or CLOSED.
+        status = state if state in ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE") else "SUSPENDED"
+        return {
+            "id": member,
+            "arn": f"arn:{partition}:organizations::{account}:account/{member}",
+            "name": f"account-{member}",
+            "email": f"{member}@example.com",
+            "state": state,
+            "status": status,
+            "joinedMethod": "CREATED",
+            "joinedTimestamp": "2024-01-01T00:00:00Z",
+        }

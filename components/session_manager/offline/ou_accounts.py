@@ -17,6 +17,9 @@ from session_manager.config.fields import ORGANIZATIONAL_UNIT_PATTERN
 
 FLAG = "--ou-accounts"
 EXAMPLE = "ou-ab12-cdef3456=111111111111,222222222222"
+# Account.State in the Organizations API (API_Account.html); an account written
+# `ACCOUNT:STATE` is in that state, as the program sees it, and is skipped unless ACTIVE.
+ACCOUNT_STATES = ("PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED")
 
 
 class OuAccountsError(ValueError):
@@ -49,6 +52,8 @@ def parse_ou_accounts(
 ) -> dict[str, list[str]]:
     """`OU=ACCOUNT,ACCOUNT` entries as OU id -> account ids; raises OuAccountsError.
 
+    An account may carry its Organizations state, `ACCOUNT:SUSPENDED` (`account_states`).
+
     With `known_ous`, an OU the config doesn't name is refused too: it would change nothing.
     """
     organization: dict[str, list[str]] = {}
@@ -71,10 +76,11 @@ def parse_ou_accounts(
                 f"targets name: {named}"
             )
             continue
-        accounts = [account.strip() for account in listed.split(",") if account.strip()]
-        if not accounts:
+        written = [account.strip() for account in listed.split(",") if account.strip()]
+        if not written:
             problems.append(f"{entry!r}: names no account after '='; e.g. {EXAMPLE}")
             continue
+        accounts = [account.partition(":")[0] for account in written]
         bad = [account for account in accounts if not ACCOUNT_ID_PATTERN.match(account)]
         if bad:
             problems.append(
@@ -82,10 +88,29 @@ def parse_ou_accounts(
                 f"{'is not an account id' if len(bad) == 1 else 'are not account ids'} (12 digits)"
             )
             continue
+        wrong = [a for a in written if ":" in a and a.partition(":")[2] not in ACCOUNT_STATES]
+        if wrong:
+            problems.append(
+                f"{entry!r}: {', '.join(repr(a) for a in wrong)}: after ':' write an account "
+                f"state, one of {', '.join(ACCOUNT_STATES)}"
+            )
+            continue
         organization.setdefault(ou_id, []).extend(accounts)
     if problems:
         raise OuAccountsError(problems)
     return organization
+
+
+def account_states(entries: Sequence[str]) -> dict[str, str]:
+    """The states `ACCOUNT:STATE` gives in `--ou-accounts` entries (checked by
+    `parse_ou_accounts`); an account written without one is ACTIVE."""
+    return {
+        account: state
+        for entry in entries
+        for written in entry.partition("=")[2].split(",")
+        for account, _, state in [written.strip().partition(":")]
+        if state
+    }
 
 
 def offline_ou_warnings(

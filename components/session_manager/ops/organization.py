@@ -1,10 +1,11 @@
 """Organizational units' accounts, read from AWS Organizations the way the program reads them.
 
 At `pulumi up` the program expands each `organizationalUnit` target with the
-provider's `getOrganizationalUnitDescendantAccounts` and keeps the ACTIVE
-accounts. That function (terraform-provider-aws, organizational_unit_descendant_
-accounts_data_source.go) lists the OU's accounts, then recurses into each child
-OU: ListAccountsForParent plus ListOrganizationalUnitsForParent, every page.
+provider's `getOrganizationalUnitDescendantAccounts` and skips, with a warning, the
+accounts that aren't ACTIVE. That function (terraform-provider-aws,
+organizational_unit_descendant_accounts_data_source.go) lists the OU's accounts,
+then recurses into each child OU: ListAccountsForParent plus
+ListOrganizationalUnitsForParent, every page.
 verify, adopt and emulate do the same here, with the stack's own (ambient)
 credentials, so their plan holds the accounts `pulumi up` would manage; the
 exclusions are then applied by the program's own target rules.
@@ -35,10 +36,20 @@ class OrganizationMembers:
     accounts: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
     warnings: list[str] = field(default_factory=list[str])
     errors: dict[str, str] = field(default_factory=dict[str, str])
+    # Accounts below the OUs that aren't ACTIVE -> their state: the program skips them.
+    inactive: dict[str, dict[str, str]] = field(default_factory=dict[str, dict[str, str]])
 
     def flags(self) -> list[str]:
-        """The members as `--ou-accounts OU=ACCOUNT,...` values (OUs with accounts only)."""
-        return [f"{ou}={','.join(ids)}" for ou, ids in self.accounts.items() if ids]
+        """The members as `--ou-accounts OU=ACCOUNT,ACCOUNT:STATE,...` values (OUs with
+        accounts only), so the plan skips and warns about the inactive ones as `pulumi up`
+        does."""
+        flags: list[str] = []
+        for ou, ids in self.accounts.items():
+            states = self.inactive.get(ou, {})
+            written = [*ids, *(f"{a}:{state}" for a, state in sorted(states.items()))]
+            if written:
+                flags.append(f"{ou}={','.join(written)}")
+        return flags
 
     def error_lines(self) -> list[str]:
         """One line per OU that could not be read, naming it."""
@@ -58,22 +69,21 @@ def organizational_units(project_dir: str | Path, stack: str) -> list[str]:
     )
 
 
-def descendant_accounts(organizations: Any, parent_id: str) -> list[str]:
-    """Active accounts at `parent_id` and in every OU below it, sorted."""
-    found: set[str] = set()
+def descendant_states(organizations: Any, parent_id: str) -> dict[str, str]:
+    """Every account at `parent_id` and below it, with its state."""
+    found: dict[str, str] = {}
     parents = [parent_id]
     while parents:
         parent = parents.pop()
         accounts = organizations.get_paginator("list_accounts_for_parent")
         for page in accounts.paginate(ParentId=parent):
             for account in page["Accounts"]:
-                # `State` replaces the deprecated `Status`; either says ACTIVE.
-                if account.get("State", account.get("Status")) == ACTIVE:
-                    found.add(str(account["Id"]))
+                # `State` replaces the deprecated `Status` (API_Account.html).
+                found[str(account["Id"])] = str(account.get("State", account.get("Status")))
         units = organizations.get_paginator("list_organizational_units_for_parent")
         for page in units.paginate(ParentId=parent):
             parents += [str(unit["Id"]) for unit in page["OrganizationalUnits"]]
-    return sorted(found)
+    return dict(sorted(found.items()))
 
 
 def read_members(access: AwsAccess, ou_ids: Iterable[str], region: str) -> OrganizationMembers:
@@ -94,7 +104,9 @@ def read_members(access: AwsAccess, ou_ids: Iterable[str], region: str) -> Organ
         return members
     for ou_id in ou_ids:
         try:
-            members.accounts[ou_id] = descendant_accounts(organizations, ou_id)
+            states = descendant_states(organizations, ou_id)
+            members.accounts[ou_id] = [a for a, state in states.items() if state == ACTIVE]
+            members.inactive[ou_id] = {a: s for a, s in states.items() if s != ACTIVE}
         except (ClientError, BotoCoreError) as exc:
             members.errors[ou_id] = failure_reason(exc, access.endpoint_url)
     members.warnings = [
