@@ -87,7 +87,7 @@ def test_ci_workflow_runs_the_ci_script() -> None:
 
 
 def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
-    """accountEvents' repository_dispatch (and the opt-in schedule) run up, then verify."""
+    """accountEvents' repository_dispatch (and the daily schedule) run up, then verify."""
     workflow = load("deploy.yml")
     assert workflow["on"]["repository_dispatch"]["types"] == ["session-manager-accounts-changed"]
     assert workflow["on"]["schedule"]
@@ -96,7 +96,9 @@ def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
     assert "repository_dispatch" not in up["if"]
     assert "schedule" not in up["if"]
     assert "repository_dispatch" in organization["if"]
-    assert "vars.RECONCILE_DAILY == 'true'" in organization["if"]
+    # The daily reconcile is on unless turned off: an unset variable is '' in expressions
+    # (GitHub Actions docs, "Contexts": vars), so only "false" stops it.
+    assert "vars.RECONCILE_DAILY != 'false'" in organization["if"]
     assert organization["concurrency"] == {
         "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",
         "cancel-in-progress": False,

@@ -49,6 +49,31 @@ def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
 
 
+def _dimensions(dimensions: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": str(v)} for k, v in sorted(dimensions.items())]
+
+
+def _metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """One MetricAlarm `metricQueries` entry as PutMetricAlarm's `Metrics` takes it."""
+    result: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData") is True}
+    if query.get("expression"):
+        result["Expression"] = query["expression"]
+        if query.get("label"):
+            result["Label"] = query["label"]
+        return result
+    metric = cast(dict[str, Any], query["metric"])
+    result["MetricStat"] = {
+        "Metric": {
+            "Namespace": metric["namespace"],
+            "MetricName": metric["metricName"],
+            "Dimensions": _dimensions(cast(dict[str, Any], metric.get("dimensions") or {})),
+        },
+        "Period": int(metric["period"]),
+        "Stat": metric["stat"],
+    }
+    return result
+
+
 def _text(value: Any) -> str:
     """A plan value as AWS takes it (a masked secret stays the mask)."""
     return value if isinstance(value, str) else str(value)
@@ -203,23 +228,31 @@ class AccountEventsEmulation:
     def _metric_alarm(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
     ) -> None:
-        dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
-        self.client("cloudwatch", self._region(inputs)).put_metric_alarm(
-            AlarmName=inputs["name"],
-            AlarmDescription=inputs.get("alarmDescription", ""),
-            Namespace=inputs["namespace"],
-            MetricName=inputs["metricName"],
-            Dimensions=[{"Name": k, "Value": str(v)} for k, v in sorted(dimensions.items())],
-            Statistic=inputs["statistic"],
-            Period=int(inputs["period"]),
-            EvaluationPeriods=int(inputs["evaluationPeriods"]),
-            Threshold=float(inputs["threshold"]),
-            ComparisonOperator=inputs["comparisonOperator"],
-            TreatMissingData=inputs.get("treatMissingData", "missing"),
-            AlarmActions=list(inputs.get("alarmActions") or []),
-            OKActions=list(inputs.get("okActions") or []),
-            Tags=_tags(inputs),
-        )
+        alarm: dict[str, Any] = {
+            "AlarmName": inputs["name"],
+            "AlarmDescription": inputs.get("alarmDescription", ""),
+            "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+            "Threshold": float(inputs["threshold"]),
+            "ComparisonOperator": inputs["comparisonOperator"],
+            "TreatMissingData": inputs.get("treatMissingData", "missing"),
+            "AlarmActions": list(inputs.get("alarmActions") or []),
+            "OKActions": list(inputs.get("okActions") or []),
+            "Tags": _tags(inputs),
+        }
+        queries = cast(list[dict[str, Any]], inputs.get("metricQueries") or [])
+        if queries:
+            alarm["Metrics"] = [_metric_query(query) for query in queries]
+        else:
+            dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
+            alarm |= {
+                "Namespace": inputs["namespace"],
+                "MetricName": inputs["metricName"],
+                "Dimensions": _dimensions(dimensions),
+                "Statistic": inputs["statistic"],
+                "Period": int(inputs["period"]),
+            }
+        # PutMetricAlarm creates or replaces: running the emulation again is the same call.
+        self.client("cloudwatch", self._region(inputs)).put_metric_alarm(**alarm)
 
     def _topic(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
