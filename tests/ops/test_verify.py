@@ -334,7 +334,10 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     retention = lock["Rule"]["DefaultRetention"]
     assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2557)
     rules = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
-    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 2557
+    # The lock keeps every version 2557 days; the lifecycle removes an expired log a day
+    # after its delete marker, then the marker (S3 User Guide, "Expiring objects").
+    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    assert rules[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
     # Server access logs go to the second bucket.
     logging = s3.get_bucket_logging(Bucket="org-session-logs")["LoggingEnabled"]
     assert logging == {
@@ -359,6 +362,7 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     s3.put_bucket_logging(Bucket="org-session-logs", BucketLoggingStatus={})
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
     lifecycle[0]["NoncurrentVersionExpiration"] = {"NoncurrentDays": 30}
+    lifecycle[1]["Expiration"] = {"ExpiredObjectDeleteMarker": False}
     s3.put_bucket_lifecycle_configuration(
         Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
     )
@@ -372,7 +376,11 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     ) in found
     assert (
         "bucket org-session-logs rules[0].noncurrentVersionExpiration.noncurrentDays: "
-        "wanted 2557, actual 30"
+        "wanted 1, actual 30"
+    ) in found
+    assert (
+        "bucket org-session-logs rules[1].expiration.expiredObjectDeleteMarker: "
+        "wanted true, actual false"
     ) in found
 
 

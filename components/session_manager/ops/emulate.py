@@ -367,25 +367,7 @@ class Emulator:
     def _bucket_lifecycle(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        rules: list[dict[str, Any]] = []
-        for rule in inputs["rules"]:
-            multipart = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
-            rules.append(
-                {
-                    "ID": rule["id"],
-                    "Status": rule["status"],
-                    "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
-                    "Transitions": [
-                        {"Days": t["days"], "StorageClass": t["storageClass"]}
-                        for t in rule.get("transitions", [])
-                    ],
-                    "Expiration": {"Days": rule["expiration"]["days"]},
-                    "NoncurrentVersionExpiration": {
-                        "NoncurrentDays": rule["noncurrentVersionExpiration"]["noncurrentDays"]
-                    },
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": multipart},
-                }
-            )
+        rules = [_lifecycle_rule(rule) for rule in inputs["rules"]]
         self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
             Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
         )
@@ -423,6 +405,33 @@ class Emulator:
         self.client("s3", self._region(inputs)).put_bucket_policy(
             Bucket=inputs["bucket"], Policy=inputs["policy"]
         )
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One BucketLifecycleConfiguration rule as PutBucketLifecycleConfiguration takes it."""
+    shaped: dict[str, Any] = {
+        "ID": rule["id"],
+        "Status": rule["status"],
+        "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
+    }
+    if rule.get("transitions"):
+        shaped["Transitions"] = [
+            {"Days": t["days"], "StorageClass": t["storageClass"]} for t in rule["transitions"]
+        ]
+    expiration = cast(dict[str, Any], rule.get("expiration") or {})
+    if "days" in expiration:
+        shaped["Expiration"] = {"Days": expiration["days"]}
+    elif expiration.get("expiredObjectDeleteMarker") is not None:
+        shaped["Expiration"] = {
+            "ExpiredObjectDeleteMarker": bool(expiration["expiredObjectDeleteMarker"])
+        }
+    if rule.get("noncurrentVersionExpiration"):
+        days = rule["noncurrentVersionExpiration"]["noncurrentDays"]
+        shaped["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    if rule.get("abortIncompleteMultipartUpload"):
+        days = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
+        shaped["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return shaped
 
 
 def _recording(
