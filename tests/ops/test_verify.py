@@ -264,6 +264,17 @@ def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
     held = cli(*args, env=env)
     assert held.returncode == 1, held.stderr
     assert f"Run first: {command}" in held.stdout
+    # The review shows the version the fix promotes (2: "30"), not the default (1: "60").
+    # UpdateDocument changes only the latest version (SSM API Reference, UpdateDocument:
+    # DocumentVersion "$LATEST"), so that is the content `pulumi up` replaces.
+    # The review comes first, one paragraph per document.
+    us_east_1 = next(b for b in held.stdout.split("\n\n") if f"{DOCUMENT} in us-east-1" in b)
+    assert 'inputs.idleSessionTimeout: current "30", wanted "20"' in us_east_1
+    assert 'current "60"' not in us_east_1
+    assert (
+        "already exists; version 2 (the latest, which the fix makes the default; the default "
+        "is 1) against the wanted document:"
+    ) in us_east_1
     assert "--force" in held.stdout
     # Nothing is written, not even the eu-west-1 entry, and no import is suggested before
     # the fix: importing a part now would make the one import after the fix fail.
