@@ -289,6 +289,8 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     # The trail the rules need (EventBridge gets CloudTrail's events only from one), as the demo.
     assert [t.region for t in create_expected_trails(plan, emulator.access)] == ["us-east-1"]
     emulator.apply(plan)
+    # emulate is idempotent: a second run updates what the first made, and verify agrees.
+    Emulator(emulator_url).apply(plan)
     keys = {k: v for k, v in CREDENTIALS.items() if k != "region_name"}
     access = AwsAccess(emulator_url, credentials=keys)
     report = verify(plan, access)

@@ -317,6 +317,8 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     emulated = Emulator(emulator_url).apply(plan)
     # The emulator accepts every resource, Object Lock and access logging included.
     assert not [r.type for r in emulated.skipped if r.type.startswith("aws:")]
+    # ...and again (emulate is idempotent), across the accounts' assumed roles.
+    assert len(Emulator(emulator_url).apply(plan).created) == len(emulated.created)
     report = check(plan, emulator_url)
     assert report.exit_code == IN_SYNC, drifts(report)
     targets = {r.target for r in report.results}

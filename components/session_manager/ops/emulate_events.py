@@ -4,7 +4,9 @@ The queue, the connection, the API destination, the rules and their targets go
 through the same create calls the provider makes (SQS CreateQueue and
 SetQueueAttributes; EventBridge CreateConnection, CreateApiDestination, PutRule,
 PutTargets; IAM PutRolePolicy; CloudWatch PutMetricAlarm), so the emulator
-judges the event patterns, the targets' shape and the policies' grammar.
+judges the event patterns, the targets' shape and the policies' grammar. Each
+create also works when an earlier emulate run made the resource (PutRule, PutTargets,
+PutRolePolicy and PutMetricAlarm replace; the others update).
 """
 
 from __future__ import annotations
@@ -112,9 +114,14 @@ class AccountEventsEmulation:
             "SqsManagedSseEnabled": "true" if inputs.get("sqsManagedSseEnabled") else "false",
         }
         tags = {tag["Key"]: tag["Value"] for tag in _tags(inputs)}
-        url = sqs.create_queue(QueueName=inputs["name"], Attributes=attributes, tags=tags)[
-            "QueueUrl"
-        ]
+        try:
+            url = sqs.create_queue(QueueName=inputs["name"], Attributes=attributes, tags=tags)[
+                "QueueUrl"
+            ]
+        except sqs.exceptions.QueueNameExists:
+            # An earlier emulate run made it with other attributes: as the provider, update.
+            url = sqs.get_queue_url(QueueName=inputs["name"])["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -156,25 +163,36 @@ class AccountEventsEmulation:
                     for header in headers
                 ]
             }
-        created = self.client("events", self._region(inputs)).create_connection(
-            Name=inputs["name"],
-            Description=inputs.get("description", ""),
-            AuthorizationType=inputs["authorizationType"],
-            AuthParameters=parameters,
-        )
+        events = self.client("events", self._region(inputs))
+        connection = {
+            "Name": inputs["name"],
+            "Description": inputs.get("description", ""),
+            "AuthorizationType": inputs["authorizationType"],
+            "AuthParameters": parameters,
+        }
+        try:
+            created = events.create_connection(**connection)
+        except events.exceptions.ResourceAlreadyExistsException:
+            # An earlier emulate run made it (connections carry no tags to tell).
+            created = events.update_connection(**connection)
         replacements[str(resource.state["arn"])] = created["ConnectionArn"]
 
     def _api_destination(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
     ) -> None:
-        created = self.client("events", self._region(inputs)).create_api_destination(
-            Name=inputs["name"],
-            Description=inputs.get("description", ""),
-            ConnectionArn=inputs["connectionArn"],
-            InvocationEndpoint=inputs["invocationEndpoint"],
-            HttpMethod=inputs["httpMethod"],
-            InvocationRateLimitPerSecond=int(inputs["invocationRateLimitPerSecond"]),
-        )
+        events = self.client("events", self._region(inputs))
+        destination = {
+            "Name": inputs["name"],
+            "Description": inputs.get("description", ""),
+            "ConnectionArn": inputs["connectionArn"],
+            "InvocationEndpoint": inputs["invocationEndpoint"],
+            "HttpMethod": inputs["httpMethod"],
+            "InvocationRateLimitPerSecond": int(inputs["invocationRateLimitPerSecond"]),
+        }
+        try:
+            created = events.create_api_destination(**destination)
+        except events.exceptions.ResourceAlreadyExistsException:
+            created = events.update_api_destination(**destination)
         replacements[str(resource.state["arn"])] = created["ApiDestinationArn"]
 
     def _rule(
