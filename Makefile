@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test test-lowest lint typecheck unit docs bench clean policy-venv
+.PHONY: help venv plan demo test test-lowest lint typecheck unit docs bench clean policy-venv zizmor
 
 help:
 	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
@@ -51,7 +51,11 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck zizmor unit
+
+# GitHub workflow security linter; offline: no GitHub API look-ups.
+zizmor: venv
+	$(BIN)/zizmor --offline .github/workflows
 
 # pyproject.toml's floors, exactly, in their own kept virtualenv (.venv/lowest): slow
 # the first time (about two minutes of wheels), seconds after.
