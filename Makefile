@@ -4,13 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv zizmor \
-	checkov-venv scan-plans
+.PHONY: help venv plan demo test test-lowest lint typecheck unit docs bench clean policy-venv \
+	zizmor checkov-venv scan-plans
 
 help:
 	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
+	@echo "make test-lowest - plan the organization example with the lowest declared versions"
 	@echo "make docs   - regenerate the README's config reference"
 	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
 	@echo "              (after verify at 100 and 1,000 against moto)"
@@ -70,6 +71,11 @@ test: lint typecheck zizmor unit scan-plans
 # GitHub workflow security linter; offline: no GitHub API look-ups.
 zizmor: venv
 	$(BIN)/zizmor --offline .github/workflows
+
+# pyproject.toml's floors, exactly, in their own kept virtualenv (.venv/lowest): slow
+# the first time (about two minutes of wheels), seconds after.
+test-lowest: venv
+	$(BIN)/python tests/lowest_versions.py
 
 docs: venv
 	$(BIN)/python -m session_manager config-reference --write README.md

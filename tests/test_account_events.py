@@ -88,6 +88,11 @@ def test_organization_example_turns_it_on(tmp_path: Path) -> None:
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:iam/role:Role",
         "aws:iam/rolePolicy:RolePolicy",
+        # On by default: the alarms, and the encrypted topic they notify.
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:sns/topic:Topic",
+        "aws:kms/key:Key",
+        "aws:kms/alias:Alias",
     }
     destination = plan.named("session-manager-account-events-api-destination")
     assert destination.inputs["invocationEndpoint"] == (
@@ -200,8 +205,24 @@ def test_a_plain_text_token_stops_the_run_before_any_resource() -> None:
             r"accountEvents.createAlarmTopic: set only one of it or alarmTopicArn",
         ),
         (
-            {"session-manager:accountEvents": {"repository": "o/r", "alarmEmails": ["a@b.io"]}},
-            r"accountEvents.alarmEmails: needs createAlarmTopic: true",
+            {
+                "session-manager:accountEvents": {
+                    "repository": "o/r",
+                    "alarmTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                    "alarmEmails": ["a@b.io"],
+                }
+            },
+            r"accountEvents.alarmEmails: needs a created topic",
+        ),
+        (
+            {
+                "session-manager:accountEvents": {
+                    "repository": "o/r",
+                    "alarms": False,
+                    "alarmTopicArn": "arn:aws:sns:us-east-1:111111111111:t",
+                }
+            },
+            r"accountEvents.alarmTopicArn: needs alarms: true",
         ),
         (
             {
@@ -269,6 +290,8 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     # The trail the rules need (EventBridge gets CloudTrail's events only from one), as the demo.
     assert [t.region for t in create_expected_trails(plan, emulator.access)] == ["us-east-1"]
     emulator.apply(plan)
+    # emulate is idempotent: a second run updates what the first made, and verify agrees.
+    Emulator(emulator_url).apply(plan)
     keys = {k: v for k, v in CREDENTIALS.items() if k != "region_name"}
     access = AwsAccess(emulator_url, credentials=keys)
     report = verify(plan, access)
@@ -339,3 +362,60 @@ def test_a_created_alarm_topic_is_encrypted_with_a_key_alarms_may_use(tmp_path: 
         r.inputs["endpoint"] for r in plan.of_type("aws:sns/topicSubscription:TopicSubscription")
     )
     assert emails == ["a@example.com", "b@example.com"]
+
+
+# EventBridge User Guide, "Monitoring Amazon EventBridge"
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html): namespace
+# AWS/Events, metrics FailedInvocations and InvocationsFailedToBeSentToDlq, dimension RuleName
+# for rules on the default bus. SQS Developer Guide, "Available CloudWatch metrics for Amazon
+# SQS" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/
+# sqs-available-cloudwatch-metrics.html): AWS/SQS, ApproximateNumberOfMessagesVisible, QueueName.
+EVENTS_METRICS = {"FailedInvocations", "InvocationsFailedToBeSentToDlq"}
+PREFIX = "session-manager-account-events"
+
+
+def test_alarms_and_their_topic_are_on_by_default(tmp_path: Path) -> None:
+    plan = plan_stack(tmp_path, org_config())
+    topic = plan.named(f"{PREFIX}-alarm-topic")
+    key = plan.named(f"{PREFIX}-alarm-topic-key")
+    assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+    depth = plan.named(f"{PREFIX}-failed-deliveries-alarm")
+    assert (depth.inputs["namespace"], depth.inputs["metricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert depth.inputs["dimensions"] == {"QueueName": f"{PREFIX}-dead-letters"}
+    failed = plan.named(f"{PREFIX}-failed-invocations-alarm")
+    for alarm in (depth, failed):
+        assert alarm.inputs["alarmActions"] == [topic.state["arn"]]
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+    rules = {r.inputs["name"] for r in plan.of_type(RULE)}
+    queries = failed.inputs["metricQueries"]
+    watched = {
+        (q["metric"]["metricName"], q["metric"]["dimensions"]["RuleName"])
+        for q in queries
+        if "metric" in q
+    }
+    assert {q["metric"]["namespace"] for q in queries if "metric" in q} == {"AWS/Events"}
+    assert watched == {(m, r) for m in EVENTS_METRICS for r in rules}
+    (returned,) = [q for q in queries if q.get("returnData")]
+    assert returned["expression"] == "SUM(METRICS())"
+
+
+def test_alarms_can_be_turned_off_or_left_without_a_topic(tmp_path: Path) -> None:
+    off = plan_stack(tmp_path / "off", org_config(alarms=False))
+    assert not off.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert not off.of_type("aws:sns/topic:Topic")
+    quiet = plan_stack(tmp_path / "quiet", org_config(createAlarmTopic=False))
+    alarms = quiet.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(alarms) == 2
+    assert all(not a.inputs.get("alarmActions") for a in alarms)
+    assert not quiet.of_type("aws:sns/topic:Topic")
+
+
+def test_a_named_topic_is_used_and_none_is_created(tmp_path: Path) -> None:
+    topic = "arn:aws:sns:us-east-1:111111111111:platform-alerts"
+    plan = plan_stack(tmp_path, org_config(alarmTopicArn=topic))
+    assert not plan.of_type("aws:sns/topic:Topic")
+    alarms = plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert [a.inputs["alarmActions"] for a in alarms] == [[topic], [topic]]

@@ -173,11 +173,22 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
     ] == {"status": "Enabled"}
     (rule,) = plan.named("session-manager-central-logs-encryption").inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
-    (lifecycle,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    lifecycle, markers = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
     assert lifecycle["transitions"][0]["storageClass"] == "GLACIER"
-    assert lifecycle["expiration"]["days"] == 2557
-    # Overwritten versions are kept as long as current ones (was 30 days).
-    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 2557}
+    # On a versioned bucket, Expiration only adds a delete marker and the log becomes
+    # noncurrent; NoncurrentVersionExpiration counts from then (S3 User Guide, "Expiring
+    # objects": https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+    # lifecycle-expire-general-considerations.html). Object Lock keeps every version 2557
+    # days, so the noncurrent copy goes a day later: logs live 2557 days, not 2 x 2557.
+    assert lifecycle["expiration"] == {"days": 2557}
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    assert lifecycle["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+    # The delete marker left behind is removed by a rule of its own: ExpiredObjectDeleteMarker
+    # "cannot be specified with Days or Date" (S3 API Reference, LifecycleExpiration:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html).
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert markers["filter"] == lifecycle["filter"] == {"prefix": "ssm/"}
+    assert markers["status"] == "Enabled"
     # Object Lock: on at creation, every version locked for the logs' lifetime, governance mode.
     assert plan.named("session-manager-central-logs-bucket").inputs["objectLockEnabled"] is True
     lock = plan.named("session-manager-central-logs-object-lock").inputs
@@ -262,7 +273,7 @@ def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> No
         "accessLogging": {"enabled": False},
     }
     plan = plan_stack(tmp_path, config)
-    (rule,) = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    rule, _ = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
     assert rule["expiration"] == {"days": 400}
     assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 500}
     lock = plan.named("session-manager-central-logs-object-lock").inputs
@@ -296,7 +307,15 @@ def test_central_log_retention_is_configurable_and_checked(tmp_path: Path) -> No
     assert "transitionToGlacierAfterDays" in problems(
         {"transitionToGlacierAfterDays": 500, "expireAfterDays": 400}
     )
-    assert "centralLogging.noncurrentVersionExpireAfterDays" in problems(
+    # Without a lock for the logs' lifetime, an overwritten log must be kept as long as a
+    # current one; with it (the default), the lock keeps it and fewer days are fine.
+    assert "centralLogging.noncurrentVersionExpireAfterDays: must be at least expireAfterDays" in (
+        problems({"noncurrentVersionExpireAfterDays": 30, "objectLock": {"enabled": False}})
+    )
+    assert "noncurrentVersionExpireAfterDays" in problems(
+        {"noncurrentVersionExpireAfterDays": 30, "objectLock": {"retentionDays": 400}}
+    )
+    assert "noncurrentVersionExpireAfterDays" not in problems(
         {"noncurrentVersionExpireAfterDays": 30}
     )
     assert "GOVERNANCE or COMPLIANCE" in problems({"objectLock": {"mode": "LEGAL"}})
@@ -329,7 +348,10 @@ def test_organization_example_plans(tmp_path: Path) -> None:
     ("changes", "message"),
     [
         ({"object_lock_mode": "LEGAL"}, "object_lock_mode"),
-        ({"noncurrent_version_expire_after_days": 30}, "noncurrent versions"),
+        (
+            {"noncurrent_version_expire_after_days": 30, "object_lock": False},
+            "noncurrent_version_expire_after_days must be at least",
+        ),
         ({"access_log_bucket_name": "Bad_Name"}, "access_log_bucket_name"),
     ],
 )
@@ -375,3 +397,20 @@ def test_central_bucket_component_can_skip_access_logging() -> None:
     assert "aws:s3/bucketLogging:BucketLogging" not in types
     assert "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration" not in types
     assert plan.named("central-bucket").inputs.get("objectLockEnabled") is False
+
+
+def test_without_object_lock_overwritten_logs_are_kept_and_the_cost_is_longer_life(
+    tmp_path: Path,
+) -> None:
+    """No lock: lifecycle alone keeps an overwritten log, so noncurrent days stay 2557."""
+    config = three_accounts(["us-east-1"])
+    config["session-manager:centralLogging"] = {
+        "account": "999999999999",
+        "bucketName": "org-session-logs",
+        "organizationId": "o-exampleorg1",
+        "objectLock": {"enabled": False},
+    }
+    plan = plan_stack(tmp_path, config)
+    rule, markers = plan.named("session-manager-central-logs-lifecycle").inputs["rules"]
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": 2557}
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}

@@ -52,6 +52,14 @@ def test_pulumi_floor_has_what_the_code_calls() -> None:
     assert floor(dependency("pulumi")) >= Version("3.211")
 
 
+def test_pulumi_aws_floor_has_what_the_program_reads() -> None:
+    # GetOrganizationalUnitDescendantAccountsAccountResult.state is absent from the
+    # pulumi-aws 7.9.1 wheel (pulumi_aws/organizations/outputs.py has only `status`) and
+    # present from 7.10.0, where `status` is deprecated in its favour.
+    assert "account.state ==" in (ROOT / "components/session_manager/program.py").read_text()
+    assert floor(dependency("pulumi-aws")) >= Version("7.10")
+
+
 def test_python_version_is_the_same_everywhere() -> None:
     lower = floor(f"python{PROJECT['requires-python']}")
     # The tests read TOML with tomllib, new in Python 3.11.
@@ -105,3 +113,16 @@ def test_consumer_example_installs_as_written(tmp_path: Path) -> None:
     assert item["metadata"]["name"] == PROJECT["name"]
     assert item["metadata"]["version"] == PROJECT["version"]
     assert item["metadata"]["license_expression"] == "Apache-2.0"
+
+
+def test_make_test_lowest_pins_every_runtime_floor() -> None:
+    """`make test-lowest` installs exactly the declared floors (tests/lowest_versions.py)."""
+    from lowest_versions import lowest_pins
+
+    pins = dict(pin.split("==") for pin in lowest_pins())
+    assert pins.keys() == {Requirement(d).name for d in PROJECT["dependencies"]}
+    for name, version in pins.items():
+        assert Version(version) == floor(dependency(name))
+    makefile = (ROOT / "Makefile").read_text()
+    assert "test-lowest: venv\n\t$(BIN)/python tests/lowest_versions.py" in makefile
+    assert "make test-lowest" in (ROOT / ".ci" / "run").read_text()

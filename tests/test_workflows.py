@@ -93,7 +93,7 @@ def test_ci_workflow_runs_the_ci_script() -> None:
 
 
 def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
-    """accountEvents' workflow_dispatch (and the opt-in schedule) run up, then verify."""
+    """accountEvents' workflow_dispatch (and the daily schedule) run up, then verify."""
     workflow = load("deploy.yml")
     assert "repository_dispatch" not in workflow["on"]
     assert set(workflow["on"]["workflow_dispatch"]["inputs"]) == {"stack", "event", "account"}
@@ -104,7 +104,10 @@ def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
     assert "inputs.event == ''" in up["if"]
     assert "schedule" not in up["if"]
     assert "inputs.event != ''" in organization["if"]
-    assert "vars.RECONCILE_DAILY == 'true'" in organization["if"]
+    # The daily reconcile is on unless turned off: an unset variable is '' in expressions
+    # (GitHub Actions docs, "Contexts": vars), so only "false" stops it.
+    assert "vars.RECONCILE_DAILY != 'false'" in organization["if"]
+    assert "vars.RECONCILE_DAILY != 'false'" in workflow["jobs"]["gate"]["if"]
     assert organization["concurrency"] == {
         "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",
         "cancel-in-progress": False,

@@ -20,11 +20,15 @@ from pulumi_aws.cloudwatch import (
 from session_manager.args import SessionManagerAccountEventsArgs
 from session_manager.args_check import check_args
 from session_manager.aws.account_events import (
+    ALARM_PERIOD_SECONDS,
+    QUEUE_DEPTH_METRIC,
+    QUEUE_NAMESPACE,
     account_event_rules,
     alarm_topic_key_policy,
     dead_letter_queue_policy,
     dispatch_input,
     events_trust_policy,
+    failed_invocation_queries,
     invoke_api_destination_policy,
 )
 from session_manager.aws.defaults import DEFAULT_KEY_DELETION_WINDOW_DAYS
@@ -52,7 +56,8 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
 
     One rule per event shape, so each target's input transformer reads a field
     that every event it receives has. Failed calls are retried, then kept in an
-    encrypted SQS queue; an optional alarm tells an SNS topic.
+    encrypted SQS queue. By default two alarms (failed invocations, a non-empty queue)
+    tell an SNS topic, created encrypted unless one is named.
     """
 
     rule_names: pulumi.Output[list[str]]
@@ -64,7 +69,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
     dead_letter_queue_url: pulumi.Output[str]
     """URL of the dead-letter queue."""
     alarm_topic_arn: pulumi.Output[str]
-    """Topic the failed-deliveries alarm notifies; empty without an alarm."""
+    """Topic the alarms notify; empty when they notify nobody (or are off)."""
 
     def __init__(
         self,
@@ -218,9 +223,11 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             opts=child,
         )
         topic: pulumi.Input[str] = args.get("alarm_topic_arn", "")
+        alarms = args.get("alarms", True)
         self.alarm: aws.cloudwatch.MetricAlarm | None = None
+        self.failed_invocations_alarm: aws.cloudwatch.MetricAlarm | None = None
         self.alarm_topic: aws.sns.Topic | None = None
-        if args.get("create_alarm_topic"):
+        if alarms and not topic and args.get("create_alarm_topic", True):
             self.alarm_topic = self._alarm_topic(
                 name,
                 prefix=prefix,
@@ -230,28 +237,45 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
                 args=args,
             )
             topic = self.alarm_topic.arn
-        if topic:
-            self.alarm = aws.cloudwatch.MetricAlarm(
-                f"{name}-failed-deliveries-alarm",
-                region=region,
-                name=f"{prefix}-failed-deliveries",
-                alarm_description=(
-                    f"An organization change could not start a deployment of {stack}: "
-                    f"see the messages in {queue_name}"
-                ),
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
+        if alarms:
+            actions: list[pulumi.Input[str]] = [topic] if topic else []
+
+            def alarm(role: str, description: str, **metric: Any) -> aws.cloudwatch.MetricAlarm:
+                """An alarm that fires on any failure in a 5-minute period, and says when over."""
+                return aws.cloudwatch.MetricAlarm(
+                    f"{name}-{role}-alarm",
+                    region=region,
+                    name=f"{prefix}-{role}",
+                    alarm_description=(
+                        f"An organization change could not start a deployment of {stack}: "
+                        f"{description}"
+                    ),
+                    evaluation_periods=1,
+                    threshold=0,
+                    comparison_operator="GreaterThanThreshold",
+                    # Both metrics are absent while nothing fails.
+                    treat_missing_data="notBreaching",
+                    alarm_actions=actions,
+                    ok_actions=actions,
+                    tags=tags,
+                    **metric,
+                )
+
+            self.alarm = alarm(
+                "failed-deliveries",
+                f"see the messages in {queue_name}",
+                namespace=QUEUE_NAMESPACE,
+                metric_name=QUEUE_DEPTH_METRIC,
                 dimensions={"QueueName": queue_name},
                 statistic="Maximum",
-                period=300,
-                evaluation_periods=1,
-                threshold=0,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=[topic],
-                ok_actions=[topic],
-                tags=tags,
+                period=ALARM_PERIOD_SECONDS,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.dead_letter_queue]),
+            )
+            self.failed_invocations_alarm = alarm(
+                "failed-invocations",
+                f"the calls of rules {', '.join(rule_names)} failed for good",
+                metric_queries=failed_invocation_queries(rule_names),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.rules),
             )
         self.alarm_topic_arn = pulumi.Output.from_input(topic)
         self.rule_names = pulumi.Output.all(*[r.name for r in self.rules]).apply(list)

@@ -90,8 +90,9 @@ def account_events_args(
         maximum_retry_attempts=events.maximum_retry_attempts,
         maximum_event_age_in_seconds=events.maximum_event_age_in_seconds,
         dead_letter_retention_days=events.dead_letter_retention_days,
+        alarms=events.alarms,
         alarm_topic_arn=events.alarm_topic_arn,
-        create_alarm_topic=events.create_alarm_topic,
+        create_alarm_topic=events.creates_alarm_topic,
         alarm_emails=list(events.alarm_emails),
         tags=dict(config.tags),
     )

@@ -316,10 +316,13 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     """Seconds an event is retried."""
     dead_letter_retention_days: int
     """Days the dead-letter queue keeps failed events."""
+    alarms: bool
+    """Alarm on failed invocations and on a non-empty dead-letter queue (default true)."""
     alarm_topic_arn: str
-    """SNS topic an alarm notifies when an event lands in the dead-letter queue; empty: none."""
+    """SNS topic the alarms notify; empty: a created one (`create_alarm_topic`)."""
     create_alarm_topic: bool
-    """Create that topic, encrypted with its own KMS key, instead of naming one."""
+    """Without `alarm_topic_arn`, create a topic encrypted with its own KMS key (default true);
+    false: the alarms notify nobody."""
     alarm_emails: Sequence[str]
     """Email addresses subscribed to the created topic."""
     tags: Mapping[str, str]

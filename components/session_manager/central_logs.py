@@ -1,7 +1,10 @@
 """The SessionManagerCentralLogBucket component: one bucket for an organization's session logs."""
 
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.s3 import BucketLifecycleConfigurationRuleArgsDict
 
 from session_manager.args import CentralLogBucketArgs
 from session_manager.args_check import check_args
@@ -14,6 +17,9 @@ from session_manager.aws.log_archive import (
     DEFAULT_OBJECT_LOCK_MODE,
     OBJECT_LOCK_MODES,
     default_access_log_bucket_name,
+    default_noncurrent_days,
+    noncurrent_days_problem,
+    session_log_lifecycle_rules,
 )
 from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import bucket_name_problem, partition_of_region
@@ -28,8 +34,8 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
 
     SSE-KMS with its own key, public access blocked, ownership enforced to the
     bucket owner, versioning with S3 Object Lock on every version (governance mode,
-    for the logs' lifetime, by default), lifecycle to colder storage and expiry with
-    overwritten versions kept as long as current ones, server access logs in a
+    for the logs' lifetime, by default), lifecycle to colder storage and expiry of
+    every version and of the delete markers left behind, server access logs in a
     second bucket, and a TLS-only policy that lets the organization's instance roles
     write only their own account's folder. Nothing here is deleted by a destroy.
     """
@@ -97,12 +103,13 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
         if lock and lock_mode not in OBJECT_LOCK_MODES:
             raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
-        noncurrent_days = args.get("noncurrent_version_expire_after_days", expire_days)
-        if noncurrent_days < expire_days:
-            raise ValueError(
-                f"{name}: noncurrent versions must be kept at least expire_after_days "
-                f"({expire_days}), got {noncurrent_days}"
-            )
+        lock_days = args.get("object_lock_retention_days", expire_days) if lock else None
+        noncurrent_days = args.get(
+            "noncurrent_version_expire_after_days", default_noncurrent_days(expire_days, lock_days)
+        )
+        problem = noncurrent_days_problem(expire_days, noncurrent_days, lock_days)
+        if problem:
+            raise ValueError(f"{name}: noncurrent_version_expire_after_days {problem}")
         # Object Lock is best turned on at creation. A bucket created before this option
         # gets it from the lock configuration below (S3 allows that on a versioned bucket
         # since 2023), so the flag is never a reason to replace the bucket.
@@ -163,23 +170,17 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             f"{name}-lifecycle",
             region=region,
             bucket=self.bucket.bucket,
-            rules=[
-                {
-                    "id": "session-logs",
-                    "status": "Enabled",
-                    "filter": {"prefix": f"{prefix}/" if prefix else ""},
-                    "transitions": [
-                        {
-                            "days": args.get("transition_to_glacier_after_days", 90),
-                            "storage_class": "GLACIER",
-                        }
-                    ],
-                    "expiration": {"days": expire_days},
-                    # An overwritten log is kept as long as a current one.
-                    "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
+            # A log lives expire_days, then noncurrent_days as a noncurrent version; then its
+            # delete marker goes too (aws/log_archive.py says why each rule is there).
+            rules=cast(
+                list[BucketLifecycleConfigurationRuleArgsDict],
+                session_log_lifecycle_rules(
+                    f"{prefix}/" if prefix else "",
+                    transition_days=args.get("transition_to_glacier_after_days", 90),
+                    expire_days=expire_days,
+                    noncurrent_days=noncurrent_days,
+                ),
+            ),
             opts=after_bucket,
         )
         self.policy = aws.s3.BucketPolicy(

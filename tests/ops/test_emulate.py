@@ -96,3 +96,33 @@ def test_existing_preferences_document_collides_as_in_real_accounts(emulator_url
     )
     with pytest.raises(EmulationError, match="DocumentAlreadyExists"):
         Emulator(emulator_url).apply(run_plan(ROOT, "dev"))
+
+
+def test_emulating_twice_updates_what_the_first_run_made(emulator_url: str) -> None:
+    """emulate is idempotent: a second run against the same emulator succeeds and converges."""
+    plan = run_plan(ROOT, "dev")
+    first = Emulator(emulator_url).apply(plan)
+    emulator = Emulator(emulator_url)
+    second = emulator.apply(plan)
+    assert [r.urn for r in second.created] == [r.urn for r in first.created]
+    kms = emulator.client("kms", "us-east-1")
+    # The second run reused the keys it had aliased, instead of making new ones.
+    keys = [k for k in plan.of_type("aws:kms/key:Key") if k.inputs["region"] == "us-east-1"]
+    assert len(kms.list_keys()["Keys"]) == len(keys)
+    ssm = emulator.client("ssm", "us-east-1")
+    described = ssm.describe_document(Name="SSM-SessionManagerRunShell")["Document"]
+    assert described["DefaultVersion"] == described["LatestVersion"]
+
+
+def test_emulating_again_after_a_refusal_finishes_the_job(emulator_url: str) -> None:
+    plan = run_plan(ROOT, "dev")
+    policy = plan.named("session-manager-instance-access-policy")
+    good = policy.inputs["policy"]
+    broken = json.loads(good)
+    del broken["Statement"][0]["Resource"]
+    policy.inputs["policy"] = json.dumps(broken)
+    with pytest.raises(EmulationError):
+        Emulator(emulator_url).apply(plan)
+    policy.inputs["policy"] = good
+    report = Emulator(emulator_url).apply(plan)
+    assert policy in report.created

@@ -264,6 +264,17 @@ def test_adopt_holds_back_a_document_whose_default_is_not_its_latest(
     held = cli(*args, env=env)
     assert held.returncode == 1, held.stderr
     assert f"Run first: {command}" in held.stdout
+    # The review shows the version the fix promotes (2: "30"), not the default (1: "60").
+    # UpdateDocument changes only the latest version (SSM API Reference, UpdateDocument:
+    # DocumentVersion "$LATEST"), so that is the content `pulumi up` replaces.
+    # The review comes first, one paragraph per document.
+    us_east_1 = next(b for b in held.stdout.split("\n\n") if f"{DOCUMENT} in us-east-1" in b)
+    assert 'inputs.idleSessionTimeout: current "30", wanted "20"' in us_east_1
+    assert 'current "60"' not in us_east_1
+    assert (
+        "already exists; version 2 (the latest, which the fix makes the default; the default "
+        "is 1) against the wanted document:"
+    ) in us_east_1
     assert "--force" in held.stdout
     # Nothing is written, not even the eu-west-1 entry, and no import is suggested before
     # the fix: importing a part now would make the one import after the fix fail.
@@ -306,6 +317,8 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     emulated = Emulator(emulator_url).apply(plan)
     # The emulator accepts every resource, Object Lock and access logging included.
     assert not [r.type for r in emulated.skipped if r.type.startswith("aws:")]
+    # ...and again (emulate is idempotent), across the accounts' assumed roles.
+    assert len(Emulator(emulator_url).apply(plan).created) == len(emulated.created)
     report = check(plan, emulator_url)
     assert report.exit_code == IN_SYNC, drifts(report)
     targets = {r.target for r in report.results}
@@ -334,7 +347,10 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     retention = lock["Rule"]["DefaultRetention"]
     assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2557)
     rules = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
-    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 2557
+    # The lock keeps every version 2557 days; the lifecycle removes an expired log a day
+    # after its delete marker, then the marker (S3 User Guide, "Expiring objects").
+    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+    assert rules[1]["Expiration"] == {"ExpiredObjectDeleteMarker": True}
     # Server access logs go to the second bucket.
     logging = s3.get_bucket_logging(Bucket="org-session-logs")["LoggingEnabled"]
     assert logging == {
@@ -359,6 +375,7 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     s3.put_bucket_logging(Bucket="org-session-logs", BucketLoggingStatus={})
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
     lifecycle[0]["NoncurrentVersionExpiration"] = {"NoncurrentDays": 30}
+    lifecycle[1]["Expiration"] = {"ExpiredObjectDeleteMarker": False}
     s3.put_bucket_lifecycle_configuration(
         Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
     )
@@ -372,7 +389,11 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     ) in found
     assert (
         "bucket org-session-logs rules[0].noncurrentVersionExpiration.noncurrentDays: "
-        "wanted 2557, actual 30"
+        "wanted 1, actual 30"
+    ) in found
+    assert (
+        "bucket org-session-logs rules[1].expiration.expiredObjectDeleteMarker: "
+        "wanted true, actual false"
     ) in found
 
 

@@ -339,3 +339,57 @@ def alarm_topic_key_policy(*, partition: str, account_id: str) -> Policy:
             },
         ]
     )
+
+
+# --- Alarms -------------------------------------------------------------------
+
+# EventBridge User Guide, "Monitoring Amazon EventBridge" (eb-monitoring.html): namespace
+# AWS/Events; on the default event bus these metrics carry the RuleName dimension only.
+# FailedInvocations counts invocations that failed permanently (retries exhausted);
+# InvocationsFailedToBeSentToDlq counts events lost because the dead-letter queue refused
+# them. EventBridge sends either only when it is not zero, so no data means no failure.
+EVENTS_NAMESPACE = "AWS/Events"
+FAILED_INVOCATION_METRICS = ("FailedInvocations", "InvocationsFailedToBeSentToDlq")
+# SQS Developer Guide, "Available CloudWatch metrics for Amazon SQS": namespace AWS/SQS,
+# dimension QueueName; ApproximateNumberOfMessagesVisible is what waits to be read.
+QUEUE_NAMESPACE = "AWS/SQS"
+QUEUE_DEPTH_METRIC = "ApproximateNumberOfMessagesVisible"
+ALARM_PERIOD_SECONDS = 300
+# CloudWatch alarms on metric math take at most 10 metrics (PutMetricAlarm, `Metrics`).
+MAX_ALARM_METRICS = 10
+
+
+def failed_invocation_queries(rule_names: Sequence[str]) -> list[dict[str, Any]]:
+    """Metric-math queries (pulumi-aws MetricAlarm `metric_queries`) of failed invocations.
+
+    One query per rule and metric, none returned, and their sum, returned: the one
+    series the alarm watches.
+    """
+    metrics = [(rule, metric) for rule in rule_names for metric in FAILED_INVOCATION_METRICS]
+    if not metrics or len(metrics) >= MAX_ALARM_METRICS:
+        raise ValueError(
+            f"an alarm watches 1-{MAX_ALARM_METRICS - 1} metrics plus their sum, got {len(metrics)}"
+        )
+    queries: list[dict[str, Any]] = [
+        {
+            "id": f"m{index}",
+            "metric": {
+                "namespace": EVENTS_NAMESPACE,
+                "metric_name": metric,
+                "dimensions": {"RuleName": rule},
+                "period": ALARM_PERIOD_SECONDS,
+                "stat": "Sum",
+            },
+            "return_data": False,
+        }
+        for index, (rule, metric) in enumerate(metrics)
+    ]
+    queries.append(
+        {
+            "id": "failed",
+            "expression": "SUM(METRICS())",
+            "label": "Calls to the deploy trigger that failed for good",
+            "return_data": True,
+        }
+    )
+    return queries

@@ -18,6 +18,8 @@ server access logging"):
 
 from __future__ import annotations
 
+from typing import Any
+
 OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 DEFAULT_OBJECT_LOCK_MODE = "GOVERNANCE"
 # The longest default retention S3 accepts (100 years).
@@ -34,3 +36,76 @@ LOG_DELIVERY_PRINCIPAL = "logging.s3.amazonaws.com"
 
 def default_access_log_bucket_name(bucket_name: str) -> str:
     return f"{bucket_name}{ACCESS_LOG_BUCKET_SUFFIX}"
+
+
+# --- Lifecycle of a versioned log bucket ----------------------------------------
+# Amazon S3 User Guide, "Expiring objects"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html):
+# on a versioning-enabled bucket Expiration only adds a delete marker; the log becomes a
+# noncurrent version, and NoncurrentVersionExpiration counts its days from then. A delete
+# marker left with no versions (an expired object delete marker) stays until a rule with
+# ExpiredObjectDeleteMarker removes it, and that flag cannot share an Expiration with Days
+# (S3 API Reference, LifecycleExpiration). Lifecycle never removes a version under an
+# Object Lock retention (S3 User Guide, "Locking objects with Object Lock").
+# Noncurrent days when Object Lock keeps every version for the logs' whole lifetime: the
+# lock, not the lifecycle, keeps an overwritten log, so an expired one goes a day later.
+LOCKED_NONCURRENT_DAYS = 1
+ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS = 7
+LOG_RULE_ID = "session-logs"
+DELETE_MARKER_RULE_ID = "expired-delete-markers"
+
+
+def locks_whole_lifetime(expire_days: int, lock_days: int | None) -> bool:
+    """Object Lock holds every version at least as long as the logs live."""
+    return lock_days is not None and lock_days >= expire_days
+
+
+def default_noncurrent_days(expire_days: int, lock_days: int | None) -> int:
+    """Days a version is kept once it stops being current, unless configured.
+
+    Locked for the logs' lifetime: one day, so a log lives `expire_days` (plus a day),
+    not twice that. Not locked: `expire_days`, so an overwritten or deleted log is kept
+    as long as a current one; an expired log then lives twice `expire_days`.
+    """
+    return LOCKED_NONCURRENT_DAYS if locks_whole_lifetime(expire_days, lock_days) else expire_days
+
+
+def noncurrent_days_problem(
+    expire_days: int, noncurrent_days: int, lock_days: int | None
+) -> str | None:
+    """Why `noncurrent_days` would let an overwritten log go before a current one; None: fine."""
+    if noncurrent_days < 1:
+        return f"must be at least 1 day, got {noncurrent_days}"
+    if noncurrent_days < expire_days and not locks_whole_lifetime(expire_days, lock_days):
+        return (
+            f"must be at least expireAfterDays ({expire_days}) unless Object Lock keeps every "
+            f"version that long, so an overwritten log is kept as long as a current one; "
+            f"got {noncurrent_days}"
+        )
+    return None
+
+
+def session_log_lifecycle_rules(
+    prefix: str, *, transition_days: int, expire_days: int, noncurrent_days: int
+) -> list[dict[str, Any]]:
+    """The log bucket's lifecycle rules (pulumi-aws BucketLifecycleConfiguration `rules`)."""
+    log_filter = {"prefix": prefix}
+    return [
+        {
+            "id": LOG_RULE_ID,
+            "status": "Enabled",
+            "filter": log_filter,
+            "transitions": [{"days": transition_days, "storage_class": "GLACIER"}],
+            "expiration": {"days": expire_days},
+            "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
+            "abort_incomplete_multipart_upload": {
+                "days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS
+            },
+        },
+        {
+            "id": DELETE_MARKER_RULE_ID,
+            "status": "Enabled",
+            "filter": dict(log_filter),
+            "expiration": {"expired_object_delete_marker": True},
+        },
+    ]

@@ -96,18 +96,27 @@ class AccountEvents(ConfigModel):
     dead_letter_retention_days: WholeNumber = Field(
         default=14, description="Days the dead-letter queue keeps failed events (1-14)."
     )
+    alarms: Flag = Field(
+        default=True,
+        description=(
+            "Alarm when a rule's call to the deploy trigger fails for good (EventBridge "
+            "`FailedInvocations`, `InvocationsFailedToBeSentToDlq`) or a failed event waits in "
+            "the dead-letter queue (`ApproximateNumberOfMessagesVisible`). false: failures show "
+            "only in that queue."
+        ),
+    )
     alarm_topic_arn: str = Field(
         default="",
         description=(
-            "SNS topic an alarm notifies when an event lands in the dead-letter queue. "
-            "Empty: no alarm."
+            "SNS topic the alarms notify. Empty: the stack creates one (`createAlarmTopic`) "
+            "and outputs its ARN."
         ),
     )
     create_alarm_topic: Flag = Field(
-        default=False,
+        default=True,
         description=(
-            "Create an SNS topic (encrypted with its own KMS key) for that alarm instead of "
-            "naming one."
+            "Without `alarmTopicArn`, create an SNS topic (encrypted with its own KMS key) for "
+            "the alarms. false: the alarms notify nobody and show only in CloudWatch."
         ),
     )
     alarm_emails: list[str] = Field(
@@ -244,10 +253,22 @@ class AccountEvents(ConfigModel):
             )
         if self.repository and self.endpoint:
             raise_problems([(("endpoint",), "set only one of repository or endpoint")])
-        if self.create_alarm_topic and self.alarm_topic_arn:
+        if "create_alarm_topic" in self.model_fields_set and (
+            self.create_alarm_topic and self.alarm_topic_arn
+        ):
             raise_problems([(("createAlarmTopic",), "set only one of it or alarmTopicArn")])
-        if self.alarm_emails and not self.create_alarm_topic:
-            raise_problems([(("alarmEmails",), "needs createAlarmTopic: true")])
+        if not self.alarms and (self.alarm_topic_arn or self.alarm_emails):
+            key = "alarmTopicArn" if self.alarm_topic_arn else "alarmEmails"
+            raise_problems([((key,), "needs alarms: true (alarms is false)")])
+        if self.alarm_emails and not self.creates_alarm_topic:
+            raise_problems(
+                [
+                    (
+                        ("alarmEmails",),
+                        "needs a created topic: no alarmTopicArn, createAlarmTopic true",
+                    )
+                ]
+            )
         api_key = sorted({"api_key_name", "api_key_scheme"} & self.model_fields_set)
         if self.basic_auth_username and api_key:
             names = " or ".join(
@@ -262,6 +283,11 @@ class AccountEvents(ConfigModel):
                 ]
             )
         return self
+
+    @property
+    def creates_alarm_topic(self) -> bool:
+        """The stack creates the alarms' topic: alarms on and no topic named."""
+        return self.alarms and self.create_alarm_topic and not self.alarm_topic_arn
 
     @property
     def invocation_endpoint(self) -> str:

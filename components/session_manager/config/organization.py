@@ -15,6 +15,8 @@ from pydantic_core import PydanticCustomError
 from session_manager.aws.log_archive import (
     MIN_AUDIT_RETENTION_DAYS,
     default_access_log_bucket_name,
+    default_noncurrent_days,
+    noncurrent_days_problem,
 )
 from session_manager.aws.rules import bucket_name_problem
 from session_manager.config.errors import NAMESPACE, raise_problems
@@ -167,8 +169,10 @@ class CentralLogging(ConfigModel):
     noncurrent_version_expire_after_days: WholeNumber | None = Field(
         default=None,
         description=(
-            "Days an overwritten log version is kept; at least `expireAfterDays`. Unset: "
-            "`expireAfterDays`."
+            "Days a log version is kept after it stops being current (expired, overwritten "
+            "or deleted). Unset: 1 when Object Lock keeps every version for `expireAfterDays`, "
+            "so a log lives `expireAfterDays` plus a day; otherwise `expireAfterDays` (at least "
+            "that without such a lock), so an overwritten log is kept as long as a current one."
         ),
     )
     object_lock: ObjectLock = Field(
@@ -236,18 +240,16 @@ class CentralLogging(ConfigModel):
             )
         return value
 
-    @field_validator("noncurrent_version_expire_after_days")
-    @classmethod
-    def _noncurrent(cls, value: int | None, info: ValidationInfo) -> int | None:
-        expiry = info.data.get("expire_after_days")
-        if value is not None and expiry is not None and value < expiry:
-            raise PydanticCustomError(
-                "noncurrent",
-                "must be at least expireAfterDays ({expiry}), so an overwritten log is kept as "
-                "long as a current one; got {got}",
-                {"expiry": expiry, "got": value},
-            )
-        return value
+    @model_validator(mode="after")
+    def _noncurrent(self) -> CentralLogging:
+        days = self.noncurrent_version_expire_after_days
+        lock = self.object_lock_days if self.object_lock.enabled else None
+        problem = (
+            None if days is None else noncurrent_days_problem(self.expire_after_days, days, lock)
+        )
+        if problem:
+            raise_problems([(("noncurrentVersionExpireAfterDays",), problem)])
+        return self
 
     @model_validator(mode="after")
     def _transition_before_expiry(self) -> CentralLogging:
@@ -294,7 +296,10 @@ class CentralLogging(ConfigModel):
 
     @property
     def noncurrent_days(self) -> int:
-        return self.noncurrent_version_expire_after_days or self.expire_after_days
+        lock = self.object_lock_days if self.object_lock.enabled else None
+        return self.noncurrent_version_expire_after_days or default_noncurrent_days(
+            self.expire_after_days, lock
+        )
 
     @property
     def object_lock_days(self) -> int:

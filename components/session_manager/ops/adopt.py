@@ -32,6 +32,7 @@ class ExistingDocument:
     resource: PlannedResource
     region: str
     provider: PlannedResource | None
+    # The content of the latest version (the one the fix promotes), parsed.
     current: Any
     wanted: Any
     default_version: str = ""
@@ -87,10 +88,17 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
         try:
             ssm = access.client(provider, "ssm", region)
             try:
-                content = ssm.get_document(Name=name, DocumentFormat=document_format)["Content"]
+                versions = ssm.describe_document(Name=name)["Document"]
             except ssm.exceptions.InvalidDocument:
                 continue
-            versions = ssm.describe_document(Name=name)["Document"]
+            # The latest version: the one the fix makes the default and UpdateDocument
+            # changes, so the review shows what `pulumi up` will actually replace.
+            latest = str(versions.get("LatestVersion") or "")
+            content = ssm.get_document(
+                Name=name,
+                DocumentFormat=document_format,
+                **({"DocumentVersion": latest} if latest else {}),
+            )["Content"]
             key = provider.urn if provider else ""
             if key not in accounts:
                 # An account provider allows exactly its account; the default one is asked.
@@ -194,7 +202,16 @@ def review(existing: list[ExistingDocument]) -> str:
         return "No managed document exists yet: the first `pulumi up` creates them all."
     lines: list[str] = []
     for item in existing:
-        lines.append(f"{item.name} in {item.region} ({item.resource.name}) already exists:")
+        version = f"version {item.latest_version}" if item.latest_version else "it"
+        if not item.default_is_latest:
+            version += (
+                f" (the latest, which the fix makes the default; the default is "
+                f"{item.default_version})"
+            )
+        lines.append(
+            f"{item.name} in {item.region} ({item.resource.name}) already exists; "
+            f"{version} against the wanted document:"
+        )
         current, wanted = flatten(item.current), flatten(item.wanted)
         changed = [p for p in sorted(set(current) | set(wanted)) if current.get(p) != wanted.get(p)]
         if not changed:

@@ -25,6 +25,11 @@ from session_manager.ops.aws_access import AwsAccess
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
 EMULATOR_SECRET_KEY = "testing"
+# Running emulate again against the same emulator (after a refusal or a success) updates
+# what an earlier run created instead of failing on it. What carries this tag was created
+# by emulate; anything else that already exists (the console's SSM-SessionManagerRunShell)
+# still collides, as it would in AWS. verify never compares tags.
+EMULATED_TAG = "session-manager:emulated"
 
 SSE_CONFIGURATION = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -81,8 +86,13 @@ class EmulationReport:
 def _tags(
     inputs: Mapping[str, Any], key: str = "Key", value: str = "Value"
 ) -> list[dict[str, str]]:
-    tags = cast(dict[str, Any], inputs.get("tags") or {})
+    """The resource's tags, and the tag that says emulate created it."""
+    tags = {**cast(dict[str, Any], inputs.get("tags") or {}), EMULATED_TAG: "true"}
     return [{key: k, value: str(v)} for k, v in sorted(tags.items())]
+
+
+def _emulated(tags: list[dict[str, str]], key: str = "Key") -> bool:
+    return any(tag.get(key) == EMULATED_TAG for tag in tags)
 
 
 class Emulator:
@@ -105,6 +115,7 @@ class Emulator:
             },
         )
         self._provider: PlannedResource | None = None
+        self._aliases: dict[str, list[str]] = {}
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A client for the resource being created (or the default provider's account)."""
@@ -133,6 +144,12 @@ class Emulator:
             OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
             BUCKET_LOGGING: self._bucket_logging,
         }
+        # Planned key id -> the aliases the plan gives it: how a later run finds its keys.
+        self._aliases = {}
+        for alias in plan.of_type("aws:kms/alias:Alias"):
+            self._aliases.setdefault(str(alias.inputs.get("targetKeyId")), []).append(
+                str(alias.inputs["name"])
+            )
         events = emulate_events.AccountEventsEmulation(self.client, self.default_region)
         for typ, handler in events.handlers().items():
             handlers[typ] = _recording(handler)
@@ -179,13 +196,19 @@ class Emulator:
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
         kms = self.client("kms", self._region(inputs))
-        created = kms.create_key(
-            Policy=inputs["policy"],
-            Description=inputs.get("description", ""),
-            KeyUsage=inputs.get("keyUsage", "ENCRYPT_DECRYPT"),
-            KeySpec=inputs.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT"),
-            Tags=_tags(inputs, "TagKey", "TagValue"),
-        )["KeyMetadata"]
+        created = self._earlier_key(kms, resource)
+        if created is not None:
+            kms.put_key_policy(
+                KeyId=created["KeyId"], PolicyName="default", Policy=inputs["policy"]
+            )
+        else:
+            created = kms.create_key(
+                Policy=inputs["policy"],
+                Description=inputs.get("description", ""),
+                KeyUsage=inputs.get("keyUsage", "ENCRYPT_DECRYPT"),
+                KeySpec=inputs.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT"),
+                Tags=_tags(inputs, "TagKey", "TagValue"),
+            )["KeyMetadata"]
         if inputs.get("enableKeyRotation"):
             kms.enable_key_rotation(KeyId=created["KeyId"])
         planned_id = resource.state.get("keyId")
@@ -195,12 +218,28 @@ class Emulator:
         if planned_arn:
             report.replacements[str(planned_arn)] = created["Arn"]
 
+    def _earlier_key(self, kms: Any, resource: PlannedResource) -> dict[str, Any] | None:
+        """The key an earlier run created and aliased as this key's alias, if any."""
+        for alias in self._aliases.get(str(resource.state.get("keyId")), []):
+            try:
+                key = kms.describe_key(KeyId=alias)["KeyMetadata"]
+            except kms.exceptions.NotFoundException:
+                continue
+            if _emulated(kms.list_resource_tags(KeyId=key["KeyId"])["Tags"], "TagKey"):
+                return key
+        return None
+
     def _alias(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        self.client("kms", self._region(inputs)).create_alias(
-            AliasName=inputs["name"], TargetKeyId=inputs["targetKeyId"]
-        )
+        kms = self.client("kms", self._region(inputs))
+        try:
+            kms.create_alias(AliasName=inputs["name"], TargetKeyId=inputs["targetKeyId"])
+        except kms.exceptions.AlreadyExistsException:
+            current = kms.describe_key(KeyId=inputs["name"])["KeyMetadata"]["KeyId"]
+            if not _emulated(kms.list_resource_tags(KeyId=current)["Tags"], "TagKey"):
+                raise
+            kms.update_alias(AliasName=inputs["name"], TargetKeyId=inputs["targetKeyId"])
 
     def _log_group(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
@@ -209,9 +248,21 @@ class Emulator:
         kwargs: dict[str, Any] = {"logGroupName": inputs["name"]}
         if inputs.get("kmsKeyId"):
             kwargs["kmsKeyId"] = inputs["kmsKeyId"]
-        if inputs.get("tags"):
-            kwargs["tags"] = dict(inputs["tags"])
-        logs.create_log_group(**kwargs)
+        kwargs["tags"] = {tag["Key"]: tag["Value"] for tag in _tags(inputs)}
+        try:
+            logs.create_log_group(**kwargs)
+        except logs.exceptions.ResourceAlreadyExistsException:
+            tags = logs.list_tags_log_group(logGroupName=inputs["name"])["tags"]
+            if EMULATED_TAG not in tags:
+                raise
+            (group,) = [
+                g
+                for g in logs.describe_log_groups(logGroupNamePrefix=inputs["name"])["logGroups"]
+                if g["logGroupName"] == inputs["name"]
+            ]
+            # The earlier run's key is reused, so the key changes only if the plan's did.
+            if inputs.get("kmsKeyId") and group.get("kmsKeyId") != inputs["kmsKeyId"]:
+                logs.associate_kms_key(logGroupName=inputs["name"], kmsKeyId=inputs["kmsKeyId"])
         if inputs.get("retentionInDays"):
             logs.put_retention_policy(
                 logGroupName=inputs["name"], retentionInDays=int(inputs["retentionInDays"])
@@ -220,53 +271,125 @@ class Emulator:
     def _document(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        self.client("ssm", self._region(inputs)).create_document(
-            Name=inputs["name"],
-            Content=inputs["content"],
-            DocumentType=inputs.get("documentType", "Command"),
-            DocumentFormat=inputs.get("documentFormat", "JSON"),
-            Tags=_tags(inputs),
-        )
+        ssm = self.client("ssm", self._region(inputs))
+        document_format = inputs.get("documentFormat", "JSON")
+        try:
+            ssm.create_document(
+                Name=inputs["name"],
+                Content=inputs["content"],
+                DocumentType=inputs.get("documentType", "Command"),
+                DocumentFormat=document_format,
+                Tags=_tags(inputs),
+            )
+        except ssm.exceptions.DocumentAlreadyExists:
+            tags = ssm.list_tags_for_resource(ResourceType="Document", ResourceId=inputs["name"])
+            if not _emulated(tags["TagList"]):
+                raise
+            # As the provider updates one: UpdateDocument, then make that version the default.
+            try:
+                version = ssm.update_document(
+                    Name=inputs["name"],
+                    Content=inputs["content"],
+                    DocumentFormat=document_format,
+                    DocumentVersion="$LATEST",
+                )["DocumentDescription"]["DocumentVersion"]
+            except ssm.exceptions.DuplicateDocumentContent:
+                version = ssm.describe_document(Name=inputs["name"])["Document"]["LatestVersion"]
+            ssm.update_document_default_version(Name=inputs["name"], DocumentVersion=version)
 
     def _parameter(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        self.client("ssm", self._region(inputs)).put_parameter(
-            Name=inputs["name"], Value=str(inputs["value"]), Type=inputs.get("type", "String")
-        )
+        ssm = self.client("ssm", self._region(inputs))
+        parameter = {
+            "Name": inputs["name"],
+            "Value": str(inputs["value"]),
+            "Type": inputs.get("type", "String"),
+        }
+        try:
+            ssm.put_parameter(**parameter, Tags=_tags(inputs))
+        except ssm.exceptions.ParameterAlreadyExists:
+            tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=inputs["name"])
+            if not _emulated(tags["TagList"]):
+                raise
+            ssm.put_parameter(**parameter, Overwrite=True)
 
     def _policy(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        created = self.client("iam").create_policy(
-            PolicyName=inputs["name"],
-            Path=inputs.get("path", "/"),
-            PolicyDocument=inputs["policy"],
-            Description=inputs.get("description", ""),
-        )["Policy"]
+        iam = self.client("iam")
+        path = inputs.get("path", "/")
+        try:
+            created = iam.create_policy(
+                PolicyName=inputs["name"],
+                Path=path,
+                PolicyDocument=inputs["policy"],
+                Description=inputs.get("description", ""),
+                Tags=_tags(inputs),
+            )["Policy"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            created = self._update_policy(iam, inputs["name"], path, inputs["policy"])
         planned_arn = resource.state.get("arn")
         if planned_arn:
             report.replacements[str(planned_arn)] = created["Arn"]
 
+    @staticmethod
+    def _update_policy(iam: Any, name: str, path: str, document: str) -> dict[str, Any]:
+        """An earlier run's policy, given `document` as its new default version."""
+        (found,) = [
+            p
+            for p in iam.list_policies(Scope="Local", PathPrefix=path)["Policies"]
+            if p["PolicyName"] == name
+        ]
+        arn = found["Arn"]
+        if not _emulated(iam.list_policy_tags(PolicyArn=arn)["Tags"]):
+            raise ClientError(
+                {"Error": {"Code": "EntityAlreadyExists", "Message": f"{arn} already exists"}},
+                "CreatePolicy",
+            )
+        # IAM keeps five versions at most: drop the oldest non-default one first.
+        versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+        old = sorted(
+            (v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"]
+        )
+        if len(versions) >= 5 and old:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=old[0]["VersionId"])
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True)
+        return found
+
     def _role(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        self.client("iam").create_role(
-            RoleName=inputs["name"],
-            AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
-            Description=inputs.get("description", ""),
-            Tags=_tags(inputs),
-        )
+        iam = self.client("iam")
+        try:
+            iam.create_role(
+                RoleName=inputs["name"],
+                AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
+                Description=inputs.get("description", ""),
+                Tags=_tags(inputs),
+            )
+        except iam.exceptions.EntityAlreadyExistsException:
+            if not _emulated(iam.list_role_tags(RoleName=inputs["name"])["Tags"]):
+                raise
+            iam.update_assume_role_policy(
+                RoleName=inputs["name"], PolicyDocument=inputs["assumeRolePolicy"]
+            )
 
     def _instance_profile(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
         iam = self.client("iam")
-        iam.create_instance_profile(InstanceProfileName=inputs["name"])
-        if inputs.get("role"):
-            iam.add_role_to_instance_profile(
-                InstanceProfileName=inputs["name"], RoleName=inputs["role"]
-            )
+        name = inputs["name"]
+        try:
+            iam.create_instance_profile(InstanceProfileName=name, Tags=_tags(inputs))
+        except iam.exceptions.EntityAlreadyExistsException:
+            profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+            if not _emulated(profile.get("Tags", [])):
+                raise
+        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        roles = {role["RoleName"] for role in profile["Roles"]}
+        if inputs.get("role") and inputs["role"] not in roles:
+            iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=inputs["role"])
 
     def _attachment(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
@@ -312,9 +435,15 @@ class Emulator:
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3 = self.client("s3", region)
-        s3.create_bucket(**kwargs)
-        if inputs.get("tags"):
-            s3.put_bucket_tagging(Bucket=inputs["bucket"], Tagging={"TagSet": _tags(inputs)})
+        try:
+            s3.create_bucket(**kwargs)
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            tags: list[dict[str, str]] = []
+            with contextlib.suppress(ClientError):
+                tags = s3.get_bucket_tagging(Bucket=inputs["bucket"])["TagSet"]
+            if not _emulated(tags):
+                raise
+        s3.put_bucket_tagging(Bucket=inputs["bucket"], Tagging={"TagSet": _tags(inputs)})
 
     def _bucket_ownership(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
@@ -367,25 +496,7 @@ class Emulator:
     def _bucket_lifecycle(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        rules: list[dict[str, Any]] = []
-        for rule in inputs["rules"]:
-            multipart = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
-            rules.append(
-                {
-                    "ID": rule["id"],
-                    "Status": rule["status"],
-                    "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
-                    "Transitions": [
-                        {"Days": t["days"], "StorageClass": t["storageClass"]}
-                        for t in rule.get("transitions", [])
-                    ],
-                    "Expiration": {"Days": rule["expiration"]["days"]},
-                    "NoncurrentVersionExpiration": {
-                        "NoncurrentDays": rule["noncurrentVersionExpiration"]["noncurrentDays"]
-                    },
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": multipart},
-                }
-            )
+        rules = [_lifecycle_rule(rule) for rule in inputs["rules"]]
         self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
             Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
         )
@@ -423,6 +534,33 @@ class Emulator:
         self.client("s3", self._region(inputs)).put_bucket_policy(
             Bucket=inputs["bucket"], Policy=inputs["policy"]
         )
+
+
+def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One BucketLifecycleConfiguration rule as PutBucketLifecycleConfiguration takes it."""
+    shaped: dict[str, Any] = {
+        "ID": rule["id"],
+        "Status": rule["status"],
+        "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
+    }
+    if rule.get("transitions"):
+        shaped["Transitions"] = [
+            {"Days": t["days"], "StorageClass": t["storageClass"]} for t in rule["transitions"]
+        ]
+    expiration = cast(dict[str, Any], rule.get("expiration") or {})
+    if "days" in expiration:
+        shaped["Expiration"] = {"Days": expiration["days"]}
+    elif expiration.get("expiredObjectDeleteMarker") is not None:
+        shaped["Expiration"] = {
+            "ExpiredObjectDeleteMarker": bool(expiration["expiredObjectDeleteMarker"])
+        }
+    if rule.get("noncurrentVersionExpiration"):
+        days = rule["noncurrentVersionExpiration"]["noncurrentDays"]
+        shaped["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+    if rule.get("abortIncompleteMultipartUpload"):
+        days = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
+        shaped["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+    return shaped
 
 
 def _recording(

@@ -4,7 +4,9 @@ The queue, the connection, the API destination, the rules and their targets go
 through the same create calls the provider makes (SQS CreateQueue and
 SetQueueAttributes; EventBridge CreateConnection, CreateApiDestination, PutRule,
 PutTargets; IAM PutRolePolicy; CloudWatch PutMetricAlarm), so the emulator
-judges the event patterns, the targets' shape and the policies' grammar.
+judges the event patterns, the targets' shape and the policies' grammar. Each
+create also works when an earlier emulate run made the resource (PutRule, PutTargets,
+PutRolePolicy and PutMetricAlarm replace; the others update).
 """
 
 from __future__ import annotations
@@ -49,6 +51,31 @@ def _tags(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
 
 
+def _dimensions(dimensions: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": str(v)} for k, v in sorted(dimensions.items())]
+
+
+def _metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """One MetricAlarm `metricQueries` entry as PutMetricAlarm's `Metrics` takes it."""
+    result: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData") is True}
+    if query.get("expression"):
+        result["Expression"] = query["expression"]
+        if query.get("label"):
+            result["Label"] = query["label"]
+        return result
+    metric = cast(dict[str, Any], query["metric"])
+    result["MetricStat"] = {
+        "Metric": {
+            "Namespace": metric["namespace"],
+            "MetricName": metric["metricName"],
+            "Dimensions": _dimensions(cast(dict[str, Any], metric.get("dimensions") or {})),
+        },
+        "Period": int(metric["period"]),
+        "Stat": metric["stat"],
+    }
+    return result
+
+
 def _text(value: Any) -> str:
     """A plan value as AWS takes it (a masked secret stays the mask)."""
     return value if isinstance(value, str) else str(value)
@@ -87,9 +114,14 @@ class AccountEventsEmulation:
             "SqsManagedSseEnabled": "true" if inputs.get("sqsManagedSseEnabled") else "false",
         }
         tags = {tag["Key"]: tag["Value"] for tag in _tags(inputs)}
-        url = sqs.create_queue(QueueName=inputs["name"], Attributes=attributes, tags=tags)[
-            "QueueUrl"
-        ]
+        try:
+            url = sqs.create_queue(QueueName=inputs["name"], Attributes=attributes, tags=tags)[
+                "QueueUrl"
+            ]
+        except sqs.exceptions.QueueNameExists:
+            # An earlier emulate run made it with other attributes: as the provider, update.
+            url = sqs.get_queue_url(QueueName=inputs["name"])["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
@@ -131,25 +163,36 @@ class AccountEventsEmulation:
                     for header in headers
                 ]
             }
-        created = self.client("events", self._region(inputs)).create_connection(
-            Name=inputs["name"],
-            Description=inputs.get("description", ""),
-            AuthorizationType=inputs["authorizationType"],
-            AuthParameters=parameters,
-        )
+        events = self.client("events", self._region(inputs))
+        connection = {
+            "Name": inputs["name"],
+            "Description": inputs.get("description", ""),
+            "AuthorizationType": inputs["authorizationType"],
+            "AuthParameters": parameters,
+        }
+        try:
+            created = events.create_connection(**connection)
+        except events.exceptions.ResourceAlreadyExistsException:
+            # An earlier emulate run made it (connections carry no tags to tell).
+            created = events.update_connection(**connection)
         replacements[str(resource.state["arn"])] = created["ConnectionArn"]
 
     def _api_destination(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
     ) -> None:
-        created = self.client("events", self._region(inputs)).create_api_destination(
-            Name=inputs["name"],
-            Description=inputs.get("description", ""),
-            ConnectionArn=inputs["connectionArn"],
-            InvocationEndpoint=inputs["invocationEndpoint"],
-            HttpMethod=inputs["httpMethod"],
-            InvocationRateLimitPerSecond=int(inputs["invocationRateLimitPerSecond"]),
-        )
+        events = self.client("events", self._region(inputs))
+        destination = {
+            "Name": inputs["name"],
+            "Description": inputs.get("description", ""),
+            "ConnectionArn": inputs["connectionArn"],
+            "InvocationEndpoint": inputs["invocationEndpoint"],
+            "HttpMethod": inputs["httpMethod"],
+            "InvocationRateLimitPerSecond": int(inputs["invocationRateLimitPerSecond"]),
+        }
+        try:
+            created = events.create_api_destination(**destination)
+        except events.exceptions.ResourceAlreadyExistsException:
+            created = events.update_api_destination(**destination)
         replacements[str(resource.state["arn"])] = created["ApiDestinationArn"]
 
     def _rule(
@@ -203,23 +246,31 @@ class AccountEventsEmulation:
     def _metric_alarm(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
     ) -> None:
-        dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
-        self.client("cloudwatch", self._region(inputs)).put_metric_alarm(
-            AlarmName=inputs["name"],
-            AlarmDescription=inputs.get("alarmDescription", ""),
-            Namespace=inputs["namespace"],
-            MetricName=inputs["metricName"],
-            Dimensions=[{"Name": k, "Value": str(v)} for k, v in sorted(dimensions.items())],
-            Statistic=inputs["statistic"],
-            Period=int(inputs["period"]),
-            EvaluationPeriods=int(inputs["evaluationPeriods"]),
-            Threshold=float(inputs["threshold"]),
-            ComparisonOperator=inputs["comparisonOperator"],
-            TreatMissingData=inputs.get("treatMissingData", "missing"),
-            AlarmActions=list(inputs.get("alarmActions") or []),
-            OKActions=list(inputs.get("okActions") or []),
-            Tags=_tags(inputs),
-        )
+        alarm: dict[str, Any] = {
+            "AlarmName": inputs["name"],
+            "AlarmDescription": inputs.get("alarmDescription", ""),
+            "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+            "Threshold": float(inputs["threshold"]),
+            "ComparisonOperator": inputs["comparisonOperator"],
+            "TreatMissingData": inputs.get("treatMissingData", "missing"),
+            "AlarmActions": list(inputs.get("alarmActions") or []),
+            "OKActions": list(inputs.get("okActions") or []),
+            "Tags": _tags(inputs),
+        }
+        queries = cast(list[dict[str, Any]], inputs.get("metricQueries") or [])
+        if queries:
+            alarm["Metrics"] = [_metric_query(query) for query in queries]
+        else:
+            dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
+            alarm |= {
+                "Namespace": inputs["namespace"],
+                "MetricName": inputs["metricName"],
+                "Dimensions": _dimensions(dimensions),
+                "Statistic": inputs["statistic"],
+                "Period": int(inputs["period"]),
+            }
+        # PutMetricAlarm creates or replaces: running the emulation again is the same call.
+        self.client("cloudwatch", self._region(inputs)).put_metric_alarm(**alarm)
 
     def _topic(
         self, resource: PlannedResource, inputs: dict[str, Any], replacements: dict[str, str]
