@@ -36,6 +36,7 @@ from session_manager.config.secrets import UNDECRYPTED
 
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+IAM_GROUP_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
     r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
@@ -182,13 +183,31 @@ def check_role_name(value: str, *, optional: bool = False) -> str:
     return value
 
 
+def check_key_prefix(value: str) -> str:
+    """An S3 key prefix: S3 keys have no leading slash."""
+    if value.startswith("/"):
+        raise PydanticCustomError(
+            "s3_prefix", "must not start with '/' (S3 keys have no leading slash)", {}
+        )
+    return value
+
+
 def check_role_names(value: list[str]) -> list[str]:
-    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    return _check_names(value, IAM_ROLE_NAME_PATTERN, "IAM role names (1-64")
+
+
+def check_group_names(value: list[str]) -> list[str]:
+    """IAM group names: GroupName in botocore's iam service model, [\\w+=,.@-]+ of 1-128."""
+    return _check_names(value, IAM_GROUP_NAME_PATTERN, "IAM group names (1-128")
+
+
+def _check_names(value: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
+    bad = [name for name in value if not pattern.match(name)]
     if bad:
         raise PydanticCustomError(
             "iam_name",
-            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(role) for role in bad)},
+            "{got} are not {what} of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(name) for name in bad), "what": what},
         )
     return value
 
