@@ -27,6 +27,7 @@ from typing import Any
 
 import pulumi
 import pytest
+import requests
 import session_manager
 import yaml
 from conftest import cli, write_stack
@@ -193,10 +194,19 @@ def _emulate_params() -> list[Any]:
     return params
 
 
+@pytest.fixture
+def clean_emulator(emulator_url: str) -> Iterator[str]:
+    """The emulator, reset after the test too: moto's backends are global to the process,
+    so what a case created would otherwise meet the next in-process moto (the demo's)."""
+    yield emulator_url
+    requests.post(f"{emulator_url}/moto-api/reset", timeout=10)
+
+
 @pytest.mark.parametrize("case", _emulate_params())
 def test_plan_refuses_whatever_the_emulator_refuses(
-    case: dict[str, Any], emulator_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: dict[str, Any], clean_emulator: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    emulator_url = clean_emulator
     project = write_stack(tmp_path, _stack_text(case))
     stack = ["--stack", "t", "--project-dir", str(project)]
     plan_code, plan_output = _run(capsys, ["plan", *stack, "--summary"])

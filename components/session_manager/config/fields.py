@@ -7,12 +7,13 @@ ConfigError can print it next to the key the user wrote.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
@@ -32,6 +33,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     partition_of_region,
 )
+from session_manager.config.messages import UNDECRYPTED_STRUCTURE
 from session_manager.config.secrets import UNDECRYPTED
 
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
@@ -254,12 +256,29 @@ def check_ec2_id(value: str, kind: str) -> str:
 
 
 def _keep_undecrypted(
-    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler
+    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
 ) -> Any:
-    """The offline plan's placeholder for a secret it cannot decrypt has no format to check."""
+    """The offline plan's placeholder for a secret it cannot decrypt has no format to check.
+
+    Where an object or a list belongs, though, the plan has nothing to build from: a whole
+    object set with `--secret` is refused in one line, not passed on as text.
+    """
     if isinstance(value, str) and value == UNDECRYPTED:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _holds_structure(field.annotation):
+            raise PydanticCustomError("undecrypted_structure", UNDECRYPTED_STRUCTURE, {})
         return value
     return handler(value)
+
+
+def _holds_structure(annotation: Any) -> bool:
+    """Whether a field's type is a model, a list or a mapping (through Optional, Annotated)."""
+    origin = get_origin(annotation)
+    if origin in (list, dict):
+        return True
+    if origin is not None:
+        return any(_holds_structure(arg) for arg in get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 class _UndecryptedSecretsPass(ModelMetaclass):
