@@ -2,7 +2,8 @@
 
 Each YAML file there is a list of cases of one area; add a case by adding an entry.
 
-- A stack case (`config:` merged over `aws:region: us-east-1`, or a whole `file:`) runs
+- A stack case (`config:` merged over `aws:region: us-east-1`, or a whole `file:`, or a
+  `project:` file in place of Pulumi.yaml) runs
   through `plan` in-process and must exit `exit` (default 2) with every word of `says` in
   what it printed, and no traceback.
 - A CLI case (`argv:`, with `{project}` and `{tmp}` filled in) runs `main(argv)` the same way.
@@ -61,7 +62,7 @@ ALL_CASES = list(_all_cases())
 def _params(kind: str) -> list[Any]:
     params: list[Any] = []
     for area, case in ALL_CASES:
-        if kind not in case and not (kind == "config" and "file" in case):
+        if kind not in case and not (kind == "config" and ("file" in case or "project" in case)):
             continue
         marks = [pytest.mark.xfail(strict=True, reason=case["gap"])] if case.get("gap") else []
         params.append(pytest.param(case, id=f"{area}:{case['id']}", marks=marks))
@@ -125,9 +126,15 @@ def test_plan_refuses_each_bad_stack(
     case: dict[str, Any], stack_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (stack_project / "Pulumi.t.yaml").write_text(_stack_text(case), encoding="utf-8")
-    code, output = _run(
-        capsys, ["plan", "--stack", "t", "--project-dir", str(stack_project), "--summary"]
-    )
+    project_file = stack_project / "Pulumi.yaml"
+    good_project = project_file.read_text(encoding="utf-8")
+    project_file.write_text(case.get("project", good_project), encoding="utf-8")
+    try:
+        code, output = _run(
+            capsys, ["plan", "--stack", "t", "--project-dir", str(stack_project), "--summary"]
+        )
+    finally:
+        project_file.write_text(good_project, encoding="utf-8")
     _assert_refused(case, code, output)
 
 

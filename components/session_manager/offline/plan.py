@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import runpy
 import sys
 import threading
@@ -380,7 +381,17 @@ def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
     project = _mapping(loaded, f"{path.name}", "a mapping with name:, runtime: ...")
     if "name" not in project:
         raise PlanError(f"{path} has no project name")
-    return str(project["name"]), project
+    name = project["name"]
+    # Pulumi's project schema: name is text of letters, digits, '-', '_' and '.'; runtime is
+    # required (pulumi/pulumi sdk/go/common/workspace/project.json).
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise PlanError(
+            f"{path.name}: name {_excerpt(name)} is not a project name; Pulumi project names "
+            "hold only letters, digits, '-', '_' and '.'"
+        )
+    if not project.get("runtime"):
+        raise PlanError(f"{path.name} has no runtime: (this project's is python)")
+    return name, project
 
 
 def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
@@ -414,6 +425,13 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         if isinstance(spec, dict) and ("default" in spec or "value" in spec):
             spec_values = cast(dict[str, Any], spec)
             values[key] = spec_values.get("value", spec_values.get("default"))
+        elif isinstance(spec, (str, int)):  # Pulumi's shorthand: `key: value` is the default
+            values[key] = spec
+        elif not isinstance(spec, dict):
+            raise PlanError(
+                f"Pulumi.yaml config: {key} must be text, a whole number, a boolean or "
+                f"{{type:, default:}} (Pulumi's project schema), but it is {_excerpt(spec)}"
+            )
     values.update(
         _mapping(
             document.get("config"), f"{path.name} config:", "a mapping of namespace:key: value"
