@@ -21,6 +21,9 @@ Pulumi and named here.
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any, cast
 
 import yaml
@@ -196,3 +199,73 @@ def unknown_stack_file_keys(document: dict[str, Any]) -> list[str]:
             hint = f"a stack file has only {', '.join(STACK_FILE_KEYS)}"
         problems.append(f"the top-level key {key!r} is not read by Pulumi; {hint}")
     return problems
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML error on one line: what is wrong and where."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return str(error).splitlines()[0]
+
+
+def read_pulumi_file(path: Path) -> Any:
+    """A project or stack file as the Pulumi CLI decodes it; StackFileError in one line if not."""
+    try:
+        return load_pulumi_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise StackFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise StackFileError(
+            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8, as Pulumi does"
+        ) from None
+    except StackFileError as exc:
+        raise StackFileError(f"{path.name}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise StackFileError(f"{path.name} is not valid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:
+        raise StackFileError(f"{path.name} nests too deeply to read") from None
+
+
+def excerpt(value: Any) -> str:
+    """A value as JSON, cut to 60 characters, for a message."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def project_name(file_name: str, project: dict[str, Any]) -> str:
+    """The project's name, checked as Pulumi's project schema checks it, with its runtime.
+
+    pulumi/pulumi sdk/go/common/workspace/project.json: name is text of letters, digits,
+    '-', '_' and '.'; runtime is required.
+    """
+    name = project["name"]
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+        raise StackFileError(
+            f"{file_name}: name {excerpt(name)} is not a project name; Pulumi project names "
+            "hold only letters, digits, '-', '_' and '.'"
+        )
+    if not project.get("runtime"):
+        raise StackFileError(f"{file_name} has no runtime: (this project's is python)")
+    return name
+
+
+def project_config_values(project_config: dict[str, Any]) -> dict[str, Any]:
+    """The values Pulumi.yaml's `config:` gives: `value:`/`default:`, or the shorthand value.
+
+    Pulumi's project schema allows text, a whole number or a boolean as shorthand for the
+    default, or an object with type, default, value...; anything else is refused.
+    """
+    values: dict[str, Any] = {}
+    for key, spec in project_config.items():
+        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
+            spec_values = cast(dict[str, Any], spec)
+            values[key] = spec_values.get("value", spec_values.get("default"))
+        elif isinstance(spec, (str, int)):
+            values[key] = spec
+        elif not isinstance(spec, dict):
+            raise StackFileError(
+                f"Pulumi.yaml config: {key} must be text, a whole number, a boolean or "
+                f"{{type:, default:}} (Pulumi's project schema), but it is {excerpt(spec)}"
+            )
+    return values

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import runpy
 import sys
 import threading
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
@@ -36,7 +34,10 @@ from session_manager.config.secrets import (
 )
 from session_manager.config.stack_file import (
     StackFileError,
-    load_pulumi_yaml,
+    excerpt,
+    project_config_values,
+    project_name,
+    read_pulumi_file,
     unknown_stack_file_keys,
 )
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
@@ -334,7 +335,7 @@ def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         got = {"str": "text"}.get(type(value).__name__, type(value).__name__)
-        raise PlanError(f"{where} must be {wanted}, but it is {got}: {_excerpt(value)}")
+        raise PlanError(f"{where} must be {wanted}, but it is {got}: {excerpt(value)}")
     mapping = cast(dict[Any, Any], value)
     for key in mapping:
         if not isinstance(key, str):
@@ -342,35 +343,12 @@ def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
     return cast(dict[str, Any], mapping)
 
 
-def _excerpt(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
-    """A YAML error on one line: what is wrong and where."""
-    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
-        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return str(error).splitlines()[0]
-
-
 def _read_yaml(path: Path) -> Any:
-    """A project or stack file's YAML; raises PlanError when it is not UTF-8 text or not YAML."""
+    """A project or stack file as the Pulumi CLI decodes it; raises PlanError if it can't."""
     try:
-        return load_pulumi_yaml(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise PlanError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8, as Pulumi does"
-        ) from None
+        return read_pulumi_file(path)
     except StackFileError as exc:
-        raise PlanError(f"{path.name}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path.name} is not valid YAML: {_yaml_problem(exc)}") from None
-    except RecursionError:
-        raise PlanError(f"{path.name} nests too deeply to read") from None
+        raise PlanError(str(exc)) from None
 
 
 def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -381,16 +359,10 @@ def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
     project = _mapping(loaded, f"{path.name}", "a mapping with name:, runtime: ...")
     if "name" not in project:
         raise PlanError(f"{path} has no project name")
-    name = project["name"]
-    # Pulumi's project schema: name is text of letters, digits, '-', '_' and '.'; runtime is
-    # required (pulumi/pulumi sdk/go/common/workspace/project.json).
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
-        raise PlanError(
-            f"{path.name}: name {_excerpt(name)} is not a project name; Pulumi project names "
-            "hold only letters, digits, '-', '_' and '.'"
-        )
-    if not project.get("runtime"):
-        raise PlanError(f"{path.name} has no runtime: (this project's is python)")
+    try:
+        name = project_name(path.name, project)
+    except StackFileError as exc:
+        raise PlanError(str(exc)) from None
     return name, project
 
 
@@ -416,22 +388,14 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     unknown = unknown_stack_file_keys(document)
     if unknown:
         raise PlanError(f"{path.name}: " + "; ".join(unknown))
-    values: dict[str, Any] = {}
     # Project-level defaults first, then the stack's own values.
     project_config = _mapping(
         project.get("config"), "Pulumi.yaml config:", "a mapping of key: {default: value}"
     )
-    for key, spec in project_config.items():
-        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
-            spec_values = cast(dict[str, Any], spec)
-            values[key] = spec_values.get("value", spec_values.get("default"))
-        elif isinstance(spec, (str, int)):  # Pulumi's shorthand: `key: value` is the default
-            values[key] = spec
-        elif not isinstance(spec, dict):
-            raise PlanError(
-                f"Pulumi.yaml config: {key} must be text, a whole number, a boolean or "
-                f"{{type:, default:}} (Pulumi's project schema), but it is {_excerpt(spec)}"
-            )
+    try:
+        values = project_config_values(project_config)
+    except StackFileError as exc:
+        raise PlanError(str(exc)) from None
     values.update(
         _mapping(
             document.get("config"), f"{path.name} config:", "a mapping of namespace:key: value"
