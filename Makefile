@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv
+.PHONY: help venv plan demo test lint typecheck unit docs bench clean policy-venv zizmor
 
 help:
 	@echo "make demo   - emulate and verify the $(STACK) stack on moto (loopback), no AWS needed"
@@ -50,7 +50,11 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: lint typecheck zizmor unit
+
+# GitHub workflow security linter; offline: no GitHub API look-ups.
+zizmor: venv
+	$(BIN)/zizmor --offline .github/workflows
 
 docs: venv
 	$(BIN)/python -m session_manager config-reference --write README.md

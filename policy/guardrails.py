@@ -9,7 +9,8 @@ any stack, not only this project's.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -23,6 +24,9 @@ IAM_POLICIES = (
     "aws:iam/userPolicy:UserPolicy",
     "aws:iam/groupPolicy:GroupPolicy",
 )
+# Resources that carry identity policies elsewhere than a `policy` input.
+IAM_ROLE = "aws:iam/role:Role"  # inlinePolicies: [{name, policy}]
+PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
 AWS_DEFAULT_IDLE_MINUTES = 20
 
 # Config, with the organization's defaults; every key can be set per pack.
@@ -44,6 +48,24 @@ DOCUMENT_CONFIG: dict[str, Any] = {
 LOG_GROUP_CONFIG: dict[str, Any] = {
     "minLogRetentionDays": {"type": "integer", "minimum": 1, "default": 90},
 }
+
+
+class Unknown:
+    """A value the engine does not know yet (a first preview's computed outputs).
+
+    The pack (`__main__.py`) puts it where CrossGuard's proxy would raise, so each rule
+    skips only the checks that need that value and still reports the others.
+    """
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
 
 
 def _config(config: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -111,7 +133,8 @@ def kms_key_violations(
     if resource_type != KMS_KEY:
         return []
     spec = str(props.get("customerMasterKeySpec") or props.get("keySpec") or "SYMMETRIC_DEFAULT")
-    if spec == "SYMMETRIC_DEFAULT" and props.get("enableKeyRotation") is not True:
+    rotation = props.get("enableKeyRotation")
+    if spec == "SYMMETRIC_DEFAULT" and rotation is not True and not is_unknown(rotation):
         return ["key rotation must be on: set enableKeyRotation true"]
     return []
 
@@ -126,7 +149,7 @@ def log_group_violations(
     found: list[str] = []
     retention = props.get("retentionInDays")
     # Unset or 0 keeps logs forever, which satisfies any minimum.
-    if retention and int(retention) < rules["minLogRetentionDays"]:
+    if retention and not is_unknown(retention) and int(retention) < rules["minLogRetentionDays"]:
         found.append(f"retentionInDays is {retention}; at least {rules['minLogRetentionDays']}")
     if not props.get("kmsKeyId"):
         found.append("log group must be encrypted: set kmsKeyId")
@@ -134,6 +157,8 @@ def log_group_violations(
 
 
 def _statements(policy: Any) -> list[Mapping[str, Any]]:
+    if is_unknown(policy):
+        return []
     document = json.loads(policy) if isinstance(policy, str) else policy
     if not isinstance(document, Mapping):
         return []
@@ -141,44 +166,87 @@ def _statements(policy: Any) -> list[Mapping[str, Any]]:
     return [statements] if isinstance(statements, Mapping) else list(statements)
 
 
-def _grants_start_session(action: Any) -> bool:
-    actions = [action] if isinstance(action, str) else list(action or [])
-    return any(a.lower() in ("ssm:startsession", "ssm:*", "*", "ssm:start*") for a in actions)
+def _as_list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _action_pattern(action: str) -> re.Pattern[str]:
+    """IAM action wildcards: `*` any run of characters, `?` one; case-insensitive."""
+    pattern = re.escape(action).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _matches_start_session(actions: Any) -> bool:
+    return any(
+        isinstance(a, str) and _action_pattern(a).fullmatch("ssm:StartSession")
+        for a in _as_list(actions)
+    )
+
+
+def _grants_start_session(statement: Mapping[str, Any]) -> bool:
+    """An Allow whose Action matches ssm:StartSession, or whose NotAction does not.
+
+    IAM User Guide, "IAM JSON policy elements: Action" (wildcards `*` and `?`, action
+    names case-insensitive) and "NotAction" (Allow with NotAction allows every action
+    not listed).
+    """
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotAction" in statement:
+        return not _matches_start_session(statement.get("NotAction"))
+    return _matches_start_session(statement.get("Action"))
 
 
 def _checks_document_access(condition: Any) -> bool:
+    """`Bool` or `BoolIfExists` on ssm:SessionDocumentAccessCheck = true (keys case-insensitive)."""
     if not isinstance(condition, Mapping):
         return False
-    for operator in ("Bool", "BoolIfExists"):
-        block = condition.get(operator)
-        if (
-            isinstance(block, Mapping)
-            and str(block.get("ssm:SessionDocumentAccessCheck")).lower() == "true"
-        ):
-            return True
+    for operator, block in condition.items():
+        if str(operator) not in ("Bool", "BoolIfExists") or not isinstance(block, Mapping):
+            continue
+        for key, value in block.items():
+            values = value if isinstance(value, list) else [value]
+            if (
+                str(key).lower() == "ssm:sessiondocumentaccesscheck"
+                and values
+                and all(str(v).lower() == "true" for v in values)
+            ):
+                return True
     return False
+
+
+def _identity_policies(resource_type: str, props: Mapping[str, Any]) -> Iterator[Any]:
+    """Every identity policy document the resource carries."""
+    if resource_type in IAM_POLICIES:
+        yield props.get("policy")
+    elif resource_type == IAM_ROLE:
+        inline = props.get("inlinePolicies")
+        for block in [] if is_unknown(inline) else list(inline or []):
+            if isinstance(block, Mapping):
+                yield block.get("policy")
+    elif resource_type == PERMISSION_SET_INLINE_POLICY:
+        yield props.get("inlinePolicy")
 
 
 def iam_violations(
     resource_type: str, props: Mapping[str, Any], config: Mapping[str, Any] | None = None
 ) -> list[str]:
-    """No ssm:StartSession without the document access check."""
-    if resource_type not in IAM_POLICIES:
-        return []
-    try:
-        statements = _statements(props.get("policy"))
-    except ValueError:
-        return []
+    """No ssm:StartSession without the document access check, wherever the policy sits."""
     found: list[str] = []
-    for index, statement in enumerate(statements):
-        if statement.get("Effect") != "Allow" or not _grants_start_session(statement.get("Action")):
+    for policy in _identity_policies(resource_type, props):
+        try:
+            statements = _statements(policy)
+        except ValueError:
             continue
-        if not _checks_document_access(statement.get("Condition")):
-            sid = statement.get("Sid") or f"statement {index}"
-            found.append(
-                f"{sid} allows ssm:StartSession without "
-                '"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}'
-            )
+        for index, statement in enumerate(statements):
+            if not isinstance(statement, Mapping) or not _grants_start_session(statement):
+                continue
+            if not _checks_document_access(statement.get("Condition")):
+                sid = statement.get("Sid") or f"statement {index}"
+                found.append(
+                    f"{sid} allows ssm:StartSession without "
+                    '"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}'
+                )
     return found
 
 

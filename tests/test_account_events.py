@@ -91,7 +91,8 @@ def test_organization_example_turns_it_on(tmp_path: Path) -> None:
     }
     destination = plan.named("session-manager-account-events-api-destination")
     assert destination.inputs["invocationEndpoint"] == (
-        "https://api.github.com/repos/example-org/session-manager-preferences/dispatches"
+        "https://api.github.com/repos/example-org/session-manager-preferences/actions/workflows/"
+        "deploy.yml/dispatches"
     )
     # Organizations delivers its events in us-east-1 only.
     assert {r.inputs["region"] for r in plan.of_type(RULE)} == {"us-east-1"}

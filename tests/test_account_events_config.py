@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, cli
-from session_manager.account_events_wiring import DEPLOY_WORKFLOW_TYPES, account_events_warnings
-from session_manager.config.account_events import DEFAULT_EVENT_TYPE
+from session_manager.account_events_wiring import account_events_warnings
+from session_manager.aws.account_events import (
+    DEPLOY_REF,
+    DEPLOY_WORKFLOW,
+    account_event_rules,
+    dispatch_input,
+    github_dispatch_endpoint,
+)
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import parse_stack_config
 
@@ -101,25 +107,30 @@ def test_a_token_without_account_events_is_a_warning() -> None:
     assert account_events_warnings(parse_stack_config(values)) == []
 
 
-def test_a_custom_event_type_warns_where_the_workflow_must_list_it() -> None:
-    assert account_events_warnings(parse_stack_config(stack())) == []
-    warnings = account_events_warnings(parse_stack_config(stack(eventType="org-changed")))
-    assert len(warnings) == 1
-    assert "'org-changed'" in warnings[0]
-    assert DEPLOY_WORKFLOW_TYPES in warnings[0]
-    # Another endpoint is not GitHub's workflow: nothing to edit there.
-    other = stack(repository="", endpoint="https://ci.example.com/hook", eventType="x")
-    assert account_events_warnings(parse_stack_config(other)) == []
-    # The warning names the real file and key, which lists only the default type.
-    path, key = DEPLOY_WORKFLOW_TYPES.split(", ")
-    workflow = yaml.safe_load((ROOT / path).read_text())
+def test_the_dispatch_starts_the_deploy_workflow_with_the_inputs_it_declares() -> None:
+    """GitHub REST API, "Create a workflow dispatch event": POST
+    /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches with `ref` and
+    `inputs`; an input the workflow does not declare is refused (422). A fine-grained
+    token needs "Actions" repository permission (write) for it, where "Create a
+    repository dispatch event" needs "Contents" (write), which can push code."""
+    endpoint = github_dispatch_endpoint("octo-org/preferences")
+    assert endpoint == (
+        "https://api.github.com/repos/octo-org/preferences/actions/workflows/deploy.yml/dispatches"
+    )
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / DEPLOY_WORKFLOW).read_text())
     on = workflow.get(True, workflow.get("on"))  # YAML 1.1 reads `on` as True
-    assert key == "on.repository_dispatch.types"
-    assert on["repository_dispatch"]["types"] == [DEFAULT_EVENT_TYPE]
+    assert "repository_dispatch" not in on
+    declared = on["workflow_dispatch"]["inputs"]
+    rules, _ = account_event_rules(None)
+    for rule in rules:
+        _, template = dispatch_input(rule, "org")
+        body = yaml.safe_load(template)  # JSON; the <placeholders> are quoted strings
+        assert body["ref"] == DEPLOY_REF
+        assert set(body["inputs"]) == set(declared), rule.role
+        assert all(spec["type"] == "string" for spec in declared.values())
 
 
-def test_the_plan_shows_the_event_type_warning(tmp_path: Path) -> None:
-    from test_account_events import org_config, plan_stack
-
-    plan = plan_stack(tmp_path, org_config(eventType="org-changed"))
-    assert any(DEPLOY_WORKFLOW_TYPES in warning for warning in plan.warnings), plan.warnings
+def test_the_repository_dispatch_event_type_is_gone() -> None:
+    """eventType named a repository_dispatch type; workflow_dispatch has none."""
+    found = problems(stack(eventType="org-changed"))
+    assert found["session-manager:accountEvents.eventType"].startswith("unknown key")

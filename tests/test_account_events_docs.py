@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from session_manager.config.account_events import AccountEvents
@@ -36,9 +35,12 @@ def test_the_retried_answers_are_awss() -> None:
     assert "other 4xx answers than 429" not in section
 
 
-def test_the_token_section_asks_for_branch_protection() -> None:
-    # A fine-grained token with "Contents: read and write" can push commits (GitHub
-    # REST docs, permissions for fine-grained tokens), and deploy.yml deploys main.
+def test_the_token_section_asks_for_a_token_that_cannot_push() -> None:
+    # GitHub REST API docs: "Create a workflow dispatch event" needs the fine-grained
+    # permission "Actions" repository permissions (write); "Create a repository dispatch
+    # event" needs "Contents" (write), which can push commits.
     section = " ".join(account_events_section().split())
-    assert re.search(r"Contents: read and write also lets the token push commits", section)
-    assert "branch protection" in section
+    assert 'the single repository permission "Actions: read and write"' in section
+    assert "/actions/workflows/{workflow_id}/dispatches" in section
+    assert '"Contents: read and write"' not in section
+    assert "Deployment branches and tags" in section

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +72,117 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
         "types": ["completed"],
         "branches": ["main"],
     }
-    up = deploy["jobs"]["up"]
-    assert "github.event.workflow_run.conclusion == 'success'" in up["if"]
-    assert "github.event.workflow_run.event == 'push'" in up["if"]
-    checkout = next(s for s in up["steps"] if str(s.get("uses", "")).startswith("actions/checkout"))
-    assert checkout["with"]["ref"].startswith("${{ github.event.workflow_run.head_sha")
-    # By hand, main only; and a CI run that finishes late never deploys an older commit.
-    assert "github.ref == 'refs/heads/main'" in up["if"]
-    steps = up["steps"]
-    newest = next(i for i, s in enumerate(steps) if s.get("id") == "newest")
-    assert 'git rev-parse FETCH_HEAD)" = "$COMMIT"' in steps[newest]["run"]
-    for step in steps[newest + 1 :]:
-        assert step.get("if") == "steps.newest.outputs.deploy == 'true'", step
+    gate = deploy["jobs"]["gate"]
+    assert "github.event.workflow_run.conclusion == 'success'" in gate["if"]
+    assert "github.event.workflow_run.event == 'push'" in gate["if"]
+    # By hand or from accountEvents: main only.
+    assert (
+        "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main'"
+        in (gate["if"])
+    )
+    assert gate["permissions"] == {"actions": "read"}
+    # Every path to `pulumi up` goes through the gate and deploys the commit it found.
+    for name in ("up", "organization"):
+        job = deploy["jobs"][name]
+        assert job["needs"] == "gate", name
+        assert job["if"].startswith("needs.gate.outputs.deploy == 'true' && "), name
+        checkout = next(
+            s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")
+        )
+        assert checkout["with"]["ref"] == "${{ needs.gate.outputs.sha }}", name
+        assert checkout["with"]["persist-credentials"] is False, name
+    assert set(deploy["jobs"]) == {"gate", "up", "organization"}
+
+
+NEWEST = "a" * 40
+OLDER = "b" * 40
+
+
+def run_gate(tmp_path: Path, answer: str, trigger: str = "") -> tuple[int, str, dict[str, str]]:
+    """The gate's step under bash, with a `gh` that answers the runs query with `answer`.
+
+    GitHub REST API, "List workflow runs for a workflow" (GET
+    /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs): `branch`, `event`,
+    `status` (which takes a conclusion such as success) and `head_sha` filter it; runs
+    come newest first in `workflow_runs`, each with its `head_sha`. A fine-grained
+    token needs "Actions" repository permission (read).
+    """
+    step = next(s for s in load("deploy.yml")["jobs"]["gate"]["steps"] if s.get("id") == "passed")
+    script = tmp_path / "gate.sh"
+    script.write_text(step["run"])
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    calls = tmp_path / "calls.txt"
+    fake = bin_dir / "gh"
+    fake.write_text(f'#!/bin/bash\necho "$@" >> {calls}\nprintf %s {answer!r}\n')
+    fake.chmod(0o755)
+    output = tmp_path / "output.txt"
+    output.write_text("")
+    result = subprocess.run(
+        ["bash", "-e", str(script)],
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "GITHUB_REPOSITORY": "o/r",
+            "GITHUB_OUTPUT": str(output),
+            "TRIGGER_SHA": trigger,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    query = calls.read_text()
+    assert "repos/o/r/actions/workflows/ci.yml/runs?" in query
+    for part in ("branch=main", "event=push", "status=success"):
+        assert part in query
+    return result.returncode, result.stdout, outputs
+
+
+def test_the_gate_deploys_only_the_newest_commit_ci_passed_on(tmp_path: Path) -> None:
+    """Dispatch, schedule and ci's completion all deploy a commit whose ci run passed."""
+    # The jq expression the step hands gh picks the newest run's head_sha: the fake gh
+    # prints what that expression would print.
+    code, _, outputs = run_gate(tmp_path, NEWEST)
+    assert code == 0
+    assert outputs == {"sha": NEWEST, "deploy": "true"}
+    # ci's completion for that same commit deploys it.
+    assert run_gate(tmp_path, NEWEST, trigger=NEWEST)[2] == {"sha": NEWEST, "deploy": "true"}
+    # A late ci run of an older commit deploys nothing (no rollback).
+    code, stdout, outputs = run_gate(tmp_path, NEWEST, trigger=OLDER)
+    assert code == 0
+    assert outputs == {"deploy": "false"}
+    assert "does not deploy" in stdout
+    # No passed run at all (or an answer that is not a commit): refuse, loudly.
+    for answer in ("", "null", "main", "a" * 39):
+        code, stdout, outputs = run_gate(tmp_path, answer)
+        assert code == 1, answer
+        assert "::error::ci has not passed" in stdout
+        assert outputs == {}
+
+
+def test_preview_uses_its_own_read_only_role_never_the_deploy_role() -> None:
+    """Pull-request code gets an id token with sub `repo:OWNER/REPO:pull_request`; a deploy
+    job in an environment gets `repo:OWNER/REPO:environment:NAME` (GitHub docs, "OpenID
+    Connect reference", example subject claims). Each role trusts one of them only."""
+    preview = load("preview.yml")["jobs"]["preview"]
+    assert "environment" not in preview
+    preview_roles = {i["role"] for i in preview["strategy"]["matrix"]["include"]}
+    deploy = load("deploy.yml")["jobs"]
+    deploy_roles = {i["role"] for i in deploy["up"]["strategy"]["matrix"]["include"]}
+    assert preview_roles
+    assert all(r.startswith("AWS_PREVIEW_ROLE_ARN_") for r in preview_roles)
+    assert not preview_roles & deploy_roles
+    assert all(r.startswith("AWS_ROLE_ARN_") for r in deploy_roles)
+    # Every job holding a deploy role runs in an environment.
+    assert deploy["up"]["environment"] == "${{ matrix.stack }}"
+    assert deploy["organization"]["environment"] == "${{ vars.ORGANIZATION_STACK }}"
+    readme = (ROOT / "README.md").read_text()
+    assert '"token.actions.githubusercontent.com:sub": "repo:<org>/<repo>:pull_request"' in readme
+    assert (
+        '"token.actions.githubusercontent.com:sub": "repo:<org>/<repo>:environment:prod"' in readme
+    )
+    # No trust policy in the README lets one role be assumed by both.
+    assert '"repo:<org>/<repo>:environment:prod",\n' not in readme
 
 
 def test_drift_and_deploy_share_one_group_per_stack() -> None:
@@ -157,9 +257,12 @@ def test_pull_requests_get_the_plan_diff_against_the_base_branch() -> None:
     assert comment["permissions"] == {"contents": "read"}
     job = comment["jobs"]["comment"]
     assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
-    # It runs with write access, so it must never run the pull request's code.
-    assert not any("uses" in step for step in job["steps"])
-    script = "\n".join(step["run"] for step in job["steps"])
+    # It runs with write access, so it must never run the pull request's code: only the
+    # default branch's comment builder (tests/test_workflows.py renders its output).
+    uses = [step for step in job["steps"] if "uses" in step]
+    assert len(uses) == 1
+    assert uses[0]["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    script = "\n".join(step.get("run", "") for step in job["steps"])
     assert "make" not in script
-    assert "python" not in script
+    assert "pip" not in script
     assert "headRefOid" in script

@@ -168,3 +168,85 @@ def test_policy_pack_reports_through_crossguard() -> None:
     )
     policies["kms-key-rotation"].validate(args, lambda message, urn: reported.append(message))  # type: ignore[misc, operator]
     assert reported == ["key rotation must be on: set enableKeyRotation true"]
+
+
+CHECK = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+
+
+def policy_json(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(**fields: Any) -> dict[str, Any]:
+    return {"Sid": "Hostile", "Effect": "Allow", "Resource": "*", **fields}
+
+
+# IAM User Guide, "IAM JSON policy elements: Action": `*` and `?` wildcards, action
+# names case-insensitive; "NotAction": Allow with NotAction allows all but the listed.
+HOSTILE_STATEMENTS = [
+    allow(Action="ssm:S*"),
+    allow(Action="ssm:*Session"),
+    allow(Action="SSM:STARTSESSION"),
+    allow(Action="ssm:Start?ession"),
+    allow(Action="*:*"),
+    allow(Action="*"),
+    allow(Action=["s3:GetObject", "ssm:St*"]),
+    allow(NotAction="s3:*"),
+    allow(NotAction=["ssm:SendCommand"]),
+    allow(
+        Action="ssm:StartSession", Condition={"Bool": {"ssm:SessionDocumentAccessCheck": "false"}}
+    ),
+    allow(Action="ssm:StartSession", Condition={"StringEquals": {"aws:username": "x"}}),
+]
+
+
+@pytest.mark.parametrize("statement", HOSTILE_STATEMENTS, ids=lambda s: json.dumps(s)[:60])
+def test_start_session_hidden_behind_wildcards_or_not_action_is_caught(
+    statement: dict[str, Any],
+) -> None:
+    found = guardrails.iam_violations("aws:iam/policy:Policy", {"policy": policy_json(statement)})
+    assert found == [
+        'Hostile allows ssm:StartSession without "BoolIfExists": '
+        '{"ssm:SessionDocumentAccessCheck": "true"}'
+    ]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        allow(Action="ssm:Send*"),
+        allow(Action="ssm:Start?"),
+        allow(Action="ssm:StartSessionX"),
+        allow(NotAction="ssm:*"),
+        allow(NotAction=["ssm:Start*"]),
+        {"Effect": "Deny", "Action": "ssm:*", "Resource": "*"},
+        allow(Action="ssm:*", Condition={"Bool": {"SSM:sessionDocumentAccessCheck": ["true"]}}),
+        allow(Action="*", Condition=CHECK),
+    ],
+    ids=lambda s: json.dumps(s)[:60],
+)
+def test_statements_that_do_not_grant_start_session_unchecked_pass(
+    statement: dict[str, Any],
+) -> None:
+    assert (
+        guardrails.iam_violations("aws:iam/policy:Policy", {"policy": policy_json(statement)}) == []
+    )
+
+
+def test_inline_policies_of_roles_and_permission_sets_are_checked() -> None:
+    hostile = policy_json(allow(Action="ssm:*"))
+    role = {
+        "assumeRolePolicy": policy_json(allow(Action="sts:AssumeRole")),
+        "inlinePolicies": [
+            {"name": "ok", "policy": policy_json(allow(Action="s3:*"))},
+            {"name": "bad", "policy": hostile},
+        ],
+    }
+    assert len(guardrails.iam_violations("aws:iam/role:Role", role)) == 1
+    assert guardrails.iam_violations("aws:iam/role:Role", {"inlinePolicies": []}) == []
+    permission_set = {"inlinePolicy": hostile, "instanceArn": "arn", "permissionSetArn": "arn"}
+    assert (
+        len(guardrails.iam_violations(guardrails.PERMISSION_SET_INLINE_POLICY, permission_set)) == 1
+    )
+    for resource_type in ("aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"):
+        assert len(guardrails.iam_violations(resource_type, {"policy": hostile})) == 1

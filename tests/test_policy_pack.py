@@ -150,3 +150,67 @@ def test_readme_runs_publish_from_the_pack_folder() -> None:
         assert "pulumi policy publish ./policy" not in text
         assert "cd policy && pulumi policy publish <org>" in text
     assert "make policy-venv" in readme
+
+
+def test_violations_found_are_reported_when_other_values_are_unknown() -> None:
+    """A first preview: a new key's ARN (and what is built from it) is unknown.
+
+    CrossGuard gives rules a proxy that raises UnknownValueError on an unknown value and
+    then replaces the policy's whole result by an advisory "can't run policy ... during
+    preview" (pulumi_policy policy.py, ResourceValidationPolicy handling; proxy.py's
+    sentinels). The violations found before the unknown value must still be reported.
+    """
+    from pulumi_policy.proxy import (
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_STRING_VALUE,
+        unknown_checking_proxy,
+    )
+
+    pack = policy_pack()
+    policies = {p.name: p for p in pack.policies()}
+
+    def reported(policy: str, resource_type: str, props: dict[str, Any]) -> list[str]:
+        messages: list[str] = []
+        args = ResourceValidationArgs(
+            resource_type=resource_type,
+            props=unknown_checking_proxy(props),
+            urn=f"urn:pulumi:dev::p::{resource_type}::r",
+            name="r",
+            opts=None,  # type: ignore[arg-type]
+            provider=None,
+            config={},
+        )
+        policies[policy].validate(args, lambda message, urn: messages.append(message))  # type: ignore[misc, operator]
+        return messages
+
+    # Retention too short; the key is created in the same preview, so its ARN is unknown.
+    group = {"retentionInDays": 7, "kmsKeyId": UNKNOWN_STRING_VALUE}
+    assert reported(
+        "log-group-retention-encryption", "aws:cloudwatch/logGroup:LogGroup", group
+    ) == ["retentionInDays is 7; at least 90"]
+    # A role: one inline policy known and hostile, another built from unknown ARNs.
+    role = {
+        "name": UNKNOWN_STRING_VALUE,
+        "inlinePolicies": [
+            {"name": "later", "policy": UNKNOWN_STRING_VALUE},
+            {
+                "name": "now",
+                "policy": '{"Statement": [{"Sid": "Open", "Effect": "Allow", "Action": "ssm:*",'
+                ' "Resource": "*"}]}',
+            },
+        ],
+    }
+    found = reported("start-session-document-check", "aws:iam/role:Role", role)
+    assert len(found) == 1
+    assert found[0].startswith("Open allows ssm:StartSession")
+    # An unknown value is no violation by itself.
+    key = {"enableKeyRotation": UNKNOWN_BOOLEAN_VALUE}
+    assert reported("kms-key-rotation", "aws:kms/key:Key", key) == []
+    assert (
+        reported(
+            "log-group-retention-encryption",
+            "aws:cloudwatch/logGroup:LogGroup",
+            {"retentionInDays": UNKNOWN_STRING_VALUE, "kmsKeyId": UNKNOWN_STRING_VALUE},
+        )
+        == []
+    )

@@ -7,21 +7,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
-def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
-    executable = Path(sys.executable).with_name("check-jsonschema")
+def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """A command-line tool installed in the project's virtualenv."""
+    executable = Path(sys.executable).with_name(name)
     return subprocess.run(
-        [str(executable), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        [str(executable), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *paths)
 
 
 def load(name: str) -> dict[str, Any]:
@@ -87,15 +93,17 @@ def test_ci_workflow_runs_the_ci_script() -> None:
 
 
 def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
-    """accountEvents' repository_dispatch (and the opt-in schedule) run up, then verify."""
+    """accountEvents' workflow_dispatch (and the opt-in schedule) run up, then verify."""
     workflow = load("deploy.yml")
-    assert workflow["on"]["repository_dispatch"]["types"] == ["session-manager-accounts-changed"]
+    assert "repository_dispatch" not in workflow["on"]
+    assert set(workflow["on"]["workflow_dispatch"]["inputs"]) == {"stack", "event", "account"}
     assert workflow["on"]["schedule"]
     up, organization = workflow["jobs"]["up"], workflow["jobs"]["organization"]
-    # Merges still deploy every stack; events and the schedule only the organization stack.
-    assert "repository_dispatch" not in up["if"]
+    # Merges and dispatches by hand (no event) deploy every stack; events and the
+    # schedule only the organization stack.
+    assert "inputs.event == ''" in up["if"]
     assert "schedule" not in up["if"]
-    assert "repository_dispatch" in organization["if"]
+    assert "inputs.event != ''" in organization["if"]
     assert "vars.RECONCILE_DAILY == 'true'" in organization["if"]
     assert organization["concurrency"] == {
         "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",
@@ -110,9 +118,9 @@ def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
     verify_index = next(i for i, s in enumerate(steps) if "verify --stack" in s.get("run", ""))
     assert verify_index > up_index
     assert "exit $status" in steps[verify_index]["run"]
-    # The payload never reaches a script except through the environment.
+    # The inputs never reach a script except through the environment.
     for step in steps:
-        assert "client_payload" not in step.get("run", "")
+        assert "inputs." not in step.get("run", "")
 
 
 def run_payload_check(tmp_path: Path, **payload: str) -> subprocess.CompletedProcess[str]:
@@ -124,7 +132,7 @@ def run_payload_check(tmp_path: Path, **payload: str) -> subprocess.CompletedPro
     script.write_text(step["run"])
     env = {
         "PATH": "/usr/bin:/bin",
-        "GITHUB_EVENT_NAME": "repository_dispatch",
+        "GITHUB_EVENT_NAME": "workflow_dispatch",
         "STACK": "organization",
         "PAYLOAD_STACK": "organization",
         "PAYLOAD_EVENT": "MoveAccount",
@@ -166,3 +174,164 @@ def test_the_dispatch_payload_is_checked_before_it_is_printed(tmp_path: Path) ->
     )
     assert reconcile.returncode == 0
     assert "after the daily reconcile" in reconcile.stdout
+
+
+# --- The pull-request comment (preview-comment.yml) -----------------------------------
+
+
+def load_pr_comment() -> Any:
+    """The comment builder the privileged job runs: .github/scripts/pr_comment.py."""
+    import importlib.util
+
+    path = ROOT / ".github" / "scripts" / "pr_comment.py"
+    spec = importlib.util.spec_from_file_location("pr_comment", path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Each can end a code block built by escaping lines one by one (the old `sed` added one
+# space before a fence, and CommonMark still closes a fence indented up to 3 spaces).
+HOSTILE_DIFFS = [
+    "+ a\n```\n# Approved by @security <img src=x onerror=alert(1)>",
+    "   ```\n<details><summary>click</summary>",
+    "  ````\n[link](https://evil.example)\n````````",
+    "~~~\n~~~~\n    ```\n\t```",
+    "```diff\n+ ok\n```",
+    "`" * 200,
+    "line\r```\r\nafter <!-- comment --> </code></pre>",
+    "",
+]
+
+
+def render(markdown: str) -> list[Any]:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").parse(markdown)
+
+
+def normalized(text: str) -> str:
+    """CommonMark: \\r\\n and \\r are line endings; a code block's content ends with one."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text + "\n"
+
+
+@pytest.mark.parametrize("diff", HOSTILE_DIFFS)
+def test_no_diff_can_leave_its_code_block(diff: str) -> None:
+    """Rendered by a CommonMark renderer (markdown-it-py), each diff is one code block.
+
+    CommonMark spec 0.31.2, "Fenced code blocks": "The closing code fence must be at least
+    as long as the opening fence", may be "preceded by up to three spaces of indentation",
+    and a backtick fence closes only with backticks.
+    """
+    pr_comment = load_pr_comment()
+    comment = pr_comment.build_comment([("dev", diff), ("prod", diff)], "https://x/runs/1")
+    tokens = render(comment)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [t.content for t in fences] == [normalized(diff)] * 2
+    # The only HTML is the marker comment, first; the rest is two headings and two blocks.
+    assert tokens[0].type == "html_block"
+    assert tokens[0].content == pr_comment.MARKER + "\n"
+    assert {t.type for t in tokens[1:]} == {"heading_open", "inline", "heading_close", "fence"}
+    assert len([t for t in tokens if t.type == "heading_open"]) == 2
+
+
+def test_the_old_line_escape_is_what_the_renderer_breaks() -> None:
+    """The escape main used (one space before ``` lines) leaves the block: proof the test bites."""
+    import re
+
+    diff = HOSTILE_DIFFS[0].replace("\n```", "\n   ```")
+    escaped = re.sub(r"^(\s*)(`{3,}|~{3,})", r"\1 \2", diff, flags=re.MULTILINE)
+    tokens = render("````diff\n" + escaped + "\n````\n")
+    assert [t.type for t in tokens].count("fence") == 1
+    fence = next(t for t in tokens if t.type == "fence")
+    assert fence.content != normalized(diff)  # the block ended early
+
+
+def test_stack_names_from_the_artifact_are_checked() -> None:
+    pr_comment = load_pr_comment()
+    with pytest.raises(ValueError, match="stack name"):
+        pr_comment.build_comment([("dev\n# hi", "x")], "https://x")
+
+
+@pytest.mark.parametrize(
+    "diffs",
+    [
+        [("dev", "+ line\n" * 9000), ("prod", "- line\n" * 9000)],
+        [("dev", ("`" * 30_000 + "\n") * 3)],
+        [("dev", "é" * 70_000)],
+    ],
+)
+def test_long_comments_are_cut_with_a_link_to_the_job_summary(diffs: list[Any]) -> None:
+    """GitHub's limit for a comment body is 65,536 characters (REST API, "Create an issue
+    comment": the API answers 422 "body is too long (maximum is 65536 characters)")."""
+    pr_comment = load_pr_comment()
+    url = "https://github.com/o/r/actions/runs/42"
+    comment = pr_comment.build_comment(diffs, url)
+    assert len(comment) <= 65_536
+    tokens = render(comment)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert len(fences) == len(diffs)
+    for fence, (_, diff) in zip(fences, diffs, strict=True):
+        # A prefix cut at a line end (empty when one line alone is too long).
+        assert normalized(diff).startswith(fence.content.removesuffix("\n"))
+    assert comment.count(f"[job summary]({url})") == len(diffs)
+    small = pr_comment.build_comment([("dev", "+ a")], url)
+    assert "job summary" not in small
+
+
+def test_the_comment_job_builds_with_the_default_branchs_script() -> None:
+    """The job has a write token: it runs the builder from the default branch, not the PR's."""
+    job = load("preview-comment.yml")["jobs"]["comment"]
+    checkout = next(s for s in job["steps"] if "uses" in s)
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
+    assert checkout["with"]["persist-credentials"] is False
+    assert [s for s in job["steps"] if "uses" in s] == [checkout]
+    script = "\n".join(s.get("run", "") for s in job["steps"])
+    assert "python3 .github/scripts/pr_comment.py plans" in script
+    assert "sed" not in script
+
+
+# --- zizmor, the workflow security linter ------------------------------------------
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return tool("zizmor", "--offline", "--no-progress", *paths)
+
+
+def test_zizmor_finds_nothing_and_make_test_runs_it() -> None:
+    result = zizmor(ROOT / ".github" / "workflows")
+    assert result.returncode == 0, result.stdout + result.stderr
+    makefile = (ROOT / "Makefile").read_text()
+    test_target = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "zizmor" in test_target.split()
+    assert "$(BIN)/zizmor --offline .github/workflows" in makefile
+
+
+def test_zizmor_can_fail(tmp_path: Path) -> None:
+    """The findings the issue named: an unpinned action, persisted credentials, workflow_run."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "name: bad\non:\n  workflow_run:\n    workflows: [ci]\n    types: [completed]\n"
+        "permissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+    )
+    result = zizmor(workflows)
+    assert result.returncode != 0
+    for audit in ("unpinned-uses", "artipacked", "dangerous-triggers"):
+        assert audit in result.stdout, audit
+
+
+def test_every_zizmor_ignore_says_why_it_is_safe() -> None:
+    ignores = 0
+    for path in WORKFLOWS:
+        for line in path.read_text().splitlines():
+            if "zizmor: ignore[" in line:
+                ignores += 1
+                reason = line.split("]", 1)[1]
+                assert reason.startswith(" -- safe: "), f"{path.name}: {line}"
+    assert ignores == 2  # the two workflow_run triggers

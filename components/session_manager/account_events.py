@@ -3,7 +3,7 @@
 The StackSet way covers an account the moment it joins a target OU; a Pulumi stack
 covers it at the next `pulumi up`. These rules close that gap: Organizations
 events that change which accounts the stack's OUs hold call a deploy trigger (by
-default GitHub's repository_dispatch) through an EventBridge API destination.
+default GitHub's workflow_dispatch of deploy.yml) through an EventBridge API destination.
 """
 
 from collections.abc import Callable
@@ -171,7 +171,6 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        event_type = args.get("event_type", "session-manager-accounts-changed")
         self.rules: list[aws.cloudwatch.EventRule] = []
         self.targets: list[aws.cloudwatch.EventTarget] = []
         for rule in rules:
@@ -185,7 +184,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            paths, template = dispatch_input(rule, event_type, stack)
+            paths, template = dispatch_input(rule, stack)
             target = aws.cloudwatch.EventTarget(
                 f"{name}-{rule.role}-target",
                 region=region,

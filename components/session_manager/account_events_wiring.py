@@ -12,7 +12,6 @@ import pulumi_aws as aws
 
 from session_manager.args import SessionManagerAccountEventsArgs
 from session_manager.aws.account_events import GITHUB_HEADERS, ORGANIZATIONS_HOME_REGIONS
-from session_manager.config.account_events import DEFAULT_EVENT_TYPE
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.stack import StackConfig
 
@@ -36,26 +35,12 @@ def watched_organizational_units(config: StackConfig) -> list[str] | None:
     return sorted(watched)
 
 
-# Where the deploy workflow lists the event types it accepts.
-DEPLOY_WORKFLOW_TYPES = ".github/workflows/deploy.yml, on.repository_dispatch.types"
-
-
 def account_events_warnings(config: StackConfig) -> list[str]:
     """What a plan should point out about `accountEvents` that is not an error."""
-    events = config.account_events
-    if events is None:
-        if config.account_events_token_text:
-            return [
-                f"{NAMESPACE}:accountEventsToken is set but {NAMESPACE}:accountEvents is not: "
-                "the token is unused; remove it, or configure accountEvents"
-            ]
-        return []
-    if events.repository and events.event_type != DEFAULT_EVENT_TYPE:
-        # GitHub starts a repository_dispatch workflow only for the types it lists.
+    if config.account_events is None and config.account_events_token_text:
         return [
-            f"{NAMESPACE}:accountEvents.eventType is {events.event_type!r}, but the deploy "
-            f"workflow listens for {DEFAULT_EVENT_TYPE!r} only: add {events.event_type!r} to "
-            f"{DEPLOY_WORKFLOW_TYPES}, or no deployment starts"
+            f"{NAMESPACE}:accountEventsToken is set but {NAMESPACE}:accountEvents is not: "
+            "the token is unused; remove it, or configure accountEvents"
         ]
     return []
 
@@ -98,7 +83,6 @@ def account_events_args(
         api_key_scheme=events.api_key_scheme,
         basic_auth_username=events.basic_auth_username,
         headers=dict(GITHUB_HEADERS) if events.repository else {},
-        event_type=events.event_type,
         watched_organizational_units=watched or [],
         watch_every_organizational_unit=watched is None,
         excluded_accounts=list(config.exclude_accounts),

@@ -280,7 +280,7 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     stack: Required[str]
     """Stack to deploy; sent in the call's payload."""
     invocation_endpoint: Required[str]
-    """HTTPS URL to call (GitHub's repository_dispatch endpoint, or another trigger)."""
+    """HTTPS URL to call (GitHub's workflow_dispatch endpoint of deploy.yml, or another trigger)."""
     token: Required[pulumi.Input[str]]
     """Token for the endpoint. Pass a secret Output: it is stored only as a secret."""
     api_key_name: str
@@ -291,8 +291,6 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     """Use HTTP basic auth with this user name and the token as password instead."""
     headers: Mapping[str, str]
     """Extra, non-secret headers of every call."""
-    event_type: str
-    """`event_type` of the repository_dispatch body."""
     watched_organizational_units: Sequence[str]
     """OUs whose accounts the stack manages, with every OU below them."""
     watch_every_organizational_unit: bool

@@ -102,7 +102,7 @@ def _plan(args: argparse.Namespace) -> int:
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
-        return _print_diff(plan, Path(args.diff), as_json=args.json)
+        return _print_diff(plan, Path(args.diff), as_json=args.json, summary=args.summary)
     if args.json:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
     elif args.summary:
@@ -115,16 +115,23 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_diff(plan: Plan, base_file: Path, *, as_json: bool) -> int:
-    """`plan --diff BASE.json`: the change from the base plan to this one."""
-    from session_manager.offline.diff import DiffError, diff_plans, format_diff  # noqa: PLC0415
+def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) -> int:
+    """`plan --diff BASE.json`: the change from the base plan to this one.
+
+    A base of another stack, project or kind of plan is refused (exit 2).
+    """
+    from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
+    from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
 
     try:
         base = json.loads(base_file.read_text())
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
-    print(json.dumps(diff.to_json(), indent=2, sort_keys=True) if as_json else format_diff(diff))
+    if as_json:
+        print(json.dumps(diff.to_json(), indent=2, sort_keys=True))
+    else:
+        print(format_diff(diff, summary=summary))
     return 0
 
 
@@ -398,8 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--diff",
         metavar="BASE.json",
         type=_readable_file,
-        help="print only what changes from a base plan (a `plan --json` of the target branch): "
-        "added, removed, updated and replaced resources, documents as unified diffs",
+        help="print only what changes from a base plan (a `plan --json` of the same stack, "
+        "planned the same way): the engine's steps, what AWS loses, documents as unified "
+        "diffs; with --summary, only the counts and what AWS loses",
     )
     plan.set_defaults(handler=_plan)
 

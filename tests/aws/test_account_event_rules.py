@@ -62,22 +62,20 @@ def test_too_many_ous_drop_the_ou_filter_with_a_warning() -> None:
 def test_dispatch_reads_only_paths_every_matched_event_has() -> None:
     rules, _ = account_event_rules(WATCHED)
     for rule in rules:
-        paths, template = dispatch_input(rule, "deploy-org", "organization")
+        paths, template = dispatch_input(rule, "organization")
         body = json.loads(template.replace('"<', '"').replace('>"', '"'))
-        assert body["event_type"] == "deploy-org"
-        assert body["client_payload"]["stack"] == "organization"
-        placeholders = {
-            value[1:-1] for value in body["client_payload"].values() if value.startswith("<")
-        }
+        assert body["ref"] == "main"
+        assert body["inputs"]["stack"] == "organization"
+        placeholders = {value[1:-1] for value in body["inputs"].values() if value.startswith("<")}
         assert placeholders <= set(paths), rule.role
-    assert dispatch_input(rules[0], "x", "s")[0]["account"] == (
+    assert dispatch_input(rules[0], "s")[0]["account"] == (
         "$.detail.serviceEventDetails.createAccountStatus.accountId"
     )
 
 
 def test_github_endpoint() -> None:
     assert github_dispatch_endpoint("octo-org/infra") == (
-        "https://api.github.com/repos/octo-org/infra/dispatches"
+        "https://api.github.com/repos/octo-org/infra/actions/workflows/deploy.yml/dispatches"
     )
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pulumi_aws
 import pytest
 from conftest import cli
-from session_manager.aws.replacements import replaces
-from session_manager.offline.diff import diff_plans, format_diff
+from session_manager.aws.replacements import REPLACING_INPUTS, replaces
+from session_manager.offline.diff import DiffError, diff_plans, ignoring_changes
+from session_manager.offline.diff_text import format_diff
+from session_manager.offline.load import load_plan
 from session_manager.offline.plan import run_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +32,10 @@ def resource(typ: str, logical: str, **inputs: Any) -> dict[str, Any]:
         "parent": None,
         "options": {"retainOnDelete": False, "protect": False},
     }
+
+
+def with_options(item: dict[str, Any], **options: Any) -> dict[str, Any]:
+    return item | {"options": item["options"] | options}
 
 
 def plan(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -83,8 +92,8 @@ def test_name_and_region_changes_are_flagged_as_replacements() -> None:
         assert change.action == "replace"
         assert [p.key for p in change.changes if p.replaces] == [key]
         text = format_diff(diff_plans(plan(before), plan(after)))
-        assert text.startswith("!! 1 resource(s) will be DELETED AND RECREATED:")
-        assert f"{key}: " in text
+        assert text.startswith("!! AWS LOSES 1 resource(s):")
+        assert f"d: DELETED AND RECREATED ({key} changes; create-then-delete)" in text
         assert "[forces replacement]" in text
 
 
@@ -103,7 +112,14 @@ def test_json_gives_the_same_as_data() -> None:
     before = resource(DOCUMENT, "d", name="A", region="us-east-1")
     after = resource(DOCUMENT, "d", name="B", region="us-east-1")
     data = diff_plans(plan(before), plan(after)).to_json()
-    assert data["summary"] == {"add": 0, "update": 0, "replace": 1, "remove": 0, "unchanged": 0}
+    assert data["summary"] == {
+        "add": 0,
+        "update": 0,
+        "replace": 1,
+        "remove": 0,
+        "retain": 0,
+        "unchanged": 0,
+    }
     (change,) = data["changes"]
     assert change["changes"] == [
         {"property": "name", "before": "A", "after": "B", "replaces": True, "diff": None}
@@ -124,10 +140,13 @@ def test_cli_diffs_the_real_stack_against_a_base_plan(tmp_path: Path) -> None:
 
     result = cli("plan", "--stack", "dev", "--diff", str(base_file))
     assert result.returncode == 0, result.stderr
+    # The document is retained on delete: step.go DeleteStep.Apply skips the provider's
+    # Delete for the replaced one, which stays in AWS under its old name.
     assert (
-        "!!   aws:ssm/document:Document session-manager-us-east-1-document: name changes"
-        in result.stdout
+        "!!   aws:ssm/document:Document session-manager-us-east-1-document: replaced; "
+        "the old one stays in AWS under its old name, no longer managed" in result.stdout
     )
+    assert "DELETED" not in result.stdout
     assert "+ aws:kms/key:Key  session-manager-eu-west-1-logs-key  (add)" in result.stdout
     assert "session-manager-eu-west-1-document" not in result.stdout
 
@@ -153,3 +172,357 @@ def test_cli_refuses_a_base_whose_top_level_is_not_an_object(tmp_path: Path, tex
     assert result.returncode == 2, result.stderr
     assert "is not a JSON object" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- The engine's step rules (pulumi/pulumi pkg/resource/deploy/step_generator.go, step.go) ---
+
+BUCKET = "aws:s3/bucket:Bucket"
+KEY = "aws:kms/key:Key"
+ROLE = "aws:iam/role:Role"
+COMPONENT = "session-manager:index:SessionManagerInstanceAccess"
+
+
+def test_ignored_changes_take_the_base_value_and_never_show() -> None:
+    """step_generator.go `processIgnoreChanges`: each ignoreChanges path is reset to the old
+    inputs' value before Diff, so a ForceNew input under ignore_changes replaces nothing."""
+    ignored = ["objectLockEnabled", "tags.a"]
+    before = with_options(
+        resource(BUCKET, "logs", bucket="b", objectLockEnabled=False, tags={"a": "1"}),
+        ignoreChanges=ignored,
+    )
+    after = with_options(
+        resource(BUCKET, "logs", bucket="b", objectLockEnabled=True, tags={"a": "2"}),
+        ignoreChanges=ignored,
+    )
+    diff = diff_plans(plan(before), plan(after))
+    assert diff.changes == []
+    assert diff.unchanged == 1
+    # Without the option, objectLockEnabled is ForceNew (terraform-provider-aws s3/bucket.go).
+    unignored = [with_options(r, ignoreChanges=[]) for r in (before, after)]
+    (change,) = diff_plans(plan(unignored[0]), plan(unignored[1])).changes
+    assert change.action == "replace"
+
+
+def test_ignoring_a_path_the_base_lacks_removes_it() -> None:
+    """`PropertyPath.Reset` deletes the new value where the old inputs have none."""
+    assert ignoring_changes({"a": 1, "b": {"c": 2}}, {"b": {}}, ["a", "b.c"]) == {"b": {}}
+    assert ignoring_changes({"l": [1, 2]}, {"l": [1, 3]}, ["l[1]"]) == {"l": [1, 3]}
+
+
+def test_a_retain_or_protect_only_change_is_no_update() -> None:
+    """continueStepsFromDiff returns no step when Diff finds no change: a same step that
+    only rewrites state (engine/journal_snapshot.go `mustWrite` on RetainOnDelete)."""
+    before = resource(ROLE, "role", name="r")
+    after = with_options(resource(ROLE, "role", name="r"), retainOnDelete=True, protect=True)
+    diff = diff_plans(plan(before), plan(after))
+    (change,) = diff.changes
+    assert change.action == "same"
+    assert diff.summary()["update"] == 0
+    assert diff.summary()["unchanged"] == 1
+    assert ("retainOnDelete", False, True) in change.option_changes
+    assert "(no AWS change)" in format_diff(diff)
+
+
+def test_a_removed_retained_resource_leaves_the_stack_and_stays_in_aws() -> None:
+    """step.go `DeleteStep.Apply`: for a resource whose OLD state is RetainOnDelete the
+    provider's Delete is never called."""
+    kept = with_options(resource(ROLE, "role", name="r"), retainOnDelete=True)
+    gone = resource(POLICY, "gone", name="Gone")
+    diff = diff_plans(plan(kept, gone), plan())
+    assert [(c.action, c.name) for c in diff.changes] == [("remove", "gone"), ("retain", "role")]
+    assert [c.name for c in diff.aws_losses()] == ["gone"]
+    text = format_diff(diff)
+    assert "role: removed from the stack, kept in AWS" in text
+    assert "!!   aws:iam/policy:Policy gone: deleted" in text
+    assert "role: deleted" not in text
+    assert "role: DELETED" not in text
+    assert "1 to delete, 1 to remove from the stack but keep in AWS" in text
+
+
+def test_replacing_a_retained_resource_keeps_the_old_one_in_aws() -> None:
+    """The delete half of a replace is a DeleteStep too: retained in the base, the old one
+    stays. With an unchanged physical name AWS refuses the new one (EntityAlreadyExists)."""
+    before = with_options(resource(KEY, "key", region="us-east-1"), retainOnDelete=True)
+    after = resource(KEY, "key", region="eu-west-1")
+    diff = diff_plans(plan(before), plan(after))
+    (change,) = diff.changes
+    assert change.action == "replace"
+    assert change.retained
+    assert diff.aws_losses() == []
+    text = format_diff(diff)
+    assert "AWS will refuse to create the new one" in text
+    assert "DELETED" not in text
+
+
+def test_retaining_in_the_same_change_does_not_save_the_replaced_one() -> None:
+    """DeleteStep.Apply reads the OLD state's RetainOnDelete (step.go line 661): adding
+    retain_on_delete together with a ForceNew change still deletes the old resource."""
+    before = resource(KEY, "key", region="us-east-1")
+    after = with_options(resource(KEY, "key", region="eu-west-1"), retainOnDelete=True)
+    diff = diff_plans(plan(before), plan(after))
+    assert [c.name for c in diff.aws_losses()] == ["key"]
+    assert "key: DELETED AND RECREATED (region changes; create-then-delete)" in format_diff(diff)
+
+
+def test_deleting_or_replacing_a_protected_resource_fails_the_update() -> None:
+    """step.go `DeleteStep.Apply` refuses a protected delete (deleteProtectedError);
+    continueStepsFromDiff refuses a replace when old AND new are protected, so
+    unprotecting and replacing in one change is allowed."""
+    protected = with_options(resource(DOCUMENT, "d", name="A"), protect=True)
+    diff = diff_plans(plan(protected), plan())
+    assert diff.errors
+    assert "is protected and this change deletes it" in diff.errors[0]
+    assert format_diff(diff).startswith("!! 1 step(s) the engine REFUSES: `pulumi up` will fail:")
+    renamed = with_options(resource(DOCUMENT, "d", name="B"), protect=True)
+    assert "replaces it" in diff_plans(plan(protected), plan(renamed)).errors[0]
+    unprotected = with_options(renamed, protect=False)
+    assert diff_plans(plan(protected), plan(unprotected)).errors == []
+
+
+def test_an_alias_match_is_the_same_resource_not_an_add_and_a_remove() -> None:
+    """step_generator.go `getOldResource`: the URN first, then each alias, in old state."""
+    old = resource(ROLE, "old-role", name="r")
+    new = with_options(resource(ROLE, "new-role", name="r"), aliases=[old["urn"]])
+    diff = diff_plans(plan(old), plan(new))
+    (change,) = diff.changes
+    assert change.action == "same"
+    assert change.renamed_from == old["urn"]
+    assert diff.summary() | {"unchanged": 0} == dict.fromkeys(diff.summary(), 0)
+    assert "same resource, through an alias, as" in format_diff(diff)
+
+
+def test_children_inherit_their_renamed_parent_alias() -> None:
+    """`generateAliases` adds `inheritedChildAlias`: the child under its parent's old URN,
+    its name's parent prefix swapped for the parent's old name."""
+
+    def under(parent_name: str, child: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        parent = {
+            "type": COMPONENT,
+            "name": parent_name,
+            "urn": f"urn:pulumi:dev::p::{COMPONENT}::{parent_name}",
+            "inputs": {},
+            "provider": None,
+            "parent": None,
+            "options": {"retainOnDelete": False, "protect": False},
+        }
+        item = resource(ROLE, child, name="r")
+        item["urn"] = f"urn:pulumi:dev::p::{COMPONENT}${ROLE}::{child}"
+        item["parent"] = parent["urn"]
+        return parent, item
+
+    old_parent, old_child = under("acct-a", "acct-a-role")
+    new_parent, new_child = under("acct-b", "acct-b-role")
+    new_parent = with_options(new_parent, aliases=[old_parent["urn"]])
+    diff = diff_plans(plan(old_parent, old_child), plan(new_parent, new_child))
+    assert {c.action for c in diff.changes} == {"same"}
+    assert {c.renamed_from for c in diff.changes} == {old_parent["urn"], old_child["urn"]}
+
+
+def _provider(name: str, **inputs: Any) -> dict[str, Any]:
+    typ = "pulumi:providers:aws"
+    return {
+        "type": typ,
+        "name": name,
+        "urn": f"urn:pulumi:dev::p::{typ}::{name}",
+        "inputs": inputs,
+        "provider": None,
+        "parent": None,
+        "options": {"retainOnDelete": False, "protect": False},
+    }
+
+
+def test_a_pulumi_aws_bump_is_a_provider_swap_not_an_update() -> None:
+    """step_generator.go `providerChanged`: the new default provider's DiffConfig on the same
+    config reports no replacement, and the resources' own Diff finds nothing."""
+    old_provider, new_provider = (
+        _provider("default_7_1_0", region="us-east-1"),
+        _provider("default_7_10_0", region="us-east-1"),
+    )
+    roles = [resource(ROLE, f"role-{i}", name=f"r{i}") for i in range(18)]
+    moved = [r | {"provider": new_provider["urn"]} for r in roles]
+    roles = [r | {"provider": old_provider["urn"]} for r in roles]
+    diff = diff_plans(plan(old_provider, *roles), plan(new_provider, *moved))
+    counts = diff.summary()
+    assert counts["update"] == 0
+    assert counts["replace"] == 0
+    assert counts["add"] == 1
+    assert counts["remove"] == 1
+    assert diff.aws_losses() == []
+    text = format_diff(diff)
+    assert (
+        "= 18 resource(s) move from provider default_7_1_0 to default_7_10_0 "
+        "(same config: not an update)" in text
+    )
+    assert "(update)" not in text
+    # A changed provider config is an update the new provider's DiffConfig judges.
+    changed = _provider("default_7_10_0", region="eu-west-1")
+    assert diff_plans(plan(old_provider, *roles), plan(changed, *moved)).summary()["update"] == 18
+
+
+def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path) -> None:
+    """The base planned with an older pulumi-aws: its default provider had another name."""
+    base = run_plan(ROOT, "dev").to_json()
+    (provider,) = [r for r in base["resources"] if r["type"] == "pulumi:providers:aws"]
+    old_urn = provider["urn"].rsplit("::", 1)[0] + "::default_7_1_0"
+    base_text = json.dumps(base).replace(provider["urn"], old_urn)
+    base_text = base_text.replace(f'"name": "{provider["name"]}"', '"name": "default_7_1_0"')
+    base_file = tmp_path / "base.json"
+    base_file.write_text(base_text)
+    result = cli("plan", "--stack", "dev", "--diff", str(base_file), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["summary"]["update"] == 0
+    assert data["summary"]["replace"] == 0
+    assert data["awsLoses"] == []
+    # Every resource on the default provider (the issue's "18 updates") is a same step.
+    on_default = {r["urn"] for r in base["resources"] if r["provider"] == provider["urn"]}
+    swapped = [c for c in data["changes"] if c["providerSwap"]]
+    assert {c["urn"] for c in swapped} == on_default
+    assert {c["action"] for c in swapped} == {"same"}
+    # The providers themselves: the new default one is created, the old one deleted.
+    assert data["summary"]["add"] == data["summary"]["remove"] == 1
+
+
+def test_delete_before_replace_orders_the_replacement() -> None:
+    """continueStepsFromDiff: the goal's deleteBeforeReplace overrides the provider's choice."""
+    before = resource(DOCUMENT, "d", name="A")
+    after = resource(DOCUMENT, "d", name="B")
+    assert diff_plans(plan(before), plan(after)).changes[0].order == "create-then-delete"
+    dbr = with_options(after, deleteBeforeReplace=True)
+    (change,) = diff_plans(plan(before), plan(dbr)).changes
+    assert change.order == "delete-then-create"
+    assert "(replace, delete-then-create)" in format_diff(diff_plans(plan(before), plan(dbr)))
+
+
+def test_a_base_of_another_stack_project_or_kind_is_refused() -> None:
+    item = resource(ROLE, "role", name="r")
+    for key, value in (("stack", "prod"), ("project", "other")):
+        with pytest.raises(DiffError, match=f"base plan is of {key} '{value}'"):
+            diff_plans(plan(item) | {key: value}, plan(item))
+    # .github/workflows/preview.yml diffs a stack the target branch lacks against this.
+    (added,) = diff_plans({"resources": []}, plan(item)).changes
+    assert added.action == "add"
+    with pytest.raises(DiffError, match="plan both with --preview or both without"):
+        diff_plans(plan(item) | {"preview": True}, plan(item))
+    assert diff_plans(plan(item) | {"preview": True}, plan(item) | {"preview": True}).changes == []
+
+
+def test_cli_refuses_another_stacks_base_in_one_line(tmp_path: Path) -> None:
+    base = run_plan(ROOT, "dev").to_json() | {"stack": "prod"}
+    base_file = tmp_path / "base.json"
+    base_file.write_text(json.dumps(base))
+    result = cli("plan", "--stack", "dev", "--diff", str(base_file))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "base plan is of stack 'prod', this one of 'dev'" in result.stderr
+    # A full base against a --preview head: unknowns would show as changes.
+    base_file.write_text(json.dumps(run_plan(ROOT, "dev").to_json()))
+    preview = cli("plan", "--stack", "dev", "--preview", "--diff", str(base_file))
+    assert preview.returncode == 2
+    assert "the base is a full plan and this is a --preview plan" in preview.stderr
+    assert "Traceback" not in preview.stderr
+
+
+def test_cli_summary_works_with_diff(tmp_path: Path) -> None:
+    base = run_plan(ROOT, "dev").to_json()
+    base["resources"] = [
+        r for r in base["resources"] if r["name"] != "session-manager-eu-west-1-logs-key"
+    ]
+    base_file = tmp_path / "base.json"
+    base_file.write_text(json.dumps(base))
+    result = cli("plan", "--stack", "dev", "--diff", str(base_file), "--summary")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == [
+        "Resources: 1 to add, 0 to update, 0 to replace, 0 to delete, "
+        "0 to remove from the stack but keep in AWS, 22 unchanged."
+    ]
+
+
+# --- The replace table covers every type the program creates ---
+
+EXAMPLES = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
+
+
+def _example_types(stack_file: Path, tmp_path: Path) -> set[str]:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(stack_file, tmp_path / stack_file.name)
+    stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    ous = ["ou-ab12-cdef3456=555555555555,444444444444"] if stack == "organization" else []
+    return {r.type for r in load_plan(tmp_path, stack, ous).resources if r.custom}
+
+
+@pytest.mark.parametrize(
+    "stack_file",
+    [ROOT / "Pulumi.dev.yaml", *(f for f in EXAMPLES if f.parent.name != "consumer")],
+    ids=lambda f: f.name,
+)
+def test_every_planned_type_has_a_replace_entry(stack_file: Path, tmp_path: Path) -> None:
+    missing = _example_types(stack_file, tmp_path) - set(REPLACING_INPUTS)
+    assert not missing, f"look up these types' ForceNew inputs in aws/replacements.py: {missing}"
+
+
+def test_every_type_the_source_creates_has_a_replace_entry() -> None:
+    """Types behind an option no example turns on (alarms, SNS) count too."""
+    package = ROOT / "components" / "session_manager"
+    created: set[str] = set()
+    for path in package.rglob("*.py"):
+        for module, name in re.findall(r"\baws\.([a-z0-9_]+)\.([A-Z]\w+)\(", path.read_text()):
+            cls = getattr(getattr(pulumi_aws, module), name, None)
+            token = getattr(cls, "pulumi_type", None)
+            if isinstance(token, str):
+                created.add(token)
+    assert "aws:sns/topicSubscription:TopicSubscription" in created
+    assert not created - set(REPLACING_INPUTS)
+
+
+@pytest.mark.parametrize(
+    ("typ", "key"),
+    [
+        # terraform-provider-aws internal/service/events/rule.go: name, event_bus_name ForceNew.
+        ("aws:cloudwatch/eventRule:EventRule", "name"),
+        ("aws:cloudwatch/eventRule:EventRule", "eventBusName"),
+        # events/target.go: rule, target_id ForceNew.
+        ("aws:cloudwatch/eventTarget:EventTarget", "rule"),
+        ("aws:cloudwatch/eventTarget:EventTarget", "targetId"),
+        # events/connection.go, api_destination.go: name ForceNew.
+        ("aws:cloudwatch/eventConnection:EventConnection", "name"),
+        ("aws:cloudwatch/eventApiDestination:EventApiDestination", "name"),
+        # iam/role_policy.go: name, role ForceNew.
+        ("aws:iam/rolePolicy:RolePolicy", "role"),
+        # cloudwatch/metric_alarm.go: alarm_name ForceNew (pulumi-aws calls it name).
+        ("aws:cloudwatch/metricAlarm:MetricAlarm", "name"),
+        # sns/topic_subscription.go: topic_arn (pulumi-aws: topic), protocol, endpoint.
+        ("aws:sns/topicSubscription:TopicSubscription", "topic"),
+        ("aws:sns/topicSubscription:TopicSubscription", "endpoint"),
+        ("aws:sqs/queue:Queue", "name"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "queueUrl"),
+        ("aws:s3/bucket:Bucket", "objectLockEnabled"),
+    ],
+)
+def test_force_new_inputs_of_the_programs_types(typ: str, key: str) -> None:
+    assert replaces(typ, key)
+
+
+@pytest.mark.parametrize(
+    ("typ", "key"),
+    [
+        ("aws:cloudwatch/eventRule:EventRule", "eventPattern"),
+        ("aws:cloudwatch/eventConnection:EventConnection", "authParameters"),
+        ("aws:cloudwatch/eventApiDestination:EventApiDestination", "invocationEndpoint"),
+        ("aws:iam/rolePolicy:RolePolicy", "policy"),
+        ("aws:sns/topicSubscription:TopicSubscription", "filterPolicy"),
+    ],
+)
+def test_updatable_inputs_of_the_programs_types(typ: str, key: str) -> None:
+    """The same schemas update these in place (PutRule, UpdateConnection, PutRolePolicy...)."""
+    assert typ in REPLACING_INPUTS
+    assert not replaces(typ, key)
+
+
+def test_a_base_resource_without_a_type_is_refused_not_a_traceback() -> None:
+    item = resource(ROLE, "role", name="r")
+    broken = {k: v for k, v in item.items() if k != "type"}
+    with pytest.raises(DiffError, match="has no type"):
+        diff_plans(plan(broken), plan())

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, PlannedResource, record_program, run_plan
+from session_manager.offline.render import format_plan
 from session_manager.offline.urns import engine_urn, qualified_type, resource_name, resource_type
 from session_manager.ops.adopt import ExistingDocument, import_file, provider_targets
 
@@ -143,3 +144,50 @@ def test_adopt_hands_the_user_engine_urns(tmp_path: Path) -> None:
     want = "urn:pulumi:org::session-manager::pulumi:providers:aws::aws-111111111111"
     assert provider_targets(existing) == [want]
     assert import_file(plan, existing)["nameTable"] == {"aws-111111111111": want}
+
+
+def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
+    """Aliases resolve as the engine's `collapseAliasToUrn` does: an empty field takes the
+    resource's own name, type and parent; `parent=None` (noParent) drops the parent
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go). ignoreChanges and
+    deleteBeforeReplace are recorded as the engine receives them."""
+
+    def program() -> None:
+        outer = _Outer("outer")
+        aws.kms.Key(
+            "moved-key",
+            opts=pulumi.ResourceOptions(
+                parent=outer,
+                aliases=[
+                    pulumi.Alias(name="old-key"),
+                    pulumi.Alias(name="top-key", parent=None),
+                    "urn:pulumi:other::proj::aws:kms/key:Key::k",
+                ],
+                ignore_changes=["description", "tags"],
+                delete_before_replace=True,
+            ),
+        )
+        aws.kms.Key("plain-key")
+
+    plan = record_program(program, project="proj", stack="dev")
+    moved = plan.named("moved-key").to_json()["options"]
+    assert moved["aliases"] == [
+        "urn:pulumi:dev::proj::test:index:Outer$aws:kms/key:Key::old-key",
+        "urn:pulumi:dev::proj::aws:kms/key:Key::top-key",
+        "urn:pulumi:other::proj::aws:kms/key:Key::k",
+    ]
+    assert moved["ignoreChanges"] == ["description", "tags"]
+    assert moved["deleteBeforeReplace"] is True
+    text = format_plan(plan)
+    assert (
+        "moved-key  (ignores changes to description, tags, deleted before replaced, "
+        "was aws:kms/key:Key old-key, aws:kms/key:Key top-key, aws:kms/key:Key k" in text
+    )
+    plain = plan.named("plain-key").to_json()["options"]
+    assert plain == {
+        "retainOnDelete": False,
+        "protect": False,
+        "ignoreChanges": [],
+        "aliases": [],
+        "deleteBeforeReplace": None,
+    }

@@ -55,7 +55,7 @@ class Bus:
                 "Attributes"
             ]["QueueArn"]
             self.events.put_rule(Name=rule.role, EventPattern=rule.pattern_json)
-            paths, template = dispatch_input(rule, "session-manager-accounts-changed", "org")
+            paths, template = dispatch_input(rule, "org")
             self.events.put_targets(
                 Rule=rule.role,
                 Targets=[
@@ -98,7 +98,7 @@ class Bus:
 def matched(deliveries: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
     """Rule -> the accounts of what it delivered (client_payload.account)."""
     return {
-        role: [body["client_payload"]["account"] for body in bodies]
+        role: [body["inputs"]["account"] for body in bodies]
         for role, bodies in deliveries.items()
         if bodies
     }
@@ -109,7 +109,7 @@ def bus(emulator_url: str) -> Bus:
     return Bus(emulator_url, WATCHED)
 
 
-# sample -> {rule: [account in client_payload]} when the target OUs are WATCHED.
+# sample -> {rule: [account in the dispatch inputs]} when the target OUs are WATCHED.
 EXPECTED = {
     "create_account_result_succeeded": {"created": ["444455556666"]},
     "move_account": {"membership": ["549271133721"]},
@@ -138,15 +138,10 @@ def test_sample_events_match_the_right_rule_only(bus: Bus, name: str) -> None:
 
 def test_the_dispatch_body_is_what_github_expects(bus: Bus) -> None:
     (body,) = bus.send(sample("move_account"))["membership"]
-    # GitHub REST API, "Create a repository dispatch event": event_type and
-    # client_payload, at most 10 top-level properties.
-    assert body["event_type"] == "session-manager-accounts-changed"
-    payload = body["client_payload"]
-    assert len(payload) <= 10
-    assert payload["stack"] == "org"
-    assert payload["event"] == "MoveAccount"
-    assert payload["account"] == "549271133721"
-    assert payload["eventId"]
+    # GitHub REST API, "Create a workflow dispatch event": `ref` and `inputs`, only
+    # the inputs deploy.yml declares (tests/test_account_events_config.py checks them).
+    assert body["ref"] == "main"
+    assert body["inputs"] == {"stack": "org", "event": "MoveAccount", "account": "549271133721"}
 
 
 def test_moves_between_other_ous_do_not_match(emulator_url: str) -> None:

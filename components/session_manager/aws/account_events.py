@@ -35,8 +35,10 @@ API_CALL = "AWS API Call via CloudTrail"
 SERVICE_EVENT = "AWS Service Event via CloudTrail"
 # EventBridge's default quota for one event pattern (raisable to 4096 on request).
 MAX_PATTERN_CHARACTERS = 2048
-# GitHub: event_type is at most 100 characters; client_payload at most 10 top-level keys.
-MAX_EVENT_TYPE_CHARACTERS = 100
+# The workflow accountEvents starts, and the branch it runs from (GitHub REST API,
+# "Create a workflow dispatch event": `ref` and `inputs`, which the workflow declares).
+DEPLOY_WORKFLOW = "deploy.yml"
+DEPLOY_REF = "main"
 ORGANIZATIONS_HOME_REGIONS = {
     "aws": "us-east-1",
     "aws-us-gov": "us-gov-west-1",
@@ -193,30 +195,36 @@ def account_event_rules(
     return rules, warnings
 
 
-def dispatch_input(rule: EventRule, event_type: str, stack: str) -> tuple[dict[str, str], str]:
-    """InputPathsMap and InputTemplate for GitHub's repository_dispatch body.
+def dispatch_input(rule: EventRule, stack: str) -> tuple[dict[str, str], str]:
+    """InputPathsMap and InputTemplate for GitHub's workflow_dispatch body.
 
-    Every path exists in every event the rule admits, so no variable is left
+    `{"ref": "main", "inputs": {...}}` with exactly the inputs deploy.yml declares
+    (`stack`, `event`, `account`): GitHub answers 422 to an input the workflow does not
+    declare. Every path exists in every event the rule admits, so no variable is left
     unresolved. String variables are quoted; EventBridge escapes their values
     (EventBridge User Guide, "Amazon EventBridge input transformation").
     """
-    paths = {"eventName": "$.detail.eventName", "eventId": "$.id", "time": "$.time"}
+    paths = {"eventName": "$.detail.eventName"}
     if rule.account_path:
         paths["account"] = rule.account_path
-    payload = {
+    inputs = {
         "stack": stack,
         "event": "<eventName>",
         "account": "<account>" if rule.account_path else "",
-        "eventId": "<eventId>",
-        "time": "<time>",
     }
-    body = {"event_type": event_type, "client_payload": payload}
+    body = {"ref": DEPLOY_REF, "inputs": inputs}
     return paths, json.dumps(body, sort_keys=True)
 
 
 def github_dispatch_endpoint(repository: str) -> str:
-    """GitHub REST API: "Create a repository dispatch event" for `owner/name`."""
-    return f"https://api.github.com/repos/{repository}/dispatches"
+    """GitHub REST API, "Create a workflow dispatch event" for deploy.yml of `owner/name`.
+
+    A fine-grained token needs only the repository permission "Actions: write" for it,
+    where "Create a repository dispatch event" needs "Contents: write", which can push.
+    """
+    return (
+        f"https://api.github.com/repos/{repository}/actions/workflows/{DEPLOY_WORKFLOW}/dispatches"
+    )
 
 
 # Headers GitHub's REST API asks every caller to send.

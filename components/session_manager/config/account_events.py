@@ -7,7 +7,7 @@ import re
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from session_manager.aws.account_events import MAX_EVENT_TYPE_CHARACTERS, github_dispatch_endpoint
+from session_manager.aws.account_events import github_dispatch_endpoint
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
     ConfigModel,
@@ -17,7 +17,6 @@ from session_manager.config.fields import (
     check_role_arn,
 )
 
-DEFAULT_EVENT_TYPE = "session-manager-accounts-changed"
 DEFAULT_NAME = "session-manager-account-events"
 # GitHub owner and repository names.
 REPOSITORY_PATTERN = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
@@ -62,8 +61,9 @@ class AccountEvents(ConfigModel):
     repository: str = Field(
         default="",
         description=(
-            "GitHub repository (owner/name) whose `repository_dispatch` starts the deploy "
-            "workflow. Required unless `endpoint` is set."
+            "GitHub repository (owner/name) whose deploy workflow (`deploy.yml` on `main`) "
+            "a `workflow_dispatch` starts; the token needs only Actions: write. Required "
+            "unless `endpoint` is set."
         ),
     )
     endpoint: str = Field(
@@ -71,10 +71,6 @@ class AccountEvents(ConfigModel):
         description=(
             "Another HTTPS endpoint to call instead of GitHub (Pulumi Deployments, another CI)."
         ),
-    )
-    event_type: str = Field(
-        default=DEFAULT_EVENT_TYPE,
-        description="`event_type` of the dispatch; the deploy workflow listens for it.",
     )
     api_key_name: str = Field(
         default="Authorization",
@@ -144,7 +140,7 @@ class AccountEvents(ConfigModel):
     @field_validator("repository")
     @classmethod
     def _repository_path(cls, value: str) -> str:
-        # `owner/..` would make the endpoint /repos/owner/../dispatches: another API path.
+        # `owner/..` would make the endpoint /repos/owner/../actions/...: another API path.
         if value and value.split("/", 1)[1] in (".", ".."):
             raise PydanticCustomError(
                 "repository",
@@ -183,19 +179,6 @@ class AccountEvents(ConfigModel):
                 "endpoint",
                 "{got} is not an HTTPS URL (EventBridge API destinations call HTTPS only)",
                 {"got": repr(value)},
-            )
-        return value
-
-    @field_validator("event_type")
-    @classmethod
-    def _event_type(cls, value: str) -> str:
-        if not 1 <= len(value) <= MAX_EVENT_TYPE_CHARACTERS or not re.fullmatch(
-            r"[A-Za-z0-9._-]+", value
-        ):
-            raise PydanticCustomError(
-                "event_type",
-                "{got} is not an event type: 1-{most} letters, digits, '.', '_' or '-'",
-                {"got": repr(value), "most": MAX_EVENT_TYPE_CHARACTERS},
             )
         return value
 

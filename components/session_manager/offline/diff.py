@@ -1,30 +1,78 @@
-"""`plan --diff BASE.json`: what a pull request changes, the way a reviewer reads it.
+"""`plan --diff BASE.json`: what a pull request changes, step by step as the engine takes it.
 
 Both sides are `plan --json` objects: the base is the target branch's plan, the
-head is this checkout's. Resources are matched by URN (the engine's, so a renamed
-resource shows as one removed and one added, as `pulumi preview` shows it). For
-each resource in both, the changed inputs are listed; a change that pulumi-aws
-can only make by deleting and recreating the resource (`aws/replacements.py`)
-makes it a replacement. Documents and policies get a unified diff of their JSON,
-not the whole object. Unchanged resources are left out.
+head is this checkout's. Each head resource is matched to a base resource the way
+the Pulumi engine matches a registration to old state, and each pair is judged by
+the engine's rules (pulumi/pulumi pkg/resource/deploy/step_generator.go and
+step.go, cited below by function; line numbers at commit 1b5949891b3c):
+
+- match by URN first, then by the resource's aliases, then by aliases inherited
+  from an aliased parent (`getOldResource`, `generateAliases`,
+  `inheritedChildAlias`): an alias match is the same resource, not an add and a
+  remove;
+- `ignoreChanges` paths take the base's value before anything is compared
+  (`processIgnoreChanges`), so they never show;
+- a changed provider reference is no change when the new provider's config equals
+  the old one's (`providerChanged`: the new provider's DiffConfig, which a version
+  bump alone does not make replace) or the new provider is aliased to the old;
+- `retainOnDelete`, `protect`, `ignoreChanges`, aliases and `deleteBeforeReplace`
+  are not inputs: changing only them is a same step that rewrites state
+  (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
+- an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`);
+  `deleteBeforeReplace` orders the replacement (`continueStepsFromDiff`, line 2043:
+  the goal's option overrides the provider's choice);
+- a replace of a resource protected in both plans fails the update
+  (`continueStepsFromDiff`, line 1957: `new.Protect && old.Protect`); a delete of one
+  protected in the base fails it (step.go `DeleteStep.Apply`, line 647,
+  deleteProtectedError);
+- a delete, or the delete half of a replace (a DeleteStep with `replacing` set,
+  create-before-delete or delete-before-replace alike), of a resource retained on
+  delete in the BASE calls no provider Delete: it leaves the stack and stays in AWS
+  (step.go `DeleteStep.Apply`, line 661 reads the OLD state's RetainOnDelete). So a
+  replaced retained resource keeps its old physical resource in AWS, unmanaged.
+
+Documents and policies get a unified diff of their JSON. Unchanged resources are
+left out.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
+from session_manager.offline.urns import (
+    NAME_DELIMITER,
+    PREFIX,
+    TYPE_DELIMITER,
+    qualified_type,
+    resource_name,
+)
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
 TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+# Resource options the engine keeps in state without calling the provider.
+STATE_ONLY_OPTIONS = (
+    "retainOnDelete",
+    "protect",
+    "ignoreChanges",
+    "aliases",
+    "deleteBeforeReplace",
+)
+# Provider inputs that are the plugin's, not the provider's config (providers/registry.go
+# keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
+PROVIDER_PLUGIN_INPUTS = frozenset({"version", "pluginDownloadURL"})
+# Inputs that are a resource's physical name: changing one makes a new name in AWS.
+PHYSICAL_NAME_INPUTS = frozenset({"name", "namePrefix", "bucket", "bucketPrefix", "alarmName"})
 
 
 class DiffError(Exception):
-    """The base plan is not a `plan --json` object."""
+    """The base plan is not a `plan --json` object, or not one of this stack."""
 
 
 @dataclass
@@ -48,11 +96,29 @@ class PropertyChange:
 
 @dataclass
 class ResourceChange:
-    action: str  # "add", "remove", "update" or "replace"
+    # "add", "update", "replace", "remove" (deleted in AWS), "retain" (removed from the
+    # stack, kept in AWS) or "same" (only state changes: options, URN, provider).
+    action: str
     urn: str
     type: str
     name: str
     changes: list[PropertyChange] = field(default_factory=list[PropertyChange])
+    # The base URN when the resource was matched through an alias.
+    renamed_from: str | None = None
+    # Options that changed, as (option, before, after): state only, no AWS call.
+    option_changes: list[tuple[str, Any, Any]] = field(default_factory=list[tuple[str, Any, Any]])
+    # A provider swap the engine takes without a resource diff (e.g. a pulumi-aws bump).
+    provider_swap: tuple[str, str] | None = None
+    # Replacements: "delete-then-create" or "create-then-delete".
+    order: str | None = None
+    # The base's retainOnDelete: a delete (or a replace's delete) leaves it in AWS.
+    retained: bool = False
+    # Why the engine refuses this step and fails the update, or None.
+    error: str | None = None
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith(PROVIDER_TYPE_PREFIX)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,39 +127,102 @@ class ResourceChange:
             "type": self.type,
             "name": self.name,
             "changes": [c.to_json() for c in self.changes],
+            "renamedFrom": self.renamed_from,
+            "optionChanges": [
+                {"option": key, "before": before, "after": after}
+                for key, before, after in self.option_changes
+            ],
+            "providerSwap": list(self.provider_swap) if self.provider_swap else None,
+            "replaceOrder": self.order,
+            "retained": self.retained,
+            "error": self.error,
         }
+
+
+ACTIONS = ("add", "update", "replace", "remove", "retain", "same")
 
 
 @dataclass
 class PlanDiff:
     changes: list[ResourceChange]
     unchanged: int
+    warnings: list[str] = field(default_factory=list[str])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
 
+    @property
+    def errors(self) -> list[str]:
+        return [c.error for c in self.changes if c.error]
+
+    def aws_losses(self) -> list[ResourceChange]:
+        """What AWS really loses: deletes and replaces of resources not retained in the base."""
+        return [
+            c
+            for c in self.changes
+            if c.action in ("remove", "replace") and not c.retained and not c.is_provider
+        ]
+
+    def summary(self) -> dict[str, int]:
+        counts = {action: len(self.of(action)) for action in ACTIONS if action != "same"}
+        # Same steps that only rewrite state are unchanged resources to AWS.
+        return counts | {"unchanged": self.unchanged + len(self.of("same"))}
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "summary": {
-                action: len(self.of(action)) for action in ("add", "update", "replace", "remove")
-            }
-            | {"unchanged": self.unchanged},
+            "summary": self.summary(),
+            "awsLoses": [c.urn for c in self.aws_losses()],
+            "errors": self.errors,
+            "warnings": self.warnings,
             "changes": [c.to_json() for c in self.changes],
         }
 
 
-def _resources(plan: Any, side: str) -> dict[str, dict[str, Any]]:
+def _plan_object(plan: Any, side: str) -> Mapping[str, Any]:
     if not isinstance(plan, Mapping):
         raise DiffError(f"the {side} plan is not a JSON object: is it `plan --json` output?")
-    resources = cast(Mapping[str, Any], plan).get("resources")
+    return cast(Mapping[str, Any], plan)
+
+
+def _resources(plan: Mapping[str, Any], side: str) -> dict[str, dict[str, Any]]:
+    resources = plan.get("resources")
     if not isinstance(resources, list):
         raise DiffError(f"the {side} plan has no resources list: is it `plan --json` output?")
     found: dict[str, dict[str, Any]] = {}
     for resource in resources:  # pyright: ignore[reportUnknownVariableType]
         if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str):  # pyright: ignore[reportUnknownMemberType]
             raise DiffError(f"the {side} plan has a resource without a urn")
+        for key in ("type", "name"):
+            if not isinstance(resource.get(key), str):  # pyright: ignore[reportUnknownMemberType]
+                raise DiffError(f"the {side} plan's {resource['urn']} has no {key}")
         found[str(resource["urn"])] = resource  # pyright: ignore[reportUnknownArgumentType]
     return found
+
+
+def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
+    """Refuse a base of another stack or project, or of another kind of plan.
+
+    The engine diffs a stack against its own state only: URNs carry the stack and
+    project, so another stack's plan matches nothing and everything shows as added
+    and deleted. A `--preview` plan holds "[unknown ...]" for every computed value, so
+    against a full plan every such input would show as changed, and some as
+    replacements: both sides must be planned the same way.
+    """
+    # The preview workflow's stand-in for a stack the target branch lacks: `{"resources": []}`.
+    new_stack = not base.get("resources") and "stack" not in base and "project" not in base
+    for key in ("stack", "project"):
+        if not new_stack and base.get(key) != head.get(key):
+            raise DiffError(
+                f"the base plan is of {key} {base.get(key)!r}, this one of {head.get(key)!r}: "
+                f"plan the base with the same --stack and project"
+            )
+    if bool(base.get("preview")) != bool(head.get("preview")):
+        kinds = {True: "a --preview plan", False: "a full plan"}
+        raise DiffError(
+            f"the base is {kinds[bool(base.get('preview'))]} and this is "
+            f"{kinds[bool(head.get('preview'))]}: unknown values would show as changes; "
+            "plan both with --preview or both without"
+        )
 
 
 def _document_lines(value: Any) -> list[str]:
@@ -118,6 +247,139 @@ def _unified(key: str, before: Any, after: Any) -> list[str]:
     )
 
 
+# --- ignoreChanges -----------------------------------------------------------
+
+_PATH_ELEMENT = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["([^"]*)"\]')
+_MISSING = object()
+
+
+def _path(text: str) -> list[str | int]:
+    """A property path such as `a.b[0]["c.d"]` as keys and indexes (resource.ParsePropertyPath)."""
+    elements: list[str | int] = []
+    for match in _PATH_ELEMENT.finditer(text):
+        key, index, quoted = match.groups()
+        elements.append(int(index) if index is not None else (quoted if key is None else key))
+    return elements
+
+
+def _get(value: Any, path: list[str | int]) -> Any:
+    for element in path:
+        if isinstance(element, int) and isinstance(value, list):
+            items = cast(list[Any], value)
+            if element >= len(items):
+                return _MISSING
+            value = items[element]
+        elif isinstance(element, str) and isinstance(value, dict) and element in value:
+            value = cast(dict[str, Any], value)[element]
+        else:
+            return _MISSING
+    return value
+
+
+def ignoring_changes(
+    inputs: dict[str, Any], old_inputs: dict[str, Any], paths: list[str]
+) -> dict[str, Any]:
+    """`inputs` with each ignored path set back to its value in `old_inputs`.
+
+    step_generator.go `processIgnoreChanges`: a copy of the new inputs where
+    `PropertyPath.Reset` puts the old value at the path, or removes it when the old
+    inputs have none, so the provider's Diff never sees a change there.
+    """
+    result = json.loads(json.dumps(inputs))
+    for text in paths:
+        path = _path(text)
+        if not path:
+            continue
+        parent = _get(result, path[:-1])
+        old = _get(old_inputs, path)
+        last = path[-1]
+        if isinstance(parent, dict) and isinstance(last, str):
+            if old is _MISSING:
+                cast(dict[str, Any], parent).pop(last, None)
+            else:
+                cast(dict[str, Any], parent)[last] = old
+        elif isinstance(parent, list) and isinstance(last, int) and old is not _MISSING:
+            items = cast(list[Any], parent)
+            if last < len(items):
+                items[last] = old
+    return result
+
+
+# --- Matching ----------------------------------------------------------------
+
+
+def _urn_with(urn: str, qualified: str, name: str) -> str:
+    stack, project = urn[len(PREFIX) :].split(NAME_DELIMITER, 3)[:2]
+    return PREFIX + NAME_DELIMITER.join((stack, project, qualified, name))
+
+
+def _inherited_alias(child_type: str, child_name: str, parent_urn: str, parent_alias: str) -> str:
+    """step_generator.go `inheritedChildAlias`: the child under its parent's old URN.
+
+    A child named after its parent ("{parent}-role") takes the parent's old name as prefix.
+    """
+    parent_name = resource_name(parent_urn)
+    name = child_name
+    if child_name.startswith(parent_name):
+        name = resource_name(parent_alias) + child_name[len(parent_name) :]
+    qualified = f"{qualified_type(parent_alias)}{TYPE_DELIMITER}{child_type}"
+    return _urn_with(parent_alias, qualified, name)
+
+
+def _candidates(resource: dict[str, Any], matched_aliases: dict[str, str]) -> list[str]:
+    """The URNs the engine looks up in old state for `resource`, in its order."""
+    own: list[str] = [str(a) for a in _list_option(resource, "aliases")]
+    candidates = [resource["urn"], *own]
+    parent = resource.get("parent")
+    if parent and parent in matched_aliases:
+        parent_alias = matched_aliases[parent]
+        own_type, own_name = resource["type"], resource["name"]
+        candidates.append(_inherited_alias(own_type, own_name, parent, parent_alias))
+        for alias in own:
+            candidates.append(
+                _inherited_alias(
+                    qualified_type(alias).rsplit(TYPE_DELIMITER, 1)[-1],
+                    resource_name(alias),
+                    parent,
+                    parent_alias,
+                )
+            )
+    return list(dict.fromkeys(candidates))
+
+
+def _depth(urn: str) -> int:
+    return qualified_type(urn).count(TYPE_DELIMITER)
+
+
+def match_resources(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """Head URN -> base URN, for every head resource that has old state.
+
+    Parents come before children (a child's qualified type extends its parent's), so a
+    child sees which alias its parent matched, as in the engine's registration order.
+    """
+    matches: dict[str, str] = {}
+    claimed: set[str] = set()
+    # Head URN -> the base URN it matched through an alias (the engine's `sg.aliases`).
+    aliased: dict[str, str] = {}
+    for urn in sorted(after, key=lambda u: (_depth(u), u)):
+        for candidate in _candidates(after[urn], aliased):
+            if candidate in before and candidate not in claimed:
+                # The URN itself stays claimed by its own registration (sg.urns).
+                if candidate != urn and candidate in after:
+                    continue
+                matches[urn] = candidate
+                claimed.add(candidate)
+                if candidate != urn:
+                    aliased[urn] = candidate
+                break
+    return matches
+
+
+# --- Judging one resource ----------------------------------------------------
+
+
 def _property_changes(
     resource_type: str, before: dict[str, Any], after: dict[str, Any]
 ) -> list[PropertyChange]:
@@ -139,69 +401,157 @@ def _property_changes(
     return changes
 
 
-def diff_plans(base: Mapping[str, Any], head: Mapping[str, Any]) -> PlanDiff:
-    """The change from `base` to `head`, both `plan --json` objects."""
-    before, after = _resources(base, "base"), _resources(head, "head")
+def _provider_config(provider: dict[str, Any] | None) -> dict[str, Any] | None:
+    if provider is None:
+        return None
+    inputs: dict[str, Any] = provider.get("inputs") or {}
+    plugin = PROVIDER_PLUGIN_INPUTS
+    return {k: v for k, v in inputs.items() if not k.startswith("__") and k not in plugin}
+
+
+def _provider_change(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    matches: dict[str, str],
+) -> tuple[PropertyChange | None, tuple[str, str] | None]:
+    """step_generator.go `providerChanged`: a replace, a config change, or a plain swap."""
+    old_provider, new_provider = old.get("provider"), new.get("provider")
+    if old_provider == new_provider:
+        return None, None
+    if not old_provider or not new_provider:
+        return PropertyChange("provider", old_provider, new_provider, True), None
+    if matches.get(new_provider) == old_provider:
+        return None, None  # the new provider is aliased to the old one
+    old_config = _provider_config(before.get(old_provider))
+    new_config = _provider_config(after.get(new_provider))
+    if old_config == new_config:
+        # DiffConfig of equal config reports no replacement: the resource diff decides.
+        return None, (old_provider, new_provider)
+    # The new provider's DiffConfig decides; pulumi-aws reports config changes as updates.
+    return PropertyChange("provider", old_config, new_config, False), (old_provider, new_provider)
+
+
+def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    old_options: dict[str, Any] = old.get("options") or {}
+    new_options: dict[str, Any] = new.get("options") or {}
+    defaults: dict[str, Any] = {
+        "retainOnDelete": False,
+        "protect": False,
+        "ignoreChanges": [],
+        "aliases": [],
+        "deleteBeforeReplace": None,
+    }
+    changed: list[tuple[str, Any, Any]] = []
+    for key in STATE_ONLY_OPTIONS:
+        before = old_options.get(key, defaults[key])
+        after = new_options.get(key, defaults[key])
+        if before != after:
+            changed.append((key, before, after))
+    return changed
+
+
+def _option(resource: dict[str, Any], key: str) -> Any:
+    options = cast(dict[str, Any], resource.get("options") or {})
+    return options.get(key)
+
+
+def _list_option(resource: dict[str, Any], key: str) -> list[Any]:
+    value = _option(resource, key)
+    return cast(list[Any], value) if isinstance(value, list) else []
+
+
+def _replace_error(old: dict[str, Any], new: dict[str, Any], urn: str) -> str | None:
+    # continueStepsFromDiff: `new.Protect && old.Protect` refuses the replace, and the
+    # update stops (a preview shows it as an error). Unprotecting in the same change works.
+    if _option(old, "protect") and _option(new, "protect"):
+        return (
+            f"the update FAILS: {urn} is protected and this change replaces it; "
+            "remove `protect` first in a change of its own"
+        )
+    return None
+
+
+def _judge(
+    urn: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    matches: dict[str, str],
+) -> ResourceChange:
+    ignored = [str(p) for p in _list_option(new, "ignoreChanges")]
+    old_inputs: dict[str, Any] = old.get("inputs") or {}
+    new_inputs = ignoring_changes(new.get("inputs") or {}, old_inputs, ignored)
+    properties = _property_changes(new["type"], old_inputs, new_inputs)
+    provider, swap = _provider_change(old, new, before, after, matches)
+    if provider is not None:
+        properties.append(provider)
+    change = ResourceChange(
+        "same",
+        urn,
+        new["type"],
+        new["name"],
+        properties,
+        renamed_from=old["urn"] if old["urn"] != urn else None,
+        option_changes=_option_changes(old, new),
+        provider_swap=swap,
+        retained=bool(_option(old, "retainOnDelete")),
+    )
+    if any(p.replaces for p in properties):
+        change.action = "replace"
+        # continueStepsFromDiff: the goal's deleteBeforeReplace overrides the provider's.
+        change.order = (
+            "delete-then-create" if _option(new, "deleteBeforeReplace") else "create-then-delete"
+        )
+        change.error = _replace_error(old, new, urn)
+    elif properties:
+        change.action = "update"
+    return change
+
+
+def _removal(old: dict[str, Any]) -> ResourceChange:
+    retained = bool(_option(old, "retainOnDelete"))
+    change = ResourceChange(
+        "retain" if retained else "remove",
+        old["urn"],
+        old["type"],
+        old["name"],
+        retained=retained,
+    )
+    # step.go DeleteStep.Apply: a protected resource is never deleted (deleteProtectedError).
+    if _option(old, "protect"):
+        change.error = (
+            f"the update FAILS: {old['urn']} is protected and this change deletes it; "
+            "remove `protect` first in a change of its own"
+        )
+    return change
+
+
+def diff_plans(base: Any, head: Any) -> PlanDiff:
+    """The engine's steps from `base` to `head`, both `plan --json` objects."""
+    base_plan, head_plan = _plan_object(base, "base"), _plan_object(head, "head")
+    before, after = _resources(base_plan, "base"), _resources(head_plan, "head")
+    check_same_stack(base_plan, head_plan)
+    matches = match_resources(before, after)
     changes: list[ResourceChange] = []
     unchanged = 0
-    for urn in sorted(set(before) | set(after)):
-        old, new = before.get(urn), after.get(urn)
-        if old is None or new is None:
-            present = new if old is None else old
-            assert present is not None
-            action = "add" if old is None else "remove"
-            changes.append(ResourceChange(action, urn, present["type"], present["name"]))
+    for urn in sorted(after):
+        new = after[urn]
+        if urn not in matches:
+            changes.append(ResourceChange("add", urn, new["type"], new["name"]))
             continue
-        properties = _property_changes(
-            new["type"], old.get("inputs") or {}, new.get("inputs") or {}
-        )
-        for key in ("provider", "options"):
-            if old.get(key) != new.get(key):
-                properties.append(PropertyChange(key, old.get(key), new.get(key), False))
-        if not properties:
+        old = before[matches[urn]]
+        change = _judge(urn, old, new, before=before, after=after, matches=matches)
+        if change.action == "same" and not (
+            change.renamed_from or change.option_changes or change.provider_swap
+        ):
             unchanged += 1
             continue
-        action = "replace" if any(p.replaces for p in properties) else "update"
-        changes.append(ResourceChange(action, urn, new["type"], new["name"], properties))
+        changes.append(change)
+    matched = set(matches.values())
+    changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
+    changes.sort(key=lambda c: c.urn)
     return PlanDiff(changes, unchanged)
-
-
-_SIGNS = {"add": "+", "remove": "-", "update": "~", "replace": "+-"}
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def format_diff(diff: PlanDiff) -> str:
-    """The diff as text, in the style of `pulumi preview --diff`: +, -, ~ and +- lines."""
-    lines: list[str] = []
-    replaced = diff.of("replace")
-    if replaced:
-        lines.append(f"!! {len(replaced)} resource(s) will be DELETED AND RECREATED:")
-        for change in replaced:
-            keys = ", ".join(p.key for p in change.changes if p.replaces)
-            lines.append(f"!!   {change.type} {change.name}: {keys} changes")
-        lines.append("")
-    for change in diff.changes:
-        lines.append(f"{_SIGNS[change.action]} {change.type}  {change.name}  ({change.action})")
-        for prop in change.changes:
-            flag = "  [forces replacement]" if prop.replaces else ""
-            if prop.unified is not None:
-                lines.append(f"    ~ {prop.key}:{flag}")
-                lines.extend(f"        {line}" for line in prop.unified)
-            else:
-                lines.append(
-                    f"    ~ {prop.key}: {_short(prop.before)} => {_short(prop.after)}{flag}"
-                )
-    counts = diff.to_json()["summary"]
-    if not diff.changes:
-        lines.append("No changes: every resource is as in the base plan.")
-    lines += [
-        "",
-        f"Resources: {counts['add']} to add, {counts['update']} to update, "
-        f"{counts['replace']} to replace, {counts['remove']} to delete, "
-        f"{counts['unchanged']} unchanged.",
-    ]
-    return "\n".join(lines)

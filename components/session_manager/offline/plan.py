@@ -49,7 +49,8 @@ from session_manager.offline.secret_masks import (
     mask_secrets,
     unwrap_secrets,
 )
-from session_manager.offline.urns import engine_urn
+from session_manager.offline.urns import alias_urns, engine_urn
+from session_manager.offline.wire_numbers import state_numbers, whole_numbers
 
 
 class PlanError(Exception):
@@ -68,6 +69,12 @@ class PlannedResource:
     retain_on_delete: bool = False
     protect: bool = False
     import_id: str | None = None
+    # Options the engine's step generator reads (pkg/resource/deploy/step_generator.go):
+    # input paths copied from old state before Diff, the URNs this resource may have had
+    # before (resolved as collapseAliasToUrn does), and deleteBeforeReplace when set.
+    ignore_changes: list[str] = field(default_factory=list[str])
+    aliases: list[str] = field(default_factory=list[str])
+    delete_before_replace: bool | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
     # Inputs the program made secret: state encrypts them, previews mask them.
@@ -88,7 +95,13 @@ class PlannedResource:
             "inputs": self.inputs,
             "provider": self.provider,
             "parent": self.parent,
-            "options": {"retainOnDelete": self.retain_on_delete, "protect": self.protect},
+            "options": {
+                "retainOnDelete": self.retain_on_delete,
+                "protect": self.protect,
+                "ignoreChanges": self.ignore_changes,
+                "aliases": self.aliases,
+                "deleteBeforeReplace": self.delete_before_replace,
+            },
         }
 
 
@@ -219,7 +232,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         raw_inputs: dict[str, Any] = self.capturing.last.inputs or {}
-        numbered_inputs = _whole_numbers(raw_inputs)
+        numbered_inputs = whole_numbers(raw_inputs)
         inputs, secret_inputs = unwrap_secrets(numbered_inputs)
         if secret_inputs:
             inputs = mask_secret_inputs(inputs, secret_inputs)
@@ -242,8 +255,22 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=bool(request.retainOnDelete),
                 protect=bool(request.protect),
                 import_id=request.importId or None,
+                ignore_changes=list(request.ignoreChanges),
+                aliases=alias_urns(
+                    request.aliases,
+                    stack=pulumi.get_stack(),
+                    project=pulumi.get_project(),
+                    name=request.name,
+                    typ=request.type,
+                    parent=request.parent or None,
+                ),
+                delete_before_replace=(
+                    bool(request.deleteBeforeReplace)
+                    if request.deleteBeforeReplaceDefined
+                    else None
+                ),
                 state=mask_secrets(
-                    _state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
+                    state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
                 ),
                 dependencies=list(request.dependencies),
                 input_dependencies={
@@ -258,31 +285,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = request.outputs
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
-
-
-def _state_numbers(
-    state: dict[str, Any], raw_inputs: dict[str, Any], numbered_inputs: dict[str, Any]
-) -> dict[str, Any]:
-    """`_whole_numbers(state)`, reusing the inputs' conversion: a mock's answer echoes them."""
-    return {
-        key: numbered_inputs[key]
-        if key in raw_inputs and raw_inputs[key] is value
-        else _whole_numbers(value)
-        for key, value in state.items()
-    }
-
-
-def _whole_numbers(value: Any) -> Any:
-    """The engine's wire format has only floats: show 30, not 30.0."""
-    # Strings, most of the values, skip the call: this runs for every resource.
-    if isinstance(value, dict):
-        items = cast(dict[Any, Any], value).items()
-        return {k: v if isinstance(v, str) else _whole_numbers(v) for k, v in items}
-    if isinstance(value, list):
-        return [v if isinstance(v, str) else _whole_numbers(v) for v in cast(list[Any], value)]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
@@ -535,7 +537,7 @@ def record_program(
     plan = Plan(
         stack=stack,
         project=project,
-        outputs=_whole_numbers(outputs),
+        outputs=whole_numbers(outputs),
         result=result,
         warnings=collector.messages,
         preview=preview,

@@ -12,6 +12,7 @@ from typing import Any
 from session_manager.offline.invented import INVENTED_MARK, mark_invented
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.secret_masks import JSON_INPUTS
+from session_manager.offline.urns import resource_name, resource_type
 
 
 def _render_value(key: str, value: Any, indent: str, label: str | None = None) -> list[str]:
@@ -61,6 +62,14 @@ def format_plan(plan: Plan) -> str:
                 notes.append("retained on delete")
             if resource.protect:
                 notes.append("protected")
+            if resource.ignore_changes:
+                notes.append(f"ignores changes to {', '.join(resource.ignore_changes)}")
+            if resource.delete_before_replace:
+                notes.append("deleted before replaced")
+            if resource.aliases:
+                # Each old URN by its own type and name: the full URNs are in --json.
+                olds = (f"{resource_type(u)} {resource_name(u)}" for u in resource.aliases)
+                notes.append(f"was {', '.join(olds)}")
             if (
                 resource.custom
                 and resource.provider

@@ -14,6 +14,9 @@ the parent's type. Its URNs fail in `pulumi up --target` and `pulumi import`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 PREFIX = "urn:pulumi:"
 NAME_DELIMITER = "::"
 TYPE_DELIMITER = "$"
@@ -49,3 +52,34 @@ def engine_urn(stack: str, project: str, parent: str | None, typ: str, name: str
         if parent_type != ROOT_STACK_TYPE:
             qualified = f"{parent_type}{TYPE_DELIMITER}{typ}"
     return PREFIX + NAME_DELIMITER.join((stack, project, qualified, name))
+
+
+def alias_urns(
+    aliases: Iterable[Any], *, stack: str, project: str, name: str, typ: str, parent: str | None
+) -> list[str]:
+    """The old URNs a resource's `aliases` option names, as the engine resolves them.
+
+    Each alias is the SDK's `alias_pb2.Alias`: a whole URN, or a spec whose empty
+    fields default to the resource's own name, type, parent, stack and project
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go `collapseAliasToUrn`;
+    `noParent`, or a parent that is the root stack, means no parent). Aliases a
+    child inherits from an aliased parent are added by the diff, which knows which
+    of the parent's aliases matched (`generateAliases`, `inheritedChildAlias`).
+    """
+    urns: list[str] = []
+    for alias in aliases:
+        if alias.WhichOneof("alias") == "urn":
+            urn = str(alias.urn)
+        else:
+            spec = alias.spec
+            alias_parent = None if spec.noParent else (spec.parentUrn or parent)
+            urn = engine_urn(
+                spec.stack or stack,
+                spec.project or project,
+                alias_parent,
+                spec.type or typ,
+                spec.name or name,
+            )
+        if urn not in urns:
+            urns.append(urn)
+    return urns

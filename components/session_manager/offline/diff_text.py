@@ -1,0 +1,138 @@
+"""`plan --diff` as text, in the style of `pulumi preview --diff`: what the engine refuses
+and what AWS loses first, then +, -, ~, +- and = lines, then the counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from session_manager.offline.diff import PHYSICAL_NAME_INPUTS, PlanDiff, ResourceChange
+from session_manager.offline.urns import NAME_DELIMITER
+
+_SIGNS = {"add": "+", "remove": "-", "retain": "-", "update": "~", "replace": "+-", "same": "="}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _loud_blocks(diff: PlanDiff) -> list[str]:
+    lines: list[str] = []
+    if diff.errors:
+        lines.append(f"!! {len(diff.errors)} step(s) the engine REFUSES: `pulumi up` will fail:")
+        lines += [f"!!   {error}" for error in diff.errors]
+        lines.append("")
+    losses = diff.aws_losses()
+    if losses:
+        lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
+        for change in losses:
+            if change.action == "remove":
+                lines.append(f"!!   {change.type} {change.name}: deleted")
+            else:
+                keys = ", ".join(p.key for p in change.changes if p.replaces)
+                lines.append(
+                    f"!!   {change.type} {change.name}: DELETED AND RECREATED "
+                    f"({keys} changes; {change.order})"
+                )
+        lines.append("")
+    kept = [c for c in diff.changes if c.retained and c.action in ("retain", "replace")]
+    if kept:
+        lines.append(
+            f"!! {len(kept)} resource(s) retained on delete leave the stack but stay in AWS, "
+            "unmanaged:"
+        )
+        for change in kept:
+            if change.action == "retain":
+                lines.append(
+                    f"!!   {change.type} {change.name}: removed from the stack, kept in AWS"
+                )
+            elif any(p.replaces and p.key in PHYSICAL_NAME_INPUTS for p in change.changes):
+                lines.append(
+                    f"!!   {change.type} {change.name}: replaced; the old one stays in AWS "
+                    "under its old name, no longer managed"
+                )
+            else:
+                lines.append(
+                    f"!!   {change.type} {change.name}: replaced, but the old one stays in AWS "
+                    "under the same name: AWS will refuse to create the new one"
+                )
+        lines.append("")
+    return lines
+
+
+def _change_lines(change: ResourceChange) -> list[str]:
+    label = {
+        "retain": "removed from the stack, kept in AWS [retain]",
+        "replace": f"replace, {change.order}" + (" [retain]" if change.retained else ""),
+        "same": "no AWS change",
+    }.get(change.action, change.action)
+    lines = [f"{_SIGNS[change.action]} {change.type}  {change.name}  ({label})"]
+    if change.renamed_from:
+        lines.append(f"    = same resource, through an alias, as {change.renamed_from}")
+    if change.provider_swap:
+        old, new = change.provider_swap
+        lines.append(
+            f"    = provider {_provider_name(old)} => {_provider_name(new)} "
+            "(same config: not an update)"
+        )
+    for key, before, after in change.option_changes:
+        lines.append(f"    = option {key}: {_short(before)} => {_short(after)} (state only)")
+    for prop in change.changes:
+        flag = "  [forces replacement]" if prop.replaces else ""
+        if prop.unified is not None:
+            lines.append(f"    ~ {prop.key}:{flag}")
+            lines.extend(f"        {line}" for line in prop.unified)
+        else:
+            lines.append(f"    ~ {prop.key}: {_short(prop.before)} => {_short(prop.after)}{flag}")
+    return lines
+
+
+def _provider_name(urn: str) -> str:
+    return urn.rsplit(NAME_DELIMITER, 1)[-1]
+
+
+def _only_provider_swap(change: ResourceChange) -> bool:
+    return (
+        change.action == "same"
+        and change.provider_swap is not None
+        and not change.renamed_from
+        and not change.option_changes
+    )
+
+
+def summary_line(diff: PlanDiff) -> str:
+    counts = diff.summary()
+    return (
+        f"Resources: {counts['add']} to add, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {counts['remove']} to delete, "
+        f"{counts['retain']} to remove from the stack but keep in AWS, "
+        f"{counts['unchanged']} unchanged."
+    )
+
+
+def format_diff(diff: PlanDiff, *, summary: bool = False) -> str:
+    """The diff as text, in the style of `pulumi preview --diff`: +, -, ~ and +- lines.
+
+    With `summary`, only the loud blocks and the counts.
+    """
+    lines = [f"warning: {w}" for w in diff.warnings] + _loud_blocks(diff)
+    if not summary:
+        swaps: dict[tuple[str, str], int] = {}
+        for change in diff.changes:
+            if _only_provider_swap(change):
+                assert change.provider_swap is not None
+                swaps[change.provider_swap] = swaps.get(change.provider_swap, 0) + 1
+                continue
+            lines += _change_lines(change)
+        # One line per provider swap, not one per resource: none of them is an update.
+        for (old, new), count in sorted(swaps.items()):
+            lines.append(
+                f"= {count} resource(s) move from provider {_provider_name(old)} to "
+                f"{_provider_name(new)} (same config: not an update)"
+            )
+        if not diff.changes:
+            lines.append("No changes: every resource is as in the base plan.")
+        lines.append("")
+    lines.append(summary_line(diff))
+    return "\n".join(lines)
