@@ -7,12 +7,13 @@ ConfigError can print it next to the key the user wrote.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
@@ -32,10 +33,12 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     partition_of_region,
 )
+from session_manager.config.messages import UNDECRYPTED_STRUCTURE
 from session_manager.config.secrets import UNDECRYPTED
 
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
+IAM_GROUP_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
     r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
@@ -182,13 +185,31 @@ def check_role_name(value: str, *, optional: bool = False) -> str:
     return value
 
 
+def check_key_prefix(value: str) -> str:
+    """An S3 key prefix: S3 keys have no leading slash."""
+    if value.startswith("/"):
+        raise PydanticCustomError(
+            "s3_prefix", "must not start with '/' (S3 keys have no leading slash)", {}
+        )
+    return value
+
+
 def check_role_names(value: list[str]) -> list[str]:
-    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    return _check_names(value, IAM_ROLE_NAME_PATTERN, "IAM role names (1-64")
+
+
+def check_group_names(value: list[str]) -> list[str]:
+    """IAM group names: GroupName in botocore's iam service model, [\\w+=,.@-]+ of 1-128."""
+    return _check_names(value, IAM_GROUP_NAME_PATTERN, "IAM group names (1-128")
+
+
+def _check_names(value: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
+    bad = [name for name in value if not pattern.match(name)]
     if bad:
         raise PydanticCustomError(
             "iam_name",
-            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(role) for role in bad)},
+            "{got} are not {what} of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(name) for name in bad), "what": what},
         )
     return value
 
@@ -235,12 +256,29 @@ def check_ec2_id(value: str, kind: str) -> str:
 
 
 def _keep_undecrypted(
-    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler
+    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
 ) -> Any:
-    """The offline plan's placeholder for a secret it cannot decrypt has no format to check."""
+    """The offline plan's placeholder for a secret it cannot decrypt has no format to check.
+
+    Where an object or a list belongs, though, the plan has nothing to build from: a whole
+    object set with `--secret` is refused in one line, not passed on as text.
+    """
     if isinstance(value, str) and value == UNDECRYPTED:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _holds_structure(field.annotation):
+            raise PydanticCustomError("undecrypted_structure", UNDECRYPTED_STRUCTURE, {})
         return value
     return handler(value)
+
+
+def _holds_structure(annotation: Any) -> bool:
+    """Whether a field's type is a model, a list or a mapping (through Optional, Annotated)."""
+    origin = get_origin(annotation)
+    if origin in (list, dict):
+        return True
+    if origin is not None:
+        return any(_holds_structure(arg) for arg in get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 class _UndecryptedSecretsPass(ModelMetaclass):

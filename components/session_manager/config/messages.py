@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from session_manager.config.errors import NAMESPACE
+from session_manager.config.secrets import UNDECRYPTED
 
 
 def _unwrap_model(annotation: Any) -> Any:
@@ -119,13 +120,27 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     return [(config_path(root, loc), message)]
 
 
+def nested_message(model: type[BaseModel], error: Any) -> str:
+    """The readable message of an error raised by validating `model` inside another model."""
+    return readable(model, error)[0][1]
+
+
+UNDECRYPTED_STRUCTURE = (
+    "is a secret the offline plan cannot decrypt, where an object or a list belongs, so it "
+    "cannot plan it; make only the values inside it secret, each with "
+    "`pulumi config set --secret --path '<key>.<field>' <value>`"
+)
+
+
 def _shape_problem(root: type[BaseModel], loc: Sequence[str | int], kind: str, value: Any) -> str:
     """What text, a list or an object must look like, for a value of another shape; else ''."""
+    if value == UNDECRYPTED and kind in _STRUCTURE_KINDS:
+        return UNDECRYPTED_STRUCTURE
     if kind == "string_type" and isinstance(value, (bool, int, float)):
         return _quote_hint(value)
-    if kind in ("list_type", "tuple_type", "set_type"):
+    if kind in _LIST_KINDS:
         return _list_hint(config_path(root, loc), value)
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
+    if kind in _OBJECT_KINDS:
         known = _known_keys(root, loc)
         keys = f" (its keys: {', '.join(known)})" if known else ""
         return (
@@ -133,6 +148,11 @@ def _shape_problem(root: type[BaseModel], loc: Sequence[str | int], kind: str, v
             f"got {_described(value)}"
         )
     return ""
+
+
+_LIST_KINDS = ("list_type", "tuple_type", "set_type")
+_OBJECT_KINDS = ("dict_type", "model_type", "model_attributes_type")
+_STRUCTURE_KINDS = _LIST_KINDS + _OBJECT_KINDS
 
 
 def _described(value: Any) -> str:

@@ -21,6 +21,7 @@ from session_manager.config.fields import (
     DEPLOYER_ARN_PATTERN,
     ConfigModel,
     Flag,
+    check_group_names,
     check_iam_name,
     check_role_names,
 )
@@ -46,6 +47,11 @@ class _PeoplePolicy(ConfigModel):
     @classmethod
     def _roles(cls, value: list[str]) -> list[str]:
         return check_role_names(value)
+
+    @field_validator("attach_to_groups")
+    @classmethod
+    def _groups(cls, value: list[str]) -> list[str]:
+        return check_group_names(value)
 
 
 class SessionUsersPolicy(_PeoplePolicy):
@@ -75,6 +81,20 @@ class SessionUsersPolicy(_PeoplePolicy):
             "`${aws:userid}` means `[sessionTag]`."
         ),
     )
+
+    @field_validator("instance_tags")
+    @classmethod
+    def _instance_tags(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        # An empty list of values would make a condition no instance can meet.
+        empty = [key for key, values in value.items() if not values]
+        if empty:
+            raise PydanticCustomError(
+                "empty_tag_values",
+                "{got} list no value: give each tag key at least one value, or leave the key "
+                "out to allow every value",
+                {"got": ", ".join(repr(key) for key in empty)},
+            )
+        return value
 
     @field_validator("allowed_aws_documents")
     @classmethod

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
@@ -32,6 +31,14 @@ from session_manager.config.secrets import (
     secret_strings,
     undecrypted_note,
     undecrypted_paths,
+)
+from session_manager.config.stack_file import (
+    StackFileError,
+    excerpt,
+    project_config_values,
+    project_name,
+    read_pulumi_file,
+    unknown_stack_file_keys,
 )
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
@@ -330,7 +337,7 @@ def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         got = {"str": "text"}.get(type(value).__name__, type(value).__name__)
-        raise PlanError(f"{where} must be {wanted}, but it is {got}: {_excerpt(value)}")
+        raise PlanError(f"{where} must be {wanted}, but it is {got}: {excerpt(value)}")
     mapping = cast(dict[Any, Any], value)
     for key in mapping:
         if not isinstance(key, str):
@@ -338,21 +345,12 @@ def _mapping(value: Any, where: str, wanted: str) -> dict[str, Any]:
     return cast(dict[str, Any], mapping)
 
 
-def _excerpt(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
 def _read_yaml(path: Path) -> Any:
-    """A project or stack file's YAML; raises PlanError when it is not UTF-8 text or not YAML."""
+    """A project or stack file as the Pulumi CLI decodes it; raises PlanError if it can't."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PlanError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8, as Pulumi does"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+        return read_pulumi_file(path)
+    except StackFileError as exc:
+        raise PlanError(str(exc)) from None
 
 
 def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -363,7 +361,11 @@ def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
     project = _mapping(loaded, f"{path.name}", "a mapping with name:, runtime: ...")
     if "name" not in project:
         raise PlanError(f"{path} has no project name")
-    return str(project["name"]), project
+    try:
+        name = project_name(path.name, project)
+    except StackFileError as exc:
+        raise PlanError(str(exc)) from None
+    return name, project
 
 
 def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
@@ -385,15 +387,17 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         )
     loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
-    values: dict[str, Any] = {}
+    unknown = unknown_stack_file_keys(document)
+    if unknown:
+        raise PlanError(f"{path.name}: " + "; ".join(unknown))
     # Project-level defaults first, then the stack's own values.
     project_config = _mapping(
         project.get("config"), "Pulumi.yaml config:", "a mapping of key: {default: value}"
     )
-    for key, spec in project_config.items():
-        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
-            spec_values = cast(dict[str, Any], spec)
-            values[key] = spec_values.get("value", spec_values.get("default"))
+    try:
+        values = project_config_values(project_config)
+    except StackFileError as exc:
+        raise PlanError(str(exc)) from None
     values.update(
         _mapping(
             document.get("config"), f"{path.name} config:", "a mapping of namespace:key: value"
