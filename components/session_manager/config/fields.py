@@ -96,6 +96,11 @@ def _whole_number(value: Any) -> Any:
         )
     if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
         return int(value)
+    # Days and counts: S3 lifecycle rules, retention and windows refuse negative numbers.
+    if isinstance(value, int) and value < 0:
+        raise PydanticCustomError(
+            "whole", "must be a whole number (0 or more), got {got}", {"got": value}
+        )
     return value
 
 
