@@ -42,10 +42,23 @@ def partition_of_region(region: str) -> Partition:
     return _COMMERCIAL
 
 
-def endpoint_service_name(service: str, region: str) -> str:
-    """A VPC endpoint service name: com.amazonaws.<region>.<service> (cn.com... in China)."""
-    prefix = "cn.com.amazonaws" if partition_of_region(region).name == "aws-cn" else "com.amazonaws"
-    return f"{prefix}.{region}.{service}"
+# Interface endpoint services that the China Regions name `cn.com.amazonaws.<region>.<service>`.
+# Every other service there, and every gateway endpoint (S3, DynamoDB), keeps
+# `com.amazonaws`: aws-cdk packages/aws-cdk-lib/aws-ec2/lib/vpc-endpoint.ts
+# (getDefaultEndpointPrefix lists the exceptions for cn-north-1 and cn-northwest-1, and
+# names neither ssm, ssmmessages, ec2messages, logs nor kms). Only the exceptions both
+# China Regions share are kept, as far as this project could use them.
+CHINA_PREFIXED_INTERFACE_SERVICES = frozenset(
+    {"ec2", "ecr.api", "ecr.dkr", "lambda", "monitoring", "s3", "sqs", "sts"}
+)
+
+
+def endpoint_service_name(service: str, region: str, *, gateway: bool = False) -> str:
+    """A VPC endpoint service name: com.amazonaws.<region>.<service>, or cn.com... where China
+    names the service so (see CHINA_PREFIXED_INTERFACE_SERVICES)."""
+    china = partition_of_region(region).name == "aws-cn"
+    prefixed = china and not gateway and service in CHINA_PREFIXED_INTERFACE_SERVICES
+    return f"{'cn.com.amazonaws' if prefixed else 'com.amazonaws'}.{region}.{service}"
 
 
 def service_principal(service: str, region: str) -> str:

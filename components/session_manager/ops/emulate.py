@@ -446,5 +446,6 @@ def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, A
 # a real account (VPCs, subnets, security groups).
 NOT_EMULATED = (
     "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:ec2/managedPrefixList:ManagedPrefixList",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 )
