@@ -67,6 +67,31 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "centralLogging.transitionToGlacierAfterDays",
         "0 or more",
     ),
+    # Ports: TCP ports are 1-65535 (RFC 9293 section 3.1); a local port of 0 lets the
+    # plugin pick one (AWS-StartPortForwardingSession's localPortNumber description).
+    (
+        "port above 65535",
+        {"documents": [{"name": "Team-Port", "content": {
+            "sessionType": "Port", "properties": {"portNumber": "70000"}}}]},
+        "documents[0].content.properties.portNumber",
+        "from 1 to 65535",
+    ),
+    (
+        "port parameter default of 0",
+        {"documents": [{"name": "Team-Port", "content": {
+            "sessionType": "Port", "properties": {"portNumber": "{{ portNumber }}"},
+            "parameters": {"portNumber": {"type": "String", "default": "0"}}}}]},
+        "documents[0].content.parameters.portNumber.default",
+        "from 1 to 65535",
+    ),
+    (
+        "negative local port",
+        {"documents": [{"name": "Team-Port", "content": {
+            "sessionType": "Port",
+            "properties": {"portNumber": "22", "localPortNumber": -1}}}]},
+        "documents[0].content.properties.localPortNumber",
+        "from 0 to 65535",
+    ),
     # Names unique per account (IAM) and per account and Region (KMS aliases):
     # IAM CreatePolicy EntityAlreadyExists, KMS CreateAlias AlreadyExistsException.
     (

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from session_manager.aws.botocore_data import service_shapes
 
@@ -115,4 +115,45 @@ def tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
         problem = problem or _text_problem(str(value), "value", limits.value_max, limits)
         if problem:
             problems.append((str(key), problem))
+    return problems
+
+
+# TCP ports are 16-bit (RFC 9293 section 3.1): 1-65535 to connect to. A local port of 0
+# lets the plugin choose an open one (AWS-StartPortForwardingSession: "An open port is
+# chosen at run-time if not specified").
+PORT_RANGES = {"portNumber": (1, 65535), "localPortNumber": (0, 65535)}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
+
+
+def port_problems(content: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
+    """(path in the content, problem) for each literal port of a Port document out of range.
+
+    Values that reference a parameter (`{{ portNumber }}`) are checked as that
+    parameter's default.
+    """
+    if content.get("sessionType") != "Port":
+        return []
+    places: list[tuple[tuple[str, ...], str, Any]] = []
+    properties = _mapping(content.get("properties"))
+    parameters = _mapping(content.get("parameters"))
+    for name in PORT_RANGES:
+        if name in properties:
+            places.append((("properties", name), name, properties[name]))
+        spec = _mapping(parameters.get(name))
+        if "default" in spec:
+            places.append((("parameters", name, "default"), name, spec["default"]))
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for where, name, value in places:
+        if isinstance(value, str) and "{{" in value:
+            continue
+        low, high = PORT_RANGES[name]
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            continue  # a word, like AWS's schema example `anyPortNumber`: not a number to check
+        if not low <= number <= high:
+            problems.append((where, f"{value!r} is not a port; use a number from {low} to {high}"))
     return problems

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from session_manager.aws.document import render_preferences_document, serialize_document
-from session_manager.aws.limits import tag_problems
+from session_manager.aws.limits import port_problems, tag_problems
 from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.errors import NAMESPACE, Problem
 from session_manager.config.preferences import Preferences
@@ -222,6 +222,14 @@ def _endpoint_problems(config: StackConfig) -> list[Problem]:
     return problems
 
 
+def _port_problems(config: StackConfig) -> list[Problem]:
+    return [
+        (("documents", index, "content", *where), problem)
+        for index, document in enumerate(config.documents)
+        for where, problem in port_problems(document.content)
+    ]
+
+
 def _condition_problems(config: StackConfig) -> list[Problem]:
     tags = config.access_policies.session_users.instance_tags
     return [
@@ -247,6 +255,7 @@ def limit_problems(config: StackConfig) -> list[Problem]:
         *_key_problems(config, partition),
         *_endpoint_problems(config),
         *_condition_problems(config),
+        *_port_problems(config),
     ]
 
 
