@@ -23,6 +23,8 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get
 import pulumi
 from typing_extensions import is_typeddict
 
+from session_manager.aws.limits import tag_problems
+
 # pulumi.Input[T] names "Output[T]" by a forward reference; these resolve it.
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
 
@@ -43,6 +45,7 @@ def check_args(component: str, args: T | None, spec: type) -> T:
     """
     given = cast(T, {}) if args is None else args
     problems = list(_problems(given, spec, "args"))
+    problems += _tag_problems(given)
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
     return given
@@ -176,3 +179,17 @@ def _fix(value: object, options: tuple[object, ...]) -> str:
     if isinstance(value, str) and any(get_origin(o) in _SEQUENCES for o in options):
         return f"; write {json.dumps([value])}"
     return ""
+
+
+def _tag_problems(args: object) -> list[str]:
+    """Known tags AWS would refuse (aws/limits.py), as the stack config's are refused."""
+    if not isinstance(args, Mapping):
+        return []
+    tags: object = cast(Mapping[str, object], args).get("tags")
+    if not isinstance(tags, Mapping):
+        return []
+    items = cast(Mapping[object, object], tags).items()
+    known = {str(k): v for k, v in items if isinstance(v, str)}
+    return [
+        f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in tag_problems(known)
+    ]
