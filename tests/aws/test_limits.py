@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import botocore.session
 import pytest
-from session_manager.aws.limits import character_class, tag_limits, tag_problems
+from session_manager.aws.limits import (
+    character_class,
+    document_names,
+    iam_policy_names,
+    iam_role_names,
+    log_group_names,
+    tag_limits,
+    tag_problems,
+)
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
 
 
 def test_tag_limits_are_the_tightest_the_botocore_models_state() -> None:
@@ -51,3 +61,26 @@ def test_tags_aws_refuses_are_named(tags: dict[str, str], fragment: str) -> None
 
 def test_tags_aws_accepts_pass() -> None:
     assert tag_problems({"Team": "Plattform Ü-1", "cost-center": "a:b/c=d+e@f", "k": ""}) == []
+
+
+def test_name_rules_are_the_botocore_models_own() -> None:
+    session = botocore.session.get_session()
+    role = session.get_service_model("iam").shape_for("roleNameType").metadata
+    group = session.get_service_model("logs").shape_for("LogGroupName").metadata
+    assert iam_role_names().lengths == f"{role['min']}-{role['max']}" == "1-64"
+    assert log_group_names().lengths == f"{group['min']}-{group['max']}" == "1-512"
+    assert document_names().lengths == "3-128"  # stated only in ssm's DocumentName pattern
+    assert iam_policy_names().admits("a" * 128)
+    assert not iam_policy_names().admits("a" * 129)
+
+
+def test_a_non_ascii_letter_is_no_iam_name() -> None:
+    """The models' patterns are Java's, where `\\w` is [a-zA-Z0-9_]; IAM refuses `Rôle`
+    (IAM API reference, CreateRole RoleName: "Pattern: [\\w+=,.@-]+", ASCII)."""
+    assert not iam_role_names().admits("Rôle")
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config({"defaultRoleName": "Rôle"}, "us-east-1")
+    assert (
+        "is not an IAM role name (1-64"
+        in dict(caught.value.problems)["session-manager:defaultRoleName"]
+    )

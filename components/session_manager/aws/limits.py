@@ -157,3 +157,57 @@ def port_problems(content: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str
         if not low <= number <= high:
             problems.append((where, f"{value!r} is not a port; use a number from {low} to {high}"))
     return problems
+
+
+# --- Names ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A name shape of a botocore model: its pattern and its length bounds."""
+
+    pattern: re.Pattern[str]
+    min_length: int
+    max_length: int
+
+    def admits(self, name: str) -> bool:
+        return (
+            self.min_length <= len(name) <= self.max_length
+            and self.pattern.fullmatch(name) is not None
+        )
+
+    @property
+    def lengths(self) -> str:
+        return f"{self.min_length}-{self.max_length}"
+
+
+@cache
+def name_rule(service: str, shape: str) -> NameRule:
+    """The rule botocore's `service` model states for a name `shape`.
+
+    Lengths come from the shape's min and max, or from a `{min,max}` in its pattern
+    (ssm's DocumentName states them only there).
+    """
+    spec = service_shapes(service)[shape]
+    pattern = str(spec["pattern"])
+    bounds = re.search(r"\{(\d+),(\d+)\}", pattern)
+    low = int(spec.get("min", bounds.group(1) if bounds else 0))
+    high = int(spec.get("max", bounds.group(2) if bounds else 2**31))
+    # ASCII: the models' patterns are Java's, where \w is [A-Za-z0-9_].
+    return NameRule(re.compile(pattern, re.ASCII), low, high)
+
+
+def iam_policy_names() -> NameRule:
+    return name_rule("iam", "policyNameType")
+
+
+def iam_role_names() -> NameRule:
+    return name_rule("iam", "roleNameType")
+
+
+def log_group_names() -> NameRule:
+    return name_rule("logs", "LogGroupName")
+
+
+def document_names() -> NameRule:
+    return name_rule("ssm", "DocumentName")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from session_manager.aws.limits import document_names
+
 # --- Partitions -------------------------------------------------------------
 
 
@@ -97,8 +99,6 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
-LOG_GROUP_NAME_PATTERN = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
-
 # The values CloudWatch Logs accepts for retentionInDays (0 = never expire).
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -125,7 +125,6 @@ KMS_DELETION_WINDOW_DAYS = (7, 30)
 # --- Session documents ------------------------------------------------------
 
 SESSION_TYPES = ("Standard_Stream", "InteractiveCommands", "NonInteractiveCommands", "Port")
-DOCUMENT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,128}$")
 DOCUMENT_RESERVED_PREFIXES = (
     "aws",
     "amazon",
@@ -147,8 +146,9 @@ LINUX_USER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 
 def document_name_problem(name: str) -> str | None:
     """Why `name` cannot name an SSM document, or None when it can."""
-    if not DOCUMENT_NAME_PATTERN.match(name):
-        return "must be 3-128 characters of letters, digits, '_', '-' and '.'"
+    rule = document_names()  # botocore's ssm model
+    if not rule.admits(name):
+        return f"must be {rule.lengths} characters of letters, digits, '_', '-' and '.'"
     lowered = name.lower()
     for prefix in DOCUMENT_RESERVED_PREFIXES:
         if lowered.startswith(prefix.lower()):

@@ -20,6 +20,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.limits import iam_policy_names, iam_role_names
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     ACCOUNT_ID_PATTERN,
@@ -34,8 +35,6 @@ from session_manager.aws.rules import (
 )
 from session_manager.config.secrets import UNDECRYPTED
 
-IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
-IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
     r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
@@ -178,22 +177,24 @@ def check_bucket(value: str, *, required: bool = False) -> str:
 
 
 def check_role_name(value: str, *, optional: bool = False) -> str:
-    if (value or not optional) and not IAM_ROLE_NAME_PATTERN.match(value):
+    rule = iam_role_names()
+    if (value or not optional) and not rule.admits(value):
         raise PydanticCustomError(
             "iam_name",
-            "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
-            {"got": repr(value)},
+            "{got} is not an IAM role name ({lengths} of letters, digits, +=,.@_-)",
+            {"got": repr(value), "lengths": rule.lengths},
         )
     return value
 
 
 def check_role_names(value: list[str]) -> list[str]:
-    bad = [role for role in value if not IAM_ROLE_NAME_PATTERN.match(role)]
+    rule = iam_role_names()
+    bad = [role for role in value if not rule.admits(role)]
     if bad:
         raise PydanticCustomError(
             "iam_name",
-            "{got} are not IAM role names (1-64 of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(role) for role in bad)},
+            "{got} are not IAM role names ({lengths} of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(role) for role in bad), "lengths": rule.lengths},
         )
     return value
 
@@ -217,11 +218,12 @@ def check_role_arn(value: str, account: Any, owner: str) -> str:
 
 
 def check_iam_name(value: str) -> str:
-    if not IAM_NAME_PATTERN.match(value):
+    rule = iam_policy_names()
+    if not rule.admits(value):
         raise PydanticCustomError(
             "iam_name",
-            "{got} is not an IAM name (1-128 of letters, digits, +=,.@_-)",
-            {"got": repr(value)},
+            "{got} is not an IAM name ({lengths} of letters, digits, +=,.@_-)",
+            {"got": repr(value), "lengths": rule.lengths},
         )
     return value
 
