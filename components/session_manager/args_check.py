@@ -17,13 +17,24 @@ import functools
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import pulumi
 from typing_extensions import is_typeddict
 
 from session_manager.aws.limits import tag_problems
+from session_manager.aws.regions import region_problem
+from session_manager.aws.rules import (
+    IDLE_SESSION_TIMEOUT_MINUTES,
+    KMS_DELETION_WINDOW_DAYS,
+    LOG_RETENTION_DAYS,
+    MAX_SESSION_DURATION_MINUTES,
+    bucket_name_problem,
+    document_name_problem,
+)
+
+LOG_RETENTION_DAYS_TEXT = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
 
 # pulumi.Input[T] names "Output[T]" by a forward reference; these resolve it.
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
@@ -66,7 +77,13 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
             hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(fields)}"
             yield f"{path}.{key} is not an argument of {spec.__name__}; {hint}"
             continue
-        yield from _value_problems(item, fields[str(key)], f"{path}.{key}")
+        problems = list(_value_problems(item, fields[str(key)], f"{path}.{key}"))
+        yield from problems
+        rule = VALUE_RULES.get((spec.__name__, str(key)))
+        if rule and not problems and _is_plain(item):
+            problem = rule(item)
+            if problem:
+                yield f"{path}.{key} {problem}"
 
 
 @functools.cache
@@ -139,6 +156,62 @@ def _value_problems(value: object, annotation: object, path: str) -> Iterator[st
     options = _options(annotation)
     yield f"{path} must be {_expected(options)}, got {_described(value)}{_fix(value, options)}"
 
+
+def _is_plain(value: object) -> bool:
+    """A value known now (not an Output or awaitable, not left out)."""
+    return isinstance(value, (str, int, float, bool))
+
+
+def _range_rule(low: int, high: int, unit: str) -> Callable[[Any], str | None]:
+    def rule(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be {low}-{high} {unit}, got {value!r}"
+
+    return rule
+
+
+def _text_rule(check: Callable[[str], str | None]) -> Callable[[Any], str | None]:
+    def rule(value: Any) -> str | None:
+        problem = check(value)
+        return (
+            f"{value!r}: {problem}" if problem and not problem.startswith(repr(value)) else problem
+        )
+
+    return rule
+
+
+def _retention(value: Any) -> str | None:
+    if value in LOG_RETENTION_DAYS:
+        return None
+    return f"must be a retention CloudWatch Logs accepts ({LOG_RETENTION_DAYS_TEXT}), got {value!r}"
+
+
+# What AWS allows of a known value, by (args TypedDict, key): the same rules the stack
+# config applies (aws/rules.py, aws/regions.py), so a component used from Python refuses
+# what AWS would refuse at `pulumi up`.
+VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    **{
+        (spec, "region"): _text_rule(region_problem)
+        for spec in (
+            "SessionManagerPreferencesArgs",
+            "CentralLogBucketArgs",
+            "SessionManagerVpcEndpointsArgs",
+            "SessionManagerAccountEventsArgs",
+        )
+    },
+    ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
+    ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
+    ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
+        *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
+    ),
+    ("PreferenceInputsArgs", "max_session_duration"): _range_rule(
+        *MAX_SESSION_DURATION_MINUTES, "minutes"
+    ),
+    ("SessionDataKeyArgs", "deletion_window_in_days"): _range_rule(
+        *KMS_DELETION_WINDOW_DAYS, "days"
+    ),
+    ("LogGroupArgs", "retention_in_days"): _retention,
+    ("CentralLogBucketArgs", "bucket_name"): _text_rule(bucket_name_problem),
+}
 
 _SEQUENCES = (Sequence, list, tuple)
 _MAPPINGS = (Mapping, dict)

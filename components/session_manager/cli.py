@@ -8,12 +8,15 @@ Exit codes: 0 success (or in sync), 1 the command ran and found a problem
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from session_manager.config.errors import ConfigError
@@ -179,7 +182,6 @@ def _adopt(args: argparse.Namespace) -> int:
         find_existing,
         held_back,
         import_file,
-        provider_targets,
         review,
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
@@ -204,13 +206,22 @@ def _adopt(args: argparse.Namespace) -> int:
             return 1
     if not existing:
         return 0
-    Path(args.out).write_text(json.dumps(import_file(plan, existing), indent=2) + "\n")
-    print(f"\nWrote {args.out} with {len(existing)} document(s) to adopt. Next:")
+    failed = _write_text(
+        "--out", Path(args.out), json.dumps(import_file(plan, existing), indent=2) + "\n"
+    )
+    return _fail(failed) if failed else _print_next_steps(args.out, existing)
+
+
+def _print_next_steps(out: str, existing: list[Any]) -> int:
+    """What to run after `adopt` wrote its import file."""
+    from session_manager.ops.adopt import provider_targets  # noqa: PLC0415
+
+    print(f"\nWrote {out} with {len(existing)} document(s) to adopt. Next:")
     providers = provider_targets(existing)
     if providers:
         targets = " ".join(f"--target '{urn}'" for urn in providers)
         print(f"  pulumi up {targets}   # create the account providers first")
-    print(f"  pulumi import --file {args.out} --protect=false --generate-code=false")
+    print(f"  pulumi import --file {out} --protect=false --generate-code=false")
     print("  pulumi preview   # each adopted document shows an in-place update")
     return 0
 
@@ -268,7 +279,17 @@ def _config_reference(args: argparse.Namespace) -> int:
 
     if args.write:
         readme = Path(args.write)
-        readme.write_text(embed_reference(readme.read_text()))
+        try:
+            text = readme.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return _fail(f"--write {readme}: cannot read it: {exc}")
+        try:
+            updated = embed_reference(text)
+        except ValueError as exc:
+            return _fail(f"--write {readme}: {exc}")
+        failed = _write_text("--write", readme, updated)
+        if failed:
+            return _fail(failed)
         print(f"updated the config reference in {readme}")
     else:
         print(config_reference_markdown(), end="")
@@ -286,8 +307,57 @@ def _endpoint_url(value: str) -> str:
     return value
 
 
+def _stack_name(value: str) -> str:
+    """--stack: a name Pulumi accepts, so it is never read as a path (`../x`)."""
+    # pulumi/pulumi sdk/go/common/tokens: a stack name is alphanumerics, '-', '_' and '.'.
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", value) or value in (".", ".."):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a stack name; Pulumi stack names hold only letters, digits, "
+            "'-', '_' and '.' (the file read is Pulumi.<stack>.yaml)"
+        )
+    return value
+
+
+def _readable_file(value: str) -> str:
+    """A file argument the command reads: it must be a file that is there and readable."""
+    path = Path(value)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{value!r}: no such file")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{value!r} cannot be read (permission denied)")
+    return value
+
+
+def _writable_file(value: str) -> str:
+    """A file argument the command writes: a file (or none yet) in a folder that exists."""
+    path = Path(value)
+    if not value or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file to write")
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: the folder {str(folder)!r} does not exist; create it first"
+        )
+    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"{value!r} cannot be written (permission denied)")
+    return value
+
+
+def _write_text(flag: str, path: Path, text: str) -> str | None:
+    """Write a file argument; None, or the one-line reason it could not be written."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return f"{flag} {path}: cannot write it: {exc.strerror or exc}"
+    return None
+
+
 def _stack_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument(
+        "--stack", required=True, type=_stack_name, help="stack name: reads Pulumi.<stack>.yaml"
+    )
     parser.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
     parser.add_argument(
         "--ou-accounts",
@@ -327,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--diff",
         metavar="BASE.json",
+        type=_readable_file,
         help="print only what changes from a base plan (a `plan --json` of the target branch): "
         "added, removed, updated and replaced resources, documents as unified diffs",
     )
@@ -362,7 +433,9 @@ def build_parser() -> argparse.ArgumentParser:
     adopt.add_argument(
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )
-    adopt.add_argument("--out", required=True, help="where to write the import file")
+    adopt.add_argument(
+        "--out", required=True, type=_writable_file, help="where to write the import file"
+    )
     adopt.add_argument(
         "--force",
         action="store_true",
@@ -393,11 +466,19 @@ def build_parser() -> argparse.ArgumentParser:
     reference = commands.add_parser(
         "config-reference", help="print the stack-config reference table (Markdown)"
     )
-    reference.add_argument("--write", metavar="README", help="rewrite the table in this file")
+    reference.add_argument(
+        "--write", metavar="README", type=_readable_file, help="rewrite the table in this file"
+    )
     reference.set_defaults(handler=_config_reference)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:
+        # `plan --json | head`: the reader left; nothing more to say, and no traceback.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives till exit)
+        return 0

@@ -155,7 +155,7 @@ def problems(values: dict[str, Any]) -> dict[str, str]:
         (
             {"account": "111111111111", "preferences": {"idleTimeout": 5}},
             "targets[0].preferences.idleTimeout",
-            "Extra inputs",
+            "unknown key; did you mean 'idleSessionTimeout'?",
         ),
     ],
 )

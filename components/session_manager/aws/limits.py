@@ -201,8 +201,16 @@ def iam_policy_names() -> NameRule:
     return name_rule("iam", "policyNameType")
 
 
+def iam_group_names() -> NameRule:
+    return name_rule("iam", "groupNameType")
+
+
 def iam_role_names() -> NameRule:
     return name_rule("iam", "roleNameType")
+
+
+def kms_alias_names() -> NameRule:
+    return name_rule("kms", "AliasNameType")
 
 
 def log_group_names() -> NameRule:

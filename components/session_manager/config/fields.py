@@ -20,7 +20,13 @@ from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from session_manager.aws.limits import iam_policy_names, iam_role_names
+from session_manager.aws.limits import (
+    NameRule,
+    iam_group_names,
+    iam_policy_names,
+    iam_role_names,
+    kms_alias_names,
+)
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     ACCOUNT_ID_PATTERN,
@@ -127,6 +133,13 @@ def check_kms_key_arn(value: str) -> str:
 
 
 def check_new_alias(value: str) -> str:
+    longest = kms_alias_names().max_length
+    if len(value) > longest:
+        raise PydanticCustomError(
+            "kms_alias",
+            "is {length} characters; KMS alias names are at most {longest}",
+            {"length": len(value), "longest": longest},
+        )
     if not KMS_ALIAS_PATTERN.match(value) or value.startswith("alias/aws/"):
         raise PydanticCustomError(
             "kms_alias",
@@ -187,14 +200,31 @@ def check_role_name(value: str, *, optional: bool = False) -> str:
     return value
 
 
+def check_key_prefix(value: str) -> str:
+    """An S3 key prefix: S3 keys have no leading slash."""
+    if value.startswith("/"):
+        raise PydanticCustomError(
+            "s3_prefix", "must not start with '/' (S3 keys have no leading slash)", {}
+        )
+    return value
+
+
 def check_role_names(value: list[str]) -> list[str]:
-    rule = iam_role_names()
-    bad = [role for role in value if not rule.admits(role)]
+    return _check_names(value, iam_role_names(), "IAM role names")
+
+
+def check_group_names(value: list[str]) -> list[str]:
+    """IAM group names: groupNameType in botocore's iam service model."""
+    return _check_names(value, iam_group_names(), "IAM group names")
+
+
+def _check_names(value: list[str], rule: NameRule, what: str) -> list[str]:
+    bad = [name for name in value if not rule.admits(name)]
     if bad:
         raise PydanticCustomError(
             "iam_name",
-            "{got} are not IAM role names ({lengths} of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(role) for role in bad), "lengths": rule.lengths},
+            "{got} are not {what} ({lengths} of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(name) for name in bad), "what": what, "lengths": rule.lengths},
         )
     return value
 

@@ -109,6 +109,45 @@ def _tag_problems(config: StackConfig) -> list[Problem]:
     ]
 
 
+# "The object key name is a sequence of Unicode characters with UTF-8 encoding of up to
+# 1,024 bytes long" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
+S3_KEY_MAX_BYTES = 1024
+# What the agent adds below the prefix: `/<account>/<region>/` when appended, and the
+# session's own object name (`<session id>.log`, the session id up to 96 characters).
+_APPENDED_BYTES = len("/123456789012/ap-southeast-5/")
+_SESSION_OBJECT_BYTES = 100
+# "Log group names can't start with the string aws/" (CloudWatch Logs API reference,
+# CreateLogGroup, which botocore's logs model carries as its documentation).
+RESERVED_LOG_GROUP_PREFIX = "aws/"
+
+
+def _name_length_problems(config: StackConfig) -> list[Problem]:
+    problems: list[Problem] = []
+    for where, prefs, _ in applied_preferences(config):
+        prefix = prefs.s3_key_prefix.strip("/")
+        room = S3_KEY_MAX_BYTES - _SESSION_OBJECT_BYTES
+        room -= _APPENDED_BYTES if config.s3_logging.append_account_and_region else 0
+        if prefs.s3_bucket_name and len(prefix.encode()) > room:
+            problems.append(
+                (
+                    (*where, "s3KeyPrefix"),
+                    f"is {len(prefix.encode())} bytes; S3 object keys are at most "
+                    f"{S3_KEY_MAX_BYTES} bytes, and the session log's own name needs "
+                    f"{S3_KEY_MAX_BYTES - room} of them: use at most {room}",
+                )
+            )
+        name = prefs.cloud_watch_log_group_name
+        if config.creates_log_group(prefs) and name.startswith(RESERVED_LOG_GROUP_PREFIX):
+            problems.append(
+                (
+                    (*where, "cloudWatchLogGroupName"),
+                    f"{name!r} starts with 'aws/', which CloudWatch Logs reserves; "
+                    "choose another name",
+                )
+            )
+    return problems
+
+
 def _document_size_problems(config: StackConfig) -> list[Problem]:
     """The preferences document is a Session document: 64 KB at most, like custom ones.
 
@@ -251,6 +290,7 @@ def limit_problems(config: StackConfig) -> list[Problem]:
     return [
         *_tag_problems(config),
         *_document_size_problems(config),
+        *_name_length_problems(config),
         *_name_problems(config),
         *_key_problems(config, partition),
         *_endpoint_problems(config),

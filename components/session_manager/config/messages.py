@@ -119,6 +119,11 @@ def readable(root: type[BaseModel], error: Any) -> list[tuple[str, str]]:
     return [(config_path(root, loc), message)]
 
 
+def nested_message(model: type[BaseModel], error: Any) -> str:
+    """The readable message of an error raised by validating `model` inside another model."""
+    return readable(model, error)[0][1]
+
+
 def _shape_problem(root: type[BaseModel], loc: Sequence[str | int], kind: str, value: Any) -> str:
     """What text, a list or an object must look like, for a value of another shape; else ''."""
     if kind == "string_type" and isinstance(value, (bool, int, float)):

@@ -25,10 +25,12 @@ from session_manager.config.fields import (
     WholeNumber,
     check_account,
     check_bucket,
+    check_key_prefix,
     check_new_alias,
     check_regions,
     check_role_arn,
     check_role_name,
+    check_role_names,
 )
 from session_manager.config.log_archive import AccessLogging, ObjectLock
 
@@ -94,6 +96,10 @@ class Target(ConfigModel):
     def _one_kind(self) -> Target:
         if bool(self.account) == bool(self.organizational_unit):
             raise_problems([((), "set exactly one of account or organizationalUnit")])
+        if self.role_arn and self.role_name:
+            raise_problems(
+                [(("roleName",), "set roleArn or roleName, not both: roleArn names the role")]
+            )
         if self.organizational_unit and self.role_arn:
             raise_problems(
                 [
@@ -192,6 +198,16 @@ class CentralLogging(ConfigModel):
     @classmethod
     def _role_arn(cls, value: str, info: ValidationInfo) -> str:
         return check_role_arn(value, info.data.get("account"), "log-archive account")
+
+    @field_validator("writer_role_names")
+    @classmethod
+    def _writer_role_names(cls, value: list[str]) -> list[str]:
+        return check_role_names(value)
+
+    @field_validator("key_prefix")
+    @classmethod
+    def _key_prefix(cls, value: str) -> str:
+        return check_key_prefix(value)
 
     @field_validator("kms_key_alias")
     @classmethod

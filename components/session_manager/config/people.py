@@ -21,6 +21,7 @@ from session_manager.config.fields import (
     DEPLOYER_ARN_PATTERN,
     ConfigModel,
     Flag,
+    check_group_names,
     check_iam_name,
     check_role_names,
 )
@@ -46,6 +47,11 @@ class _PeoplePolicy(ConfigModel):
     @classmethod
     def _roles(cls, value: list[str]) -> list[str]:
         return check_role_names(value)
+
+    @field_validator("attach_to_groups")
+    @classmethod
+    def _groups(cls, value: list[str]) -> list[str]:
+        return check_group_names(value)
 
 
 class SessionUsersPolicy(_PeoplePolicy):

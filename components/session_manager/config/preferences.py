@@ -20,6 +20,7 @@ from session_manager.config.fields import (
     IdleMinutes,
     MaxMinutes,
     check_bucket,
+    check_key_prefix,
     check_kms_reference,
 )
 
@@ -89,11 +90,7 @@ class Preferences(ConfigModel):
     @field_validator("s3_key_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
-        if value.startswith("/"):
-            raise PydanticCustomError(
-                "s3_prefix", "must not start with '/' (S3 keys have no leading slash)", {}
-            )
-        return value
+        return check_key_prefix(value)
 
     @field_validator("cloud_watch_log_group_name")
     @classmethod

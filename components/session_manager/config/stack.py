@@ -34,7 +34,7 @@ from session_manager.config.fields import (
     check_role_name,
 )
 from session_manager.config.limits import limit_problems
-from session_manager.config.messages import path_text
+from session_manager.config.messages import nested_message, path_text
 from session_manager.config.organization import CentralLogging, Target
 from session_manager.config.people import AccessPolicies
 from session_manager.config.preferences import Preferences
@@ -175,7 +175,7 @@ class StackConfig(ConfigModel):
                 merged = self.preferences_for(target)
             except ValidationError as exc:
                 for error in exc.errors(include_url=False):
-                    problems.append(((*where, *error["loc"]), error["msg"]))
+                    problems.append(((*where, *error["loc"]), nested_message(Preferences, error)))
                 continue
             if target.preferences:
                 problems += self._wiring_problems(merged, where)

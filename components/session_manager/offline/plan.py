@@ -33,6 +33,11 @@ from session_manager.config.secrets import (
     undecrypted_note,
     undecrypted_paths,
 )
+from session_manager.config.stack_file import (
+    StackFileError,
+    load_pulumi_yaml,
+    unknown_stack_file_keys,
+)
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
@@ -341,16 +346,30 @@ def _excerpt(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """A YAML error on one line: what is wrong and where."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return str(error).splitlines()[0]
+
+
 def _read_yaml(path: Path) -> Any:
     """A project or stack file's YAML; raises PlanError when it is not UTF-8 text or not YAML."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_pulumi_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise PlanError(
             f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8, as Pulumi does"
         ) from None
+    except StackFileError as exc:
+        raise PlanError(f"{path.name}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise PlanError(f"{path.name} is not valid YAML: {exc}") from None
+        raise PlanError(f"{path.name} is not valid YAML: {_yaml_problem(exc)}") from None
+    except RecursionError:
+        raise PlanError(f"{path.name} nests too deeply to read") from None
 
 
 def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
@@ -383,6 +402,9 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
         )
     loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
+    unknown = unknown_stack_file_keys(document)
+    if unknown:
+        raise PlanError(f"{path.name}: " + "; ".join(unknown))
     values: dict[str, Any] = {}
     # Project-level defaults first, then the stack's own values.
     project_config = _mapping(

@@ -1,0 +1,198 @@
+"""Pulumi's project and stack files read as the Pulumi CLI reads them.
+
+The CLI decodes `Pulumi.yaml` and `Pulumi.<stack>.yaml` with go-yaml v3
+(pulumi/pulumi sdk/go/common/workspace/project.go imports gopkg.in/yaml.v3), which
+differs from a plain `yaml.safe_load` in two ways that matter to a plan:
+
+- a mapping that names one key twice is refused ("mapping key ... already defined"),
+  where PyYAML keeps the last value;
+- aliases are expanded under a budget: once more than 100 nodes came from aliases in a
+  document of more than 1000 decoded nodes, the share of alias-made nodes may not pass
+  99% (tapering to 10% for documents of 400,000 to 4,000,000 nodes), or decoding stops
+  with "document contains excessive aliasing"; an anchor whose value contains itself is
+  refused too (go-yaml/yaml v3 decode.go, `allowedAliasRatio`, `unmarshal`, `alias`).
+  An alias bomb therefore fails fast instead of expanding to gigabytes.
+
+Scalars keep PyYAML's (YAML 1.1) reading, which the config messages explain.
+The stack file's own keys are those of ProjectStack (project.go): anything else at the
+top level, such as a `session-manager:` key written outside `config:`, is ignored by
+Pulumi and named here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import yaml
+
+# ProjectStack's yaml tags (pulumi/pulumi sdk/go/common/workspace/project.go).
+STACK_FILE_KEYS = (
+    "secretsprovider",
+    "encryptedkey",
+    "encryptionsalt",
+    "config",
+    "environment",
+    "mainEnvironment",
+)
+
+# go-yaml v3 decode.go.
+_ALIAS_RATIO_RANGE_LOW = 400_000
+_ALIAS_RATIO_RANGE_HIGH = 4_000_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class StackFileError(ValueError):
+    """The file is not what the Pulumi CLI would read: one line saying why and where."""
+
+
+class _Alias:
+    """Where the file wrote `*name`: the anchored node, kept apart from the node itself."""
+
+    def __init__(self, name: str, node: yaml.Node) -> None:
+        self.name = name
+        self.node = node
+
+
+class _AliasKeepingLoader(yaml.SafeLoader):
+    """A loader whose node graph marks each alias, so expansion can be counted."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        loader = cast(Any, self)
+        if loader.check_event(yaml.AliasEvent):
+            event = loader.get_event()
+            anchor = str(event.anchor)
+            if anchor not in self.anchors:
+                raise yaml.MarkedYAMLError(
+                    problem=f"found undefined alias {anchor!r}", problem_mark=event.start_mark
+                )
+            return cast(yaml.Node, _Alias(anchor, self.anchors[anchor]))
+        return super().compose_node(parent, index)
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_RANGE_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_RANGE_HIGH:
+        return 0.10
+    spread = _ALIAS_RATIO_RANGE_HIGH - _ALIAS_RATIO_RANGE_LOW
+    return 0.99 - 0.89 * ((decoded - _ALIAS_RATIO_RANGE_LOW) / spread)
+
+
+class _Decoder:
+    """Builds Python values from the node graph, with go-yaml v3's checks."""
+
+    def __init__(self, loader: _AliasKeepingLoader) -> None:
+        self.loader = loader
+        self.decoded = 0
+        self.from_aliases = 0
+        self.alias_depth = 0
+        self.expanding: set[int] = set()
+
+    def value(self, node: yaml.Node | _Alias) -> Any:
+        self.decoded += 1
+        if self.alias_depth:
+            self.from_aliases += 1
+        if (
+            self.from_aliases > 100
+            and self.decoded > 1000
+            and self.from_aliases / self.decoded > _allowed_alias_ratio(self.decoded)
+        ):
+            raise StackFileError(
+                "document contains excessive aliasing: its anchors and aliases expand past "
+                "the limit of go-yaml, which the Pulumi CLI reads it with; write the values out"
+            )
+        if isinstance(node, _Alias):
+            return self._alias(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item) for item in node.value]
+        return cast(Any, self.loader).construct_object(node)
+
+    def _alias(self, alias: _Alias) -> Any:
+        if id(alias.node) in self.expanding:
+            raise StackFileError(f"anchor {alias.name!r} value contains itself")
+        self.expanding.add(id(alias.node))
+        self.alias_depth += 1
+        try:
+            return self.value(alias.node)
+        finally:
+            self.alias_depth -= 1
+            self.expanding.discard(id(alias.node))
+
+    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        _refuse_duplicate_keys(node)
+        result: dict[Any, Any] = {}
+        merged: list[dict[Any, Any]] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE_TAG:
+                merged += self._merge_sources(value_node)
+                continue
+            key = self.value(key_node)
+            if isinstance(key, (dict, list)):
+                raise StackFileError(f"line {_line(key_node)}: a key may not be a map or a list")
+            result[key] = self.value(value_node)
+        # `<<: *defaults`: the mapping's own keys win over merged ones.
+        for source in merged:
+            for key, item in source.items():
+                result.setdefault(key, item)
+        return result
+
+    def _merge_sources(self, node: yaml.Node | _Alias) -> list[dict[Any, Any]]:
+        target = node.node if isinstance(node, _Alias) else node
+        items = target.value if isinstance(target, yaml.SequenceNode) else [node]
+        sources: list[dict[Any, Any]] = []
+        for item in items:
+            value = self.value(item)
+            if not isinstance(value, dict):
+                raise StackFileError("map merge requires map or sequence of maps as the value")
+            sources.append(cast(dict[Any, Any], value))
+        return sources
+
+
+def _line(node: yaml.Node | _Alias) -> int:
+    return (node.node if isinstance(node, _Alias) else node).start_mark.line + 1
+
+
+def _refuse_duplicate_keys(node: yaml.MappingNode) -> None:
+    """go-yaml v3 compares each key's kind and text: `a` and `"a"` are one key."""
+    seen: dict[tuple[str, str], int] = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, _Alias) or not isinstance(key_node, yaml.ScalarNode):
+            continue
+        identity = ("scalar", str(key_node.value))
+        line = _line(key_node)
+        if identity in seen:
+            raise StackFileError(
+                f"line {line}: mapping key {key_node.value!r} already defined at line "
+                f"{seen[identity]}; the Pulumi CLI refuses a file that names a key twice, "
+                "so keep one"
+            )
+        seen[identity] = line
+
+
+def load_pulumi_yaml(text: str) -> Any:
+    """One YAML document as the Pulumi CLI would decode it; raises StackFileError or YAMLError."""
+    loader = _AliasKeepingLoader(text)
+    try:
+        root = loader.get_single_node()
+        return None if root is None else _Decoder(loader).value(root)
+    finally:
+        cast(Any, loader).dispose()
+
+
+def unknown_stack_file_keys(document: dict[str, Any]) -> list[str]:
+    """Top-level keys of a stack file that Pulumi ignores, each with where it belongs."""
+    problems: list[str] = []
+    for key in document:
+        if key in STACK_FILE_KEYS:
+            continue
+        lowered = [k for k in STACK_FILE_KEYS if k.lower() == str(key).lower()]
+        if lowered:
+            hint = f"did you mean {lowered[0]!r}?"
+        elif ":" in str(key):
+            hint = "config keys go below `config:`, indented"
+        else:
+            hint = f"a stack file has only {', '.join(STACK_FILE_KEYS)}"
+        problems.append(f"the top-level key {key!r} is not read by Pulumi; {hint}")
+    return problems
