@@ -33,6 +33,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     document_name_problem,
 )
+from session_manager.config.secrets import UNDECRYPTED
 
 LOG_RETENTION_DAYS_TEXT = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
 
@@ -262,7 +263,8 @@ def _tag_problems(args: object) -> list[str]:
     if not isinstance(tags, Mapping):
         return []
     items = cast(Mapping[object, object], tags).items()
-    known = {str(k): v for k, v in items if isinstance(v, str)}
+    # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
+    known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
     return [
         f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in tag_problems(known)
     ]

@@ -12,7 +12,6 @@ Warnings (`limit_warnings`) go to `pulumi.log.warn` in the program.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -20,11 +19,10 @@ from session_manager.aws.document import render_preferences_document, serialize_
 from session_manager.aws.limits import port_problems, tag_problems
 from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.errors import NAMESPACE, Problem
+from session_manager.config.messages import config_path
 from session_manager.config.preferences import Preferences
 from session_manager.config.secrets import UNDECRYPTED
-
-if TYPE_CHECKING:
-    from session_manager.config.stack import StackConfig
+from session_manager.config.stack import StackConfig
 
 Where = tuple[str | int, ...]
 
@@ -282,12 +280,13 @@ def _condition_problems(config: StackConfig) -> list[Problem]:
     ]
 
 
-def limit_problems(config: StackConfig) -> list[Problem]:
-    """Every value of the planned resources that AWS refuses or that cannot work."""
+def limit_problems(config: StackConfig) -> list[tuple[str, str]]:
+    """(config key, problem) for every value of the planned resources that AWS refuses or
+    that cannot work; the loader raises them with the model's own problems' format."""
     if not config.regions:
         return []  # the loader fills them from aws:region; a bare model has none
     partition = partition_of_region(config.regions[0]).name
-    return [
+    found: list[Problem] = [
         *_tag_problems(config),
         *_document_size_problems(config),
         *_name_length_problems(config),
@@ -297,6 +296,7 @@ def limit_problems(config: StackConfig) -> list[Problem]:
         *_condition_problems(config),
         *_port_problems(config),
     ]
+    return [(config_path(StackConfig, where), problem) for where, problem in found]
 
 
 def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[str]:

@@ -33,7 +33,6 @@ from session_manager.config.fields import (
     check_regions,
     check_role_name,
 )
-from session_manager.config.limits import limit_problems
 from session_manager.config.messages import nested_message, path_text
 from session_manager.config.organization import CentralLogging, Target
 from session_manager.config.people import AccessPolicies
@@ -227,7 +226,6 @@ class StackConfig(ConfigModel):
                 )
         problems += self._account_events_problems()
         problems += self._parameter_reference_problems()
-        problems += limit_problems(self)
         raise_problems(problems)
         return self
 

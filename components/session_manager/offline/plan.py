@@ -48,6 +48,7 @@ from session_manager.offline.secret_masks import (
     unwrap_secrets,
 )
 from session_manager.offline.urns import engine_urn
+from session_manager.offline.values import replace_placeholders, state_numbers, whole_numbers
 
 
 class PlanError(Exception):
@@ -217,7 +218,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # A provider reference is "<provider urn>::<provider id>".
         provider = request.provider.rsplit("::", 1)[0] if request.provider else None
         raw_inputs: dict[str, Any] = self.capturing.last.inputs or {}
-        numbered_inputs = _whole_numbers(raw_inputs)
+        numbered_inputs = whole_numbers(raw_inputs)
         inputs, secret_inputs = unwrap_secrets(numbered_inputs)
         if secret_inputs:
             inputs = mask_secret_inputs(inputs, secret_inputs)
@@ -241,7 +242,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 import_id=request.importId or None,
                 state=mask_secrets(
-                    _state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
+                    state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
                 ),
                 dependencies=list(request.dependencies),
                 input_dependencies={
@@ -256,44 +257,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = request.outputs
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
-
-
-def _state_numbers(
-    state: dict[str, Any], raw_inputs: dict[str, Any], numbered_inputs: dict[str, Any]
-) -> dict[str, Any]:
-    """`_whole_numbers(state)`, reusing the inputs' conversion: a mock's answer echoes them."""
-    return {
-        key: numbered_inputs[key]
-        if key in raw_inputs and raw_inputs[key] is value
-        else _whole_numbers(value)
-        for key, value in state.items()
-    }
-
-
-def _whole_numbers(value: Any) -> Any:
-    """The engine's wire format has only floats: show 30, not 30.0."""
-    # Strings, most of the values, skip the call: this runs for every resource.
-    if isinstance(value, dict):
-        items = cast(dict[Any, Any], value).items()
-        return {k: v if isinstance(v, str) else _whole_numbers(v) for k, v in items}
-    if isinstance(value, list):
-        return [v if isinstance(v, str) else _whole_numbers(v) for v in cast(list[Any], value)]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
-    """`value` with every placeholder id or ARN of the plan swapped for the real one."""
-    if isinstance(value, str):
-        for old, new in replacements.items():
-            value = value.replace(old, new)
-        return value
-    if isinstance(value, dict):
-        return {k: replace_placeholders(v, replacements) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [replace_placeholders(v, replacements) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    return value
 
 
 # --- Reading the project and stack files ------------------------------------
@@ -553,7 +516,7 @@ def record_program(
     plan = Plan(
         stack=stack,
         project=project,
-        outputs=_whole_numbers(outputs),
+        outputs=whole_numbers(outputs),
         result=result,
         warnings=collector.messages,
         preview=preview,

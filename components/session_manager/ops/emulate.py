@@ -18,7 +18,8 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
 
