@@ -206,3 +206,23 @@ def test_literal_values_are_checked_and_unknown_forms_left_to_the_type_checker()
         "mode": "COMPLIANCE",
         "hook": print,
     }
+
+
+def test_component_tags_aws_refuses_are_refused_before_registration() -> None:
+    """Issue 20: tags from Python went to AWS unchecked. Limits: botocore's IAM model
+    (tagValueType max 256) and AWS's tagging guide (`aws:` is reserved)."""
+    message = refused(
+        lambda: SessionManagerVpcEndpoints(
+            "ep",
+            {
+                "region": "us-east-1",
+                "vpc_id": "vpc-12345678",
+                "subnet_ids": ["subnet-12345678"],
+                "security_group_id": "sg-12345678",
+                "tags": {"aws:team": "a", "ok": "v" * 257},
+            },
+        )
+    )
+    assert "args.tags.aws:team" in message
+    assert "reserves" in message
+    assert "args.tags.ok: tag value" in message

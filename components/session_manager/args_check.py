@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get
 import pulumi
 from typing_extensions import is_typeddict
 
+from session_manager.aws.limits import tag_problems
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     IDLE_SESSION_TIMEOUT_MINUTES,
@@ -32,6 +33,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     document_name_problem,
 )
+from session_manager.config.secrets import UNDECRYPTED
 
 LOG_RETENTION_DAYS_TEXT = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
 
@@ -55,6 +57,7 @@ def check_args(component: str, args: T | None, spec: type) -> T:
     """
     given = cast(T, {}) if args is None else args
     problems = list(_problems(given, spec, "args"))
+    problems += _tag_problems(given)
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
     return given
@@ -250,3 +253,18 @@ def _fix(value: object, options: tuple[object, ...]) -> str:
     if isinstance(value, str) and any(get_origin(o) in _SEQUENCES for o in options):
         return f"; write {json.dumps([value])}"
     return ""
+
+
+def _tag_problems(args: object) -> list[str]:
+    """Known tags AWS would refuse (aws/limits.py), as the stack config's are refused."""
+    if not isinstance(args, Mapping):
+        return []
+    tags: object = cast(Mapping[str, object], args).get("tags")
+    if not isinstance(tags, Mapping):
+        return []
+    items = cast(Mapping[object, object], tags).items()
+    # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
+    known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
+    return [
+        f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in tag_problems(known)
+    ]

@@ -43,6 +43,7 @@ from session_manager.args import (
 from session_manager.aws.parameter_references import document_parameter_names
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
+from session_manager.config.limits import limit_warnings
 from session_manager.config.preferences import Preferences
 from session_manager.config.regions import region_warnings
 from session_manager.config.stack import StackConfig
@@ -409,7 +410,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
     keep_config_secrets()
-    for warning in region_warnings(config, home_region):
+    for warning in region_warnings(config, home_region) + limit_warnings(config, home_region):
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)

@@ -17,7 +17,8 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
 
     Nodes without a route to the internet reach Systems Manager, and, as the
     preferences need them, CloudWatch Logs, KMS and S3, through these endpoints.
-    The endpoints' security group accepts HTTPS from the VPC's CIDR block.
+    The endpoints' security group accepts HTTPS from every CIDR block of the VPC,
+    IPv4 and IPv6, through one managed prefix list per address family.
     """
 
     endpoint_ids: pulumi.Output[list[str]]
@@ -44,17 +45,51 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         vpc = aws.ec2.get_vpc_output(
             id=vpc_id, region=region, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        self.https_rule = aws.vpc.SecurityGroupIngressRule(
-            f"{name}-https-from-vpc",
-            region=region,
-            security_group_id=group,
-            cidr_ipv4=vpc.cidr_block,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            description="HTTPS from the VPC to the Session Manager endpoints",
-            opts=child,
-        )
+        # Nodes in every CIDR block of the VPC reach the endpoints: secondary IPv4 blocks
+        # and IPv6 blocks too, not just the primary block. How many blocks there are is
+        # known only when the lookup answers, and resources are never created inside
+        # .apply(), so the blocks become the entries (an input) of one managed prefix list
+        # per address family, and each list gets one rule.
+        blocks = {
+            "ipv4": vpc.cidr_block_associations.apply(
+                lambda found: sorted({a.cidr_block for a in found if a.cidr_block})
+            ),
+            "ipv6": vpc.ipv6_cidr_block_associations.apply(
+                lambda found: sorted({a.ipv6_cidr_block for a in found if a.ipv6_cidr_block})
+            ),
+        }
+        self.vpc_cidr_lists: dict[str, aws.ec2.ManagedPrefixList] = {}
+        self.https_rules: dict[str, aws.vpc.SecurityGroupIngressRule] = {}
+        for family, cidrs in blocks.items():
+            self.vpc_cidr_lists[family] = aws.ec2.ManagedPrefixList(
+                f"{name}-vpc-{family}-cidrs",
+                region=region,
+                name=f"{name}-vpc-{family}-cidrs",
+                address_family="IPv4" if family == "ipv4" else "IPv6",
+                # At least one: AWS refuses 0, and a VPC without IPv6 has no IPv6 block.
+                max_entries=cidrs.apply(lambda found: max(len(found), 1)),
+                entries=cidrs.apply(
+                    lambda found: [
+                        aws.ec2.ManagedPrefixListEntryArgs(cidr=cidr, description="VPC CIDR block")
+                        for cidr in found
+                    ]
+                ),
+                tags={**tags, "Name": f"{name}-vpc-{family}-cidrs"},
+                opts=child,
+            )
+            # The IPv4 rule keeps the name it had when it named the primary block only.
+            self.https_rules[family] = aws.vpc.SecurityGroupIngressRule(
+                f"{name}-https-from-vpc" + ("" if family == "ipv4" else "-ipv6"),
+                region=region,
+                security_group_id=group,
+                prefix_list_id=self.vpc_cidr_lists[family].id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                description=f"HTTPS from the VPC's {family} blocks to the endpoints",
+                opts=child,
+            )
+        self.https_rule = self.https_rules["ipv4"]
         requested: set[str] = set(args.get("services") or [])
         services: list[str] = sorted(requested | set(CORE_SERVICES))
         self.vpc_endpoints: dict[str, aws.ec2.VpcEndpoint] = {
@@ -78,7 +113,7 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
                 f"{name}-s3",
                 region=region,
                 vpc_id=vpc_id,
-                service_name=endpoint_service_name("s3", region),
+                service_name=endpoint_service_name("s3", region, gateway=True),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=route_tables,
                 tags={**tags, "Name": f"{name}-s3"},

@@ -10,15 +10,13 @@ a pattern but is not listed is probably newer than the installed botocore.
 from __future__ import annotations
 
 import difflib
-import gzip
 import importlib.metadata
-import importlib.util
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from session_manager.aws.botocore_data import load_data_file
 
 # Partitions whose ARNs and service principals this project builds (see rules.py).
 SUPPORTED_PARTITIONS = (
@@ -41,23 +39,10 @@ class RegionData:
     regions: frozenset[str]
 
 
-def _botocore_data_file(name: str) -> Path:
-    spec = importlib.util.find_spec("botocore")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("botocore is not installed; it ships the AWS partitions data")
-    data = Path(next(iter(spec.submodule_search_locations))) / "data"
-    for candidate in (data / name, data / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    raise RuntimeError(f"botocore ships no data/{name} in {data}")
-
-
 @cache
 def partitions() -> tuple[RegionData, ...]:
     """Every partition in the installed botocore's partitions data, in its order."""
-    path = _botocore_data_file("partitions.json")
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    document: dict[str, Any] = json.loads(raw)
+    document: dict[str, Any] = load_data_file("partitions.json")
     result: list[RegionData] = []
     for entry in document["partitions"]:
         # `aws-global`, `aws-cn-global`, ...: pseudo-Regions for global endpoints.

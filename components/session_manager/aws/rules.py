@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from session_manager.aws.limits import document_names
+
 # --- Partitions -------------------------------------------------------------
 
 
@@ -42,10 +44,23 @@ def partition_of_region(region: str) -> Partition:
     return _COMMERCIAL
 
 
-def endpoint_service_name(service: str, region: str) -> str:
-    """A VPC endpoint service name: com.amazonaws.<region>.<service> (cn.com... in China)."""
-    prefix = "cn.com.amazonaws" if partition_of_region(region).name == "aws-cn" else "com.amazonaws"
-    return f"{prefix}.{region}.{service}"
+# Interface endpoint services that the China Regions name `cn.com.amazonaws.<region>.<service>`.
+# Every other service there, and every gateway endpoint (S3, DynamoDB), keeps
+# `com.amazonaws`: aws-cdk packages/aws-cdk-lib/aws-ec2/lib/vpc-endpoint.ts
+# (getDefaultEndpointPrefix lists the exceptions for cn-north-1 and cn-northwest-1, and
+# names neither ssm, ssmmessages, ec2messages, logs nor kms). Only the exceptions both
+# China Regions share are kept, as far as this project could use them.
+CHINA_PREFIXED_INTERFACE_SERVICES = frozenset(
+    {"ec2", "ecr.api", "ecr.dkr", "lambda", "monitoring", "s3", "sqs", "sts"}
+)
+
+
+def endpoint_service_name(service: str, region: str, *, gateway: bool = False) -> str:
+    """A VPC endpoint service name: com.amazonaws.<region>.<service>, or cn.com... where China
+    names the service so (see CHINA_PREFIXED_INTERFACE_SERVICES)."""
+    china = partition_of_region(region).name == "aws-cn"
+    prefixed = china and not gateway and service in CHINA_PREFIXED_INTERFACE_SERVICES
+    return f"{'cn.com.amazonaws' if prefixed else 'com.amazonaws'}.{region}.{service}"
 
 
 def service_principal(service: str, region: str) -> str:
@@ -84,8 +99,6 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
-LOG_GROUP_NAME_PATTERN = re.compile(r"^[.\-_/#A-Za-z0-9]{1,512}$")
-
 # The values CloudWatch Logs accepts for retentionInDays (0 = never expire).
 LOG_RETENTION_DAYS = (
     0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -112,7 +125,6 @@ KMS_DELETION_WINDOW_DAYS = (7, 30)
 # --- Session documents ------------------------------------------------------
 
 SESSION_TYPES = ("Standard_Stream", "InteractiveCommands", "NonInteractiveCommands", "Port")
-DOCUMENT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,128}$")
 DOCUMENT_RESERVED_PREFIXES = (
     "aws",
     "amazon",
@@ -134,8 +146,9 @@ LINUX_USER_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 
 def document_name_problem(name: str) -> str | None:
     """Why `name` cannot name an SSM document, or None when it can."""
-    if not DOCUMENT_NAME_PATTERN.match(name):
-        return "must be 3-128 characters of letters, digits, '_', '-' and '.'"
+    rule = document_names()  # botocore's ssm model
+    if not rule.admits(name):
+        return f"must be {rule.lengths} characters of letters, digits, '_', '-' and '.'"
     lowered = name.lower()
     for prefix in DOCUMENT_RESERVED_PREFIXES:
         if lowered.startswith(prefix.lower()):

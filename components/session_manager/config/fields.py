@@ -21,6 +21,13 @@ from pydantic._internal._model_construction import ModelMetaclass
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.limits import (
+    NameRule,
+    iam_group_names,
+    iam_policy_names,
+    iam_role_names,
+    kms_alias_names,
+)
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     ACCOUNT_ID_PATTERN,
@@ -36,9 +43,6 @@ from session_manager.aws.rules import (
 from session_manager.config.messages import UNDECRYPTED_STRUCTURE
 from session_manager.config.secrets import UNDECRYPTED
 
-IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
-IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
-IAM_GROUP_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
     r"role/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]{1,64})$"
@@ -99,6 +103,11 @@ def _whole_number(value: Any) -> Any:
         )
     if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
         return int(value)
+    # Days and counts: S3 lifecycle rules, retention and windows refuse negative numbers.
+    if isinstance(value, int) and value < 0:
+        raise PydanticCustomError(
+            "whole", "must be a whole number (0 or more), got {got}", {"got": value}
+        )
     return value
 
 
@@ -126,6 +135,13 @@ def check_kms_key_arn(value: str) -> str:
 
 
 def check_new_alias(value: str) -> str:
+    longest = kms_alias_names().max_length
+    if len(value) > longest:
+        raise PydanticCustomError(
+            "kms_alias",
+            "is {length} characters; KMS alias names are at most {longest}",
+            {"length": len(value), "longest": longest},
+        )
     if not KMS_ALIAS_PATTERN.match(value) or value.startswith("alias/aws/"):
         raise PydanticCustomError(
             "kms_alias",
@@ -176,11 +192,12 @@ def check_bucket(value: str, *, required: bool = False) -> str:
 
 
 def check_role_name(value: str, *, optional: bool = False) -> str:
-    if (value or not optional) and not IAM_ROLE_NAME_PATTERN.match(value):
+    rule = iam_role_names()
+    if (value or not optional) and not rule.admits(value):
         raise PydanticCustomError(
             "iam_name",
-            "{got} is not an IAM role name (1-64 of letters, digits, +=,.@_-)",
-            {"got": repr(value)},
+            "{got} is not an IAM role name ({lengths} of letters, digits, +=,.@_-)",
+            {"got": repr(value), "lengths": rule.lengths},
         )
     return value
 
@@ -195,21 +212,21 @@ def check_key_prefix(value: str) -> str:
 
 
 def check_role_names(value: list[str]) -> list[str]:
-    return _check_names(value, IAM_ROLE_NAME_PATTERN, "IAM role names (1-64")
+    return _check_names(value, iam_role_names(), "IAM role names")
 
 
 def check_group_names(value: list[str]) -> list[str]:
-    """IAM group names: GroupName in botocore's iam service model, [\\w+=,.@-]+ of 1-128."""
-    return _check_names(value, IAM_GROUP_NAME_PATTERN, "IAM group names (1-128")
+    """IAM group names: groupNameType in botocore's iam service model."""
+    return _check_names(value, iam_group_names(), "IAM group names")
 
 
-def _check_names(value: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
-    bad = [name for name in value if not pattern.match(name)]
+def _check_names(value: list[str], rule: NameRule, what: str) -> list[str]:
+    bad = [name for name in value if not rule.admits(name)]
     if bad:
         raise PydanticCustomError(
             "iam_name",
-            "{got} are not {what} of letters, digits, +=,.@_-)",
-            {"got": ", ".join(repr(name) for name in bad), "what": what},
+            "{got} are not {what} ({lengths} of letters, digits, +=,.@_-)",
+            {"got": ", ".join(repr(name) for name in bad), "what": what, "lengths": rule.lengths},
         )
     return value
 
@@ -233,11 +250,12 @@ def check_role_arn(value: str, account: Any, owner: str) -> str:
 
 
 def check_iam_name(value: str) -> str:
-    if not IAM_NAME_PATTERN.match(value):
+    rule = iam_policy_names()
+    if not rule.admits(value):
         raise PydanticCustomError(
             "iam_name",
-            "{got} is not an IAM name (1-128 of letters, digits, +=,.@_-)",
-            {"got": repr(value)},
+            "{got} is not an IAM name ({lengths} of letters, digits, +=,.@_-)",
+            {"got": repr(value), "lengths": rule.lengths},
         )
     return value
 

@@ -14,6 +14,7 @@ from pydantic import (
 
 from session_manager.aws.regions import region_problem
 from session_manager.config.errors import NAMESPACE, ConfigError
+from session_manager.config.limits import limit_problems
 from session_manager.config.messages import readable
 from session_manager.config.regions import partition_problems
 from session_manager.config.stack import StackConfig
@@ -47,7 +48,7 @@ def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None)
             problems += readable(StackConfig, error)
         raise ConfigError(problems) from None
     if not problems:
-        problems = partition_problems(config, aws_region)
+        problems = partition_problems(config, aws_region) + limit_problems(config)
     if problems:
         raise ConfigError(problems)
     return config

@@ -10,9 +10,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws import defaults
+from session_manager.aws.limits import log_group_names
 from session_manager.aws.rules import (
     LINUX_USER_PATTERN,
-    LOG_GROUP_NAME_PATTERN,
 )
 from session_manager.config.fields import (
     ConfigModel,
@@ -95,12 +95,13 @@ class Preferences(ConfigModel):
     @field_validator("cloud_watch_log_group_name")
     @classmethod
     def _log_group(cls, value: str) -> str:
-        if value and not LOG_GROUP_NAME_PATTERN.match(value):
+        rule = log_group_names()  # botocore's logs model
+        if value and not rule.admits(value):
             raise PydanticCustomError(
                 "log_group_name",
-                "{got} is not a valid log group name: use 1-512 characters of letters, digits, "
-                "'.', '-', '_', '/' and '#'",
-                {"got": repr(value)},
+                "{got} is not a valid log group name: use {lengths} characters of letters, "
+                "digits, '.', '-', '_', '/' and '#'",
+                {"got": repr(value), "lengths": rule.lengths},
             )
         return value
 

@@ -56,6 +56,8 @@ def _role_arns(config: StackConfig) -> Iterator[tuple[str, str]]:
         yield "centralLogging.roleArn", config.central_logging.role_arn
     if config.account_events is not None and config.account_events.role_arn:
         yield "accountEvents.roleArn", config.account_events.role_arn
+    for index, arn in enumerate(config.access_policies.preferences_guard.deployer_role_arns):
+        yield f"accessPolicies.preferencesGuard.deployerRoleArns[{index}]", arn
 
 
 def partition_problems(config: StackConfig, aws_region: str | None) -> list[tuple[str, str]]:

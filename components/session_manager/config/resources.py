@@ -11,13 +11,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws import defaults
+from session_manager.aws.limits import iam_policy_names
 from session_manager.aws.rules import (
     KMS_DELETION_WINDOW_DAYS,
     LOG_RETENTION_DAYS,
 )
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
-    IAM_NAME_PATTERN,
     ConfigModel,
     Flag,
     WholeNumber,
@@ -165,11 +165,12 @@ class InstanceAccess(ConfigModel):
     @field_validator("policy_name")
     @classmethod
     def _policy_name(cls, value: str) -> str:
-        if not IAM_NAME_PATTERN.match(value):
+        rule = iam_policy_names()
+        if not rule.admits(value):
             raise PydanticCustomError(
                 "iam_name",
-                "{got} is not an IAM policy name (1-128 of letters, digits, +=,.@_-)",
-                {"got": repr(value)},
+                "{got} is not an IAM policy name ({lengths} of letters, digits, +=,.@_-)",
+                {"got": repr(value), "lengths": rule.lengths},
             )
         return value
 

@@ -37,7 +37,9 @@ EVENTS_ARN_KINDS = {
 _MADE_UP_BY_FUNCTIONS: dict[str, frozenset[str]] = {
     "aws:index/getCallerIdentity:getCallerIdentity": frozenset({"accountId", "arn", "userId"}),
     "aws:kms/getKey:getKey": frozenset({"id", "keyId", "arn"}),
-    "aws:ec2/getVpc:getVpc": frozenset({"cidrBlock", "arn"}),
+    "aws:ec2/getVpc:getVpc": frozenset(
+        {"cidrBlock", "arn", "cidrBlockAssociations", "ipv6CidrBlockAssociations"}
+    ),
 }
 
 
@@ -188,6 +190,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             return {
                 "id": vpc_id,
                 "cidrBlock": "10.0.0.0/16",
+                "cidrBlockAssociations": [
+                    {"associationId": "vpc-cidr-assoc-0", "cidrBlock": "10.0.0.0/16"}
+                ],
+                "ipv6CidrBlockAssociations": [],
                 "arn": f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
             }, []
         if token == "aws:kms/getKey:getKey":

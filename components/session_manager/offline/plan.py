@@ -50,7 +50,7 @@ from session_manager.offline.secret_masks import (
     unwrap_secrets,
 )
 from session_manager.offline.urns import alias_urns, engine_urn
-from session_manager.offline.wire_numbers import state_numbers, whole_numbers
+from session_manager.offline.values import replace_placeholders, state_numbers, whole_numbers
 
 
 class PlanError(Exception):
@@ -285,19 +285,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = request.outputs
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
-
-
-def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
-    """`value` with every placeholder id or ARN of the plan swapped for the real one."""
-    if isinstance(value, str):
-        for old, new in replacements.items():
-            value = value.replace(old, new)
-        return value
-    if isinstance(value, dict):
-        return {k: replace_placeholders(v, replacements) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return [replace_placeholders(v, replacements) for v in value]  # pyright: ignore[reportUnknownVariableType]
-    return value
 
 
 # --- Reading the project and stack files ------------------------------------

@@ -18,7 +18,8 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
 
@@ -584,5 +585,6 @@ def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, A
 # a real account (VPCs, subnets, security groups).
 NOT_EMULATED = (
     "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:ec2/managedPrefixList:ManagedPrefixList",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 )

@@ -24,7 +24,8 @@ from typing import Any, cast
 from session_manager.aws.policy_compare import parse_policy, statement_diff
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
-from session_manager.offline.plan import Plan, PlannedResource, replace_placeholders
+from session_manager.offline.plan import Plan, PlannedResource
+from session_manager.offline.values import replace_placeholders
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.drift.grants import RoleGrants
 from session_manager.ops.drift.result import Drift, TargetResult

@@ -28,4 +28,7 @@ NOT_COMPARED = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         "names a security group that only a real account has"
     ),
+    "aws:ec2/managedPrefixList:ManagedPrefixList": (
+        "holds the CIDR blocks of a VPC that only a real account has"
+    ),
 }

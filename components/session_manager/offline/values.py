@@ -1,7 +1,11 @@
-"""Numbers as the engine's wire format leaves them: whole floats back to integers."""
+"""Value transforms of the offline plan: numbers as the engine shows them, placeholders swapped.
+
+Pure functions on plain values, shared by the plan, emulate and drift comparison.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 
@@ -27,4 +31,17 @@ def whole_numbers(value: Any) -> Any:
         return [v if isinstance(v, str) else whole_numbers(v) for v in cast(list[Any], value)]
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return value
+
+
+def replace_placeholders(value: Any, replacements: Mapping[str, str]) -> Any:
+    """`value` with every placeholder id or ARN of the plan swapped for the real one."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {k: replace_placeholders(v, replacements) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [replace_placeholders(v, replacements) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
