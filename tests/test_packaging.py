@@ -56,7 +56,7 @@ def test_pulumi_aws_floor_has_what_the_program_reads() -> None:
     # GetOrganizationalUnitDescendantAccountsAccountResult.state is absent from the
     # pulumi-aws 7.9.1 wheel (pulumi_aws/organizations/outputs.py has only `status`) and
     # present from 7.10.0, where `status` is deprecated in its favour.
-    assert "account.state ==" in (ROOT / "components/session_manager/program.py").read_text()
+    assert "account.state" in (ROOT / "components/session_manager/account_lookups.py").read_text()
     assert floor(dependency("pulumi-aws")) >= Version("7.10")
 
 

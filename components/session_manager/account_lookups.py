@@ -14,11 +14,9 @@ def organizational_unit_accounts(ou_id: str) -> dict[str, str]:
     """The accounts below an OU and their states, read at plan time with the stack's own
     credentials; the target rules skip those that aren't ACTIVE, with a warning."""
     result = aws.organizations.get_organizational_unit_descendant_accounts(parent_id=ou_id)
-    # `state` came with pulumi-aws 7.10; the deprecated `status` has the same values
-    # for ACTIVE, SUSPENDED and PENDING_CLOSURE.
-    return {
-        account.id: getattr(account, "state", None) or account.status for account in result.accounts
-    }
+    # `state` came with pulumi-aws 7.10 (the floor pyproject.toml declares); the deprecated
+    # `status` has no CLOSED.
+    return {account.id: account.state for account in result.accounts}
 
 
 def organization_account_states() -> dict[str, str]:
@@ -35,10 +33,7 @@ def organization_account_states() -> dict[str, str]:
             f"states of the accounts named under targets are not checked: {exc}"
         )
         return {}
-    return {
-        account.id: getattr(account, "state", None) or account.status
-        for account in organization.accounts or []
-    }
+    return {account.id: account.state for account in organization.accounts or []}
 
 
 def own_account_id() -> str:

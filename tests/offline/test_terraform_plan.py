@@ -377,3 +377,17 @@ def test_make_test_runs_the_scan() -> None:
     ).stdout
     assert "checkov/scan.py" in dry_run
     assert "-r checkov/requirements.txt" in dry_run
+
+
+def test_every_type_with_a_replace_entry_has_a_terraform_type() -> None:
+    """The replace table lists every type the program creates (test_diff checks that), so a
+    type missing here would make `plan --format terraform-plan` fail for the stacks using it."""
+    from session_manager.aws.replacements import REPLACING_INPUTS
+    from session_manager.offline.terraform_plan import TERRAFORM_TYPES
+
+    assert not set(REPLACING_INPUTS) - set(TERRAFORM_TYPES) - {
+        # Base plans made before pulumi-aws 7 folded BucketV2 into Bucket.
+        "aws:s3/bucketV2:BucketV2",
+        # Providers are configuration, not resources, in Terraform's plan JSON.
+        "pulumi:providers:aws",
+    }

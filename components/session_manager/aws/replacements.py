@@ -65,6 +65,9 @@ REPLACING_INPUTS: dict[str, frozenset[str]] = {
     ),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (_S3_BUCKET_CONFIGURATION),
     "aws:ec2/vpcEndpoint:VpcEndpoint": frozenset({"vpcId", "serviceName", "vpcEndpointType"}),
+    # ec2/vpc_managed_prefix_list.go: only address_family is ForceNew; name, entries and
+    # max_entries change in place (ModifyManagedPrefixList).
+    "aws:ec2/managedPrefixList:ManagedPrefixList": frozenset({"addressFamily"}),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": frozenset({"securityGroupId"}),
     "aws:ec2/securityGroup:SecurityGroup": _NAMED | {"vpcId", "description"},
     "aws:cloudwatch/eventRule:EventRule": _NAMED | {"eventBusName"},

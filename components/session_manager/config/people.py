@@ -82,20 +82,6 @@ class SessionUsersPolicy(_PeoplePolicy):
         ),
     )
 
-    @field_validator("instance_tags")
-    @classmethod
-    def _instance_tags(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        # An empty list of values would make a condition no instance can meet.
-        empty = [key for key, values in value.items() if not values]
-        if empty:
-            raise PydanticCustomError(
-                "empty_tag_values",
-                "{got} list no value: give each tag key at least one value, or leave the key "
-                "out to allow every value",
-                {"got": ", ".join(repr(key) for key in empty)},
-            )
-        return value
-
     @field_validator("allowed_aws_documents")
     @classmethod
     def _aws_documents(cls, value: list[str]) -> list[str]:
