@@ -77,6 +77,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                     session_data_key_arns=values["key_arns"],
                     session_data_key_aliases=values["key_aliases"],
                     own_session_methods=methods,
+                    any_session_data_channel=bool(args.get("any_session_data_channel", False)),
                 )
             )
             return policy_json(policy)

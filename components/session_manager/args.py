@@ -228,6 +228,9 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     own_session_methods: Sequence[str]
     """How own sessions are recognized: `userName` (IAM users) and/or `sessionTag` (role
     sessions, IAM Identity Center). Default: both."""
+    any_session_data_channel: bool
+    """Also open the data channel of any session in the account, not only one's own (a token
+    of someone else's session then attaches to it). Default: false."""
     session_owner_variable: str
     """Deprecated, use `own_session_methods`: `${aws:username}` means `["userName"]`,
     `${aws:userid}` means `["sessionTag"]`."""

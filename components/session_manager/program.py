@@ -245,6 +245,7 @@ def access_policies_args(
         session_data_key_arns=session_key_arns(components),
         session_data_key_aliases=session_key_aliases(components),
         own_session_methods=list(users.own_sessions),
+        any_session_data_channel=users.any_session_data_channel,
         session_users_policy_name=users.name if users.create else "",
         session_users_attachments=PolicyAttachmentArgs(
             role_names=list(users.attach_to_roles), group_names=list(users.attach_to_groups)
