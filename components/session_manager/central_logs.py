@@ -18,7 +18,7 @@ from session_manager.aws.log_archive import (
 from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import bucket_name_problem, partition_of_region
 from session_manager.central_access_logs import create_access_log_bucket
-from session_manager.outputs import account_id_output, render_when_known
+from session_manager.outputs import account_id_output, render_when_known, secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
 
@@ -244,10 +244,12 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         self.kms_key_arn = self.key.arn
         self.key_prefix = pulumi.Output.from_input(prefix)
         self.register_outputs(
-            {
-                "bucket_name": self.bucket_name,
-                "bucket_arn": self.bucket_arn,
-                "kms_key_arn": self.kms_key_arn,
-                "key_prefix": self.key_prefix,
-            }
+            secret_where_shown(
+                {
+                    "bucket_name": self.bucket_name,
+                    "bucket_arn": self.bucket_arn,
+                    "kms_key_arn": self.kms_key_arn,
+                    "key_prefix": self.key_prefix,
+                }
+            )
         )

@@ -7,12 +7,14 @@ ConfigError can print it next to the key the user wrote.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
 )
@@ -32,7 +34,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     partition_of_region,
 )
-from session_manager.config.secrets import UNDECRYPTED
+from session_manager.config.secrets import UNDECRYPTED, placeholders_allowed
 
 IAM_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_ROLE_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -235,12 +237,33 @@ def check_ec2_id(value: str, kind: str) -> str:
 
 
 def _keep_undecrypted(
-    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler
+    cls: type[BaseModel], value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
 ) -> Any:
-    """The offline plan's placeholder for a secret it cannot decrypt has no format to check."""
-    if isinstance(value, str) and value == UNDECRYPTED:
+    """The offline plan's placeholder for a secret it cannot decrypt has no format to check.
+
+    Only in the offline plan (`offline_placeholders`): in a real run the value is what the
+    engine decrypted, and a literal placeholder is validated like any other value. A number
+    or flag can't hold the placeholder: it takes its default, and the plan masks it.
+    """
+    if not (isinstance(value, str) and value == UNDECRYPTED and placeholders_allowed()):
+        return handler(value)
+    field = cls.model_fields.get(info.field_name or "")
+    if field is None or not _number_or_flag(field.annotation):
         return value
-    return handler(value)
+    default = field.get_default(call_default_factory=True)
+    return handler(default) if default is not None else default
+
+
+def _number_or_flag(annotation: Any) -> bool:
+    """Whether a field's type is a number or a flag (Optional and Annotated unwrapped)."""
+    if annotation in (bool, int, float):
+        return True
+    if get_origin(annotation) not in (Union, UnionType, Annotated):
+        return False
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) is Annotated:
+        args = args[:1]
+    return bool(args) and all(_number_or_flag(arg) for arg in args)
 
 
 class _UndecryptedSecretsPass(ModelMetaclass):

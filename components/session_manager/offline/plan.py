@@ -28,8 +28,12 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 
 from session_manager.config.errors import NAMESPACE
 from session_manager.config.secrets import (
+    SecretLeaf,
+    declared_stack_file,
+    mask_scalar_entries,
     masking,
-    secret_strings,
+    offline_placeholders,
+    secret_leaves,
     undecrypted_note,
     undecrypted_paths,
 )
@@ -167,14 +171,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
     def __init__(
-        self, mocks: pulumi.runtime.Mocks, *, preview: bool = False, secrets: set[str] | None = None
+        self,
+        mocks: pulumi.runtime.Mocks,
+        *,
+        preview: bool = False,
+        secrets: frozenset[SecretLeaf] = frozenset(),
     ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
         self.preview = preview
-        # Secret config strings: never printed, whatever input shows them.
-        self.masking = masking(secrets or set[str]())
+        # Secret config values: never printed, whatever input shows them.
+        self.secrets = secrets
+        self.masking = masking(secrets)
         self.custom_urns: set[str] = set()
         self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
@@ -217,6 +226,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if secret_inputs:
             inputs = mask_secret_inputs(inputs, secret_inputs)
         inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
+        if secret_inputs and self.secrets:
+            # Secret numbers and flags inside documents and policies, by the key they sit under.
+            inputs = {
+                key: mask_scalar_entries(value, self.secrets) if isinstance(value, str) else value
+                for key, value in inputs.items()
+            }
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
@@ -453,16 +468,17 @@ def run_plan(
         return after() if after else None
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    plan = record_program(
-        run_main,
-        project=project,
-        stack=stack,
-        config=config,
-        secret_keys=secret_keys,
-        mocks=mocks,
-        resolve_outputs=resolve_outputs,
-        preview=preview,
-    )
+    with offline_placeholders():
+        plan = record_program(
+            run_main,
+            project=project,
+            stack=stack,
+            config=config,
+            secret_keys=secret_keys,
+            mocks=mocks,
+            resolve_outputs=resolve_outputs,
+            preview=preview,
+        )
     # One line per secret the plan could not decrypt, instead of a format error.
     notes = [
         undecrypted_note(path)
@@ -483,8 +499,12 @@ def record_program(
     mocks: AwsMocks | None = None,
     resolve_outputs: bool = True,
     preview: bool = False,
+    stack_file: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
+
+    `stack_file` stands for the stack file's `config:` mapping, which says which values
+    of a secret key are `secure:` (the program reads it as `pulumi up` would).
 
     Whatever `program` returns (Outputs, dicts of Outputs) is resolved into
     `Plan.result`, and the stack's exports into `Plan.outputs`.
@@ -492,7 +512,7 @@ def record_program(
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
-    secrets = secret_strings(config, set(secret_keys), NAMESPACE)
+    secrets = secret_leaves(config, secret_keys, NAMESPACE, stack_file)
     monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
@@ -511,7 +531,8 @@ def record_program(
     returned: list[Any] = []
 
     def body() -> None:
-        returned.append(program())
+        with declared_stack_file(stack_file):
+            returned.append(program())
 
     try:
         # Nothing reads the SDK's per-resource stack capture under mocks: skip it.
