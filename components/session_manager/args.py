@@ -187,7 +187,11 @@ class CentralLogBucketArgs(TypedDict, total=False):
     object_lock: bool
     """Lock every object version with S3 Object Lock (default: on)."""
     object_lock_mode: str
-    """GOVERNANCE (default) or COMPLIANCE."""
+    """COMPLIANCE (default: nobody can erase a locked version) or GOVERNANCE (then
+    `break_glass_role_arn` is required)."""
+    break_glass_role_arn: str
+    """The only role the bucket policy lets bypass governance retention, delete versions or
+    change the bucket's lock, lifecycle or policy. Required with GOVERNANCE."""
     object_lock_retention_days: int
     """Days each version stays locked. Default: `expire_after_days`."""
     access_log_bucket_name: str

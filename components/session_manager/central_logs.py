@@ -97,6 +97,13 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
         if lock and lock_mode not in OBJECT_LOCK_MODES:
             raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
+        break_glass = args.get("break_glass_role_arn", "")
+        if lock and lock_mode != "COMPLIANCE" and not break_glass:
+            raise ValueError(
+                f"{name}: object_lock_mode {lock_mode} lets any principal with "
+                "s3:BypassGovernanceRetention delete logs; set break_glass_role_arn (the bucket "
+                "policy then denies it to everyone else) or use COMPLIANCE"
+            )
         noncurrent_days = args.get("noncurrent_version_expire_after_days", expire_days)
         if noncurrent_days < expire_days:
             raise ValueError(
@@ -193,6 +200,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                     key_prefix=prefix,
                     organization_id=organization_id,
                     writer_role_names=writers,
+                    break_glass_role_arn=break_glass,
                 )
             ),
             # The public access block must exist first, or the policy briefly stands alone.

@@ -455,6 +455,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
                 object_lock=logging.object_lock.enabled,
                 object_lock_mode=logging.object_lock.mode,
                 object_lock_retention_days=logging.object_lock_days,
+                break_glass_role_arn=logging.object_lock.break_glass_role_arn,
                 access_log_bucket_name=(
                     logging.access_log_bucket_name if logging.access_logging.enabled else ""
                 ),
