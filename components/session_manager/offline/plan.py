@@ -26,23 +26,15 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from session_manager.config import secrets as config_secrets
 from session_manager.config.errors import NAMESPACE
-from session_manager.config.secrets import (
-    SecretLeaf,
-    declared_stack_file,
-    mask_scalar_entries,
-    masking,
-    offline_placeholders,
-    secret_leaves,
-    undecrypted_note,
-    undecrypted_paths,
-)
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
 from session_manager.offline.secret_masks import (
     SECRET_MASK,
     mask_secret_inputs,
+    mask_secret_scalars,
     mask_secrets,
     unwrap_secrets,
 )
@@ -175,7 +167,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         mocks: pulumi.runtime.Mocks,
         *,
         preview: bool = False,
-        secrets: frozenset[SecretLeaf] = frozenset(),
+        secrets: frozenset[config_secrets.SecretLeaf] = frozenset(),
     ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
@@ -183,7 +175,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.preview = preview
         # Secret config values: never printed, whatever input shows them.
         self.secrets = secrets
-        self.masking = masking(secrets)
+        self.masking = config_secrets.masking(secrets)
         self.custom_urns: set[str] = set()
         self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
@@ -227,11 +219,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             inputs = mask_secret_inputs(inputs, secret_inputs)
         inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
         if secret_inputs and self.secrets:
-            # Secret numbers and flags inside documents and policies, by the key they sit under.
-            inputs = {
-                key: mask_scalar_entries(value, self.secrets) if isinstance(value, str) else value
-                for key, value in inputs.items()
-            }
+            inputs = mask_secret_scalars(inputs, self.secrets)
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
@@ -468,7 +456,7 @@ def run_plan(
         return after() if after else None
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    with offline_placeholders():
+    with config_secrets.offline_placeholders():
         plan = record_program(
             run_main,
             project=project,
@@ -481,9 +469,9 @@ def run_plan(
         )
     # One line per secret the plan could not decrypt, instead of a format error.
     notes = [
-        undecrypted_note(path)
+        config_secrets.undecrypted_note(path)
         for key in sorted(secret_keys)
-        for path in undecrypted_paths(key, config.get(key))
+        for path in config_secrets.undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
     return plan
@@ -503,8 +491,7 @@ def record_program(
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
 
-    `stack_file` stands for the stack file's `config:` mapping, which says which values
-    of a secret key are `secure:` (the program reads it as `pulumi up` would).
+    `stack_file` stands for the stack file's `config:` mapping (which values are `secure:`).
 
     Whatever `program` returns (Outputs, dicts of Outputs) is resolved into
     `Plan.result`, and the stack's exports into `Plan.outputs`.
@@ -512,7 +499,7 @@ def record_program(
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
-    secrets = secret_leaves(config, secret_keys, NAMESPACE, stack_file)
+    secrets = config_secrets.secret_leaves(config, secret_keys, NAMESPACE, stack_file)
     monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
@@ -531,7 +518,7 @@ def record_program(
     returned: list[Any] = []
 
     def body() -> None:
-        with declared_stack_file(stack_file):
+        with config_secrets.declared_stack_file(stack_file):
             returned.append(program())
 
     try:
