@@ -119,7 +119,7 @@ def test_the_plan_mask_can_fail(tmp_path: Path) -> None:
     monkey = pytest.MonkeyPatch()
     # Two mechanisms hide it: the secret inputs' mask and the secret config values' masking.
     monkey.setattr(plan_module, "mask_secret_inputs", lambda inputs, secret: inputs)
-    monkey.setattr(plan_module, "masking", lambda secrets: {})
+    monkey.setattr(plan_module.config_secrets, "masking", lambda secrets: {})
     try:
         plan = plan_stack(tmp_path, org_config())
     finally:
