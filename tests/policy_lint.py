@@ -38,7 +38,7 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
         ),
         # No UNKNOWN_CONDITION_FOR_ACTION is accepted for ssmmessages:OpenDataChannel: the SAR
         # lists no condition key for it, so a session-tag condition would never match and role
-        # users could not open data channels (people_policies.DataChannelsOfRoleSessions).
+        # users could not open data channels (people_policies.DataChannelsOfOwnRoleSessions).
     ],
     "key": [
         ("RESOURCE_STAR", "", "in a key policy, Resource '*' means this key and nothing else"),

@@ -69,7 +69,11 @@ def test_session_users_enforce_the_document_access_check() -> None:
 # quickstart end-user policy adds ssmmessages:OpenDataChannel on the user's own sessions.
 OWN_ACTIONS = ["ssm:ResumeSession", "ssm:TerminateSession", "ssmmessages:OpenDataChannel"]
 TAG_ACTIONS = ["ssm:ResumeSession", "ssm:TerminateSession"]
-OWN_SIDS = ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions", "DataChannelsOfRoleSessions")
+OWN_SIDS = ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions", "DataChannelsOfOwnRoleSessions")
+# AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on
+# `arn:aws:ssm:*:*:session/${aws:userid}-*` only: the caller's own sessions
+# (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-quickstart.html).
+QUICKSTART_DATA_CHANNEL = "session/${aws:userid}-*"
 
 
 def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
@@ -85,16 +89,41 @@ def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
         "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
     }
     # The SAR lists no condition key for ssmmessages:OpenDataChannel, so the tag condition
-    # would never match it: role sessions get it unconditioned on the account's sessions, as
-    # AWS's managed AmazonEKSLocalOutpostServiceRolePolicy grants it (on session/*).
-    channels = by_sid["DataChannelsOfRoleSessions"]
+    # would never match it: role sessions get it on their own session ARNs, as AWS's quickstart.
+    channels = by_sid["DataChannelsOfOwnRoleSessions"]
     assert channels["Action"] == "ssmmessages:OpenDataChannel"
-    assert channels["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/*"
+    assert channels["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:{QUICKSTART_DATA_CHANNEL}"
     assert "Condition" not in channels
+    # No statement opens the data channel of every session unless asked (issue 21, point 10).
+    for statement in by_sid.values():
+        if "ssmmessages:OpenDataChannel" in json.dumps(statement["Action"]):
+            assert not statement["Resource"].endswith(":session/*"), statement
+
     # Nothing else grants the session actions: no statement reaches others' sessions.
     for sid, statement in by_sid.items():
         if sid not in OWN_SIDS:
             assert not set(OWN_ACTIONS) & set(json.dumps(statement["Action"]).split('"'))
+
+
+def test_data_channels_of_any_session_only_when_opted_in() -> None:
+    broad = statements(users_policy(any_session_data_channel=True))["DataChannelsOfAnySession"]
+    assert broad["Action"] == "ssmmessages:OpenDataChannel"
+    assert broad["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/*"
+    assert "DataChannelsOfAnySession" not in statements(users_policy())
+    config = parse_stack_config(
+        {
+            "regions": ["us-east-1"],
+            "accessPolicies": {"sessionUsers": {"anySessionDataChannel": True}},
+        }
+    )
+    assert config.access_policies.session_users.any_session_data_channel is True
+    with pytest.raises(ConfigError, match="anySessionDataChannel"):
+        parse_stack_config(
+            {
+                "regions": ["us-east-1"],
+                "accessPolicies": {"sessionUsers": {"anySessionDataChannel": "x"}},
+            }
+        )
 
 
 def test_no_statement_conditions_an_action_on_a_key_it_does_not_carry() -> None:
@@ -131,6 +160,7 @@ def _allowed(
             if "aws:username" not in context:
                 continue  # IAM leaves the statement out when the variable has no value
             resource = resource.replace("${aws:username}", context["aws:username"])
+        resource = resource.replace("${aws:userid}", context["aws:userid"])
         condition = statement.get("Condition", {}).get("StringLike", {})
         key = "ssm:resourceTag/aws:ssmmessages:session-id"
         if key in condition:
@@ -181,11 +211,14 @@ def test_own_session_statements_match_whom_they_should(
     covered = ("sessionTag" in methods) if is_role else True
     for action in TAG_ACTIONS:
         assert _allowed(methods, action, context, arn, tag) == (expected and covered), action
-    # OpenDataChannel: with the session-tag method, anyone holding the policy may open the
-    # data channel of any session in the account (there is no narrower form the service
-    # evaluates for role sessions); the channel still needs the session's token.
-    data_channel = ("sessionTag" in methods) or (expected and not is_role)
+    # OpenDataChannel: an IAM user's own sessions by name; a role session's own sessions by the
+    # quickstart's `${aws:userid}-*`, never anyone else's.
+    data_channel = expected and not is_role and "userName" in methods
     assert _allowed(methods, "ssmmessages:OpenDataChannel", context, arn, tag) == data_channel
+    own_by_userid = f"arn:aws:ssm:us-east-1:{ACCOUNT}:session/{context['aws:userid']}-0a1b"
+    assert _allowed(methods, "ssmmessages:OpenDataChannel", context, own_by_userid, tag) == (
+        "sessionTag" in methods
+    )
 
 
 def test_own_session_methods_are_checked() -> None:

@@ -120,12 +120,13 @@ def test_the_token_never_shows_in_the_plan(tmp_path: Path) -> None:
 
 def test_the_plan_mask_can_fail(tmp_path: Path) -> None:
     """The same plan without the mask would show the token: the test above can fail."""
+    import session_manager.config.secrets as config_secrets
     import session_manager.offline.plan as plan_module
 
     monkey = pytest.MonkeyPatch()
     # Two mechanisms hide it: the secret inputs' mask and the secret config values' masking.
     monkey.setattr(plan_module, "mask_secret_inputs", lambda inputs, secret: inputs)
-    monkey.setattr(plan_module, "masking", lambda secrets: {})
+    monkey.setattr(config_secrets, "masking", lambda secrets: {})
     try:
         plan = plan_stack(tmp_path, org_config())
     finally:

@@ -189,11 +189,13 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
     assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
     assert markers["filter"] == lifecycle["filter"] == {"prefix": "ssm/"}
     assert markers["status"] == "Enabled"
-    # Object Lock: on at creation, every version locked for the logs' lifetime, governance mode.
+    # Object Lock: on at creation, every version locked for the logs' lifetime, in COMPLIANCE
+    # mode: "can't be overwritten or deleted by any user, including the root user" (S3 user
+    # guide, https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
     assert plan.named("session-manager-central-logs-bucket").inputs["objectLockEnabled"] is True
     lock = plan.named("session-manager-central-logs-object-lock").inputs
     assert lock["objectLockEnabled"] == "Enabled"
-    assert lock["rule"] == {"defaultRetention": {"mode": "GOVERNANCE", "days": 2557}}
+    assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 2557}}
     # Server access logs go to a second bucket: SSE-S3 and no Object Lock, as S3 requires of
     # a log destination; only S3's logging service, for this one bucket, may write there.
     logging = plan.named("session-manager-central-logs-access-logging").inputs

@@ -17,7 +17,12 @@ from session_manager.aws.people_policies import (
 )
 from session_manager.aws.policy_document import policy_json
 from session_manager.instance_access import name_suffix
-from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
+from session_manager.outputs import (
+    account_id_output,
+    render_once_resolved,
+    render_when_known,
+    secret_where_shown,
+)
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccessPolicies"
 
@@ -80,6 +85,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
                     session_data_key_arns=values["key_arns"],
                     session_data_key_aliases=values["key_aliases"],
                     own_session_methods=methods,
+                    any_session_data_channel=bool(args.get("any_session_data_channel", False)),
                 )
             )
             return policy_json(policy)
@@ -128,11 +134,13 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             tags=tags,
         )
         self.register_outputs(
-            {
-                "session_users_policy_arn": self.session_users_policy_arn,
-                "instance_inventory_policy_arn": self.instance_inventory_policy_arn,
-                "preferences_guard_policy_arn": self.preferences_guard_policy_arn,
-            }
+            secret_where_shown(
+                {
+                    "session_users_policy_arn": self.session_users_policy_arn,
+                    "instance_inventory_policy_arn": self.instance_inventory_policy_arn,
+                    "preferences_guard_policy_arn": self.preferences_guard_policy_arn,
+                }
+            )
         )
 
     def _policy(

@@ -34,7 +34,7 @@ from session_manager.aws.account_events import (
 from session_manager.aws.defaults import DEFAULT_KEY_DELETION_WINDOW_DAYS
 from session_manager.aws.policy_document import Policy, policy_json
 from session_manager.aws.rules import partition_of_region
-from session_manager.outputs import account_id_output, render_when_known
+from session_manager.outputs import account_id_output, render_when_known, secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerAccountEvents"
 DEFAULT_NAME = "session-manager-account-events"
@@ -283,13 +283,15 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
         self.connection_arn = self.connection.arn
         self.dead_letter_queue_url = self.dead_letter_queue.url
         self.register_outputs(
-            {
-                "rule_names": self.rule_names,
-                "api_destination_arn": self.api_destination_arn,
-                "connection_arn": self.connection_arn,
-                "dead_letter_queue_url": self.dead_letter_queue_url,
-                "alarm_topic_arn": self.alarm_topic_arn,
-            }
+            secret_where_shown(
+                {
+                    "rule_names": self.rule_names,
+                    "api_destination_arn": self.api_destination_arn,
+                    "connection_arn": self.connection_arn,
+                    "dead_letter_queue_url": self.dead_letter_queue_url,
+                    "alarm_topic_arn": self.alarm_topic_arn,
+                }
+            )
         )
 
     def _alarm_topic(

@@ -193,7 +193,11 @@ class CentralLogBucketArgs(TypedDict, total=False):
     object_lock: bool
     """Lock every object version with S3 Object Lock (default: on)."""
     object_lock_mode: str
-    """GOVERNANCE (default) or COMPLIANCE."""
+    """COMPLIANCE (default: nobody can erase a locked version) or GOVERNANCE (then
+    `break_glass_role_arn` is required)."""
+    break_glass_role_arn: str
+    """The only role the bucket policy lets bypass governance retention, delete versions or
+    change the bucket's lock, lifecycle or policy. Required with GOVERNANCE."""
     object_lock_retention_days: int
     """Days each version stays locked. Default: `expire_after_days`."""
     access_log_bucket_name: str
@@ -234,6 +238,9 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     own_session_methods: Sequence[str]
     """How own sessions are recognized: `userName` (IAM users) and/or `sessionTag` (role
     sessions, IAM Identity Center). Default: both."""
+    any_session_data_channel: bool
+    """Also open the data channel of any session in the account, not only one's own (a token
+    of someone else's session then attaches to it). Default: false."""
     session_owner_variable: str
     """Deprecated, use `own_session_methods`: `${aws:username}` means `["userName"]`,
     `${aws:userid}` means `["sessionTag"]`."""

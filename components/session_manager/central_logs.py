@@ -24,7 +24,7 @@ from session_manager.aws.log_archive import (
 from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import bucket_name_problem, partition_of_region
 from session_manager.central_access_logs import create_access_log_bucket
-from session_manager.outputs import account_id_output, render_when_known
+from session_manager.outputs import account_id_output, render_when_known, secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerCentralLogBucket"
 
@@ -103,6 +103,13 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
         if lock and lock_mode not in OBJECT_LOCK_MODES:
             raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
+        break_glass = args.get("break_glass_role_arn", "")
+        if lock and lock_mode != "COMPLIANCE" and not break_glass:
+            raise ValueError(
+                f"{name}: object_lock_mode {lock_mode} lets any principal with "
+                "s3:BypassGovernanceRetention delete logs; set break_glass_role_arn (the bucket "
+                "policy then denies it to everyone else) or use COMPLIANCE"
+            )
         lock_days = args.get("object_lock_retention_days", expire_days) if lock else None
         noncurrent_days = args.get(
             "noncurrent_version_expire_after_days", default_noncurrent_days(expire_days, lock_days)
@@ -194,6 +201,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                     key_prefix=prefix,
                     organization_id=organization_id,
                     writer_role_names=writers,
+                    break_glass_role_arn=break_glass,
                 )
             ),
             # The public access block must exist first, or the policy briefly stands alone.
@@ -245,10 +253,12 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         self.kms_key_arn = self.key.arn
         self.key_prefix = pulumi.Output.from_input(prefix)
         self.register_outputs(
-            {
-                "bucket_name": self.bucket_name,
-                "bucket_arn": self.bucket_arn,
-                "kms_key_arn": self.kms_key_arn,
-                "key_prefix": self.key_prefix,
-            }
+            secret_where_shown(
+                {
+                    "bucket_name": self.bucket_name,
+                    "bucket_arn": self.bucket_arn,
+                    "kms_key_arn": self.kms_key_arn,
+                    "key_prefix": self.key_prefix,
+                }
+            )
         )

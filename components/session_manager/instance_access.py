@@ -17,7 +17,7 @@ from session_manager.aws.instance_policy import (
     instance_policy,
 )
 from session_manager.aws.policy_document import policy_json
-from session_manager.outputs import account_id_output, render_once_resolved
+from session_manager.outputs import account_id_output, render_once_resolved, secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerInstanceAccess"
 
@@ -155,12 +155,14 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         ]
 
         self.register_outputs(
-            {
-                "policy_arn": self.policy_arn,
-                "policy_name": self.policy_name,
-                "policy_document": self.policy_document,
-                "role_name": self.role_name,
-                "instance_profile_name": self.instance_profile_name,
-                "instance_profile_arn": self.instance_profile_arn,
-            }
+            secret_where_shown(
+                {
+                    "policy_arn": self.policy_arn,
+                    "policy_name": self.policy_name,
+                    "policy_document": self.policy_document,
+                    "role_name": self.role_name,
+                    "instance_profile_name": self.instance_profile_name,
+                    "instance_profile_arn": self.instance_profile_arn,
+                }
+            )
         )

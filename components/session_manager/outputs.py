@@ -1,6 +1,7 @@
 """Output helpers the components share: account ids and values rendered once known."""
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, cast
 
 import pulumi
@@ -62,3 +63,35 @@ def render_once_resolved(
         return render({**values, **dict(zip(pending, parts, strict=True))})
 
     return pulumi.Output.all(*(values[key] for key in pending)).apply(resolved)
+
+
+# How values that show a secret config value become secret Outputs (secret_inputs.py
+# sets it for a stack with secrets). Per program run: a context variable, not a global.
+SecretRule = Callable[[Any, str], Any]
+_SECRET_RULE: ContextVar[SecretRule | None] = ContextVar(
+    "session_manager_secret_rule", default=None
+)
+
+
+def use_secret_rule(rule: SecretRule | None) -> None:
+    _SECRET_RULE.set(rule)
+
+
+def secret_where_shown(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """`outputs` with each value that shows a secret made a secret Output, key by key.
+
+    Components register their outputs through it and the program its exports, so a
+    value derived from a secret is stored encrypted, as the engine stores a resource
+    output whose input was secret. Without a rule (no secrets) the values are unchanged.
+    """
+    rule = _SECRET_RULE.get()
+    if rule is None:
+        return dict(outputs)
+
+    def marked(value: Any, name: str) -> Any:
+        if isinstance(value, Mapping):
+            items = cast(Mapping[str, Any], value).items()
+            return {key: marked(item, str(key)) for key, item in items}
+        return rule(value, name)
+
+    return {key: marked(value, key) for key, value in outputs.items()}

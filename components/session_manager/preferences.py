@@ -12,7 +12,12 @@ from session_manager.aws.document import render_preferences_document, serialize_
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
 from session_manager.aws.policy_document import policy_json
 from session_manager.aws.rules import KMS_KEY_ARN_PATTERN, partition_of_region
-from session_manager.outputs import account_id_output, render_once_resolved, render_when_known
+from session_manager.outputs import (
+    account_id_output,
+    render_once_resolved,
+    render_when_known,
+    secret_where_shown,
+)
 
 TYPE_TOKEN = "session-manager:index:SessionManagerPreferences"
 
@@ -258,19 +263,21 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         self.document_arn = self.document.arn
 
         self.register_outputs(
-            {
-                "region": self.region,
-                "document_name": self.document_name,
-                "document_arn": self.document_arn,
-                "document_content": self.document_content,
-                "session_data_key_arn": self.session_data_key_arn,
-                "session_data_key_alias": self.session_data_key_alias,
-                "log_group_name": self.log_group_name,
-                "log_group_arn": self.log_group_arn,
-                "logs_key_arn": self.logs_key_arn,
-                "s3_bucket_name": self.s3_bucket_name,
-                "s3_key_prefix": self.s3_key_prefix,
-            }
+            secret_where_shown(
+                {
+                    "region": self.region,
+                    "document_name": self.document_name,
+                    "document_arn": self.document_arn,
+                    "document_content": self.document_content,
+                    "session_data_key_arn": self.session_data_key_arn,
+                    "session_data_key_alias": self.session_data_key_alias,
+                    "log_group_name": self.log_group_name,
+                    "log_group_arn": self.log_group_arn,
+                    "logs_key_arn": self.logs_key_arn,
+                    "s3_bucket_name": self.s3_bucket_name,
+                    "s3_key_prefix": self.s3_key_prefix,
+                }
+            )
         )
 
     def _existing_key_arn(

@@ -49,6 +49,7 @@ from session_manager.config.regions import region_warnings
 from session_manager.config.stack import StackConfig
 from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
+from session_manager.outputs import secret_where_shown
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
@@ -257,6 +258,7 @@ def access_policies_args(
         session_data_key_arns=session_key_arns(components),
         session_data_key_aliases=session_key_aliases(components),
         own_session_methods=list(users.own_sessions),
+        any_session_data_channel=users.any_session_data_channel,
         session_users_policy_name=users.name if users.create else "",
         session_users_attachments=PolicyAttachmentArgs(
             role_names=list(users.attach_to_roles), group_names=list(users.attach_to_groups)
@@ -483,6 +485,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
                 object_lock=logging.object_lock.enabled,
                 object_lock_mode=logging.object_lock.mode,
                 object_lock_retention_days=logging.object_lock_days,
+                break_glass_role_arn=logging.object_lock.break_glass_role_arn,
                 access_log_bucket_name=(
                     logging.access_log_bucket_name if logging.access_logging.enabled else ""
                 ),
@@ -541,12 +544,17 @@ def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str]
     }
 
 
+def _export(name: str, value: Any) -> None:
+    """A stack output, secret wherever it shows a secret config value."""
+    pulumi.export(name, secret_where_shown({name: value})[name])
+
+
 def export_outputs(deployment: Deployment) -> None:
     own = deployment.accounts.get("")
     if own is not None:
-        pulumi.export("preferences", {r: _region_outputs(p) for r, p in own.preferences.items()})
+        _export("preferences", {r: _region_outputs(p) for r, p in own.preferences.items()})
         if own.access_policies is not None:
-            pulumi.export(
+            _export(
                 "accessPolicyArns",
                 {
                     "sessionUsers": own.access_policies.session_users_policy_arn,
@@ -555,11 +563,11 @@ def export_outputs(deployment: Deployment) -> None:
                 },
             )
         if own.instance_access is not None:
-            pulumi.export("instancePolicyArn", own.instance_access.policy_arn)
-            pulumi.export("instanceRoleName", own.instance_access.role_name)
-            pulumi.export("instanceProfileName", own.instance_access.instance_profile_name)
+            _export("instancePolicyArn", own.instance_access.policy_arn)
+            _export("instanceRoleName", own.instance_access.role_name)
+            _export("instanceProfileName", own.instance_access.instance_profile_name)
         return
-    pulumi.export(
+    _export(
         "accounts",
         {
             account_id: {
@@ -573,7 +581,7 @@ def export_outputs(deployment: Deployment) -> None:
     )
     if deployment.account_events is not None:
         events = deployment.account_events
-        pulumi.export(
+        _export(
             "accountEvents",
             {
                 "ruleNames": events.rule_names,
@@ -583,7 +591,7 @@ def export_outputs(deployment: Deployment) -> None:
             },
         )
     if deployment.central_logs is not None:
-        pulumi.export(
+        _export(
             "centralLogs",
             {
                 "bucketName": deployment.central_logs.bucket_name,

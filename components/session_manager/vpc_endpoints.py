@@ -6,6 +6,7 @@ import pulumi_aws as aws
 from session_manager.args import SessionManagerVpcEndpointsArgs
 from session_manager.args_check import check_args
 from session_manager.aws.rules import endpoint_service_name
+from session_manager.outputs import secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerVpcEndpoints"
 # What every session needs; logs and kms are added when those features are on.
@@ -122,4 +123,4 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         self.endpoint_ids = pulumi.Output.all(*(e.id for e in self.vpc_endpoints.values())).apply(
             lambda ids: [str(i) for i in ids]
         )
-        self.register_outputs({"endpoint_ids": self.endpoint_ids})
+        self.register_outputs(secret_where_shown({"endpoint_ids": self.endpoint_ids}))

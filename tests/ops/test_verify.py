@@ -345,7 +345,7 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     lock = s3.get_object_lock_configuration(Bucket="org-session-logs")["ObjectLockConfiguration"]
     assert lock["ObjectLockEnabled"] == "Enabled"
     retention = lock["Rule"]["DefaultRetention"]
-    assert (retention["Mode"], retention["Days"]) == ("GOVERNANCE", 2557)
+    assert (retention["Mode"], retention["Days"]) == ("COMPLIANCE", 2557)
     rules = s3.get_bucket_lifecycle_configuration(Bucket="org-session-logs")["Rules"]
     # The lock keeps every version 2557 days; the lifecycle removes an expired log a day
     # after its delete marker, then the marker (S3 User Guide, "Expiring objects").
@@ -384,6 +384,11 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     found = {str(d) for result in weakened.results for d in result.drifts}
     # Fields are named by the planned resources' Pulumi inputs (issue 12's comparison).
     assert "bucket org-session-logs rule.defaultRetention.days: wanted 2557, actual 1" in found
+    # GOVERNANCE with no deny in the bucket policy: anyone with the bypass can erase logs.
+    assert (
+        'bucket org-session-logs logProtection: wanted "no principal can erase a log version", '
+        'actual "GOVERNANCE retention and no bucket-policy deny of s3:BypassGovernanceRetention"'
+    ) in found
     assert (
         'bucket org-session-logs targetBucket: wanted "org-session-logs-access-logs", actual null'
     ) in found

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from session_manager.aws.key_policies import key_admin_statement
-from session_manager.aws.log_archive import LOG_DELIVERY_PRINCIPAL
+from session_manager.aws.log_archive import LOG_DELIVERY_PRINCIPAL, LOG_ERASURE_ACTIONS
 from session_manager.aws.policy_document import Policy, Statement, one_or_many, policy_document
 from session_manager.aws.rules import service_principal
 
@@ -36,6 +36,23 @@ def deny_insecure_transport(bucket_arn: str) -> Statement:
     }
 
 
+def deny_log_erasure(bucket_arn: str, break_glass_role_arn: str) -> Statement:
+    """Nobody but the break-glass role may erase or unlock a log version, or change the rules.
+
+    Object Lock GOVERNANCE yields to s3:BypassGovernanceRetention (S3 user guide, "Object Lock
+    retention modes"); an explicit Deny wins over any Allow, the account's admins' and the
+    deploy role's included (IAM user guide, "Policy evaluation logic").
+    """
+    return {
+        "Sid": "DenyLogErasureExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(LOG_ERASURE_ACTIONS),
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": break_glass_role_arn}},
+    }
+
+
 def central_log_bucket_policy(
     *,
     partition: str,
@@ -43,6 +60,7 @@ def central_log_bucket_policy(
     key_prefix: str,
     organization_id: str,
     writer_role_names: Sequence[str] = (),
+    break_glass_role_arn: str = "",
 ) -> Policy:
     """Bucket policy: TLS only; the organization's instance roles write their own logs.
 
@@ -54,9 +72,11 @@ def central_log_bucket_policy(
     prefix = key_prefix.strip("/")
     own_folder = f"{prefix}/${{aws:PrincipalAccount}}/*" if prefix else "${aws:PrincipalAccount}/*"
     writers = org_writer_condition(partition, organization_id, writer_role_names)
+    erasure = [deny_log_erasure(bucket_arn, break_glass_role_arn)] if break_glass_role_arn else []
     return policy_document(
         [
             deny_insecure_transport(bucket_arn),
+            *erasure,
             {
                 "Sid": "OrganizationInstancesWriteOwnSessionLogs",
                 "Effect": "Allow",

@@ -21,7 +21,22 @@ from __future__ import annotations
 from typing import Any
 
 OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
-DEFAULT_OBJECT_LOCK_MODE = "GOVERNANCE"
+# COMPLIANCE by default: "a protected object version can't be overwritten or deleted by any
+# user, including the root user", while GOVERNANCE yields to any principal granted
+# s3:BypassGovernanceRetention (S3 user guide, "Object Lock retention modes",
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html).
+DEFAULT_OBJECT_LOCK_MODE = "COMPLIANCE"
+# What the bucket policy denies to everyone but the break-glass role: what could erase a log
+# version or unlock it, and the settings that decide that (lock, lifecycle, the policy itself).
+LOG_ERASURE_ACTIONS = (
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutObjectRetention",
+)
 # The longest default retention S3 accepts (100 years).
 MAX_RETENTION_DAYS = 36500
 # Audit baselines (PCI DSS 10.5.1, the common IaC scanners' log-retention rules) ask for

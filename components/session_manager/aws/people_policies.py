@@ -77,6 +77,8 @@ class SessionUserPolicyInputs:
     session_data_key_aliases: Sequence[str] = ()
     # Which of OWN_SESSION_METHODS recognize a person's own sessions; both by default.
     own_session_methods: Sequence[str] = OWN_SESSION_METHODS
+    # Opt-in: open the data channel of any session in the account (see own_session_statements).
+    any_session_data_channel: bool = False
 
 
 def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
@@ -126,7 +128,9 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
             "Resource": managed_node_arns(p, account),
         },
     ]
-    statements += own_session_statements(p, account, inputs.own_session_methods)
+    statements += own_session_statements(
+        p, account, inputs.own_session_methods, any_data_channel=inputs.any_session_data_channel
+    )
     statements += session_key_statements(
         "EncryptSessionData",
         "kms:GenerateDataKey",
@@ -139,9 +143,15 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
 
 
 def own_session_statements(
-    partition: str, account_id: str, methods: Sequence[str]
+    partition: str, account_id: str, methods: Sequence[str], *, any_data_channel: bool = False
 ) -> list[Statement]:
-    """Resume, end and open the data channel of one's own sessions, by each chosen method."""
+    """Resume, end and open the data channel of one's own sessions, by each chosen method.
+
+    `any_data_channel` adds ssmmessages:OpenDataChannel on every session of the account, for
+    clients whose data-channel request the session tag condition does not match. The trade-off:
+    anyone holding another person's session token (StartSession/ResumeSession hand it out) can
+    then attach to that person's session.
+    """
     unknown = sorted(set(methods) - set(OWN_SESSION_METHODS))
     if unknown or not methods:
         raise ValueError(f"own-session methods must be among {OWN_SESSION_METHODS}, got {methods}")
@@ -168,19 +178,26 @@ def own_session_statements(
                 },
             },
             {
-                # The Service Authorization Reference lists no resource type and no condition
-                # key for ssmmessages:OpenDataChannel, so the session-tag condition above would
-                # never match it: a condition on a key the request does not carry is false, and
-                # role users could not open their sessions' data channels. AWS's managed
-                # AmazonEKSLocalOutpostServiceRolePolicy grants it on session/* of the account
-                # instead. Opening a data channel also takes the session's token, which only
-                # StartSession or ResumeSession (scoped above) hand out.
-                "Sid": "DataChannelsOfRoleSessions",
+                # The SAR lists no condition key for ssmmessages:OpenDataChannel, so the tag
+                # condition above would never match it. AWS's quickstart end-user policy scopes
+                # it by the session ARN instead, to `session/${aws:userid}-*`: the caller's own
+                # sessions only (https://docs.aws.amazon.com/systems-manager/latest/userguide/
+                # getting-started-restrict-access-quickstart.html).
+                "Sid": "DataChannelsOfOwnRoleSessions",
+                "Effect": "Allow",
+                "Action": "ssmmessages:OpenDataChannel",
+                "Resource": f"{sessions}/${{aws:userid}}-*",
+            },
+        ]
+    if any_data_channel:
+        statements.append(
+            {
+                "Sid": "DataChannelsOfAnySession",
                 "Effect": "Allow",
                 "Action": "ssmmessages:OpenDataChannel",
                 "Resource": f"{sessions}/*",
-            },
-        ]
+            }
+        )
     return statements
 
 

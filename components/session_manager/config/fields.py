@@ -7,7 +7,8 @@ ConfigError can print it next to the key the user wrote.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -41,7 +42,7 @@ from session_manager.aws.rules import (
     partition_of_region,
 )
 from session_manager.config.messages import UNDECRYPTED_STRUCTURE
-from session_manager.config.secrets import UNDECRYPTED
+from session_manager.config.secrets import UNDECRYPTED, placeholders_allowed
 
 ROLE_ARN_PATTERN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):iam::(?P<account>\d{12}):"
@@ -278,15 +279,33 @@ def _keep_undecrypted(
 ) -> Any:
     """The offline plan's placeholder for a secret it cannot decrypt has no format to check.
 
-    Where an object or a list belongs, though, the plan has nothing to build from: a whole
-    object set with `--secret` is refused in one line, not passed on as text.
+    Only in the offline plan (`offline_placeholders`): in a real run the value is what the
+    engine decrypted, and a literal placeholder is validated like any other value. Where an
+    object or a list belongs, the plan has nothing to build from: a whole object set with
+    `--secret` is refused in one line. A number or flag can't hold the placeholder: it takes
+    its default, and the plan masks it.
     """
-    if isinstance(value, str) and value == UNDECRYPTED:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _holds_structure(field.annotation):
-            raise PydanticCustomError("undecrypted_structure", UNDECRYPTED_STRUCTURE, {})
+    if not (isinstance(value, str) and value == UNDECRYPTED and placeholders_allowed()):
+        return handler(value)
+    field = cls.model_fields.get(info.field_name or "")
+    if field is not None and _holds_structure(field.annotation):
+        raise PydanticCustomError("undecrypted_structure", UNDECRYPTED_STRUCTURE, {})
+    if field is None or not _number_or_flag(field.annotation):
         return value
-    return handler(value)
+    default = field.get_default(call_default_factory=True)
+    return handler(default) if default is not None else default
+
+
+def _number_or_flag(annotation: Any) -> bool:
+    """Whether a field's type is a number or a flag (Optional and Annotated unwrapped)."""
+    if annotation in (bool, int, float):
+        return True
+    if get_origin(annotation) not in (Union, UnionType, Annotated):
+        return False
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    if get_origin(annotation) is Annotated:
+        args = args[:1]
+    return bool(args) and all(_number_or_flag(arg) for arg in args)
 
 
 def _holds_structure(annotation: Any) -> bool:

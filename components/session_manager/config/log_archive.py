@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws.log_archive import (
@@ -10,7 +10,13 @@ from session_manager.aws.log_archive import (
     MAX_RETENTION_DAYS,
     OBJECT_LOCK_MODES,
 )
-from session_manager.config.fields import ConfigModel, Flag, WholeNumber, check_bucket
+from session_manager.config.fields import (
+    ConfigModel,
+    Flag,
+    WholeNumber,
+    check_bucket,
+    check_role_arn,
+)
 
 
 class ObjectLock(ConfigModel):
@@ -26,8 +32,16 @@ class ObjectLock(ConfigModel):
     mode: str = Field(
         default=DEFAULT_OBJECT_LOCK_MODE,
         description=(
-            "GOVERNANCE (principals with s3:BypassGovernanceRetention may lift it) or "
-            "COMPLIANCE (nobody may, not even the root user)."
+            "COMPLIANCE (nobody may lift it, not even the root user) or GOVERNANCE (principals "
+            "with s3:BypassGovernanceRetention may; needs `breakGlassRoleArn`)."
+        ),
+    )
+    break_glass_role_arn: str = Field(
+        default="",
+        description=(
+            "The only role the bucket policy lets bypass governance retention, delete log "
+            "versions, or change the bucket's lock, lifecycle or policy; everyone else, the "
+            "deploy role included, is denied. Required with GOVERNANCE; optional with COMPLIANCE."
         ),
     )
     retention_days: WholeNumber | None = Field(
@@ -47,6 +61,24 @@ class ObjectLock(ConfigModel):
                 "lock_mode", "{got} is not GOVERNANCE or COMPLIANCE", {"got": repr(value)}
             )
         return value
+
+    @field_validator("break_glass_role_arn")
+    @classmethod
+    def _break_glass(cls, value: str) -> str:
+        return check_role_arn(value, None, "")
+
+    @model_validator(mode="after")
+    def _governance_needs_break_glass(self) -> ObjectLock:
+        if self.enabled and self.mode == "GOVERNANCE" and not self.break_glass_role_arn:
+            raise PydanticCustomError(
+                "break_glass",
+                "mode GOVERNANCE lets any principal with s3:BypassGovernanceRetention delete "
+                "session logs: set breakGlassRoleArn (the bucket policy then denies that, "
+                "version deletion and lock, lifecycle and policy changes to every other "
+                "principal) or use COMPLIANCE",
+                {},
+            )
+        return self
 
     @field_validator("retention_days")
     @classmethod

@@ -74,6 +74,14 @@ class SessionUsersPolicy(_PeoplePolicy):
             "Center and federated users). Default: both."
         ),
     )
+    any_session_data_channel: Flag = Field(
+        default=False,
+        description=(
+            "Also grant ssmmessages:OpenDataChannel on every session of the account, not only on "
+            "one's own. Trade-off: whoever holds another person's session token can attach to "
+            "that session."
+        ),
+    )
     session_owner_variable: str = Field(
         default="",
         description=(

@@ -25,13 +25,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from session_manager.config import secrets as config_secrets
 from session_manager.config.errors import NAMESPACE
-from session_manager.config.secrets import (
-    masking,
-    secret_strings,
-    undecrypted_note,
-    undecrypted_paths,
-)
 from session_manager.config.stack_file import (
     StackFileError,
     excerpt,
@@ -46,6 +41,7 @@ from session_manager.offline.runtime_tuning import stack_capture_skipped
 from session_manager.offline.secret_masks import (
     SECRET_MASK,
     mask_secret_inputs,
+    mask_secret_scalars,
     mask_secrets,
     unwrap_secrets,
 )
@@ -187,14 +183,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also records parents, providers and resource options."""
 
     def __init__(
-        self, mocks: pulumi.runtime.Mocks, *, preview: bool = False, secrets: set[str] | None = None
+        self,
+        mocks: pulumi.runtime.Mocks,
+        *,
+        preview: bool = False,
+        secrets: frozenset[config_secrets.SecretLeaf] = frozenset(),
     ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
         self.planned: list[PlannedResource] = []
         self.preview = preview
-        # Secret config strings: never printed, whatever input shows them.
-        self.masking = masking(secrets or set[str]())
+        # Secret config values: never printed, whatever input shows them.
+        self.secrets = secrets
+        self.masking = config_secrets.masking(secrets)
         self.custom_urns: set[str] = set()
         self.registered_outputs: dict[str, Any] = {}
         # The mock runtime gives each worker thread its own event loop and never
@@ -237,6 +238,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if secret_inputs:
             inputs = mask_secret_inputs(inputs, secret_inputs)
         inputs = replace_placeholders(inputs, self.masking) if self.masking else inputs
+        if secret_inputs and self.secrets:
+            inputs = mask_secret_scalars(inputs, self.secrets)
         if self.preview:
             dependencies = {k: list(v.urns) for k, v in request.propertyDependencies.items()}
             inputs = mark_unknowns(inputs, dependencies, self.custom_urns)
@@ -446,21 +449,22 @@ def run_plan(
         return after() if after else None
 
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    plan = record_program(
-        run_main,
-        project=project,
-        stack=stack,
-        config=config,
-        secret_keys=secret_keys,
-        mocks=mocks,
-        resolve_outputs=resolve_outputs,
-        preview=preview,
-    )
+    with config_secrets.offline_placeholders():
+        plan = record_program(
+            run_main,
+            project=project,
+            stack=stack,
+            config=config,
+            secret_keys=secret_keys,
+            mocks=mocks,
+            resolve_outputs=resolve_outputs,
+            preview=preview,
+        )
     # One line per secret the plan could not decrypt, instead of a format error.
     notes = [
-        undecrypted_note(path)
+        config_secrets.undecrypted_note(path)
         for key in sorted(secret_keys)
-        for path in undecrypted_paths(key, config.get(key))
+        for path in config_secrets.undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
     return plan
@@ -476,8 +480,11 @@ def record_program(
     mocks: AwsMocks | None = None,
     resolve_outputs: bool = True,
     preview: bool = False,
+    stack_file: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Run any Pulumi program under `AwsMocks` and record what it registers.
+
+    `stack_file` stands for the stack file's `config:` mapping (which values are `secure:`).
 
     Whatever `program` returns (Outputs, dicts of Outputs) is resolved into
     `Plan.result`, and the stack's exports into `Plan.outputs`.
@@ -485,7 +492,7 @@ def record_program(
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
-    secrets = secret_strings(config, set(secret_keys), NAMESPACE)
+    secrets = config_secrets.secret_leaves(config, secret_keys, NAMESPACE, stack_file)
     monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
@@ -504,7 +511,8 @@ def record_program(
     returned: list[Any] = []
 
     def body() -> None:
-        returned.append(program())
+        with config_secrets.declared_stack_file(stack_file):
+            returned.append(program())
 
     try:
         # Nothing reads the SDK's per-resource stack capture under mocks: skip it.

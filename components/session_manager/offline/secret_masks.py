@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from pulumi.runtime import rpc
 
-from session_manager.config.secrets import UNDECRYPTED
+from session_manager.config.secrets import UNDECRYPTED, SecretLeaf, mask_scalar_entries
 
 # How the engine's wire format marks a secret value (pulumi sdk/python/lib/pulumi/runtime/rpc.py:
 # _special_sig_key and _special_secret_sig).
@@ -67,3 +67,11 @@ def _masked(value: Any) -> Any:
     if isinstance(value, list):
         return [_masked(item) for item in cast(list[Any], value)]
     return SECRET_MASK
+
+
+def mask_secret_scalars(inputs: dict[str, Any], leaves: frozenset[SecretLeaf]) -> dict[str, Any]:
+    """Secret numbers and flags inside documents and policies masked, by the key they sit under."""
+    return {
+        key: mask_scalar_entries(value, leaves) if isinstance(value, str) else value
+        for key, value in inputs.items()
+    }

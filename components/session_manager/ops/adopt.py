@@ -24,7 +24,7 @@ from session_manager.ops.aws_access import (
     failure_reason,
     provider_role,
 )
-from session_manager.ops.verify import DOCUMENT, account_of, flatten, parse_document
+from session_manager.ops.verify import DOCUMENT, flatten, parse_document
 
 
 @dataclass
@@ -79,6 +79,7 @@ class ExistingDocument:
 def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
     """Documents the stack declares that already exist in AWS."""
     found: list[ExistingDocument] = []
+    access.pin_plan(plan)
     accounts: dict[str, str] = {}  # provider URN ("" for the default) -> account id
     for resource in plan.of_type(DOCUMENT):
         provider = plan.provider_of(resource)
@@ -86,6 +87,8 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
         name = str(resource.inputs["name"])
         document_format = str(resource.inputs.get("documentFormat") or "JSON")
         try:
+            # STS first: the credentials must reach an account the stack allows.
+            account = access.confirmed_account(provider, region)
             ssm = access.client(provider, "ssm", region)
             try:
                 versions = ssm.describe_document(Name=name)["Document"]
@@ -100,9 +103,7 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 **({"DocumentVersion": latest} if latest else {}),
             )["Content"]
             key = provider.urn if provider else ""
-            if key not in accounts:
-                # An account provider allows exactly its account; the default one is asked.
-                accounts[key] = account_of(provider) or access.account_id(provider, region)
+            accounts[key] = account
         except (ClientError, BotoCoreError) as exc:
             raise CannotCheckError(
                 f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.config import Config
@@ -23,7 +23,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from session_manager.offline.plan import PlannedResource
+from session_manager.offline.plan import Plan, PlannedResource
 
 MAX_ATTEMPTS = 5
 CLIENT_CONFIG = Config(
@@ -93,6 +93,42 @@ def provider_role(provider: PlannedResource | None) -> tuple[str, str] | None:
     return str(first["roleArn"]), str(first.get("sessionName") or "pulumi-session-manager")
 
 
+def _account_list(raw: Any) -> list[str]:
+    """A provider's account list as the engine hands it (JSON text, or a list already)."""
+    if raw in (None, ""):
+        return []
+    values: Any = json.loads(raw) if isinstance(raw, str) else raw
+    items = cast(list[Any], values) if isinstance(values, list) else [values]
+    return [str(item) for item in items]
+
+
+def account_pins(provider: PlannedResource | None) -> tuple[list[str], list[str]]:
+    """The accounts a provider may reach (`allowedAccountIds`) and may not (`forbidden...`).
+
+    The Terraform AWS provider, which pulumi-aws bridges, refuses to run when the
+    credentials' account is not in allowed_account_ids or is in forbidden_account_ids
+    (terraform-provider-aws internal/conns/config.go, verifyAccountIDAllowed).
+    """
+    if provider is None:
+        return [], []
+    return (
+        _account_list(provider.inputs.get("allowedAccountIds")),
+        _account_list(provider.inputs.get("forbiddenAccountIds")),
+    )
+
+
+def default_provider(plan: Plan) -> PlannedResource | None:
+    """The engine's default aws provider of a plan, which carries the `aws:` stack config."""
+    return next(
+        (
+            r
+            for r in plan.resources
+            if r.type == "pulumi:providers:aws" and r.name.startswith("default")
+        ),
+        None,
+    )
+
+
 class AwsAccess:
     """boto3 clients for the providers of a plan.
 
@@ -112,6 +148,11 @@ class AwsAccess:
         self._shared: Any = None
         # Provider URN -> the credentials its role granted ("" : the default provider).
         self._granted: dict[str, dict[str, str]] = {}
+        # Account pins of the default provider (`aws:allowedAccountIds`), set by pin_plan.
+        self._default_pins: tuple[list[str], list[str]] = ([], [])
+        # Provider URN ("" : the default provider) -> the account its credentials reach, once
+        # checked against the pins: no client of another service is made before.
+        self._confirmed: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _new_client(self, service: str, region: str, credentials: dict[str, str]) -> Any:
@@ -147,8 +188,42 @@ class AwsAccess:
             self._granted[provider.urn] = credentials
         return credentials
 
+    def pin_plan(self, plan: Plan) -> None:
+        """Honour the plan's default provider's `aws:allowedAccountIds` / forbiddenAccountIds."""
+        self._default_pins = account_pins(default_provider(plan))
+
     def client(self, provider: PlannedResource | None, service: str, region: str) -> Any:
+        """A client for `provider`'s account, once STS says its credentials reach an allowed one.
+
+        Raises CannotCheckError when they reach an account the stack does not allow: nothing
+        is read from another account.
+        """
+        if service != "sts":
+            self.confirmed_account(provider, region)
         return self._new_client(service, region, self._credentials(provider))
 
     def account_id(self, provider: PlannedResource | None, region: str) -> str:
         return str(self.client(provider, "sts", region).get_caller_identity()["Account"])
+
+    def confirmed_account(self, provider: PlannedResource | None, region: str) -> str:
+        """The account `provider`'s credentials reach (STS GetCallerIdentity), if allowed."""
+        key = provider.urn if provider else ""
+        with self._lock:
+            if key in self._confirmed:
+                return self._confirmed[key]
+        actual = self.account_id(provider, region)
+        allowed, forbidden = account_pins(provider) if provider else self._default_pins
+        where = "the provider" if provider else "aws:allowedAccountIds"
+        if allowed and actual not in allowed:
+            raise CannotCheckError(
+                f"the credentials reach account {actual}, but {where} allows only "
+                f"{', '.join(allowed)}; refusing to read another account"
+            )
+        if actual in forbidden:
+            raise CannotCheckError(
+                f"the credentials reach account {actual}, which aws:forbiddenAccountIds "
+                "forbids; refusing to read it"
+            )
+        with self._lock:
+            self._confirmed[key] = actual
+        return actual

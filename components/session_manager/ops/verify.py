@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.aws_access import AwsAccess, failure_reason
+from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.drift.compare import CheckContext, KeyResolver
 from session_manager.ops.drift.grants import RoleGrants
 from session_manager.ops.drift.registry import CHECKS, GLOBAL_TYPES, ORDER
@@ -126,6 +126,8 @@ class Verifier:
             self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
             result.error = failure_reason(exc, self.access.endpoint_url)
+        except CannotCheckError as exc:  # another account than the stack allows: never read
+            result.error = str(exc)
         except Exception as exc:  # one target's failure is its error line, not a crash
             # An answer the reader cannot parse, a shape it does not expect: the other
             # targets are still checked, and this one says what went wrong.
@@ -134,7 +136,7 @@ class Verifier:
         return result
 
     def _check(self, target: Target, result: TargetResult) -> None:
-        actual_account = self.access.account_id(target.provider, target.region)
+        actual_account = self.access.confirmed_account(target.provider, target.region)
         if target.account and target.account != actual_account:
             result.error = f"the credentials reach account {actual_account}, not {target.account}"
             return
@@ -184,6 +186,7 @@ def verify(
     """Check every account-Region of the plan; `warnings` and `errors` (an OU whose
     accounts could not be read) join the report, with the plan's own warnings."""
     targets = targets_of(plan)
+    access.pin_plan(plan)
     verifier = Verifier(plan, access)
     results: list[TargetResult] = []
     for done, result in enumerate(

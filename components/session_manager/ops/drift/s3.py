@@ -8,8 +8,9 @@ policy, no encryption, no public access block) is one drift line.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -111,6 +112,61 @@ def _object_lock(answer: dict[str, Any]) -> dict[str, Any]:
     return camelize(answer["ObjectLockConfiguration"])
 
 
+def logs_unerasable(lock: dict[str, Any] | None, policy_text: str | None) -> str:
+    """Why a log bucket's versions can be erased, or "" when nobody can (issue 21, point 9).
+
+    COMPLIANCE retention can't be lifted by anyone; GOVERNANCE yields to
+    s3:BypassGovernanceRetention unless the bucket policy denies it to every principal
+    (S3 user guide, "Object Lock retention modes").
+    """
+    rule: dict[str, Any] = (lock or {}).get("Rule") or {}
+    retention: dict[str, Any] = rule.get("DefaultRetention") or {}
+    mode = str(retention.get("Mode") or "")
+    if mode == "COMPLIANCE":
+        return ""
+    if not mode:
+        return "no default Object Lock retention"
+    document: dict[str, Any] = json.loads(policy_text or "{}")
+    raw: Any = document.get("Statement") or []
+    statements = cast(list[dict[str, Any]], raw if isinstance(raw, list) else [raw])
+    if any(_denies_bypass_to_everyone(statement) for statement in statements):
+        return ""
+    return f"{mode} retention and no bucket-policy deny of s3:BypassGovernanceRetention"
+
+
+def _denies_bypass_to_everyone(statement: dict[str, Any]) -> bool:
+    """A Deny of the bypass to every principal, but at most an exempted (break-glass) role.
+
+    A Deny under any other condition (the TLS-only statement's aws:SecureTransport) leaves
+    the bypass open to requests that don't meet it.
+    """
+    raw: Any = statement.get("Action") or []
+    actions = [str(a) for a in cast(list[Any], [raw] if isinstance(raw, str) else raw)]
+    condition: dict[str, Any] = statement.get("Condition") or {}
+    exemption_only = all(
+        operator in ("ArnNotLike", "ArnNotEquals")
+        and set(cast(dict[str, Any], keys)) == {"aws:PrincipalArn"}
+        for operator, keys in condition.items()
+    )
+    return (
+        statement.get("Effect") == "Deny"
+        and statement.get("Principal") in ("*", {"AWS": "*"})
+        and any(a in ("s3:*", "s3:BypassGovernanceRetention") for a in actions)
+        and exemption_only
+    )
+
+
+def check_object_lock(ctx: CheckContext, resource: PlannedResource) -> None:
+    """The planned lock configuration, and that no principal can erase a log version."""
+    _setting("get_object_lock_configuration", "objectLock", _object_lock)(ctx, resource)
+    label = _label(resource)
+    lock = _read(ctx, resource, "get_object_lock_configuration")
+    policy = _read(ctx, resource, "get_bucket_policy")
+    why = logs_unerasable((lock or {}).get("ObjectLockConfiguration"), (policy or {}).get("Policy"))
+    if why:
+        ctx.drift(label, "logProtection", "no principal can erase a log version", why)
+
+
 def _logging(answer: dict[str, Any]) -> dict[str, Any]:
     return camelize(answer.get("LoggingEnabled") or {"TargetBucket": None})
 
@@ -150,6 +206,6 @@ CHECKS: dict[str, Check] = {
     LIFECYCLE: _setting(
         "get_bucket_lifecycle_configuration", "lifecycle", lambda a: {"rules": camelize(a["Rules"])}
     ),
-    OBJECT_LOCK: _setting("get_object_lock_configuration", "objectLock", _object_lock),
+    OBJECT_LOCK: check_object_lock,
     LOGGING: _setting("get_bucket_logging", "logging", _logging),
 }

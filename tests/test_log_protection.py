@@ -1,0 +1,117 @@
+"""Session logs nobody can erase (issue 21, point 9).
+
+S3 user guide, "Object Lock retention modes"
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html): in COMPLIANCE
+mode "a protected object version can't be overwritten or deleted by any user, including the
+root user"; in GOVERNANCE mode a principal granted s3:BypassGovernanceRetention can. The
+default is therefore COMPLIANCE. GOVERNANCE is allowed only with a named break-glass role:
+the bucket policy denies the bypass, version deletion and lock, lifecycle and policy changes
+to every other principal, the stack's own deploy role included (an explicit Deny overrides
+any Allow: IAM user guide, "Policy evaluation logic").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from policy_lint import lint
+from session_manager.aws.central_log_policies import central_log_bucket_policy
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.ops.drift.s3 import logs_unerasable
+from test_organization import plan_stack, three_accounts
+
+BREAK_GLASS = "arn:aws:iam::999999999999:role/LogArchiveBreakGlass"
+CENTRAL = {
+    "account": "999999999999",
+    "bucketName": "org-session-logs",
+    "organizationId": "o-exampleorg1",
+}
+
+
+def central(object_lock: dict[str, Any]) -> Any:
+    config = three_accounts(["us-east-1"])
+    config["session-manager:centralLogging"] = {**CENTRAL, "objectLock": object_lock}
+    return parse_stack_config(namespace_values(config)).central_logging
+
+
+def test_compliance_is_the_default_and_governance_needs_a_break_glass_role() -> None:
+    assert central({}).object_lock.mode == "COMPLIANCE"
+    with pytest.raises(ConfigError) as raised:
+        central({"mode": "GOVERNANCE"})
+    assert "centralLogging.objectLock" in str(raised.value)
+    assert "set breakGlassRoleArn" in str(raised.value)
+    with pytest.raises(ConfigError, match="breakGlassRoleArn"):
+        central({"mode": "GOVERNANCE", "breakGlassRoleArn": "LogArchiveBreakGlass"})
+    governed = central({"mode": "GOVERNANCE", "breakGlassRoleArn": BREAK_GLASS})
+    assert governed.object_lock.break_glass_role_arn == BREAK_GLASS
+
+
+def test_the_bucket_policy_denies_erasure_to_all_but_the_break_glass_role() -> None:
+    policy = central_log_bucket_policy(
+        partition="aws",
+        bucket_name="org-session-logs",
+        key_prefix="session-manager",
+        organization_id="o-exampleorg1",
+        break_glass_role_arn=BREAK_GLASS,
+    )
+    (deny,) = [s for s in policy["Statement"] if s["Sid"] == "DenyLogErasureExceptBreakGlass"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == {"AWS": "*"}
+    for action in (
+        "s3:BypassGovernanceRetention",
+        "s3:DeleteObjectVersion",
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+    ):
+        assert action in deny["Action"], action
+    assert deny["Resource"] == ["arn:aws:s3:::org-session-logs", "arn:aws:s3:::org-session-logs/*"]
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+    assert lint(policy, "resource") == []
+    assert (
+        logs_unerasable(
+            {"Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}, json.dumps(policy)
+        )
+        == ""
+    )
+
+
+def test_the_planned_stack_uses_the_break_glass_role(tmp_path: Path) -> None:
+    config = three_accounts(["us-east-1"])
+    config["session-manager:centralLogging"] = {
+        **CENTRAL,
+        "objectLock": {"mode": "GOVERNANCE", "breakGlassRoleArn": BREAK_GLASS},
+    }
+    plan = plan_stack(tmp_path, config)
+    policy = json.loads(plan.named("session-manager-central-logs-policy").inputs["policy"])
+    assert "DenyLogErasureExceptBreakGlass" in {s["Sid"] for s in policy["Statement"]}
+    lock = plan.named("session-manager-central-logs-object-lock").inputs
+    assert lock["rule"]["defaultRetention"]["mode"] == "GOVERNANCE"
+
+
+def test_verify_judges_whether_logs_can_be_erased() -> None:
+    compliance = {"Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 2557}}}
+    governance = {"Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 2557}}}
+    allow_only = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject"}]}
+    assert logs_unerasable(compliance, None) == ""
+    assert "GOVERNANCE retention and no bucket-policy deny" in logs_unerasable(
+        governance, json.dumps(allow_only)
+    )
+    assert logs_unerasable(None, None) == "no default Object Lock retention"
+    # The TLS-only deny is conditional: it leaves the bypass open over TLS.
+    tls_only = {
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+    }
+    assert logs_unerasable(governance, json.dumps(tls_only)) != ""
