@@ -307,7 +307,7 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     }
     trail = next(d for r in report.results for d in r.drifts if d.resource.startswith("cloudtrail"))
     assert "organization-trail-0 is not logging" in str(trail)
-    assert verify(plan, access).exit_code == DRIFT
+    assert verify(plan, access).status == DRIFT
 
 
 def test_planning_twice_gives_the_same_resources(tmp_path: Path) -> None:

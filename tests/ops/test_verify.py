@@ -140,7 +140,7 @@ def test_each_injected_drift_is_named(
     plan, url = deployed
     inject(url)
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = drifts(report)
     assert f"123456789012 us-east-1: {expected}" in found, found
     # Only the Region that was touched drifts.
@@ -172,7 +172,7 @@ def test_verify_cli_exit_codes_and_json(deployed: tuple[Plan, str]) -> None:
     drifted = cli("verify", "--stack", "dev", "--endpoint-url", url, env=env)
     assert drifted.returncode == 1
     assert 'inputs.idleSessionTimeout: wanted "20", actual "45"' in drifted.stdout
-    assert "Result: drift found (exit 1)" in drifted.stdout
+    assert "Result: drift found; worst: weakens security (exit 1)" in drifted.stdout
 
 
 def test_no_credentials_exits_2_with_a_clear_message(emulator_url: str) -> None:
@@ -363,7 +363,7 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
         Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
     )
     weakened = check(plan, emulator_url)
-    assert weakened.exit_code == DRIFT
+    assert weakened.status == DRIFT
     found = {str(d) for result in weakened.results for d in result.drifts}
     # Fields are named by the planned resources' Pulumi inputs (issue 12's comparison).
     assert "bucket org-session-logs rule.defaultRetention.days: wanted 2557, actual 1" in found
@@ -398,7 +398,7 @@ def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=wide_arn)
     iam.put_role_policy(RoleName=ROLE, PolicyName="backdoor", PolicyDocument=json.dumps(ALLOW_ALL))
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = {(d.resource, d.field): d for r in report.results for d in r.drifts}
     assert set(found) == {
         (f"iam role {ROLE}", "attachedPolicies"),
@@ -418,7 +418,7 @@ def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
     # KMS UpdateAlias points an existing alias at another key of the same account/Region.
     kms.update_alias(AliasName="alias/session-manager/logs", TargetKeyId=data_key)
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = {
         (d.resource, d.field): d
         for r in report.results
@@ -465,7 +465,7 @@ def test_a_document_shared_by_hand_is_drift(deployed: tuple[Plan, str]) -> None:
         Name=DOCUMENT, PermissionType="Share", AccountIdsToAdd=["All"]
     )
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     assert drifts(report) == [
         f'123456789012 us-east-1: {DOC} permissions.accountIds: wanted "not shared", actual ["all"]'
     ]

@@ -298,7 +298,7 @@ def test_each_injected_drift_is_caught_and_named(organization: Organization) -> 
         inject(org)
 
     report = verify(plan, access, warnings=warnings)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     member_us, member_eu = f"{org.member} us-east-1", f"{org.member} eu-west-1"
     nested_eu = f"{org.nested} eu-west-1"
     explicit, central = f"{EXPLICIT} eu-west-1", f"{CENTRAL} us-east-1"

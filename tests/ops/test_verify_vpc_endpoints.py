@@ -48,7 +48,7 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     assert "com.amazonaws.eu-west-1.ssmmessages" in services
 
     missing = verify(plan, access)
-    assert missing.exit_code == DRIFT
+    assert missing.status == DRIFT
     found = {(d.resource, d.field) for r in missing.results for d in r.drifts}
     assert found == {(f"vpc endpoint {s} in {vpc}", "vpcEndpoint") for s in services}
 

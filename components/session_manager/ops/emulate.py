@@ -243,6 +243,7 @@ class Emulator:
             Path=inputs.get("path", "/"),
             PolicyDocument=inputs["policy"],
             Description=inputs.get("description", ""),
+            Tags=_tags(inputs),
         )["Policy"]
         planned_arn = resource.state.get("arn")
         if planned_arn:
@@ -262,7 +263,7 @@ class Emulator:
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
         iam = self.client("iam")
-        iam.create_instance_profile(InstanceProfileName=inputs["name"])
+        iam.create_instance_profile(InstanceProfileName=inputs["name"], Tags=_tags(inputs))
         if inputs.get("role"):
             iam.add_role_to_instance_profile(
                 InstanceProfileName=inputs["name"], RoleName=inputs["role"]

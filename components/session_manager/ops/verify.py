@@ -232,11 +232,26 @@ def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
 
 # Per side: a policy replaced wholesale would print every statement; JSON has them all.
 MAX_DETAIL_LINES = 4
+# Per finding: the targets it affects, then how many more (JSON lists them all).
+MAX_TARGETS = 10
 OUTCOMES = {
     IN_SYNC: "in sync",
     DRIFT: "drift found",
     CANNOT_CHECK: "some targets could not be checked",
 }
+
+
+def affected(targets: list[str], limit: int = MAX_TARGETS) -> str:
+    shown = ", ".join(targets[:limit])
+    more = len(targets) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def outcome(report: Report) -> str:
+    text = OUTCOMES[report.status]
+    if report.severity:
+        text += f"; worst: {report.severity}"
+    return text
 
 
 def format_report(report: Report) -> str:
@@ -249,10 +264,19 @@ def format_report(report: Report) -> str:
         if result.drifts:
             # Drift found before an error stopped the target is still drift: shown too.
             lines.append(f"DRIFT  {result.target}: {len(result.drifts)} drifted field(s)")
-            for drift in result.drifts:
-                lines.append(f"         {drift}")
-                lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
         if not result.error and not result.drifts:
             lines.append(f"OK     {result.target}: in sync ({len(result.checked)} checked)")
-    lines += ["", f"Result: {OUTCOMES[report.exit_code]} (exit {report.exit_code})"]
+    findings = report.findings
+    if findings:
+        # One finding per cause, however many targets it affects.
+        lines += ["", f"Findings: {len(findings)}"]
+        for finding in findings:
+            drift = finding.drift
+            lines.append(f"  [{drift.severity}] {drift.id}")
+            lines.append(f"         {drift}")
+            lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
+            lines.append(f"         in {len(finding.targets)}: {affected(finding.targets)}")
+            if drift.fix:
+                lines.append(f"         fix: {drift.fix}")
+    lines += ["", f"Result: {outcome(report)} (exit {report.exit_code})"]
     return "\n".join(lines)

@@ -224,8 +224,10 @@ class CheckContext:
     def checked(self, label: str) -> None:
         self.result.checked.append(label)
 
-    def drift(self, label: str, name: str, wanted: Any, actual: Any) -> None:
-        self.result.drifts.append(Drift(label, name, wanted, actual))
+    def drift(
+        self, label: str, name: str, wanted: Any, actual: Any, *, severity: str = "", fix: str = ""
+    ) -> None:
+        self.result.drifts.append(Drift(label, name, wanted, actual, severity=severity, fix=fix))
 
     def missing(self, label: str, name: str) -> None:
         self.drift(label, name, "exists", "missing")
@@ -256,7 +258,8 @@ class CheckContext:
         skip: Iterable[str] = (),
     ) -> None:
         """Every planned input of the resource, except identifiers and `skip`, against AWS."""
-        ignored = NEVER_COMPARED | set(skip)
+        # Tags are compared where the reader returns them (the others: `tags.check_tags`).
+        ignored = (NEVER_COMPARED - set(actual)) | set(skip)
         wanted = {k: v for k, v in resource.inputs.items() if k not in ignored}
         for path, want, held in differences(self.wanted(wanted), dict(actual)):
             self.drift(label, path, want, held)

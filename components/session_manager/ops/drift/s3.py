@@ -14,7 +14,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext, camelize
+from session_manager.ops.drift.severity import BREAKS_SESSIONS
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -80,6 +82,7 @@ def check_bucket(ctx: CheckContext, resource: PlannedResource) -> None:
     if _read(ctx, resource, "head_bucket") is None:
         ctx.missing(label, "bucket")
         return
+    tags.check_tags(ctx, resource, label)
     if "objectLockEnabled" in resource.inputs:
         lock = _read(ctx, resource, "get_object_lock_configuration") or {}
         enabled = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
@@ -125,7 +128,8 @@ def require_encrypted(ctx: CheckContext, bucket: str) -> None:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code == "ServerSideEncryptionConfigurationNotFoundError":
-            ctx.drift(label, "encryption", "enabled", "none")
+            # s3EncryptionEnabled with an unencrypted bucket: sessions fail to start.
+            ctx.drift(label, "encryption", "enabled", "none", severity=BREAKS_SESSIONS)
         elif code == "NoSuchBucket":
             ctx.missing(label, "bucket")
         else:
