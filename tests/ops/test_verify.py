@@ -408,15 +408,24 @@ def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
     assert found[(f"iam role {ROLE}", "inlinePolicies")].actual == ["backdoor"]
 
 
-def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
+def test_an_alias_moved_to_another_key_hides_no_tampering_with_the_stacks_key(
     deployed: tuple[Plan, str],
 ) -> None:
+    """Issue 22: once the alias points elsewhere, the log group still encrypts with the
+    stack's key by ARN (CloudWatch Logs AssociateKmsKey takes a key ARN, not an alias), so
+    that key must still be checked: opened to everyone or disabled, it is drift."""
     plan, url = deployed
     kms = client(url, "kms")
     logs_key = kms.describe_key(KeyId="alias/session-manager/logs")["KeyMetadata"]["Arn"]
     data_key = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
     # KMS UpdateAlias points an existing alias at another key of the same account/Region.
     kms.update_alias(AliasName="alias/session-manager/logs", TargetKeyId=data_key)
+    open_to_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}],
+    }
+    kms.put_key_policy(KeyId=logs_key, PolicyName="default", Policy=json.dumps(open_to_all))
+    kms.disable_key(KeyId=logs_key.rsplit("/", 1)[-1])  # moto takes the key id here
     report = check(plan, url)
     assert report.status == DRIFT
     found = {
@@ -426,14 +435,35 @@ def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
         for d in r.drifts
     }
     alias = found[("kms alias alias/session-manager/logs", "targetKeyId")]
-    assert alias.wanted == "a key described 'Encrypts the Session Manager log group in us-east-1'"
+    # The alias moved is its own finding, naming the stack's key and where it points now.
+    assert (alias.wanted, alias.actual) == (logs_key, alias.actual)
     assert str(alias.actual).endswith(data_key)
-    assert ("kms key alias/session-manager/logs", "alias") in found
-    # The log group still uses the stack's key: it is wanted as the key behind the alias,
-    # never as the key the alias now names (which would read as wanted/actual inverted).
-    group = found[("log group ssm-sessionmanager-logs", "kmsKeyId")]
-    assert (group.wanted, group.actual) == ("the key behind alias/session-manager/logs", logs_key)
+    key = "kms key alias/session-manager/logs"
+    assert found[(key, "keyState")].actual == "Disabled"
+    assert found[(key, "keyState")].severity == "breaks sessions"
+    policy = found[(key, "policy")]
+    opened = {"Action": ["kms:*"], "Effect": "Allow", "Principal": {"AWS": ["*"]}}
+    assert policy.statements and {**opened, "Resource": ["*"]} in policy.actual
+    # The log group still uses the stack's key: no drift there, and the data key (which
+    # the alias now names) is never taken for the wanted one.
+    assert ("log group ssm-sessionmanager-logs", "kmsKeyId") not in found
     assert not [d for d in found.values() if data_key in json.dumps(d.wanted)]
+
+
+def test_a_key_description_edit_is_a_description_drift_not_a_moved_alias(
+    deployed: tuple[Plan, str],
+) -> None:
+    """KMS UpdateKeyDescription changes only the description: the alias still names the key."""
+    plan, url = deployed
+    kms = client(url, "kms")
+    key_id = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
+    kms.update_key_description(KeyId=key_id, Description="edited")
+    report = check(plan, url)
+    assert drifts(report) == [
+        "123456789012 us-east-1: kms key alias/session-manager/data description: "
+        'wanted "Encrypts Session Manager session data in us-east-1", actual "edited"'
+    ]
+    assert report.exit_code == 5  # cosmetic only
 
 
 def test_a_target_whose_check_raises_is_an_error_line_and_the_others_are_checked(
