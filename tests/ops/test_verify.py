@@ -443,7 +443,8 @@ def test_an_alias_moved_to_another_key_hides_no_tampering_with_the_stacks_key(
     assert found[(key, "keyState")].severity == "breaks sessions"
     policy = found[(key, "policy")]
     opened = {"Action": ["kms:*"], "Effect": "Allow", "Principal": {"AWS": ["*"]}}
-    assert policy.statements and {**opened, "Resource": ["*"]} in policy.actual
+    assert policy.statements
+    assert {**opened, "Resource": ["*"]} in policy.actual
     # The log group still uses the stack's key: no drift there, and the data key (which
     # the alias now names) is never taken for the wanted one.
     assert ("log group ssm-sessionmanager-logs", "kmsKeyId") not in found
