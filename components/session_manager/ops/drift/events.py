@@ -17,13 +17,14 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.drift import cloudtrail
+from session_manager.ops.drift import cloudtrail, tags
 from session_manager.ops.drift.compare import Check, CheckContext
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
     CONNECTION,
     METRIC_ALARM,
     QUEUE,
+    QUEUE_POLICY,
     ROLE_POLICY,
     RULE,
     TARGET,
@@ -104,12 +105,16 @@ def _queue(
             "encrypted": attributes.get("SqsManagedSseEnabled") == "true"
             or bool(attributes.get("KmsMasterKeyId")),
             "policy": "Policy" in attributes,
+            # Each message is an event no deployment was started for (SQS
+            # GetQueueAttributes, ApproximateNumberOfMessages).
+            "approximateNumberOfMessages": int(attributes.get("ApproximateNumberOfMessages", 0)),
         }
 
     wanted = {
         "messageRetentionSeconds": int(inputs.get("messageRetentionSeconds", 345600)),
         "encrypted": True,
         "policy": True,
+        "approximateNumberOfMessages": 0,
     }
     return f"sqs queue {name}", wanted, read
 
@@ -278,6 +283,55 @@ _CHECKS: dict[str, Callable[[dict[str, Any]], EventCheck]] = {
 }
 
 
+# What to do about a dead-letter queue that holds events.
+DEAD_LETTERS_FIX = (
+    "each message is an Organizations event no deployment was started for: read them "
+    "(aws sqs receive-message), run the deploy workflow for the stack, then purge the queue"
+)
+
+
+def _queue_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def check_queue_policy(ctx: CheckContext, resource: PlannedResource) -> None:
+    """The dead-letter queue's policy, statement by statement (SQS GetQueueAttributes, Policy):
+    only the rules may send to it, over TLS; one opened to `Principal "*"` is drift."""
+    name = _queue_name(str(resource.inputs["queueUrl"]))
+    label = f"sqs queue {name}"
+    ctx.checked(f"{label} policy")
+    sqs = ctx.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except ClientError as exc:
+        if _missing(exc):
+            return  # the queue's own check reports it missing
+        raise
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+    ctx.compare_policy(label, "policy", resource.inputs["policy"], attributes.get("Policy"))
+
+
+def check_management_account(ctx: CheckContext, label: str) -> None:
+    """Organizations sends its events only to the management account's default bus in
+    us-east-1 (EventBridge User Guide, "Organizations events": "AWS Organizations ...
+    events are only available in the management account"): a rule elsewhere never fires."""
+    organizations = ctx.client("organizations")
+    try:
+        found = organizations.describe_organization()["Organization"]
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        ctx.drift(label, "account", "the organization's management account", "no organization")
+        return
+    management = str(found.get("MasterAccountId") or "")
+    if management and management != ctx.account:
+        ctx.drift(
+            label,
+            "account",
+            f"the management account {management}",
+            ctx.account,
+            fix=f"deploy accountEvents with a provider for account {management} (us-east-1)",
+        )
+
+
 def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
     """verify's per-resource entry point: reads with the account-Region's clients.
 
@@ -287,7 +341,15 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
     for label in checked:
         ctx.checked(label)
     for label, name, wanted, actual in findings:
-        ctx.drift(label, name, wanted, actual)
+        fix = DEAD_LETTERS_FIX if name == "approximateNumberOfMessages" else ""
+        ctx.drift(label, name, wanted, actual, fix=fix)
+    if resource.type == RULE and not any(f[1] == "exists" for f in findings):
+        label = f"events rule {resource.inputs['name']}"
+        check_management_account(ctx, label)
+        if resource.inputs.get("tags"):
+            tags.check_tags(ctx, resource, label)
+    if resource.type == QUEUE and not any(f[1] == "exists" for f in findings):
+        tags.check_tags(ctx, resource, f"sqs queue {resource.inputs['name']}")
     if resource.type == API_DESTINATION:
         where = cloudtrail.label(ctx.region)
         ctx.checked(where)
@@ -296,4 +358,4 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
             ctx.drift(where, cloudtrail.FIELD, "a trail logging management events", problem)
 
 
-CHECKS: dict[str, Check] = dict.fromkeys(CHECKED, _check_in)
+CHECKS: dict[str, Check] = {**dict.fromkeys(CHECKED, _check_in), QUEUE_POLICY: check_queue_policy}

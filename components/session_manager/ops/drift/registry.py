@@ -21,10 +21,6 @@ ORDER = (*kms.CHECKS, *[t for t in CHECKS if t not in kms.CHECKS])
 
 # Planned types verify does not read back, and why.
 NOT_COMPARED = {
-    "aws:sqs/queuePolicy:QueuePolicy": (
-        "the dead-letter queue's check reads that a policy is there; its statements are not "
-        "compared yet"
-    ),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         "names a security group that only a real account has"
     ),

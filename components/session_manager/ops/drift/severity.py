@@ -73,7 +73,7 @@ def classify(resource: str, field: str, *, removed: bool = False, added: bool = 
     kind = kind_of(resource)
     if field == "tags" or field.startswith("tags.") or field == "description":
         return COSMETIC
-    if field.endswith("policy") or field.endswith("Policy"):
+    if field in ("policy", "assumeRolePolicy"):
         # A policy lost its statements: whoever relied on them is refused (the instance
         # role can't open channels, the log service can't use the key). Added: more is
         # allowed than the plan says.

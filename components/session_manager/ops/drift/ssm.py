@@ -73,7 +73,9 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
         found = cast(dict[str, Any], wanted).get("inputs")
         inputs = cast(dict[str, Any], found) if isinstance(found, dict) else {}
     if inputs.get("s3BucketName") and inputs.get("s3EncryptionEnabled"):
-        s3.require_encrypted(ctx, str(inputs["s3BucketName"]))
+        # The keys the instance policy of the same provider (account) grants for the bucket.
+        granted = ctx.grants.bucket_keys.get(resource.provider or "")
+        s3.require_encrypted(ctx, str(inputs["s3BucketName"]), granted)
 
 
 def _planned_sharing(resource: PlannedResource) -> list[str]:
