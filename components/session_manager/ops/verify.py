@@ -16,6 +16,7 @@ clients only while it checks one target, so memory stays flat as targets grow.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ from session_manager.ops.drift.result import (
     summarize,
 )
 from session_manager.ops.drift.ssm import DOCUMENT, flatten, parse_document
+from session_manager.ops.emulate import not_emulated
 
 __all__ = [
     "CANNOT_CHECK",
@@ -50,6 +52,7 @@ __all__ = [
     "Report",
     "Target",
     "TargetResult",
+    "emulated_part",
     "flatten",
     "format_report",
     "parse_document",
@@ -112,6 +115,25 @@ def targets_of(plan: Plan) -> list[Target]:
         else:
             home.global_resources.extend(target.resources)
     return [t for _, t in sorted(regional, key=lambda item: (item[1].account, item[1].region))]
+
+
+def emulated_part(plan: Plan) -> tuple[Plan, list[str]]:
+    """The plan without what `emulate` skips, and a warning naming what was left out.
+
+    Against an emulator (`--endpoint-url`, `make demo`) verify checks what emulate
+    created: a resource it cannot create (a VPC endpoint names a VPC only a real
+    account has) would otherwise be reported missing.
+    """
+    skipped = {id(r) for r in not_emulated(plan)}
+    if not skipped:
+        return plan, []
+    kinds = sorted({r.type.rsplit(":", 1)[-1] for r in plan.resources if id(r) in skipped})
+    warning = (
+        f"not emulated, so not verified: {len(skipped)} ({', '.join(kinds)}): "
+        "they name a VPC or group only a real account has"
+    )
+    kept = [r for r in plan.resources if id(r) not in skipped]
+    return dataclasses.replace(plan, resources=kept), [warning]
 
 
 class Verifier:
