@@ -60,7 +60,7 @@ def _label(resource: PlannedResource) -> str:
 
 
 def _setting(
-    operation: str, name: str, shape: Callable[[dict[str, Any]], dict[str, Any]]
+    operation: str, name: str, shape: Callable[[dict[str, Any]], dict[str, Any] | None]
 ) -> Callable[[CheckContext, PlannedResource], None]:
     """A check for one bucket setting: read it, reshape it like the inputs, compare."""
 
@@ -68,10 +68,11 @@ def _setting(
         label = _label(resource)
         ctx.checked(f"{label} {name}")
         answer = _read(ctx, resource, operation)
-        if answer is None:
+        shaped = shape(answer) if answer is not None else None
+        if shaped is None:
             ctx.drift(label, name, "present", "missing")
             return
-        ctx.compare_inputs(label, resource, shape(answer), skip=("bucket", "expectedBucketOwner"))
+        ctx.compare_inputs(label, resource, shaped, skip=("bucket", "expectedBucketOwner"))
 
     return check
 
@@ -114,8 +115,10 @@ def _object_lock(answer: dict[str, Any]) -> dict[str, Any]:
     return camelize(answer["ObjectLockConfiguration"])
 
 
-def _logging(answer: dict[str, Any]) -> dict[str, Any]:
-    return camelize(answer.get("LoggingEnabled") or {"TargetBucket": None})
+def _logging(answer: dict[str, Any]) -> dict[str, Any] | None:
+    # Logging turned off is one finding ("missing"), not one per field it had.
+    logging = answer.get("LoggingEnabled")
+    return camelize(logging) if logging else None
 
 
 def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None = None) -> None:
