@@ -301,6 +301,9 @@ def test_emulated_and_verified_then_drift_is_found(tmp_path: Path, emulator_url:
     assert drifts == {
         ("events rule session-manager-account-events-created", "state"),
         ("events rule session-manager-account-events-organization", "eventPattern"),
+        # PutRule keeps no value it is not given (EventBridge API reference, PutRule):
+        # the description is gone too.
+        ("events rule session-manager-account-events-organization", "description"),
         ("events target session-manager-account-events-membership/deploy-trigger", "exists"),
         ("events api destination session-manager-account-events-deploy", "exists"),
         ("cloudtrail us-east-1 (accountEvents needs a trail)", "trailLoggingManagementEvents"),

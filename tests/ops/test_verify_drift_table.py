@@ -400,9 +400,14 @@ def remove_target(aws: Aws) -> None:
 
 
 def retarget_pattern(aws: Aws) -> None:
-    # EventBridge PutRule with another pattern
-    aws("events").put_rule(
-        Name=f"{EVENTS}-organization", EventPattern=json.dumps({"source": ["aws.organizations"]})
+    # EventBridge PutRule with another pattern (PutRule keeps no omitted value: the
+    # description is passed again so that the pattern is the only change)
+    events = aws("events")
+    name = f"{EVENTS}-organization"
+    events.put_rule(
+        Name=name,
+        EventPattern=json.dumps({"source": ["aws.organizations"]}),
+        Description=events.describe_rule(Name=name)["Description"],
     )
 
 
@@ -422,6 +427,10 @@ def silence_alarm(aws: Aws) -> None:
         EvaluationPeriods=alarm["EvaluationPeriods"],
         Threshold=alarm["Threshold"],
         ComparisonOperator=alarm["ComparisonOperator"],
+        AlarmDescription=alarm.get("AlarmDescription", ""),
+        OKActions=alarm.get("OKActions", []),
+        TreatMissingData=alarm.get("TreatMissingData", "missing"),
+        Tags=cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"],
         AlarmActions=[],
     )
 

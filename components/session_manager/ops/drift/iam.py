@@ -28,14 +28,16 @@ def check_policy(ctx: CheckContext, resource: PlannedResource) -> None:
     iam = ctx.client("iam")
     label = f"iam policy {resource.inputs['name']}"
     arn = tags.policy_arn(ctx, resource)
-    version = ctx.read(
+    policy = ctx.read(
         label,
         "policy",
-        lambda: iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"],
+        lambda: iam.get_policy(PolicyArn=arn)["Policy"],
         iam.exceptions.NoSuchEntityException,
     )
-    if version is None:
+    if policy is None:
         return
+    version = policy["DefaultVersionId"]
+    _description(ctx, label, resource, policy)
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
     ctx.compare_policy(label, "policy", resource.inputs["policy"], document["Document"])
     tags.check_tags(ctx, resource, label)
@@ -63,12 +65,23 @@ def check_role(ctx: CheckContext, resource: PlannedResource) -> None:
         resource.inputs["assumeRolePolicy"],
         role["AssumeRolePolicyDocument"],
     )
+    _description(ctx, label, resource, role)
     if "maxSessionDuration" in resource.inputs:
         wanted = resource.inputs["maxSessionDuration"]
         if role.get("MaxSessionDuration") != wanted:
             ctx.drift(label, "maxSessionDuration", wanted, role.get("MaxSessionDuration"))
     _check_grants(ctx, resource, name, label)
     tags.check_tags(ctx, resource, label)
+
+
+def _description(
+    ctx: CheckContext, label: str, resource: PlannedResource, held: dict[str, Any]
+) -> None:
+    """GetPolicy and GetRole return the description (absent when empty)."""
+    if "description" in resource.inputs:
+        wanted, actual = resource.inputs["description"], held.get("Description", "")
+        if wanted != actual:
+            ctx.drift(label, "description", wanted, actual)
 
 
 def _check_grants(ctx: CheckContext, resource: PlannedResource, name: str, label: str) -> None:

@@ -113,7 +113,29 @@ def _rule(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None
     return _pairs(events.list_tags_for_resource(ResourceARN=arn)["Tags"])
 
 
+def _alarm(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
+    cloudwatch = ctx.client("cloudwatch")
+    alarms = cloudwatch.describe_alarms(AlarmNames=[str(resource.inputs["name"])])["MetricAlarms"]
+    if not alarms:
+        return None
+    return _pairs(cloudwatch.list_tags_for_resource(ResourceARN=alarms[0]["AlarmArn"])["Tags"])
+
+
+def _topic(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
+    sns = ctx.client("sns")
+    name = str(resource.inputs["name"])
+    arns = [
+        t["TopicArn"]
+        for page in sns.get_paginator("list_topics").paginate()
+        for t in page["Topics"]
+        if t["TopicArn"].rsplit(":", 1)[-1] == name
+    ]
+    return _pairs(sns.list_tags_for_resource(ResourceArn=arns[0])["Tags"]) if arns else None
+
+
 READERS: dict[str, Reader] = {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:sns/topic:Topic": _topic,
     KEY: _key,
     "aws:ssm/document:Document": _document,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
