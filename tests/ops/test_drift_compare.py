@@ -24,7 +24,7 @@ from session_manager.ops.drift.registry import (
 from session_manager.ops.drift.result import Drift, Report, TargetResult
 from session_manager.ops.verify import CANNOT_CHECK, _bounded, format_report, targets_of, verify
 from session_manager.ops.verify_markdown import markdown_report
-from test_verify_drift_table import stack  # the stack with every accountEvents part
+from whole_stack import stack  # the stack with every accountEvents part
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,17 +12,13 @@ and nothing else. The API each row calls is named in its comment (AWS API refere
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-import yaml
-from session_manager.offline.mocks import AwsMocks
-from session_manager.offline.plan import Plan, run_plan
+from session_manager.offline.plan import Plan
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.drift.severity import (
     BREAKS_SESSIONS,
@@ -33,62 +29,17 @@ from session_manager.ops.drift.severity import (
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 from session_manager.ops.verify import IN_SYNC, Report, verify
+from whole_stack import BUCKET, CENTRAL, CUSTOM, HOME, MEMBER, OU_MEMBER, stack
 
-ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-HOME, MEMBER, OU_MEMBER, CENTRAL = "123456789012", "111111111111", "555555555555", "999999999999"
-PREFS, CUSTOM = "SSM-SessionManagerRunShell", "Team-TailAgentLog"
-ROLE, BUCKET, ACCESS_LOGS = (
-    "SessionManagerInstanceRole",
-    "org-session-logs",
-    "org-session-logs-access-logs",
-)
+PREFS, ROLE = "SSM-SessionManagerRunShell", "SessionManagerInstanceRole"
+ACCESS_LOGS = f"{BUCKET}-access-logs"
 EVENTS = "session-manager-account-events"
 QUEUE = f"{EVENTS}-dead-letters"
 ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
-
-
-def stack(tmp_path: Path) -> Plan:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    config = {
-        "aws:region": "us-east-1",
-        "session-manager:regions": ["us-east-1", "eu-west-1"],
-        "session-manager:targets": [
-            {"account": MEMBER},
-            {"organizationalUnit": "ou-ab12-cdef3456"},
-        ],
-        "session-manager:instanceAccess": {"createRole": True},
-        "session-manager:tags": {"team": "platform-security"},
-        "session-manager:centralLogging": {
-            "account": CENTRAL,
-            "bucketName": BUCKET,
-            "organizationId": "o-exampleorg1",
-        },
-        "session-manager:documents": [
-            {
-                "name": CUSTOM,
-                "content": {
-                    "description": "tail",
-                    "sessionType": "InteractiveCommands",
-                    "properties": {"linux": {"commands": "tail -f /var/log/x.log"}},
-                },
-            }
-        ],
-        "session-manager:accountEvents": {
-            "repository": "octo-org/preferences",
-            "createAlarmTopic": True,
-            "alarmEmails": ["platform@example.com"],
-        },
-        "session-manager:accountEventsToken": {"secure": "v1:placeholder-ciphertext"},
-    }
-    (tmp_path / "Pulumi.all.yaml").write_text(yaml.safe_dump({"config": config}))
-    mocks = AwsMocks(organization_accounts={"ou-ab12-cdef3456": [OU_MEMBER]})
-    token = {"session-manager:accountEventsToken": "github_pat_11ABCDEFG0123456789_test"}
-    return run_plan(tmp_path, "all", mocks=mocks, config_overrides=token)
 
 
 @dataclass
