@@ -120,10 +120,10 @@ def _document_key(ssm: Any, document: PlannedResource) -> str:
         parsed: Any = json.loads(content)
     except ValueError:
         return ""
-    inputs = parsed.get("inputs") if isinstance(parsed, dict) else None
-    return (
-        str(cast(dict[str, Any], inputs).get("kmsKeyId") or "") if isinstance(inputs, dict) else ""
-    )
+    inputs: Any = cast(dict[str, Any], parsed).get("inputs") if isinstance(parsed, dict) else None
+    if not isinstance(inputs, dict):
+        return ""
+    return str(cast(dict[str, Any], inputs).get("kmsKeyId") or "")
 
 
 # The resources that name a key by id or ARN, and how to read which key they really use.

@@ -9,7 +9,7 @@ policy, no encryption, no public access block) is one drift line.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -148,8 +148,9 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
         return
     if granted is None:
         return
-    rules = answer["ServerSideEncryptionConfiguration"].get("Rules") or [{}]
-    default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+    configuration = cast(dict[str, Any], answer["ServerSideEncryptionConfiguration"])
+    rules = cast(list[dict[str, Any]], configuration.get("Rules") or [{}])
+    default = cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
     key = str(default.get("KMSMasterKeyID") or "")
     if not key or not str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
         return  # SSE-S3, or the account's AWS managed key: nothing to grant
