@@ -33,6 +33,19 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 REGION = "eu-west-1"
 
 
+def net_stack(tmp_path: Path, vpc: str, subnet: str, group: str) -> None:
+    """A stack "net" with VPC endpoints in one VPC."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    endpoint = {"region": REGION, "vpcId": vpc, "subnetIds": [subnet], "securityGroupId": group}
+    config = {
+        "aws:region": REGION,
+        "session-manager:regions": [REGION],
+        "session-manager:vpcEndpoints": [endpoint],
+    }
+    (tmp_path / "Pulumi.net.yaml").write_text(yaml.safe_dump({"config": config}))
+
+
 def test_vpc_endpoints_exist_with_service_and_private_dns(
     emulator_url: str, tmp_path: Path
 ) -> None:
@@ -40,16 +53,7 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="endpoints", Description="x", VpcId=vpc)["GroupId"]
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    config = {
-        "aws:region": REGION,
-        "session-manager:regions": [REGION],
-        "session-manager:vpcEndpoints": [
-            {"region": REGION, "vpcId": vpc, "subnetIds": [subnet], "securityGroupId": group}
-        ],
-    }
-    (tmp_path / "Pulumi.net.yaml").write_text(yaml.safe_dump({"config": config}))
+    net_stack(tmp_path, vpc, subnet, group)
     plan = run_plan(tmp_path, "net")
     Emulator(emulator_url, default_region=REGION).apply(plan)
     access = AwsAccess(emulator_url, credentials=CREDENTIALS)
@@ -98,21 +102,7 @@ def test_verify_after_emulate_leaves_out_what_emulate_skipped(
     """Issue 22: `emulate` skips the endpoints (they name a VPC only a real account has);
     `verify --endpoint-url` must not then report them missing, as only `demo` used to
     filter them. Both say what was left out."""
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    config = {
-        "aws:region": REGION,
-        "session-manager:regions": [REGION],
-        "session-manager:vpcEndpoints": [
-            {
-                "region": REGION,
-                "vpcId": "vpc-0123456789abcdef0",
-                "subnetIds": ["subnet-0123456789abcdef0"],
-                "securityGroupId": "sg-0123456789abcdef0",
-            }
-        ],
-    }
-    (tmp_path / "Pulumi.net.yaml").write_text(yaml.safe_dump({"config": config}))
+    net_stack(tmp_path, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0")
     env = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
