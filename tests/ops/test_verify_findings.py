@@ -138,8 +138,12 @@ def test_rules_outside_the_management_account_are_reported() -> None:
 
 def test_rules_of_an_account_in_no_organization_are_reported(emulator_url: str) -> None:
     # moto answers DescribeOrganization as AWS does for an account in no organization.
-    organizations = boto3.client(  # type: ignore[call-overload]
-        "organizations", endpoint_url=emulator_url, region_name="us-east-1", **CREDENTIALS
+    organizations = boto3.client(
+        "organizations",
+        endpoint_url=emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
     ctx = _context("123456789012", organizations)
     check_management_account(ctx, "events rule r")
