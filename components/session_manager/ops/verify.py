@@ -7,11 +7,13 @@ program's providers assume. Every resource is compared field by field with its
 planned inputs (`ops.drift`): policies statement by statement, keys through
 their aliases, the account through STS.
 
-Exit status: 0 in sync; 1 drift, each drifted field named with wanted and
-actual values; 2 a target could not be checked (the reason is given). A
-target that could not be checked outranks drift elsewhere: the result is
-incomplete. Targets are checked by a bounded pool of threads, each holding its
-clients only while it checks one target, so memory stays flat as targets grow.
+Each drifted field is a finding, reported once per cause with the targets it
+affects, an id and a severity (`drift.severity`). Exit status: 0 in sync; 2 a
+target could not be checked (the reason is given; it outranks drift: the result
+is incomplete); else the worst severity's code: 4 breaks sessions, 3 loses logs,
+1 weakens security, 5 cosmetic only. Targets are checked by a bounded pool of
+threads, each holding its clients only while it checks one target, so memory
+stays flat as targets grow.
 """
 
 from __future__ import annotations
