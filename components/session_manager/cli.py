@@ -164,7 +164,7 @@ def _verify(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
     from session_manager.ops.drift.result import Report  # noqa: PLC0415
-    from session_manager.ops.verify import progress_printer, verify  # noqa: PLC0415
+    from session_manager.ops.verify import emulated_part, progress_printer, verify  # noqa: PLC0415
 
     # Whatever fails, the report is printed in the chosen format (the drift workflow
     # publishes the Markdown one as the job summary): an empty one would hide why.
@@ -180,11 +180,15 @@ def _verify(args: argparse.Namespace) -> int:
             stack=args.stack, results=[], errors=[f"the stack could not be planned: {exc}"]
         )
         return _print_report(args, failed)
+    skipped: list[str] = []
+    if args.endpoint_url:
+        # An emulator: what `emulate` skips is left out here too, with a warning.
+        plan, skipped = emulated_part(plan)
     report = verify(
         plan,
         AwsAccess(args.endpoint_url),
         progress=progress_printer(),
-        warnings=members.warnings,
+        warnings=[*members.warnings, *skipped],
         errors=members.error_lines(),
     )
     return _print_report(args, report)

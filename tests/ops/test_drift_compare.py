@@ -14,10 +14,17 @@ from botocore.retries import standard
 from session_manager.offline.plan import run_plan
 from session_manager.ops.aws_access import MAX_ATTEMPTS, AwsAccess
 from session_manager.ops.drift.compare import camel, camelize, differences
-from session_manager.ops.drift.registry import CHECKS, GLOBAL_TYPES, NOT_COMPARED
+from session_manager.ops.drift.registry import (
+    CHECKS,
+    COMPARED,
+    GLOBAL_TYPES,
+    NOT_COMPARED,
+    NOT_READ_BACK,
+)
 from session_manager.ops.drift.result import Drift, Report, TargetResult
 from session_manager.ops.verify import CANNOT_CHECK, _bounded, format_report, targets_of, verify
 from session_manager.ops.verify_markdown import markdown_report
+from whole_stack import stack  # the stack with every accountEvents part
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -141,6 +148,33 @@ def test_throttling_is_retried_then_reported_as_an_error_line(throttling_endpoin
         assert f"ERROR  {result.target}: could not check: throttled" in text
 
 
+def test_every_planned_input_is_compared_or_listed_with_why_it_cannot_be(
+    tmp_path: Path,
+) -> None:
+    """Issue 22: for each type, the compared fields come from the planned inputs, tags
+    included; an input neither compared nor listed with a reason fails here."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for example in ("complete", "organization"):
+        shutil.copy(ROOT / f"examples/{example}/Pulumi.{example}.yaml", tmp_path)
+    plans = [run_plan(tmp_path, s) for s in ("complete", "organization")]
+    (tmp_path / "all").mkdir()
+    plans.append(stack(tmp_path / "all"))
+    unaccounted = {
+        (resource.type, name)
+        for plan in plans
+        for resource in plan.resources
+        if resource.type in CHECKS
+        for name in resource.inputs
+        if name != "region"
+        and name not in COMPARED.get(resource.type, ())
+        and name not in NOT_READ_BACK.get(resource.type, {})
+    }
+    assert sorted(unaccounted) == []
+    assert set(COMPARED) == set(CHECKS)
+    assert all(not set(why) & COMPARED[t] for t, why in NOT_READ_BACK.items())
+
+
 def test_markdown_report_table_and_details() -> None:
     report = Report(
         stack="org",
@@ -160,6 +194,9 @@ def test_markdown_report_table_and_details() -> None:
     assert "| account | eu-west-1 | us-east-1 |" in markdown
     assert "| 111111111111 | ✅ in sync | ❌ drift (1) |" in markdown
     assert "| 222222222222 | n/a | ⚠️ error |" in markdown
-    assert "| 111111111111 us-east-1 | log group g | retentionInDays | `365` | `7` |" in markdown
+    assert (
+        "| loses logs | `log-group-g/retentionInDays` | log group g | retentionInDays | `365` | "
+        "`7` | 111111111111 us-east-1 |"
+    ) in markdown
     assert "- **222222222222 us-east-1**: a\\|b" in markdown
     assert "> ⚠️ session-manager:targets: organizationalUnit ou-1" in markdown

@@ -140,7 +140,7 @@ def test_each_injected_drift_is_named(
     plan, url = deployed
     inject(url)
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = drifts(report)
     assert f"123456789012 us-east-1: {expected}" in found, found
     # Only the Region that was touched drifts.
@@ -172,7 +172,7 @@ def test_verify_cli_exit_codes_and_json(deployed: tuple[Plan, str]) -> None:
     drifted = cli("verify", "--stack", "dev", "--endpoint-url", url, env=env)
     assert drifted.returncode == 1
     assert 'inputs.idleSessionTimeout: wanted "20", actual "45"' in drifted.stdout
-    assert "Result: drift found (exit 1)" in drifted.stdout
+    assert "Result: drift found; worst: weakens security (exit 1)" in drifted.stdout
 
 
 def test_no_credentials_exits_2_with_a_clear_message(emulator_url: str) -> None:
@@ -380,7 +380,7 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
         Bucket="org-session-logs", LifecycleConfiguration={"Rules": lifecycle}
     )
     weakened = check(plan, emulator_url)
-    assert weakened.exit_code == DRIFT
+    assert weakened.status == DRIFT
     found = {str(d) for result in weakened.results for d in result.drifts}
     # Fields are named by the planned resources' Pulumi inputs (issue 12's comparison).
     assert "bucket org-session-logs rule.defaultRetention.days: wanted 2557, actual 1" in found
@@ -389,9 +389,8 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
         'bucket org-session-logs logProtection: wanted "no principal can erase a log version", '
         'actual "GOVERNANCE retention and no bucket-policy deny of s3:BypassGovernanceRetention"'
     ) in found
-    assert (
-        'bucket org-session-logs targetBucket: wanted "org-session-logs-access-logs", actual null'
-    ) in found
+    # Logging turned off is one finding, not one per field it had (issue 22).
+    assert 'bucket org-session-logs logging: wanted "present", actual "missing"' in found
     assert (
         "bucket org-session-logs rules[0].noncurrentVersionExpiration.noncurrentDays: "
         "wanted 1, actual 30"
@@ -424,7 +423,7 @@ def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
     iam.attach_role_policy(RoleName=ROLE, PolicyArn=wide_arn)
     iam.put_role_policy(RoleName=ROLE, PolicyName="backdoor", PolicyDocument=json.dumps(ALLOW_ALL))
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = {(d.resource, d.field): d for r in report.results for d in r.drifts}
     assert set(found) == {
         (f"iam role {ROLE}", "attachedPolicies"),
@@ -434,17 +433,26 @@ def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
     assert found[(f"iam role {ROLE}", "inlinePolicies")].actual == ["backdoor"]
 
 
-def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
+def test_an_alias_moved_to_another_key_hides_no_tampering_with_the_stacks_key(
     deployed: tuple[Plan, str],
 ) -> None:
+    """Issue 22: once the alias points elsewhere, the log group still encrypts with the
+    stack's key by ARN (CloudWatch Logs AssociateKmsKey takes a key ARN, not an alias), so
+    that key must still be checked: opened to everyone or disabled, it is drift."""
     plan, url = deployed
     kms = client(url, "kms")
     logs_key = kms.describe_key(KeyId="alias/session-manager/logs")["KeyMetadata"]["Arn"]
     data_key = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
     # KMS UpdateAlias points an existing alias at another key of the same account/Region.
     kms.update_alias(AliasName="alias/session-manager/logs", TargetKeyId=data_key)
+    open_to_all = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}],
+    }
+    kms.put_key_policy(KeyId=logs_key, PolicyName="default", Policy=json.dumps(open_to_all))
+    kms.disable_key(KeyId=logs_key.rsplit("/", 1)[-1])  # moto takes the key id here
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     found = {
         (d.resource, d.field): d
         for r in report.results
@@ -452,14 +460,36 @@ def test_an_alias_moved_to_another_key_is_not_used_as_the_wanted_key(
         for d in r.drifts
     }
     alias = found[("kms alias alias/session-manager/logs", "targetKeyId")]
-    assert alias.wanted == "a key described 'Encrypts the Session Manager log group in us-east-1'"
+    # The alias moved is its own finding, naming the stack's key and where it points now.
+    assert (alias.wanted, alias.actual) == (logs_key, alias.actual)
     assert str(alias.actual).endswith(data_key)
-    assert ("kms key alias/session-manager/logs", "alias") in found
-    # The log group still uses the stack's key: it is wanted as the key behind the alias,
-    # never as the key the alias now names (which would read as wanted/actual inverted).
-    group = found[("log group ssm-sessionmanager-logs", "kmsKeyId")]
-    assert (group.wanted, group.actual) == ("the key behind alias/session-manager/logs", logs_key)
+    key = "kms key alias/session-manager/logs"
+    assert found[(key, "keyState")].actual == "Disabled"
+    assert found[(key, "keyState")].severity == "breaks sessions"
+    policy = found[(key, "policy")]
+    opened = {"Action": ["kms:*"], "Effect": "Allow", "Principal": {"AWS": ["*"]}}
+    assert policy.statements
+    assert {**opened, "Resource": ["*"]} in policy.actual
+    # The log group still uses the stack's key: no drift there, and the data key (which
+    # the alias now names) is never taken for the wanted one.
+    assert ("log group ssm-sessionmanager-logs", "kmsKeyId") not in found
     assert not [d for d in found.values() if data_key in json.dumps(d.wanted)]
+
+
+def test_a_key_description_edit_is_a_description_drift_not_a_moved_alias(
+    deployed: tuple[Plan, str],
+) -> None:
+    """KMS UpdateKeyDescription changes only the description: the alias still names the key."""
+    plan, url = deployed
+    kms = client(url, "kms")
+    key_id = kms.describe_key(KeyId="alias/session-manager/data")["KeyMetadata"]["KeyId"]
+    kms.update_key_description(KeyId=key_id, Description="edited")
+    report = check(plan, url)
+    assert drifts(report) == [
+        "123456789012 us-east-1: kms key alias/session-manager/data description: "
+        'wanted "Encrypts Session Manager session data in us-east-1", actual "edited"'
+    ]
+    assert report.exit_code == 5  # cosmetic only
 
 
 def test_a_target_whose_check_raises_is_an_error_line_and_the_others_are_checked(
@@ -491,7 +521,7 @@ def test_a_document_shared_by_hand_is_drift(deployed: tuple[Plan, str]) -> None:
         Name=DOCUMENT, PermissionType="Share", AccountIdsToAdd=["All"]
     )
     report = check(plan, url)
-    assert report.exit_code == DRIFT
+    assert report.status == DRIFT
     assert drifts(report) == [
         f'123456789012 us-east-1: {DOC} permissions.accountIds: wanted "not shared", actual ["all"]'
     ]

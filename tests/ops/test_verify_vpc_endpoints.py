@@ -7,20 +7,43 @@ then breaks one.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import boto3
 import yaml
+from conftest import cli as shared_cli
 from session_manager.offline.plan import run_plan
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import DRIFT, IN_SYNC, verify
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, env: dict[str, str]) -> Any:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return shared_cli(*args, env={**base, **env}, timeout=180)
+
+
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 REGION = "eu-west-1"
+
+
+def net_stack(tmp_path: Path, vpc: str, subnet: str, group: str) -> None:
+    """A stack "net" with VPC endpoints in one VPC."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    endpoint = {"region": REGION, "vpcId": vpc, "subnetIds": [subnet], "securityGroupId": group}
+    config = {
+        "aws:region": REGION,
+        "session-manager:regions": [REGION],
+        "session-manager:vpcEndpoints": [endpoint],
+    }
+    (tmp_path / "Pulumi.net.yaml").write_text(yaml.safe_dump({"config": config}))
 
 
 def test_vpc_endpoints_exist_with_service_and_private_dns(
@@ -30,16 +53,7 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="endpoints", Description="x", VpcId=vpc)["GroupId"]
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    config = {
-        "aws:region": REGION,
-        "session-manager:regions": [REGION],
-        "session-manager:vpcEndpoints": [
-            {"region": REGION, "vpcId": vpc, "subnetIds": [subnet], "securityGroupId": group}
-        ],
-    }
-    (tmp_path / "Pulumi.net.yaml").write_text(yaml.safe_dump({"config": config}))
+    net_stack(tmp_path, vpc, subnet, group)
     plan = run_plan(tmp_path, "net")
     Emulator(emulator_url, default_region=REGION).apply(plan)
     access = AwsAccess(emulator_url, credentials=CREDENTIALS)
@@ -48,11 +62,15 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     assert "com.amazonaws.eu-west-1.ssmmessages" in services
 
     missing = verify(plan, access)
-    assert missing.exit_code == DRIFT
+    assert missing.status == DRIFT
     found = {(d.resource, d.field) for r in missing.results for d in r.drifts}
     assert found == {(f"vpc endpoint {s} in {vpc}", "vpcEndpoint") for s in services}
 
+    planned_tags = {str(e.inputs["serviceName"]): e.inputs.get("tags") or {} for e in endpoints}
+
     def create(service: str, *, private_dns: bool) -> str:
+        # With the planned tags: tags are compared like every other input (issue 22).
+        tags = [{"Key": k, "Value": str(v)} for k, v in planned_tags[service].items()]
         return ec2.create_vpc_endpoint(
             VpcId=vpc,
             ServiceName=service,
@@ -60,6 +78,7 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
             SubnetIds=[subnet],
             SecurityGroupIds=[group],
             PrivateDnsEnabled=private_dns,
+            TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": tags}],
         )["VpcEndpoint"]["VpcEndpointId"]
 
     created = {service: create(service, private_dns=True) for service in services}
@@ -75,3 +94,28 @@ def test_vpc_endpoints_exist_with_service_and_private_dns(
     assert lines == [
         f"vpc endpoint {ssmmessages} in {vpc} privateDnsEnabled: wanted true, actual false"
     ]
+
+
+def test_verify_after_emulate_leaves_out_what_emulate_skipped(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    """Issue 22: `emulate` skips the endpoints (they name a VPC only a real account has);
+    `verify --endpoint-url` must not then report them missing, as only `demo` used to
+    filter them. Both say what was left out."""
+    net_stack(tmp_path, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0")
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+    args = ("--stack", "net", "--project-dir", str(tmp_path), "--endpoint-url", emulator_url)
+    emulated = cli("emulate", *args, env=env)
+    assert emulated.returncode == 0, emulated.stdout + emulated.stderr
+    skipped = emulated.stdout.count("skipped aws:")
+    assert skipped >= 3
+    checked = cli("verify", *args, "--format", "json", env=env)
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0, checked.stdout
+    assert report["findings"] == []
+    assert any(f"not emulated, so not verified: {skipped}" in w for w in report["warnings"])

@@ -8,7 +8,6 @@ Needs nothing but a fresh clone: no AWS account, no credentials, no Pulumi CLI.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 from collections import Counter
 
@@ -25,7 +24,7 @@ from session_manager.ops.emulate import (
     Emulator,
 )
 from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
-from session_manager.ops.verify import format_report, verify
+from session_manager.ops.verify import emulated_part, format_report, verify
 
 
 def quiet_emulator_logs() -> None:
@@ -67,16 +66,11 @@ def run_demo(args: argparse.Namespace) -> int:
         counts = Counter(r.type.split(":")[1].split("/")[0] for r in applied.created)
         made = ", ".join(f"{n} {service}" for service, n in sorted(counts.items()))
         print(f"2. emulate: created {len(applied.created)} resources ({made})")
-        if applied.skipped:
-            kinds = sorted({r.type.rsplit(":", 1)[-1] for r in applied.skipped})
-            print(
-                f"   not emulated, so not verified: {len(applied.skipped)} "
-                f"({', '.join(kinds)}): they name a VPC or group only a real account has"
-            )
-        # verify what the emulator holds; resources it could not create would be "missing".
-        emulated = dataclasses.replace(
-            plan, resources=[r for r in plan.resources if r not in applied.skipped]
-        )
+        # verify what the emulator holds, as `verify --endpoint-url` does: resources
+        # emulate skipped would be "missing".
+        emulated, skipped = emulated_part(plan)
+        for line in skipped:
+            print(f"   {line}")
         access = AwsAccess(
             endpoint,
             credentials={

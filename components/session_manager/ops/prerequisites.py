@@ -6,11 +6,13 @@ existing bucket (see examples/complete). In a real account it must exist before
 missing. The demo creates each such bucket first, encrypted as the preferences
 require, and says so. Likewise `accountEvents` needs a CloudTrail trail that
 logs management events where its rules are (EventBridge receives CloudTrail's
-events only then); the demo creates one, and verify checks that one is there.
+events only then), in the organization's management account; the demo creates
+the trail and the organization, and verify checks both.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -99,9 +101,13 @@ def expected_trails(plan: Plan) -> list[ExistingTrail]:
 
 
 def create_expected_trails(plan: Plan, access: AwsAccess) -> list[ExistingTrail]:
-    """Create and start, with an encrypted bucket, each trail accountEvents needs."""
+    """Create and start, with an encrypted bucket, each trail accountEvents needs; and the
+    organization whose management account the rules must be in (verify checks it)."""
     trails = expected_trails(plan)
     for trail in trails:
+        organizations = access.client(trail.provider, "organizations", "us-east-1")
+        with contextlib.suppress(organizations.exceptions.AlreadyInOrganizationException):
+            organizations.create_organization(FeatureSet="ALL")
         _create_encrypted_bucket(access, trail.provider, trail.bucket, trail.region)
         cloudtrail = access.client(trail.provider, "cloudtrail", trail.region)
         cloudtrail.create_trail(Name=trail.name, S3BucketName=trail.bucket, IsMultiRegionTrail=True)

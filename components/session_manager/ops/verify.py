@@ -7,15 +7,18 @@ program's providers assume. Every resource is compared field by field with its
 planned inputs (`ops.drift`): policies statement by statement, keys through
 their aliases, the account through STS.
 
-Exit status: 0 in sync; 1 drift, each drifted field named with wanted and
-actual values; 2 a target could not be checked (the reason is given). A
-target that could not be checked outranks drift elsewhere: the result is
-incomplete. Targets are checked by a bounded pool of threads, each holding its
-clients only while it checks one target, so memory stays flat as targets grow.
+Each drifted field is a finding, reported once per cause with the targets it
+affects, an id and a severity (`drift.severity`). Exit status: 0 in sync; 2 a
+target could not be checked (the reason is given; it outranks drift: the result
+is incomplete); else the worst severity's code: 4 breaks sessions, 3 loses logs,
+1 weakens security, 5 cosmetic only. Targets are checked by a bounded pool of
+threads, each holding its clients only while it checks one target, so memory
+stays flat as targets grow.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -40,6 +43,7 @@ from session_manager.ops.drift.result import (
     summarize,
 )
 from session_manager.ops.drift.ssm import DOCUMENT, flatten, parse_document
+from session_manager.ops.emulate import not_emulated
 
 __all__ = [
     "CANNOT_CHECK",
@@ -50,6 +54,7 @@ __all__ = [
     "Report",
     "Target",
     "TargetResult",
+    "emulated_part",
     "flatten",
     "format_report",
     "parse_document",
@@ -112,6 +117,25 @@ def targets_of(plan: Plan) -> list[Target]:
         else:
             home.global_resources.extend(target.resources)
     return [t for _, t in sorted(regional, key=lambda item: (item[1].account, item[1].region))]
+
+
+def emulated_part(plan: Plan) -> tuple[Plan, list[str]]:
+    """The plan without what `emulate` skips, and a warning naming what was left out.
+
+    Against an emulator (`--endpoint-url`, `make demo`) verify checks what emulate
+    created: a resource it cannot create (a VPC endpoint names a VPC only a real
+    account has) would otherwise be reported missing.
+    """
+    skipped = {id(r) for r in not_emulated(plan)}
+    if not skipped:
+        return plan, []
+    kinds = sorted({r.type.rsplit(":", 1)[-1] for r in plan.resources if id(r) in skipped})
+    warning = (
+        f"not emulated, so not verified: {len(skipped)} ({', '.join(kinds)}): "
+        "they name a VPC or group only a real account has"
+    )
+    kept = [r for r in plan.resources if id(r) not in skipped]
+    return dataclasses.replace(plan, resources=kept), [warning]
 
 
 class Verifier:
@@ -235,11 +259,26 @@ def progress_printer(stream: Any = None) -> Callable[[int, int], None]:
 
 # Per side: a policy replaced wholesale would print every statement; JSON has them all.
 MAX_DETAIL_LINES = 4
+# Per finding: the targets it affects, then how many more (JSON lists them all).
+MAX_TARGETS = 10
 OUTCOMES = {
     IN_SYNC: "in sync",
     DRIFT: "drift found",
     CANNOT_CHECK: "some targets could not be checked",
 }
+
+
+def affected(targets: list[str], limit: int = MAX_TARGETS) -> str:
+    shown = ", ".join(targets[:limit])
+    more = len(targets) - limit
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def outcome(report: Report) -> str:
+    text = OUTCOMES[report.status]
+    if report.severity:
+        text += f"; worst: {report.severity}"
+    return text
 
 
 def format_report(report: Report) -> str:
@@ -252,10 +291,19 @@ def format_report(report: Report) -> str:
         if result.drifts:
             # Drift found before an error stopped the target is still drift: shown too.
             lines.append(f"DRIFT  {result.target}: {len(result.drifts)} drifted field(s)")
-            for drift in result.drifts:
-                lines.append(f"         {drift}")
-                lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
         if not result.error and not result.drifts:
             lines.append(f"OK     {result.target}: in sync ({len(result.checked)} checked)")
-    lines += ["", f"Result: {OUTCOMES[report.exit_code]} (exit {report.exit_code})"]
+    findings = report.findings
+    if findings:
+        # One finding per cause, however many targets it affects.
+        lines += ["", f"Findings: {len(findings)}"]
+        for finding in findings:
+            drift = finding.drift
+            lines.append(f"  [{drift.severity}] {drift.id}")
+            lines.append(f"         {drift}")
+            lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
+            lines.append(f"         in {len(finding.targets)}: {affected(finding.targets)}")
+            if drift.fix:
+                lines.append(f"         fix: {drift.fix}")
+    lines += ["", f"Result: {outcome(report)} (exit {report.exit_code})"]
     return "\n".join(lines)

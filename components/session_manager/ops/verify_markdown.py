@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from session_manager.ops.drift.result import CANNOT_CHECK, DRIFT, IN_SYNC, Report, summarize
+from session_manager.ops.verify import affected
 
 CELL = {IN_SYNC: "✅ in sync", DRIFT: "❌ drift", CANNOT_CHECK: "⚠️ error"}
 OUTCOME = {
@@ -65,46 +66,57 @@ def _matrix(report: Report) -> list[str]:
 
 
 def _drift_sections(report: Report, budget: int) -> list[str]:
-    """The drift table and the policy diffs, within `budget` bytes; then what was left out."""
-    drifted = [r for r in report.results if r.drifts]
-    if not drifted:
+    """One row per finding (a cause and the targets it affects) and the policy diffs,
+    within `budget` bytes; then what was left out."""
+    findings = report.findings
+    if not findings:
         return []
     rows: list[str] = []
     details: list[str] = []
     left_out = 0
     used = 0
-    for result in drifted:
-        for drift in result.drifts:
-            detail: list[str] = []
-            if drift.statements:
-                wanted = f"{len(drift.wanted)} statement(s) missing"
-                actual = f"{len(drift.actual)} statement(s) not in the plan"
-                detail = [
-                    f"**{_cell(result.target)}**, {_cell(drift.resource)} {drift.field}:",
-                    "",
-                    "```diff",
-                    *drift.detail_lines(),
-                    "```",
-                    "",
-                ]
-            else:
-                wanted, actual = _value(drift.wanted), _value(drift.actual)
-            cells = [result.target, drift.resource, drift.field]
-            row = "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} |"
-            cost = _size([row, *detail])
-            if used + cost > budget:
-                left_out += 1
-                continue
-            used += cost
-            rows.append(row)
-            details += detail
-    lines = ["### Drift", "", "| account-Region | resource | field | wanted | actual |"]
-    lines += ["| --- | --- | --- | --- | --- |", *rows, ""]
+    for finding in findings:
+        drift = finding.drift
+        detail: list[str] = []
+        if drift.statements:
+            wanted = f"{len(drift.wanted)} statement(s) missing"
+            actual = f"{len(drift.actual)} statement(s) not in the plan"
+            detail = [
+                f"**{_cell(drift.id)}**, {_cell(drift.resource)} {drift.field}:",
+                "",
+                "```diff",
+                *drift.detail_lines(),
+                "```",
+                "",
+            ]
+        else:
+            wanted, actual = _value(drift.wanted), _value(drift.actual)
+        where = _cell(affected(finding.targets))
+        fix = f" Fix: {_cell(drift.fix)}" if drift.fix else ""
+        cells = [drift.severity, f"`{drift.id}`", drift.resource, drift.field]
+        row = (
+            "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} | {where}{fix} |"
+        )
+        cost = _size([row, *detail])
+        if used + cost > budget:
+            left_out += 1
+            continue
+        used += cost
+        rows.append(row)
+        details += detail
+    lines = [
+        "### Findings",
+        "",
+        "| severity | id | resource | field | wanted | actual | account-Regions |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
     if details:
         lines += ["#### Policy statements that differ", "", *details]
     if left_out:
         lines += [
-            f"> {left_out} more drifted field(s) left out: a job summary holds at most 1 MiB. "
+            f"> {left_out} more finding(s) left out: a job summary holds at most 1 MiB. "
             "Run `verify --format json` for every one.",
             "",
         ]
@@ -113,10 +125,11 @@ def _drift_sections(report: Report, budget: int) -> list[str]:
 
 def markdown_report(report: Report) -> str:
     counts = summarize(report.results)
+    worst = f", worst: {report.severity}" if report.severity else ""
     lines = [
         f"## Drift report: {report.stack}",
         "",
-        f"**{OUTCOME[report.exit_code]}** (exit {report.exit_code}): "
+        f"**{OUTCOME[report.status]}**{worst} (exit {report.exit_code}): "
         f"{counts['in_sync']} in sync, {counts['drift']} drift, "
         f"{counts['cannot_check']} error, of {len(report.results)} account-Region(s).",
         "",

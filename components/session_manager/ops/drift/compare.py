@@ -105,6 +105,35 @@ def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any
     return [] if _same(wanted, actual) else [(path, wanted, actual)]
 
 
+def _log_group_key(logs: Any, group: PlannedResource) -> str:
+    name = str(group.inputs["name"])
+    found = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    return next((str(g.get("kmsKeyId") or "") for g in found if g["logGroupName"] == name), "")
+
+
+def _document_key(ssm: Any, document: PlannedResource) -> str:
+    """The default version's `inputs.kmsKeyId` (a preferences document's session key)."""
+    try:
+        content = ssm.get_document(Name=str(document.inputs["name"]))["Content"]
+    except ssm.exceptions.InvalidDocument:
+        return ""
+    try:
+        parsed: Any = json.loads(content)
+    except ValueError:
+        return ""
+    inputs: Any = cast(dict[str, Any], parsed).get("inputs") if isinstance(parsed, dict) else None
+    if not isinstance(inputs, dict):
+        return ""
+    return str(cast(dict[str, Any], inputs).get("kmsKeyId") or "")
+
+
+# The resources that name a key by id or ARN, and how to read which key they really use.
+KEY_USERS: dict[str, tuple[str, Callable[[Any, PlannedResource], str]]] = {
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", _log_group_key),
+    "aws:ssm/document:Document": ("ssm", _document_key),
+}
+
+
 class KeyResolver:
     """The plan's placeholder key ids and ARNs -> the real ones, through each key's alias."""
 
@@ -117,7 +146,18 @@ class KeyResolver:
             key_id = str(key.state.get("keyId", ""))
             if key_id in aliases:
                 self._keys[key_id] = (key, aliases[key_id], plan.provider_of(key))
+        # Placeholder key id -> the planned resources that name the key (log groups,
+        # documents), each with its provider.
+        providers = {r.urn: r for r in plan.resources if r.inputs.get("assumeRoles")}
+        self._users: dict[str, list[tuple[PlannedResource, PlannedResource | None]]] = {}
+        for resource in plan.resources:
+            if resource.type not in KEY_USERS:
+                continue
+            for named in set(_KEY_ID.findall(json.dumps(resource.inputs))) & set(self._keys):
+                where = providers.get(resource.provider or "")
+                self._users.setdefault(named, []).append((resource, where))
         self._found: dict[str, dict[str, Any] | None] = {}
+        self._identified: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
 
     def key_of(self, alias: PlannedResource) -> PlannedResource | None:
@@ -146,16 +186,48 @@ class KeyResolver:
         return found
 
     def metadata(self, key_id: str) -> dict[str, Any] | None:
-        """The planned key's real metadata, found through its alias.
+        """The planned key's real metadata: found by its alias, or by the resources using it.
 
-        None when the alias is gone or points at a key that is not the planned one
-        (`not_planned_key`): that key must not stand in for the planned one, or every
-        value naming the key would be compared against the wrong key.
+        The alias names the key when it points at a customer key with the planned
+        description (one call, shared by every target). Otherwise (alias gone or
+        moved, or the description edited) the key is the one the stack's log group
+        and document really use, read from AWS: a moved alias then hides nothing,
+        and an edited description is not taken for a moved alias. None when neither
+        finds the key.
         """
+        with self._lock:
+            if key_id in self._identified:
+                return self._identified[key_id]
         found = self.alias_target(key_id)
-        if found is None or not_planned_key(self._keys[key_id][0], found):
-            return None
+        key = self._keys[key_id][0]
+        if found is None or not_planned_key(key, found):
+            found = self._by_reference(key_id, found)
+        with self._lock:
+            self._identified[key_id] = found
         return found
+
+    def _key_used_by(self, user: tuple[PlannedResource, PlannedResource | None]) -> str:
+        """The key id or ARN a planned log group or document really uses in AWS ("" if none)."""
+        resource, provider = user
+        service, reader = KEY_USERS[resource.type]
+        region = str(resource.inputs.get("region") or "")
+        return reader(self.access.client(provider, service, region), resource)
+
+    def _by_reference(
+        self, key_id: str, alias_target: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        key, _, provider = self._keys[key_id]
+        region = str(key.inputs.get("region") or "")
+        used = [u for u in map(self._key_used_by, self._users.get(key_id, [])) if u]
+        if alias_target is not None and {alias_target["Arn"], alias_target["KeyId"]} & set(used):
+            return alias_target
+        if not used:
+            return None
+        kms = self.access.client(provider, "kms", region)
+        try:
+            return kms.describe_key(KeyId=used[0])["KeyMetadata"]
+        except kms.exceptions.NotFoundException:
+            return None
 
     def replacements(self, value: Any) -> dict[str, str]:
         """Placeholder -> real id and ARN, for the planned keys this value names.
@@ -225,8 +297,10 @@ class CheckContext:
     def checked(self, label: str) -> None:
         self.result.checked.append(label)
 
-    def drift(self, label: str, name: str, wanted: Any, actual: Any) -> None:
-        self.result.drifts.append(Drift(label, name, wanted, actual))
+    def drift(
+        self, label: str, name: str, wanted: Any, actual: Any, *, severity: str = "", fix: str = ""
+    ) -> None:
+        self.result.drifts.append(Drift(label, name, wanted, actual, severity=severity, fix=fix))
 
     def missing(self, label: str, name: str) -> None:
         self.drift(label, name, "exists", "missing")
@@ -257,7 +331,8 @@ class CheckContext:
         skip: Iterable[str] = (),
     ) -> None:
         """Every planned input of the resource, except identifiers and `skip`, against AWS."""
-        ignored = NEVER_COMPARED | set(skip)
+        # Tags are compared where the reader returns them (the others: `tags.check_tags`).
+        ignored = (NEVER_COMPARED - set(actual)) | set(skip)
         wanted = {k: v for k, v in resource.inputs.items() if k not in ignored}
         for path, want, held in differences(self.wanted(wanted), dict(actual)):
             self.drift(label, path, want, held)

@@ -45,6 +45,7 @@ def check_vpc_endpoint(ctx: CheckContext, resource: PlannedResource) -> None:
         "subnetIds": endpoint.get("SubnetIds", []),
         "securityGroupIds": [g["GroupId"] for g in endpoint.get("Groups", [])],
         "routeTableIds": endpoint.get("RouteTableIds", []),
+        "tags": {t["Key"]: t["Value"] for t in endpoint.get("Tags", [])},
     }
     # A security group the stack creates has only a placeholder id in the plan.
     groups = cast(list[Any], resource.inputs.get("securityGroupIds") or [])

@@ -17,20 +17,32 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import Plan, PlannedResource
-from session_manager.ops.drift import cloudtrail
+from session_manager.ops.drift import cloudtrail, tags
 from session_manager.ops.drift.compare import Check, CheckContext
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
     CONNECTION,
     METRIC_ALARM,
     QUEUE,
+    QUEUE_POLICY,
     ROLE_POLICY,
     RULE,
+    SUBSCRIPTION,
     TARGET,
     TOPIC,
 )
 
-CHECKED = (QUEUE, CONNECTION, API_DESTINATION, RULE, TARGET, ROLE_POLICY, METRIC_ALARM, TOPIC)
+CHECKED = (
+    QUEUE,
+    CONNECTION,
+    API_DESTINATION,
+    RULE,
+    TARGET,
+    ROLE_POLICY,
+    METRIC_ALARM,
+    TOPIC,
+    SUBSCRIPTION,
+)
 # (what, field, wanted, actual)
 Finding = tuple[str, str, Any, Any]
 Client = Callable[[str], Any]
@@ -104,12 +116,16 @@ def _queue(
             "encrypted": attributes.get("SqsManagedSseEnabled") == "true"
             or bool(attributes.get("KmsMasterKeyId")),
             "policy": "Policy" in attributes,
+            # Each message is an event no deployment was started for (SQS
+            # GetQueueAttributes, ApproximateNumberOfMessages).
+            "approximateNumberOfMessages": int(attributes.get("ApproximateNumberOfMessages", 0)),
         }
 
     wanted = {
         "messageRetentionSeconds": int(inputs.get("messageRetentionSeconds", 345600)),
         "encrypted": True,
         "policy": True,
+        "approximateNumberOfMessages": 0,
     }
     return f"sqs queue {name}", wanted, read
 
@@ -124,9 +140,14 @@ def _connection(
         return {
             "authorizationType": described.get("AuthorizationType"),
             "authorized": described.get("ConnectionState") != "DEAUTHORIZED",
+            "description": described.get("Description", ""),
         }
 
-    wanted = {"authorizationType": inputs["authorizationType"], "authorized": True}
+    wanted = {
+        "authorizationType": inputs["authorizationType"],
+        "authorized": True,
+        "description": inputs.get("description", ""),
+    }
     return f"events connection {name}", wanted, read
 
 
@@ -143,6 +164,7 @@ def _api_destination(
             "invocationRateLimitPerSecond": int(described.get("InvocationRateLimitPerSecond", 0)),
             "connection": _name_in_arn(str(described.get("ConnectionArn", "")), "connection"),
             "state": described.get("ApiDestinationState"),
+            "description": described.get("Description", ""),
         }
 
     wanted = {
@@ -151,6 +173,7 @@ def _api_destination(
         "invocationRateLimitPerSecond": int(inputs["invocationRateLimitPerSecond"]),
         "connection": _name_in_arn(str(inputs["connectionArn"]), "connection"),
         "state": "ACTIVE",
+        "description": inputs.get("description", ""),
     }
     return f"events api destination {name}", wanted, read
 
@@ -163,11 +186,13 @@ def _rule(inputs: dict[str, Any]) -> EventCheck:
         return {
             "state": described.get("State"),
             "eventPattern": json.loads(described.get("EventPattern") or "null"),
+            "description": described.get("Description", ""),
         }
 
     wanted = {
         "state": inputs.get("state", "ENABLED"),
         "eventPattern": json.loads(str(inputs["eventPattern"])),
+        "description": inputs.get("description", ""),
     }
     return f"events rule {name}", wanted, read
 
@@ -195,6 +220,7 @@ def _target(
             "maximumEventAgeInSeconds": found_retry.get("MaximumEventAgeInSeconds"),
             "inputPaths": found_transformer.get("InputPathsMap"),
             "inputTemplate": found_transformer.get("InputTemplate"),
+            "role": _name_in_arn(str(found.get("RoleArn", "")), "role"),
         }
 
     wanted = {
@@ -205,6 +231,7 @@ def _target(
         "maximumEventAgeInSeconds": int(retry["maximumEventAgeInSeconds"]),
         "inputPaths": transformer["inputPaths"],
         "inputTemplate": transformer["inputTemplate"],
+        "role": _name_in_arn(str(inputs.get("roleArn", "")), "role"),
     }
     return f"events target {rule}/{target_id}", wanted, read
 
@@ -241,10 +268,71 @@ def _alarm(
         alarms = client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
         if not alarms:
             return {"exists": False}
-        return {"exists": True, "alarmActions": sorted(alarms[0].get("AlarmActions") or [])}
+        alarm = cast(dict[str, Any], alarms[0])
+        return {"exists": True, **_alarm_settings(alarm)}
 
-    wanted = {"exists": True, "alarmActions": sorted(inputs.get("alarmActions") or [])}
+    wanted = {"exists": True, **_planned_alarm(inputs)}
     return f"cloudwatch alarm {name}", wanted, read
+
+
+def _alarm_settings(alarm: dict[str, Any]) -> dict[str, Any]:
+    """DescribeAlarms' answer shaped like the planned inputs (CloudWatch API reference)."""
+    dimensions = cast(list[dict[str, Any]], alarm.get("Dimensions") or [])
+    return {
+        "alarmActions": sorted(alarm.get("AlarmActions") or []),
+        "okActions": sorted(alarm.get("OKActions") or []),
+        "alarmDescription": alarm.get("AlarmDescription", ""),
+        "comparisonOperator": alarm.get("ComparisonOperator"),
+        "dimensions": {str(d["Name"]): str(d["Value"]) for d in dimensions},
+        "evaluationPeriods": alarm.get("EvaluationPeriods"),
+        "metricName": alarm.get("MetricName"),
+        "namespace": alarm.get("Namespace"),
+        "period": alarm.get("Period"),
+        "statistic": alarm.get("Statistic"),
+        "threshold": float(alarm.get("Threshold", 0)),
+        "treatMissingData": alarm.get("TreatMissingData", "missing"),
+    }
+
+
+def _planned_alarm(inputs: dict[str, Any]) -> dict[str, Any]:
+    dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
+    return {
+        "alarmActions": sorted(inputs.get("alarmActions") or []),
+        "okActions": sorted(inputs.get("okActions") or []),
+        "alarmDescription": inputs.get("alarmDescription", ""),
+        "comparisonOperator": inputs.get("comparisonOperator"),
+        "dimensions": {str(k): str(v) for k, v in dimensions.items()},
+        "evaluationPeriods": int(inputs["evaluationPeriods"]),
+        "metricName": inputs.get("metricName"),
+        "namespace": inputs.get("namespace"),
+        "period": int(inputs["period"]),
+        "statistic": inputs.get("statistic"),
+        "threshold": float(inputs["threshold"]),
+        "treatMissingData": inputs.get("treatMissingData", "missing"),
+    }
+
+
+def _subscription(inputs: dict[str, Any]) -> EventCheck:
+    """An alarm topic's subscription: the planned protocol and endpoint are subscribed
+    (SNS ListSubscriptionsByTopic; an email one may still be pending confirmation)."""
+    topic = str(inputs["topic"]).rsplit(":", 1)[-1]
+    endpoint, protocol = str(inputs["endpoint"]), str(inputs["protocol"])
+
+    def read(client: Client) -> dict[str, Any]:
+        sns = client("sns")
+        arns = [
+            t["TopicArn"]
+            for page in sns.get_paginator("list_topics").paginate()
+            for t in page["Topics"]
+            if t["TopicArn"].rsplit(":", 1)[-1] == topic
+        ]
+        if not arns:
+            return {"exists": False}
+        pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arns[0])
+        held = {(s["Protocol"], s["Endpoint"]) for page in pages for s in page["Subscriptions"]}
+        return {"exists": (protocol, endpoint) in held}
+
+    return f"sns subscription {topic} {protocol}:{endpoint}", {"exists": True}, read
 
 
 def _topic(inputs: dict[str, Any]) -> EventCheck:
@@ -275,7 +363,57 @@ _CHECKS: dict[str, Callable[[dict[str, Any]], EventCheck]] = {
     ROLE_POLICY: _role_policy,
     METRIC_ALARM: _alarm,
     TOPIC: _topic,
+    SUBSCRIPTION: _subscription,
 }
+
+
+# What to do about a dead-letter queue that holds events.
+DEAD_LETTERS_FIX = (
+    "each message is an Organizations event no deployment was started for: read them "
+    "(aws sqs receive-message), run the deploy workflow for the stack, then purge the queue"
+)
+
+
+def _queue_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def check_queue_policy(ctx: CheckContext, resource: PlannedResource) -> None:
+    """The dead-letter queue's policy, statement by statement (SQS GetQueueAttributes, Policy):
+    only the rules may send to it, over TLS; one opened to `Principal "*"` is drift."""
+    name = _queue_name(str(resource.inputs["queueUrl"]))
+    label = f"sqs queue {name}"
+    ctx.checked(f"{label} policy")
+    sqs = ctx.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    except ClientError as exc:
+        if _missing(exc):
+            return  # the queue's own check reports it missing
+        raise
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+    ctx.compare_policy(label, "policy", resource.inputs["policy"], attributes.get("Policy"))
+
+
+def check_management_account(ctx: CheckContext, label: str) -> None:
+    """Organizations sends its events only to the management account's default bus in
+    us-east-1 (EventBridge User Guide, "Organizations events": "AWS Organizations ...
+    events are only available in the management account"): a rule elsewhere never fires."""
+    organizations = ctx.client("organizations")
+    try:
+        found = organizations.describe_organization()["Organization"]
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        ctx.drift(label, "account", "the organization's management account", "no organization")
+        return
+    management = str(found.get("MasterAccountId") or "")
+    if management and management != ctx.account:
+        ctx.drift(
+            label,
+            "account",
+            f"the management account {management}",
+            ctx.account,
+            fix=f"deploy accountEvents with a provider for account {management} (us-east-1)",
+        )
 
 
 def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
@@ -287,7 +425,12 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
     for label in checked:
         ctx.checked(label)
     for label, name, wanted, actual in findings:
-        ctx.drift(label, name, wanted, actual)
+        fix = DEAD_LETTERS_FIX if name == "approximateNumberOfMessages" else ""
+        ctx.drift(label, name, wanted, actual, fix=fix)
+    if checked and not any(f[1] == "exists" for f in findings):
+        if resource.type == RULE:
+            check_management_account(ctx, checked[0])
+        tags.check_tags(ctx, resource, checked[0])
     if resource.type == API_DESTINATION:
         where = cloudtrail.label(ctx.region)
         ctx.checked(where)
@@ -296,4 +439,4 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
             ctx.drift(where, cloudtrail.FIELD, "a trail logging management events", problem)
 
 
-CHECKS: dict[str, Check] = dict.fromkeys(CHECKED, _check_in)
+CHECKS: dict[str, Check] = {**dict.fromkeys(CHECKED, _check_in), QUEUE_POLICY: check_queue_policy}

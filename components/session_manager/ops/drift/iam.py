@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext
 from session_manager.ops.drift.grants import ROLE_POLICY_ATTACHMENT
 
@@ -23,28 +24,23 @@ INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
 GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 
 
-def _policy_arn(ctx: CheckContext, resource: PlannedResource) -> str:
-    planned = str(resource.state.get("arn") or "")
-    if not planned:
-        path = str(resource.inputs.get("path") or "/")
-        planned = f"arn:aws:iam::{ctx.account}:policy{path}{resource.inputs['name']}"
-    return str(ctx.wanted(planned))
-
-
 def check_policy(ctx: CheckContext, resource: PlannedResource) -> None:
     iam = ctx.client("iam")
     label = f"iam policy {resource.inputs['name']}"
-    arn = _policy_arn(ctx, resource)
-    version = ctx.read(
+    arn = tags.policy_arn(ctx, resource)
+    policy = ctx.read(
         label,
         "policy",
-        lambda: iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"],
+        lambda: iam.get_policy(PolicyArn=arn)["Policy"],
         iam.exceptions.NoSuchEntityException,
     )
-    if version is None:
+    if policy is None:
         return
+    version = policy["DefaultVersionId"]
+    _description(ctx, label, resource, policy)
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
     ctx.compare_policy(label, "policy", resource.inputs["policy"], document["Document"])
+    tags.check_tags(ctx, resource, label)
 
 
 def _role(ctx: CheckContext, name: str) -> dict[str, Any] | None:
@@ -69,11 +65,23 @@ def check_role(ctx: CheckContext, resource: PlannedResource) -> None:
         resource.inputs["assumeRolePolicy"],
         role["AssumeRolePolicyDocument"],
     )
+    _description(ctx, label, resource, role)
     if "maxSessionDuration" in resource.inputs:
         wanted = resource.inputs["maxSessionDuration"]
         if role.get("MaxSessionDuration") != wanted:
             ctx.drift(label, "maxSessionDuration", wanted, role.get("MaxSessionDuration"))
     _check_grants(ctx, resource, name, label)
+    tags.check_tags(ctx, resource, label)
+
+
+def _description(
+    ctx: CheckContext, label: str, resource: PlannedResource, held: dict[str, Any]
+) -> None:
+    """GetPolicy and GetRole return the description (absent when empty)."""
+    if "description" in resource.inputs:
+        wanted, actual = resource.inputs["description"], held.get("Description", "")
+        if wanted != actual:
+            ctx.drift(label, "description", wanted, actual)
 
 
 def _check_grants(ctx: CheckContext, resource: PlannedResource, name: str, label: str) -> None:
@@ -130,6 +138,7 @@ def check_instance_profile(ctx: CheckContext, resource: PlannedResource) -> None
     )
     if profile is None:
         return
+    tags.check_tags(ctx, resource, label)
     roles = sorted(role["RoleName"] for role in profile.get("Roles", []))
     wanted = resource.inputs.get("role")
     if wanted and roles != [wanted]:

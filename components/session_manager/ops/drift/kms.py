@@ -1,14 +1,18 @@
-"""KMS: each created key (found through its alias) and each alias.
+"""KMS: each created key, found by identity, and each alias.
 
-Key: state Enabled, rotation as planned, the key policy (statement diff).
-Alias: it exists and points at a customer key with the planned key's
-description, so an alias moved to another key shows as drift.
+A key is found through its alias, or, when the alias is gone, moved or names a
+key described otherwise, as the key the stack's log group and document really
+use (`KeyResolver.metadata`). Each key found is checked whatever its alias does:
+state Enabled, rotation, the key policy (statement diff), description, usage,
+spec and tags. An alias that no longer points at that key is its own finding.
 """
 
 from __future__ import annotations
 
 from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext, not_planned_key
+from session_manager.ops.drift.severity import BREAKS_SESSIONS
 
 
 def _alias_label(name: str) -> str:
@@ -21,28 +25,35 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         return  # A key without an alias cannot be told apart from others; never planned.
     label = _alias_label(str(alias.inputs["name"]))
     ctx.checked(label)
-    target = ctx.resolver.alias_target(str(key.state["keyId"]))
-    if target is None:
-        ctx.drift(label, "alias", "exists", "missing")
+    metadata = ctx.resolver.metadata(str(key.state["keyId"]))
+    if metadata is None:
+        # Neither the alias nor a resource of the stack leads to the key.
+        ctx.drift(label, "key", "exists", "not found by its alias nor by its users")
         return
-    wanted_key = not_planned_key(key, target)
-    if wanted_key:
-        # The alias was moved: the key it names now is not this one, so nothing of it
-        # is compared with the planned key (the alias's check reports the move).
-        ctx.drift(label, "alias", f"points at {wanted_key}", target.get("Arn"))
-        return
-    metadata = target
     if metadata.get("KeyState") != "Enabled":
         ctx.drift(label, "keyState", "Enabled", metadata.get("KeyState"))
     kms = ctx.client("kms")
     key_id = metadata["KeyId"]
-    rotation = bool(kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"])
-    wanted_rotation = bool(key.inputs.get("enableKeyRotation"))
-    if rotation != wanted_rotation:
-        ctx.drift(label, "enableKeyRotation", wanted_rotation, rotation)
+    if metadata.get("KeyState") != "PendingDeletion":
+        rotation = bool(kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"])
+        wanted_rotation = bool(key.inputs.get("enableKeyRotation"))
+        if rotation != wanted_rotation:
+            ctx.drift(label, "enableKeyRotation", wanted_rotation, rotation)
     if key.inputs.get("policy"):
         actual = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
         ctx.compare_policy(label, "policy", key.inputs["policy"], actual)
+    shaped = {
+        "description": metadata.get("Description"),
+        "keyUsage": metadata.get("KeyUsage"),
+        "customerMasterKeySpec": metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec"),
+    }
+    ctx.compare_inputs(
+        label,
+        key,
+        shaped,
+        skip=("policy", "enableKeyRotation", "deletionWindowInDays", "tags"),
+    )
+    tags.check_tags(ctx, key, label)
 
 
 def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
@@ -55,9 +66,16 @@ def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
     except kms.exceptions.NotFoundException:
         ctx.missing(label, "alias")
         return
-    wanted = not_planned_key(ctx.resolver.key_of(alias), metadata)
+    key = ctx.resolver.key_of(alias)
+    identified = ctx.resolver.metadata(str(key.state["keyId"])) if key else None
+    if identified is not None:
+        if identified["KeyId"] != metadata["KeyId"]:
+            # Moved (UpdateAlias): whoever encrypts "with the alias" now uses another key.
+            ctx.drift(label, "targetKeyId", identified["Arn"], metadata.get("Arn"))
+        return
+    wanted = not_planned_key(key, metadata)
     if wanted:
-        ctx.drift(label, "targetKeyId", wanted, metadata.get("Arn"))
+        ctx.drift(label, "targetKeyId", wanted, metadata.get("Arn"), severity=BREAKS_SESSIONS)
 
 
 CHECKS: dict[str, Check] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -28,6 +29,7 @@ def check_log_group(ctx: CheckContext, resource: PlannedResource) -> None:
         "logGroupClass": group.get("logGroupClass"),
     }
     ctx.compare_inputs(label, resource, actual, skip=("skipDestroy",))
+    tags.check_tags(ctx, resource, label)
 
 
 CHECKS: dict[str, Check] = {

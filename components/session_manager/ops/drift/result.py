@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from session_manager.ops.drift.severity import EXIT_CODES, SEVERITIES, classify, finding_id, worst
+
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
 STATUS_NAMES = ("in_sync", "drift", "cannot_check")
 
@@ -24,9 +26,25 @@ class Drift:
     wanted: Any
     actual: Any
     statements: bool = False
+    # One of severity.SEVERITIES; left empty, it follows from the resource and field.
+    severity: str = ""
+    # What to do about it, when the fix is not simply `pulumi up`.
+    fix: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            removed = bool(self.statements and self.wanted)
+            added = bool(self.statements and self.actual)
+            self.severity = classify(self.resource, self.field, removed=removed, added=added)
+
+    @property
+    def id(self) -> str:
+        return finding_id(self.resource, self.field)
 
     def to_json(self) -> dict[str, Any]:
         result = {
+            "id": self.id,
+            "severity": self.severity,
             "resource": self.resource,
             "field": self.field,
             "wanted": self.wanted,
@@ -34,6 +52,8 @@ class Drift:
         }
         if self.statements:
             result["diff"] = "statements"
+        if self.fix:
+            result["fix"] = self.fix
         return result
 
     def __str__(self) -> str:
@@ -87,6 +107,27 @@ class TargetResult:
 
 
 @dataclass
+class Finding:
+    """One cause: the same drift (same field, same values) in every target it affects."""
+
+    drift: Drift
+    targets: list[str] = field(default_factory=list[str])
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.drift.to_json(), "targets": self.targets}
+
+
+def findings_of(results: Iterable[TargetResult]) -> list[Finding]:
+    """Drifts grouped by cause, worst severity first, then by id."""
+    grouped: dict[str, Finding] = {}
+    for result in results:
+        for drift in result.drifts:
+            cause = json.dumps([drift.id, drift.wanted, drift.actual], sort_keys=True, default=str)
+            grouped.setdefault(cause, Finding(drift)).targets.append(result.target)
+    return sorted(grouped.values(), key=lambda f: (SEVERITIES.index(f.drift.severity), f.drift.id))
+
+
+@dataclass
 class Report:
     stack: str
     results: list[TargetResult]
@@ -96,16 +137,36 @@ class Report:
     errors: list[str] = field(default_factory=list[str])
 
     @property
-    def exit_code(self) -> int:
+    def status(self) -> int:
         if self.errors:
             return CANNOT_CHECK
         return max((r.status for r in self.results), default=IN_SYNC)
 
+    @property
+    def severity(self) -> str | None:
+        """The worst severity found, or None without drift."""
+        return worst([d.severity for r in self.results for d in r.drifts])
+
+    @property
+    def exit_code(self) -> int:
+        """0 in sync; 2 incomplete (outranks drift); else the worst severity's code."""
+        status = self.status
+        if status != DRIFT:
+            return status
+        return EXIT_CODES[self.severity or SEVERITIES[0]]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return findings_of(self.results)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
-            "status": STATUS_NAMES[self.exit_code],
+            "status": STATUS_NAMES[self.status],
+            "exit": self.exit_code,
+            "severity": self.severity,
             "summary": summarize(self.results),
+            "findings": [f.to_json() for f in self.findings],
             "warnings": self.warnings,
             "errors": self.errors,
             "targets": [r.to_json() for r in self.results],

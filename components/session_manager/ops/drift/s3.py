@@ -15,7 +15,9 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
+from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext, camelize
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -59,7 +61,7 @@ def _label(resource: PlannedResource) -> str:
 
 
 def _setting(
-    operation: str, name: str, shape: Callable[[dict[str, Any]], dict[str, Any]]
+    operation: str, name: str, shape: Callable[[dict[str, Any]], dict[str, Any] | None]
 ) -> Callable[[CheckContext, PlannedResource], None]:
     """A check for one bucket setting: read it, reshape it like the inputs, compare."""
 
@@ -67,10 +69,11 @@ def _setting(
         label = _label(resource)
         ctx.checked(f"{label} {name}")
         answer = _read(ctx, resource, operation)
-        if answer is None:
+        shaped = shape(answer) if answer is not None else None
+        if shaped is None:
             ctx.drift(label, name, "present", "missing")
             return
-        ctx.compare_inputs(label, resource, shape(answer), skip=("bucket", "expectedBucketOwner"))
+        ctx.compare_inputs(label, resource, shaped, skip=("bucket", "expectedBucketOwner"))
 
     return check
 
@@ -81,6 +84,7 @@ def check_bucket(ctx: CheckContext, resource: PlannedResource) -> None:
     if _read(ctx, resource, "head_bucket") is None:
         ctx.missing(label, "bucket")
         return
+    tags.check_tags(ctx, resource, label)
     if "objectLockEnabled" in resource.inputs:
         lock = _read(ctx, resource, "get_object_lock_configuration") or {}
         enabled = lock.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
@@ -167,25 +171,64 @@ def check_object_lock(ctx: CheckContext, resource: PlannedResource) -> None:
         ctx.drift(label, "logProtection", "no principal can erase a log version", why)
 
 
-def _logging(answer: dict[str, Any]) -> dict[str, Any]:
-    return camelize(answer.get("LoggingEnabled") or {"TargetBucket": None})
+def _logging(answer: dict[str, Any]) -> dict[str, Any] | None:
+    # Logging turned off is one finding ("missing"), not one per field it had.
+    logging = answer.get("LoggingEnabled")
+    return camelize(logging) if logging else None
 
 
-def require_encrypted(ctx: CheckContext, bucket: str) -> None:
-    """A bucket the stack does not manage but whose encryption a document requires."""
+def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None = None) -> None:
+    """A bucket the stack does not manage but whose encryption a document requires.
+
+    With `granted` (the keys the planned instance policy grants for the bucket), an
+    SSE-KMS bucket must use one of them: the agent encrypts each log object with the
+    bucket's default key (it sends no key of its own), and KMS refuses a node the key
+    is not granted to, so the upload fails and the session's log is lost (S3 user
+    guide, "Using server-side encryption with AWS KMS keys"; permissions: facts,
+    "Permissions").
+    """
     label = f"bucket {bucket}"
     ctx.checked(label)
     s3 = ctx.client("s3")
     try:
-        s3.get_bucket_encryption(Bucket=bucket)
+        answer = s3.get_bucket_encryption(Bucket=bucket)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code == "ServerSideEncryptionConfigurationNotFoundError":
-            ctx.drift(label, "encryption", "enabled", "none")
+            # s3EncryptionEnabled with an unencrypted bucket: sessions fail to start.
+            ctx.drift(label, "encryption", "enabled", "none", severity=BREAKS_SESSIONS)
         elif code == "NoSuchBucket":
             ctx.missing(label, "bucket")
         else:
             raise
+        return
+    if granted is None:
+        return
+    configuration = cast(dict[str, Any], answer["ServerSideEncryptionConfiguration"])
+    rules = cast(list[dict[str, Any]], configuration.get("Rules") or [{}])
+    default = cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
+    key = str(default.get("KMSMasterKeyID") or "")
+    if not key or not str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
+        return  # SSE-S3, or the account's AWS managed key: nothing to grant
+    wanted = sorted(str(ctx.wanted(k)) for k in granted)
+    if not any(_same_key(key, k) for k in wanted):
+        ctx.drift(
+            label,
+            "bucketKey",
+            wanted or "a key the instance policy grants",
+            key,
+            severity=LOSES_LOGS,
+            fix=(
+                "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
+                f"({key}) and run `pulumi up`, or set the bucket's default encryption back "
+                f"to {wanted[0] if wanted else 'the granted key'}"
+            ),
+        )
+
+
+def _same_key(held: str, granted: str) -> bool:
+    """A key ARN or id against a granted key ARN (same key id, or the same ARN)."""
+    return held == granted or granted.endswith(f":key/{held}") or held.endswith(f":key/{granted}")
 
 
 CHECKS: dict[str, Check] = {

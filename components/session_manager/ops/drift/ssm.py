@@ -9,7 +9,7 @@ import yaml
 
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift import s3
+from session_manager.ops.drift import s3, tags
 from session_manager.ops.drift.compare import Check, CheckContext
 
 DOCUMENT = "aws:ssm/document:Document"
@@ -59,6 +59,7 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
             if wanted_flat.get(path) != actual_flat.get(path):
                 ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path))
     _check_sharing(ctx, resource, label)
+    tags.check_tags(ctx, resource, label)
     if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):
         ctx.drift(
             label,
@@ -72,7 +73,9 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
         found = cast(dict[str, Any], wanted).get("inputs")
         inputs = cast(dict[str, Any], found) if isinstance(found, dict) else {}
     if inputs.get("s3BucketName") and inputs.get("s3EncryptionEnabled"):
-        s3.require_encrypted(ctx, str(inputs["s3BucketName"]))
+        # The keys the instance policy of the same provider (account) grants for the bucket.
+        granted = ctx.grants.bucket_keys.get(resource.provider or "")
+        s3.require_encrypted(ctx, str(inputs["s3BucketName"]), granted)
 
 
 def _planned_sharing(resource: PlannedResource) -> list[str]:

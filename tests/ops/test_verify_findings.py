@@ -1,0 +1,205 @@
+"""Issue 22's report: one finding per cause, an id and a severity, an exit code per severity;
+and issue 19's accountEvents checks (the rules' account) and the log bucket's key."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.stub import Stubber
+from session_manager.offline.plan import Plan, run_plan
+from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.compare import CheckContext, KeyResolver
+from session_manager.ops.drift.events import check_management_account
+from session_manager.ops.drift.result import Drift, Report, TargetResult
+from session_manager.ops.drift.severity import EXIT_CODES
+from session_manager.ops.emulate import Emulator
+from session_manager.ops.prerequisites import create_expected_buckets
+from session_manager.ops.verify import IN_SYNC, format_report, verify
+from session_manager.ops.verify_markdown import markdown_report
+
+ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+ENCRYPTION = Drift("bucket org-session-logs", "encryption", "enabled", "none")
+
+
+def _report(*drifts: Drift, targets: int = 1) -> Report:
+    results = [
+        TargetResult(f"{n:012d} us-east-1", f"{n:012d}", "us-east-1", drifts=list(drifts))
+        for n in range(1, targets + 1)
+    ]
+    return Report(stack="s", results=results)
+
+
+def test_one_finding_per_cause_with_the_targets_it_affects() -> None:
+    report = _report(ENCRYPTION, targets=30)
+    (finding,) = report.findings
+    assert finding.targets == [f"{n:012d} us-east-1" for n in range(1, 31)]
+    as_json = report.to_json()
+    assert as_json["findings"] == [
+        {
+            "id": "bucket-org-session-logs/encryption",
+            "severity": "loses logs",
+            "resource": "bucket org-session-logs",
+            "field": "encryption",
+            "wanted": "enabled",
+            "actual": "none",
+            "targets": finding.targets,
+        }
+    ]
+    text = format_report(report)
+    # Once, with the targets (the first ten, then how many more), not 30 times.
+    assert text.count("encryption: wanted") == 1
+    assert "[loses logs] bucket-org-session-logs/encryption" in text
+    assert "in 30: 000000000001 us-east-1, " in text
+    assert "and 20 more" in text
+    markdown = markdown_report(report)
+    assert markdown.count("| loses logs | `bucket-org-session-logs/encryption` |") == 1
+
+
+@pytest.mark.parametrize(
+    ("drift", "code"),
+    [
+        (Drift("document D", "tags.team", "x", None), 5),
+        (Drift("kms key alias/k", "enableKeyRotation", True, False), 1),
+        (Drift("log group g", "retentionInDays", 365, 7), 3),
+        (Drift("kms key alias/k", "keyState", "Enabled", "Disabled"), 4),
+    ],
+    ids=["cosmetic", "weakens-security", "loses-logs", "breaks-sessions"],
+)
+def test_the_exit_code_is_the_worst_severitys(drift: Drift, code: int) -> None:
+    assert EXIT_CODES[drift.severity] == code
+    cosmetic = Drift("iam role R", "description", "a", "b")
+    report = _report(cosmetic, drift)
+    assert report.exit_code == code
+    assert report.to_json()["exit"] == code
+    assert f"(exit {code})" in format_report(report)
+    assert f"(exit {code})" in markdown_report(report)
+
+
+def test_a_target_that_could_not_be_checked_still_outranks_drift() -> None:
+    report = _report(Drift("kms key alias/k", "keyState", "Enabled", "Disabled"))
+    report.results[0].error = "AccessDenied"
+    assert report.exit_code == 2
+
+
+def test_the_drift_workflow_pages_for_every_severity_but_cosmetic() -> None:
+    workflow = (ROOT / ".github/workflows/drift.yml").read_text()
+    assert '"$status" -eq 5' in workflow
+    readme = (ROOT / "README.md").read_text()
+    for severity, code in EXIT_CODES.items():
+        assert f"| {code} | {severity}" in readme
+
+
+# --- accountEvents: the rules must be in the organization's management account.
+
+
+def _context(account: str, organizations: Any) -> CheckContext:
+    plan = Plan(stack="s", project="p")
+    access = AwsAccess("http://127.0.0.1:9")
+    ctx = CheckContext(
+        access=access,
+        provider=None,
+        region="us-east-1",
+        account=account,
+        resolver=KeyResolver(plan, access),
+        result=TargetResult("t"),
+    )
+    ctx._clients["organizations@us-east-1"] = organizations
+    return ctx
+
+
+def test_rules_outside_the_management_account_are_reported() -> None:
+    """EventBridge delivers Organizations events only in the management account (EventBridge
+    User Guide, "Receiving events from AWS Organizations"): rules elsewhere never fire."""
+    organizations = boto3.client("organizations", region_name="us-east-1", **CREDENTIALS)  # type: ignore[call-overload]
+    with Stubber(organizations) as stub:
+        answer = {"Organization": {"Id": "o-exampleorg1", "MasterAccountId": "999999999999"}}
+        stub.add_response("describe_organization", answer)
+        stub.add_response("describe_organization", answer)
+        elsewhere = _context("123456789012", organizations)
+        check_management_account(elsewhere, "events rule r")
+        at_home = _context("999999999999", organizations)
+        check_management_account(at_home, "events rule r")
+    (drift,) = elsewhere.result.drifts
+    assert (drift.field, drift.wanted, drift.actual) == (
+        "account",
+        "the management account 999999999999",
+        "123456789012",
+    )
+    assert "999999999999" in drift.fix
+    assert at_home.result.drifts == []
+
+
+def test_rules_of_an_account_in_no_organization_are_reported(emulator_url: str) -> None:
+    # moto answers DescribeOrganization as AWS does for an account in no organization.
+    organizations = boto3.client(
+        "organizations",
+        endpoint_url=emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ctx = _context("123456789012", organizations)
+    check_management_account(ctx, "events rule r")
+    assert [(d.field, d.actual) for d in ctx.result.drifts] == [("account", "no organization")]
+
+
+# --- The log bucket's key against the key the instance policy grants.
+
+
+def _bucket_key_stack(tmp_path: Path) -> Plan:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    granted = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    config = {
+        "aws:region": "us-east-1",
+        "session-manager:preferences": {
+            "s3BucketName": "team-session-logs",
+            "s3EncryptionEnabled": True,
+        },
+        "session-manager:s3Logging": {"bucketKmsKeyArn": granted},
+        "session-manager:instanceAccess": {"createPolicy": True},
+    }
+    (tmp_path / "Pulumi.key.yaml").write_text(yaml.safe_dump({"config": config}))
+    return run_plan(tmp_path, "key")
+
+
+def test_a_bucket_key_the_instance_policy_does_not_grant_loses_the_logs(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    """The agent uploads with the bucket's default key; KMS refuses a node that key is not
+    granted to (S3 user guide, "Specifying server-side encryption with AWS KMS"; facts,
+    "Permissions": kms:GenerateDataKey and kms:Decrypt on the bucket key)."""
+    plan = _bucket_key_stack(tmp_path)
+    emulator = Emulator(emulator_url)
+    create_expected_buckets(plan, emulator.access)
+    emulator.apply(plan)
+    access = AwsAccess(emulator_url, credentials=CREDENTIALS)
+    before = verify(plan, access)
+    assert before.exit_code == IN_SYNC, [str(d) for r in before.results for d in r.drifts]
+    s3 = boto3.client("s3", endpoint_url=emulator_url, region_name="us-east-1", **CREDENTIALS)  # type: ignore[call-overload]
+    other = "arn:aws:kms:us-east-1:123456789012:key/00000000-1111-2222-3333-444444444444"
+    rule = {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": other}
+    }
+    s3.put_bucket_encryption(
+        Bucket="team-session-logs", ServerSideEncryptionConfiguration={"Rules": [rule]}
+    )
+    report = verify(plan, access)
+    (finding,) = report.findings
+    drift = finding.drift
+    assert (drift.resource, drift.field, drift.actual) == (
+        "bucket team-session-logs",
+        "bucketKey",
+        other,
+    )
+    assert drift.severity == "loses logs"
+    assert drift.fix.startswith("logs will be lost")
+    assert report.exit_code == EXIT_CODES["loses logs"]
+    assert json.loads(json.dumps(report.to_json()))["findings"][0]["fix"] == drift.fix
