@@ -280,16 +280,6 @@ def access_policies_args(
     return result
 
 
-def vpc_endpoint_services(prefs: Preferences, config: StackConfig) -> list[str]:
-    """The interface endpoints a Region's preferences need besides the core three."""
-    services: list[str] = []
-    if prefs.cloud_watch_log_group_name or config.creates_log_group(prefs):
-        services.append("logs")
-    if prefs.kms_key_id or config.creates_session_data_key(prefs):
-        services.append("kms")
-    return services
-
-
 @dataclass
 class AccountDeployment:
     """What one account got: its Regions' preferences and its IAM."""
@@ -393,7 +383,7 @@ def _deploy_account(
                     vpc_id=endpoints.vpc_id,
                     subnet_ids=list(endpoints.subnet_ids),
                     security_group_id=endpoints.security_group_id,
-                    services=vpc_endpoint_services(prefs, config),
+                    services=config.vpc_endpoint_services(prefs),
                     route_table_ids=list(endpoints.route_table_ids) if uses_s3 else [],
                     retain_on_delete=not offboard,
                     tags=dict(config.tags),

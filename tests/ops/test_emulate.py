@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from session_manager.offline.plan import run_plan
-from session_manager.ops.emulate import EmulationError, Emulator, describe_document
+from session_manager.ops.emulate import EmulationError, Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, Any]:
+    """The default version's content of a document in the default account, parsed."""
+    ssm = emulator.client("ssm", region)
+    return json.loads(ssm.get_document(Name=name)["Content"])
 
 
 def test_dev_stack_is_accepted_and_wired(emulator_url: str) -> None:

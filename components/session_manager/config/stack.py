@@ -356,3 +356,12 @@ class StackConfig(ConfigModel):
         create = self.log_group.create
         prefs = prefs or self.preferences
         return (not prefs.cloud_watch_log_group_name) if create is None else create
+
+    def vpc_endpoint_services(self, prefs: Preferences) -> list[str]:
+        """The interface endpoints a Region's preferences need besides the core three."""
+        services: list[str] = []
+        if prefs.cloud_watch_log_group_name or self.creates_log_group(prefs):
+            services.append("logs")
+        if prefs.kms_key_id or self.creates_session_data_key(prefs):
+            services.append("kms")
+        return services

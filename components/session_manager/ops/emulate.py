@@ -18,6 +18,7 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from session_manager.aws.lifecycle import lifecycle_rule_request
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
@@ -504,7 +505,7 @@ class Emulator:
     def _bucket_lifecycle(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        rules = [_lifecycle_rule(rule) for rule in inputs["rules"]]
+        rules = [lifecycle_rule_request(rule) for rule in inputs["rules"]]
         self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
             Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
         )
@@ -544,33 +545,6 @@ class Emulator:
         )
 
 
-def _lifecycle_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
-    """One BucketLifecycleConfiguration rule as PutBucketLifecycleConfiguration takes it."""
-    shaped: dict[str, Any] = {
-        "ID": rule["id"],
-        "Status": rule["status"],
-        "Filter": {"Prefix": rule.get("filter", {}).get("prefix", "")},
-    }
-    if rule.get("transitions"):
-        shaped["Transitions"] = [
-            {"Days": t["days"], "StorageClass": t["storageClass"]} for t in rule["transitions"]
-        ]
-    expiration = cast(dict[str, Any], rule.get("expiration") or {})
-    if "days" in expiration:
-        shaped["Expiration"] = {"Days": expiration["days"]}
-    elif expiration.get("expiredObjectDeleteMarker") is not None:
-        shaped["Expiration"] = {
-            "ExpiredObjectDeleteMarker": bool(expiration["expiredObjectDeleteMarker"])
-        }
-    if rule.get("noncurrentVersionExpiration"):
-        days = rule["noncurrentVersionExpiration"]["noncurrentDays"]
-        shaped["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
-    if rule.get("abortIncompleteMultipartUpload"):
-        days = rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
-        shaped["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
-    return shaped
-
-
 def _recording(
     handler: emulate_events.Handler,
 ) -> Callable[[PlannedResource, dict[str, Any], EmulationReport], None]:
@@ -582,14 +556,7 @@ def _recording(
     return run
 
 
-def describe_document(emulator: Emulator, name: str, region: str) -> dict[str, Any]:
-    """The default version's content of a document in the default account, parsed."""
-    ssm = emulator.client("ssm", region)
-    return json.loads(ssm.get_document(Name=name)["Content"])
-
-
-# Resources an emulator cannot stand for: they refer to networks that exist only in
-# a real account (VPCs, subnets, security groups).
+# Resources that refer to networks that exist only in a real account.
 NOT_EMULATED = (
     "aws:ec2/vpcEndpoint:VpcEndpoint",
     "aws:ec2/managedPrefixList:ManagedPrefixList",

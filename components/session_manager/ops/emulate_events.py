@@ -55,8 +55,9 @@ def _dimensions(dimensions: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Name": k, "Value": str(v)} for k, v in sorted(dimensions.items())]
 
 
-def _metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
-    """One MetricAlarm `metricQueries` entry as PutMetricAlarm's `Metrics` takes it."""
+def metric_query(query: Mapping[str, Any]) -> dict[str, Any]:
+    """One MetricAlarm `metricQueries` entry as PutMetricAlarm's `Metrics` takes it, and as
+    DescribeAlarms gives it back (CloudWatch API reference, MetricDataQuery)."""
     result: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData") is True}
     if query.get("expression"):
         result["Expression"] = query["expression"]
@@ -259,7 +260,7 @@ class AccountEventsEmulation:
         }
         queries = cast(list[dict[str, Any]], inputs.get("metricQueries") or [])
         if queries:
-            alarm["Metrics"] = [_metric_query(query) for query in queries]
+            alarm["Metrics"] = [metric_query(query) for query in queries]
         else:
             dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
             alarm |= {

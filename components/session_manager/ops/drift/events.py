@@ -30,6 +30,7 @@ from session_manager.ops.emulate_events import (
     SUBSCRIPTION,
     TARGET,
     TOPIC,
+    metric_query,
 )
 
 CHECKED = (
@@ -286,12 +287,37 @@ def _alarm_settings(alarm: dict[str, Any]) -> dict[str, Any]:
         "dimensions": {str(d["Name"]): str(d["Value"]) for d in dimensions},
         "evaluationPeriods": alarm.get("EvaluationPeriods"),
         "metricName": alarm.get("MetricName"),
+        "metricQueries": [
+            _read_metric(m) for m in cast(list[dict[str, Any]], alarm.get("Metrics") or [])
+        ],
         "namespace": alarm.get("Namespace"),
         "period": alarm.get("Period"),
         "statistic": alarm.get("Statistic"),
         "threshold": float(alarm.get("Threshold", 0)),
         "treatMissingData": alarm.get("TreatMissingData", "missing"),
     }
+
+
+def _read_metric(metric: dict[str, Any]) -> dict[str, Any]:
+    """One DescribeAlarms `Metrics` entry with only the fields PutMetricAlarm was given."""
+    read = {k: metric[k] for k in ("Id", "Expression", "Label") if k in metric}
+    read["ReturnData"] = metric.get("ReturnData", True)
+    if "MetricStat" in metric:
+        stat = cast(dict[str, Any], metric["MetricStat"])
+        named = cast(dict[str, Any], stat["Metric"])
+        dimensions = cast(list[dict[str, str]], named.get("Dimensions") or [])
+        read["MetricStat"] = {
+            "Metric": {
+                "Namespace": named.get("Namespace"),
+                "MetricName": named.get("MetricName"),
+                "Dimensions": sorted(dimensions, key=lambda d: d["Name"]),
+            },
+            "Period": stat.get("Period"),
+            "Stat": stat.get("Stat"),
+        }
+    if "Expression" not in metric:
+        read.pop("Label", None)
+    return read
 
 
 def _planned_alarm(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -304,8 +330,12 @@ def _planned_alarm(inputs: dict[str, Any]) -> dict[str, Any]:
         "dimensions": {str(k): str(v) for k, v in dimensions.items()},
         "evaluationPeriods": int(inputs["evaluationPeriods"]),
         "metricName": inputs.get("metricName"),
+        "metricQueries": [
+            metric_query(q) for q in cast(list[dict[str, Any]], inputs.get("metricQueries") or [])
+        ],
         "namespace": inputs.get("namespace"),
-        "period": int(inputs["period"]),
+        # An alarm on metric math has its period in each query.
+        "period": int(inputs["period"]) if "period" in inputs else None,
         "statistic": inputs.get("statistic"),
         "threshold": float(inputs["threshold"]),
         "treatMissingData": inputs.get("treatMissingData", "missing"),

@@ -129,6 +129,7 @@ COMPARED: dict[str, frozenset[str]] = {
             "okActions",
             "alarmDescription",
             "comparisonOperator",
+            "metricQueries",
             "dimensions",
             "evaluationPeriods",
             "metricName",
