@@ -256,15 +256,6 @@ def test_moving_an_account_between_targets_and_an_ou_target_changes_nothing(
     assert steps(listed.to_json(), in_ou) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "plan --diff counts a provider whose config changes without a replacement (the "
-        "default provider to aws-<account>, same Region) as an update of each resource; the "
-        "engine then diffs only the resource's inputs (step_generator.go diff: "
-        "providerChanged false, then diffResource), so these are same steps"
-    ),
-)
 def test_moving_an_account_stack_into_targets_creates_and_deletes_nothing(
     history: History,
 ) -> None:

@@ -354,9 +354,44 @@ def test_a_pulumi_aws_bump_is_a_provider_swap_not_an_update() -> None:
         "(same config: not an update)" in text
     )
     assert "(update)" not in text
-    # A changed provider config is an update the new provider's DiffConfig judges.
-    changed = _provider("default_7_10_0", region="eu-west-1")
-    assert diff_plans(plan(old_provider, *roles), plan(changed, *moved)).summary()["update"] == 18
+
+
+def test_a_provider_whose_config_changes_replaces_only_for_its_region() -> None:
+    """step_generator.go `providerChanged` (lines 2800-2881) returns true only when the new
+    provider's DiffConfig reports a replacement; otherwise `diff` calls `diffResource` on the
+    resource's own inputs (line 2945), so other config changes are no update at all.
+    pulumi-aws's DiffConfig replaces for `region` only (ForcesProviderReplace,
+    pulumi/pulumi-aws#4000; pulumi-terraform-bridge configDiffer.forcesProviderReplace)."""
+    old_provider = _provider("default_7_10_0", region="us-east-1")
+    roles = [resource(ROLE, f"role-{i}", name=f"r{i}") for i in range(3)]
+    on_old = [r | {"provider": old_provider["urn"]} for r in roles]
+
+    def to(provider: dict[str, Any]) -> Any:
+        moved = [r | {"provider": provider["urn"]} for r in roles]
+        return diff_plans(plan(old_provider, *on_old), plan(provider, *moved))
+
+    # Default provider to an explicit one in the same Region, another role to assume.
+    role_arn = "arn:aws:iam::333333333333:role/Deployer"
+    explicit = _provider(
+        "aws-333333333333", region="us-east-1", assumeRoles=[{"roleArn": role_arn}]
+    )
+    diff = to(explicit)
+    assert {c.name: c.action for c in diff.changes if not c.is_provider} == dict.fromkeys(
+        (r["name"] for r in roles), "same"
+    )
+    assert diff.summary()["update"] == 0
+    assert diff.aws_losses() == []
+    assert [c.provider_config_changes for c in diff.changes if c.provider_swap] == [
+        ["assumeRoles"]
+    ] * 3
+    assert (
+        "= 3 resource(s) move from provider default_7_10_0 to aws-333333333333 "
+        "(config differs in assumeRoles, no replacement: not an update)" in format_diff(diff)
+    )
+    # Another Region: the new provider's DiffConfig replaces, so every resource is replaced.
+    moved_region = to(_provider("default_7_10_0_eu", region="eu-west-1"))
+    assert moved_region.summary()["replace"] == 3
+    assert {p.key for c in moved_region.of("replace") for p in c.changes} == {"provider"}
 
 
 def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path) -> None:
@@ -381,6 +416,28 @@ def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path)
     assert {c["action"] for c in swapped} == {"same"}
     # The providers themselves: the new default one is created, the old one deleted.
     assert data["summary"]["add"] == data["summary"]["remove"] == 1
+
+
+def test_aws_loses_lists_no_component() -> None:
+    """A component has no provider and no AWS object (step_generator.go providerChanged,
+    line 2818: "a component resource ... there is no old provider"); deleting it is a
+    state change. Only custom resources appear under "AWS LOSES"."""
+    component = {
+        "type": COMPONENT,
+        "name": "acct",
+        "urn": f"urn:pulumi:dev::p::{COMPONENT}::acct",
+        "inputs": {},
+        "provider": None,
+        "parent": None,
+        "options": {"retainOnDelete": False, "protect": False},
+    }
+    role = resource(ROLE, "acct-role", name="r")
+    diff = diff_plans(plan(component, role), plan())
+    assert [c.name for c in diff.aws_losses()] == ["acct-role"]
+    assert diff.to_json()["awsLoses"] == [role["urn"]]
+    text = format_diff(diff)
+    assert "!! AWS LOSES 1 resource(s):" in text
+    assert f"{COMPONENT} acct: deleted" not in text
 
 
 def test_delete_before_replace_orders_the_replacement() -> None:

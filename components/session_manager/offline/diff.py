@@ -12,9 +12,16 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
   remove;
 - `ignoreChanges` paths take the base's value before anything is compared
   (`processIgnoreChanges`), so they never show;
-- a changed provider reference is no change when the new provider's config equals
-  the old one's (`providerChanged`: the new provider's DiffConfig, which a version
-  bump alone does not make replace) or the new provider is aliased to the old;
+- a changed provider reference replaces the resource only when `providerChanged`
+  (lines 2800-2881) says so: a provider appears or disappears, or the new provider's
+  DiffConfig of the old provider's config against its own reports a replacement.
+  Otherwise, aliased provider or not, equal config or not, `diff` (lines 2884-2971)
+  goes on to `diffResource` (line 2974), which diffs only the resource's own inputs:
+  a pulumi-aws bump, or a move from the default provider to an explicit one in the
+  same Region, is no update by itself. pulumi-aws's DiffConfig (pulumi-terraform-
+  bridge `configDiffer`) replaces only for config marked ForcesProviderReplace,
+  `region` (pulumi/pulumi-aws#4000); in v7 a Region change reaches every regional
+  resource's own `region` input, which is ForceNew, so it replaces either way;
 - `retainOnDelete`, `protect`, `ignoreChanges`, aliases and `deleteBeforeReplace`
   are not inputs: changing only them is a same step that rewrites state
   (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
@@ -67,6 +74,9 @@ STATE_ONLY_OPTIONS = (
 # Provider inputs that are the plugin's, not the provider's config (providers/registry.go
 # keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
 PROVIDER_PLUGIN_INPUTS = frozenset({"version", "pluginDownloadURL"})
+# Provider config whose change the provider's DiffConfig reports as a replacement of
+# every resource it manages (pulumi-aws: ForcesProviderReplace on `region`, #4000).
+PROVIDER_REPLACING_CONFIG = frozenset({REGION})
 # Inputs that are a resource's physical name: changing one makes a new name in AWS.
 PHYSICAL_NAME_INPUTS = frozenset({"name", "namePrefix", "bucket", "bucketPrefix", "alarmName"})
 
@@ -109,12 +119,18 @@ class ResourceChange:
     option_changes: list[tuple[str, Any, Any]] = field(default_factory=list[tuple[str, Any, Any]])
     # A provider swap the engine takes without a resource diff (e.g. a pulumi-aws bump).
     provider_swap: tuple[str, str] | None = None
+    # The provider config keys that differ in such a swap (none for a version bump).
+    provider_config_changes: list[str] = field(default_factory=list[str])
     # Replacements: "delete-then-create" or "create-then-delete".
     order: str | None = None
     # The base's retainOnDelete: a delete (or a replace's delete) leaves it in AWS.
     retained: bool = False
     # Why the engine refuses this step and fails the update, or None.
     error: str | None = None
+    # A custom resource, not a provider: something that exists in AWS. Components
+    # and providers live in the state only (a component has no provider reference:
+    # step_generator.go providerChanged, line 2818).
+    in_aws: bool = True
 
     @property
     def is_provider(self) -> bool:
@@ -133,6 +149,7 @@ class ResourceChange:
                 for key, before, after in self.option_changes
             ],
             "providerSwap": list(self.provider_swap) if self.provider_swap else None,
+            "providerConfigChanges": self.provider_config_changes,
             "replaceOrder": self.order,
             "retained": self.retained,
             "error": self.error,
@@ -156,11 +173,11 @@ class PlanDiff:
         return [c.error for c in self.changes if c.error]
 
     def aws_losses(self) -> list[ResourceChange]:
-        """What AWS really loses: deletes and replaces of resources not retained in the base."""
+        """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
         return [
             c
             for c in self.changes
-            if c.action in ("remove", "replace") and not c.retained and not c.is_provider
+            if c.action in ("remove", "replace") and not c.retained and c.in_aws
         ]
 
     def summary(self) -> dict[str, int]:
@@ -415,22 +432,42 @@ def _provider_change(
     before: dict[str, dict[str, Any]],
     after: dict[str, dict[str, Any]],
     matches: dict[str, str],
-) -> tuple[PropertyChange | None, tuple[str, str] | None]:
-    """step_generator.go `providerChanged`: a replace, a config change, or a plain swap."""
+) -> tuple[PropertyChange | None, tuple[str, str, list[str]] | None]:
+    """step_generator.go `providerChanged` (lines 2800-2881): a replace, or a plain swap.
+
+    A swap is no resource change: when `providerChanged` is false, `diff` goes on to
+    `diffResource` with the resource's own inputs only (line 2945), whatever else the
+    provider's config says.
+    """
     old_provider, new_provider = old.get("provider"), new.get("provider")
     if old_provider == new_provider:
         return None, None
+    # Line 2821: a provider that appears or disappears (component <-> custom) replaces.
     if not old_provider or not new_provider:
         return PropertyChange("provider", old_provider, new_provider, True), None
+    # Lines 2834-2839: the new provider is aliased to the old one.
     if matches.get(new_provider) == old_provider:
-        return None, None  # the new provider is aliased to the old one
-    old_config = _provider_config(before.get(old_provider))
-    new_config = _provider_config(after.get(new_provider))
-    if old_config == new_config:
-        # DiffConfig of equal config reports no replacement: the resource diff decides.
-        return None, (old_provider, new_provider)
-    # The new provider's DiffConfig decides; pulumi-aws reports config changes as updates.
-    return PropertyChange("provider", old_config, new_config, False), (old_provider, new_provider)
+        return None, None
+    old_config = _provider_config(before.get(old_provider)) or {}
+    new_config = _provider_config(after.get(new_provider)) or {}
+    # Lines 2857-2873: the new provider's DiffConfig decides whether this replaces.
+    replacing = sorted(
+        key for key in PROVIDER_REPLACING_CONFIG if old_config.get(key) != new_config.get(key)
+    )
+    if replacing:
+        before_values = {key: old_config.get(key) for key in replacing}
+        after_values = {key: new_config.get(key) for key in replacing}
+        return PropertyChange("provider", before_values, after_values, True), None
+    changed = sorted(
+        k for k in set(old_config) | set(new_config) if old_config.get(k) != new_config.get(k)
+    )
+    return None, (old_provider, new_provider, changed)
+
+
+def _in_aws(resource: dict[str, Any]) -> bool:
+    """A custom resource that is not a provider: only these have an AWS object."""
+    is_provider = str(resource["type"]).startswith(PROVIDER_TYPE_PREFIX)
+    return bool(resource.get("provider")) and not is_provider
 
 
 def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -497,8 +534,10 @@ def _judge(
         properties,
         renamed_from=old["urn"] if old["urn"] != urn else None,
         option_changes=_option_changes(old, new),
-        provider_swap=swap,
+        provider_swap=swap[:2] if swap else None,
+        provider_config_changes=swap[2] if swap else [],
         retained=bool(_option(old, "retainOnDelete")),
+        in_aws=_in_aws(new),
     )
     if any(p.replaces for p in properties):
         change.action = "replace"
@@ -520,6 +559,7 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
         old["type"],
         old["name"],
         retained=retained,
+        in_aws=_in_aws(old),
     )
     # step.go DeleteStep.Apply: a protected resource is never deleted (deleteProtectedError).
     if _option(old, "protect"):
@@ -541,7 +581,9 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     for urn in sorted(after):
         new = after[urn]
         if urn not in matches:
-            changes.append(ResourceChange("add", urn, new["type"], new["name"]))
+            changes.append(
+                ResourceChange("add", urn, new["type"], new["name"], in_aws=_in_aws(new))
+            )
             continue
         old = before[matches[urn]]
         change = _judge(urn, old, new, before=before, after=after, matches=matches)

@@ -74,7 +74,7 @@ def _change_lines(change: ResourceChange) -> list[str]:
         old, new = change.provider_swap
         lines.append(
             f"    = provider {_provider_name(old)} => {_provider_name(new)} "
-            "(same config: not an update)"
+            f"({_swap_reason(change.provider_config_changes)})"
         )
     for key, before, after in change.option_changes:
         lines.append(f"    = option {key}: {_short(before)} => {_short(after)} (state only)")
@@ -90,6 +90,12 @@ def _change_lines(change: ResourceChange) -> list[str]:
 
 def _provider_name(urn: str) -> str:
     return urn.rsplit(NAME_DELIMITER, 1)[-1]
+
+
+def _swap_reason(config_changes: list[str]) -> str:
+    if not config_changes:
+        return "same config: not an update"
+    return f"config differs in {', '.join(config_changes)}, no replacement: not an update"
 
 
 def _only_provider_swap(change: ResourceChange) -> bool:
@@ -118,18 +124,19 @@ def format_diff(diff: PlanDiff, *, summary: bool = False) -> str:
     """
     lines = [f"warning: {w}" for w in diff.warnings] + _loud_blocks(diff)
     if not summary:
-        swaps: dict[tuple[str, str], int] = {}
+        swaps: dict[tuple[str, str, tuple[str, ...]], int] = {}
         for change in diff.changes:
             if _only_provider_swap(change):
                 assert change.provider_swap is not None
-                swaps[change.provider_swap] = swaps.get(change.provider_swap, 0) + 1
+                swap = (*change.provider_swap, tuple(change.provider_config_changes))
+                swaps[swap] = swaps.get(swap, 0) + 1
                 continue
             lines += _change_lines(change)
         # One line per provider swap, not one per resource: none of them is an update.
-        for (old, new), count in sorted(swaps.items()):
+        for (old, new, config), count in sorted(swaps.items()):
             lines.append(
                 f"= {count} resource(s) move from provider {_provider_name(old)} to "
-                f"{_provider_name(new)} (same config: not an update)"
+                f"{_provider_name(new)} ({_swap_reason(list(config))})"
             )
         if not diff.changes:
             lines.append("No changes: every resource is as in the base plan.")
