@@ -209,10 +209,17 @@ IN_USE = (
 
 
 def not_retained(plan_: Plan, containing: str) -> list[str]:
+    """What a leaving account would lose in AWS: neither retained, nor deleted with a
+    retained resource (step.go DeleteStep.Apply skips the Delete of a resource whose
+    deletedWith target is deleted in the same update, retained or not)."""
+    retained = {r.urn for r in plan_.resources if r.retain_on_delete}
     return [
         r.name
         for r in plan_.resources
-        if containing in r.name and r.type in IN_USE and not r.retain_on_delete
+        if containing in r.name
+        and r.type in IN_USE
+        and not r.retain_on_delete
+        and r.deleted_with not in retained
     ]
 
 
@@ -546,6 +553,48 @@ def test_plan_diff_says_loudly_what_offboarding_will_delete(
     assert "retainOnDelete: true => false (state only)" in output
     warning = "warning: session-manager:offboardAccounts: account 555555555555 is being OFFBOARDED"
     assert warning in output
+
+
+# --- Revoking access: a role dropped from attachToRoles -------------------------------
+
+
+def test_a_role_dropped_from_attach_to_roles_loses_the_access_in_aws(tmp_path: Path) -> None:
+    """Attachments are not retained but deleted with their policy (deletedWith). A role
+    dropped from `attachToRoles` leaves the policy in place, so step.go DeleteStep.Apply
+    (line 663, isDeletedWith false) calls the provider's Delete: the access is revoked.
+    When the whole account leaves, its retained policies leave too, and no attachment is
+    deleted in the account (the suspended account's role can't be assumed)."""
+    ou = {OU: ["555555555555"]}
+
+    def with_roles(*roles: str, **extra: Any) -> Plan:
+        return plan(
+            tmp_path,
+            org_config(
+                instanceAccess={"createRole": True, "attachToRoles": list(roles)},
+                accessPolicies={"sessionUsers": {"attachToRoles": list(roles)}},
+                **extra,
+            ),
+            ou_accounts=ou,
+        )
+
+    both, one = with_roles("AppRole", "OpsRole"), with_roles("AppRole")
+    found = steps(both.to_json(), one)
+    revoked = {
+        r.name
+        for r in both.resources
+        if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        and r.inputs.get("role") == "OpsRole"
+    }
+    # One per account: the instance policy's and the session users policy's grant.
+    assert len(revoked) == 4
+    assert found == {"remove": revoked}
+    assert aws_loses(both.to_json(), one) == sorted(revoked)
+
+    # The account leaves: its grants leave with their retained policies, kept in AWS.
+    left = with_roles("AppRole", "OpsRole", excludeAccounts=["111111111111"])
+    grants = {n for n in revoked if "111111111111" in n}
+    assert aws_loses(both.to_json(), left) == []
+    assert grants <= steps(both.to_json(), left)["retain"]
 
 
 # --- Renaming a component, in your own project -------------------------------------------

@@ -583,3 +583,86 @@ def test_a_base_resource_without_a_type_is_refused_not_a_traceback() -> None:
     broken = {k: v for k, v in item.items() if k != "type"}
     with pytest.raises(DiffError, match="has no type"):
         diff_plans(plan(broken), plan())
+
+
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+
+def _grant(policy_: dict[str, Any], role: str) -> dict[str, Any]:
+    """A role's attachment of `policy_`, deleted with it (the `deleted_with` option)."""
+    item = resource(ATTACHMENT, f"attach-{role}", role=role, policyArn="arn:policy")
+    return with_options(item, deletedWith=policy_["urn"])
+
+
+def test_deleted_with_a_leaving_retained_policy_calls_no_delete() -> None:
+    """step.go DeleteStep.Apply, line 663: `isDeletedWith(s.old.DeletedWith, s.otherDeletions)`
+    skips the provider's Delete when the target is in `sg.deletes`, which GenerateDeletes
+    (step_generator.go lines 2421-2429) fills for every removed resource before any step
+    applies, retained or not. So the whole account leaving deletes nothing in AWS."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    grants = [_grant(retained, "AppRole"), _grant(retained, "OpsRole")]
+    diff = diff_plans(plan(retained, *grants), plan())
+    assert {c.name: c.action for c in diff.changes} == {
+        "policy": "retain",
+        "attach-AppRole": "retain",
+        "attach-OpsRole": "retain",
+    }
+    assert diff.aws_losses() == []
+    assert {c.deleted_with for c in diff.changes if c.type == ATTACHMENT} == {retained["urn"]}
+    text = format_diff(diff)
+    assert "attach-AppRole: removed from the stack, kept in AWS with policy (deletedWith)" in text
+    assert "AWS LOSES" not in text
+
+
+def test_a_grant_removed_alone_is_deleted_in_aws() -> None:
+    """The target stays, so `isDeletedWith` is false and the provider's Delete runs: a role
+    dropped from attachToRoles really loses the access."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    app, ops = _grant(retained, "AppRole"), _grant(retained, "OpsRole")
+    diff = diff_plans(plan(retained, app, ops), plan(retained, app))
+    (change,) = diff.changes
+    assert (change.name, change.action, change.deleted_with) == ("attach-OpsRole", "remove", None)
+    assert [c.name for c in diff.aws_losses()] == ["attach-OpsRole"]
+    assert f"!!   {ATTACHMENT} attach-OpsRole: deleted" in format_diff(diff)
+
+
+def test_deleted_with_a_policy_that_is_really_deleted_goes_with_it() -> None:
+    """A target that is not retained is deleted, so AWS loses what goes with it too."""
+    deleted = resource(POLICY, "policy", name="P")
+    diff = diff_plans(plan(deleted, _grant(deleted, "AppRole")), plan())
+    assert {c.name: c.action for c in diff.changes} == {
+        "policy": "remove",
+        "attach-AppRole": "remove",
+    }
+    assert {c.name for c in diff.aws_losses()} == {"policy", "attach-AppRole"}
+    assert "attach-AppRole: deleted with policy (deletedWith)" in format_diff(diff)
+
+
+def test_a_replaced_deleted_with_target_replaces_its_dependents() -> None:
+    """step_generator.go `diff`, lines 2909-2916: `new.DeletedWith != "" &&
+    sg.replaces[new.DeletedWith]` replaces the dependent (ReplaceKeys ["deletedWith"]); the
+    old dependent's delete is then skipped (line 2145 marks the old target deleted), so it
+    stays in AWS while its retained target does."""
+    before = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    after = with_options(resource(POLICY, "policy", name="Q"), retainOnDelete=True)
+    grant = _grant(before, "AppRole")
+    diff = diff_plans(plan(before, grant), plan(after, grant))
+    actions = {c.name: c.action for c in diff.changes}
+    assert actions == {"policy": "replace", "attach-AppRole": "replace"}
+    (dependent,) = [c for c in diff.changes if c.name == "attach-AppRole"]
+    assert [(p.key, p.replaces) for p in dependent.changes] == [("deletedWith", True)]
+    assert dependent.deleted_with == before["urn"]
+    assert dependent.retained
+    assert diff.aws_losses() == []
+
+
+def test_deleted_with_alone_is_a_state_only_option() -> None:
+    """`deletedWith` is a resource option, not an input: the provider's Diff never sees it,
+    and a same step writes it to state (step.go SameStep; step_generator.go line 1163)."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    plain = resource(ATTACHMENT, "attach-AppRole", role="AppRole", policyArn="arn:policy")
+    diff = diff_plans(plan(retained, plain), plan(retained, _grant(retained, "AppRole")))
+    (change,) = diff.changes
+    assert change.action == "same"
+    assert change.option_changes == [("deletedWith", None, retained["urn"])]
+    assert diff.summary()["update"] == 0

@@ -38,6 +38,16 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
   (step.go `DeleteStep.Apply`, line 661 reads the OLD state's RetainOnDelete). So a
   replaced retained resource keeps its old physical resource in AWS, unmanaged.
 
+- `deletedWith`: a resource whose `deletedWith` target is replaced is replaced too
+  (`diff`, lines 2909-2916); a delete of a resource whose OLD state's `deletedWith`
+  names a resource also deleted in this update, whether removed or the delete half
+  of a replace, calls no provider Delete (step.go `DeleteStep.Apply`, line 663,
+  `isDeletedWith` on `sg.deletes`). `GenerateDeletes` (step_generator.go lines
+  2421-2429) and a replacement (line 2145) mark the target in `sg.deletes` before any
+  step applies, whatever the target's own retainOnDelete: so a dependent of a retained
+  target that leaves is not deleted either, while one that leaves alone (its target
+  stays) is.
+
 Documents and policies get a unified diff of their JSON. Unchanged resources are
 left out.
 """
@@ -70,6 +80,7 @@ STATE_ONLY_OPTIONS = (
     "ignoreChanges",
     "aliases",
     "deleteBeforeReplace",
+    "deletedWith",
 )
 # Provider inputs that are the plugin's, not the provider's config (providers/registry.go
 # keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
@@ -131,6 +142,9 @@ class ResourceChange:
     # and providers live in the state only (a component has no provider reference:
     # step_generator.go providerChanged, line 2818).
     in_aws: bool = True
+    # The base's `deletedWith` target, when that target is deleted in this update too:
+    # this resource's own delete calls no provider Delete (step.go isDeletedWith).
+    deleted_with: str | None = None
 
     @property
     def is_provider(self) -> bool:
@@ -152,6 +166,7 @@ class ResourceChange:
             "providerConfigChanges": self.provider_config_changes,
             "replaceOrder": self.order,
             "retained": self.retained,
+            "deletedWith": self.deleted_with,
             "error": self.error,
         }
 
@@ -479,6 +494,7 @@ def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str,
         "ignoreChanges": [],
         "aliases": [],
         "deleteBeforeReplace": None,
+        "deletedWith": None,
     }
     changed: list[tuple[str, Any, Any]] = []
     for key in STATE_ONLY_OPTIONS:
@@ -577,7 +593,6 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     check_same_stack(base_plan, head_plan)
     matches = match_resources(before, after)
     changes: list[ResourceChange] = []
-    unchanged = 0
     for urn in sorted(after):
         new = after[urn]
         if urn not in matches:
@@ -586,14 +601,68 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
             )
             continue
         old = before[matches[urn]]
-        change = _judge(urn, old, new, before=before, after=after, matches=matches)
-        if change.action == "same" and not (
-            change.renamed_from or change.option_changes or change.provider_swap
-        ):
-            unchanged += 1
-            continue
-        changes.append(change)
+        changes.append(_judge(urn, old, new, before=before, after=after, matches=matches))
     matched = set(matches.values())
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
-    changes.sort(key=lambda c: c.urn)
-    return PlanDiff(changes, unchanged)
+    _cascade_deleted_with(changes, after)
+    _skip_deletes_deleted_with(changes, before, matches)
+    shown = [c for c in changes if not _unchanged(c)]
+    shown.sort(key=lambda c: c.urn)
+    return PlanDiff(shown, len(changes) - len(shown))
+
+
+def _unchanged(change: ResourceChange) -> bool:
+    """A same step that changes nothing, not even state: left out of the diff."""
+    return change.action == "same" and not (
+        change.renamed_from or change.option_changes or change.provider_swap
+    )
+
+
+def _cascade_deleted_with(changes: list[ResourceChange], after: dict[str, dict[str, Any]]) -> None:
+    """step_generator.go `diff`, lines 2909-2916: a resource whose new `deletedWith` target
+    is replaced is replaced too (ReplaceKeys ["deletedWith"]), in chains."""
+    replaced = {c.urn for c in changes if c.action == "replace"}
+    grew = True
+    while grew:
+        grew = False
+        for change in changes:
+            if change.action not in ("same", "update") or change.urn not in after:
+                continue
+            target = _option(after[change.urn], "deletedWith")
+            if target and target in replaced:
+                change.changes.append(PropertyChange("deletedWith", target, target, True))
+                change.action = "replace"
+                new = after[change.urn]
+                change.order = (
+                    "delete-then-create"
+                    if _option(new, "deleteBeforeReplace")
+                    else "create-then-delete"
+                )
+                replaced.add(change.urn)
+                grew = True
+
+
+def _skip_deletes_deleted_with(
+    changes: list[ResourceChange], before: dict[str, dict[str, Any]], matches: dict[str, str]
+) -> None:
+    """step.go `DeleteStep.Apply`, line 663: no provider Delete for a resource whose OLD
+    `deletedWith` target is deleted in the same update (`sg.deletes`, which holds every
+    removed URN and every replaced one's old URN, retained or not)."""
+    base_urn = {c.urn: matches.get(c.urn, c.urn) for c in changes}
+    deletes = {base_urn[c.urn] for c in changes if c.action in ("remove", "retain", "replace")}
+    for change in changes:
+        if change.action not in ("remove", "replace") or change.retained:
+            continue
+        old = before.get(base_urn[change.urn])
+        target = _option(old, "deletedWith") if old else None
+        if not target or target not in deletes:
+            continue
+        change.deleted_with = target
+        # The target's own fate decides whether the AWS object goes: a retained target
+        # stays, and so does what is deleted with it.
+        target_retained = (
+            bool(_option(before[target], "retainOnDelete")) if target in before else False
+        )
+        if target_retained:
+            change.retained = True
+            change.action = "retain" if change.action == "remove" else change.action

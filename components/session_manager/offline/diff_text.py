@@ -27,7 +27,12 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
         for change in losses:
-            if change.action == "remove":
+            if change.action == "remove" and change.deleted_with:
+                lines.append(
+                    f"!!   {change.type} {change.name}: deleted with "
+                    f"{_provider_name(change.deleted_with)} (deletedWith)"
+                )
+            elif change.action == "remove":
                 lines.append(f"!!   {change.type} {change.name}: deleted")
             else:
                 keys = ", ".join(p.key for p in change.changes if p.replaces)
@@ -43,7 +48,12 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
             "unmanaged:"
         )
         for change in kept:
-            if change.action == "retain":
+            if change.action == "retain" and change.deleted_with:
+                lines.append(
+                    f"!!   {change.type} {change.name}: removed from the stack, kept in AWS "
+                    f"with {_provider_name(change.deleted_with)} (deletedWith)"
+                )
+            elif change.action == "retain":
                 lines.append(
                     f"!!   {change.type} {change.name}: removed from the stack, kept in AWS"
                 )
@@ -70,6 +80,11 @@ def _change_lines(change: ResourceChange) -> list[str]:
     lines = [f"{_SIGNS[change.action]} {change.type}  {change.name}  ({label})"]
     if change.renamed_from:
         lines.append(f"    = same resource, through an alias, as {change.renamed_from}")
+    if change.deleted_with:
+        lines.append(
+            f"    = no Delete call of its own: deletedWith {change.deleted_with}, "
+            "which this update deletes too"
+        )
     if change.provider_swap:
         old, new = change.provider_swap
         lines.append(

@@ -68,6 +68,9 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list[str])
     aliases: list[str] = field(default_factory=list[str])
     delete_before_replace: bool | None = None
+    # The URN whose delete in the same update stands in for this one's (the
+    # `deleted_with` option: step.go DeleteStep.Apply skips the provider's Delete).
+    deleted_with: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
     # Inputs the program made secret: state encrypts them, previews mask them.
@@ -94,6 +97,7 @@ class PlannedResource:
                 "ignoreChanges": self.ignore_changes,
                 "aliases": self.aliases,
                 "deleteBeforeReplace": self.delete_before_replace,
+                "deletedWith": self.deleted_with,
             },
         }
 
@@ -262,6 +266,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     if request.deleteBeforeReplaceDefined
                     else None
                 ),
+                deleted_with=request.deletedWith or None,
                 state=mask_secrets(
                     state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
                 ),
