@@ -666,3 +666,18 @@ def test_deleted_with_alone_is_a_state_only_option() -> None:
     assert change.action == "same"
     assert change.option_changes == [("deletedWith", None, retained["urn"])]
     assert diff.summary()["update"] == 0
+
+
+def test_secret_changes_compare_ciphertext_digests_and_need_both_sides() -> None:
+    """`plan --json` records a digest of each secret's ciphertext (plan.secret_fingerprints):
+    a key whose digest differs, appears or goes was set again. A base made before the field
+    existed tells nothing, so no claim is made (neither "changed" nor "unchanged")."""
+    item = resource(ROLE, "role", name="r")
+    base = plan(item) | {"secretConfig": {"p:a": "sha256:1", "p:b": "sha256:2", "p:gone": "x"}}
+    head = plan(item) | {"secretConfig": {"p:a": "sha256:1", "p:b": "sha256:3", "p:new": "y"}}
+    diff = diff_plans(base, head)
+    assert diff.secret_changes == ["p:b", "p:gone", "p:new"]
+    assert diff.changes == []
+    assert "No changes" not in format_diff(diff)
+    assert diff_plans(plan(item), head).secret_changes == []
+    assert "No changes" in format_diff(diff_plans(base, base))

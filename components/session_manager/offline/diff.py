@@ -179,6 +179,9 @@ class PlanDiff:
     changes: list[ResourceChange]
     unchanged: int
     warnings: list[str] = field(default_factory=list[str])
+    # Secret config keys whose ciphertext differs from the base's: set again, maybe to a
+    # new value, which the engine (it decrypts) would show as updates.
+    secret_changes: list[str] = field(default_factory=list[str])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -206,6 +209,7 @@ class PlanDiff:
             "awsLoses": [c.urn for c in self.aws_losses()],
             "errors": self.errors,
             "warnings": self.warnings,
+            "secretChanges": self.secret_changes,
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -608,7 +612,23 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     _skip_deletes_deleted_with(changes, before, matches)
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
-    return PlanDiff(shown, len(changes) - len(shown))
+    secrets = secret_changes(base_plan, head_plan)
+    return PlanDiff(shown, len(changes) - len(shown), secret_changes=secrets)
+
+
+def secret_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
+    """Secret config keys set, set again or removed since the base, by their ciphertext.
+
+    Both plans mask secrets alike, so a rotation shows no input change; the engine
+    decrypts and diffs the values. `plan --json` records a digest of each secret's
+    ciphertext (`plan.secret_fingerprints`), which differs whenever the value does. A
+    base plan made before that field existed tells nothing: no claim either way.
+    """
+    if "secretConfig" not in base:
+        return []
+    before = cast(Mapping[str, Any], base.get("secretConfig") or {})
+    after = cast(Mapping[str, Any], head.get("secretConfig") or {})
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
 def _unchanged(change: ResourceChange) -> bool:

@@ -23,6 +23,16 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
         lines.append(f"!! {len(diff.errors)} step(s) the engine REFUSES: `pulumi up` will fail:")
         lines += [f"!!   {error}" for error in diff.errors]
         lines.append("")
+    if diff.secret_changes:
+        lines.append(
+            f"!! {len(diff.secret_changes)} secret config value(s) set again since the base "
+            "(the ciphertext differs): " + ", ".join(diff.secret_changes)
+        )
+        lines.append(
+            "!!   plan --diff can't decrypt them: if a value really changed, `pulumi up` "
+            "updates what uses it (review with `pulumi preview --diff`)"
+        )
+        lines.append("")
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
@@ -153,8 +163,10 @@ def format_diff(diff: PlanDiff, *, summary: bool = False) -> str:
                 f"= {count} resource(s) move from provider {_provider_name(old)} to "
                 f"{_provider_name(new)} ({_swap_reason(list(config))})"
             )
-        if not diff.changes:
+        if not diff.changes and not diff.secret_changes:
             lines.append("No changes: every resource is as in the base plan.")
+        elif not diff.changes:
+            lines.append("No resource input changes, but see the secrets above.")
         lines.append("")
     lines.append(summary_line(diff))
     return "\n".join(lines)
