@@ -12,8 +12,9 @@ import pulumi_aws
 import pytest
 from conftest import cli
 from session_manager.aws.replacements import REPLACING_INPUTS, replaces
-from session_manager.offline.diff import DiffError, diff_plans, ignoring_changes
+from session_manager.offline.diff import DiffError, diff_plans
 from session_manager.offline.diff_text import format_diff
+from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import run_plan
 

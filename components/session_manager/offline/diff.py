@@ -56,19 +56,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
-from session_manager.offline.urns import (
-    NAME_DELIMITER,
-    PREFIX,
-    TYPE_DELIMITER,
-    qualified_type,
-    resource_name,
-)
+from session_manager.offline.alias_matching import match_resources
+from session_manager.offline.ignore_changes import ignoring_changes
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
 TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
@@ -281,136 +275,6 @@ def _unified(key: str, before: Any, after: Any) -> list[str]:
             lineterm="",
         )
     )
-
-
-# --- ignoreChanges -----------------------------------------------------------
-
-_PATH_ELEMENT = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["([^"]*)"\]')
-_MISSING = object()
-
-
-def _path(text: str) -> list[str | int]:
-    """A property path such as `a.b[0]["c.d"]` as keys and indexes (resource.ParsePropertyPath)."""
-    elements: list[str | int] = []
-    for match in _PATH_ELEMENT.finditer(text):
-        key, index, quoted = match.groups()
-        elements.append(int(index) if index is not None else (quoted if key is None else key))
-    return elements
-
-
-def _get(value: Any, path: list[str | int]) -> Any:
-    for element in path:
-        if isinstance(element, int) and isinstance(value, list):
-            items = cast(list[Any], value)
-            if element >= len(items):
-                return _MISSING
-            value = items[element]
-        elif isinstance(element, str) and isinstance(value, dict) and element in value:
-            value = cast(dict[str, Any], value)[element]
-        else:
-            return _MISSING
-    return value
-
-
-def ignoring_changes(
-    inputs: dict[str, Any], old_inputs: dict[str, Any], paths: list[str]
-) -> dict[str, Any]:
-    """`inputs` with each ignored path set back to its value in `old_inputs`.
-
-    step_generator.go `processIgnoreChanges`: a copy of the new inputs where
-    `PropertyPath.Reset` puts the old value at the path, or removes it when the old
-    inputs have none, so the provider's Diff never sees a change there.
-    """
-    result = json.loads(json.dumps(inputs))
-    for text in paths:
-        path = _path(text)
-        if not path:
-            continue
-        parent = _get(result, path[:-1])
-        old = _get(old_inputs, path)
-        last = path[-1]
-        if isinstance(parent, dict) and isinstance(last, str):
-            if old is _MISSING:
-                cast(dict[str, Any], parent).pop(last, None)
-            else:
-                cast(dict[str, Any], parent)[last] = old
-        elif isinstance(parent, list) and isinstance(last, int) and old is not _MISSING:
-            items = cast(list[Any], parent)
-            if last < len(items):
-                items[last] = old
-    return result
-
-
-# --- Matching ----------------------------------------------------------------
-
-
-def _urn_with(urn: str, qualified: str, name: str) -> str:
-    stack, project = urn[len(PREFIX) :].split(NAME_DELIMITER, 3)[:2]
-    return PREFIX + NAME_DELIMITER.join((stack, project, qualified, name))
-
-
-def _inherited_alias(child_type: str, child_name: str, parent_urn: str, parent_alias: str) -> str:
-    """step_generator.go `inheritedChildAlias`: the child under its parent's old URN.
-
-    A child named after its parent ("{parent}-role") takes the parent's old name as prefix.
-    """
-    parent_name = resource_name(parent_urn)
-    name = child_name
-    if child_name.startswith(parent_name):
-        name = resource_name(parent_alias) + child_name[len(parent_name) :]
-    qualified = f"{qualified_type(parent_alias)}{TYPE_DELIMITER}{child_type}"
-    return _urn_with(parent_alias, qualified, name)
-
-
-def _candidates(resource: dict[str, Any], matched_aliases: dict[str, str]) -> list[str]:
-    """The URNs the engine looks up in old state for `resource`, in its order."""
-    own: list[str] = [str(a) for a in _list_option(resource, "aliases")]
-    candidates = [resource["urn"], *own]
-    parent = resource.get("parent")
-    if parent and parent in matched_aliases:
-        parent_alias = matched_aliases[parent]
-        own_type, own_name = resource["type"], resource["name"]
-        candidates.append(_inherited_alias(own_type, own_name, parent, parent_alias))
-        for alias in own:
-            candidates.append(
-                _inherited_alias(
-                    qualified_type(alias).rsplit(TYPE_DELIMITER, 1)[-1],
-                    resource_name(alias),
-                    parent,
-                    parent_alias,
-                )
-            )
-    return list(dict.fromkeys(candidates))
-
-
-def _depth(urn: str) -> int:
-    return qualified_type(urn).count(TYPE_DELIMITER)
-
-
-def match_resources(
-    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-) -> dict[str, str]:
-    """Head URN -> base URN, for every head resource that has old state.
-
-    Parents come before children (a child's qualified type extends its parent's), so a
-    child sees which alias its parent matched, as in the engine's registration order.
-    """
-    matches: dict[str, str] = {}
-    claimed: set[str] = set()
-    # Head URN -> the base URN it matched through an alias (the engine's `sg.aliases`).
-    aliased: dict[str, str] = {}
-    for urn in sorted(after, key=lambda u: (_depth(u), u)):
-        for candidate in _candidates(after[urn], aliased):
-            if candidate in before and candidate not in claimed:
-                # The URN itself stays claimed by its own registration (sg.urns).
-                if candidate != urn and candidate in after:
-                    continue
-                matches[urn] = candidate
-                claimed.add(candidate)
-                if candidate != urn:
-                    aliased[urn] = candidate
-                break
-    return matches
 
 
 # --- Judging one resource ----------------------------------------------------

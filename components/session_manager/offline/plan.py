@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import runpy
@@ -37,6 +36,7 @@ from session_manager.config.secrets import (
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
+from session_manager.offline.secret_fingerprints import secret_fingerprints
 from session_manager.offline.secret_masks import (
     SECRET_MASK,
     mask_secret_inputs,
@@ -69,8 +69,7 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list[str])
     aliases: list[str] = field(default_factory=list[str])
     delete_before_replace: bool | None = None
-    # The URN whose delete in the same update stands in for this one's (the
-    # `deleted_with` option: step.go DeleteStep.Apply skips the provider's Delete).
+    # The `deleted_with` target's URN: its delete stands in for this one's (step.go).
     deleted_with: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
@@ -117,7 +116,7 @@ class Plan:
     invented: set[str] = field(default_factory=set[str])
     # What each component passed to register_outputs, by URN, as the SDK sent it (a Struct).
     registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
-    # Secret config key -> digest of its ciphertext (`secret_fingerprints`), for the diff.
+    # Secret config key -> digest of its ciphertext (offline/secret_fingerprints.py).
     secret_config: dict[str, str] = field(default_factory=dict[str, str])
 
     def to_json(self) -> dict[str, Any]:
@@ -127,9 +126,7 @@ class Plan:
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "warnings": self.warnings,
-        }
-        if self.secret_config:
-            data["secretConfig"] = self.secret_config
+        } | ({"secretConfig": self.secret_config} if self.secret_config else {})
         return data | {"preview": True} if self.preview else data
 
     def of_type(self, typ: str) -> list[PlannedResource]:
@@ -378,50 +375,6 @@ def read_project(project_dir: Path) -> tuple[str, dict[str, Any]]:
 
 def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], list[str]]:
     """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for full_key, value in _stack_values(project_dir, stack).items():
-        masked, secret = _mask_secure(value)
-        config[full_key] = _engine_text(masked)
-        if secret:
-            secret_keys.append(full_key)
-    return config, secret_keys
-
-
-def _ciphertexts(value: Any) -> list[str]:
-    """Every `secure:` ciphertext in a config value, in order."""
-    if isinstance(value, dict):
-        items = cast(dict[str, Any], value)
-        if set(items) == {"secure"}:
-            return [str(items["secure"])]
-        return [c for item in items.values() for c in _ciphertexts(item)]
-    if isinstance(value, list):
-        return [c for item in cast(list[Any], value) for c in _ciphertexts(item)]
-    return []
-
-
-def secret_fingerprints(project_dir: Path, stack: str) -> dict[str, str]:
-    """`ns:key` -> a digest of the key's `secure:` ciphertexts, as the stack file holds them.
-
-    The plan can't decrypt, so a rotated secret looked the same as before. Its ciphertext
-    does change: Pulumi encrypts each value with a fresh nonce (AES-256-GCM), so a new
-    value is always a new ciphertext (and so is the same value set again). The digest is
-    of the ciphertext, which the committed stack file already shows to every reader of the
-    pull request: it tells them nothing new. Never of the value: a plan JSON artifact is
-    readable by whoever reads the pull request, and the hash of a low-entropy secret (a
-    `runAsDefaultUser`) is found by trying the likely values.
-    """
-    fingerprints: dict[str, str] = {}
-    for full_key, value in _stack_values(project_dir, stack).items():
-        ciphertexts = _ciphertexts(value)
-        if ciphertexts:
-            text = json.dumps(ciphertexts).encode()
-            fingerprints[full_key] = "sha256:" + hashlib.sha256(text).hexdigest()[:16]
-    return fingerprints
-
-
-def _stack_values(project_dir: Path, stack: str) -> dict[str, Any]:
-    """The stack's config as `ns:key` -> the YAML value, over the project's defaults."""
     project_name, project = read_project(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
@@ -453,9 +406,15 @@ def _stack_values(project_dir: Path, stack: str) -> dict[str, Any]:
             document.get("config"), f"{path.name} config:", "a mapping of namespace:key: value"
         )
     )
-    return {
-        (key if ":" in key else f"{project_name}:{key}"): value for key, value in values.items()
-    }
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in values.items():
+        full_key = key if ":" in key else f"{project_name}:{key}"
+        masked, secret = _mask_secure(value)
+        config[full_key] = _engine_text(masked)
+        if secret:
+            secret_keys.append(full_key)
+    return config, secret_keys
 
 
 # --- Running ----------------------------------------------------------------
@@ -520,11 +479,7 @@ def run_plan(
         for path in undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
-    # An override is no ciphertext of the stack file: it has no fingerprint.
-    fingerprints = secret_fingerprints(project_dir, stack)
-    plan.secret_config = {
-        key: digest for key, digest in fingerprints.items() if key not in (config_overrides or {})
-    }
+    plan.secret_config = secret_fingerprints(project_dir / f"Pulumi.{stack}.yaml", project)
     return plan
 
 
