@@ -19,7 +19,8 @@ The replay floor registers the recorded, already resolved values: no input
 depends on another resource, components register no outputs, nothing is
 exported. It is the cheapest way to register the same resources. Both send
 the program's options (ignore_changes, additional_secret_outputs, component
-providers, retain_on_delete, protect); only the fair floor sends depends_on.
+providers, retain_on_delete, protect, deleted_with); only the fair floor sends
+depends_on.
 
 Both run under the same interpreter settings as the project's plan command
 (collection paused, SDK stack capture skipped: session_manager.offline.runtime_tuning).
@@ -130,6 +131,7 @@ def registration_order(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for before in (
             resource["parent"],
             resource["provider"],
+            resource["options"].get("deletedWith"),
             *providers,
             *resource["dependsOn"],
         ):
@@ -179,6 +181,8 @@ class Step:
     depends_on: list[str] | None
     retain_on_delete: bool | None
     protect: bool | None
+    # The URN of the resource this one is deleted with (registered before it).
+    deleted_with: str | None
     ignore_changes: list[str] | None
     additional_secret_outputs: list[str] | None
     # Keyword arguments of the SDK class: plain values, and those the fair floor links.
@@ -256,6 +260,7 @@ def prepare(graph: dict[str, Any], *, fair: bool) -> Prepared:
             # Unset when false, as the program leaves them: the wire tells unset from False.
             retain_on_delete=options["retainOnDelete"] or None,
             protect=options["protect"] or None,
+            deleted_with=options.get("deletedWith"),
             ignore_changes=options.get("ignoreChanges"),
             additional_secret_outputs=options.get("additionalSecretOutputs"),
             values=values,
@@ -325,6 +330,7 @@ class Floor:
             providers=providers or None,  # type: ignore[arg-type]
             retain_on_delete=step.retain_on_delete,
             protect=step.protect,
+            deleted_with=by_urn[step.deleted_with] if step.deleted_with else None,
             ignore_changes=step.ignore_changes,
             additional_secret_outputs=step.additional_secret_outputs,
             depends_on=None if depends_on is None else [by_urn[u] for u in depends_on],

@@ -17,7 +17,8 @@ rebuild the same graph:
   The engine sends no more than an input's value and the URNs it depends on,
   so a one-resource input is matched to that resource's property by value.
 - `dependsOn`: dependencies that came from no input (the `depends_on` option).
-- `options`: besides `retainOnDelete` and `protect`, the `ignoreChanges` and
+- `options`: besides `retainOnDelete`, `protect` and `deletedWith` (the URN whose
+  delete stands in for this one's), the `ignoreChanges` and
   component `providers` ({package: provider URN}) the engine got, and the
   `additionalSecretOutputs` the program passed (the SDK classes add their own).
 - `componentOutputs`: what each component passed to `register_outputs`, and
@@ -64,7 +65,6 @@ UNREPLAYED = (
     "replaceOnChanges",
     "deleteBeforeReplace",
     "importId",
-    "deletedWith",
     "hideDiffs",
     "replace_with",
 )

@@ -47,6 +47,7 @@ def register(monitor, request):
             "providers": {k: v.rsplit("::", 1)[0] for k, v in request.providers.items()},
             "retainOnDelete": sent(request, "retainOnDelete"),
             "protect": sent(request, "protect"),
+            "deletedWith": request.deletedWith or None,
         }
     return response
 
@@ -289,6 +290,10 @@ def test_the_floors_send_the_programs_options(
     assert by_name["session-manager-central-logs-bucket"]["retainOnDelete"] is True
     assert {o["retainOnDelete"] for o in expected.values()} == {True, None}
     assert {o["protect"] for o in expected.values()} == {None}
+    # Grants are deleted with their policy (the instance role's own grant with the role).
+    deleted_with = {urn: o["deletedWith"] for urn, o in expected.items() if o["deletedWith"]}
+    assert deleted_with
+    assert set(deleted_with.values()) <= set(expected)
 
 
 def test_the_replay_floor_registers_values_only(

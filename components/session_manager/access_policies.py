@@ -167,18 +167,23 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         )
         self.policies[role] = policy
         attachments = attachments or {}
+        # A grant is never retained: a role or group dropped from the list loses the access
+        # in AWS. While the policy is retained, each grant is deleted with it: when the
+        # account leaves, the engine calls no Delete for them in the account either (step.go
+        # DeleteStep.Apply skips a resource whose deletedWith target is deleted too).
+        grant = pulumi.ResourceOptions(parent=self, deleted_with=policy if self._retain else None)
         for role_name in sorted(set(attachments.get("role_names") or [])):
             aws.iam.RolePolicyAttachment(
                 f"{name}-{role}-role-{name_suffix(role_name)}",
                 role=role_name,
                 policy_arn=policy.arn,
-                opts=child,
+                opts=grant,
             )
         for group_name in sorted(set(attachments.get("group_names") or [])):
             aws.iam.GroupPolicyAttachment(
                 f"{name}-{role}-group-{name_suffix(group_name)}",
                 group=group_name,
                 policy_arn=policy.arn,
-                opts=child,
+                opts=grant,
             )
         return policy.arn

@@ -163,8 +163,10 @@ class SessionManagerInstanceAccessArgs(TypedDict, total=False):
     attach_to_role_names: Sequence[str]
     """Existing roles to attach the policy to."""
     retain_on_delete: bool
-    """Keep the policy, role, instance profile and attachments in AWS when they leave the
-    stack (default true): running nodes hold them, and lose their sessions without them."""
+    """Keep the policy, role and instance profile in AWS when they leave the stack (default
+    true): running nodes hold them, and lose their sessions without them. Attachments are
+    then deleted with their policy or role (`deleted_with`): kept when those leave, but
+    deleted in AWS when only a role leaves `attach_to_role_names`."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 
@@ -259,7 +261,9 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     deployer_role_arns: Sequence[str]
     """Roles the guard still lets change the documents."""
     retain_on_delete: bool
-    """Keep the policies and attachments in AWS when they leave the stack (default true)."""
+    """Keep the policies in AWS when they leave the stack (default true). Attachments are
+    then deleted with their policy (`deleted_with`): kept when it leaves, but deleted in
+    AWS when only their role or group leaves the list."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
 

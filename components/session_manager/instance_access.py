@@ -62,9 +62,8 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
         # Running nodes hold the role and its policy through their instance profile: when
         # they leave the stack (an account leaves the targets) they stay in AWS, unless
         # the account is being offboarded on purpose.
-        child = pulumi.ResourceOptions(
-            parent=self, retain_on_delete=args.get("retain_on_delete", True)
-        )
+        retain = args.get("retain_on_delete", True)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=retain)
 
         def render(values: dict[str, Any]) -> str:
             destinations = tuple(
@@ -127,11 +126,15 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
+            # The role's own grant goes when the role goes: retained with it, or deleted
+            # before it when offboarding (a deletedWith target that leaves skips its Delete).
             aws.iam.RolePolicyAttachment(
                 f"{name}-role-policy",
                 role=self.role.name,
                 policy_arn=self.policy.arn,
-                opts=child,
+                opts=pulumi.ResourceOptions(
+                    parent=self, deleted_with=self.role if retain else None
+                ),
             )
             self.instance_profile = aws.iam.InstanceProfile(
                 f"{name}-instance-profile",
@@ -144,12 +147,16 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
             self.instance_profile_name = self.instance_profile.name
             self.instance_profile_arn = self.instance_profile.arn
 
+        # A role dropped from attach_to_role_names really loses the policy; when the whole
+        # account leaves, its retained policy leaves too and these are deleted with it:
+        # no Delete call in the account (step.go DeleteStep.Apply, isDeletedWith).
+        grant = pulumi.ResourceOptions(parent=self, deleted_with=self.policy if retain else None)
         self.attachments: list[aws.iam.RolePolicyAttachment] = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-attach-{name_suffix(role)}",
                 role=role,
                 policy_arn=self.policy.arn,
-                opts=child,
+                opts=grant,
             )
             for role in sorted(set(args.get("attach_to_role_names") or []))
         ]

@@ -12,8 +12,9 @@ import pulumi_aws
 import pytest
 from conftest import cli
 from session_manager.aws.replacements import REPLACING_INPUTS, replaces
-from session_manager.offline.diff import DiffError, diff_plans, ignoring_changes
+from session_manager.offline.diff import DiffError, diff_plans
 from session_manager.offline.diff_text import format_diff
+from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import run_plan
 
@@ -354,9 +355,44 @@ def test_a_pulumi_aws_bump_is_a_provider_swap_not_an_update() -> None:
         "(same config: not an update)" in text
     )
     assert "(update)" not in text
-    # A changed provider config is an update the new provider's DiffConfig judges.
-    changed = _provider("default_7_10_0", region="eu-west-1")
-    assert diff_plans(plan(old_provider, *roles), plan(changed, *moved)).summary()["update"] == 18
+
+
+def test_a_provider_whose_config_changes_replaces_only_for_its_region() -> None:
+    """step_generator.go `providerChanged` (lines 2800-2881) returns true only when the new
+    provider's DiffConfig reports a replacement; otherwise `diff` calls `diffResource` on the
+    resource's own inputs (line 2945), so other config changes are no update at all.
+    pulumi-aws's DiffConfig replaces for `region` only (ForcesProviderReplace,
+    pulumi/pulumi-aws#4000; pulumi-terraform-bridge configDiffer.forcesProviderReplace)."""
+    old_provider = _provider("default_7_10_0", region="us-east-1")
+    roles = [resource(ROLE, f"role-{i}", name=f"r{i}") for i in range(3)]
+    on_old = [r | {"provider": old_provider["urn"]} for r in roles]
+
+    def to(provider: dict[str, Any]) -> Any:
+        moved = [r | {"provider": provider["urn"]} for r in roles]
+        return diff_plans(plan(old_provider, *on_old), plan(provider, *moved))
+
+    # Default provider to an explicit one in the same Region, another role to assume.
+    role_arn = "arn:aws:iam::333333333333:role/Deployer"
+    explicit = _provider(
+        "aws-333333333333", region="us-east-1", assumeRoles=[{"roleArn": role_arn}]
+    )
+    diff = to(explicit)
+    assert {c.name: c.action for c in diff.changes if not c.is_provider} == dict.fromkeys(
+        (r["name"] for r in roles), "same"
+    )
+    assert diff.summary()["update"] == 0
+    assert diff.aws_losses() == []
+    assert [c.provider_config_changes for c in diff.changes if c.provider_swap] == [
+        ["assumeRoles"]
+    ] * 3
+    assert (
+        "= 3 resource(s) move from provider default_7_10_0 to aws-333333333333 "
+        "(config differs in assumeRoles, no replacement: not an update)" in format_diff(diff)
+    )
+    # Another Region: the new provider's DiffConfig replaces, so every resource is replaced.
+    moved_region = to(_provider("default_7_10_0_eu", region="eu-west-1"))
+    assert moved_region.summary()["replace"] == 3
+    assert {p.key for c in moved_region.of("replace") for p in c.changes} == {"provider"}
 
 
 def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path) -> None:
@@ -381,6 +417,28 @@ def test_cli_a_pulumi_aws_bump_of_the_real_stack_changes_nothing(tmp_path: Path)
     assert {c["action"] for c in swapped} == {"same"}
     # The providers themselves: the new default one is created, the old one deleted.
     assert data["summary"]["add"] == data["summary"]["remove"] == 1
+
+
+def test_aws_loses_lists_no_component() -> None:
+    """A component has no provider and no AWS object (step_generator.go providerChanged,
+    line 2818: "a component resource ... there is no old provider"); deleting it is a
+    state change. Only custom resources appear under "AWS LOSES"."""
+    component = {
+        "type": COMPONENT,
+        "name": "acct",
+        "urn": f"urn:pulumi:dev::p::{COMPONENT}::acct",
+        "inputs": {},
+        "provider": None,
+        "parent": None,
+        "options": {"retainOnDelete": False, "protect": False},
+    }
+    role = resource(ROLE, "acct-role", name="r")
+    diff = diff_plans(plan(component, role), plan())
+    assert [c.name for c in diff.aws_losses()] == ["acct-role"]
+    assert diff.to_json()["awsLoses"] == [role["urn"]]
+    text = format_diff(diff)
+    assert "!! AWS LOSES 1 resource(s):" in text
+    assert f"{COMPONENT} acct: deleted" not in text
 
 
 def test_delete_before_replace_orders_the_replacement() -> None:
@@ -526,3 +584,101 @@ def test_a_base_resource_without_a_type_is_refused_not_a_traceback() -> None:
     broken = {k: v for k, v in item.items() if k != "type"}
     with pytest.raises(DiffError, match="has no type"):
         diff_plans(plan(broken), plan())
+
+
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+
+def _grant(policy_: dict[str, Any], role: str) -> dict[str, Any]:
+    """A role's attachment of `policy_`, deleted with it (the `deleted_with` option)."""
+    item = resource(ATTACHMENT, f"attach-{role}", role=role, policyArn="arn:policy")
+    return with_options(item, deletedWith=policy_["urn"])
+
+
+def test_deleted_with_a_leaving_retained_policy_calls_no_delete() -> None:
+    """step.go DeleteStep.Apply, line 663: `isDeletedWith(s.old.DeletedWith, s.otherDeletions)`
+    skips the provider's Delete when the target is in `sg.deletes`, which GenerateDeletes
+    (step_generator.go lines 2421-2429) fills for every removed resource before any step
+    applies, retained or not. So the whole account leaving deletes nothing in AWS."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    grants = [_grant(retained, "AppRole"), _grant(retained, "OpsRole")]
+    diff = diff_plans(plan(retained, *grants), plan())
+    assert {c.name: c.action for c in diff.changes} == {
+        "policy": "retain",
+        "attach-AppRole": "retain",
+        "attach-OpsRole": "retain",
+    }
+    assert diff.aws_losses() == []
+    assert {c.deleted_with for c in diff.changes if c.type == ATTACHMENT} == {retained["urn"]}
+    text = format_diff(diff)
+    assert "attach-AppRole: removed from the stack, kept in AWS with policy (deletedWith)" in text
+    assert "AWS LOSES" not in text
+
+
+def test_a_grant_removed_alone_is_deleted_in_aws() -> None:
+    """The target stays, so `isDeletedWith` is false and the provider's Delete runs: a role
+    dropped from attachToRoles really loses the access."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    app, ops = _grant(retained, "AppRole"), _grant(retained, "OpsRole")
+    diff = diff_plans(plan(retained, app, ops), plan(retained, app))
+    (change,) = diff.changes
+    assert (change.name, change.action, change.deleted_with) == ("attach-OpsRole", "remove", None)
+    assert [c.name for c in diff.aws_losses()] == ["attach-OpsRole"]
+    assert f"!!   {ATTACHMENT} attach-OpsRole: deleted" in format_diff(diff)
+
+
+def test_deleted_with_a_policy_that_is_really_deleted_goes_with_it() -> None:
+    """A target that is not retained is deleted, so AWS loses what goes with it too."""
+    deleted = resource(POLICY, "policy", name="P")
+    diff = diff_plans(plan(deleted, _grant(deleted, "AppRole")), plan())
+    assert {c.name: c.action for c in diff.changes} == {
+        "policy": "remove",
+        "attach-AppRole": "remove",
+    }
+    assert {c.name for c in diff.aws_losses()} == {"policy", "attach-AppRole"}
+    assert "attach-AppRole: deleted with policy (deletedWith)" in format_diff(diff)
+
+
+def test_a_replaced_deleted_with_target_replaces_its_dependents() -> None:
+    """step_generator.go `diff`, lines 2909-2916: `new.DeletedWith != "" &&
+    sg.replaces[new.DeletedWith]` replaces the dependent (ReplaceKeys ["deletedWith"]); the
+    old dependent's delete is then skipped (line 2145 marks the old target deleted), so it
+    stays in AWS while its retained target does."""
+    before = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    after = with_options(resource(POLICY, "policy", name="Q"), retainOnDelete=True)
+    grant = _grant(before, "AppRole")
+    diff = diff_plans(plan(before, grant), plan(after, grant))
+    actions = {c.name: c.action for c in diff.changes}
+    assert actions == {"policy": "replace", "attach-AppRole": "replace"}
+    (dependent,) = [c for c in diff.changes if c.name == "attach-AppRole"]
+    assert [(p.key, p.replaces) for p in dependent.changes] == [("deletedWith", True)]
+    assert dependent.deleted_with == before["urn"]
+    assert dependent.retained
+    assert diff.aws_losses() == []
+
+
+def test_deleted_with_alone_is_a_state_only_option() -> None:
+    """`deletedWith` is a resource option, not an input: the provider's Diff never sees it,
+    and a same step writes it to state (step.go SameStep; step_generator.go line 1163)."""
+    retained = with_options(resource(POLICY, "policy", name="P"), retainOnDelete=True)
+    plain = resource(ATTACHMENT, "attach-AppRole", role="AppRole", policyArn="arn:policy")
+    diff = diff_plans(plan(retained, plain), plan(retained, _grant(retained, "AppRole")))
+    (change,) = diff.changes
+    assert change.action == "same"
+    assert change.option_changes == [("deletedWith", None, retained["urn"])]
+    assert diff.summary()["update"] == 0
+
+
+def test_secret_changes_compare_ciphertext_digests_and_need_both_sides() -> None:
+    """`plan --json` records a digest of each secret's ciphertext (plan.secret_fingerprints):
+    a key whose digest differs, appears or goes was set again. A base made before the field
+    existed tells nothing, so no claim is made (neither "changed" nor "unchanged")."""
+    item = resource(ROLE, "role", name="r")
+    base = plan(item) | {"secretConfig": {"p:a": "sha256:1", "p:b": "sha256:2", "p:gone": "x"}}
+    head = plan(item) | {"secretConfig": {"p:a": "sha256:1", "p:b": "sha256:3", "p:new": "y"}}
+    diff = diff_plans(base, head)
+    assert diff.secret_changes == ["p:b", "p:gone", "p:new"]
+    assert diff.changes == []
+    assert "No changes" not in format_diff(diff)
+    assert diff_plans(plan(item), head).secret_changes == []
+    assert "No changes" in format_diff(diff_plans(base, base))

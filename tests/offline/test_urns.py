@@ -149,8 +149,8 @@ def test_adopt_hands_the_user_engine_urns(tmp_path: Path) -> None:
 def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
     """Aliases resolve as the engine's `collapseAliasToUrn` does: an empty field takes the
     resource's own name, type and parent; `parent=None` (noParent) drops the parent
-    (pulumi/pulumi pkg/resource/deploy/step_generator.go). ignoreChanges and
-    deleteBeforeReplace are recorded as the engine receives them."""
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go). ignoreChanges,
+    deleteBeforeReplace and deletedWith are recorded as the engine receives them."""
 
     def program() -> None:
         outer = _Outer("outer")
@@ -167,7 +167,12 @@ def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
                 delete_before_replace=True,
             ),
         )
-        aws.kms.Key("plain-key")
+        plain = aws.kms.Key("plain-key")
+        aws.kms.Alias(
+            "plain-alias",
+            target_key_id=plain.key_id,
+            opts=pulumi.ResourceOptions(deleted_with=plain),
+        )
 
     plan = record_program(program, project="proj", stack="dev")
     moved = plan.named("moved-key").to_json()["options"]
@@ -190,4 +195,9 @@ def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
         "ignoreChanges": [],
         "aliases": [],
         "deleteBeforeReplace": None,
+        "deletedWith": None,
     }
+    # deletedWith as the engine receives it: the target's URN (step.go DeleteStep.Apply
+    # reads it from state to skip the Delete when that URN is deleted too).
+    alias_options = plan.named("plain-alias").to_json()["options"]
+    assert alias_options["deletedWith"] == "urn:pulumi:dev::proj::aws:kms/key:Key::plain-key"

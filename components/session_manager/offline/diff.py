@@ -12,9 +12,16 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
   remove;
 - `ignoreChanges` paths take the base's value before anything is compared
   (`processIgnoreChanges`), so they never show;
-- a changed provider reference is no change when the new provider's config equals
-  the old one's (`providerChanged`: the new provider's DiffConfig, which a version
-  bump alone does not make replace) or the new provider is aliased to the old;
+- a changed provider reference replaces the resource only when `providerChanged`
+  (lines 2800-2881) says so: a provider appears or disappears, or the new provider's
+  DiffConfig of the old provider's config against its own reports a replacement.
+  Otherwise, aliased provider or not, equal config or not, `diff` (lines 2884-2971)
+  goes on to `diffResource` (line 2974), which diffs only the resource's own inputs:
+  a pulumi-aws bump, or a move from the default provider to an explicit one in the
+  same Region, is no update by itself. pulumi-aws's DiffConfig (pulumi-terraform-
+  bridge `configDiffer`) replaces only for config marked ForcesProviderReplace,
+  `region` (pulumi/pulumi-aws#4000); in v7 a Region change reaches every regional
+  resource's own `region` input, which is ForceNew, so it replaces either way;
 - `retainOnDelete`, `protect`, `ignoreChanges`, aliases and `deleteBeforeReplace`
   are not inputs: changing only them is a same step that rewrites state
   (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
@@ -31,6 +38,16 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
   (step.go `DeleteStep.Apply`, line 661 reads the OLD state's RetainOnDelete). So a
   replaced retained resource keeps its old physical resource in AWS, unmanaged.
 
+- `deletedWith`: a resource whose `deletedWith` target is replaced is replaced too
+  (`diff`, lines 2909-2916); a delete of a resource whose OLD state's `deletedWith`
+  names a resource also deleted in this update, whether removed or the delete half
+  of a replace, calls no provider Delete (step.go `DeleteStep.Apply`, line 663,
+  `isDeletedWith` on `sg.deletes`). `GenerateDeletes` (step_generator.go lines
+  2421-2429) and a replacement (line 2145) mark the target in `sg.deletes` before any
+  step applies, whatever the target's own retainOnDelete: so a dependent of a retained
+  target that leaves is not deleted either, while one that leaves alone (its target
+  stays) is.
+
 Documents and policies get a unified diff of their JSON. Unchanged resources are
 left out.
 """
@@ -39,19 +56,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
-from session_manager.offline.urns import (
-    NAME_DELIMITER,
-    PREFIX,
-    TYPE_DELIMITER,
-    qualified_type,
-    resource_name,
-)
+from session_manager.offline.alias_matching import match_resources
+from session_manager.offline.ignore_changes import ignoring_changes
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
 TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
@@ -63,10 +74,14 @@ STATE_ONLY_OPTIONS = (
     "ignoreChanges",
     "aliases",
     "deleteBeforeReplace",
+    "deletedWith",
 )
 # Provider inputs that are the plugin's, not the provider's config (providers/registry.go
 # keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
 PROVIDER_PLUGIN_INPUTS = frozenset({"version", "pluginDownloadURL"})
+# Provider config whose change the provider's DiffConfig reports as a replacement of
+# every resource it manages (pulumi-aws: ForcesProviderReplace on `region`, #4000).
+PROVIDER_REPLACING_CONFIG = frozenset({REGION})
 # Inputs that are a resource's physical name: changing one makes a new name in AWS.
 PHYSICAL_NAME_INPUTS = frozenset({"name", "namePrefix", "bucket", "bucketPrefix", "alarmName"})
 
@@ -109,12 +124,21 @@ class ResourceChange:
     option_changes: list[tuple[str, Any, Any]] = field(default_factory=list[tuple[str, Any, Any]])
     # A provider swap the engine takes without a resource diff (e.g. a pulumi-aws bump).
     provider_swap: tuple[str, str] | None = None
+    # The provider config keys that differ in such a swap (none for a version bump).
+    provider_config_changes: list[str] = field(default_factory=list[str])
     # Replacements: "delete-then-create" or "create-then-delete".
     order: str | None = None
     # The base's retainOnDelete: a delete (or a replace's delete) leaves it in AWS.
     retained: bool = False
     # Why the engine refuses this step and fails the update, or None.
     error: str | None = None
+    # A custom resource, not a provider: something that exists in AWS. Components
+    # and providers live in the state only (a component has no provider reference:
+    # step_generator.go providerChanged, line 2818).
+    in_aws: bool = True
+    # The base's `deletedWith` target, when that target is deleted in this update too:
+    # this resource's own delete calls no provider Delete (step.go isDeletedWith).
+    deleted_with: str | None = None
 
     @property
     def is_provider(self) -> bool:
@@ -133,8 +157,10 @@ class ResourceChange:
                 for key, before, after in self.option_changes
             ],
             "providerSwap": list(self.provider_swap) if self.provider_swap else None,
+            "providerConfigChanges": self.provider_config_changes,
             "replaceOrder": self.order,
             "retained": self.retained,
+            "deletedWith": self.deleted_with,
             "error": self.error,
         }
 
@@ -147,6 +173,9 @@ class PlanDiff:
     changes: list[ResourceChange]
     unchanged: int
     warnings: list[str] = field(default_factory=list[str])
+    # Secret config keys whose ciphertext differs from the base's: set again, maybe to a
+    # new value, which the engine (it decrypts) would show as updates.
+    secret_changes: list[str] = field(default_factory=list[str])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -156,11 +185,11 @@ class PlanDiff:
         return [c.error for c in self.changes if c.error]
 
     def aws_losses(self) -> list[ResourceChange]:
-        """What AWS really loses: deletes and replaces of resources not retained in the base."""
+        """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
         return [
             c
             for c in self.changes
-            if c.action in ("remove", "replace") and not c.retained and not c.is_provider
+            if c.action in ("remove", "replace") and not c.retained and c.in_aws
         ]
 
     def summary(self) -> dict[str, int]:
@@ -174,6 +203,7 @@ class PlanDiff:
             "awsLoses": [c.urn for c in self.aws_losses()],
             "errors": self.errors,
             "warnings": self.warnings,
+            "secretChanges": self.secret_changes,
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -247,136 +277,6 @@ def _unified(key: str, before: Any, after: Any) -> list[str]:
     )
 
 
-# --- ignoreChanges -----------------------------------------------------------
-
-_PATH_ELEMENT = re.compile(r'\.?([^.\[\]]+)|\[(\d+)\]|\["([^"]*)"\]')
-_MISSING = object()
-
-
-def _path(text: str) -> list[str | int]:
-    """A property path such as `a.b[0]["c.d"]` as keys and indexes (resource.ParsePropertyPath)."""
-    elements: list[str | int] = []
-    for match in _PATH_ELEMENT.finditer(text):
-        key, index, quoted = match.groups()
-        elements.append(int(index) if index is not None else (quoted if key is None else key))
-    return elements
-
-
-def _get(value: Any, path: list[str | int]) -> Any:
-    for element in path:
-        if isinstance(element, int) and isinstance(value, list):
-            items = cast(list[Any], value)
-            if element >= len(items):
-                return _MISSING
-            value = items[element]
-        elif isinstance(element, str) and isinstance(value, dict) and element in value:
-            value = cast(dict[str, Any], value)[element]
-        else:
-            return _MISSING
-    return value
-
-
-def ignoring_changes(
-    inputs: dict[str, Any], old_inputs: dict[str, Any], paths: list[str]
-) -> dict[str, Any]:
-    """`inputs` with each ignored path set back to its value in `old_inputs`.
-
-    step_generator.go `processIgnoreChanges`: a copy of the new inputs where
-    `PropertyPath.Reset` puts the old value at the path, or removes it when the old
-    inputs have none, so the provider's Diff never sees a change there.
-    """
-    result = json.loads(json.dumps(inputs))
-    for text in paths:
-        path = _path(text)
-        if not path:
-            continue
-        parent = _get(result, path[:-1])
-        old = _get(old_inputs, path)
-        last = path[-1]
-        if isinstance(parent, dict) and isinstance(last, str):
-            if old is _MISSING:
-                cast(dict[str, Any], parent).pop(last, None)
-            else:
-                cast(dict[str, Any], parent)[last] = old
-        elif isinstance(parent, list) and isinstance(last, int) and old is not _MISSING:
-            items = cast(list[Any], parent)
-            if last < len(items):
-                items[last] = old
-    return result
-
-
-# --- Matching ----------------------------------------------------------------
-
-
-def _urn_with(urn: str, qualified: str, name: str) -> str:
-    stack, project = urn[len(PREFIX) :].split(NAME_DELIMITER, 3)[:2]
-    return PREFIX + NAME_DELIMITER.join((stack, project, qualified, name))
-
-
-def _inherited_alias(child_type: str, child_name: str, parent_urn: str, parent_alias: str) -> str:
-    """step_generator.go `inheritedChildAlias`: the child under its parent's old URN.
-
-    A child named after its parent ("{parent}-role") takes the parent's old name as prefix.
-    """
-    parent_name = resource_name(parent_urn)
-    name = child_name
-    if child_name.startswith(parent_name):
-        name = resource_name(parent_alias) + child_name[len(parent_name) :]
-    qualified = f"{qualified_type(parent_alias)}{TYPE_DELIMITER}{child_type}"
-    return _urn_with(parent_alias, qualified, name)
-
-
-def _candidates(resource: dict[str, Any], matched_aliases: dict[str, str]) -> list[str]:
-    """The URNs the engine looks up in old state for `resource`, in its order."""
-    own: list[str] = [str(a) for a in _list_option(resource, "aliases")]
-    candidates = [resource["urn"], *own]
-    parent = resource.get("parent")
-    if parent and parent in matched_aliases:
-        parent_alias = matched_aliases[parent]
-        own_type, own_name = resource["type"], resource["name"]
-        candidates.append(_inherited_alias(own_type, own_name, parent, parent_alias))
-        for alias in own:
-            candidates.append(
-                _inherited_alias(
-                    qualified_type(alias).rsplit(TYPE_DELIMITER, 1)[-1],
-                    resource_name(alias),
-                    parent,
-                    parent_alias,
-                )
-            )
-    return list(dict.fromkeys(candidates))
-
-
-def _depth(urn: str) -> int:
-    return qualified_type(urn).count(TYPE_DELIMITER)
-
-
-def match_resources(
-    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-) -> dict[str, str]:
-    """Head URN -> base URN, for every head resource that has old state.
-
-    Parents come before children (a child's qualified type extends its parent's), so a
-    child sees which alias its parent matched, as in the engine's registration order.
-    """
-    matches: dict[str, str] = {}
-    claimed: set[str] = set()
-    # Head URN -> the base URN it matched through an alias (the engine's `sg.aliases`).
-    aliased: dict[str, str] = {}
-    for urn in sorted(after, key=lambda u: (_depth(u), u)):
-        for candidate in _candidates(after[urn], aliased):
-            if candidate in before and candidate not in claimed:
-                # The URN itself stays claimed by its own registration (sg.urns).
-                if candidate != urn and candidate in after:
-                    continue
-                matches[urn] = candidate
-                claimed.add(candidate)
-                if candidate != urn:
-                    aliased[urn] = candidate
-                break
-    return matches
-
-
 # --- Judging one resource ----------------------------------------------------
 
 
@@ -415,22 +315,42 @@ def _provider_change(
     before: dict[str, dict[str, Any]],
     after: dict[str, dict[str, Any]],
     matches: dict[str, str],
-) -> tuple[PropertyChange | None, tuple[str, str] | None]:
-    """step_generator.go `providerChanged`: a replace, a config change, or a plain swap."""
+) -> tuple[PropertyChange | None, tuple[str, str, list[str]] | None]:
+    """step_generator.go `providerChanged` (lines 2800-2881): a replace, or a plain swap.
+
+    A swap is no resource change: when `providerChanged` is false, `diff` goes on to
+    `diffResource` with the resource's own inputs only (line 2945), whatever else the
+    provider's config says.
+    """
     old_provider, new_provider = old.get("provider"), new.get("provider")
     if old_provider == new_provider:
         return None, None
+    # Line 2821: a provider that appears or disappears (component <-> custom) replaces.
     if not old_provider or not new_provider:
         return PropertyChange("provider", old_provider, new_provider, True), None
+    # Lines 2834-2839: the new provider is aliased to the old one.
     if matches.get(new_provider) == old_provider:
-        return None, None  # the new provider is aliased to the old one
-    old_config = _provider_config(before.get(old_provider))
-    new_config = _provider_config(after.get(new_provider))
-    if old_config == new_config:
-        # DiffConfig of equal config reports no replacement: the resource diff decides.
-        return None, (old_provider, new_provider)
-    # The new provider's DiffConfig decides; pulumi-aws reports config changes as updates.
-    return PropertyChange("provider", old_config, new_config, False), (old_provider, new_provider)
+        return None, None
+    old_config = _provider_config(before.get(old_provider)) or {}
+    new_config = _provider_config(after.get(new_provider)) or {}
+    # Lines 2857-2873: the new provider's DiffConfig decides whether this replaces.
+    replacing = sorted(
+        key for key in PROVIDER_REPLACING_CONFIG if old_config.get(key) != new_config.get(key)
+    )
+    if replacing:
+        before_values = {key: old_config.get(key) for key in replacing}
+        after_values = {key: new_config.get(key) for key in replacing}
+        return PropertyChange("provider", before_values, after_values, True), None
+    changed = sorted(
+        k for k in set(old_config) | set(new_config) if old_config.get(k) != new_config.get(k)
+    )
+    return None, (old_provider, new_provider, changed)
+
+
+def _in_aws(resource: dict[str, Any]) -> bool:
+    """A custom resource that is not a provider: only these have an AWS object."""
+    is_provider = str(resource["type"]).startswith(PROVIDER_TYPE_PREFIX)
+    return bool(resource.get("provider")) and not is_provider
 
 
 def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
@@ -442,6 +362,7 @@ def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str,
         "ignoreChanges": [],
         "aliases": [],
         "deleteBeforeReplace": None,
+        "deletedWith": None,
     }
     changed: list[tuple[str, Any, Any]] = []
     for key in STATE_ONLY_OPTIONS:
@@ -497,8 +418,10 @@ def _judge(
         properties,
         renamed_from=old["urn"] if old["urn"] != urn else None,
         option_changes=_option_changes(old, new),
-        provider_swap=swap,
+        provider_swap=swap[:2] if swap else None,
+        provider_config_changes=swap[2] if swap else [],
         retained=bool(_option(old, "retainOnDelete")),
+        in_aws=_in_aws(new),
     )
     if any(p.replaces for p in properties):
         change.action = "replace"
@@ -520,6 +443,7 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
         old["type"],
         old["name"],
         retained=retained,
+        in_aws=_in_aws(old),
     )
     # step.go DeleteStep.Apply: a protected resource is never deleted (deleteProtectedError).
     if _option(old, "protect"):
@@ -537,21 +461,92 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     check_same_stack(base_plan, head_plan)
     matches = match_resources(before, after)
     changes: list[ResourceChange] = []
-    unchanged = 0
     for urn in sorted(after):
         new = after[urn]
         if urn not in matches:
-            changes.append(ResourceChange("add", urn, new["type"], new["name"]))
+            changes.append(
+                ResourceChange("add", urn, new["type"], new["name"], in_aws=_in_aws(new))
+            )
             continue
         old = before[matches[urn]]
-        change = _judge(urn, old, new, before=before, after=after, matches=matches)
-        if change.action == "same" and not (
-            change.renamed_from or change.option_changes or change.provider_swap
-        ):
-            unchanged += 1
-            continue
-        changes.append(change)
+        changes.append(_judge(urn, old, new, before=before, after=after, matches=matches))
     matched = set(matches.values())
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
-    changes.sort(key=lambda c: c.urn)
-    return PlanDiff(changes, unchanged)
+    _cascade_deleted_with(changes, after)
+    _skip_deletes_deleted_with(changes, before, matches)
+    shown = [c for c in changes if not _unchanged(c)]
+    shown.sort(key=lambda c: c.urn)
+    secrets = secret_changes(base_plan, head_plan)
+    return PlanDiff(shown, len(changes) - len(shown), secret_changes=secrets)
+
+
+def secret_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
+    """Secret config keys set, set again or removed since the base, by their ciphertext.
+
+    Both plans mask secrets alike, so a rotation shows no input change; the engine
+    decrypts and diffs the values. `plan --json` records a digest of each secret's
+    ciphertext (`plan.secret_fingerprints`), which differs whenever the value does. A
+    base plan made before that field existed tells nothing: no claim either way.
+    """
+    if "secretConfig" not in base:
+        return []
+    before = cast(Mapping[str, Any], base.get("secretConfig") or {})
+    after = cast(Mapping[str, Any], head.get("secretConfig") or {})
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def _unchanged(change: ResourceChange) -> bool:
+    """A same step that changes nothing, not even state: left out of the diff."""
+    return change.action == "same" and not (
+        change.renamed_from or change.option_changes or change.provider_swap
+    )
+
+
+def _cascade_deleted_with(changes: list[ResourceChange], after: dict[str, dict[str, Any]]) -> None:
+    """step_generator.go `diff`, lines 2909-2916: a resource whose new `deletedWith` target
+    is replaced is replaced too (ReplaceKeys ["deletedWith"]), in chains."""
+    replaced = {c.urn for c in changes if c.action == "replace"}
+    grew = True
+    while grew:
+        grew = False
+        for change in changes:
+            if change.action not in ("same", "update") or change.urn not in after:
+                continue
+            target = _option(after[change.urn], "deletedWith")
+            if target and target in replaced:
+                change.changes.append(PropertyChange("deletedWith", target, target, True))
+                change.action = "replace"
+                new = after[change.urn]
+                change.order = (
+                    "delete-then-create"
+                    if _option(new, "deleteBeforeReplace")
+                    else "create-then-delete"
+                )
+                replaced.add(change.urn)
+                grew = True
+
+
+def _skip_deletes_deleted_with(
+    changes: list[ResourceChange], before: dict[str, dict[str, Any]], matches: dict[str, str]
+) -> None:
+    """step.go `DeleteStep.Apply`, line 663: no provider Delete for a resource whose OLD
+    `deletedWith` target is deleted in the same update (`sg.deletes`, which holds every
+    removed URN and every replaced one's old URN, retained or not)."""
+    base_urn = {c.urn: matches.get(c.urn, c.urn) for c in changes}
+    deletes = {base_urn[c.urn] for c in changes if c.action in ("remove", "retain", "replace")}
+    for change in changes:
+        if change.action not in ("remove", "replace") or change.retained:
+            continue
+        old = before.get(base_urn[change.urn])
+        target = _option(old, "deletedWith") if old else None
+        if not target or target not in deletes:
+            continue
+        change.deleted_with = target
+        # The target's own fate decides whether the AWS object goes: a retained target
+        # stays, and so does what is deleted with it.
+        target_retained = (
+            bool(_option(before[target], "retainOnDelete")) if target in before else False
+        )
+        if target_retained:
+            change.retained = True
+            change.action = "retain" if change.action == "remove" else change.action

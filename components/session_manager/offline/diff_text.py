@@ -23,11 +23,26 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
         lines.append(f"!! {len(diff.errors)} step(s) the engine REFUSES: `pulumi up` will fail:")
         lines += [f"!!   {error}" for error in diff.errors]
         lines.append("")
+    if diff.secret_changes:
+        lines.append(
+            f"!! {len(diff.secret_changes)} secret config value(s) set again since the base "
+            "(the ciphertext differs): " + ", ".join(diff.secret_changes)
+        )
+        lines.append(
+            "!!   plan --diff can't decrypt them: if a value really changed, `pulumi up` "
+            "updates what uses it (review with `pulumi preview --diff`)"
+        )
+        lines.append("")
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
         for change in losses:
-            if change.action == "remove":
+            if change.action == "remove" and change.deleted_with:
+                lines.append(
+                    f"!!   {change.type} {change.name}: deleted with "
+                    f"{_provider_name(change.deleted_with)} (deletedWith)"
+                )
+            elif change.action == "remove":
                 lines.append(f"!!   {change.type} {change.name}: deleted")
             else:
                 keys = ", ".join(p.key for p in change.changes if p.replaces)
@@ -43,7 +58,12 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
             "unmanaged:"
         )
         for change in kept:
-            if change.action == "retain":
+            if change.action == "retain" and change.deleted_with:
+                lines.append(
+                    f"!!   {change.type} {change.name}: removed from the stack, kept in AWS "
+                    f"with {_provider_name(change.deleted_with)} (deletedWith)"
+                )
+            elif change.action == "retain":
                 lines.append(
                     f"!!   {change.type} {change.name}: removed from the stack, kept in AWS"
                 )
@@ -70,11 +90,16 @@ def _change_lines(change: ResourceChange) -> list[str]:
     lines = [f"{_SIGNS[change.action]} {change.type}  {change.name}  ({label})"]
     if change.renamed_from:
         lines.append(f"    = same resource, through an alias, as {change.renamed_from}")
+    if change.deleted_with:
+        lines.append(
+            f"    = no Delete call of its own: deletedWith {change.deleted_with}, "
+            "which this update deletes too"
+        )
     if change.provider_swap:
         old, new = change.provider_swap
         lines.append(
             f"    = provider {_provider_name(old)} => {_provider_name(new)} "
-            "(same config: not an update)"
+            f"({_swap_reason(change.provider_config_changes)})"
         )
     for key, before, after in change.option_changes:
         lines.append(f"    = option {key}: {_short(before)} => {_short(after)} (state only)")
@@ -90,6 +115,12 @@ def _change_lines(change: ResourceChange) -> list[str]:
 
 def _provider_name(urn: str) -> str:
     return urn.rsplit(NAME_DELIMITER, 1)[-1]
+
+
+def _swap_reason(config_changes: list[str]) -> str:
+    if not config_changes:
+        return "same config: not an update"
+    return f"config differs in {', '.join(config_changes)}, no replacement: not an update"
 
 
 def _only_provider_swap(change: ResourceChange) -> bool:
@@ -118,21 +149,24 @@ def format_diff(diff: PlanDiff, *, summary: bool = False) -> str:
     """
     lines = [f"warning: {w}" for w in diff.warnings] + _loud_blocks(diff)
     if not summary:
-        swaps: dict[tuple[str, str], int] = {}
+        swaps: dict[tuple[str, str, tuple[str, ...]], int] = {}
         for change in diff.changes:
             if _only_provider_swap(change):
                 assert change.provider_swap is not None
-                swaps[change.provider_swap] = swaps.get(change.provider_swap, 0) + 1
+                swap = (*change.provider_swap, tuple(change.provider_config_changes))
+                swaps[swap] = swaps.get(swap, 0) + 1
                 continue
             lines += _change_lines(change)
         # One line per provider swap, not one per resource: none of them is an update.
-        for (old, new), count in sorted(swaps.items()):
+        for (old, new, config), count in sorted(swaps.items()):
             lines.append(
                 f"= {count} resource(s) move from provider {_provider_name(old)} to "
-                f"{_provider_name(new)} (same config: not an update)"
+                f"{_provider_name(new)} ({_swap_reason(list(config))})"
             )
-        if not diff.changes:
+        if not diff.changes and not diff.secret_changes:
             lines.append("No changes: every resource is as in the base plan.")
+        elif not diff.changes:
+            lines.append("No resource input changes, but see the secrets above.")
         lines.append("")
     lines.append(summary_line(diff))
     return "\n".join(lines)

@@ -38,6 +38,7 @@ from session_manager.config.stack_file import (
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
+from session_manager.offline.secret_fingerprints import secret_fingerprints
 from session_manager.offline.secret_masks import (
     SECRET_MASK,
     mask_secret_inputs,
@@ -71,6 +72,8 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list[str])
     aliases: list[str] = field(default_factory=list[str])
     delete_before_replace: bool | None = None
+    # The `deleted_with` target's URN: its delete stands in for this one's (step.go).
+    deleted_with: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
     state: dict[str, Any] = field(default_factory=dict[str, Any])
     # Inputs the program made secret: state encrypts them, previews mask them.
@@ -97,6 +100,7 @@ class PlannedResource:
                 "ignoreChanges": self.ignore_changes,
                 "aliases": self.aliases,
                 "deleteBeforeReplace": self.delete_before_replace,
+                "deletedWith": self.deleted_with,
             },
         }
 
@@ -115,6 +119,8 @@ class Plan:
     invented: set[str] = field(default_factory=set[str])
     # What each component passed to register_outputs, by URN, as the SDK sent it (a Struct).
     registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    # Secret config key -> digest of its ciphertext (offline/secret_fingerprints.py).
+    secret_config: dict[str, str] = field(default_factory=dict[str, str])
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -123,7 +129,7 @@ class Plan:
             "resources": [r.to_json() for r in self.resources],
             "outputs": self.outputs,
             "warnings": self.warnings,
-        }
+        } | ({"secretConfig": self.secret_config} if self.secret_config else {})
         return data | {"preview": True} if self.preview else data
 
     def of_type(self, typ: str) -> list[PlannedResource]:
@@ -272,6 +278,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     if request.deleteBeforeReplaceDefined
                     else None
                 ),
+                deleted_with=request.deletedWith or None,
                 state=mask_secrets(
                     state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
                 ),
@@ -467,6 +474,7 @@ def run_plan(
         for path in config_secrets.undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
+    plan.secret_config = secret_fingerprints(project_dir / f"Pulumi.{stack}.yaml", project)
     return plan
 
 
