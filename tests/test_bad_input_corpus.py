@@ -10,6 +10,9 @@ Each YAML file there is a list of cases of one area; add a case by adding an ent
 - A component case (`component:`, `args:`) builds that component under the mock runtime
   and must raise a `pulumi.RunError` (which `pulumi up` prints without a traceback) with
   those words.
+- `warns:` in place of `says:` marks a setting AWS accepts that does nothing, which the
+  plan answers with a warning holding the fix (config/limits.py `limit_warnings`): the
+  plan must succeed (exit 0) and its `warning:` lines must hold every word of `warns`.
 - `gap:` marks a case AWS refuses and the plan still accepts, waiting for the named pass;
   it is a strict xfail, so the case fails loudly once the plan refuses it: drop `gap:` then.
 - `emulate: true` also applies the stack to moto (`emulate`): whatever the emulator
@@ -88,9 +91,16 @@ def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str]
 
 
 def _assert_refused(case: dict[str, Any], code: int, output: str) -> None:
+    """Refused with the words of `says`, or (`warns`) planned with a warning holding them."""
     assert "Traceback" not in output, output
-    assert code == case.get("exit", 2), output
-    missing = [word for word in case["says"] if word.lower() not in output.lower()]
+    if "warns" in case:
+        assert code == 0, output
+        said = "\n".join(line for line in output.splitlines() if line.startswith("warning:"))
+        words = case["warns"]
+    else:
+        assert code == case.get("exit", 2), output
+        said, words = output, case["says"]
+    missing = [word for word in words if word.lower() not in said.lower()]
     assert not missing, f"{missing} not in: {output}"
 
 
@@ -119,7 +129,10 @@ def test_the_corpus_holds_at_least_250_cases_with_unique_ids() -> None:
     assert len(ids) >= 250, len(ids)
     assert len(set(ids)) == len(ids), [i for i in ids if ids.count(i) > 1]
     for _, case in ALL_CASES:
-        assert case.get("says"), f"{case['id']} names no words its message must hold"
+        assert bool(case.get("says")) != bool(case.get("warns")), (
+            f"{case['id']} names no words (or both says and warns) its message must hold"
+        )
+        assert not ("warns" in case and "config" not in case), f"{case['id']}: warns is for config"
 
 
 # --- Stack config and stack files, through `plan` ---------------------------------------

@@ -55,7 +55,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "preferences document over 64 KB",
         {"preferences": {"shellProfile": {"linux": "echo hi\n" * 9000}}},
-        "preferences",
+        "preferences.shellProfile.linux",
         "64 KB",
     ),
     # Negative days: S3 PutBucketLifecycleConfiguration requires positive Days
@@ -142,7 +142,8 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "bucket key in another partition",
-        {"s3Logging": {"bucketKmsKeyArn": GOV_KEY}},
+        {"preferences": {"s3BucketName": "session-logs"},
+         "s3Logging": {"bucketKmsKeyArn": GOV_KEY}},
         "s3Logging.bucketKmsKeyArn",
         "partition aws-us-gov",
     ),
@@ -184,6 +185,21 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "vpcEndpoints[0].region",
         "not managed in account 111111111111",
     ),
+    # s3Logging's settings serve the preferences' bucket (program.py's S3 destinations);
+    # with no bucket they grant and configure nothing: the user forgot the bucket.
+    (
+        "bucket key with no bucket",
+        {"s3Logging": {"bucketKmsKeyArn": f"arn:aws:kms:us-east-1:111111111111:key/{KEY}"}},
+        "s3Logging.bucketKmsKeyArn",
+        "no preferences name an s3BucketName",
+    ),
+    (
+        "bucket owner with central logging",
+        {"targets": ONE_ACCOUNT, "centralLogging": CENTRAL,
+         "s3Logging": {"bucketAccountId": "222222222222"}},
+        "s3Logging.bucketAccountId",
+        "centralLogging creates the log bucket",
+    ),
 ]  # fmt: skip
 
 
@@ -206,6 +222,12 @@ WARNINGS: list[tuple[str, dict[str, Any], str]] = [
      "preferences.runAsDefaultUser: ec2-user is ignored while runAsEnabled is false"),
     ("streaming to nowhere", {"logGroup": {"create": False}},
      "cloudWatchStreamingEnabled: true, but no log group receives the stream"),
+    # An empty s3BucketName turns S3 logging off (the Session document schema, seeds/002).
+    ("key prefix with no bucket", {"preferences": {"s3KeyPrefix": "sessions"}},
+     "preferences.s3KeyPrefix: sessions is ignored while s3BucketName is empty"),
+    ("key prefix with central logging",
+     {"targets": ONE_ACCOUNT, "centralLogging": CENTRAL, "preferences": {"s3KeyPrefix": "x"}},
+     "centralLogging.keyPrefix sets the prefix"),
     # Endpoints are same-Region only; the agent checks the bucket's encryption before
     # every session (facts file, "VPC endpoints in China").
     ("central bucket in another Region than the endpoints",
@@ -228,3 +250,15 @@ def test_settings_that_cannot_do_what_they_say_warn_with_the_fix(
 
 def test_the_default_stack_gets_no_limit_warning() -> None:
     assert limit_warnings(parse_stack_config({}, "us-east-1"), "us-east-1") == []
+
+
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_s3_logging_off_as_the_console_writes_it_stays_silent(encrypted: bool) -> None:
+    """AWS's own example of the preferences document (Session document schema,
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-schema.html)
+    has `"s3BucketName": ""` next to `"s3EncryptionEnabled": true`: S3 logging off, the
+    flag left at its default. Copied as is, it gets no warning and no error."""
+    data = {
+        "preferences": {"s3BucketName": "", "s3KeyPrefix": "", "s3EncryptionEnabled": encrypted}
+    }
+    assert limit_warnings(parse_stack_config(data, "us-east-1"), "us-east-1") == []

@@ -150,7 +150,11 @@ def _document_size_problems(config: StackConfig) -> list[Problem]:
     """The preferences document is a Session document: 64 KB at most, like custom ones.
 
     AWS Systems Manager quotas: "Maximum size of a document: 64 KB"
-    (https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm).
+    (https://docs.aws.amazon.com/general/latest/gr/ssm.html#limits_ssm); botocore's ssm
+    model states it only in CreateDocument's Content documentation ("must not exceed
+    64KB"), its `DocumentContent` shape has no max. Only shellProfile can grow that big
+    (the other inputs have short limits of their own), so the problem names its longer
+    entry.
     """
     problems: list[Problem] = []
     for where, prefs, _ in applied_preferences(config):
@@ -159,11 +163,13 @@ def _document_size_problems(config: StackConfig) -> list[Problem]:
         )
         size = len(serialize_document(document).encode())
         if size > DOCUMENT_CONTENT_MAX_BYTES:
+            profile = prefs.shell_profile
+            system = "linux" if len(profile.linux) >= len(profile.windows) else "windows"
             problems.append(
                 (
-                    where,
-                    f"make a preferences document of {size} bytes; Session documents may be "
-                    f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB) at most: shorten shellProfile",
+                    (*where, "shellProfile", system),
+                    f"makes a preferences document of {size} bytes; Session documents may be "
+                    f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB) at most: shorten it",
                 )
             )
     return problems
@@ -280,6 +286,21 @@ def _condition_problems(config: StackConfig) -> list[Problem]:
     ]
 
 
+def _bucket_setting_problems(config: StackConfig) -> list[Problem]:
+    """s3Logging's bucket settings with no bucket of the preferences to apply them to."""
+    if any(prefs.s3_bucket_name for _, prefs, _ in applied_preferences(config)):
+        return []
+    settings = {
+        "bucketKmsKeyArn": config.s3_logging.bucket_kms_key_arn,
+        "bucketAccountId": config.s3_logging.bucket_account_id,
+    }
+    if config.central_logging is not None:
+        why = "centralLogging creates the log bucket and its key; drop it"
+    else:
+        why = "no preferences name an s3BucketName to log to; set s3BucketName, or drop it"
+    return [(("s3Logging", key), f"is set, but {why}") for key, value in settings.items() if value]
+
+
 def limit_problems(config: StackConfig) -> list[tuple[str, str]]:
     """(config key, problem) for every value of the planned resources that AWS refuses or
     that cannot work; the loader raises them with the model's own problems' format."""
@@ -295,6 +316,7 @@ def limit_problems(config: StackConfig) -> list[tuple[str, str]]:
         *_endpoint_problems(config),
         *_condition_problems(config),
         *_port_problems(config),
+        *_bucket_setting_problems(config),
     ]
     return [(config_path(StackConfig, where), problem) for where, problem in found]
 
@@ -315,6 +337,16 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
             warnings.append(
                 f"{at}.runAsDefaultUser: {prefs.run_as_default_user} is ignored while "
                 "runAsEnabled is false; set runAsEnabled: true, or drop runAsDefaultUser"
+            )
+        if prefs.s3_key_prefix and not prefs.s3_bucket_name:
+            fix = (
+                "centralLogging.keyPrefix sets the prefix in the central bucket"
+                if config.central_logging is not None
+                else "set s3BucketName to log to S3"
+            )
+            warnings.append(
+                f"{at}.s3KeyPrefix: {prefs.s3_key_prefix} is ignored while s3BucketName is "
+                f"empty; {fix}, or drop s3KeyPrefix"
             )
         if (
             prefs.cloud_watch_streaming_enabled
