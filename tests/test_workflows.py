@@ -508,3 +508,70 @@ def test_a_rerun_of_an_old_deploy_job_deploys_nothing(tmp_path: Path, job: str) 
     assert run_deploy_step(tmp_path, job, name, NEW, [], GATE_SHA="")[0].returncode == 1
     same = run_deploy_step(tmp_path, job, name, NEW, [], GATE_SHA=NEW)[0]
     assert same.returncode == 0, same.stdout + same.stderr
+
+
+FAKE_GH_COMMENTS = """#!/bin/bash
+# gh pr view N --json headRefOid --jq .headRefOid | gh api COMMENTS --paginate --jq EXPR
+# | gh api -X PATCH repos/R/issues/comments/ID -F body=@file | gh pr comment N ...
+echo "$*" >> "$FAKE_GH_LOG"
+case "$1 $2" in
+  "pr view") echo "$HEAD_SHA" ;;
+  "pr comment") ;;
+  "api -X") ;;
+  "api "*) jq -r "${@: -1}" "$FAKE_COMMENTS" ;;
+  *) exit 2 ;;
+esac
+"""
+
+
+def run_comment_step(tmp_path: Path, comments: list[dict[str, Any]]) -> list[str]:
+    """preview-comment.yml's last step, by bash (GitHub's default `bash -eo pipefail`)."""
+    import json
+
+    job = load("preview-comment.yml")["jobs"]["comment"]
+    step = next(s for s in job["steps"] if s.get("name") == "Comment on the pull request")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "gh").write_text(FAKE_GH_COMMENTS)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "plans" / "dev").mkdir(parents=True)
+    (tmp_path / "plans" / "dev" / "pr-number.txt").write_text("7\n")
+    (tmp_path / "comment.md").write_text("diff")
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    log = tmp_path / "gh.log"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "GITHUB_REPOSITORY": REPO,
+            "HEAD_SHA": NEW,
+            "FAKE_COMMENTS": str(tmp_path / "comments.json"),
+            "FAKE_GH_LOG": str(log),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line for line in log.read_text().splitlines() if not line.startswith("api repos")]
+
+
+def test_the_comment_updated_is_the_bots_own(tmp_path: Path) -> None:
+    """Any user can post a comment that starts with the marker (REST API, "List issue
+    comments": each comment has `user.login` and `user.type`; the GITHUB_TOKEN's comments
+    are by `github-actions[bot]`, type `Bot`)."""
+    marker = load_pr_comment().MARKER
+    bot = {"login": "github-actions[bot]", "type": "Bot"}
+    ours = {"id": 11, "user": bot, "body": marker + "\nold diff"}
+    fakes = [
+        {"id": 12, "user": {"login": "mallory", "type": "User"}, "body": marker + "\nfake"},
+        {"id": 13, "user": {"login": "github-actions[bot]", "type": "User"}, "body": marker},
+        {"id": 14, "user": {"login": "other[bot]", "type": "Bot"}, "body": marker},
+        {"id": 15, "user": bot, "body": "a note from another workflow"},
+    ]
+    calls = run_comment_step(tmp_path, [ours, *fakes])
+    assert calls[-1] == f"api -X PATCH repos/{REPO}/issues/comments/11 -F body=@comment.md"
+    # With only others' marker comments, the bot posts a new comment of its own.
+    calls = run_comment_step(tmp_path / "new", fakes)
+    assert calls[-1].startswith("pr comment 7 ")
