@@ -443,6 +443,12 @@ def test_the_gate_deploys_mains_head_once_ci_passed_on_it(tmp_path: Path) -> Non
         result, outputs = run_gate(tmp_path, NEW, [ci_run(NEW), ci_run(OLD)], trigger)
         assert result.returncode == 0, result.stdout + result.stderr
         assert outputs == {"sha": NEW, "deploy": "true"}
+    # An answer for main that is not a commit: refuse, loudly.
+    for main in ("", "null", "main", "b" * 39):
+        result, outputs = run_gate(tmp_path, main, [ci_run(NEW)])
+        assert result.returncode == 1, main
+        assert "::error::could not read the head of main" in result.stdout
+        assert outputs == {}
 
 
 def test_deleting_the_newest_ci_runs_cannot_roll_back(tmp_path: Path) -> None:
