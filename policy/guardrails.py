@@ -163,11 +163,24 @@ def _statements(policy: Any) -> list[Mapping[str, Any]]:
     if not isinstance(document, Mapping):
         return []
     statements = document.get("Statement") or []
-    return [statements] if isinstance(statements, Mapping) else list(statements)
+    if isinstance(statements, Mapping):
+        return [statements]
+    return list(statements) if isinstance(statements, list | tuple) else []
 
 
 def _as_list(value: Any) -> list[Any]:
+    if is_unknown(value):
+        return [value]
     return [value] if isinstance(value, str) else list(value or [])
+
+
+def _has_unknown(value: Any) -> bool:
+    """Whether any part of a (policy) value is not known yet."""
+    if isinstance(value, Mapping):
+        return any(_has_unknown(v) for v in value.values())  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list | tuple):
+        return any(_has_unknown(v) for v in value)  # pyright: ignore[reportUnknownVariableType]
+    return is_unknown(value)
 
 
 def _action_pattern(action: str) -> re.Pattern[str]:
@@ -193,7 +206,10 @@ def _grants_start_session(statement: Mapping[str, Any]) -> bool:
     if statement.get("Effect") != "Allow":
         return False
     if "NotAction" in statement:
-        return not _matches_start_session(statement.get("NotAction"))
+        # An unknown entry may be ssm:StartSession itself: nothing is known to be allowed.
+        not_action = statement.get("NotAction")
+        return not _has_unknown(not_action) and not _matches_start_session(not_action)
+    # A known entry that matches is a grant whatever the unknown ones turn out to be.
     return _matches_start_session(statement.get("Action"))
 
 
@@ -241,7 +257,9 @@ def iam_violations(
         for index, statement in enumerate(statements):
             if not isinstance(statement, Mapping) or not _grants_start_session(statement):
                 continue
-            if not _checks_document_access(statement.get("Condition")):
+            condition = statement.get("Condition")
+            # An unknown condition may be the check itself: report only what is known.
+            if not _checks_document_access(condition) and not _has_unknown(condition):
                 sid = statement.get("Sid") or f"statement {index}"
                 found.append(
                     f"{sid} allows ssm:StartSession without "

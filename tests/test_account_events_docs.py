@@ -44,3 +44,27 @@ def test_the_token_section_asks_for_a_token_that_cannot_push() -> None:
     assert "/actions/workflows/{workflow_id}/dispatches" in section
     assert '"Contents: read and write"' not in section
     assert "Deployment branches and tags" in section
+
+
+def test_no_doc_or_example_asks_for_a_token_that_can_push() -> None:
+    """Every stack file that sets the token, and every doc, asks for Actions: write only.
+
+    GitHub REST API docs, "Create a workflow dispatch event": fine-grained tokens need
+    "Actions" repository permissions (write); "Contents" (write) can push commits.
+    """
+    import re
+
+    can_push = re.compile(r"contents:\s*(read and )?write", re.IGNORECASE)
+    docs = [ROOT / "README.md", *sorted((ROOT / "examples").rglob("*.y*ml"))]
+    docs += sorted((ROOT / "examples").rglob("*.md"))
+    asking = 0
+    for path in docs:
+        text = " ".join(path.read_text().split())
+        for match in can_push.finditer(text):
+            # Only where the docs explain what a repository_dispatch would need.
+            context = text[max(0, match.start() - 80) : match.end() + 40]
+            assert "would need" in context, f"{path.name}: ...{context}..."
+        if "accountEventsToken" in text and path.suffix != ".md":
+            assert '"Actions: read and write"' in text, path.name
+            asking += 1
+    assert asking >= 1  # the organization example sets the token

@@ -250,3 +250,36 @@ def test_inline_policies_of_roles_and_permission_sets_are_checked() -> None:
     )
     for resource_type in ("aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"):
         assert len(guardrails.iam_violations(resource_type, {"policy": hostile})) == 1
+
+
+UNKNOWN = guardrails.UNKNOWN
+
+
+def test_unknown_values_inside_a_policy_neither_crash_nor_invent_violations() -> None:
+    """A first preview: a policy given as an object can hold values the engine does not
+    know yet (the pack puts guardrails.UNKNOWN where CrossGuard's proxy raises
+    UnknownValueError). Known grants are reported; unknown ones are not guessed."""
+
+    def violations(*statements: Any) -> list[str]:
+        policy = {"Version": "2012-10-17", "Statement": list(statements)}
+        return guardrails.iam_violations("aws:iam/policy:Policy", {"policy": policy})
+
+    # Unknown Action, NotAction or Statement: nothing known is granted (was a TypeError).
+    assert violations(allow(Action=UNKNOWN)) == []
+    assert violations(allow(NotAction=UNKNOWN)) == []
+    assert violations(allow(NotAction=["s3:*", UNKNOWN])) == []
+    assert (
+        guardrails.iam_violations("aws:iam/policy:Policy", {"policy": {"Statement": UNKNOWN}}) == []
+    )
+    # A known matching action is a grant whatever the unknown entries are.
+    assert len(violations(allow(Action=[UNKNOWN, "ssm:*"]))) == 1
+    # Unknown Condition (or part of it) may be the check: not reported (was a violation).
+    assert violations(allow(Action="ssm:StartSession", Condition=UNKNOWN)) == []
+    unknown_value = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": UNKNOWN}}
+    assert violations(allow(Action="ssm:StartSession", Condition=unknown_value)) == []
+    # Known statements beside unknown ones are still reported.
+    found = violations(allow(Action=UNKNOWN), allow(Sid="Known", Action="ssm:StartSession"))
+    assert found == [
+        'Known allows ssm:StartSession without "BoolIfExists": '
+        '{"ssm:SessionDocumentAccessCheck": "true"}'
+    ]

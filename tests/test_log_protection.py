@@ -18,7 +18,10 @@ from typing import Any
 
 import pytest
 from policy_lint import lint
-from session_manager.aws.central_log_policies import central_log_bucket_policy
+from session_manager.aws.central_log_policies import (
+    central_log_bucket_policy,
+    central_log_key_policy,
+)
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import namespace_values, parse_stack_config
 from session_manager.ops.drift.s3 import logs_unerasable
@@ -92,6 +95,9 @@ def test_the_planned_stack_uses_the_break_glass_role(tmp_path: Path) -> None:
     assert "DenyLogErasureExceptBreakGlass" in {s["Sid"] for s in policy["Statement"]}
     lock = plan.named("session-manager-central-logs-object-lock").inputs
     assert lock["rule"]["defaultRetention"]["mode"] == "GOVERNANCE"
+    key_policy = json.loads(plan.named("session-manager-central-logs-key").inputs["policy"])
+    sids = {s["Sid"] for s in key_policy["Statement"]}
+    assert "DenyKeyDisableAndDeletionExceptBreakGlass" in sids
 
 
 def test_verify_judges_whether_logs_can_be_erased() -> None:
@@ -115,3 +121,67 @@ def test_verify_judges_whether_logs_can_be_erased() -> None:
         ]
     }
     assert logs_unerasable(governance, json.dumps(tls_only)) != ""
+
+
+# --- The central key: logs locked in the bucket are lost with their key ------------
+
+
+def key_policy(break_glass: str = "") -> dict[str, Any]:
+    return central_log_key_policy(
+        partition="aws",
+        account_id="999999999999",
+        region="us-east-1",
+        bucket_name="org-session-logs",
+        organization_id="o-exampleorg1",
+        break_glass_role_arn=break_glass,
+    )
+
+
+def test_no_one_but_break_glass_may_disable_or_delete_the_central_key() -> None:
+    """KMS developer guide, "Deleting AWS KMS keys": deleting a key makes all data encrypted
+    under it unrecoverable; a disabled key refuses Decrypt. A key policy's explicit Deny
+    wins over its account-root Allow and every IAM Allow ("Policy evaluation logic")."""
+    (deny,) = [s for s in key_policy()["Statement"] if s["Effect"] == "Deny"]
+    assert deny == {
+        "Sid": "DenyKeyDisableAndDeletion",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": ["kms:DisableKey", "kms:ScheduleKeyDeletion"],
+        "Resource": "*",
+    }
+    (deny,) = [s for s in key_policy(BREAK_GLASS)["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Sid"] == "DenyKeyDisableAndDeletionExceptBreakGlass"
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+    for policy in (key_policy(), key_policy(BREAK_GLASS)):
+        assert lint(policy, "key") == []
+
+
+def test_the_key_policy_keeps_its_callers_put_key_policy() -> None:
+    """KMS API reference, PutKeyPolicy and CreateKey: unless BypassPolicyLockoutSafetyCheck,
+    "the key policy must allow the principal that is making the PutKeyPolicy request to make
+    a subsequent PutKeyPolicy request on the KMS key", else MalformedPolicyDocumentException.
+    The stack's deploy role gets it through the account root; no Deny may take it away."""
+    for policy in (key_policy(), key_policy(BREAK_GLASS)):
+        denied = [a for s in policy["Statement"] if s["Effect"] == "Deny" for a in s["Action"]]
+        assert not [a for a in denied if a in ("kms:PutKeyPolicy", "kms:*")]
+        root = next(s for s in policy["Statement"] if s["Effect"] == "Allow")
+        assert root["Principal"] == {"AWS": "arn:aws:iam::999999999999:root"}
+        assert root["Action"] == "kms:*"
+
+
+def test_moto_accepts_the_key_policy(emulator_url: str) -> None:
+    import boto3
+
+    kms = boto3.client(
+        "kms",
+        region_name="us-east-1",
+        endpoint_url=emulator_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    key_id = kms.create_key(Policy=json.dumps(key_policy()))["KeyMetadata"]["KeyId"]
+    kms.put_key_policy(
+        KeyId=key_id, PolicyName="default", Policy=json.dumps(key_policy(BREAK_GLASS))
+    )
+    stored = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    assert stored == key_policy(BREAK_GLASS)

@@ -338,3 +338,246 @@ def test_every_zizmor_ignore_says_why_it_is_safe() -> None:
                 reason = line.split("]", 1)[1]
                 assert reason.startswith(" -- safe: "), f"{path.name}: {line}"
     assert ignores == 2  # the two workflow_run triggers
+
+
+# --- The deploy gate, run by bash against a fake `gh` ------------------------------
+
+# A fake GitHub: `gh api PATH --jq EXPR` answers from a JSON state file the way the
+# REST API does, and applies EXPR with jq (gh's --jq prints strings raw, like jq -r).
+# "Get a reference" (GET /repos/{o}/{r}/git/ref/heads/main) answers {"object": {"sha"}};
+# "List workflow runs for a workflow" filters by the query's branch, event, status
+# (a conclusion such as success) and head_sha, newest first.
+FAKE_GH = """#!{python}
+import json, os, subprocess, sys
+from urllib.parse import parse_qs, urlsplit
+
+args = sys.argv[1:]
+assert args[0] == "api" and args[2] == "--jq", args
+url, expr = urlsplit(args[1]), args[3]
+state = json.load(open(os.environ["FAKE_GH_STATE"]))
+repo = os.environ["GITHUB_REPOSITORY"]
+if url.path == f"repos/{{repo}}/git/ref/heads/main":
+    answer = {{"object": {{"sha": state["main"]}}}}
+elif url.path == f"repos/{{repo}}/actions/workflows/ci.yml/runs":
+    query = {{k: v[0] for k, v in parse_qs(url.query).items()}}
+    runs = [
+        r for r in state["runs"]
+        if query.get("branch", r["head_branch"]) == r["head_branch"]
+        and query.get("event", r["event"]) == r["event"]
+        and query.get("status", r["conclusion"]) in (r["conclusion"], r["status"])
+        and query.get("head_sha", r["head_sha"]) == r["head_sha"]
+    ]
+    answer = {{"total_count": len(runs), "workflow_runs": runs}}
+else:
+    sys.exit(f"fake gh: no route for {{args[1]}}")
+out = subprocess.run(["jq", "-r", expr], input=json.dumps(answer), text=True,
+                     capture_output=True, check=True).stdout
+sys.stdout.write(out)
+"""
+
+REPO = "acme/session-manager"
+OLD, NEW, TAG = "a" * 40, "b" * 40, "c" * 40
+
+
+def ci_run(sha: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": int(sha[:6], 16),
+        "head_sha": sha,
+        "head_branch": "main",
+        "event": "push",
+        "status": "completed",
+        "conclusion": "success",
+        "path": ".github/workflows/ci.yml",
+        "head_repository": {"full_name": REPO},
+        **fields,
+    }
+
+
+def run_deploy_step(
+    tmp_path: Path, job: str, name: str, main: str, runs: list[dict[str, Any]], **env: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """One deploy.yml step, run as GitHub runs `shell: bash` (bash -e), against the fake."""
+    import json
+
+    step = next(s for s in load("deploy.yml")["jobs"][job]["steps"] if s.get("name") == name)
+    assert step["shell"] == "bash"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH.format(python=sys.executable))
+    gh.chmod(0o755)
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"main": main, "runs": runs}))
+    output = tmp_path / "output"
+    output.write_text("")
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"])
+    result = subprocess.run(
+        ["bash", "-e", str(script)],
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_OUTPUT": str(output),
+            "FAKE_GH_STATE": str(state),
+            "TRIGGER_SHA": "",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return result, outputs
+
+
+def run_gate(
+    tmp_path: Path, main: str, runs: list[dict[str, Any]], trigger: str = ""
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    return run_deploy_step(
+        tmp_path, "gate", "Check main's head passed ci", main, runs, TRIGGER_SHA=trigger
+    )
+
+
+def test_the_gate_deploys_mains_head_once_ci_passed_on_it(tmp_path: Path) -> None:
+    for trigger in ("", NEW):  # by hand / schedule, and after ci
+        result, outputs = run_gate(tmp_path, NEW, [ci_run(NEW), ci_run(OLD)], trigger)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert outputs == {"sha": NEW, "deploy": "true"}
+    # An answer for main that is not a commit: refuse, loudly.
+    for main in ("", "null", "main", "b" * 39):
+        result, outputs = run_gate(tmp_path, main, [ci_run(NEW)])
+        assert result.returncode == 1, main
+        assert "::error::could not read the head of main" in result.stdout
+        assert outputs == {}
+
+
+def test_deleting_the_newest_ci_runs_cannot_roll_back(tmp_path: Path) -> None:
+    """A leaked token with Actions: write can delete runs (REST API, "Delete a workflow run").
+
+    With main's head's run deleted, only an older commit's run is left: the gate used to
+    deploy it. Now nothing deploys.
+    """
+    result, outputs = run_gate(tmp_path, NEW, [ci_run(OLD)])
+    assert result.returncode == 1
+    assert "ci has not passed on main's head" in result.stdout
+    assert "sha" not in outputs
+    # A failed or pending run of the head deploys nothing either.
+    for run in (
+        ci_run(NEW, conclusion="failure"),
+        ci_run(NEW, status="in_progress", conclusion=None),
+    ):
+        assert run_gate(tmp_path, NEW, [run, ci_run(OLD)])[0].returncode == 1
+
+
+def test_a_tag_named_main_is_not_main(tmp_path: Path) -> None:
+    """A tag named `main` runs ci.yml with head_branch `main` (GitHub's workflow run object
+    names the ref without refs/heads or refs/tags); its commit is not main's head."""
+    tag_run = ci_run(TAG)  # newest, passed, "main", push
+    result, outputs = run_gate(tmp_path, NEW, [tag_run, ci_run(OLD)])
+    assert result.returncode == 1
+    assert "sha" not in outputs
+    # The tag's own workflow_run does not deploy, even with main's head passed.
+    result, outputs = run_gate(tmp_path, NEW, [tag_run, ci_run(NEW)], trigger=TAG)
+    assert result.returncode == 0
+    assert outputs == {"deploy": "false"}
+    assert "is not main's head" in result.stdout
+
+
+def test_only_this_repositorys_push_runs_of_ci_count(tmp_path: Path) -> None:
+    for run in (
+        ci_run(NEW, head_repository={"full_name": "fork/session-manager"}),
+        ci_run(NEW, event="pull_request"),
+        ci_run(NEW, head_branch="feature"),
+    ):
+        assert run_gate(tmp_path, NEW, [run])[0].returncode == 1, run
+
+
+def test_a_late_ci_run_of_an_older_commit_deploys_nothing(tmp_path: Path) -> None:
+    result, outputs = run_gate(tmp_path, NEW, [ci_run(NEW), ci_run(OLD)], trigger=OLD)
+    assert result.returncode == 0
+    assert outputs == {"deploy": "false"}
+
+
+@pytest.mark.parametrize("job", ["up", "organization"])
+def test_a_rerun_of_an_old_deploy_job_deploys_nothing(tmp_path: Path, job: str) -> None:
+    """Re-running one job reuses its needs' outputs from the first attempt (GitHub docs,
+    "Re-running workflows and jobs"): the job checks main's head itself before `pulumi up`."""
+    name = "Check the commit is still main's head"
+    steps = load("deploy.yml")["jobs"][job]["steps"]
+    check = next(i for i, s in enumerate(steps) if s.get("name") == name)
+    up = next(i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/"))
+    assert check == up - 1
+    assert steps[check]["env"]["GATE_SHA"] == "${{ needs.gate.outputs.sha }}"
+    old = run_deploy_step(tmp_path, job, name, NEW, [], GATE_SHA=OLD)[0]
+    assert old.returncode == 1
+    assert "nothing deploys" in old.stdout
+    assert run_deploy_step(tmp_path, job, name, NEW, [], GATE_SHA="")[0].returncode == 1
+    same = run_deploy_step(tmp_path, job, name, NEW, [], GATE_SHA=NEW)[0]
+    assert same.returncode == 0, same.stdout + same.stderr
+
+
+FAKE_GH_COMMENTS = """#!/bin/bash
+# gh pr view N --json headRefOid --jq .headRefOid | gh api COMMENTS --paginate --jq EXPR
+# | gh api -X PATCH repos/R/issues/comments/ID -F body=@file | gh pr comment N ...
+echo "$*" >> "$FAKE_GH_LOG"
+case "$1 $2" in
+  "pr view") echo "$HEAD_SHA" ;;
+  "pr comment") ;;
+  "api -X") ;;
+  "api "*) jq -r "${@: -1}" "$FAKE_COMMENTS" ;;
+  *) exit 2 ;;
+esac
+"""
+
+
+def run_comment_step(tmp_path: Path, comments: list[dict[str, Any]]) -> list[str]:
+    """preview-comment.yml's last step, by bash (GitHub's default `bash -eo pipefail`)."""
+    import json
+
+    job = load("preview-comment.yml")["jobs"]["comment"]
+    step = next(s for s in job["steps"] if s.get("name") == "Comment on the pull request")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "gh").write_text(FAKE_GH_COMMENTS)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "plans" / "dev").mkdir(parents=True)
+    (tmp_path / "plans" / "dev" / "pr-number.txt").write_text("7\n")
+    (tmp_path / "comment.md").write_text("diff")
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    log = tmp_path / "gh.log"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            "PATH": f"{bin_dir}:/usr/bin:/bin",
+            "GITHUB_REPOSITORY": REPO,
+            "HEAD_SHA": NEW,
+            "FAKE_COMMENTS": str(tmp_path / "comments.json"),
+            "FAKE_GH_LOG": str(log),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line for line in log.read_text().splitlines() if not line.startswith("api repos")]
+
+
+def test_the_comment_updated_is_the_bots_own(tmp_path: Path) -> None:
+    """Any user can post a comment that starts with the marker (REST API, "List issue
+    comments": each comment has `user.login` and `user.type`; the GITHUB_TOKEN's comments
+    are by `github-actions[bot]`, type `Bot`)."""
+    marker = load_pr_comment().MARKER
+    bot = {"login": "github-actions[bot]", "type": "Bot"}
+    ours = {"id": 11, "user": bot, "body": marker + "\nold diff"}
+    fakes = [
+        {"id": 12, "user": {"login": "mallory", "type": "User"}, "body": marker + "\nfake"},
+        {"id": 13, "user": {"login": "github-actions[bot]", "type": "User"}, "body": marker},
+        {"id": 14, "user": {"login": "other[bot]", "type": "Bot"}, "body": marker},
+        {"id": 15, "user": bot, "body": "a note from another workflow"},
+    ]
+    calls = run_comment_step(tmp_path, [ours, *fakes])
+    assert calls[-1] == f"api -X PATCH repos/{REPO}/issues/comments/11 -F body=@comment.md"
+    # With only others' marker comments, the bot posts a new comment of its own.
+    calls = run_comment_step(tmp_path / "new", fakes)
+    assert calls[-1].startswith("pr comment 7 ")

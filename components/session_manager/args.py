@@ -199,7 +199,8 @@ class CentralLogBucketArgs(TypedDict, total=False):
     `break_glass_role_arn` is required)."""
     break_glass_role_arn: str
     """The only role the bucket policy lets bypass governance retention, delete versions or
-    change the bucket's lock, lifecycle or policy. Required with GOVERNANCE."""
+    change the bucket's lock, lifecycle or policy, and the key policy lets disable or delete
+    the key. Required with GOVERNANCE."""
     object_lock_retention_days: int
     """Days each version stays locked. Default: `expire_after_days`."""
     access_log_bucket_name: str

@@ -66,6 +66,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         tags = dict(args.get("tags") or {})
         # Audit logs and what protects them outlive the stack.
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        break_glass = args.get("break_glass_role_arn", "")
 
         self.key = aws.kms.Key(
             f"{name}-key",
@@ -85,6 +86,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
                         bucket_name=bucket_name,
                         organization_id=organization_id,
                         writer_role_names=writers,
+                        break_glass_role_arn=break_glass,
                     )
                 ),
             ),
@@ -103,7 +105,6 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
         if lock and lock_mode not in OBJECT_LOCK_MODES:
             raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
-        break_glass = args.get("break_glass_role_arn", "")
         if lock and lock_mode != "COMPLIANCE" and not break_glass:
             raise ValueError(
                 f"{name}: object_lock_mode {lock_mode} lets any principal with "

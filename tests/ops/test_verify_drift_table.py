@@ -312,6 +312,12 @@ def central_rotation_off(aws: Aws) -> None:
     aws("kms", CENTRAL).disable_key_rotation(KeyId=key)
 
 
+def disable_central_key(aws: Aws) -> None:
+    # KMS DisableKey: every archived log becomes unreadable (issue 21 review)
+    key = aws.key("alias/session-manager/central-logs", CENTRAL, "us-east-1")["KeyId"]
+    aws("kms", CENTRAL).disable_key(KeyId=key)
+
+
 def open_dead_letter_queue(aws: Aws) -> None:
     # SQS SetQueueAttributes (Policy): issue 22, read as in sync before
     sqs = aws("sqs")
@@ -498,6 +504,10 @@ DRIFTS: list[Row] = [
     (allow_public_policy, [(CENTRAL_US, ACCESS_BUCKET, "blockPublicPolicy", WEAKENS_SECURITY)]),
     (object_writer, [(CENTRAL_US, CENTRAL_BUCKET, "rule.objectOwnership", WEAKENS_SECURITY)]),
     (untag_bucket, [(CENTRAL_US, ACCESS_BUCKET, "tags.team", COSMETIC)]),
+    (
+        disable_central_key,
+        [(CENTRAL_US, "kms key alias/session-manager/central-logs", "keyState", LOSES_LOGS)],
+    ),
     (
         central_rotation_off,
         [

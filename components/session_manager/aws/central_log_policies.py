@@ -6,7 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from session_manager.aws.key_policies import key_admin_statement
-from session_manager.aws.log_archive import LOG_DELIVERY_PRINCIPAL, LOG_ERASURE_ACTIONS
+from session_manager.aws.log_archive import (
+    KEY_LOSS_ACTIONS,
+    LOG_DELIVERY_PRINCIPAL,
+    LOG_ERASURE_ACTIONS,
+)
 from session_manager.aws.policy_document import Policy, Statement, one_or_many, policy_document
 from session_manager.aws.rules import service_principal
 
@@ -97,6 +101,37 @@ def central_log_bucket_policy(
     )
 
 
+def deny_key_loss(break_glass_role_arn: str) -> Statement:
+    """Nobody (but the break-glass role, when there is one) may disable or delete the key.
+
+    An explicit Deny in the key policy wins over the account-root statement and every IAM
+    Allow, the log-archive admins' and the deploy role's included (KMS developer guide,
+    "Key policies": a key policy is evaluated with IAM policies; IAM user guide, "Policy
+    evaluation logic").
+    """
+    statement: Statement = {
+        "Sid": "DenyKeyDisableAndDeletion",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(KEY_LOSS_ACTIONS),
+        "Resource": "*",
+    }
+    if break_glass_role_arn:
+        statement["Sid"] = "DenyKeyDisableAndDeletionExceptBreakGlass"
+        statement["Condition"] = {"ArnNotLike": {"aws:PrincipalArn": break_glass_role_arn}}
+    return statement
+
+
+def guards_logs(policy: Policy) -> bool:
+    """Whether a key policy denies the key's loss: the central log key's (see deny_key_loss)."""
+    for statement in policy.get("Statement", []):
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Deny" and "kms:ScheduleKeyDeletion" in actions:
+            return True
+    return False
+
+
 def central_log_key_policy(
     *,
     partition: str,
@@ -105,8 +140,18 @@ def central_log_key_policy(
     bucket_name: str,
     organization_id: str,
     writer_role_names: Sequence[str] = (),
+    break_glass_role_arn: str = "",
 ) -> Policy:
-    """Key policy of the central bucket's key: usable by the organization, through S3 only."""
+    """Key policy of the central bucket's key: usable by the organization, through S3 only.
+
+    No principal but the break-glass role (none without one) may disable the key or
+    schedule its deletion. kms:PutKeyPolicy is not denied: KMS refuses a policy that
+    does not let its caller (the stack's deploy role, through the account-root
+    statement) call PutKeyPolicy again ("lockout safety check", KMS API reference,
+    PutKeyPolicy/CreateKey: MalformedPolicyDocumentException), and the stack updates this
+    policy itself when the writer roles change. Removing the deny first is therefore
+    possible, but shows in CloudTrail and in `verify` (the key policy's statements).
+    """
     bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
     condition = org_writer_condition(partition, organization_id, writer_role_names)
     condition["StringEquals"]["kms:ViaService"] = service_principal("s3", region)
@@ -124,6 +169,7 @@ def central_log_key_policy(
                 "Resource": "*",
                 "Condition": condition,
             },
+            deny_key_loss(break_glass_role_arn),
         ]
     )
 

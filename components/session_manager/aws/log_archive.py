@@ -37,6 +37,11 @@ LOG_ERASURE_ACTIONS = (
     "s3:PutLifecycleConfiguration",
     "s3:PutObjectRetention",
 )
+# What makes the central key, and so every log it encrypts, unreadable: a disabled key
+# refuses Decrypt, a deleted one is gone for good (KMS developer guide, "Deleting AWS KMS
+# keys": "deleting a KMS key ... makes all data encrypted under that KMS key
+# unrecoverable"). kms:PutKeyPolicy can't join them: see central_log_key_policy.
+KEY_LOSS_ACTIONS = ("kms:DisableKey", "kms:ScheduleKeyDeletion")
 # The longest default retention S3 accepts (100 years).
 MAX_RETENTION_DAYS = 36500
 # Audit baselines (PCI DSS 10.5.1, the common IaC scanners' log-retention rules) ask for

@@ -40,8 +40,9 @@ class ObjectLock(ConfigModel):
         default="",
         description=(
             "The only role the bucket policy lets bypass governance retention, delete log "
-            "versions, or change the bucket's lock, lifecycle or policy; everyone else, the "
-            "deploy role included, is denied. Required with GOVERNANCE; optional with COMPLIANCE."
+            "versions, or change the bucket's lock, lifecycle or policy, and the central key's "
+            "policy lets disable or delete the key; everyone else, the deploy role included, "
+            "is denied. Required with GOVERNANCE; optional with COMPLIANCE."
         ),
     )
     retention_days: WholeNumber | None = Field(

@@ -9,10 +9,12 @@ spec and tags. An alias that no longer points at that key is its own finding.
 
 from __future__ import annotations
 
+from session_manager.aws.central_log_policies import guards_logs
+from session_manager.aws.policy_compare import parse_policy
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext, not_planned_key
-from session_manager.ops.drift.severity import BREAKS_SESSIONS
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
 
 
 def _alias_label(name: str) -> str:
@@ -31,7 +33,13 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         ctx.drift(label, "key", "exists", "not found by its alias nor by its users")
         return
     if metadata.get("KeyState") != "Enabled":
-        ctx.drift(label, "keyState", "Enabled", metadata.get("KeyState"))
+        # The central log key encrypts the archive: disabled or pending deletion, every
+        # log in it is unreadable and no new one is written (sessions still start).
+        archive = bool(key.inputs.get("policy")) and guards_logs(
+            parse_policy(ctx.wanted(key.inputs["policy"]))
+        )
+        severity = LOSES_LOGS if archive else ""
+        ctx.drift(label, "keyState", "Enabled", metadata.get("KeyState"), severity=severity)
     kms = ctx.client("kms")
     key_id = metadata["KeyId"]
     if metadata.get("KeyState") != "PendingDeletion":
