@@ -7,7 +7,7 @@ example, generated from the code before the runtime levers of `make bench`
 Output-valued inputs) went in. A lever that changes a single byte fails here.
 
 A change that means to change the plan regenerates the digests, and says why in
-its commit:  .venv/bin/python tests/offline/test_golden_plans.py --write
+its commit:  PYTHONPATH=tests .venv/bin/python tests/offline/test_golden_plans.py --write
 """
 
 from __future__ import annotations
