@@ -57,7 +57,7 @@ def check_args(component: str, args: T | None, spec: type) -> T:
     """
     given = cast(T, {}) if args is None else args
     problems = list(_problems(given, spec, "args"))
-    problems += _tag_problems(given)
+    problems += _tag_problems(given, case_insensitive=spec.__name__ in IAM_TAGGED_ARGS)
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
     return given
@@ -255,7 +255,17 @@ def _fix(value: object, options: tuple[object, ...]) -> str:
     return ""
 
 
-def _tag_problems(args: object) -> list[str]:
+# The components whose `tags` go on IAM resources, which refuse keys differing only in case.
+IAM_TAGGED_ARGS = frozenset(
+    {
+        "SessionManagerInstanceAccessArgs",
+        "SessionManagerAccessPoliciesArgs",
+        "SessionManagerAccountEventsArgs",
+    }
+)
+
+
+def _tag_problems(args: object, *, case_insensitive: bool) -> list[str]:
     """Known tags AWS would refuse (aws/limits.py), as the stack config's are refused."""
     if not isinstance(args, Mapping):
         return []
@@ -266,5 +276,6 @@ def _tag_problems(args: object) -> list[str]:
     # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
     known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
     return [
-        f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in tag_problems(known)
+        f"args.tags{f'.{key}' if key else ''}: {problem}"
+        for key, problem in tag_problems(known, case_insensitive=case_insensitive)
     ]

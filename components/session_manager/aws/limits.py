@@ -30,6 +30,12 @@ TAGGED_SERVICES: dict[str, tuple[str, str, str]] = {
 # Practices, https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
 RESERVED_TAG_PREFIX = "aws:"
 
+# IAM compares tag keys without case: "Tag keys are case insensitive" and two keys that
+# differ only in case are refused ("Duplicate tag keys found", IAM User Guide, Tagging IAM
+# resources, https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html; moto/iam's
+# DuplicateTags). EC2, SSM, KMS and CloudWatch Logs keys are case-sensitive.
+CASE_INSENSITIVE_TAG_SERVICES = ("iam",)
+
 
 @dataclass(frozen=True)
 class CharacterClass:
@@ -98,10 +104,36 @@ def _text_problem(text: str, what: str, limit: tuple[int, str], limits: TagLimit
     return None
 
 
-def tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(tag key or '', problem) for every tag AWS would refuse on a resource of this project."""
+def case_duplicate_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(tag key, problem) for each key that differs from an earlier one only in case."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for key in map(str, tags):
+        first = seen.setdefault(key.lower(), key)
+        if first != key:
+            problems.append(
+                (
+                    key,
+                    f"tag key {key!r} differs from {first!r} only in case; "
+                    f"{', '.join(CASE_INSENSITIVE_TAG_SERVICES)} compares tag keys without "
+                    "case and refuses both: keep one",
+                )
+            )
+    return problems
+
+
+def tag_problems(
+    tags: Mapping[str, Any], *, case_insensitive: bool = True
+) -> list[tuple[str, str]]:
+    """(tag key or '', problem) for every tag AWS would refuse on a resource of this project.
+
+    `case_insensitive`: the tags also go on IAM resources, which refuse keys that differ
+    only in case.
+    """
     limits = tag_limits()
     problems: list[tuple[str, str]] = []
+    if case_insensitive:
+        problems += case_duplicate_problems(tags)
     if len(tags) > limits.count_max[0]:
         problems.append(
             (

@@ -100,10 +100,11 @@ def _tag_problems(config: StackConfig) -> list[Problem]:
         (where, {k: ("" if v == UNDECRYPTED else v) for k, v in tags.items()})
         for where, tags in sources
     ]
+    # Only the stack's tags reach IAM (policies, roles); a document's own go on it alone.
     return [
         ((*where, key) if key else where, problem)
         for where, tags in sources
-        for key, problem in tag_problems(tags)
+        for key, problem in tag_problems(tags, case_insensitive=where == ("tags",))
     ]
 
 
