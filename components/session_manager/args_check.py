@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get
 import pulumi
 from typing_extensions import is_typeddict
 
-from session_manager.aws.limits import tag_problems
+from session_manager.aws.limits import ec2_tag_problems, tag_problems
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
     IDLE_SESSION_TIMEOUT_MINUTES,
@@ -57,7 +57,11 @@ def check_args(component: str, args: T | None, spec: type) -> T:
     """
     given = cast(T, {}) if args is None else args
     problems = list(_problems(given, spec, "args"))
-    problems += _tag_problems(given, case_insensitive=spec.__name__ in IAM_TAGGED_ARGS)
+    problems += _tag_problems(
+        given,
+        case_insensitive=spec.__name__ in IAM_TAGGED_ARGS,
+        ec2=spec.__name__ == "SessionManagerVpcEndpointsArgs",
+    )
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
     return given
@@ -265,7 +269,7 @@ IAM_TAGGED_ARGS = frozenset(
 )
 
 
-def _tag_problems(args: object, *, case_insensitive: bool) -> list[str]:
+def _tag_problems(args: object, *, case_insensitive: bool, ec2: bool) -> list[str]:
     """Known tags AWS would refuse (aws/limits.py), as the stack config's are refused."""
     if not isinstance(args, Mapping):
         return []
@@ -275,7 +279,7 @@ def _tag_problems(args: object, *, case_insensitive: bool) -> list[str]:
     items = cast(Mapping[object, object], tags).items()
     # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
     known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
-    return [
-        f"args.tags{f'.{key}' if key else ''}: {problem}"
-        for key, problem in tag_problems(known, case_insensitive=case_insensitive)
-    ]
+    found = tag_problems(known, case_insensitive=case_insensitive)
+    if ec2:
+        found += ec2_tag_problems(known)
+    return [f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in found]

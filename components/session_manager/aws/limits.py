@@ -150,6 +150,58 @@ def tag_problems(
     return problems
 
 
+# EC2 (VPC endpoints, managed prefix lists) --------------------------------------
+# EC2's model states no tag limits as shape bounds: its `Tag` shape says them in words
+# ("Tag keys are case-sensitive and accept a maximum of 127 Unicode characters", values
+# 256), read from there. The count is in no model: "Maximum number of tags per resource:
+# 50" (Amazon EC2 User Guide, Tag restrictions,
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+EC2_TAGS_PER_RESOURCE = 50
+# The tags the program adds to every EC2 resource it creates (vpc_endpoints.py).
+EC2_ADDED_TAG_KEYS = ("Name",)
+
+
+@cache
+def ec2_tag_lengths() -> tuple[int, int]:
+    """(key, value) maximum lengths in characters, from the words of EC2's `Tag` shape."""
+    members = service_shapes("ec2")["Tag"]["members"]
+
+    def stated(member: str) -> int:
+        words = str(members[member].get("documentation", ""))
+        found = re.search(r"maximum of (\d+) Unicode characters", words)
+        if found is None:
+            raise RuntimeError(f"botocore's ec2 Tag.{member} no longer states its length")
+        return int(found.group(1))
+
+    return stated("Key"), stated("Value")
+
+
+def ec2_tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(tag key or '', problem) for tags EC2 refuses once the program adds its own."""
+    key_max, value_max = ec2_tag_lengths()
+    problems: list[tuple[str, str]] = []
+    total = len({*map(str, tags), *EC2_ADDED_TAG_KEYS})
+    if total > EC2_TAGS_PER_RESOURCE:
+        problems.append(
+            (
+                "",
+                f"has {len(tags)} tags, and each VPC endpoint and prefix list also gets "
+                f"{', '.join(map(repr, EC2_ADDED_TAG_KEYS))}: {total} tags, where ec2 allows "
+                f"{EC2_TAGS_PER_RESOURCE} per resource; drop {total - EC2_TAGS_PER_RESOURCE}",
+            )
+        )
+    for key, value in tags.items():
+        if len(str(key)) > key_max:
+            problems.append(
+                (str(key), f"tag key is {len(str(key))} characters; ec2 allows {key_max}")
+            )
+        elif len(str(value)) > value_max:
+            problems.append(
+                (str(key), f"tag value is {len(str(value))} characters; ec2 allows {value_max}")
+            )
+    return problems
+
+
 # TCP ports are 16-bit (RFC 9293 section 3.1): 1-65535 to connect to. A local port of 0
 # lets the plugin choose an open one (AWS-StartPortForwardingSession: "An open port is
 # chosen at run-time if not specified").

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pydantic import ValidationError
 
 from session_manager.aws.document import render_preferences_document, serialize_document
-from session_manager.aws.limits import port_problems, tag_problems
+from session_manager.aws.limits import ec2_tag_problems, port_problems, tag_problems
 from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.errors import NAMESPACE, Problem
 from session_manager.config.messages import config_path
@@ -101,11 +101,15 @@ def _tag_problems(config: StackConfig) -> list[Problem]:
         for where, tags in sources
     ]
     # Only the stack's tags reach IAM (policies, roles); a document's own go on it alone.
-    return [
-        ((*where, key) if key else where, problem)
+    found = [
+        (where, key, problem)
         for where, tags in sources
         for key, problem in tag_problems(tags, case_insensitive=where == ("tags",))
     ]
+    # The stack's tags also go on each VPC endpoint and prefix list, with a Name added.
+    if config.vpc_endpoints:
+        found += [(("tags",), key, problem) for key, problem in ec2_tag_problems(sources[0][1])]
+    return [((*where, key) if key else where, problem) for where, key, problem in found]
 
 
 # "The object key name is a sequence of Unicode characters with UTF-8 encoding of up to
