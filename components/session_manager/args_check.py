@@ -43,10 +43,12 @@ _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
 T = TypeVar("T")
 
 
-class ArgsError(pulumi.RunError, TypeError):
-    """A component's args name a key it does not have, or leave out a required one.
+class ArgsError(pulumi.RunError, TypeError, ValueError):
+    """A component's args name a key it does not have, leave out a required one, or hold a
+    value the component cannot build from.
 
-    A `pulumi.RunError`, so `pulumi up` prints it without a traceback.
+    A `pulumi.RunError`, so `pulumi up` prints it without a traceback (a TypeError and a
+    ValueError too, for callers that caught those before).
     """
 
 
@@ -74,14 +76,20 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
     fields = _fields(spec)
     given = cast(Mapping[object, Any], value)
     required = cast(frozenset[str], getattr(spec, "__required_keys__", frozenset[str]()))
-    for key in sorted(required - {str(k) for k in given}):
-        yield f"{path}.{key} is required"
+    for key in sorted(required):
+        # None is how Python callers leave a value out; an empty text names nothing.
+        if given.get(key) is None:
+            yield f"{path}.{key} is required" + (", got None" if key in given else "")
+        elif given[key] == "":
+            yield f"{path}.{key} must not be empty"
     for key, item in given.items():
         if key not in fields:
             guess = difflib.get_close_matches(str(key), sorted(fields), n=1, cutoff=0.6)
             hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(fields)}"
             yield f"{path}.{key} is not an argument of {spec.__name__}; {hint}"
             continue
+        if key in required and item in (None, ""):
+            continue  # said above
         problems = list(_value_problems(item, fields[str(key)], f"{path}.{key}"))
         yield from problems
         rule = VALUE_RULES.get((spec.__name__, str(key)))
@@ -121,7 +129,7 @@ def _checks(annotation: object) -> tuple[_Check, ...]:
         elif origin in _SEQUENCES:
             checks.append(("list", (get_args(option) or (Any,))[0]))
         elif origin in _MAPPINGS:
-            checks.append(("mapping", (get_args(option) or (Any, Any))[-1]))
+            checks.append(("mapping", get_args(option) or (Any, Any)))
         elif origin is Literal:
             checks.append(("literal", get_args(option)))
         elif origin in (Awaitable, pulumi.Output):
@@ -149,8 +157,12 @@ def _value_problems(value: object, annotation: object, path: str) -> Iterator[st
                 yield from _value_problems(element, detail, f"{path}[{index}]")
             return
         if kind == "mapping" and isinstance(value, Mapping):
+            key_annotation, element_annotation = detail
             for key, element in cast(Mapping[object, object], value).items():
-                yield from _value_problems(element, detail, f"{path}[{key!r}]")
+                # A key of another type than the annotation's (tags {1: "x"}) would fail
+                # deep in the engine's serializer, with a traceback.
+                yield from _value_problems(key, key_annotation, f"{path} key {key!r}")
+                yield from _value_problems(element, element_annotation, f"{path}[{key!r}]")
             return
         if (
             kind == "any"
