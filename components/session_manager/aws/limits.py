@@ -243,7 +243,35 @@ def port_problems(content: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str
     return problems
 
 
+# --- Where a key can serve ---------------------------------------------------
+
+
+def key_arn_problem(arn: str, regions: list[str], partition: str, user: str) -> str | None:
+    """Why a KMS key ARN cannot serve `user` in `regions`, or None (ids and aliases: per Region)."""
+    if not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":")
+    key_partition, key_region = parts[1], parts[3]
+    if key_partition != partition:
+        return (
+            f"{arn} is in partition {key_partition}, but the stack deploys in {partition}; "
+            "a key serves only its own partition"
+        )
+    elsewhere = [region for region in regions if region != key_region]
+    if elsewhere:
+        return (
+            f"is a key in {key_region}, but {user} in {', '.join(elsewhere)} can only use a key "
+            "of its own Region; name the key by an alias (alias/...) that exists in every "
+            "Region, or let the stack create one per Region"
+        )
+    return None
+
+
 # --- Names ------------------------------------------------------------------
+
+# "Log group names can't start with the string aws/" (CloudWatch Logs API reference,
+# CreateLogGroup, which botocore's logs model carries as its documentation).
+RESERVED_LOG_GROUP_PREFIX = "aws/"
 
 
 @dataclass(frozen=True)
