@@ -38,6 +38,7 @@ from session_manager.aws.rules import (
     MAX_SESSION_DURATION_MINUTES,
     bucket_name_problem,
     document_name_problem,
+    endpoint_services_problem,
     partition_of_region,
 )
 from session_manager.config.fields import (
@@ -321,6 +322,7 @@ VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ),
     ("LogGroupArgs", "retention_in_days"): _retention,
     ("CentralLogBucketArgs", "bucket_name"): _text_rule(bucket_name_problem),
+    ("SessionManagerVpcEndpointsArgs", "services"): endpoint_services_problem,
     # The stack config's field checks (config/fields.py), the same function each.
     **{
         place: _field_rule(check)

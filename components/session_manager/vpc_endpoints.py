@@ -9,7 +9,8 @@ from session_manager.aws.rules import endpoint_service_name
 from session_manager.outputs import secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerVpcEndpoints"
-# What every session needs; logs and kms are added when those features are on.
+# What every session needs; logs and kms are added when those features are on
+# (aws/rules.py SESSION_ENDPOINT_SERVICES lists all).
 CORE_SERVICES = ("ec2messages", "ssm", "ssmmessages")
 
 
