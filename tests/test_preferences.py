@@ -95,6 +95,11 @@ def test_data_survives_destroy_and_document_retention_can_be_opted_out() -> None
 def test_matches_aws_example_with_existing_resources() -> None:
     expected = aws_example("preferences_every_option.json")
     given = expected["inputs"]
+    # AWS's example holds placeholders that S3 and KMS refuse (DOC-EXAMPLE-BUCKET has
+    # capitals, MyKMSKeyID is no key id), which the component refuses as the stack config
+    # does: a valid bucket name and key id stand in for them.
+    given["s3BucketName"] = "doc-example-bucket"
+    given["kmsKeyId"] = "1234abcd-12ab-34cd-56ef-1234567890ab"
     plan = run(
         {
             "region": "us-east-1",
@@ -118,7 +123,7 @@ def test_matches_aws_example_with_existing_resources() -> None:
     assert content(plan) == expected
     # Existing key and log group: nothing created besides the document.
     assert [r.type for r in plan.resources if r.custom and r.type.startswith("aws:")] == [DOCUMENT]
-    assert plan.result["key"] == f"arn:aws:kms:us-east-1:{ACCOUNT}:key/MyKMSKeyID"
+    assert plan.result["key"] == f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{given['kmsKeyId']}"
     assert plan.result["group"] == f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:MyLogGroupName"
 
 

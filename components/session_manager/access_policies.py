@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import ArgsError, check_args
 from session_manager.aws.people_policies import (
     OWN_SESSION_METHODS,
     OWNER_VARIABLE_METHODS,
@@ -65,8 +65,9 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         old_variable = args.get("session_owner_variable", "")
         if old_variable and not methods:
             if old_variable not in OWNER_VARIABLE_METHODS:
-                raise ValueError(
-                    f"{name}: session_owner_variable must be one of {list(OWNER_VARIABLE_METHODS)}"
+                raise ArgsError(
+                    f"{type(self).__name__} {name}: args.session_owner_variable must be one of "
+                    f"{list(OWNER_VARIABLE_METHODS)}, got {old_variable!r}"
                 )
             methods = (OWNER_VARIABLE_METHODS[old_variable],)
         methods = methods or OWN_SESSION_METHODS
@@ -118,7 +119,10 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
         deployers = list(args.get("deployer_role_arns") or [])
         guard_name = args.get("preferences_guard_policy_name", "")
         if guard_name and not deployers:
-            raise ValueError(f"{name}: the preferences guard needs at least one deployer role")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.preferences_guard_policy_name needs "
+                "args.deployer_role_arns to list at least one deployer role"
+            )
         self.preferences_guard_policy_arn = self._policy(
             name,
             role="preferences-guard",

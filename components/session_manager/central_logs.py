@@ -7,7 +7,7 @@ import pulumi_aws as aws
 from pulumi_aws.s3 import BucketLifecycleConfigurationRuleArgsDict
 
 from session_manager.args import CentralLogBucketArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import ArgsError, check_args
 from session_manager.aws import defaults
 from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
@@ -58,7 +58,10 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         bucket_name = args.get("bucket_name")
         organization_id = args.get("organization_id")
         if not region or not bucket_name or not organization_id:
-            raise ValueError(f"{name}: region, bucket_name and organization_id are required")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.region, args.bucket_name and "
+                "args.organization_id are required"
+            )
         partition = partition_of_region(region).name
         account_id = account_id_output(args.get("account_id"), self)
         prefix = args.get("key_prefix", "session-manager").strip("/")
@@ -104,11 +107,15 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         lock = args.get("object_lock", True)
         lock_mode = args.get("object_lock_mode", DEFAULT_OBJECT_LOCK_MODE)
         if lock and lock_mode not in OBJECT_LOCK_MODES:
-            raise ValueError(f"{name}: object_lock_mode must be one of {OBJECT_LOCK_MODES}")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.object_lock_mode must be one of "
+                f"{OBJECT_LOCK_MODES}, got {lock_mode!r}"
+            )
         if lock and lock_mode != "COMPLIANCE" and not break_glass:
-            raise ValueError(
-                f"{name}: object_lock_mode {lock_mode} lets any principal with "
-                "s3:BypassGovernanceRetention delete logs; set break_glass_role_arn (the bucket "
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.object_lock_mode {lock_mode} lets any "
+                "principal with s3:BypassGovernanceRetention delete logs; set "
+                "args.break_glass_role_arn (the bucket "
                 "policy then denies it to everyone else) or use COMPLIANCE"
             )
         lock_days = args.get("object_lock_retention_days", expire_days) if lock else None
@@ -117,7 +124,9 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         )
         problem = noncurrent_days_problem(expire_days, noncurrent_days, lock_days)
         if problem:
-            raise ValueError(f"{name}: noncurrent_version_expire_after_days {problem}")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.noncurrent_version_expire_after_days {problem}"
+            )
         # Object Lock is best turned on at creation. A bucket created before this option
         # gets it from the lock configuration below (S3 allows that on a versioned bucket
         # since 2023), so the flag is never a reason to replace the bucket.
@@ -235,7 +244,10 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
         self.access_logging: aws.s3.BucketLogging | None = None
         problem = bucket_name_problem(access_log_bucket) if access_log_bucket else None
         if problem:
-            raise ValueError(f"{name}: access_log_bucket_name {access_log_bucket!r} {problem}")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.access_log_bucket_name "
+                f"{access_log_bucket!r} {problem}"
+            )
         if access_log_bucket:
             self.access_logging = create_access_log_bucket(
                 self,

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerPreferencesArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import ArgsError, check_args
 from session_manager.aws import defaults
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
@@ -81,7 +81,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, {}, opts)
         region = args.get("region")
         if not region:
-            raise ValueError(f"{name}: args.region is required")
+            raise ArgsError(f"{type(self).__name__} {name}: args.region is required")
         partition = partition_of_region(region).name
         account_id = account_id_output(args.get("account_id"), self)
         tags = dict(args.get("tags") or {})
@@ -102,8 +102,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         existing_key = prefs.get("kms_key_id")
         if key_args.get("create", not existing_key):
             if existing_key:
-                raise ValueError(
-                    f"{name}: session_data_key.create is true but preferences.kms_key_id "
+                raise ArgsError(
+                    f"{type(self).__name__} {name}: args.session_data_key.create is true but "
+                    "args.preferences.kms_key_id "
                     "already names a key; set only one"
                 )
             self.session_data_key = aws.kms.Key(
@@ -156,8 +157,9 @@ class SessionManagerPreferences(pulumi.ComponentResource):
             logs_key_arn: pulumi.Input[str] | None = group_args.get("kms_key_id")
             if group_args.get("create_kms_key", logs_key_arn is None):
                 if logs_key_arn is not None:
-                    raise ValueError(
-                        f"{name}: log_group.create_kms_key is true but log_group.kms_key_id "
+                    raise ArgsError(
+                        f"{type(self).__name__} {name}: args.log_group.create_kms_key is true "
+                        "but args.log_group.kms_key_id "
                         "already names a key; set only one"
                     )
                 self.logs_key = aws.kms.Key(
@@ -245,7 +247,10 @@ class SessionManagerPreferences(pulumi.ComponentResource):
         for document in args.get("documents") or []:
             document_name, content = document.get("name"), document.get("content")
             if not document_name or not content:
-                raise ValueError(f"{name}: every document needs a name and content")
+                raise ArgsError(
+                    f"{type(self).__name__} {name}: every entry of args.documents needs a name "
+                    "and content"
+                )
             self.custom_documents[document_name] = aws.ssm.Document(
                 f"{name}-document-{document_name}",
                 region=region,

@@ -4,12 +4,13 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerVpcEndpointsArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import ArgsError, check_args
 from session_manager.aws.rules import endpoint_service_name
 from session_manager.outputs import secret_where_shown
 
 TYPE_TOKEN = "session-manager:index:SessionManagerVpcEndpoints"
-# What every session needs; logs and kms are added when those features are on.
+# What every session needs; logs and kms are added when those features are on
+# (aws/rules.py SESSION_ENDPOINT_SERVICES lists all).
 CORE_SERVICES = ("ec2messages", "ssm", "ssmmessages")
 
 
@@ -37,7 +38,10 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
         vpc_id = args.get("vpc_id")
         group = args.get("security_group_id")
         if not region or not vpc_id or not group:
-            raise ValueError(f"{name}: region, vpc_id and security_group_id are required")
+            raise ArgsError(
+                f"{type(self).__name__} {name}: args.region, args.vpc_id and "
+                "args.security_group_id are required"
+            )
         # Nodes in private subnets reach Session Manager only through these.
         child = pulumi.ResourceOptions(
             parent=self, retain_on_delete=args.get("retain_on_delete", True)

@@ -30,6 +30,12 @@ TAGGED_SERVICES: dict[str, tuple[str, str, str]] = {
 # Practices, https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html).
 RESERVED_TAG_PREFIX = "aws:"
 
+# IAM compares tag keys without case: "Tag keys are case insensitive" and two keys that
+# differ only in case are refused ("Duplicate tag keys found", IAM User Guide, Tagging IAM
+# resources, https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html; moto/iam's
+# DuplicateTags). EC2, SSM, KMS and CloudWatch Logs keys are case-sensitive.
+CASE_INSENSITIVE_TAG_SERVICES = ("iam",)
+
 
 @dataclass(frozen=True)
 class CharacterClass:
@@ -98,10 +104,36 @@ def _text_problem(text: str, what: str, limit: tuple[int, str], limits: TagLimit
     return None
 
 
-def tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(tag key or '', problem) for every tag AWS would refuse on a resource of this project."""
+def case_duplicate_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(tag key, problem) for each key that differs from an earlier one only in case."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for key in map(str, tags):
+        first = seen.setdefault(key.lower(), key)
+        if first != key:
+            problems.append(
+                (
+                    key,
+                    f"tag key {key!r} differs from {first!r} only in case; "
+                    f"{', '.join(CASE_INSENSITIVE_TAG_SERVICES)} compares tag keys without "
+                    "case and refuses both: keep one",
+                )
+            )
+    return problems
+
+
+def tag_problems(
+    tags: Mapping[str, Any], *, case_insensitive: bool = True
+) -> list[tuple[str, str]]:
+    """(tag key or '', problem) for every tag AWS would refuse on a resource of this project.
+
+    `case_insensitive`: the tags also go on IAM resources, which refuse keys that differ
+    only in case.
+    """
     limits = tag_limits()
     problems: list[tuple[str, str]] = []
+    if case_insensitive:
+        problems += case_duplicate_problems(tags)
     if len(tags) > limits.count_max[0]:
         problems.append(
             (
@@ -115,6 +147,58 @@ def tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
         problem = problem or _text_problem(str(value), "value", limits.value_max, limits)
         if problem:
             problems.append((str(key), problem))
+    return problems
+
+
+# EC2 (VPC endpoints, managed prefix lists) --------------------------------------
+# EC2's model states no tag limits as shape bounds: its `Tag` shape says them in words
+# ("Tag keys are case-sensitive and accept a maximum of 127 Unicode characters", values
+# 256), read from there. The count is in no model: "Maximum number of tags per resource:
+# 50" (Amazon EC2 User Guide, Tag restrictions,
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions).
+EC2_TAGS_PER_RESOURCE = 50
+# The tags the program adds to every EC2 resource it creates (vpc_endpoints.py).
+EC2_ADDED_TAG_KEYS = ("Name",)
+
+
+@cache
+def ec2_tag_lengths() -> tuple[int, int]:
+    """(key, value) maximum lengths in characters, from the words of EC2's `Tag` shape."""
+    members = service_shapes("ec2")["Tag"]["members"]
+
+    def stated(member: str) -> int:
+        words = str(members[member].get("documentation", ""))
+        found = re.search(r"maximum of (\d+) Unicode characters", words)
+        if found is None:
+            raise RuntimeError(f"botocore's ec2 Tag.{member} no longer states its length")
+        return int(found.group(1))
+
+    return stated("Key"), stated("Value")
+
+
+def ec2_tag_problems(tags: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(tag key or '', problem) for tags EC2 refuses once the program adds its own."""
+    key_max, value_max = ec2_tag_lengths()
+    problems: list[tuple[str, str]] = []
+    total = len({*map(str, tags), *EC2_ADDED_TAG_KEYS})
+    if total > EC2_TAGS_PER_RESOURCE:
+        problems.append(
+            (
+                "",
+                f"has {len(tags)} tags, and each VPC endpoint and prefix list also gets "
+                f"{', '.join(map(repr, EC2_ADDED_TAG_KEYS))}: {total} tags, where ec2 allows "
+                f"{EC2_TAGS_PER_RESOURCE} per resource; drop {total - EC2_TAGS_PER_RESOURCE}",
+            )
+        )
+    for key, value in tags.items():
+        if len(str(key)) > key_max:
+            problems.append(
+                (str(key), f"tag key is {len(str(key))} characters; ec2 allows {key_max}")
+            )
+        elif len(str(value)) > value_max:
+            problems.append(
+                (str(key), f"tag value is {len(str(value))} characters; ec2 allows {value_max}")
+            )
     return problems
 
 
@@ -159,7 +243,35 @@ def port_problems(content: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str
     return problems
 
 
+# --- Where a key can serve ---------------------------------------------------
+
+
+def key_arn_problem(arn: str, regions: list[str], partition: str, user: str) -> str | None:
+    """Why a KMS key ARN cannot serve `user` in `regions`, or None (ids and aliases: per Region)."""
+    if not arn.startswith("arn:"):
+        return None
+    parts = arn.split(":")
+    key_partition, key_region = parts[1], parts[3]
+    if key_partition != partition:
+        return (
+            f"{arn} is in partition {key_partition}, but the stack deploys in {partition}; "
+            "a key serves only its own partition"
+        )
+    elsewhere = [region for region in regions if region != key_region]
+    if elsewhere:
+        return (
+            f"is a key in {key_region}, but {user} in {', '.join(elsewhere)} can only use a key "
+            "of its own Region; name the key by an alias (alias/...) that exists in every "
+            "Region, or let the stack create one per Region"
+        )
+    return None
+
+
 # --- Names ------------------------------------------------------------------
+
+# "Log group names can't start with the string aws/" (CloudWatch Logs API reference,
+# CreateLogGroup, which botocore's logs model carries as its documentation).
+RESERVED_LOG_GROUP_PREFIX = "aws/"
 
 
 @dataclass(frozen=True)

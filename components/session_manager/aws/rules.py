@@ -55,6 +55,24 @@ CHINA_PREFIXED_INTERFACE_SERVICES = frozenset(
 )
 
 
+# The interface endpoints Session Manager uses from a private subnet: ssm, ssmmessages,
+# ec2messages, and logs and kms when logging to CloudWatch or encrypting with KMS (Systems
+# Manager User Guide, "Improve the security of EC2 instances by using VPC endpoints for
+# Systems Manager", https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html).
+# S3 is a gateway endpoint, asked for by its route tables.
+SESSION_ENDPOINT_SERVICES = ("ec2messages", "kms", "logs", "ssm", "ssmmessages")
+
+
+def endpoint_services_problem(services: list[str]) -> str | None:
+    unknown = [service for service in services if service not in SESSION_ENDPOINT_SERVICES]
+    if not unknown:
+        return None
+    return (
+        f"names {', '.join(map(repr, unknown))}, not an interface endpoint Session Manager "
+        f"uses; use {', '.join(SESSION_ENDPOINT_SERVICES)} (S3 comes with route_table_ids)"
+    )
+
+
 def endpoint_service_name(service: str, region: str, *, gateway: bool = False) -> str:
     """A VPC endpoint service name: com.amazonaws.<region>.<service>, or cn.com... where China
     names the service so (see CHINA_PREFIXED_INTERFACE_SERVICES)."""

@@ -28,6 +28,7 @@ from session_manager.aws.limits import (
     iam_policy_names,
     iam_role_names,
     kms_alias_names,
+    log_group_names,
 )
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
@@ -149,6 +150,18 @@ def check_new_alias(value: str) -> str:
             "{got} is not an alias name you can create: use alias/<name> of letters, digits, "
             "'/', '_' and '-', not starting with alias/aws/",
             {"got": repr(value)},
+        )
+    return value
+
+
+def check_log_group_name(value: str) -> str:
+    rule = log_group_names()  # botocore's logs model
+    if value and not rule.admits(value):
+        raise PydanticCustomError(
+            "log_group_name",
+            "{got} is not a valid log group name: use {lengths} characters of letters, "
+            "digits, '.', '-', '_', '/' and '#'",
+            {"got": repr(value), "lengths": rule.lengths},
         )
     return value
 

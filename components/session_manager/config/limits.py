@@ -16,7 +16,13 @@ from collections.abc import Iterator, Sequence
 from pydantic import ValidationError
 
 from session_manager.aws.document import render_preferences_document, serialize_document
-from session_manager.aws.limits import port_problems, tag_problems
+from session_manager.aws.limits import (
+    RESERVED_LOG_GROUP_PREFIX,
+    ec2_tag_problems,
+    key_arn_problem,
+    port_problems,
+    tag_problems,
+)
 from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.errors import NAMESPACE, Problem
 from session_manager.config.messages import config_path
@@ -48,42 +54,21 @@ def applied_preferences(config: StackConfig) -> Iterator[tuple[Where, Preference
         yield ("preferences",), config.preferences, plain
 
 
-def _key_arn_problem(arn: str, regions: list[str], partition: str, user: str) -> str | None:
-    """Why a KMS key ARN cannot serve `user` in `regions`, or None (ids and aliases: per Region)."""
-    if not arn.startswith("arn:"):
-        return None
-    parts = arn.split(":")
-    key_partition, key_region = parts[1], parts[3]
-    if key_partition != partition:
-        return (
-            f"{arn} is in partition {key_partition}, but the stack deploys in {partition}; "
-            "a key serves only its own partition"
-        )
-    elsewhere = [region for region in regions if region != key_region]
-    if elsewhere:
-        return (
-            f"is a key in {key_region}, but {user} in {', '.join(elsewhere)} can only use a key "
-            "of its own Region; name the key by an alias (alias/...) that exists in every "
-            "Region, or let the stack create one per Region"
-        )
-    return None
-
-
 def _key_problems(config: StackConfig, partition: str) -> list[Problem]:
     problems: list[Problem] = []
     log_group_regions: list[str] = []
     for where, prefs, regions in applied_preferences(config):
-        problem = _key_arn_problem(prefs.kms_key_id, regions, partition, "session data")
+        problem = key_arn_problem(prefs.kms_key_id, regions, partition, "session data")
         if problem:
             problems.append(((*where, "kmsKeyId"), problem))
         if config.creates_log_group(prefs):
             log_group_regions += [r for r in regions if r not in log_group_regions]
-    problem = _key_arn_problem(
+    problem = key_arn_problem(
         config.log_group.kms_key_id, log_group_regions, partition, "the log group"
     )
     if problem:
         problems.append((("logGroup", "kmsKeyId"), problem))
-    problem = _key_arn_problem(config.s3_logging.bucket_kms_key_arn, [], partition, "")
+    problem = key_arn_problem(config.s3_logging.bucket_kms_key_arn, [], partition, "")
     if problem:
         problems.append((("s3Logging", "bucketKmsKeyArn"), problem))
     return problems
@@ -100,11 +85,16 @@ def _tag_problems(config: StackConfig) -> list[Problem]:
         (where, {k: ("" if v == UNDECRYPTED else v) for k, v in tags.items()})
         for where, tags in sources
     ]
-    return [
-        ((*where, key) if key else where, problem)
+    # Only the stack's tags reach IAM (policies, roles); a document's own go on it alone.
+    found = [
+        (where, key, problem)
         for where, tags in sources
-        for key, problem in tag_problems(tags)
+        for key, problem in tag_problems(tags, case_insensitive=where == ("tags",))
     ]
+    # The stack's tags also go on each VPC endpoint and prefix list, with a Name added.
+    if config.vpc_endpoints:
+        found += [(("tags",), key, problem) for key, problem in ec2_tag_problems(sources[0][1])]
+    return [((*where, key) if key else where, problem) for where, key, problem in found]
 
 
 # "The object key name is a sequence of Unicode characters with UTF-8 encoding of up to
@@ -114,9 +104,6 @@ S3_KEY_MAX_BYTES = 1024
 # session's own object name (`<session id>.log`, the session id up to 96 characters).
 _APPENDED_BYTES = len("/123456789012/ap-southeast-5/")
 _SESSION_OBJECT_BYTES = 100
-# "Log group names can't start with the string aws/" (CloudWatch Logs API reference,
-# CreateLogGroup, which botocore's logs model carries as its documentation).
-RESERVED_LOG_GROUP_PREFIX = "aws/"
 
 
 def _name_length_problems(config: StackConfig) -> list[Problem]:

@@ -10,7 +10,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws import defaults
-from session_manager.aws.limits import log_group_names
 from session_manager.aws.rules import (
     LINUX_USER_PATTERN,
 )
@@ -22,6 +21,7 @@ from session_manager.config.fields import (
     check_bucket,
     check_key_prefix,
     check_kms_reference,
+    check_log_group_name,
 )
 
 
@@ -95,15 +95,7 @@ class Preferences(ConfigModel):
     @field_validator("cloud_watch_log_group_name")
     @classmethod
     def _log_group(cls, value: str) -> str:
-        rule = log_group_names()  # botocore's logs model
-        if value and not rule.admits(value):
-            raise PydanticCustomError(
-                "log_group_name",
-                "{got} is not a valid log group name: use {lengths} characters of letters, "
-                "digits, '.', '-', '_', '/' and '#'",
-                {"got": repr(value), "lengths": rule.lengths},
-            )
-        return value
+        return check_log_group_name(value)
 
     @field_validator("kms_key_id")
     @classmethod
