@@ -192,11 +192,18 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self,
         mocks: pulumi.runtime.Mocks,
         *,
+        stack: str,
+        project: str,
         preview: bool = False,
         secrets: frozenset[config_secrets.SecretLeaf] = frozenset(),
     ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
+        # The run's own, not pulumi.get_stack()/get_project(): from pulumi 3.211 on those
+        # are contextvars, which the mock runtime's worker threads (where the gRPC methods
+        # run) don't inherit, so they read the defaults "stack" and "project".
+        self.stack = stack
+        self.project = project
         self.planned: list[PlannedResource] = []
         self.preview = preview
         # Secret config values: never printed, whatever input shows them.
@@ -224,7 +231,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
-        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
+        return engine_urn(self.stack, self.project, parent or None, type_, name)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
@@ -267,8 +274,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 aliases=alias_urns(
                     request.aliases,
-                    stack=pulumi.get_stack(),
-                    project=pulumi.get_project(),
+                    stack=self.stack,
+                    project=self.project,
                     name=request.name,
                     typ=request.type,
                     parent=request.parent or None,
@@ -501,7 +508,9 @@ def record_program(
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
     secrets = config_secrets.secret_leaves(config, secret_keys, NAMESPACE, stack_file)
-    monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
+    monitor = RecordingMonitor(
+        answers, stack=stack, project=project, preview=preview, secrets=secrets
+    )
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
     logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
