@@ -37,7 +37,7 @@ EXAMPLE = ROOT / "examples" / "organization" / "Pulumi.organization.yaml"
 # aliases name, and the SDK's stack and project settings changed shape across pulumi
 # releases (contextvars from 3.211 on, unseen by the mock runtime's worker threads, which
 # then read "stack" and "project"). The engine's URN form, `urn:pulumi:<stack>::<project>::
-# <parent type$...$type>::<name>`, is pulumi/pulumi sdk/go/common/resource/urn.go (NewURN).
+# <parent type$...$type>::<name>`, is pulumi/pulumi sdk/go/common/resource/urn/urn.go (`New`).
 PLAN_SCRIPT = """
 import json, sys
 from pathlib import Path
@@ -67,7 +67,7 @@ print(f"{len(named)} URNs under {prefix}")
 
 
 def expected_urns(stack: str, project: str) -> list[str]:
-    """URNs the example's plan must hold, spelled out in the engine's form (urn.go NewURN)."""
+    """URNs the example's plan must hold, spelled out in the engine's form (urn/urn.go `New`)."""
     account, region = "111111111111", "us-east-1"
     parent_type = "session-manager:index:SessionManagerPreferences"
     return [
