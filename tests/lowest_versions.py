@@ -33,17 +33,48 @@ EXAMPLE = ROOT / "examples" / "organization" / "Pulumi.organization.yaml"
 
 # Each of the example's OUs holds an account, so the plan reads what the program reads of it
 # (the organizations account `state`, which pulumi-aws 7.0 does not have).
+# The URNs are checked too: they are what `pulumi up --target`, `pulumi state delete` and
+# aliases name, and the SDK's stack and project settings changed shape across pulumi
+# releases (contextvars from 3.211 on, unseen by the mock runtime's worker threads, which
+# then read "stack" and "project"). The engine's URN form, `urn:pulumi:<stack>::<project>::
+# <parent type$...$type>::<name>`, is pulumi/pulumi sdk/go/common/resource/urn/urn.go (`New`).
 PLAN_SCRIPT = """
 import json, sys
 from pathlib import Path
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import run_plan
-mocks = AwsMocks(organization_accounts=json.loads(sys.argv[3]))
-plan = run_plan(Path(sys.argv[1]), sys.argv[2], mocks=mocks)
+work, stack, accounts, project, expected = sys.argv[1:6]
+mocks = AwsMocks(organization_accounts=json.loads(accounts))
+plan = run_plan(Path(work), stack, mocks=mocks)
 documents = plan.of_type("aws:ssm/document:Document")
 assert documents, "the plan has no Session document"
-print(f"planned {len(plan.resources)} resources, {len(documents)} documents")
+prefix = f"urn:pulumi:{stack}::{project}::"
+named = [
+    (r.name, kind, urn)
+    for r in plan.resources
+    for kind, urns in (("urn", [r.urn]), ("parent", [r.parent]), ("alias", r.aliases))
+    for urn in urns
+    if urn
+]
+wrong = [f"{name} {kind} {urn}" for name, kind, urn in named if not urn.startswith(prefix)]
+assert not wrong, f"{len(wrong)} URNs don't start with {prefix}, e.g. {wrong[:3]}"
+urns = {r.urn for r in plan.resources}
+missing = [urn for urn in json.loads(expected) if urn not in urns]
+assert not missing, f"the plan has no {missing}"
+print(f"planned {len(plan.resources)} resources, {len(documents)} documents,", end=" ")
+print(f"{len(named)} URNs under {prefix}")
 """
+
+
+def expected_urns(stack: str, project: str) -> list[str]:
+    """URNs the example's plan must hold, spelled out in the engine's form (urn/urn.go `New`)."""
+    account, region = "111111111111", "us-east-1"
+    parent_type = "session-manager:index:SessionManagerPreferences"
+    return [
+        f"urn:pulumi:{stack}::{project}::pulumi:providers:aws::aws-{account}",
+        f"urn:pulumi:{stack}::{project}::{parent_type}$aws:ssm/document:Document"
+        f"::session-manager-{account}-{region}-document",
+    ]
 
 
 def lowest_pins(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
@@ -117,7 +148,17 @@ def main(argv: list[str] | None = None) -> int:
         stack = EXAMPLE.name.removeprefix("Pulumi.").removesuffix(".yaml")
         # The project from this checkout, not an installed copy: only its dependencies vary.
         env = {**os.environ, "PYTHONPATH": str(ROOT / "components")}
-        command = [str(python), "-c", PLAN_SCRIPT, work, stack, json.dumps(ou_accounts())]
+        project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+        command = [
+            str(python),
+            "-c",
+            PLAN_SCRIPT,
+            work,
+            stack,
+            json.dumps(ou_accounts()),
+            project,
+            json.dumps(expected_urns(stack, project)),
+        ]
         result = subprocess.run(command, env=env, check=False)
     print(
         f"lowest versions: {', '.join(pins)}; install {installed_at - started:.0f}s, "

@@ -114,6 +114,7 @@ def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = write_stack(tmp_path_factory.mktemp("corpus-cli"), GOOD_STACK)
     (project / "list.json").write_text("[1, 2]\n")
     (project / "binary.json").write_bytes(b"\xff\xfe\x00\x81 not text")
+    (project / "empty.json").write_text("")
     (project / "object.json").write_text('{"resources": "none"}\n')
     (project / "Pulumi.dup.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n"

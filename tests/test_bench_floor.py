@@ -132,7 +132,7 @@ monitors = []
 set_mocks = pulumi.runtime.set_mocks
 
 def recording_set_mocks(mocks, **kwargs):
-    monitors.append(RecordingMonitor(mocks))
+    monitors.append(RecordingMonitor(mocks, kwargs["stack"], kwargs["project"]))
     set_mocks(monitors[0].capturing, monitor=monitors[0], **kwargs)
 
 pulumi.runtime.set_mocks = recording_set_mocks

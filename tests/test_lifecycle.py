@@ -7,8 +7,11 @@ deletes or replaces something, the test names what AWS loses.
 The engine's rules these rest on (pulumi/pulumi):
 - pkg/resource/deploy/step.go, DeleteStep.Apply: a resource the program no longer
   registers is deleted through its provider, unless its *old* state says
-  `RetainOnDelete` ("Deleting a 'drop on delete' is a no-op"); then no provider call is
-  made at all, so an account whose role can't be assumed is no obstacle.
+  `RetainOnDelete` ("Deleting a 'drop on delete' is a no-op"); then no provider Delete
+  is called. Its provider is still loaded and configured first, for every delete,
+  retained or not (step_generator.go GenerateDeletes, lines 2436-2440, EnsureProvider):
+  an account whose role can't be assumed fails the update until its resources leave
+  the state (`pulumi state delete --target-dependents` on its provider).
 - pkg/resource/deploy/step_generator.go, getOldResource/generateAliases/
   inheritedChildAlias: a resource is matched by URN, then by its aliases, then by the
   alias its parent matched (the parent's old name replacing the prefix of the child's).
@@ -330,18 +333,58 @@ def test_an_account_that_leaves_the_ou_keeps_everything_in_aws(
     } <= set(kept.values())
 
 
-def test_a_suspended_account_is_skipped_with_a_warning_and_loses_nothing(
+def state_delete_target_dependents(state: Mapping[str, Any], urn: str) -> dict[str, Any]:
+    """`pulumi state delete --target-dependents URN` (pkg/cmd/pulumi/state/state_delete.go,
+    flag line 163; pkg/resource/edit/operations.go DeleteResource): URN and what depends
+    on it by provider reference or parent (pkg/resource/graph/dependency_graph.go
+    OnlyDependsOn) leave the state, with no provider call."""
+    gone = {urn}
+    for resource in state["resources"]:  # the state's order: dependencies first
+        if resource.get("provider") in gone or resource.get("parent") in gone:
+            gone.add(resource["urn"])
+    kept = [r for r in state["resources"] if r["urn"] not in gone]
+    # OnlyDependsOn also follows dependencies: none may lead out of what leaves.
+    assert not [r["urn"] for r in kept if gone & set(r.get("dependencies") or [])]
+    return {**state, "resources": kept}
+
+
+def test_a_suspended_account_is_skipped_but_its_provider_must_leave_the_state_first(
     history: History,
 ) -> None:
     """Organizations keeps a closed account SUSPENDED for 90 days; its role can't be
-    assumed. Skipped, all its resources are retained deletes: no call into the account
-    (step.go DeleteStep), so the rest of the organization deploys."""
+    assumed. The program skips it, and all its resources are retained: DeleteStep.Apply
+    (step.go) would call no Delete. But the engine fails before any step applies: for
+    every delete, retained or not, GenerateDeletes loads the resource's provider
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go lines 2436-2440 at 1b5949891b3c,
+    `EnsureProvider`, "could not load provider for resource"), which configures it from
+    the old state (deployment.go line 737 SameProvider; providers/registry.go Same, line
+    861 Configure), and pulumi-aws's Configure assumes the role to validate credentials
+    (pulumi-aws provider/config.go validateCredentials -> awsbase.GetAwsConfig). So
+    `plan --diff` must refuse the step and name `pulumi state delete --target-dependents`
+    on the provider, after which the account's resources are out of the state, still in
+    AWS, and the next `pulumi up` deletes nothing through the account."""
     assert_account_leaves_and_stays(history, "leave-ou", "suspended", "666666666666")
-    head = history["suspended"]
+    base, head = history["leave-ou"].to_json(), history["suspended"]
+    provider = "urn:pulumi:organization::session-manager::pulumi:providers:aws::aws-666666666666"
+    command = f"pulumi state delete --target-dependents '{provider}'"
     (warning,) = [w for w in head.warnings if "666666666666" in w]
     assert "is SUSPENDED in AWS Organizations" in warning
-    assert "skipped" in warning
     assert f"organizationalUnit {OU}" in warning
+    assert "`pulumi up` and `pulumi preview` FAIL" in warning
+    assert command in warning
+    using = [r for r in base["resources"] if r.get("provider") == provider]
+    (error,) = diff_plans(base, head.to_json()).errors
+    assert f"delete these {len(using)} resource(s)" in error
+    assert "can't assume a role in a SUSPENDED account" in error
+    assert f"`{command}` first" in error
+
+    cleaned = state_delete_target_dependents(base, provider)
+    after = diff_plans(cleaned, head.to_json())
+    assert after.errors == []
+    # Only the account's components remain to delete: they have no provider to load.
+    components = state_only(history["leave-ou"], "666666666666") - {"aws-666666666666"}
+    assert steps(cleaned, head) == {"remove": components}
+    assert aws_loses(cleaned, head) == []
 
 
 def test_a_closed_account_listed_under_targets_is_skipped_too(tmp_path: Path) -> None:

@@ -209,6 +209,19 @@ def test_central_log_bucket_is_hardened_and_retained(tmp_path: Path) -> None:
         "rules"
     ]
     assert target_rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    # The access logs live as long as promised on their versioned, unlocked bucket too: the
+    # version Expiration makes noncurrent goes a day later, not 2557 days later, and the
+    # expired delete marker left behind by a rule of its own (S3 User Guide, "Expiring
+    # objects"; S3 API Reference, LifecycleExpiration: ExpiredObjectDeleteMarker "cannot be
+    # specified with Days or Date").
+    access_rule, access_markers = plan.named(
+        "session-manager-central-logs-access-log-lifecycle"
+    ).inputs["rules"]
+    assert access_rule["expiration"] == {"days": 2557}
+    assert access_rule["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    assert access_markers["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert access_markers["filter"] == access_rule["filter"] == {"prefix": "access-logs/"}
+    assert access_markers["status"] == "Enabled"
     target_policy = json.loads(
         plan.named("session-manager-central-logs-access-log-policy").inputs["policy"]
     )

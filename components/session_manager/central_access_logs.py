@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
+from pulumi_aws.s3 import BucketLifecycleConfigurationRuleArgsDict
 
 from session_manager.aws.central_log_policies import access_log_bucket_policy
-from session_manager.aws.log_archive import ACCESS_LOG_PREFIX
+from session_manager.aws.log_archive import ACCESS_LOG_PREFIX, access_log_lifecycle_rules
 from session_manager.aws.policy_document import policy_json
 from session_manager.outputs import render_when_known
 
@@ -76,16 +79,11 @@ def create_access_log_bucket(
         f"{name}-access-log-lifecycle",
         region=region,
         bucket=target.bucket,
-        rules=[
-            {
-                "id": "access-logs",
-                "status": "Enabled",
-                "filter": {"prefix": ACCESS_LOG_PREFIX},
-                "expiration": {"days": expire_after_days},
-                "noncurrent_version_expiration": {"noncurrent_days": expire_after_days},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-            }
-        ],
+        # Kept the promised days, delete markers included (aws/log_archive.py says why).
+        rules=cast(
+            list[BucketLifecycleConfigurationRuleArgsDict],
+            access_log_lifecycle_rules(ACCESS_LOG_PREFIX, expire_days=expire_after_days),
+        ),
         opts=after,
     )
     policy = aws.s3.BucketPolicy(

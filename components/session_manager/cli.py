@@ -93,6 +93,11 @@ def _plan(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
+    if args.diff and args.format == "terraform-plan":
+        return _fail(
+            "plan: --format terraform-plan describes one plan, not a diff: "
+            "use --diff with --format text or json"
+        )
     try:
         # A summary prints no outputs, so it need not resolve them. The full plan and
         # --json print the warnings themselves; a diff shows them too (an offboarding
@@ -149,7 +154,19 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
 
     try:
-        base = json.loads(base_file.read_text())
+        text = base_file.read_text()
+        if not text.strip():
+            return _fail(
+                f"cannot diff against {base_file}: the file is empty; write the base plan "
+                "with `plan --json > FILE` on the base branch"
+            )
+        try:
+            base = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return _fail(
+                f"cannot diff against {base_file}: not JSON ({exc.msg}, line {exc.lineno} "
+                f"column {exc.colno}); is it `plan --json` output?"
+            )
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")

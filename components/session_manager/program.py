@@ -426,7 +426,12 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
 
     partition = partition_of_region(config.regions[0]).name
     resolved = resolve_targets(
-        config, partition, organizational_unit_accounts, organization_account_states
+        config,
+        partition,
+        organizational_unit_accounts,
+        organization_account_states,
+        stack=pulumi.get_stack(),
+        project=pulumi.get_project(),
     )
     for warning in resolved.warnings:
         pulumi.log.warn(warning)

@@ -122,10 +122,40 @@ def session_log_lifecycle_rules(
                 "days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS
             },
         },
+        _delete_marker_rule(log_filter),
+    ]
+
+
+def _delete_marker_rule(log_filter: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": DELETE_MARKER_RULE_ID,
+        "status": "Enabled",
+        "filter": dict(log_filter),
+        "expiration": {"expired_object_delete_marker": True},
+    }
+
+
+# S3 writes each server access log under a new key and never overwrites one, so on the
+# versioned, unlocked access-log bucket a log becomes noncurrent only when its Expiration
+# adds the delete marker: it goes a day later, not `expire_days` later.
+ACCESS_LOG_RULE_ID = "access-logs"
+ACCESS_LOG_NONCURRENT_DAYS = 1
+
+
+def access_log_lifecycle_rules(prefix: str, *, expire_days: int) -> list[dict[str, Any]]:
+    """The access-log bucket's rules: a log lives `expire_days` (plus a day as a
+    noncurrent version), then its expired delete marker is removed too."""
+    log_filter = {"prefix": prefix}
+    return [
         {
-            "id": DELETE_MARKER_RULE_ID,
+            "id": ACCESS_LOG_RULE_ID,
             "status": "Enabled",
-            "filter": dict(log_filter),
-            "expiration": {"expired_object_delete_marker": True},
+            "filter": log_filter,
+            "expiration": {"days": expire_days},
+            "noncurrent_version_expiration": {"noncurrent_days": ACCESS_LOG_NONCURRENT_DAYS},
+            "abort_incomplete_multipart_upload": {
+                "days_after_initiation": ABORT_INCOMPLETE_UPLOADS_AFTER_DAYS
+            },
         },
+        _delete_marker_rule(log_filter),
     ]

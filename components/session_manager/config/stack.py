@@ -159,6 +159,17 @@ class StackConfig(ConfigModel):
             check_account(account)
         return value
 
+    @field_validator("offboard_accounts")
+    @classmethod
+    def _offboard_once(cls, value: list[str]) -> list[str]:
+        # Each entry is a deliberate act of deletion: a repeat is a slip, not a second account.
+        duplicates = sorted({account for account in value if value.count(account) > 1})
+        if duplicates:
+            raise PydanticCustomError(
+                "account_id", "lists {got} more than once", {"got": ", ".join(duplicates)}
+            )
+        return value
+
     @field_validator("exclude_regions")
     @classmethod
     def _excluded_regions(cls, value: list[str]) -> list[str]:

@@ -7,7 +7,8 @@ tested without AWS. Runs before any resource is registered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from session_manager.config.errors import ConfigError
@@ -53,25 +54,48 @@ def role_arn_for(config: StackConfig, target: Target, account_id: str, partition
     return f"arn:{partition}:iam::{account_id}:role/{role_name}"
 
 
-def inactive_account_warning(config: StackConfig, path: str, account_id: str, state: str) -> str:
-    """Said when a target account can't be deployed to: it is skipped, not failed."""
-    deleted = (
-        "; it is in offboardAccounts, so the engine would try to delete its resources through "
-        "a role it can no longer assume: remove it from offboardAccounts"
-        if account_id in config.offboard_accounts
-        else (
-            "; retainDocumentOnDelete is false, so the engine would try to delete its documents "
-            "through a role it can no longer assume: set it to true, or `pulumi state delete` "
-            "them"
-            if not config.retain_document_on_delete
-            else ""
-        )
-    )
+def account_provider_urn(stack: str, project: str, account_id: str) -> str:
+    """The engine URN of the explicit provider the program gives a target account
+    (program.py `provider_for`: `aws-<account>`, parented to the stack)."""
+    return f"urn:pulumi:{stack}::{project}::pulumi:providers:aws::aws-{account_id}"
+
+
+# The words inactive_account_warning writes, which `plan --diff` reads back.
+_INACTIVE = re.compile(
+    r"account (\d{12}) is ([A-Z_]+) in AWS Organizations, so its role can't be assumed"
+)
+
+
+def inactive_account_warning(path: str, account_id: str, state: str, provider_urn: str) -> str:
+    """Said when a target account can't be deployed to: it is skipped, not failed.
+
+    Skipping is not enough while the state holds what the stack made there: for every
+    resource it deletes, retained or not, the engine loads its provider from the old
+    state (pulumi/pulumi pkg/resource/deploy/step_generator.go GenerateDeletes, lines
+    2436-2440, `EnsureProvider`; deployment.go EnsureProvider, line 737, SameProvider;
+    providers/registry.go Same, line 861, `Configure` with the old inputs), and
+    pulumi-aws validates the credentials there by assuming the role (provider/config.go
+    validateCredentials), which fails in such an account. `pulumi state delete
+    --target-dependents` removes the provider and everything using it from the state
+    without any provider call (pkg/cmd/pulumi/state/state_delete.go, flag line 163).
+    """
     return (
         f"{path}: account {account_id} is {state} in AWS Organizations, so its role can't be "
-        "assumed: skipped. What the stack made there leaves the stack and stays in AWS "
-        f"(retained on delete), with no call into the account{deleted}"
+        "assumed: skipped. While the stack's state holds what it made there, `pulumi up` "
+        "and `pulumi preview` FAIL: the engine loads the account's provider, assuming the "
+        "role, to delete even retained resources. Run first: pulumi state delete "
+        f"--target-dependents '{provider_urn}' (it removes them from the state without "
+        "calling AWS; they stay in AWS)"
     )
+
+
+def inactive_accounts(warnings: Iterable[str]) -> dict[str, str]:
+    """Account id -> Organizations state, for each account a plan's warnings skipped."""
+    return {
+        found.group(1): found.group(2)
+        for warning in warnings
+        if (found := _INACTIVE.search(warning))
+    }
 
 
 def resolve_targets(
@@ -79,6 +103,9 @@ def resolve_targets(
     partition: str,
     list_accounts: AccountLookup,
     account_states: StateLookup | None = None,
+    *,
+    stack: str = "<stack>",
+    project: str = "<project>",
 ) -> ResolvedTargets:
     """Expand OUs, skip accounts that aren't ACTIVE, apply exclusions, and refuse an
     account-Region managed twice.
@@ -114,7 +141,13 @@ def resolve_targets(
                 continue
             if (state or ACTIVE) != ACTIVE:
                 inactive.setdefault(
-                    account_id, inactive_account_warning(config, source, account_id, state)
+                    account_id,
+                    inactive_account_warning(
+                        source,
+                        account_id,
+                        state,
+                        account_provider_urn(stack, project, account_id),
+                    ),
                 )
                 continue
             role_arn = role_arn_for(config, target, account_id, partition)

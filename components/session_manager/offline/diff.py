@@ -47,6 +47,11 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
   step applies, whatever the target's own retainOnDelete: so a dependent of a retained
   target that leaves is not deleted either, while one that leaves alone (its target
   stays) is.
+- every resource deleted, retained or not, first has its provider loaded from the old
+  state (`GenerateDeletes`, lines 2436-2440, `EnsureProvider`): an account's
+  provider is configured, assuming its role, even when all it deletes is retained.
+  In an account that isn't ACTIVE (the head plan's warnings say which) that fails
+  the update.
 
 Documents and policies get a unified diff of their JSON. Unchanged resources are
 left out.
@@ -61,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
+from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import match_resources
 from session_manager.offline.ignore_changes import ignoring_changes
 
@@ -474,6 +480,7 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
+    _unreachable_providers(changes, before, head_plan.get("warnings") or [])
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
@@ -550,3 +557,25 @@ def _skip_deletes_deleted_with(
         if target_retained:
             change.retained = True
             change.action = "retain" if change.action == "remove" else change.action
+
+
+def _unreachable_providers(
+    changes: list[ResourceChange], before: dict[str, dict[str, Any]], warnings: list[str]
+) -> None:
+    """A leaving provider of an account that isn't ACTIVE fails the update, if it has
+    deletes: the engine configures it to delete them, and its role can't be assumed."""
+    inactive = inactive_accounts(warnings)
+    removed = {c.urn for c in changes if c.action in ("remove", "retain")}
+    for change in changes:
+        state = inactive.get(change.name.removeprefix("aws-"))
+        if not (change.is_provider and change.urn in removed and state):
+            continue
+        deletes = [u for u in removed if before[u].get("provider") == change.urn]
+        if deletes:
+            change.error = (
+                f"the engine must load provider {change.name} to delete these {len(deletes)} "
+                "resource(s) (retained or not: step_generator.go GenerateDeletes, "
+                f"EnsureProvider), and can't assume a role in a {state} account: run "
+                f"`pulumi state delete --target-dependents '{change.urn}'` first (it "
+                "removes them from the state without calling AWS; they stay in AWS)"
+            )

@@ -191,12 +191,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(
         self,
         mocks: pulumi.runtime.Mocks,
+        stack: str,
+        project: str,
         *,
         preview: bool = False,
         secrets: frozenset[config_secrets.SecretLeaf] = frozenset(),
     ) -> None:
         self.capturing = _Capturing(mocks)
         super().__init__(self.capturing)
+        # Not pulumi.get_stack()/get_project(): contextvars from pulumi 3.211 on, which the
+        # mock runtime's worker threads don't inherit (they read "stack" and "project").
+        self.stack, self.project = stack, project
         self.planned: list[PlannedResource] = []
         self.preview = preview
         # Secret config values: never printed, whatever input shows them.
@@ -204,9 +209,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.masking = config_secrets.masking(secrets)
         self.custom_urns: set[str] = set()
         self.registered_outputs: dict[str, Any] = {}
-        # The mock runtime gives each worker thread its own event loop and never
-        # closes them; closed here after the run, so exit is quiet.
-        # By thread: looked up once per worker thread, as this runs for every registration.
+        # The mock runtime gives each worker thread its own event loop and never closes
+        # them: closed after the run, so exit is quiet. By thread, looked up once each.
         self.thread_loops: dict[int, asyncio.AbstractEventLoop] = {}
 
     def _track_thread_loop(self) -> None:
@@ -224,7 +228,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine's URNs, which users pass to `pulumi up --target` and `pulumi import`.
-        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent or None, type_, name)
+        return engine_urn(self.stack, self.project, parent or None, type_, name)
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().Invoke(request)  # pyright: ignore[reportUnknownMemberType]
@@ -267,8 +271,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=list(request.ignoreChanges),
                 aliases=alias_urns(
                     request.aliases,
-                    stack=pulumi.get_stack(),
-                    project=pulumi.get_project(),
+                    stack=self.stack,
+                    project=self.project,
                     name=request.name,
                     typ=request.type,
                     parent=request.parent or None,
@@ -493,15 +497,14 @@ def record_program(
     """Run any Pulumi program under `AwsMocks` and record what it registers.
 
     `stack_file` stands for the stack file's `config:` mapping (which values are `secure:`).
-
-    Whatever `program` returns (Outputs, dicts of Outputs) is resolved into
-    `Plan.result`, and the stack's exports into `Plan.outputs`.
+    What `program` returns (Outputs, dicts of Outputs) is resolved into `Plan.result`, and
+    the stack's exports into `Plan.outputs`.
     """
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks
     secrets = config_secrets.secret_leaves(config, secret_keys, NAMESPACE, stack_file)
-    monitor = RecordingMonitor(answers, preview=preview, secrets=secrets)
+    monitor = RecordingMonitor(answers, stack, project, preview=preview, secrets=secrets)
     # The program's pulumi.log.warn messages, as `pulumi up` would show them.
     collector = _WarningCollector()
     logger = logging.getLogger(f"session_manager.plan.{id(collector)}")
@@ -532,8 +535,7 @@ def record_program(
             outputs = _resolve(dict(root.outputs)) or {}
         result = _resolve(returned[0]) if returned else None
     finally:
-        # Join the runtime's worker threads before closing, or their loops are
-        # torn down at interpreter exit with noisy "Invalid file descriptor" errors.
+        # Join the worker threads first, or exit tears their loops down ("Invalid file descriptor").
         loop.run_until_complete(loop.shutdown_default_executor())
         monitor.close_thread_loops()
         loop.close()
@@ -548,8 +550,7 @@ def record_program(
         registered_outputs=monitor.registered_outputs,
     )
     # Registration order depends on when outputs resolve; URN order is stable.
-    planned = sorted(monitor.planned, key=lambda r: r.urn)
-    plan.resources = _with_default_providers(planned, config)
+    plan.resources = _with_default_providers(sorted(monitor.planned, key=lambda r: r.urn), config)
     return plan
 
 
