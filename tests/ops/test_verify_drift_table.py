@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from session_manager.offline.plan import Plan
 from session_manager.ops.aws_access import AwsAccess
@@ -26,12 +24,19 @@ from session_manager.ops.drift.severity import (
     LOSES_LOGS,
     WEAKENS_SECURITY,
 )
-from session_manager.ops.emulate import Emulator
-from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 from session_manager.ops.verify import IN_SYNC, Report, verify
-from whole_stack import BUCKET, CENTRAL, CUSTOM, HOME, MEMBER, OU_MEMBER, stack
+from whole_stack import (
+    BUCKET,
+    CENTRAL,
+    CREDENTIALS,
+    CUSTOM,
+    HOME,
+    MEMBER,
+    OU_MEMBER,
+    Aws,
+    deployed_stack,
+)
 
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 PREFS, ROLE = "SSM-SessionManagerRunShell", "SessionManagerInstanceRole"
 ACCESS_LOGS = f"{BUCKET}-access-logs"
 EVENTS = "session-manager-account-events"
@@ -40,30 +45,6 @@ ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
-
-
-@dataclass
-class Aws:
-    url: str
-
-    def __call__(self, service: str, account: str = HOME, region: str = "us-east-1") -> Any:
-        """A client in `account`, through its OrganizationAccountAccessRole as the stack does."""
-        kwargs: dict[str, Any] = dict(CREDENTIALS)
-        if account != HOME:
-            sts: Any = boto3.client("sts", endpoint_url=self.url, region_name=region, **CREDENTIALS)  # type: ignore[call-overload]
-            granted = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-                RoleSessionName="drift-table",
-            )["Credentials"]
-            kwargs = {
-                "aws_access_key_id": granted["AccessKeyId"],
-                "aws_secret_access_key": granted["SecretAccessKey"],
-                "aws_session_token": granted["SessionToken"],
-            }
-        return boto3.client(service, endpoint_url=self.url, region_name=region, **kwargs)  # type: ignore[call-overload]
-
-    def key(self, alias: str, account: str, region: str) -> dict[str, Any]:
-        return self("kms", account, region).describe_key(KeyId=alias)["KeyMetadata"]
 
 
 def _new_default_version(ssm: Any, name: str, change: Callable[[dict[str, Any]], None]) -> None:
@@ -552,15 +533,7 @@ def found(report: Report) -> set[tuple[str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def deployed(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Aws]:
-    import requests
-
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    plan = stack(tmp_path_factory.mktemp("drift-table"))
-    emulator = Emulator(moto_server)
-    create_expected_buckets(plan, emulator.access)
-    create_expected_trails(plan, emulator.access)
-    emulator.apply(plan)
-    return plan, Aws(moto_server)
+    return deployed_stack(moto_server, tmp_path_factory.mktemp("drift-table"))
 
 
 def test_the_table_holds_at_least_40_drifts_across_every_family() -> None:

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
-from session_manager.ops.drift.compare import Check, CheckContext, camelize
+from session_manager.ops.drift.compare import Check, CheckContext, camelize, default_encryption
 from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -204,9 +204,7 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
         return
     if granted is None:
         return
-    configuration = cast(dict[str, Any], answer["ServerSideEncryptionConfiguration"])
-    rules = cast(list[dict[str, Any]], configuration.get("Rules") or [{}])
-    default = cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
+    default = default_encryption(answer)
     key = str(default.get("KMSMasterKeyID") or "")
     if not key or not str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
         return  # SSE-S3, or the account's AWS managed key: nothing to grant

@@ -16,6 +16,11 @@ LOSES_LOGS = "loses logs"
 WEAKENS_SECURITY = "weakens security"
 COSMETIC = "cosmetic"
 SEVERITIES = (BREAKS_SESSIONS, LOSES_LOGS, WEAKENS_SECURITY, COSMETIC)
+# The fix for drift the stack puts back: Pulumi diffs the program against its state, not
+# against AWS, so a plain `pulumi up` sees no change; `--refresh` reads AWS first
+# (Pulumi CLI docs, "pulumi up": "--refresh  Refresh the state of the stack's resources
+# before this update").
+REFRESH_UP = "pulumi up --refresh"
 EXIT_CODES = {BREAKS_SESSIONS: 4, LOSES_LOGS: 3, WEAKENS_SECURITY: 1, COSMETIC: 5}
 
 # Label prefixes (each family's check names resources so), longest first.
