@@ -343,6 +343,21 @@ def retarget_pattern(aws: Aws) -> None:
     )
 
 
+def disable_alarm_actions(aws: Aws) -> None:
+    # CloudWatch DisableAlarmActions: the actions stay listed but never run
+    aws("cloudwatch").disable_alarm_actions(AlarmNames=[f"{EVENTS}-failed-invocations"])
+
+
+def rename_api_key_header(aws: Aws) -> None:
+    # EventBridge UpdateConnection: the token is sent in another header (DescribeConnection
+    # returns AuthParameters.ApiKeyAuthParameters.ApiKeyName, never the value)
+    aws("events").update_connection(
+        Name=f"{EVENTS}-connection",
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Other", "ApiKeyValue": "v"}},
+    )
+
+
 def silence_alarm(aws: Aws) -> None:
     # CloudWatch PutMetricAlarm, same alarm without actions
     cloudwatch = aws("cloudwatch")
@@ -508,6 +523,21 @@ DRIFTS: list[Row] = [
     (
         silence_alarm,
         [(HOME_US, f"cloudwatch alarm {EVENTS}-failed-deliveries", "alarmActions", LOSES_LOGS)],
+    ),
+    (
+        disable_alarm_actions,
+        [(HOME_US, f"cloudwatch alarm {EVENTS}-failed-invocations", "actionsEnabled", LOSES_LOGS)],
+    ),
+    (
+        rename_api_key_header,
+        [
+            (
+                HOME_US,
+                f"events connection {EVENTS}-connection",
+                "authParameters.apiKey.key",
+                LOSES_LOGS,
+            )
+        ],
     ),
     (
         unencrypt_topic,

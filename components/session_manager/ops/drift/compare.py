@@ -361,6 +361,10 @@ class CheckContext:
     result: TargetResult
     # What the plan grants the roles it creates (iam.RoleGrants), shared by every target.
     grants: RoleGrants = field(default_factory=RoleGrants)
+    # What each component registered as outputs, by URN (the plan's registered outputs).
+    component_outputs: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict[str, Mapping[str, Any]]
+    )
     _clients: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def client(self, service: str, region: str | None = None) -> Any:
