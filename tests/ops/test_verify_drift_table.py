@@ -441,17 +441,17 @@ DRIFTS: list[Row] = [
     ),
     (
         widen_users_policy,
-        [(MEMBER_EU, "iam policy SessionManagerSessionUsers", "policy", BREAKS_SESSIONS)],
+        [(MEMBER_EU, "iam policy SessionManagerSessionUsers", "policy", WEAKENS_SECURITY)],
     ),
-    (trust_anyone, [(MEMBER_EU, f"iam role {ROLE}", "assumeRolePolicy", BREAKS_SESSIONS)]),
+    (trust_anyone, [(MEMBER_EU, f"iam role {ROLE}", "assumeRolePolicy", WEAKENS_SECURITY)]),
     (longer_idle_timeout, [(OU_US, PREFS_DOC, "inputs.idleSessionTimeout", WEAKENS_SECURITY)]),
-    (open_key_policy, [(OU_US, DATA, "policy", BREAKS_SESSIONS)]),
+    (open_key_policy, [(OU_US, DATA, "policy", WEAKENS_SECURITY)]),
     (version_not_default, [(OU_US, CUSTOM_DOC, "defaultVersion", BREAKS_SESSIONS)]),
-    (delete_log_group, [(OU_US, LOG_GROUP, "logGroup", LOSES_LOGS)]),
+    (delete_log_group, [(OU_US, LOG_GROUP, "logGroup", BREAKS_SESSIONS)]),
     (delete_alias, [(OU_EU, "kms alias alias/session-manager/logs", "alias", WEAKENS_SECURITY)]),
     (attach_admin, [(OU_EU, f"iam role {ROLE}", "attachedPolicies", WEAKENS_SECURITY)]),
     (detach_instance_policy, [(OU_EU, f"iam role {ROLE}", "attachedPolicy", BREAKS_SESSIONS)]),
-    (delete_preferences, [(OU_EU, PREFS_DOC, "document", BREAKS_SESSIONS)]),
+    (delete_preferences, [(OU_EU, PREFS_DOC, "document", LOSES_LOGS)]),
     (schedule_key_deletion, [(OU_EU, DATA, "keyState", BREAKS_SESSIONS)]),
     (delete_bucket_policy, [(CENTRAL_US, CENTRAL_BUCKET, "policy", LOSES_LOGS)]),
     (
@@ -483,12 +483,13 @@ DRIFTS: list[Row] = [
     (
         remove_bucket_encryption,
         [
-            (CENTRAL_US, CENTRAL_BUCKET, "encryption", LOSES_LOGS),
+            # S3 falls back to SSE-S3, which the agent accepts: weaker, sessions go on.
+            (CENTRAL_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
             # The preferences' own check, once per account-Region that requires it
-            # (not the one whose preferences were deleted): one finding for all of them.
-            (MEMBER_US, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
-            (MEMBER_EU, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
-            (OU_US, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
+            # (not the one whose preferences were deleted): one finding with the bucket's.
+            (MEMBER_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
+            (MEMBER_EU, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
+            (OU_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
         ],
     ),
     (allow_public_policy, [(CENTRAL_US, ACCESS_BUCKET, "blockPublicPolicy", WEAKENS_SECURITY)]),
@@ -541,7 +542,7 @@ DRIFTS: list[Row] = [
     ),
     (
         unencrypt_topic,
-        [(HOME_US, f"sns topic {EVENTS}-failed-deliveries", "encrypted", LOSES_LOGS)],
+        [(HOME_US, f"sns topic {EVENTS}-failed-deliveries", "encrypted", WEAKENS_SECURITY)],
     ),
     (
         widen_invoke_policy,
@@ -550,7 +551,7 @@ DRIFTS: list[Row] = [
                 HOME_US,
                 f"iam role policy {EVENTS}-invoke/invoke-deploy-trigger",
                 "actions",
-                LOSES_LOGS,
+                WEAKENS_SECURITY,
             )
         ],
     ),
@@ -585,15 +586,18 @@ def test_every_hand_made_drift_is_caught_and_nothing_else(deployed: tuple[Plan, 
     assert not [r.error for r in report.results if r.error]
     expected = {row for _, rows in DRIFTS for row in rows}
     caught = found(report)
-    assert sorted(expected - caught) == [], "not caught"
+    assert sorted(expected - caught) == [], f"not caught: {sorted(expected - caught)}"
     assert sorted(caught - expected) == [], f"misreported: {sorted(caught - expected)}"
-    # The removed encryption is one finding per cause: the member accounts' lines are one.
-    member_lines = [
+    # The removed encryption is one finding per cause: the bucket's and the member
+    # accounts' lines are one, with one id and one severity.
+    lines = [
         f
         for f in report.findings
         if (f.drift.resource, f.drift.field) == (CENTRAL_BUCKET, "encryption")
-        and f.drift.severity == BREAKS_SESSIONS
     ]
-    assert len(member_lines) == 1
-    assert sorted(member_lines[0].targets) == sorted([MEMBER_US, MEMBER_EU, OU_US])
+    assert len(lines) == 1
+    assert sorted(lines[0].targets) == sorted([CENTRAL_US, MEMBER_US, MEMBER_EU, OU_US])
+    # Every finding's id is its own (one id per cause).
+    ids = [f.id for f in report.findings]
+    assert len(ids) == len(set(ids))
     assert report.exit_code == 4

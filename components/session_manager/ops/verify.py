@@ -302,7 +302,7 @@ def format_report(report: Report) -> str:
         lines += ["", f"Findings: {len(findings)}"]
         for finding in findings:
             drift = finding.drift
-            lines.append(f"  [{drift.severity}] {drift.id}")
+            lines.append(f"  [{drift.severity}] {finding.id}")
             lines.append(f"         {drift}")
             lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
             lines.append(f"         in {len(finding.targets)}: {affected(finding.targets)}")

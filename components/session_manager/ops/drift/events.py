@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.drift import cloudtrail, tags
 from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.severity import WEAKENS_SECURITY, matched
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
     CONNECTION,
@@ -449,6 +450,10 @@ def check_management_account(ctx: CheckContext, label: str) -> None:
         )
 
 
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in cast(list[Any], value)] if isinstance(value, list) else []
+
+
 def _check_api_key_name(ctx: CheckContext, resource: PlannedResource, label: str) -> None:
     """The header the token is sent in (DescribeConnection AuthParameters.ApiKeyAuthParameters
     .ApiKeyName; the value is never returned). The engine hides the whole authParameters
@@ -474,7 +479,12 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
         ctx.checked(label)
     for label, name, wanted, actual in findings:
         fix = DEAD_LETTERS_FIX if name == "approximateNumberOfMessages" else ""
-        ctx.drift(label, name, wanted, actual, fix=fix)
+        severity = ""
+        if name == "actions" and matched(_strings(wanted), _strings(actual)):
+            # Every planned action still allowed, and more: the role can do more than
+            # invoke the destination, while deliveries go on.
+            severity = WEAKENS_SECURITY
+        ctx.drift(label, name, wanted, actual, fix=fix, severity=severity)
     if checked and not any(f[1] == "exists" for f in findings):
         if resource.type == RULE:
             check_management_account(ctx, checked[0])

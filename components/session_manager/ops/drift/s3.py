@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext, camelize, default_encryption
-from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
+from session_manager.ops.drift.severity import LOSES_LOGS
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -195,8 +195,9 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code == "ServerSideEncryptionConfigurationNotFoundError":
-            # s3EncryptionEnabled with an unencrypted bucket: sessions fail to start.
-            ctx.drift(label, "encryption", "enabled", "none", severity=BREAKS_SESSIONS)
+            # Real S3 falls back to SSE-S3, which the agent accepts (severity.py): the same
+            # finding as the bucket's own check, so the two group as one cause.
+            ctx.drift(label, "encryption", "present", "missing")
         elif code == "NoSuchBucket":
             ctx.missing(label, "bucket")
         else:
