@@ -164,3 +164,33 @@ def test_a_resource_switched_to_another_key_is_blamed_not_the_alias(
         "inputs.kmsKeyId",
         other_id,
     )
+
+
+def test_a_central_bucket_on_another_key_is_put_back_by_the_central_stack(
+    moto_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The central bucket's default key changed by hand (S3 PutBucketEncryption): the stack
+    made that bucket and its key, so the fix is the stack's refresh and update (Pulumi diffs
+    against its state: https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/, --refresh),
+    back to the key it made; not s3Logging.bucketKmsKeyArn, which this stack does not use.
+    Runs last: it deploys afresh."""
+    plan, aws = deployed_stack(moto_server, tmp_path_factory.mktemp("central-key"))
+    access = AwsAccess(aws.url, credentials=CREDENTIALS)
+    central_key = aws.key(CENTRAL_KEY, CENTRAL, "us-east-1")["Arn"]
+    other = aws("kms", CENTRAL).create_key(Description="other")["KeyMetadata"]["Arn"]
+    rule = {
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": other},
+        "BucketKeyEnabled": True,
+    }
+    aws("s3", CENTRAL).put_bucket_encryption(
+        Bucket="org-session-logs", ServerSideEncryptionConfiguration={"Rules": [rule]}
+    )
+    report = verify(plan, access)
+    bucket_key = _drift(report, "bucket org-session-logs", "bucketKey")
+    assert bucket_key.wanted == [central_key]
+    assert bucket_key.actual == other
+    assert "`pulumi up --refresh` in the centralLogging stack" in bucket_key.fix
+    assert central_key in bucket_key.fix
+    assert "s3Logging.bucketKmsKeyArn" not in bucket_key.fix
+    # Neither the central key nor its alias is blamed.
+    assert not [d for r in report.results for d in r.drifts if d.resource.startswith("kms ")]

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from session_manager.ops.drift.fixes import fix_for
 from session_manager.ops.drift.severity import (
     EXIT_CODES,
     SEVERITIES,
@@ -37,10 +38,12 @@ class Drift:
     statements: bool = False
     # One of severity.SEVERITIES; left empty, it follows from the resource and field.
     severity: str = ""
-    # What to do about it, when the fix is not simply `pulumi up`.
+    # What to do about it; left empty, it follows from the resource and field (fixes.py).
     fix: str = ""
 
     def __post_init__(self) -> None:
+        if not self.fix:
+            self.fix = fix_for(self.resource, self.field, self.wanted)
         if not self.severity:
             removed = bool(self.statements and self.wanted)
             if removed and still_granted(self.wanted, self.actual):

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext, camelize, default_encryption
-from session_manager.ops.drift.severity import LOSES_LOGS
+from session_manager.ops.drift.severity import LOSES_LOGS, REFRESH_UP
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -217,12 +217,25 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
             wanted or "a key the instance policy grants",
             key,
             severity=LOSES_LOGS,
-            fix=(
-                "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
-                f"({key}) and run `pulumi up`, or set the bucket's default encryption back "
-                f"to {wanted[0] if wanted else 'the granted key'}"
-            ),
+            fix=_bucket_key_fix(ctx, granted, key, wanted),
         )
+
+
+def _bucket_key_fix(ctx: CheckContext, granted: set[str], key: str, wanted: list[str]) -> str:
+    """A central bucket (centralLogging: the stack made the key it grants) is put back by
+    the stack; a bucket the stack only names is fixed in s3Logging.bucketKmsKeyArn."""
+    back_to = wanted[0] if wanted else "the granted key"
+    if any(ctx.resolver.replacements(k) for k in granted):
+        return (
+            "logs will be lost: the bucket's default encryption no longer uses the central "
+            f"key the instance policies grant; run `{REFRESH_UP}` in the centralLogging "
+            f"stack to set it back to {back_to}"
+        )
+    return (
+        "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
+        f"({key}) and run `pulumi up`, or set the bucket's default encryption back "
+        f"to {back_to}"
+    )
 
 
 def _same_key(held: str, granted: str) -> bool:
