@@ -319,3 +319,38 @@ def test_the_deploy_workflow_does_not_fail_on_cosmetic_drift() -> None:
 )
 def test_each_finding_says_how_to_fix_it(drift: Drift, fix: str) -> None:
     assert fix in drift.fix
+
+
+@pytest.mark.parametrize(
+    ("inputs", "severity"),
+    [
+        ({"kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"}, "breaks sessions"),
+        ({}, "loses logs"),
+    ],
+    ids=["encrypted", "unencrypted"],
+)
+def test_a_missing_log_group_breaks_sessions_only_when_planned_encrypted(
+    inputs: dict[str, Any], severity: str
+) -> None:
+    """shell.go validate checks IsLogGroupEncryptedWithKMS only with cloudWatchEncryptionEnabled
+    (the stack encrypts the group exactly then); otherwise only the logs are lost."""
+    from session_manager.offline.plan import PlannedResource
+    from session_manager.ops.drift.logs import LOG_GROUP, check_log_group
+
+    logs = boto3.client("logs", region_name="us-east-1", **CREDENTIALS)  # type: ignore[call-overload]
+    ctx = _context("123456789012", None)
+    ctx._clients["logs@us-east-1"] = logs
+    group = PlannedResource(
+        type=LOG_GROUP,
+        name="g",
+        urn="urn:g",
+        inputs={"name": "g", **inputs},
+        provider=None,
+        parent=None,
+        custom=True,
+    )
+    with Stubber(logs) as stub:
+        stub.add_response("describe_log_groups", {"logGroups": []}, {"logGroupNamePrefix": "g"})
+        check_log_group(ctx, group)
+    (drift,) = ctx.result.drifts
+    assert (drift.field, drift.severity) == ("logGroup", severity)
