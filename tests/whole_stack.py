@@ -8,15 +8,21 @@ its queue, rules, targets, alarm, topic and subscription.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import boto3
 import yaml
 from session_manager.offline.mocks import AwsMocks
 from session_manager.offline.plan import Plan, run_plan
+from session_manager.ops.emulate import Emulator
+from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, MEMBER, OU_MEMBER, CENTRAL = "123456789012", "111111111111", "555555555555", "999999999999"
 BUCKET, CUSTOM = "org-session-logs", "Team-TailAgentLog"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def stack(tmp_path: Path) -> Plan:
@@ -57,3 +63,40 @@ def stack(tmp_path: Path) -> Plan:
     mocks = AwsMocks(organization_accounts={"ou-ab12-cdef3456": [OU_MEMBER]})
     token = {"session-manager:accountEventsToken": "github_pat_11ABCDEFG0123456789_test"}
     return run_plan(tmp_path, "all", mocks=mocks, config_overrides=token)
+
+
+@dataclass
+class Aws:
+    url: str
+
+    def __call__(self, service: str, account: str = HOME, region: str = "us-east-1") -> Any:
+        """A client in `account`, through its OrganizationAccountAccessRole as the stack does."""
+        kwargs: dict[str, Any] = dict(CREDENTIALS)
+        if account != HOME:
+            sts: Any = boto3.client("sts", endpoint_url=self.url, region_name=region, **CREDENTIALS)  # type: ignore[call-overload]
+            granted = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="drift-table",
+            )["Credentials"]
+            kwargs = {
+                "aws_access_key_id": granted["AccessKeyId"],
+                "aws_secret_access_key": granted["SecretAccessKey"],
+                "aws_session_token": granted["SessionToken"],
+            }
+        return boto3.client(service, endpoint_url=self.url, region_name=region, **kwargs)  # type: ignore[call-overload]
+
+    def key(self, alias: str, account: str, region: str) -> dict[str, Any]:
+        return self("kms", account, region).describe_key(KeyId=alias)["KeyMetadata"]
+
+
+def deployed_stack(url: str, where: Path) -> tuple[Plan, Aws]:
+    """The stack emulated on a freshly reset moto, with the buckets and trail it expects."""
+    import requests
+
+    requests.post(f"{url}/moto-api/reset", timeout=10)
+    plan = stack(where)
+    emulator = Emulator(url)
+    create_expected_buckets(plan, emulator.access)
+    create_expected_trails(plan, emulator.access)
+    emulator.apply(plan)
+    return plan, Aws(url)

@@ -66,6 +66,9 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
     """ARN of the API destination."""
     connection_arn: pulumi.Output[str]
     """ARN of the connection that holds the token."""
+    api_key_name: str
+    """The header the connection sends the token in ("" with basic auth). Not secret: the
+    engine hides the whole authParameters input, so verify compares AWS's ApiKeyName to this."""
     dead_letter_queue_url: pulumi.Output[str]
     """URL of the dead-letter queue."""
     alarm_topic_arn: pulumi.Output[str]
@@ -113,6 +116,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             for key, value in sorted((args.get("headers") or {}).items())
         ]
         username = args.get("basic_auth_username", "")
+        self.api_key_name = "" if username else args.get("api_key_name", "Authorization")
         if username:
             authorization_type = "BASIC"
             auth: EventConnectionAuthParametersArgsDict = {
@@ -123,7 +127,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
             scheme = args.get("api_key_scheme", "Bearer")
             auth: EventConnectionAuthParametersArgsDict = {
                 "api_key": {
-                    "key": args.get("api_key_name", "Authorization"),
+                    "key": self.api_key_name,
                     "value": secret_token.apply(
                         lambda value: f"{scheme} {value}" if scheme else value
                     ),
@@ -288,6 +292,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
                     "rule_names": self.rule_names,
                     "api_destination_arn": self.api_destination_arn,
                     "connection_arn": self.connection_arn,
+                    "api_key_name": self.api_key_name,
                     "dead_letter_queue_url": self.dead_letter_queue_url,
                     "alarm_topic_arn": self.alarm_topic_arn,
                 }

@@ -467,8 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
         "verify",
         help="check, read-only, that AWS holds what the stack declares",
         description=(
-            "Exit 0 in sync, 1 drift (each field named, wanted and actual), 2 a target "
-            "could not be checked."
+            "Each drift is a finding with an id and a severity. Exit 0 in sync; 2 a target "
+            "could not be checked (outranks drift); else the worst severity's: 4 breaks "
+            "sessions, 3 loses logs, 1 weakens security, 5 cosmetic only."
         ),
     )
     _stack_options(verify)

@@ -196,7 +196,7 @@ def test_markdown_report_table_and_details() -> None:
     assert "| 222222222222 | n/a | ⚠️ error |" in markdown
     assert (
         "| loses logs | `log-group-g/retentionInDays` | log group g | retentionInDays | `365` | "
-        "`7` | 111111111111 us-east-1 |"
+        "`7` | 111111111111 us-east-1 Fix: run `pulumi up --refresh`"
     ) in markdown
     assert "- **222222222222 us-east-1**: a\\|b" in markdown
     assert "> ⚠️ session-manager:targets: organizationalUnit ou-1" in markdown

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from session_manager.offline.plan import Plan
 from session_manager.ops.aws_access import AwsAccess
@@ -26,12 +24,19 @@ from session_manager.ops.drift.severity import (
     LOSES_LOGS,
     WEAKENS_SECURITY,
 )
-from session_manager.ops.emulate import Emulator
-from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 from session_manager.ops.verify import IN_SYNC, Report, verify
-from whole_stack import BUCKET, CENTRAL, CUSTOM, HOME, MEMBER, OU_MEMBER, stack
+from whole_stack import (
+    BUCKET,
+    CENTRAL,
+    CREDENTIALS,
+    CUSTOM,
+    HOME,
+    MEMBER,
+    OU_MEMBER,
+    Aws,
+    deployed_stack,
+)
 
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 PREFS, ROLE = "SSM-SessionManagerRunShell", "SessionManagerInstanceRole"
 ACCESS_LOGS = f"{BUCKET}-access-logs"
 EVENTS = "session-manager-account-events"
@@ -40,30 +45,6 @@ ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
-
-
-@dataclass
-class Aws:
-    url: str
-
-    def __call__(self, service: str, account: str = HOME, region: str = "us-east-1") -> Any:
-        """A client in `account`, through its OrganizationAccountAccessRole as the stack does."""
-        kwargs: dict[str, Any] = dict(CREDENTIALS)
-        if account != HOME:
-            sts: Any = boto3.client("sts", endpoint_url=self.url, region_name=region, **CREDENTIALS)  # type: ignore[call-overload]
-            granted = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-                RoleSessionName="drift-table",
-            )["Credentials"]
-            kwargs = {
-                "aws_access_key_id": granted["AccessKeyId"],
-                "aws_secret_access_key": granted["SecretAccessKey"],
-                "aws_session_token": granted["SessionToken"],
-            }
-        return boto3.client(service, endpoint_url=self.url, region_name=region, **kwargs)  # type: ignore[call-overload]
-
-    def key(self, alias: str, account: str, region: str) -> dict[str, Any]:
-        return self("kms", account, region).describe_key(KeyId=alias)["KeyMetadata"]
 
 
 def _new_default_version(ssm: Any, name: str, change: Callable[[dict[str, Any]], None]) -> None:
@@ -368,6 +349,21 @@ def retarget_pattern(aws: Aws) -> None:
     )
 
 
+def disable_alarm_actions(aws: Aws) -> None:
+    # CloudWatch DisableAlarmActions: the actions stay listed but never run
+    aws("cloudwatch").disable_alarm_actions(AlarmNames=[f"{EVENTS}-failed-invocations"])
+
+
+def rename_api_key_header(aws: Aws) -> None:
+    # EventBridge UpdateConnection: the token is sent in another header (DescribeConnection
+    # returns AuthParameters.ApiKeyAuthParameters.ApiKeyName, never the value)
+    aws("events").update_connection(
+        Name=f"{EVENTS}-connection",
+        AuthorizationType="API_KEY",
+        AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "X-Other", "ApiKeyValue": "v"}},
+    )
+
+
 def silence_alarm(aws: Aws) -> None:
     # CloudWatch PutMetricAlarm, same alarm without actions
     cloudwatch = aws("cloudwatch")
@@ -451,17 +447,17 @@ DRIFTS: list[Row] = [
     ),
     (
         widen_users_policy,
-        [(MEMBER_EU, "iam policy SessionManagerSessionUsers", "policy", BREAKS_SESSIONS)],
+        [(MEMBER_EU, "iam policy SessionManagerSessionUsers", "policy", WEAKENS_SECURITY)],
     ),
-    (trust_anyone, [(MEMBER_EU, f"iam role {ROLE}", "assumeRolePolicy", BREAKS_SESSIONS)]),
+    (trust_anyone, [(MEMBER_EU, f"iam role {ROLE}", "assumeRolePolicy", WEAKENS_SECURITY)]),
     (longer_idle_timeout, [(OU_US, PREFS_DOC, "inputs.idleSessionTimeout", WEAKENS_SECURITY)]),
-    (open_key_policy, [(OU_US, DATA, "policy", BREAKS_SESSIONS)]),
+    (open_key_policy, [(OU_US, DATA, "policy", WEAKENS_SECURITY)]),
     (version_not_default, [(OU_US, CUSTOM_DOC, "defaultVersion", BREAKS_SESSIONS)]),
-    (delete_log_group, [(OU_US, LOG_GROUP, "logGroup", LOSES_LOGS)]),
+    (delete_log_group, [(OU_US, LOG_GROUP, "logGroup", BREAKS_SESSIONS)]),
     (delete_alias, [(OU_EU, "kms alias alias/session-manager/logs", "alias", WEAKENS_SECURITY)]),
     (attach_admin, [(OU_EU, f"iam role {ROLE}", "attachedPolicies", WEAKENS_SECURITY)]),
     (detach_instance_policy, [(OU_EU, f"iam role {ROLE}", "attachedPolicy", BREAKS_SESSIONS)]),
-    (delete_preferences, [(OU_EU, PREFS_DOC, "document", BREAKS_SESSIONS)]),
+    (delete_preferences, [(OU_EU, PREFS_DOC, "document", LOSES_LOGS)]),
     (schedule_key_deletion, [(OU_EU, DATA, "keyState", BREAKS_SESSIONS)]),
     (delete_bucket_policy, [(CENTRAL_US, CENTRAL_BUCKET, "policy", LOSES_LOGS)]),
     (
@@ -493,12 +489,13 @@ DRIFTS: list[Row] = [
     (
         remove_bucket_encryption,
         [
-            (CENTRAL_US, CENTRAL_BUCKET, "encryption", LOSES_LOGS),
+            # S3 falls back to SSE-S3, which the agent accepts: weaker, sessions go on.
+            (CENTRAL_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
             # The preferences' own check, once per account-Region that requires it
-            # (not the one whose preferences were deleted): one finding for all of them.
-            (MEMBER_US, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
-            (MEMBER_EU, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
-            (OU_US, CENTRAL_BUCKET, "encryption", BREAKS_SESSIONS),
+            # (not the one whose preferences were deleted): one finding with the bucket's.
+            (MEMBER_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
+            (MEMBER_EU, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
+            (OU_US, CENTRAL_BUCKET, "encryption", WEAKENS_SECURITY),
         ],
     ),
     (allow_public_policy, [(CENTRAL_US, ACCESS_BUCKET, "blockPublicPolicy", WEAKENS_SECURITY)]),
@@ -539,8 +536,23 @@ DRIFTS: list[Row] = [
         [(HOME_US, f"cloudwatch alarm {EVENTS}-failed-deliveries", "alarmActions", LOSES_LOGS)],
     ),
     (
+        disable_alarm_actions,
+        [(HOME_US, f"cloudwatch alarm {EVENTS}-failed-invocations", "actionsEnabled", LOSES_LOGS)],
+    ),
+    (
+        rename_api_key_header,
+        [
+            (
+                HOME_US,
+                f"events connection {EVENTS}-connection",
+                "authParameters.apiKey.key",
+                LOSES_LOGS,
+            )
+        ],
+    ),
+    (
         unencrypt_topic,
-        [(HOME_US, f"sns topic {EVENTS}-failed-deliveries", "encrypted", LOSES_LOGS)],
+        [(HOME_US, f"sns topic {EVENTS}-failed-deliveries", "encrypted", WEAKENS_SECURITY)],
     ),
     (
         widen_invoke_policy,
@@ -549,7 +561,7 @@ DRIFTS: list[Row] = [
                 HOME_US,
                 f"iam role policy {EVENTS}-invoke/invoke-deploy-trigger",
                 "actions",
-                LOSES_LOGS,
+                WEAKENS_SECURITY,
             )
         ],
     ),
@@ -562,15 +574,7 @@ def found(report: Report) -> set[tuple[str, str, str, str]]:
 
 @pytest.fixture(scope="module")
 def deployed(moto_server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Aws]:
-    import requests
-
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
-    plan = stack(tmp_path_factory.mktemp("drift-table"))
-    emulator = Emulator(moto_server)
-    create_expected_buckets(plan, emulator.access)
-    create_expected_trails(plan, emulator.access)
-    emulator.apply(plan)
-    return plan, Aws(moto_server)
+    return deployed_stack(moto_server, tmp_path_factory.mktemp("drift-table"))
 
 
 def test_the_table_holds_at_least_40_drifts_across_every_family() -> None:
@@ -592,15 +596,18 @@ def test_every_hand_made_drift_is_caught_and_nothing_else(deployed: tuple[Plan, 
     assert not [r.error for r in report.results if r.error]
     expected = {row for _, rows in DRIFTS for row in rows}
     caught = found(report)
-    assert sorted(expected - caught) == [], "not caught"
+    assert sorted(expected - caught) == [], f"not caught: {sorted(expected - caught)}"
     assert sorted(caught - expected) == [], f"misreported: {sorted(caught - expected)}"
-    # The removed encryption is one finding per cause: the member accounts' lines are one.
-    member_lines = [
+    # The removed encryption is one finding per cause: the bucket's and the member
+    # accounts' lines are one, with one id and one severity.
+    lines = [
         f
         for f in report.findings
         if (f.drift.resource, f.drift.field) == (CENTRAL_BUCKET, "encryption")
-        and f.drift.severity == BREAKS_SESSIONS
     ]
-    assert len(member_lines) == 1
-    assert sorted(member_lines[0].targets) == sorted([MEMBER_US, MEMBER_EU, OU_US])
+    assert len(lines) == 1
+    assert sorted(lines[0].targets) == sorted([CENTRAL_US, MEMBER_US, MEMBER_EU, OU_US])
+    # Every finding's id is its own (one id per cause).
+    ids = [f.id for f in report.findings]
+    assert len(ids) == len(set(ids))
     assert report.exit_code == 4

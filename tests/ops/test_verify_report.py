@@ -50,7 +50,7 @@ def test_an_error_does_not_hide_the_drift_found_before_it() -> None:
     assert "| 111111111111 | ⚠️ error + ❌ drift (1) |" in markdown
     assert (
         "| loses logs | `log-group-ssm-sessionmanager-logs/retentionInDays` | log group "
-        "ssm-sessionmanager-logs | retentionInDays | `365` | `7` | 111111111111 us-east-1 |"
+        "ssm-sessionmanager-logs | retentionInDays | `365` | `7` | 111111111111 us-east-1 Fix: "
     ) in markdown
     assert "- **111111111111 us-east-1**: AccessDenied" in markdown
 

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from session_manager.aws.lifecycle import lifecycle_rule_request
+from session_manager.offline.component_outputs import component_outputs
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
@@ -109,6 +110,7 @@ class Emulator:
             raise ValueError("an emulator endpoint URL is required")
         self.endpoint_url = endpoint_url
         self.default_region = default_region
+        self._component_outputs: dict[str, dict[str, Any]] = {}
         self.access = AwsAccess(
             endpoint_url,
             credentials={
@@ -148,13 +150,17 @@ class Emulator:
             OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
             BUCKET_LOGGING: self._bucket_logging,
         }
-        events = emulate_events.AccountEventsEmulation(self.client, self.default_region)
+        events = emulate_events.AccountEventsEmulation(
+            self.client, self.default_region, self._component_outputs
+        )
         for typ, handler in events.handlers().items():
             handlers[typ] = _recording(handler)
         return handlers
 
     def apply(self, plan: Plan) -> EmulationReport:
         report = EmulationReport()
+        self._component_outputs.clear()
+        self._component_outputs.update(component_outputs(plan))
         handlers = self.handlers()
         # Planned key id -> the aliases the plan gives it: how a later run finds its keys.
         self._aliases = {}

@@ -85,9 +85,18 @@ def _text(value: Any) -> str:
 class AccountEventsEmulation:
     """Handlers for the account-events resources; each records the ids AWS returned."""
 
-    def __init__(self, client: Client, default_region: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        default_region: str,
+        component_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.client = client
         self.default_region = default_region
+        # What each component registered, by URN: the connection's header name, which the
+        # plan shows masked with the rest of authParameters.
+        none: Mapping[str, Mapping[str, Any]] = {}
+        self.component_outputs = none if component_outputs is None else component_outputs
 
     def handlers(self) -> dict[str, Handler]:
         return {
@@ -143,7 +152,10 @@ class AccountEventsEmulation:
         parameters: dict[str, Any] = {}
         if "apiKey" in auth:
             parameters["ApiKeyAuthParameters"] = {
-                "ApiKeyName": _text(auth["apiKey"]["key"]),
+                "ApiKeyName": str(
+                    self.component_outputs.get(resource.parent or "", {}).get("api_key_name")
+                    or _text(auth["apiKey"]["key"])
+                ),
                 "ApiKeyValue": _text(auth["apiKey"]["value"]),
             }
         if "basic" in auth:

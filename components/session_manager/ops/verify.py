@@ -28,6 +28,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.offline.component_outputs import component_outputs
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.drift.compare import CheckContext, KeyResolver
@@ -143,6 +144,7 @@ class Verifier:
         self.access = access
         self.resolver = KeyResolver(plan, access)
         self.grants = RoleGrants.of(plan.resources)
+        self.component_outputs = component_outputs(plan)
 
     def check(self, target: Target) -> TargetResult:
         result = TargetResult(target=target.label, account=target.account, region=target.region)
@@ -173,6 +175,7 @@ class Verifier:
             resolver=self.resolver,
             result=result,
             grants=self.grants,
+            component_outputs=self.component_outputs,
         )
         for resource in [*target.resources, *target.global_resources]:
             CHECKS[resource.type](ctx, resource)
@@ -299,7 +302,7 @@ def format_report(report: Report) -> str:
         lines += ["", f"Findings: {len(findings)}"]
         for finding in findings:
             drift = finding.drift
-            lines.append(f"  [{drift.severity}] {drift.id}")
+            lines.append(f"  [{drift.severity}] {finding.id}")
             lines.append(f"         {drift}")
             lines += [f"           {line}" for line in drift.detail_lines(MAX_DETAIL_LINES)]
             lines.append(f"         in {len(finding.targets)}: {affected(finding.targets)}")

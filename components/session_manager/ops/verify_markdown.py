@@ -82,7 +82,7 @@ def _drift_sections(report: Report, budget: int) -> list[str]:
             wanted = f"{len(drift.wanted)} statement(s) missing"
             actual = f"{len(drift.actual)} statement(s) not in the plan"
             detail = [
-                f"**{_cell(drift.id)}**, {_cell(drift.resource)} {drift.field}:",
+                f"**{_cell(finding.id)}**, {_cell(drift.resource)} {drift.field}:",
                 "",
                 "```diff",
                 *drift.detail_lines(),
@@ -93,7 +93,7 @@ def _drift_sections(report: Report, budget: int) -> list[str]:
             wanted, actual = _value(drift.wanted), _value(drift.actual)
         where = _cell(affected(finding.targets))
         fix = f" Fix: {_cell(drift.fix)}" if drift.fix else ""
-        cells = [drift.severity, f"`{drift.id}`", drift.resource, drift.field]
+        cells = [drift.severity, f"`{finding.id}`", drift.resource, drift.field]
         row = (
             "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} | {where}{fix} |"
         )

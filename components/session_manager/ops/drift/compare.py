@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from botocore.exceptions import ClientError
+
 from session_manager.aws.policy_compare import parse_policy, statement_diff
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID
@@ -127,10 +129,42 @@ def _document_key(ssm: Any, document: PlannedResource) -> str:
     return str(cast(dict[str, Any], inputs).get("kmsKeyId") or "")
 
 
+def _bucket_key(s3: Any, encryption: PlannedResource) -> str:
+    """The bucket's default encryption key (S3 GetBucketEncryption, KMSMasterKeyID)."""
+    try:
+        answer = s3.get_bucket_encryption(Bucket=str(encryption.inputs["bucket"]))
+    except ClientError:
+        return ""  # no encryption, or no bucket: the bucket's own check says so
+    return str(default_encryption(answer).get("KMSMasterKeyID") or "")
+
+
+def default_encryption(answer: dict[str, Any]) -> dict[str, Any]:
+    """GetBucketEncryption's first rule's ApplyServerSideEncryptionByDefault ({} if none)."""
+    configuration = cast(dict[str, Any], answer["ServerSideEncryptionConfiguration"])
+    rules = cast(list[dict[str, Any]], configuration.get("Rules") or [{}])
+    return cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
+
+
+def _topic_key(sns: Any, topic: PlannedResource) -> str:
+    """The topic's KmsMasterKeyId (SNS GetTopicAttributes)."""
+    name = str(topic.inputs["name"])
+    for page in sns.get_paginator("list_topics").paginate():
+        for found in page["Topics"]:
+            if str(found["TopicArn"]).rsplit(":", 1)[-1] == name:
+                attributes = sns.get_topic_attributes(TopicArn=found["TopicArn"])["Attributes"]
+                return str(attributes.get("KmsMasterKeyId") or "")
+    return ""
+
+
 # The resources that name a key by id or ARN, and how to read which key they really use.
 KEY_USERS: dict[str, tuple[str, Callable[[Any, PlannedResource], str]]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("logs", _log_group_key),
     "aws:ssm/document:Document": ("ssm", _document_key),
+    ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"): (
+        "s3",
+        _bucket_key,
+    ),
+    "aws:sns/topic:Topic": ("sns", _topic_key),
 }
 
 
@@ -156,6 +190,14 @@ class KeyResolver:
             for named in set(_KEY_ID.findall(json.dumps(resource.inputs))) & set(self._keys):
                 where = providers.get(resource.provider or "")
                 self._users.setdefault(named, []).append((resource, where))
+        # Alias names a planned policy grants a key through (kms:ResourceAliases): a key
+        # the alias leaves is refused to the nodes and people that policy is for.
+        self.granting_aliases = frozenset(
+            name
+            for resource in plan.resources
+            if resource.type == "aws:iam/policy:Policy"
+            for name in _resource_aliases(resource.inputs.get("policy"))
+        )
         self._found: dict[str, dict[str, Any] | None] = {}
         self._identified: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
@@ -186,48 +228,70 @@ class KeyResolver:
         return found
 
     def metadata(self, key_id: str) -> dict[str, Any] | None:
-        """The planned key's real metadata: found by its alias, or by the resources using it.
+        """The planned key's real metadata: the key the stack's resources really use.
 
-        The alias names the key when it points at a customer key with the planned
-        description (one call, shared by every target). Otherwise (alias gone or
-        moved, or the description edited) the key is the one the stack's log group
-        and document really use, read from AWS: a moved alias then hides nothing,
-        and an edited description is not taken for a moved alias. None when neither
-        finds the key.
+        What the log group, the document, the bucket's default encryption and the
+        alarm topic hold (read from AWS) names the key, whatever its alias says: an
+        alias moved to another key, even one described, shaped and granted alike,
+        then hides nothing, and its own check reports the move. Only when that key
+        and the alias's target differ and neither is clearly the stack's (the
+        planned tags, else the earlier creation: a key swapped in by hand is made
+        after the stack's) is the alias's target kept, so a resource switched to
+        another key is reported on that resource. With no resource using a key yet,
+        the alias's customer key. None when neither finds it.
         """
         with self._lock:
             if key_id in self._identified:
                 return self._identified[key_id]
-        found = self.alias_target(key_id)
-        key = self._keys[key_id][0]
-        if found is None or not_planned_key(key, found):
-            found = self._by_reference(key_id, found)
+        target = self.alias_target(key_id)
+        if target is not None and target.get("KeyManager") != "CUSTOMER":
+            target = None  # moved to an AWS managed key: never the stack's
+        found = self._in_use(key_id, target)
         with self._lock:
             self._identified[key_id] = found
         return found
 
     def _key_used_by(self, user: tuple[PlannedResource, PlannedResource | None]) -> str:
-        """The key id or ARN a planned log group or document really uses in AWS ("" if none)."""
+        """The key id or ARN a planned resource really uses in AWS ("" if none)."""
         resource, provider = user
         service, reader = KEY_USERS[resource.type]
         region = str(resource.inputs.get("region") or "")
         return reader(self.access.client(provider, service, region), resource)
 
-    def _by_reference(
-        self, key_id: str, alias_target: dict[str, Any] | None
-    ) -> dict[str, Any] | None:
+    def _in_use(self, key_id: str, target: dict[str, Any] | None) -> dict[str, Any] | None:
         key, _, provider = self._keys[key_id]
-        region = str(key.inputs.get("region") or "")
         used = [u for u in map(self._key_used_by, self._users.get(key_id, [])) if u]
-        if alias_target is not None and {alias_target["Arn"], alias_target["KeyId"]} & set(used):
-            return alias_target
-        if not used:
-            return None
-        kms = self.access.client(provider, "kms", region)
+        if not used or (target is not None and {target["Arn"], target["KeyId"]} & set(used)):
+            return target
+        kms = self.access.client(provider, "kms", str(key.inputs.get("region") or ""))
         try:
-            return kms.describe_key(KeyId=used[0])["KeyMetadata"]
+            in_use: dict[str, Any] = kms.describe_key(KeyId=used[0])["KeyMetadata"]
         except kms.exceptions.NotFoundException:
-            return None
+            return target
+        if target is None or in_use["KeyId"] == target["KeyId"]:
+            return in_use
+        return self._the_stacks(kms, key, in_use, target)
+
+    @staticmethod
+    def _the_stacks(
+        kms: Any, key: PlannedResource, in_use: dict[str, Any], target: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Of the key in use and the alias's other target, the one the stack created."""
+        planned = {
+            str(k): str(v) for k, v in cast(dict[str, Any], key.inputs.get("tags") or {}).items()
+        }
+        if planned:
+            holding = [
+                candidate
+                for candidate in (in_use, target)
+                if planned.items() <= _key_tags(kms, candidate["KeyId"]).items()
+            ]
+            if len(holding) == 1:
+                return holding[0]
+        created_in_use, created_target = in_use.get("CreationDate"), target.get("CreationDate")
+        if created_in_use and created_target and created_target < created_in_use:
+            return target
+        return in_use
 
     def replacements(self, value: Any) -> dict[str, str]:
         """Placeholder -> real id and ARN, for the planned keys this value names.
@@ -247,6 +311,27 @@ class KeyResolver:
             swaps[str(key.state.get("arn"))] = str(found["Arn"]) if found else behind
             swaps[key_id] = str(found["KeyId"]) if found else behind
         return swaps
+
+
+def _resource_aliases(policy: Any) -> list[str]:
+    """The alias names a policy's conditions on kms:ResourceAliases list."""
+    try:
+        document: Any = json.loads(policy) if isinstance(policy, str) else policy
+        raw: Any = document["Statement"]
+        statements = cast(list[dict[str, Any]], raw if isinstance(raw, list) else [raw])
+    except (ValueError, TypeError, KeyError):
+        return []
+    names: list[str] = []
+    for statement in statements:
+        for keys in cast(dict[str, Any], statement.get("Condition") or {}).values():
+            value: Any = cast(dict[str, Any], keys).get("kms:ResourceAliases") or []
+            names += [value] if isinstance(value, str) else [str(v) for v in value]
+    return names
+
+
+def _key_tags(kms: Any, key_id: str) -> dict[str, str]:
+    tags = kms.list_resource_tags(KeyId=key_id)["Tags"]
+    return {str(t["TagKey"]): str(t["TagValue"]) for t in tags}
 
 
 def not_planned_key(key: PlannedResource | None, metadata: Mapping[str, Any]) -> str | None:
@@ -276,6 +361,10 @@ class CheckContext:
     result: TargetResult
     # What the plan grants the roles it creates (iam.RoleGrants), shared by every target.
     grants: RoleGrants = field(default_factory=RoleGrants)
+    # What each component registered as outputs, by URN (the plan's registered outputs).
+    component_outputs: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict[str, Mapping[str, Any]]
+    )
     _clients: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def client(self, service: str, region: str | None = None) -> Any:

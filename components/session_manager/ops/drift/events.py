@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.drift import cloudtrail, tags
 from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.severity import WEAKENS_SECURITY, matched
 from session_manager.ops.emulate_events import (
     API_DESTINATION,
     CONNECTION,
@@ -280,6 +281,7 @@ def _alarm_settings(alarm: dict[str, Any]) -> dict[str, Any]:
     """DescribeAlarms' answer shaped like the planned inputs (CloudWatch API reference)."""
     dimensions = cast(list[dict[str, Any]], alarm.get("Dimensions") or [])
     return {
+        "actionsEnabled": alarm.get("ActionsEnabled", True),
         "alarmActions": sorted(alarm.get("AlarmActions") or []),
         "okActions": sorted(alarm.get("OKActions") or []),
         "alarmDescription": alarm.get("AlarmDescription", ""),
@@ -323,6 +325,8 @@ def _read_metric(metric: dict[str, Any]) -> dict[str, Any]:
 def _planned_alarm(inputs: dict[str, Any]) -> dict[str, Any]:
     dimensions = cast(dict[str, Any], inputs.get("dimensions") or {})
     return {
+        # DisableAlarmActions leaves the actions listed but never runs them.
+        "actionsEnabled": bool(inputs.get("actionsEnabled", True)),
         "alarmActions": sorted(inputs.get("alarmActions") or []),
         "okActions": sorted(inputs.get("okActions") or []),
         "alarmDescription": inputs.get("alarmDescription", ""),
@@ -446,6 +450,25 @@ def check_management_account(ctx: CheckContext, label: str) -> None:
         )
 
 
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in cast(list[Any], value)] if isinstance(value, list) else []
+
+
+def _check_api_key_name(ctx: CheckContext, resource: PlannedResource, label: str) -> None:
+    """The header the token is sent in (DescribeConnection AuthParameters.ApiKeyAuthParameters
+    .ApiKeyName; the value is never returned). The engine hides the whole authParameters
+    input as a secret, so the plan's name is the component's `api_key_name` output."""
+    outputs = ctx.component_outputs.get(resource.parent or "", {})
+    wanted = str(outputs.get("api_key_name") or "")
+    if not wanted:
+        return  # basic auth, or a plan without the output
+    described = ctx.client("events").describe_connection(Name=str(resource.inputs["name"]))
+    auth = cast(dict[str, Any], described.get("AuthParameters") or {})
+    actual = cast(dict[str, Any], auth.get("ApiKeyAuthParameters") or {}).get("ApiKeyName")
+    if actual != wanted:
+        ctx.drift(label, "authParameters.apiKey.key", wanted, actual)
+
+
 def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
     """verify's per-resource entry point: reads with the account-Region's clients.
 
@@ -456,11 +479,18 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
         ctx.checked(label)
     for label, name, wanted, actual in findings:
         fix = DEAD_LETTERS_FIX if name == "approximateNumberOfMessages" else ""
-        ctx.drift(label, name, wanted, actual, fix=fix)
+        severity = ""
+        if name == "actions" and matched(_strings(wanted), _strings(actual)):
+            # Every planned action still allowed, and more: the role can do more than
+            # invoke the destination, while deliveries go on.
+            severity = WEAKENS_SECURITY
+        ctx.drift(label, name, wanted, actual, fix=fix, severity=severity)
     if checked and not any(f[1] == "exists" for f in findings):
         if resource.type == RULE:
             check_management_account(ctx, checked[0])
         tags.check_tags(ctx, resource, checked[0])
+    if resource.type == CONNECTION and checked and not any(f[1] == "exists" for f in findings):
+        _check_api_key_name(ctx, resource, checked[0])
     if resource.type == API_DESTINATION:
         where = cloudtrail.label(ctx.region)
         ctx.checked(where)

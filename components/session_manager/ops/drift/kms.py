@@ -14,7 +14,12 @@ from session_manager.aws.policy_compare import parse_policy
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext, not_planned_key
-from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
+from session_manager.ops.drift.severity import (
+    BREAKS_SESSIONS,
+    LOSES_LOGS,
+    REFRESH_UP,
+    WEAKENS_SECURITY,
+)
 
 
 def _alias_label(name: str) -> str:
@@ -72,18 +77,39 @@ def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
     try:
         metadata = kms.describe_key(KeyId=name)["KeyMetadata"]
     except kms.exceptions.NotFoundException:
-        ctx.missing(label, "alias")
+        ctx.drift(label, "alias", "exists", "missing", severity=alias_severity(ctx, name))
         return
     key = ctx.resolver.key_of(alias)
     identified = ctx.resolver.metadata(str(key.state["keyId"])) if key else None
     if identified is not None:
         if identified["KeyId"] != metadata["KeyId"]:
-            # Moved (UpdateAlias): whoever encrypts "with the alias" now uses another key.
-            ctx.drift(label, "targetKeyId", identified["Arn"], metadata.get("Arn"))
+            # Moved (UpdateAlias): whoever encrypts "with the alias" now uses another key,
+            # and a policy granting the key in use by this alias no longer applies to it.
+            moved_to = metadata.get("Arn")
+            ctx.drift(
+                label,
+                "targetKeyId",
+                identified["Arn"],
+                moved_to,
+                severity=alias_severity(ctx, name),
+                fix=(
+                    f"alias {name} moved from the key in use ({identified['Arn']}) to "
+                    f"{moved_to}: point it back (aws kms update-alias --alias-name {name} "
+                    f"--target-key-id {identified['KeyId']}) or run `{REFRESH_UP}`"
+                ),
+            )
         return
     wanted = not_planned_key(key, metadata)
     if wanted:
         ctx.drift(label, "targetKeyId", wanted, metadata.get("Arn"), severity=BREAKS_SESSIONS)
+
+
+def alias_severity(ctx: CheckContext, name: str) -> str:
+    """An alias a planned policy grants its key by (kms:ResourceAliases: the instance and
+    people policies grant the session-data key so) leaves that key ungranted: kms:Decrypt
+    is refused and sessions fail (AWS KMS developer guide, "Use aliases to control access
+    to KMS keys"). Any other alias moved or gone: who encrypts by alias uses another key."""
+    return BREAKS_SESSIONS if name in ctx.resolver.granting_aliases else WEAKENS_SECURITY
 
 
 CHECKS: dict[str, Check] = {

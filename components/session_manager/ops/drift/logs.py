@@ -5,6 +5,7 @@ from __future__ import annotations
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.severity import LOSES_LOGS
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -18,7 +19,10 @@ def check_log_group(ctx: CheckContext, resource: PlannedResource) -> None:
     )
     found = [g for page in pages for g in page["logGroups"] if g["logGroupName"] == name]
     if not found:
-        ctx.missing(label, "logGroup")
+        # Encrypted as planned, the preferences require it so: the agent refuses sessions
+        # without it (severity.py). A group planned unencrypted is only where logs go.
+        severity = "" if resource.inputs.get("kmsKeyId") else LOSES_LOGS
+        ctx.drift(label, "logGroup", "exists", "missing", severity=severity)
         return
     group = found[0]
     actual = {

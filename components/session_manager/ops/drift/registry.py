@@ -125,6 +125,7 @@ COMPARED: dict[str, frozenset[str]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": frozenset(
         {
             "name",
+            "actionsEnabled",
             "alarmActions",
             "okActions",
             "alarmDescription",
@@ -157,6 +158,9 @@ NOT_READ_BACK: dict[str, dict[str, str]] = {
     },
     "aws:s3/bucket:Bucket": {"forceDestroy": "the provider's own, not AWS's"},
     "aws:cloudwatch/eventConnection:EventConnection": {
-        "authParameters": "EventBridge keeps the token in Secrets Manager and never returns it",
+        "authParameters": (
+            "EventBridge keeps the token in Secrets Manager and never returns it; the header "
+            "name (apiKey.key) is compared with the component's api_key_name output"
+        ),
     },
 }

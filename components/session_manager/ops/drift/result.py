@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from session_manager.ops.drift.severity import EXIT_CODES, SEVERITIES, classify, finding_id, worst
+from session_manager.ops.drift.fixes import fix_for
+from session_manager.ops.drift.severity import (
+    EXIT_CODES,
+    SEVERITIES,
+    classify,
+    finding_id,
+    still_granted,
+    worst,
+)
 
 IN_SYNC, DRIFT, CANNOT_CHECK = 0, 1, 2
 STATUS_NAMES = ("in_sync", "drift", "cannot_check")
@@ -28,14 +38,21 @@ class Drift:
     statements: bool = False
     # One of severity.SEVERITIES; left empty, it follows from the resource and field.
     severity: str = ""
-    # What to do about it, when the fix is not simply `pulumi up`.
+    # What to do about it; left empty, it follows from the resource and field (fixes.py).
     fix: str = ""
 
     def __post_init__(self) -> None:
+        if not self.fix:
+            self.fix = fix_for(self.resource, self.field, self.wanted)
         if not self.severity:
             removed = bool(self.statements and self.wanted)
+            if removed and still_granted(self.wanted, self.actual):
+                removed = False  # widened, not narrowed
             added = bool(self.statements and self.actual)
-            self.severity = classify(self.resource, self.field, removed=removed, added=added)
+            cleared = not self.statements and self.actual in (None, "", "missing", "none")
+            self.severity = classify(
+                self.resource, self.field, removed=removed, added=added, cleared=cleared
+            )
 
     @property
     def id(self) -> str:
@@ -112,9 +129,14 @@ class Finding:
 
     drift: Drift
     targets: list[str] = field(default_factory=list[str])
+    # The drift's id, made unique when one field drifted differently elsewhere.
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        self.id = self.id or self.drift.id
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.drift.to_json(), "targets": self.targets}
+        return {**self.drift.to_json(), "id": self.id, "targets": self.targets}
 
 
 def findings_of(results: Iterable[TargetResult]) -> list[Finding]:
@@ -123,8 +145,18 @@ def findings_of(results: Iterable[TargetResult]) -> list[Finding]:
     for result in results:
         for drift in result.drifts:
             cause = json.dumps([drift.id, drift.wanted, drift.actual], sort_keys=True, default=str)
+            if result.account:
+                # The same drift in each account names that account's ARNs: one cause.
+                cause = cause.replace(result.account, "<account>")
             grouped.setdefault(cause, Finding(drift)).targets.append(result.target)
-    return sorted(grouped.values(), key=lambda f: (SEVERITIES.index(f.drift.severity), f.drift.id))
+    # One id per cause: a field that drifted differently in some targets (shared with
+    # other accounts here, with another account there) gets an id per value held.
+    ids = Counter(f.drift.id for f in grouped.values())
+    for cause, finding in grouped.items():
+        if ids[finding.drift.id] > 1:
+            digest = hashlib.sha256(cause.encode()).hexdigest()[:8]
+            finding.id = f"{finding.drift.id}~{digest}"
+    return sorted(grouped.values(), key=lambda f: (SEVERITIES.index(f.drift.severity), f.id))
 
 
 @dataclass

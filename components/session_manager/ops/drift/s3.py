@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
-from session_manager.ops.drift.compare import Check, CheckContext, camelize
-from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS
+from session_manager.ops.drift.compare import Check, CheckContext, camelize, default_encryption
+from session_manager.ops.drift.severity import LOSES_LOGS, REFRESH_UP
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -195,8 +195,9 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code == "ServerSideEncryptionConfigurationNotFoundError":
-            # s3EncryptionEnabled with an unencrypted bucket: sessions fail to start.
-            ctx.drift(label, "encryption", "enabled", "none", severity=BREAKS_SESSIONS)
+            # Real S3 falls back to SSE-S3, which the agent accepts (severity.py): the same
+            # finding as the bucket's own check, so the two group as one cause.
+            ctx.drift(label, "encryption", "present", "missing")
         elif code == "NoSuchBucket":
             ctx.missing(label, "bucket")
         else:
@@ -204,9 +205,7 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
         return
     if granted is None:
         return
-    configuration = cast(dict[str, Any], answer["ServerSideEncryptionConfiguration"])
-    rules = cast(list[dict[str, Any]], configuration.get("Rules") or [{}])
-    default = cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
+    default = default_encryption(answer)
     key = str(default.get("KMSMasterKeyID") or "")
     if not key or not str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
         return  # SSE-S3, or the account's AWS managed key: nothing to grant
@@ -218,12 +217,25 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
             wanted or "a key the instance policy grants",
             key,
             severity=LOSES_LOGS,
-            fix=(
-                "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
-                f"({key}) and run `pulumi up`, or set the bucket's default encryption back "
-                f"to {wanted[0] if wanted else 'the granted key'}"
-            ),
+            fix=_bucket_key_fix(ctx, granted, key, wanted),
         )
+
+
+def _bucket_key_fix(ctx: CheckContext, granted: set[str], key: str, wanted: list[str]) -> str:
+    """A central bucket (centralLogging: the stack made the key it grants) is put back by
+    the stack; a bucket the stack only names is fixed in s3Logging.bucketKmsKeyArn."""
+    back_to = wanted[0] if wanted else "the granted key"
+    if any(ctx.resolver.replacements(k) for k in granted):
+        return (
+            "logs will be lost: the bucket's default encryption no longer uses the central "
+            f"key the instance policies grant; run `{REFRESH_UP}` in the centralLogging "
+            f"stack to set it back to {back_to}"
+        )
+    return (
+        "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
+        f"({key}) and run `pulumi up`, or set the bucket's default encryption back "
+        f"to {back_to}"
+    )
 
 
 def _same_key(held: str, granted: str) -> bool:
