@@ -346,6 +346,15 @@ def _planned_alarm(inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _topic_arn(sns: Any, name: str) -> str | None:
+    """The ARN of the account-Region's SNS topic called `name` (ListTopics has no filter)."""
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page["Topics"]:
+            if topic["TopicArn"].rsplit(":", 1)[-1] == name:
+                return str(topic["TopicArn"])
+    return None
+
+
 def _subscription(inputs: dict[str, Any]) -> EventCheck:
     """An alarm topic's subscription: the planned protocol and endpoint are subscribed
     (SNS ListSubscriptionsByTopic; an email one may still be pending confirmation)."""
@@ -354,15 +363,10 @@ def _subscription(inputs: dict[str, Any]) -> EventCheck:
 
     def read(client: Client) -> dict[str, Any]:
         sns = client("sns")
-        arns = [
-            t["TopicArn"]
-            for page in sns.get_paginator("list_topics").paginate()
-            for t in page["Topics"]
-            if t["TopicArn"].rsplit(":", 1)[-1] == topic
-        ]
-        if not arns:
+        arn = _topic_arn(sns, topic)
+        if arn is None:
             return {"exists": False}
-        pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arns[0])
+        pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
         held = {(s["Protocol"], s["Endpoint"]) for page in pages for s in page["Subscriptions"]}
         return {"exists": (protocol, endpoint) in held}
 
@@ -374,15 +378,10 @@ def _topic(inputs: dict[str, Any]) -> EventCheck:
 
     def read(client: Client) -> dict[str, Any]:
         sns = client("sns")
-        arns = [
-            topic["TopicArn"]
-            for page in sns.get_paginator("list_topics").paginate()
-            for topic in page["Topics"]
-            if topic["TopicArn"].rsplit(":", 1)[-1] == name
-        ]
-        if not arns:
+        arn = _topic_arn(sns, name)
+        if arn is None:
             return {"exists": False}
-        attributes = sns.get_topic_attributes(TopicArn=arns[0])["Attributes"]
+        attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
         return {"exists": True, "encrypted": bool(attributes.get("KmsMasterKeyId"))}
 
     return f"sns topic {name}", {"exists": True, "encrypted": True}, read
