@@ -28,6 +28,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from conftest import ROOT
 from doc_blocks import FENCE, fenced_blocks
 from pydantic import BaseModel
@@ -463,3 +464,16 @@ def test_each_task_is_one_click_from_the_readme(question: str, page: str, words:
     readme = (ROOT / "README.md").read_text()
     assert f"](docs/{page})" in readme, question
     assert words in (ROOT / "docs" / page).read_text(), question
+
+
+@pytest.mark.parametrize("name", ["_index.md", "installation-configuration.md"])
+def test_registry_pages_have_the_registrys_front_matter(name: str) -> None:
+    """Pulumi Registry packages keep docs/_index.md and docs/installation-configuration.md,
+    each opening with YAML front matter: title, meta_desc, layout: package (as in
+    1Password/pulumi-onepassword docs/)."""
+    text = (ROOT / "docs" / name).read_text()
+    assert text.startswith("---\n")
+    front = yaml.safe_load(text.split("---\n", 2)[1])
+    assert front["layout"] == "package"
+    assert front["title"]
+    assert front["meta_desc"]
