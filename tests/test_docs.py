@@ -477,3 +477,38 @@ def test_registry_pages_have_the_registrys_front_matter(name: str) -> None:
     assert front["layout"] == "package"
     assert front["title"]
     assert front["meta_desc"]
+
+
+def layout_paths(tree: str) -> list[str]:
+    """The paths a layout tree names: `name   description` lines, two spaces a level;
+    `a.py, b.py` names two; a line indented past its level continues a description."""
+    paths: list[str] = []
+    parents: list[str] = []
+    for line in tree.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        level = indent // 2
+        if indent % 2 or level > len(parents):
+            continue  # a description's continuation
+        names = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
+        parents = parents[:level]
+        for name in (n.strip() for n in names.split(",")):
+            paths.append("".join(parents) + name)
+        if names.endswith("/"):
+            parents.append(names)
+    return paths
+
+
+def test_the_layout_names_files_that_exist() -> None:
+    """CONTRIBUTING's layout tree rots when a module moves: each path it names exists."""
+    contributing = ROOT / "CONTRIBUTING.md"
+    section = contributing.read_text().split("## Layout", 1)[1]
+    tree = next(b for b in blocks(contributing, section) if b.info == "text")
+    paths = layout_paths(tree.code)
+    assert len(paths) > 60
+    assert [p for p in paths if not (ROOT / p).exists()] == []
+    assert layout_paths("a/\n  b.py, c.py   two\n                 more\nd   x\n") == [
+        "a/",
+        "a/b.py",
+        "a/c.py",
+        "d",
+    ]
