@@ -512,3 +512,68 @@ def test_the_layout_names_files_that_exist() -> None:
         "a/c.py",
         "d",
     ]
+
+
+def offline_plan_commands() -> list[list[str]]:
+    """Every `python -m session_manager plan ...` the docs show for a stack that exists
+    here (dev, and the examples), as argv after `-m session_manager`."""
+    stacks = {"dev", *(p.name[len("Pulumi.") : -len(".yaml")] for p in EXAMPLE_STACKS)}
+    found: dict[str, list[str]] = {}
+    for path in DOCS:
+        for code in [b.code for b in blocks(path) if b.info in ("bash", "sh")] + [path.read_text()]:
+            for match in re.finditer(r"python -m session_manager (plan [^`\n|>)#]*)", code):
+                argv = shlex.split(match.group(1))
+                if argv[argv.index("--stack") + 1] in stacks:
+                    found[" ".join(argv)] = argv
+    return list(found.values())
+
+
+EXAMPLE_STACKS = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
+
+
+# Runs each command with the CLI's own main() in one process, stdout to a file per
+# command (a process per command would cost ~3 s of imports each).
+_RUN_ALL = """
+import contextlib, json, sys
+from session_manager.cli import main
+codes = []
+for index, (argv, out) in enumerate(json.load(sys.stdin)):
+    with open(out or f"{index}.out", "w") as stdout, contextlib.redirect_stdout(stdout):
+        try:
+            codes.append(main(argv))
+        except SystemExit as exc:
+            codes.append(exc.code)
+print(json.dumps(codes))
+"""
+
+
+def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
+    """The docs' offline commands run as written, in a copy of the project."""
+    import shutil
+    import subprocess
+
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for stack_file in EXAMPLE_STACKS:
+        if stack_file.parent.name != "consumer":
+            shutil.copy(stack_file, tmp_path / stack_file.name)
+    commands = offline_plan_commands()
+    assert len(commands) >= 5
+    runs: list[tuple[list[str], str | None]] = []
+    for argv in commands:
+        if "--diff" in argv:  # the base plan first, as the page says to make it
+            base = argv[argv.index("--diff") + 1]
+            plain = [a for a in argv if a not in ("--diff", base, "--summary")]
+            runs.append(([*plain, "--json"], base))
+        runs.append((argv, None))
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_ALL],
+        cwd=tmp_path,
+        input=json.dumps(runs),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    codes = json.loads(result.stdout.splitlines()[-1])
+    failed = [(argv, code) for (argv, _), code in zip(runs, codes, strict=True) if code != 0]
+    assert failed == [], f"{failed}: {result.stderr[-2000:]}"
