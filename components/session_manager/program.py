@@ -407,13 +407,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)
-    if config.central_logging is not None:
-        for warning in (
-            config.central_logging.object_lock_warning,
-            config.central_logging.break_glass_warning,
-        ):
-            if warning:
-                pulumi.log.warn(warning)
+    for warning in config.central_logging.warnings if config.central_logging else []:
+        pulumi.log.warn(warning)
     for warning in account_events_warnings(config):
         pulumi.log.warn(warning)
     # Refused before any resource is registered: a token stored in plain text.

@@ -350,5 +350,10 @@ class CentralLogging(ConfigModel):
         )
 
     @property
+    def warnings(self) -> list[str]:
+        """What every preview says about the log bucket's protection."""
+        return [w for w in (self.object_lock_warning, self.break_glass_warning) if w]
+
+    @property
     def access_log_bucket_name(self) -> str:
         return self.access_logging.bucket_name or default_access_log_bucket_name(self.bucket_name)
