@@ -46,12 +46,16 @@ locked-check: | $(BIN)/python
 	  sys.exit(f"not the locked version: {extra}" if extra else 0)'
 
 # Regenerate the lock from PyPI after changing [project] dependencies (tests/test_lock.py
-# fails while it is stale). Local pip settings (extra indexes, wheel folders) are left out:
-# the hashes are PyPI's.
+# fails while it is stale). The runtime versions are chosen so that the dev tools accept
+# them too (constrained by a throwaway resolve with [dev]): CI then tests exactly the
+# locked versions (make locked-check). Local pip settings (extra indexes, wheel folders)
+# are left out: the hashes are PyPI's.
+LOCK_PIP := env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet \
+	--allow-unsafe --strip-extras --index-url https://pypi.org/simple --no-emit-index-url
 lock: venv
-	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet \
-	  --generate-hashes --allow-unsafe --strip-extras --build-deps-for=editable \
-	  --index-url https://pypi.org/simple --no-emit-index-url -o $(LOCK) pyproject.toml
+	$(LOCK_PIP) --extra dev -o $(VENV)/dev-constraints.txt pyproject.toml
+	$(LOCK_PIP) --generate-hashes --build-deps-for=editable -c $(VENV)/dev-constraints.txt \
+	  -o $(LOCK) pyproject.toml
 
 # The policy pack's own virtualenv, the one policy/PulumiPolicy.yaml names.
 policy/.venv/.installed: policy/requirements.txt
