@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: help venv plan demo test test-lowest lint typecheck unit docs bench clean policy-venv \
+.PHONY: help venv venv-locked locked-check lock plan demo test test-lowest lint typecheck unit docs bench clean policy-venv \
 	zizmor checkov-venv scan-plans
 
 help:
@@ -28,6 +28,34 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# What CI plans, verifies and deploys with: the runtime dependencies exactly as locked in
+# requirements-lock.txt (every file's hash checked, nothing resolved again), no dev tools.
+# setuptools, the build backend, is locked too, so the editable install builds offline.
+LOCK := requirements-lock.txt
+venv-locked: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+
+# Fails when the virtualenv holds another version of a locked package than the lock
+# (pip's dry run would install it).
+locked-check: | $(BIN)/python
+	$(BIN)/python -m pip install --dry-run --quiet --no-deps --require-hashes -r $(LOCK) \
+	  --report - | $(BIN)/python -c 'import json, sys; \
+	  extra = [i["metadata"]["name"] for i in json.load(sys.stdin)["install"]]; \
+	  sys.exit(f"not the locked version: {extra}" if extra else 0)'
+
+# Regenerate the lock from PyPI after changing [project] dependencies (tests/test_lock.py
+# fails while it is stale). The runtime versions are chosen so that the dev tools accept
+# them too (constrained by a throwaway resolve with [dev]): CI then tests exactly the
+# locked versions (make locked-check). Local pip settings (extra indexes, wheel folders)
+# are left out: the hashes are PyPI's.
+LOCK_PIP := env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet \
+	--allow-unsafe --strip-extras --index-url https://pypi.org/simple --no-emit-index-url
+lock: venv
+	$(LOCK_PIP) --extra dev -o $(VENV)/dev-constraints.txt pyproject.toml
+	$(LOCK_PIP) --generate-hashes --build-deps-for=editable -c $(VENV)/dev-constraints.txt \
+	  -o $(LOCK) pyproject.toml
 
 # The policy pack's own virtualenv, the one policy/PulumiPolicy.yaml names.
 policy/.venv/.installed: policy/requirements.txt

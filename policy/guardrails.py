@@ -28,6 +28,21 @@ IAM_POLICIES = (
 IAM_ROLE = "aws:iam/role:Role"  # inlinePolicies: [{name, policy}]
 PERMISSION_SET_INLINE_POLICY = "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy"
 AWS_DEFAULT_IDLE_MINUTES = 20
+# Resources that attach a policy by ARN: the input holding the ARN(s).
+POLICY_ATTACHMENTS = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
+    IAM_ROLE: "managedPolicyArns",
+}
+# AWS managed policies that allow ssm:StartSession with no document access check, by their
+# documents in the AWS Managed Policy Reference Guide: AdministratorAccess ("Action": "*"),
+# PowerUserAccess (NotAction of iam, organizations and account only), AmazonSSMFullAccess
+# ("ssm:*" on "*"). Their text is AWS's, so the pack matches them by ARN.
+UNCHECKED_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "AmazonSSMFullAccess")
+_AWS_MANAGED_ARN = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/(?:[^/]+/)*([^/]+)")
 
 # Config, with the organization's defaults; every key can be set per pack.
 DEFAULTS: dict[str, Any] = {
@@ -265,6 +280,23 @@ def iam_violations(
                     f"{sid} allows ssm:StartSession without "
                     '"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}'
                 )
+    return found + managed_policy_violations(resource_type, props)
+
+
+def managed_policy_violations(resource_type: str, props: Mapping[str, Any]) -> list[str]:
+    """An attached AWS managed policy that allows ssm:StartSession unchecked."""
+    key = POLICY_ATTACHMENTS.get(resource_type)
+    if key is None:
+        return []
+    found: list[str] = []
+    for arn in _as_list(props.get(key)):
+        match = _AWS_MANAGED_ARN.fullmatch(arn) if isinstance(arn, str) else None
+        if match and match[1] in UNCHECKED_MANAGED_POLICIES:
+            found.append(
+                f"{key} attaches the AWS managed policy {match[1]}, which allows "
+                'ssm:StartSession without "BoolIfExists": {"ssm:SessionDocumentAccessCheck": '
+                '"true"}; attach a policy that carries the check'
+            )
     return found
 
 

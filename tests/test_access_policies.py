@@ -74,13 +74,18 @@ OWN_SIDS = ("OwnSessionsOfIamUsers", "OwnSessionsOfRoleSessions", "DataChannelsO
 # `arn:aws:ssm:*:*:session/${aws:userid}-*` only: the caller's own sessions
 # (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-quickstart.html).
 QUICKSTART_DATA_CHANNEL = "session/${aws:userid}-*"
+# A session id's suffix as AWS documents it: 17 characters ("John-07a16060613c408b5", AWS CLI
+# ssm examples; "JohnDoe-1a2b3c4d5eEXAMPLE", user guide "About session ID ARN formats").
+SUFFIX = "07a16060613c408b5"
 
 
 def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
     by_sid = statements(users_policy())
     users = by_sid["OwnSessionsOfIamUsers"]
     assert users["Action"] == OWN_ACTIONS
-    assert users["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-*"
+    assert users["Resource"] == (
+        f"arn:aws:ssm:*:{ACCOUNT}:session/${{aws:username}}-?????????????????"
+    )
     assert "Condition" not in users
     roles = by_sid["OwnSessionsOfRoleSessions"]
     assert roles["Action"] == TAG_ACTIONS
@@ -92,7 +97,10 @@ def test_own_sessions_of_iam_users_and_role_sessions_by_default() -> None:
     # would never match it: role sessions get it on their own session ARNs, as AWS's quickstart.
     channels = by_sid["DataChannelsOfOwnRoleSessions"]
     assert channels["Action"] == "ssmmessages:OpenDataChannel"
-    assert channels["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:{QUICKSTART_DATA_CHANNEL}"
+    # The quickstart's pattern, its `*` as the fixed-length suffix.
+    assert channels["Resource"] == f"arn:aws:ssm:*:{ACCOUNT}:" + QUICKSTART_DATA_CHANNEL.replace(
+        "*", "?" * len(SUFFIX)
+    )
     assert "Condition" not in channels
     # No statement opens the data channel of every session unless asked (issue 21, point 10).
     for statement in by_sid.values():
@@ -179,28 +187,36 @@ def _allowed(
         # An IAM user: aws:username is set, the id starts with it.
         (
             {"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"},
-            "alice-0a1b2c",
+            f"alice-{SUFFIX}",
             "AIDAEXAMPLE",
             True,
         ),
         # Someone else's session.
-        ({"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"}, "bob-0a1b2c", "AIDABOB", False),
+        ({"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"}, f"bob-{SUFFIX}", "AIDABOB", False),
+        # The attacker review: user alice must not reach user alice-admin's sessions, which
+        # `session/${aws:username}-*` matched (alice lists their ids with DescribeSessions).
+        (
+            {"aws:username": "alice", "aws:userid": "AIDAEXAMPLE"},
+            f"alice-admin-{SUFFIX}",
+            "AIDAADMIN",
+            False,
+        ),
         # An IAM Identity Center user: no aws:username, the id starts with the role session name
         # (session-manager-plugin#39 shows `<email>-<hex>`), the tag holds the userid.
         (
             {"aws:userid": "AROAEXAMPLE:alice@example.com"},
-            "alice@example.com-09dcd8dd53a17",
+            f"alice@example.com-{SUFFIX}",
             "AROAEXAMPLE:alice@example.com",
             True,
         ),
         (
             {"aws:userid": "AROAEXAMPLE:alice@example.com"},
-            "bob@example.com-09dcd8dd53a17",
+            f"bob@example.com-{SUFFIX}",
             "AROAEXAMPLE:bob@example.com",
             False,
         ),
     ],
-    ids=["iam-user", "iam-user-other", "role-session", "role-session-other"],
+    ids=["iam-user", "iam-user-other", "iam-user-prefix", "role-session", "role-session-other"],
 )
 @pytest.mark.parametrize("methods", [("userName",), ("sessionTag",), ("userName", "sessionTag")])
 def test_own_session_statements_match_whom_they_should(
@@ -215,7 +231,7 @@ def test_own_session_statements_match_whom_they_should(
     # quickstart's `${aws:userid}-*`, never anyone else's.
     data_channel = expected and not is_role and "userName" in methods
     assert _allowed(methods, "ssmmessages:OpenDataChannel", context, arn, tag) == data_channel
-    own_by_userid = f"arn:aws:ssm:us-east-1:{ACCOUNT}:session/{context['aws:userid']}-0a1b"
+    own_by_userid = f"arn:aws:ssm:us-east-1:{ACCOUNT}:session/{context['aws:userid']}-{SUFFIX}"
     assert _allowed(methods, "ssmmessages:OpenDataChannel", context, own_by_userid, tag) == (
         "sessionTag" in methods
     )

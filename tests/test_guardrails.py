@@ -283,3 +283,45 @@ def test_unknown_values_inside_a_policy_neither_crash_nor_invent_violations() ->
         'Known allows ssm:StartSession without "BoolIfExists": '
         '{"ssm:SessionDocumentAccessCheck": "true"}'
     ]
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            {"role": "ops", "policyArn": "arn:aws:iam::aws:policy/AmazonSSMFullAccess"},
+        ),
+        (
+            "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+            {"group": "ops", "policyArn": "arn:aws-us-gov:iam::aws:policy/PowerUserAccess"},
+        ),
+        (
+            "aws:iam/role:Role",
+            {"managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
+        ),
+        (
+            "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment",
+            {"managedPolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        ),
+    ],
+    ids=["role-attachment", "group-attachment-govcloud", "role-managed-arns", "permission-set"],
+)
+def test_aws_managed_policies_that_allow_start_session_unchecked_are_caught(
+    resource_type: str, props: dict[str, Any]
+) -> None:
+    """The attacker review: these returned []. AWS Managed Policy Reference Guide:
+    AmazonSSMFullAccess allows "ssm:*" on "*", AdministratorAccess "*", PowerUserAccess
+    everything but iam, organizations and account: ssm:StartSession with no condition."""
+    (violation,) = guardrails.iam_violations(resource_type, props)
+    assert "ssm:SessionDocumentAccessCheck" in violation
+    # A customer managed policy of the same name is judged by its own document, not here.
+    own = {
+        k: json.loads(json.dumps(v).replace("iam::aws:", "iam::123456789012:"))
+        for k, v in props.items()
+    }
+    assert guardrails.iam_violations(resource_type, own) == []
+    safe = {
+        k: json.loads(json.dumps(v).replace("policy/", "policy/ReadOnly")) for k, v in props.items()
+    }
+    assert guardrails.iam_violations(resource_type, safe) == []

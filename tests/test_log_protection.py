@@ -21,6 +21,12 @@ from policy_lint import lint
 from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
     central_log_key_policy,
+    locks_out_deployer,
+)
+from session_manager.aws.log_archive import (
+    KEY_LOSS_ACTIONS,
+    KEY_POLICY_CHANGE,
+    LOG_ERASURE_ACTIONS,
 )
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import namespace_values, parse_stack_config
@@ -95,9 +101,19 @@ def test_the_planned_stack_uses_the_break_glass_role(tmp_path: Path) -> None:
     assert "DenyLogErasureExceptBreakGlass" in {s["Sid"] for s in policy["Statement"]}
     lock = plan.named("session-manager-central-logs-object-lock").inputs
     assert lock["rule"]["defaultRetention"]["mode"] == "GOVERNANCE"
-    key_policy = json.loads(plan.named("session-manager-central-logs-key").inputs["policy"])
-    sids = {s["Sid"] for s in key_policy["Statement"]}
-    assert "DenyKeyDisableAndDeletionExceptBreakGlass" in sids
+    key = plan.named("session-manager-central-logs-key").inputs
+    sids = {s["Sid"] for s in json.loads(key["policy"])["Statement"]}
+    assert "DenyKeyPolicyChangeDisableAndDeletionExceptBreakGlass" in sids
+    # The deploy role loses kms:PutKeyPolicy: KMS accepts that only with the lockout
+    # safety check bypassed (KMS API reference, CreateKey, BypassPolicyLockoutSafetyCheck).
+    assert key["bypassPolicyLockoutSafetyCheck"] is True
+    (warning,) = [w for w in plan.warnings if "breakGlassRoleArn" in w]
+    assert "fails with AccessDenied unless it runs as that role" in warning
+    plain = plan_stack(tmp_path, {**config, "session-manager:centralLogging": CENTRAL})
+    assert plain.named("session-manager-central-logs-key").inputs.get(
+        "bypassPolicyLockoutSafetyCheck"
+    ) in (None, False)
+    assert not [w for w in plain.warnings if "breakGlassRoleArn" in w]
 
 
 def test_verify_judges_whether_logs_can_be_erased() -> None:
@@ -150,23 +166,33 @@ def test_no_one_but_break_glass_may_disable_or_delete_the_central_key() -> None:
         "Resource": "*",
     }
     (deny,) = [s for s in key_policy(BREAK_GLASS)["Statement"] if s["Effect"] == "Deny"]
-    assert deny["Sid"] == "DenyKeyDisableAndDeletionExceptBreakGlass"
+    assert deny["Sid"] == "DenyKeyPolicyChangeDisableAndDeletionExceptBreakGlass"
+    # Nobody else can first lift the deny with a new key policy (the attacker review).
+    assert deny["Action"] == ["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]
     assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
     for policy in (key_policy(), key_policy(BREAK_GLASS)):
         assert lint(policy, "key") == []
 
 
-def test_the_key_policy_keeps_its_callers_put_key_policy() -> None:
+def test_only_a_break_glass_role_takes_put_key_policy_from_the_deployer() -> None:
     """KMS API reference, PutKeyPolicy and CreateKey: unless BypassPolicyLockoutSafetyCheck,
     "the key policy must allow the principal that is making the PutKeyPolicy request to make
-    a subsequent PutKeyPolicy request on the KMS key", else MalformedPolicyDocumentException.
-    The stack's deploy role gets it through the account root; no Deny may take it away."""
-    for policy in (key_policy(), key_policy(BREAK_GLASS)):
-        denied = [a for s in policy["Statement"] if s["Effect"] == "Deny" for a in s["Action"]]
-        assert not [a for a in denied if a in ("kms:PutKeyPolicy", "kms:*")]
-        root = next(s for s in policy["Statement"] if s["Effect"] == "Allow")
-        assert root["Principal"] == {"AWS": "arn:aws:iam::999999999999:root"}
-        assert root["Action"] == "kms:*"
+    a subsequent PutKeyPolicy request on the KMS key", else MalformedPolicyDocumentException
+    (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html). Without a
+    break-glass role the deploy role keeps it through the account root (denied to everyone,
+    nobody could change the policy again); with one, only that role has it, and the key
+    bypasses the check (`locks_out_deployer`)."""
+    policy = key_policy()
+    denied = [a for s in policy["Statement"] if s["Effect"] == "Deny" for a in s["Action"]]
+    assert not [a for a in denied if a in ("kms:PutKeyPolicy", "kms:*")]
+    root = next(s for s in policy["Statement"] if s["Effect"] == "Allow")
+    assert root["Principal"] == {"AWS": "arn:aws:iam::999999999999:root"}
+    assert root["Action"] == "kms:*"
+    assert not locks_out_deployer("")
+    guarded = key_policy(BREAK_GLASS)
+    (deny,) = [s for s in guarded["Statement"] if s["Effect"] == "Deny"]
+    assert "kms:PutKeyPolicy" in deny["Action"]
+    assert locks_out_deployer(BREAK_GLASS)
 
 
 def test_moto_accepts_the_key_policy(emulator_url: str) -> None:
@@ -185,3 +211,37 @@ def test_moto_accepts_the_key_policy(emulator_url: str) -> None:
     )
     stored = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
     assert stored == key_policy(BREAK_GLASS)
+
+
+def readme_scp() -> dict[str, Any]:
+    """The service control policy the README shows for organizations without break-glass."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("**Without a break-glass role**") :]
+    block = section[section.index("```json\n") + len("```json\n") :]
+    return json.loads(block[: block.index("```")])
+
+
+def test_the_readme_scp_denies_erasing_logs_to_all_but_one_role() -> None:
+    """The attacker review: without break-glass, the log-archive account's principals can
+    shorten the default retention, expire new logs, or change the key policy and delete
+    the key. SCPs deny for every principal of a member account, its root user included
+    (AWS Organizations user guide, "SCP effects on permissions":
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
+    The SCP must deny what the bucket and key policies deny with a break-glass role."""
+    scp = readme_scp()
+    denied = {
+        action
+        for statement in scp["Statement"]
+        if statement["Effect"] == "Deny"
+        and statement["Condition"]
+        == {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/LogArchiveBreakGlass"}}
+        for action in statement["Action"]
+    }
+    assert set(LOG_ERASURE_ACTIONS) <= denied
+    assert {*KEY_LOSS_ACTIONS, KEY_POLICY_CHANGE} <= denied
+    bucket = next(s for s in scp["Statement"] if s["Sid"] == "ProtectSessionLogBucket")
+    assert bucket["Resource"] == [
+        "arn:aws:s3:::example-org-session-logs",
+        "arn:aws:s3:::example-org-session-logs/*",
+    ]
+    assert lint(scp, "identity") == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import boto3
 import pulumi
 import pytest
-from conftest import write_stack
+from conftest import cli, write_stack
 from google.protobuf import json_format
 from pulumi.runtime import rpc
 from session_manager.config.errors import ConfigError
@@ -27,7 +28,7 @@ from session_manager.offline.render import format_plan
 from session_manager.ops.adopt import ExistingDocument, review
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
-from session_manager.ops.verify import IN_SYNC, format_report, verify
+from session_manager.ops.verify import CANNOT_CHECK, IN_SYNC, format_report, verify
 from session_manager.program import deploy, export_outputs
 from session_manager.secret_inputs import keep_config_secrets
 
@@ -352,6 +353,29 @@ def test_offline_plan_and_verify_take_secret_numbers_and_flags(
     Emulator(emulator_url).apply(run_plan(write_stack(tmp_path, deployed, "u"), "u"))
     report = verify(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
     assert report.exit_code == IN_SYNC, format_report(report)
+
+
+def test_verify_and_adopt_commands_run_on_a_stack_with_secret_numbers_flags_and_names(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    """The attacker review of issue 21: `verify` and `adopt` read the stack's config as
+    the plan does (README "Secrets": offline, a `secure:` value stands as [secret] and is
+    not checked). Before the fix both exited 2, "could not check": the OU look-up parsed
+    the config with the placeholder as a value ("got '[secret]'")."""
+    stack = SECURE_NUMBERS.replace(
+        "runAsDefaultUser: ops", f"runAsDefaultUser:\n      secure: {CIPHERTEXT}"
+    )
+    assert stack.count("secure:") == 4
+    project = write_stack(tmp_path, stack)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    common = ("--stack", "t", "--project-dir", str(project), "--endpoint-url", emulator_url)
+    checked = cli("verify", *common, "--format", "json", env=env)
+    assert checked.returncode != CANNOT_CHECK, checked.stdout + checked.stderr
+    assert json.loads(checked.stdout)["errors"] == []
+    adopted = cli("adopt", *common, "--out", str(tmp_path / "adopt.json"), env=env)
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    assert "could not" not in adopted.stdout + adopted.stderr
 
 
 @pytest.mark.parametrize(

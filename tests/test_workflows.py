@@ -285,6 +285,24 @@ def test_long_comments_are_cut_with_a_link_to_the_job_summary(diffs: list[Any]) 
     assert "job summary" not in small
 
 
+def test_thousands_of_stacks_still_fit_one_comment() -> None:
+    """The attacker review: 3,000 stacks made a 556,933-character comment, because an equal
+    share smaller than a stack's heading, empty block and note overshoots. The stacks that
+    don't fit are left out and one line says how many (limit: GitHub's 65,536)."""
+    pr_comment = load_pr_comment()
+    url = "https://github.com/o/r/actions/runs/42"
+    for count in (380, 3000):
+        diffs = [(f"stack-{n:04d}", "+ line\n" * 20) for n in range(count)]
+        comment = pr_comment.build_comment(diffs, url)
+        assert len(comment.encode()) <= 65_536, count
+        tokens = render(comment)
+        fences = [t for t in tokens if t.type == "fence"]
+        shown = len([t for t in tokens if t.type == "heading_open"])
+        assert len(fences) == shown
+        assert 0 < shown < count
+        assert f"{count - shown} more stacks: see the [job summary]({url})." in comment
+
+
 def test_the_comment_job_builds_with_the_default_branchs_script() -> None:
     """The job has a write token: it runs the builder from the default branch, not the PR's."""
     job = load("preview-comment.yml")["jobs"]["comment"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+from itertools import accumulate
 from pathlib import Path
 
 MARKER = "<!-- session-manager offline plan diff -->"
@@ -62,6 +63,17 @@ def _fit(text: str, budget: int) -> str:
     return "\n".join(kept)
 
 
+def more_stacks_note(count: int, summary_url: str) -> str:
+    return (
+        f"\n{count} more stack{'s' if count != 1 else ''}: see the [job summary]({summary_url}).\n"
+    )
+
+
+def _overhead(stack: str, summary_url: str) -> int:
+    """What a cut stack takes with no diff line at all: heading, empty block, note."""
+    return size(heading(stack)) + size(code_block("")) + size(cut_note(summary_url))
+
+
 def build_comment(
     diffs: list[tuple[str, str]], summary_url: str, limit: int = COMMENT_LIMIT
 ) -> str:
@@ -69,6 +81,9 @@ def build_comment(
 
     When the whole does not fit in `limit`, each stack gets an equal share, its diff
     cut at a line end and followed by a link to the job summary that holds all of it.
+    A share never drops below a stack's fixed overhead (heading, empty block, note):
+    with too many stacks for that, the last ones are left out and one line says how
+    many, pointing to the job summary.
     """
     for stack, _ in diffs:
         if not STACK_NAME.match(stack):
@@ -77,14 +92,26 @@ def build_comment(
     whole = MARKER + "\n" + "".join(heading(s) + code_block(d) for s, d in diffs)
     if size(whole) <= limit:
         return whole
-    share = (limit - size(MARKER) - 1) // max(1, len(diffs))
+    # The largest overhead among the first n stacks, for every n.
+    largest = list(accumulate((_overhead(stack, summary_url) for stack, _ in diffs), max))
+    shown, share = len(diffs), 0
+    while shown:
+        left_out = len(diffs) - shown
+        room = limit - size(MARKER) - 1
+        room -= size(more_stacks_note(left_out, summary_url)) if left_out else 0
+        share = room // shown
+        if share >= largest[shown - 1]:
+            break
+        shown -= 1
     parts = [MARKER + "\n"]
-    for stack, diff in diffs:
+    for stack, diff in diffs[:shown]:
         block = heading(stack) + code_block(diff)
         if size(block) > share:
             fixed = size(heading(stack)) + size(cut_note(summary_url))
             block = heading(stack) + code_block(_fit(diff, share - fixed)) + cut_note(summary_url)
         parts.append(block)
+    if shown < len(diffs):
+        parts.append(more_stacks_note(len(diffs) - shown, summary_url))
     return "".join(parts)
 
 

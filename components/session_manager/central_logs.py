@@ -12,6 +12,7 @@ from session_manager.aws import defaults
 from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
     central_log_key_policy,
+    locks_out_deployer,
 )
 from session_manager.aws.log_archive import (
     DEFAULT_OBJECT_LOCK_MODE,
@@ -79,6 +80,9 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
             customer_master_key_spec="SYMMETRIC_DEFAULT",
             enable_key_rotation=True,
             deletion_window_in_days=defaults.DEFAULT_KEY_DELETION_WINDOW_DAYS,
+            # The policy denies the deploy role kms:PutKeyPolicy (break-glass only).
+            # Left out otherwise: the provider's default (false), and no change to older stacks.
+            bypass_policy_lockout_safety_check=locks_out_deployer(break_glass) or None,
             policy=render_when_known(
                 account_id,
                 lambda account: policy_json(

@@ -51,7 +51,7 @@ from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.outputs import secret_where_shown
 from session_manager.preferences import SessionManagerPreferences
-from session_manager.secret_inputs import keep_config_secrets
+from session_manager.secret_inputs import keep_config_secrets, refuse_secret_names
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 DEPLOY_SESSION_NAME = "pulumi-session-manager"
@@ -401,13 +401,14 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     default provider. With targets, each account gets one explicit provider that
     assumes its role and is pinned to it; its Regions are chosen per resource.
     """
+    refuse_secret_names()
     keep_config_secrets()
     for warning in region_warnings(config, home_region) + limit_warnings(config, home_region):
         pulumi.log.warn(warning)
     if config.access_policies.session_users.deprecation:
         pulumi.log.warn(config.access_policies.session_users.deprecation)
-    if config.central_logging is not None and config.central_logging.object_lock_warning:
-        pulumi.log.warn(config.central_logging.object_lock_warning)
+    for warning in config.central_logging.warnings if config.central_logging else []:
+        pulumi.log.warn(warning)
     for warning in account_events_warnings(config):
         pulumi.log.warn(warning)
     # Refused before any resource is registered: a token stored in plain text.

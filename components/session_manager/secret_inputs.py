@@ -27,13 +27,15 @@ import pulumi
 import yaml
 from pulumi.runtime import config as runtime_config
 
-from session_manager.config.errors import NAMESPACE
+from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.loading import pulumi_config_values
+from session_manager.config.secret_names import secret_name_problems, secure_paths
 from session_manager.config.secrets import (
     SecretLeaf,
     secret_leaves,
     shows_secret,
     stack_file_override,
+    undecrypted_paths,
 )
 from session_manager.outputs import use_secret_rule
 
@@ -61,6 +63,21 @@ def config_secrets(stack_file: Mapping[str, Any] | None = None) -> frozenset[Sec
     keys |= {key for key in raw if runtime_config.is_config_secret(key)}
     declared = stack_file if stack_file is not None else stack_file_config()
     return secret_leaves(raw, keys, NAMESPACE, declared)
+
+
+def refuse_secret_names(stack_file: Mapping[str, Any] | None = None) -> None:
+    """Raise ConfigError for every name config key stored as a secret (config/secret_names.py).
+
+    The secret paths are those the stack file declares `secure:` and, offline, those
+    holding the plan's placeholder.
+    """
+    raw = pulumi_config_values()
+    declared = stack_file if stack_file is not None else stack_file_config()
+    secure = list(secure_paths(declared or {}))
+    secure += [path for key in raw for path in undecrypted_paths(key, raw[key])]
+    problems = secret_name_problems(secure, raw)
+    if problems:
+        raise ConfigError(problems)
 
 
 def secret_if_shown(value: Any, secrets: frozenset[SecretLeaf], name: str = "") -> Any:

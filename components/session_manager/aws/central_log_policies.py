@@ -8,6 +8,7 @@ from typing import Any
 from session_manager.aws.key_policies import key_admin_statement
 from session_manager.aws.log_archive import (
     KEY_LOSS_ACTIONS,
+    KEY_POLICY_CHANGE,
     LOG_DELIVERY_PRINCIPAL,
     LOG_ERASURE_ACTIONS,
 )
@@ -102,12 +103,14 @@ def central_log_bucket_policy(
 
 
 def deny_key_loss(break_glass_role_arn: str) -> Statement:
-    """Nobody (but the break-glass role, when there is one) may disable or delete the key.
+    """Nobody (but the break-glass role, when there is one) may disable or delete the key,
+    nor, with a break-glass role, change the key policy that says so.
 
     An explicit Deny in the key policy wins over the account-root statement and every IAM
     Allow, the log-archive admins' and the deploy role's included (KMS developer guide,
     "Key policies": a key policy is evaluated with IAM policies; IAM user guide, "Policy
-    evaluation logic").
+    evaluation logic"). Without a break-glass role kms:PutKeyPolicy stays allowed: denied
+    to everyone, nobody could ever change the policy again.
     """
     statement: Statement = {
         "Sid": "DenyKeyDisableAndDeletion",
@@ -117,9 +120,21 @@ def deny_key_loss(break_glass_role_arn: str) -> Statement:
         "Resource": "*",
     }
     if break_glass_role_arn:
-        statement["Sid"] = "DenyKeyDisableAndDeletionExceptBreakGlass"
+        statement["Sid"] = "DenyKeyPolicyChangeDisableAndDeletionExceptBreakGlass"
+        statement["Action"] = sorted([*KEY_LOSS_ACTIONS, KEY_POLICY_CHANGE])
         statement["Condition"] = {"ArnNotLike": {"aws:PrincipalArn": break_glass_role_arn}}
     return statement
+
+
+def locks_out_deployer(break_glass_role_arn: str) -> bool:
+    """Whether the central key's policy denies kms:PutKeyPolicy to the deploy role.
+
+    Then KMS's lockout safety check refuses the policy from the deploy role unless
+    BypassPolicyLockoutSafetyCheck is set (KMS API reference, CreateKey and PutKeyPolicy:
+    "BypassPolicyLockoutSafetyCheck ... Setting this value to true increases the risk
+    that the KMS key becomes unmanageable").
+    """
+    return bool(break_glass_role_arn)
 
 
 def guards_logs(policy: Policy) -> bool:
@@ -145,12 +160,13 @@ def central_log_key_policy(
     """Key policy of the central bucket's key: usable by the organization, through S3 only.
 
     No principal but the break-glass role (none without one) may disable the key or
-    schedule its deletion. kms:PutKeyPolicy is not denied: KMS refuses a policy that
-    does not let its caller (the stack's deploy role, through the account-root
-    statement) call PutKeyPolicy again ("lockout safety check", KMS API reference,
-    PutKeyPolicy/CreateKey: MalformedPolicyDocumentException), and the stack updates this
-    policy itself when the writer roles change. Removing the deny first is therefore
-    possible, but shows in CloudTrail and in `verify` (the key policy's statements).
+    schedule its deletion. With a break-glass role nobody else may call kms:PutKeyPolicy
+    either, the deploy role included, so no admin can first remove that deny: the key is
+    created with the lockout safety check bypassed (`locks_out_deployer`), and a later
+    change of this policy needs `pulumi up` as the break-glass role. Without one,
+    PutKeyPolicy stays open to the account (the stack updates this policy itself when the
+    writer roles change), and a service control policy can close it (README, "Central
+    session logs").
     """
     bucket_arn = f"arn:{partition}:s3:::{bucket_name}"
     condition = org_writer_condition(partition, organization_id, writer_role_names)

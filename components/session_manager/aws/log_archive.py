@@ -40,8 +40,11 @@ LOG_ERASURE_ACTIONS = (
 # What makes the central key, and so every log it encrypts, unreadable: a disabled key
 # refuses Decrypt, a deleted one is gone for good (KMS developer guide, "Deleting AWS KMS
 # keys": "deleting a KMS key ... makes all data encrypted under that KMS key
-# unrecoverable"). kms:PutKeyPolicy can't join them: see central_log_key_policy.
+# unrecoverable").
 KEY_LOSS_ACTIONS = ("kms:DisableKey", "kms:ScheduleKeyDeletion")
+# What lifts that deny: a new key policy. Denied too when a break-glass role can still
+# change the policy (see central_log_key_policy).
+KEY_POLICY_CHANGE = "kms:PutKeyPolicy"
 # The longest default retention S3 accepts (100 years).
 MAX_RETENTION_DAYS = 36500
 # Audit baselines (PCI DSS 10.5.1, the common IaC scanners' log-retention rules) ask for

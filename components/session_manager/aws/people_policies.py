@@ -39,13 +39,21 @@ OWN_SESSION_ACTIONS = (
 SESSION_TAG_ACTIONS = ("ssm:ResumeSession", "ssm:TerminateSession")
 # How a statement recognizes "own" sessions (AWS Systems Manager user guide, "Additional sample
 # IAM policies for Session Manager"):
-# - userName: an IAM user's session id is `<user name>-<random>`, so `session/${aws:username}-*`.
+# - userName: an IAM user's session id is `<user name>-<suffix>`, so
+#   `session/${aws:username}-<SESSION_ID_SUFFIX>`.
 #   `${aws:username}` has no value for role sessions, so this matches no role or Identity Center
 #   session.
 # - sessionTag: every session carries the tag `aws:ssmmessages:session-id` whose value is the
 #   starter's `${aws:userid}`; AWS's method for federated ids conditions on it. It covers role
 #   sessions, IAM Identity Center users and federated users, whose session ids begin with the role
 #   session name rather than anything a policy variable holds.
+# A session id is `<caller name>-<suffix>`, the suffix 17 characters in every id AWS documents
+# ("John-07a16060613c408b5" in the AWS CLI's ssm examples; "JohnDoe-1a2b3c4d5eEXAMPLE" in the
+# user guide, "About session ID ARN formats"). A pattern `<name>-*` would also match another
+# caller whose name merely starts with `<name>-` (user alice, alice-admin's sessions); one `?`
+# per suffix character matches the caller's own ids only (IAM user guide, "IAM JSON policy
+# elements: Resource": `?` matches any single character).
+SESSION_ID_SUFFIX = "?" * 17
 OWN_SESSIONS_BY_USER_NAME = "userName"
 OWN_SESSIONS_BY_SESSION_TAG = "sessionTag"
 OWN_SESSION_METHODS = (OWN_SESSIONS_BY_USER_NAME, OWN_SESSIONS_BY_SESSION_TAG)
@@ -163,7 +171,7 @@ def own_session_statements(
                 "Sid": "OwnSessionsOfIamUsers",
                 "Effect": "Allow",
                 "Action": list(OWN_SESSION_ACTIONS),
-                "Resource": f"{sessions}/${{aws:username}}-*",
+                "Resource": f"{sessions}/${{aws:username}}-{SESSION_ID_SUFFIX}",
             }
         )
     if OWN_SESSIONS_BY_SESSION_TAG in methods:
@@ -180,13 +188,14 @@ def own_session_statements(
             {
                 # The SAR lists no condition key for ssmmessages:OpenDataChannel, so the tag
                 # condition above would never match it. AWS's quickstart end-user policy scopes
-                # it by the session ARN instead, to `session/${aws:userid}-*`: the caller's own
+                # it by the session ARN instead, to `session/${aws:userid}-*` (here with the
+                # fixed-length suffix, as for IAM users): the caller's own
                 # sessions only (https://docs.aws.amazon.com/systems-manager/latest/userguide/
                 # getting-started-restrict-access-quickstart.html).
                 "Sid": "DataChannelsOfOwnRoleSessions",
                 "Effect": "Allow",
                 "Action": "ssmmessages:OpenDataChannel",
-                "Resource": f"{sessions}/${{aws:userid}}-*",
+                "Resource": f"{sessions}/${{aws:userid}}-{SESSION_ID_SUFFIX}",
             },
         ]
     if any_data_channel:

@@ -17,6 +17,8 @@ from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.limits import limit_problems
 from session_manager.config.messages import readable
 from session_manager.config.regions import partition_problems
+from session_manager.config.secret_names import secret_name_problems
+from session_manager.config.secrets import placeholders_allowed, undecrypted_paths
 from session_manager.config.stack import StackConfig
 
 # --- Loading -----------------------------------------------------------------
@@ -29,6 +31,13 @@ def parse_stack_config(values: Mapping[str, Any], aws_region: str | None = None)
     """
     data = dict(values)
     problems: list[tuple[str, str]] = []
+    if placeholders_allowed():
+        # Offline, a secret name would only be checked as the placeholder: say why it is refused.
+        flat = {f"{NAMESPACE}:{key}": value for key, value in data.items()}
+        secure = [path for key, value in flat.items() for path in undecrypted_paths(key, value)]
+        secret_names = secret_name_problems(secure, flat)
+        if secret_names:
+            raise ConfigError(secret_names)
     # The provider's Region, and the stack's when `regions` is not set: named as written.
     aws_region_problem = region_problem(aws_region) if aws_region else None
     if aws_region_problem:

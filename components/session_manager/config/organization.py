@@ -335,5 +335,25 @@ class CentralLogging(ConfigModel):
         )
 
     @property
+    def break_glass_warning(self) -> str:
+        """Said on every preview with a break-glass role: the deploy role can no longer
+        change the central key's policy nor the bucket's policy, lock or lifecycle."""
+        role = self.object_lock.break_glass_role_arn
+        if not role:
+            return ""
+        return (
+            f"{NAMESPACE}:centralLogging.objectLock.breakGlassRoleArn: only {role} may change "
+            "the central log key's policy and the log bucket's policy, Object Lock and "
+            "lifecycle; a `pulumi up` that changes them (writerRoleNames, organizationId, "
+            "keyPrefix, retention or expiry) fails with AccessDenied unless it runs as that "
+            "role. Keep the role: if it is deleted, nobody can change the key policy again"
+        )
+
+    @property
+    def warnings(self) -> list[str]:
+        """What every preview says about the log bucket's protection."""
+        return [w for w in (self.object_lock_warning, self.break_glass_warning) if w]
+
+    @property
     def access_log_bucket_name(self) -> str:
         return self.access_logging.bucket_name or default_access_log_bucket_name(self.bucket_name)

@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.config.secrets import offline_placeholders
 from session_manager.offline.plan import read_stack_config
 from session_manager.ops.aws_access import AwsAccess, failure_reason
 
@@ -61,9 +62,14 @@ class OrganizationMembers:
 
 
 def organizational_units(project_dir: str | Path, stack: str) -> list[str]:
-    """The OU ids the stack's targets name, in config order."""
+    """The OU ids the stack's targets name, in config order.
+
+    The config is read as the offline plan reads it: a `secure:` value, which this
+    cannot decrypt, stands as the placeholder and is not checked (README "Secrets").
+    """
     raw, _ = read_stack_config(Path(project_dir), stack)
-    config = parse_stack_config(namespace_values(raw), raw.get("aws:region"))
+    with offline_placeholders():
+        config = parse_stack_config(namespace_values(raw), raw.get("aws:region"))
     return list(
         dict.fromkeys(t.organizational_unit for t in config.targets if t.organizational_unit)
     )
