@@ -220,7 +220,8 @@ def test_the_ou_accounts_parser_lists_every_bad_entry_at_once() -> None:
             "the number 1402433619",
         ),
         ("  session-manager:tags: {cost-center: 1234}\n", "tags.cost-center", "the number 1234"),
-        ("  session-manager:tags: {enabled: yes}\n", "tags.enabled", "the boolean true"),
+        # go-yaml v3 (the Pulumi CLI) reads only true/false as booleans; `yes` is text there.
+        ("  session-manager:tags: {enabled: true}\n", "tags.enabled", "the boolean true"),
     ],
 )
 def test_unquoted_numbers_where_text_belongs_say_to_quote_them(

@@ -58,7 +58,9 @@ def test_policy_covers_every_log_group_and_prefix_and_lints_clean() -> None:
         {
             "account_id": ACCOUNT,
             "log_group_names": ["ssm-sessionmanager-logs", "team-logs"],
-            "session_data_key_arns": [f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k1"],
+            "session_data_key_arns": [
+                f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            ],
             "s3_destinations": [{"bucket_name": "logs-bucket", "key_prefixes": ["a", "b"]}],
         }
     )

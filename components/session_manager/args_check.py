@@ -17,45 +17,24 @@ import functools
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import pulumi
-from pydantic_core import PydanticCustomError
+from pydantic.alias_generators import to_camel
 from typing_extensions import is_typeddict
 
+from session_manager.args_rules import VALUE_RULES, config_problems, is_known, sibling_problems
+from session_manager.aws.defaults import DEFAULT_DOCUMENT_DESCRIPTION
+from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.limits import (
     RESERVED_LOG_GROUP_PREFIX,
     ec2_tag_problems,
     key_arn_problem,
     tag_problems,
 )
-from session_manager.aws.regions import region_problem
-from session_manager.aws.rules import (
-    IDLE_SESSION_TIMEOUT_MINUTES,
-    KMS_DELETION_WINDOW_DAYS,
-    LOG_RETENTION_DAYS,
-    MAX_SESSION_DURATION_MINUTES,
-    bucket_name_problem,
-    document_name_problem,
-    endpoint_services_problem,
-    partition_of_region,
-)
-from session_manager.config.fields import (
-    check_bucket,
-    check_ec2_id,
-    check_group_names,
-    check_iam_name,
-    check_kms_key_arn,
-    check_kms_reference,
-    check_log_group_name,
-    check_new_alias,
-    check_role_name,
-    check_role_names,
-)
+from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.secrets import UNDECRYPTED
-
-LOG_RETENTION_DAYS_TEXT = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
 
 # pulumi.Input[T] names "Output[T]" by a forward reference; these resolve it.
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
@@ -84,11 +63,36 @@ def check_args(component: str, args: T | None, spec: type) -> T:
         case_insensitive=spec.__name__ in IAM_TAGGED_ARGS,
         ec2=spec.__name__ == "SessionManagerVpcEndpointsArgs",
     )
+    known: object = given
+    if not problems and isinstance(known, Mapping):
+        problems += config_problems(spec, cast(Mapping[str, Any], known), "args")
+        problems += sibling_problems(spec.__name__, cast(Mapping[str, Any], known))
     if not problems and spec.__name__ == "SessionManagerPreferencesArgs":
         problems += _preferences_problems(cast(Mapping[str, Any], given))
     if problems:
         raise ArgsError(f"{component}: " + "; ".join(problems))
-    return given
+    return cast(T, _without_none(given, spec))
+
+
+def _without_none(value: object, spec: type) -> object:
+    """The args with every key set to None left out, in nested args dicts too: None is how
+    Python callers leave a value out, and the components read `args.get(key, default)`."""
+    if not isinstance(value, Mapping):
+        return value
+    fields = _fields(spec)
+    kept: dict[str, object] = {}
+    for key, item in cast(Mapping[str, object], value).items():
+        if item is None:
+            continue
+        nested = next((c for k, c in _checks(fields[key]) if k == "dict"), None)
+        listed = next((c for k, c in _checks(fields[key]) if k == "list"), None)
+        kept[key] = item
+        if nested is not None:
+            kept[key] = _without_none(item, cast(type, nested))
+        elif is_typeddict(listed) and isinstance(item, (list, tuple)):
+            elements = cast(Sequence[object], item)
+            kept[key] = [_without_none(element, cast(type, listed)) for element in elements]
+    return kept
 
 
 def _problems(value: object, spec: type, path: str) -> Iterator[str]:
@@ -115,7 +119,7 @@ def _problems(value: object, spec: type, path: str) -> Iterator[str]:
         problems = list(_value_problems(item, fields[str(key)], f"{path}.{key}"))
         yield from problems
         rule = VALUE_RULES.get((spec.__name__, str(key)))
-        if rule and not problems and _is_known(item):
+        if rule and not problems and is_known(item):
             problem = rule(item)
             if problem:
                 yield f"{path}.{key} {problem}"
@@ -163,28 +167,41 @@ def _checks(annotation: object) -> tuple[_Check, ...]:
     return tuple(checks)
 
 
-def _value_problems(value: object, annotation: object, path: str) -> Iterator[str]:
+def _value_problems(
+    value: object, annotation: object, path: str, *, inside: bool = False
+) -> Iterator[str]:
     """Problems of one value against its annotation, checked as deep as its shape is known.
 
-    An Output or awaitable resolves later, and None means left out: nothing to check now.
+    An Output or awaitable resolves later, and an arg set to None is left out: nothing to
+    check now. Inside a list or dict (`inside`), None is no value at all: a role named
+    None, a tag None, which would fail deep in a builder or vanish from the plan.
     """
-    if value is None or isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+    if value is None:
+        if inside:
+            yield f"{path} must be {_expected(_options(annotation))}, got None"
+        return
+    if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
         return
     for kind, detail in _checks(annotation):
         if kind == "dict" and isinstance(value, Mapping):
-            yield from _problems(cast(Mapping[object, object], value), cast(type, detail), path)
+            nested = list(_problems(cast(Mapping[object, object], value), cast(type, detail), path))
+            yield from nested
+            if not nested:
+                yield from config_problems(cast(type, detail), cast(Mapping[str, Any], value), path)
             return
         if kind == "list" and isinstance(value, (list, tuple)):
             for index, element in enumerate(cast(Sequence[object], value)):
-                yield from _value_problems(element, detail, f"{path}[{index}]")
+                yield from _value_problems(element, detail, f"{path}[{index}]", inside=True)
             return
         if kind == "mapping" and isinstance(value, Mapping):
             key_annotation, element_annotation = detail
             for key, element in cast(Mapping[object, object], value).items():
                 # A key of another type than the annotation's (tags {1: "x"}) would fail
                 # deep in the engine's serializer, with a traceback.
-                yield from _value_problems(key, key_annotation, f"{path} key {key!r}")
-                yield from _value_problems(element, element_annotation, f"{path}[{key!r}]")
+                yield from _value_problems(key, key_annotation, f"{path} key {key!r}", inside=True)
+                yield from _value_problems(
+                    element, element_annotation, f"{path}[{key!r}]", inside=True
+                )
             return
         if (
             kind == "any"
@@ -195,141 +212,6 @@ def _value_problems(value: object, annotation: object, path: str) -> Iterator[st
     options = _options(annotation)
     yield f"{path} must be {_expected(options)}, got {_described(value)}{_fix(value, options)}"
 
-
-def _is_plain(value: object) -> bool:
-    """A value known now (not an Output or awaitable, not left out)."""
-    return isinstance(value, (str, int, float, bool))
-
-
-def _is_known(value: object) -> bool:
-    """A plain value, or a list of them: known now, so a rule can check it."""
-    if isinstance(value, (list, tuple)):
-        return all(_is_plain(element) for element in cast(Sequence[object], value))
-    return _is_plain(value)
-
-
-def _field_rule(check: Callable[[Any], object]) -> Callable[[Any], str | None]:
-    """A stack config field's check (config/fields.py), as a rule: one rule for both paths."""
-
-    def rule(value: Any) -> str | None:
-        # Left empty means not set (a required one is refused as such); the offline plan's
-        # placeholder for a secret has no value to check.
-        if value in ("", UNDECRYPTED):
-            return None
-        try:
-            check(value)
-        except PydanticCustomError as error:
-            message = error.message()
-            return message if message.startswith(repr(value)) else f"{value!r}: {message}"
-        return None
-
-    return rule
-
-
-def _each(check: Callable[[Any], object]) -> Callable[[Any], object]:
-    def each(values: Any) -> object:
-        return [check(value) for value in values]
-
-    return each
-
-
-def _range_rule(low: int, high: int, unit: str) -> Callable[[Any], str | None]:
-    def rule(value: Any) -> str | None:
-        return None if low <= value <= high else f"must be {low}-{high} {unit}, got {value!r}"
-
-    return rule
-
-
-def _text_rule(check: Callable[[str], str | None]) -> Callable[[Any], str | None]:
-    def rule(value: Any) -> str | None:
-        problem = check(value)
-        return (
-            f"{value!r}: {problem}" if problem and not problem.startswith(repr(value)) else problem
-        )
-
-    return rule
-
-
-def _retention(value: Any) -> str | None:
-    if value in LOG_RETENTION_DAYS:
-        return None
-    return f"must be a retention CloudWatch Logs accepts ({LOG_RETENTION_DAYS_TEXT}), got {value!r}"
-
-
-def _ec2_ids(kind: str) -> Callable[[Any], object]:
-    return _each(functools.partial(check_ec2_id, kind=kind))
-
-
-# Which args take which of the stack config's field checks (config/fields.py).
-SHARED_FIELD_CHECKS: dict[Callable[[Any], object], tuple[tuple[str, str], ...]] = {
-    check_role_names: (
-        ("SessionManagerInstanceAccessArgs", "attach_to_role_names"),
-        ("CentralLogBucketArgs", "writer_role_names"),
-        ("PolicyAttachmentArgs", "role_names"),
-    ),
-    check_group_names: (("PolicyAttachmentArgs", "group_names"),),
-    check_role_name: (("SessionManagerInstanceAccessArgs", "role_name"),),
-    check_iam_name: (
-        ("SessionManagerInstanceAccessArgs", "policy_name"),
-        ("SessionManagerAccessPoliciesArgs", "session_users_policy_name"),
-        ("SessionManagerAccessPoliciesArgs", "instance_inventory_policy_name"),
-        ("SessionManagerAccessPoliciesArgs", "preferences_guard_policy_name"),
-    ),
-    check_new_alias: (
-        ("SessionDataKeyArgs", "alias"),
-        ("LogGroupArgs", "kms_key_alias"),
-        ("CentralLogBucketArgs", "kms_key_alias"),
-    ),
-    check_log_group_name: (("PreferenceInputsArgs", "cloud_watch_log_group_name"),),
-    check_kms_reference: (("PreferenceInputsArgs", "kms_key_id"),),
-    check_kms_key_arn: (("LogGroupArgs", "kms_key_id"),),
-    check_bucket: (
-        ("PreferenceInputsArgs", "s3_bucket_name"),
-        ("S3LogDestinationArgs", "bucket_name"),
-    ),
-    functools.partial(check_ec2_id, kind="vpc"): (("SessionManagerVpcEndpointsArgs", "vpc_id"),),
-    functools.partial(check_ec2_id, kind="sg"): (
-        ("SessionManagerVpcEndpointsArgs", "security_group_id"),
-    ),
-    _ec2_ids("subnet"): (("SessionManagerVpcEndpointsArgs", "subnet_ids"),),
-    _ec2_ids("rtb"): (("SessionManagerVpcEndpointsArgs", "route_table_ids"),),
-}
-
-
-# What AWS allows of a known value, by (args TypedDict, key): the same rules the stack
-# config applies (aws/rules.py, aws/regions.py), so a component used from Python refuses
-# what AWS would refuse at `pulumi up`.
-VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
-    **{
-        (spec, "region"): _text_rule(region_problem)
-        for spec in (
-            "SessionManagerPreferencesArgs",
-            "CentralLogBucketArgs",
-            "SessionManagerVpcEndpointsArgs",
-            "SessionManagerAccountEventsArgs",
-        )
-    },
-    ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
-    ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
-    ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
-        *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
-    ),
-    ("PreferenceInputsArgs", "max_session_duration"): _range_rule(
-        *MAX_SESSION_DURATION_MINUTES, "minutes"
-    ),
-    ("SessionDataKeyArgs", "deletion_window_in_days"): _range_rule(
-        *KMS_DELETION_WINDOW_DAYS, "days"
-    ),
-    ("LogGroupArgs", "retention_in_days"): _retention,
-    ("CentralLogBucketArgs", "bucket_name"): _text_rule(bucket_name_problem),
-    ("SessionManagerVpcEndpointsArgs", "services"): endpoint_services_problem,
-    # The stack config's field checks (config/fields.py), the same function each.
-    **{
-        place: _field_rule(check)
-        for check, places in SHARED_FIELD_CHECKS.items()
-        for place in places
-    },
-}
 
 _SEQUENCES = (Sequence, list, tuple)
 _MAPPINGS = (Mapping, dict)
@@ -386,16 +268,29 @@ def _tag_problems(args: object, *, case_insensitive: bool, ec2: bool) -> list[st
     """Known tags AWS would refuse (aws/limits.py), as the stack config's are refused."""
     if not isinstance(args, Mapping):
         return []
-    tags: object = cast(Mapping[str, object], args).get("tags")
-    if not isinstance(tags, Mapping):
-        return []
-    items = cast(Mapping[object, object], tags).items()
-    # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
-    known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
-    found = tag_problems(known, case_insensitive=case_insensitive)
-    if ec2:
-        found += ec2_tag_problems(known)
-    return [f"args.tags{f'.{key}' if key else ''}: {problem}" for key, problem in found]
+    given = cast(Mapping[str, object], args)
+    sources: list[tuple[str, object]] = [("args.tags", given.get("tags"))]
+    documents = given.get("documents")
+    if isinstance(documents, (list, tuple)):
+        # A custom document's own tags go on it alone, merged over the component's.
+        sources += [
+            (f"args.documents[{index}].tags", cast(Mapping[str, object], document).get("tags"))
+            for index, document in enumerate(cast(Sequence[object], documents))
+            if isinstance(document, Mapping)
+        ]
+    problems: list[str] = []
+    for where, tags in sources:
+        if not isinstance(tags, Mapping):
+            continue
+        items = cast(Mapping[object, object], tags).items()
+        # The offline plan's placeholder for a secret it cannot decrypt has no value to check.
+        known = {str(k): v for k, v in items if isinstance(v, str) and v != UNDECRYPTED}
+        is_component_tags = where == "args.tags"
+        found = tag_problems(known, case_insensitive=case_insensitive and is_component_tags)
+        if ec2:
+            found += ec2_tag_problems(known)
+        problems += [f"{where}{f'.{key}' if key else ''}: {problem}" for key, problem in found]
+    return problems
 
 
 def _preferences_problems(args: Mapping[str, Any]) -> list[str]:
@@ -416,6 +311,7 @@ def _preferences_problems(args: Mapping[str, Any]) -> list[str]:
         problem = key_arn_problem(key, [region], partition, user)
         if problem:
             problems.append(f"{path} {problem}")
+    problems += _document_size_problems(prefs, args.get("document_description"))
     name = prefs.get("cloud_watch_log_group_name")
     creates_group = group.get("create", not name)
     if creates_group and isinstance(name, str) and name.startswith(RESERVED_LOG_GROUP_PREFIX):
@@ -424,3 +320,19 @@ def _preferences_problems(args: Mapping[str, Any]) -> list[str]:
             f"{RESERVED_LOG_GROUP_PREFIX!r}, which CloudWatch Logs reserves; choose another name"
         )
     return problems
+
+
+def _document_size_problems(prefs: Mapping[str, Any], description: object) -> list[str]:
+    """The preferences document the known inputs render, 64 KB at most like any Session
+    document (the stack config's check, config/limits.py): a long shell profile or
+    description would fail CreateDocument at `pulumi up`."""
+    known = {to_camel(key): value for key, value in prefs.items() if is_known(value)}
+    text = description if isinstance(description, str) else DEFAULT_DOCUMENT_DESCRIPTION
+    size = len(serialize_document(render_preferences_document(known, text)).encode())
+    if size <= DOCUMENT_CONTENT_MAX_BYTES:
+        return []
+    return [
+        f"args.preferences.shell_profile and args.document_description make a preferences "
+        f"document of {size} bytes; Session documents may be {DOCUMENT_CONTENT_MAX_BYTES} "
+        "bytes (64 KB) at most: shorten them"
+    ]

@@ -78,3 +78,38 @@ def test_unknown_top_level_keys_are_named_with_where_they_belong() -> None:
         "below `config:`, indented",
         "the top-level key 'EncryptedKey' is not read by Pulumi; did you mean 'encryptedkey'?",
     ]
+
+
+# go-yaml v3 resolve.go (`resolveMapList`, `resolve`), decoding into an interface{} as
+# Pulumi's config.Value does for an object value (sdk/go/common/resource/config/value.go
+# `unmarshalValue`); its README: "YAML 1.1 bools (yes/no, on/off) are supported as long as
+# they are being decoded into a typed bool value. Otherwise they behave as a string."
+GO_YAML_V3_SCALARS = {
+    "true": True,
+    "False": False,
+    "TRUE": True,
+    "yes": "yes",
+    "No": "No",
+    "on": "on",
+    "OFF": "OFF",
+    "y": "y",
+    "0o17": 15,
+    "-0o7": -7,
+    "017": 15,
+    "0x1F": 31,
+    "0b101": 5,
+    "1_000": 1000,
+    "-3": -3,
+    "1e3": 1000.0,
+    ".5": 0.5,
+    "1:30": "1:30",
+    "~": None,
+    "null": None,
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), GO_YAML_V3_SCALARS.items())
+def test_plain_scalars_resolve_as_go_yaml_v3_resolves_them(text: str, expected: object) -> None:
+    value = load_pulumi_yaml(f"key: {text}\n")["key"]
+    assert value == expected
+    assert type(value) is type(expected)

@@ -331,3 +331,20 @@ def log_group_names() -> NameRule:
 
 def document_names() -> NameRule:
     return name_rule("ssm", "DocumentName")
+
+
+@cache
+def number_range(service: str, shape: str) -> tuple[int, int]:
+    """The min and max botocore's `service` model states for an integer `shape`."""
+    spec = service_shapes(service)[shape]
+    return int(spec["min"]), int(spec["max"])
+
+
+def retry_attempts() -> tuple[int, int]:
+    """EventBridge's RetryPolicy.MaximumRetryAttempts (0-185)."""
+    return number_range("events", "MaximumRetryAttempts")
+
+
+def event_ages() -> tuple[int, int]:
+    """EventBridge's RetryPolicy.MaximumEventAgeInSeconds (60-86400)."""
+    return number_range("events", "MaximumEventAgeInSeconds")

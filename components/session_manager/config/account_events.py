@@ -8,6 +8,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws.account_events import github_dispatch_endpoint
+from session_manager.aws.limits import event_ages, retry_attempts
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
     ConfigModel,
@@ -199,12 +200,12 @@ class AccountEvents(ConfigModel):
     @field_validator("maximum_retry_attempts")
     @classmethod
     def _retries(cls, value: int) -> int:
-        return _range(value, 0, 185, "retries")
+        return _range(value, *retry_attempts(), "retries")
 
     @field_validator("maximum_event_age_in_seconds")
     @classmethod
     def _age(cls, value: int) -> int:
-        return _range(value, 60, 86400, "seconds")
+        return _range(value, *event_ages(), "seconds")
 
     @field_validator("dead_letter_retention_days")
     @classmethod

@@ -62,9 +62,26 @@ def _flag(value: Any) -> Any:
     """Booleans, or "true"/"false" as `pulumi config set` without --path stores them."""
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
+    meant = _YAML_11_BOOLS.get(value.strip().lower()) if isinstance(value, str) else None
+    if meant is not None:
+        # go-yaml v3, which the Pulumi CLI reads stack files with, resolves only
+        # true/false as booleans (YAML 1.2); yes/no/on/off reach the program as text.
+        raise PydanticCustomError(
+            "flag",
+            "must be true or false, got {got}: the Pulumi CLI reads it as text, not a "
+            "boolean (YAML 1.2); write {meant}",
+            {"got": repr(value), "meant": meant},
+        )
     if not isinstance(value, bool):
         raise PydanticCustomError("flag", "must be true or false, got {got}", {"got": repr(value)})
     return value
+
+
+# YAML 1.1's other booleans (https://yaml.org/type/bool.html), and what each meant there.
+_YAML_11_BOOLS = {
+    **dict.fromkeys(("yes", "y", "on"), "true"),
+    **dict.fromkeys(("no", "n", "off"), "false"),
+}
 
 
 Flag = Annotated[bool, BeforeValidator(_flag)]

@@ -13,7 +13,13 @@ differs from a plain `yaml.safe_load` in two ways that matter to a plan:
   refused too (go-yaml/yaml v3 decode.go, `allowedAliasRatio`, `unmarshal`, `alias`).
   An alias bomb therefore fails fast instead of expanding to gigabytes.
 
-Scalars keep PyYAML's (YAML 1.1) reading, which the config messages explain.
+- plain scalars resolve as go-yaml v3 resolves them into an `interface{}` (resolve.go,
+  `resolveMapList` and `resolve`), which is how Pulumi reads an object config value
+  (sdk/go/common/resource/config/value.go `unmarshalValue`): only true/True/TRUE and
+  false/False/FALSE are booleans (YAML 1.1's yes/no/on/off stay text, which a flag then
+  refuses with the fix), `0o17` is an octal number, `1e3` a float, and `1:30` is text,
+  not YAML 1.1's base-60 number 90.
+
 The stack file's own keys are those of ProjectStack (project.go): anything else at the
 top level, such as a `session-manager:` key written outside `config:`, is ignored by
 Pulumi and named here.
@@ -56,8 +62,53 @@ class _Alias:
         self.node = node
 
 
+# go-yaml v3 resolve.go: the scalars it resolves to a bool, an int or a float.
+_GO_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_GO_INT = re.compile(
+    r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0o[0-7_]+"
+    r"|[-+]?0b[01_]+)$"
+)
+_GO_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_RESOLVED_HERE = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+}
+
+
+def _go_yaml_resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    """SafeLoader's implicit resolvers with bool, int and float as go-yaml v3 has them."""
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in _RESOLVED_HERE]
+        for first, entries in cast(Any, yaml.SafeLoader).yaml_implicit_resolvers.items()
+    }
+    added = [
+        ("tag:yaml.org,2002:bool", _GO_BOOL, "tTfF"),
+        ("tag:yaml.org,2002:int", _GO_INT, "-+0123456789"),
+        ("tag:yaml.org,2002:float", _GO_FLOAT, "-+0123456789."),
+    ]
+    # First in each list, in go-yaml's order: an int before a float ("017" is octal 15).
+    for tag, regexp, firsts in reversed(added):
+        for first in firsts:
+            resolvers.setdefault(first, []).insert(0, (tag, regexp))
+    return resolvers
+
+
 class _AliasKeepingLoader(yaml.SafeLoader):
-    """A loader whose node graph marks each alias, so expansion can be counted."""
+    """A loader whose node graph marks each alias, so expansion can be counted, and whose
+    scalars resolve as go-yaml v3 resolves them."""
+
+    yaml_implicit_resolvers = _go_yaml_resolvers()
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign, digits = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        return super().construct_yaml_int(node)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         loader = cast(Any, self)
@@ -70,6 +121,12 @@ class _AliasKeepingLoader(yaml.SafeLoader):
                 )
             return cast(yaml.Node, _Alias(anchor, self.anchors[anchor]))
         return super().compose_node(parent, index)
+
+
+# PyYAML binds a constructor by function, not by method lookup: the octal form needs its own.
+_AliasKeepingLoader.add_constructor(
+    "tag:yaml.org,2002:int", cast(Any, _AliasKeepingLoader).construct_yaml_int
+)
 
 
 def _allowed_alias_ratio(decoded: int) -> float:
