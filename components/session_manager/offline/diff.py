@@ -182,6 +182,11 @@ class PlanDiff:
     # Secret config keys whose ciphertext differs from the base's: set again, maybe to a
     # new value, which the engine (it decrypts) would show as updates.
     secret_changes: list[str] = field(default_factory=list[str])
+    # Aliases of added components that match nothing in the base (movedFromAccountStack
+    # before `pulumi state move`): old URNs in this stack, outermost components only.
+    awaiting_state_move: list[str] = field(default_factory=list[str])
+    # The added resources those components hold, themselves included: "same" once moved.
+    moved_adds: int = 0
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -210,6 +215,7 @@ class PlanDiff:
             "errors": self.errors,
             "warnings": self.warnings,
             "secretChanges": self.secret_changes,
+            "awaitingStateMove": self.awaiting_state_move,
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -484,7 +490,41 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
-    return PlanDiff(shown, len(changes) - len(shown), secret_changes=secrets)
+    moves, moved = _awaiting_state_move(changes, after)
+    return PlanDiff(
+        shown,
+        len(changes) - len(shown),
+        # The head plan's warnings (a skipped account, an offboarding): what the change is about.
+        warnings=[str(w) for w in cast(list[Any], head_plan.get("warnings") or [])],
+        secret_changes=secrets,
+        awaiting_state_move=moves,
+        moved_adds=moved,
+    )
+
+
+def _awaiting_state_move(
+    changes: list[ResourceChange], after: dict[str, dict[str, Any]]
+) -> tuple[list[str], int]:
+    """Added components whose aliases name nothing in the base, and how many adds they hold.
+
+    `movedFromAccountStack` aliases each component to the name it had in a per-account
+    stack; until `pulumi state move` brings that state here the aliases match nothing, so
+    the component and its children are creates (and AWS refuses them: the names exist).
+    After the move the engine matches them by alias, and by the parent's alias for the
+    children (step_generator.go generateAliases, inheritedChildAlias): "same".
+    """
+    added = {c.urn for c in changes if c.action == "add"}
+    aliased = {u for u in added if _list_option(after[u], "aliases")}
+    moved: set[str] = set()
+    outermost: list[str] = []
+    for urn in sorted(added, key=lambda u: (u.count("$"), u)):  # parents first
+        parent = after[urn].get("parent")
+        if parent in moved:
+            moved.add(urn)
+        elif urn in aliased:
+            moved.add(urn)
+            outermost += [str(a) for a in _list_option(after[urn], "aliases")]
+    return outermost, len(moved)
 
 
 def secret_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
