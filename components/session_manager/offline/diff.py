@@ -67,7 +67,7 @@ from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
 from session_manager.config.targets import inactive_accounts
-from session_manager.offline.alias_matching import match_resources
+from session_manager.offline.alias_matching import awaiting_state_move, match_resources
 from session_manager.offline.ignore_changes import ignoring_changes
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
@@ -490,7 +490,7 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
-    moves, moved = _awaiting_state_move(changes, after)
+    moves, moved = awaiting_state_move({c.urn for c in changes if c.action == "add"}, after)
     return PlanDiff(
         shown,
         len(changes) - len(shown),
@@ -500,31 +500,6 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         awaiting_state_move=moves,
         moved_adds=moved,
     )
-
-
-def _awaiting_state_move(
-    changes: list[ResourceChange], after: dict[str, dict[str, Any]]
-) -> tuple[list[str], int]:
-    """Added components whose aliases name nothing in the base, and how many adds they hold.
-
-    `movedFromAccountStack` aliases each component to the name it had in a per-account
-    stack; until `pulumi state move` brings that state here the aliases match nothing, so
-    the component and its children are creates (and AWS refuses them: the names exist).
-    After the move the engine matches them by alias, and by the parent's alias for the
-    children (step_generator.go generateAliases, inheritedChildAlias): "same".
-    """
-    added = {c.urn for c in changes if c.action == "add"}
-    aliased = {u for u in added if _list_option(after[u], "aliases")}
-    moved: set[str] = set()
-    outermost: list[str] = []
-    for urn in sorted(added, key=lambda u: (u.count("$"), u)):  # parents first
-        parent = after[urn].get("parent")
-        if parent in moved:
-            moved.add(urn)
-        elif urn in aliased:
-            moved.add(urn)
-            outermost += [str(a) for a in _list_option(after[urn], "aliases")]
-    return outermost, len(moved)
 
 
 def secret_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
