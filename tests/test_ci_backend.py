@@ -185,9 +185,13 @@ def test_pull_requests_get_the_plan_diff_against_the_base_branch() -> None:
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     run = next(s["run"] for s in offline["steps"] if "--diff" in s.get("run", ""))
     assert "tail" not in run
-    assert '--diff "base-$STACK.json" > "diff-$STACK.txt"' in run
+    assert '--diff "base-$STACK.json" > "diff-$STACK.txt" || status=$?' in run
     assert 'cat "diff-$STACK.txt"; echo' in run
     assert "GITHUB_STEP_SUMMARY" in run
+    # A diff the engine refuses (exit 1) fails the job, but only once it is shown and kept.
+    assert run.rstrip().endswith('exit "$status"')
+    upload = next(s for s in offline["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "${{ !cancelled() }}"
 
     comment = load("preview-comment.yml")
     assert comment["on"]["workflow_run"]["workflows"] == [preview["name"]]

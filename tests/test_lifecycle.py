@@ -33,6 +33,7 @@ import pytest
 import yaml
 from conftest import write_stack
 from session_manager import SessionManagerInstanceAccess, SessionManagerInstanceAccessArgs
+from session_manager.cli import main
 from session_manager.config.errors import ConfigError
 from session_manager.offline.diff import diff_plans
 from session_manager.offline.diff_text import format_diff
@@ -294,6 +295,42 @@ def test_moving_an_account_stack_into_targets_creates_and_deletes_nothing(
         if not resource.custom and "333333333333" in resource.name:
             old = resource.name.replace("-333333333333", "")
             assert resource.aliases == [resource.urn.rsplit("::", 1)[0] + f"::{old}"]
+
+
+def test_moving_an_account_stack_before_the_state_move_prints_the_command(
+    history: History,
+) -> None:
+    """Before `pulumi state move` the aliases match nothing in the organization's state,
+    so the diff shows the account's resources as creates. It says they become "same"
+    after the move the README describes, and gives the command: the outermost components
+    by their old URNs in the source stack, which the command takes with their children
+    (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go)."""
+    per_account = history["per-account-stack"]
+    base, head = history["add-account"].to_json(), history["move-into-targets"]
+    diff = diff_plans(base, head.to_json())
+    moved = names(head, "333333333333") - {"aws-333333333333"}
+    assert {c.name for c in diff.of("add")} == moved | {"aws-333333333333"}
+    # The URNs to move: the per-account stack's top-level components, nothing else.
+    top = sorted(
+        r.urn.replace(ACCOUNT_STACK, "SOURCE_STACK", 1)
+        for r in per_account.resources
+        if not r.custom and "::pulumi:pulumi:Stack::" in (r.parent or "")
+    )
+    assert len(top) == 4  # two Regions' preferences, instance access, access policies
+    assert sorted(diff.awaiting_state_move) == sorted(
+        u.replace("SOURCE_STACK", ORG_STACK, 1) for u in top
+    )
+    assert diff.moved_adds == len(moved)
+    assert diff.to_json()["awaitingStateMove"] == diff.awaiting_state_move
+    text = format_diff(diff)
+    assert f"!! {len(moved)} resource(s) to add carry aliases (movedFromAccountStack)" in text
+    assert f"!!   pulumi state move --source SOURCE_STACK --dest {ORG_STACK} \\" in text
+    for urn in top:
+        assert f"'{urn}'" in text
+    # After the move the same diff has no creates but the account's provider, and no hint.
+    after_move = diff_plans(state_move(per_account, base), head.to_json())
+    assert [c.name for c in after_move.of("add")] == ["aws-333333333333"]
+    assert after_move.awaiting_state_move == []
 
 
 def assert_account_leaves_and_stays(
@@ -581,22 +618,41 @@ def test_plan_ou_accounts_refuses_an_unknown_state(
     )
 
 
-def test_plan_diff_says_loudly_what_offboarding_will_delete(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Run 1 of offboarding changes no AWS resource, so the diff's steps are quiet: the
-    warning, printed with the diff, says what the next removal deletes."""
+def offboarding_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, ...]:
+    """`plan --diff` argv: run 1 of offboarding an OU's account, against the plan before it."""
     base, members = tmp_path / "base.json", f"{OU}=555555555555"
     _, _, project = plan_ou(tmp_path, capsys)
     base.write_text(json.dumps(load_plan(project, "t", [members]).to_json()))
     stack = project / "Pulumi.t.yaml"
     stack.write_text(stack.read_text() + '  session-manager:offboardAccounts: ["555555555555"]\n')
     flags = ("--ou-accounts", members, "--diff", str(base))
-    code, output = run_cli(capsys, "plan", "--stack", "t", "--project-dir", str(project), *flags)
+    return ("plan", "--stack", "t", "--project-dir", str(project), *flags)
+
+
+def test_plan_diff_says_loudly_what_offboarding_will_delete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run 1 of offboarding changes no AWS resource, so the diff's steps are quiet: the
+    warning, printed with the diff, says what the next removal deletes."""
+    code, output = run_cli(capsys, *offboarding_diff(tmp_path, capsys))
     assert code == 0, output
     assert "retainOnDelete: true => false (state only)" in output
     warning = "warning: session-manager:offboardAccounts: account 555555555555 is being OFFBOARDED"
     assert warning in output
+    # Printed once, with the diff (not again on stderr).
+    assert output.count("is being OFFBOARDED") == 1
+
+
+def test_plan_json_diff_carries_the_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan --json --diff` returned "warnings": [] while it printed the offboarding
+    warning: the JSON now carries the head plan's warnings."""
+    code = main([*offboarding_diff(tmp_path, capsys), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    (warning,) = [w for w in json.loads(out)["warnings"] if "is being OFFBOARDED" in w]
+    assert warning.startswith("session-manager:offboardAccounts: account 555555555555")
 
 
 # --- Revoking access: a role dropped from attachToRoles -------------------------------

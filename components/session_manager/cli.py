@@ -84,6 +84,10 @@ def _not_aws_endpoint(args: argparse.Namespace) -> str | None:
     return endpoint_problem(args.endpoint_url)
 
 
+# `plan --diff`: the diff is printed, but `pulumi up` would fail on a step it lists.
+EXIT_ENGINE_REFUSES = 1
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 2
@@ -100,12 +104,12 @@ def _plan(args: argparse.Namespace) -> int:
         )
     try:
         # A summary prints no outputs, so it need not resolve them. The full plan and
-        # --json print the warnings themselves; a diff shows them too (an offboarding
-        # account, a skipped closed account: what the change is about).
+        # --json print the warnings themselves; so does a diff, text or JSON (an
+        # offboarding account, a skipped closed account: what the change is about).
         plan = _load_plan(
             args,
             resolve_outputs=not args.summary,
-            show_warnings=args.summary or bool(args.diff),
+            show_warnings=args.summary and not args.diff,
             offline=True,
         )
     except (ConfigError, PlanError) as exc:
@@ -174,7 +178,9 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
         print(json.dumps(diff.to_json(), indent=2, sort_keys=True))
     else:
         print(format_diff(diff, summary=summary))
-    return 0
+    # Steps the engine refuses (a protected resource deleted or replaced, an unreachable
+    # account's provider): `pulumi up` will fail, so a pipeline must not pass.
+    return EXIT_ENGINE_REFUSES if diff.errors else 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -434,7 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print what `pulumi up` would create for a stack, offline",
         description=(
             "Run the project's __main__.py for a stack under Pulumi's mock runtime and print "
-            "every resource it registers. No AWS calls, no credentials, no Pulumi CLI."
+            "every resource it registers. No AWS calls, no credentials, no Pulumi CLI. "
+            "Exit 0; 1 with --diff when the diff lists steps the engine refuses (`pulumi up` "
+            "would fail; the diff is printed); 2 bad input, or a base it can't diff against."
         ),
     )
     _stack_options(plan)
@@ -459,7 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_readable_file,
         help="print only what changes from a base plan (a `plan --json` of the same stack, "
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
-        "diffs; with --summary, only the counts and what AWS loses",
+        "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
+        "engine would refuse a step",
     )
     plan.set_defaults(handler=_plan)
 

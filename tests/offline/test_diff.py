@@ -156,6 +156,29 @@ def test_cli_diffs_the_real_stack_against_a_base_plan(tmp_path: Path) -> None:
     assert as_json["summary"]["add"] == 1
 
 
+def test_cli_exits_1_when_the_engine_refuses_a_step(tmp_path: Path) -> None:
+    """A base whose protected document this change deletes: step.go `DeleteStep.Apply`
+    refuses it (deleteProtectedError, pulumi/pulumi pkg/resource/deploy/step.go) and
+    `pulumi up` fails, so the diff, printed in full, must not pass a pipeline."""
+    base = run_plan(ROOT, "dev").to_json()
+    document = next(r for r in base["resources"] if r["type"] == DOCUMENT)
+    gone = {**document, "urn": document["urn"] + "-old", "name": document["name"] + "-old"}
+    gone["options"] = {**document["options"], "protect": True}
+    base["resources"].append(gone)
+    base_file = tmp_path / "base.json"
+    base_file.write_text(json.dumps(base))
+    text = cli("plan", "--stack", "dev", "--diff", str(base_file))
+    assert text.returncode == 1, text.stderr
+    assert "!! 1 step(s) the engine REFUSES: `pulumi up` will fail:" in text.stdout
+    as_json = cli("plan", "--stack", "dev", "--diff", str(base_file), "--json")
+    assert as_json.returncode == 1, as_json.stderr
+    assert "is protected and this change deletes it" in json.loads(as_json.stdout)["errors"][0]
+    # The exit codes are in --help.
+    assert "1 with --diff when the diff lists steps the engine refuses" in " ".join(
+        cli("plan", "--help").stdout.split()
+    )
+
+
 def test_cli_refuses_a_base_that_is_not_a_plan(tmp_path: Path) -> None:
     bad = tmp_path / "base.json"
     bad.write_text('{"stack": "dev"}')

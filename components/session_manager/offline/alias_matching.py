@@ -87,3 +87,29 @@ def match_resources(
                     aliased[urn] = candidate
                 break
     return matches
+
+
+def _aliases(resource: dict[str, Any]) -> list[str]:
+    aliases = cast(dict[str, Any], resource.get("options") or {}).get("aliases")
+    return [str(a) for a in cast(list[Any], aliases)] if isinstance(aliases, list) else []
+
+
+def awaiting_state_move(added: set[str], after: dict[str, dict[str, Any]]) -> tuple[list[str], int]:
+    """Added components whose aliases name nothing in the base, and how many adds they hold.
+
+    `movedFromAccountStack` aliases each component to the name it had in a per-account
+    stack; until `pulumi state move` brings that state here the aliases match nothing, so
+    the component and its children are creates (and AWS refuses them: the names exist).
+    After the move the engine matches them by alias, and the children by their parent's
+    alias (`generateAliases`, `inheritedChildAlias`): "same". Returns the outermost
+    components' aliases and the count of adds under them, themselves included.
+    """
+    moved: set[str] = set()
+    outermost: list[str] = []
+    for urn in sorted(added, key=lambda u: (_depth(u), u)):  # parents first
+        if after[urn].get("parent") in moved:
+            moved.add(urn)
+        elif _aliases(after[urn]):
+            moved.add(urn)
+            outermost += _aliases(after[urn])
+    return outermost, len(moved)

@@ -67,7 +67,7 @@ from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
 from session_manager.config.targets import inactive_accounts
-from session_manager.offline.alias_matching import match_resources
+from session_manager.offline.alias_matching import awaiting_state_move, match_resources
 from session_manager.offline.ignore_changes import ignoring_changes
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
@@ -182,6 +182,11 @@ class PlanDiff:
     # Secret config keys whose ciphertext differs from the base's: set again, maybe to a
     # new value, which the engine (it decrypts) would show as updates.
     secret_changes: list[str] = field(default_factory=list[str])
+    # Aliases of added components that match nothing in the base (movedFromAccountStack
+    # before `pulumi state move`): old URNs in this stack, outermost components only.
+    awaiting_state_move: list[str] = field(default_factory=list[str])
+    # The added resources those components hold, themselves included: "same" once moved.
+    moved_adds: int = 0
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -210,6 +215,7 @@ class PlanDiff:
             "errors": self.errors,
             "warnings": self.warnings,
             "secretChanges": self.secret_changes,
+            "awaitingStateMove": self.awaiting_state_move,
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -484,7 +490,16 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
-    return PlanDiff(shown, len(changes) - len(shown), secret_changes=secrets)
+    moves, moved = awaiting_state_move({c.urn for c in changes if c.action == "add"}, after)
+    return PlanDiff(
+        shown,
+        len(changes) - len(shown),
+        # The head plan's warnings (a skipped account, an offboarding): what the change is about.
+        warnings=[str(w) for w in cast(list[Any], head_plan.get("warnings") or [])],
+        secret_changes=secrets,
+        awaiting_state_move=moves,
+        moved_adds=moved,
+    )
 
 
 def secret_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:

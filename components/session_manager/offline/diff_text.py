@@ -33,6 +33,7 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
             "updates what uses it (review with `pulumi preview --diff`)"
         )
         lines.append("")
+    lines += _state_move_block(diff)
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
@@ -78,6 +79,33 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
                     "under the same name: AWS will refuse to create the new one"
                 )
         lines.append("")
+    return lines
+
+
+# Stands for the per-account stack the moved resources come from: plan --diff can't know it.
+SOURCE_STACK = "SOURCE_STACK"
+
+
+def _state_move_block(diff: PlanDiff) -> list[str]:
+    """Creates that `pulumi state move` turns into "same" (README "Moving accounts")."""
+    if not diff.awaiting_state_move:
+        return []
+    stack = diff.awaiting_state_move[0].split(NAME_DELIMITER, 1)[0].removeprefix("urn:pulumi:")
+    lines = [
+        f"!! {diff.moved_adds} resource(s) to add carry aliases (movedFromAccountStack) to "
+        "names this stack's state doesn't hold yet: they are expected to be \"same\", no "
+        "create, once their per-account stack's state is moved here. Without the move AWS "
+        "refuses the creates (the names exist). Move it first, with the per-account stack "
+        f"as {SOURCE_STACK}:",
+        f"!!   pulumi state move --source {SOURCE_STACK} --dest {stack} \\",
+    ]
+    for index, alias in enumerate(diff.awaiting_state_move):
+        old = alias.replace(
+            f"urn:pulumi:{stack}{NAME_DELIMITER}", f"urn:pulumi:{SOURCE_STACK}{NAME_DELIMITER}", 1
+        )
+        more = " \\" if index < len(diff.awaiting_state_move) - 1 else ""
+        lines.append(f"!!     '{old}'{more}")
+    lines.append("")
     return lines
 
 
