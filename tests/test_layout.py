@@ -124,7 +124,15 @@ def test_no_module_is_part_of_an_import_cycle() -> None:
 CONFIG_RANKS = (
     ("errors", "secrets", "stack_file"),
     ("fields", "messages", "cedar"),
-    ("preferences", "resources", "organization", "log_archive", "account_events", "jit"),
+    (
+        "preferences",
+        "resources",
+        "organization",
+        "log_archive",
+        "account_events",
+        "jit",
+        "jit_requests",
+    ),
     ("documents", "people"),
     ("stack",),
     ("limits", "loading", "reference", "regions", "targets"),

@@ -327,6 +327,22 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _jit_check(args: argparse.Namespace) -> int:
+    """`jit check`: answer the stack's request table with its approval policies."""
+    from session_manager.offline.jit_check import check_stack  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+
+    try:
+        rows = check_stack(Path(args.project_dir), args.stack)
+    except (ConfigError, PlanError) as exc:
+        return _fail(str(exc))
+    wrong = [row for row in rows if not row.matches]
+    for row in wrong:
+        print(f"MISMATCH {row.name}: expected {row.expected}, got {row.got.text} ({row.got.why})")
+    print(f"{len(rows) - len(wrong)} of {len(rows)} requests answered as expected")
+    return 1 if wrong else 0
+
+
 def _config_reference(args: argparse.Namespace) -> int:
     from session_manager.config.reference import config_reference_markdown, embed_reference  # noqa: PLC0415
 
@@ -523,6 +539,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stack_options(demo)
     demo.set_defaults(handler=_demo)
+
+    jit = commands.add_parser(
+        "jit", help="just-in-time node access: `jit check` answers the stack's request table"
+    )
+    jit_commands = jit.add_subparsers(dest="jit_command", required=True, metavar="COMMAND")
+    jit_check = jit_commands.add_parser(
+        "check",
+        help="evaluate the request table with Cedar: deny-access, auto-approval, manual",
+        description=(
+            "Answer each row of justInTimeAccess.requestTable as AWS orders the policies "
+            "(deny-access, then auto-approval, then manual) and print every mismatch. "
+            "Exit 0 all match, 1 a mismatch, 2 bad config or table."
+        ),
+    )
+    _stack_options(jit_check)
+    jit_check.set_defaults(handler=_jit_check)
 
     reference = commands.add_parser(
         "config-reference", help="print the stack-config reference table (Markdown)"
