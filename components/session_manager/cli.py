@@ -90,6 +90,7 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
@@ -108,6 +109,8 @@ def _plan(args: argparse.Namespace) -> int:
             show_warnings=args.summary or bool(args.diff),
             offline=True,
         )
+        # The request table's answers: `plan --json` keeps them for a later --diff.
+        answers = plan_answers(Path(args.project_dir), args.stack)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -116,11 +119,12 @@ def _plan(args: argparse.Namespace) -> int:
             Path(args.diff),
             as_json=args.json or args.format == "json",
             summary=args.summary,
+            answers=answers,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
     if args.json or args.format == "json":
-        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+        print(json.dumps(plan.to_json() | answers, indent=2, sort_keys=True))
     elif args.summary:
         counts = Counter(r.type for r in plan.resources)
         for typ, count in sorted(counts.items()):
@@ -145,13 +149,21 @@ def _print_terraform_plan(plan: Plan) -> int:
     return 0
 
 
-def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) -> int:
+def _print_diff(
+    plan: Plan,
+    base_file: Path,
+    *,
+    as_json: bool,
+    summary: bool,
+    answers: dict[str, dict[str, str]] | None = None,
+) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one.
 
     A base of another stack, project or kind of plan is refused (exit 2).
     """
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
+    from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
 
     try:
         text = base_file.read_text()
@@ -170,9 +182,13 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
+    flips = answer_flips(base, answers or {})
     if as_json:
-        print(json.dumps(diff.to_json(), indent=2, sort_keys=True))
+        extra = {"accessAnswers": flips} if flips else {}
+        print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
     else:
+        # Which access requests the change answers differently (justInTimeAccess).
+        print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
         print(format_diff(diff, summary=summary))
     return 0
 

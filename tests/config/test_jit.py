@@ -102,9 +102,7 @@ def test_production_tags_are_configurable() -> None:
         'when { resource.hasTag("Stage") && resource.getTag("Stage") == "live" };'
     )
     assert jit({"autoApproval": {"policy": policy}}) == ""
-    error = jit(
-        {"autoApproval": {"policy": policy}, "productionTags": [{"key": "Stage", "value": "live"}]}
-    )
+    error = jit({"autoApproval": {"policy": policy}, "productionTags": {"Stage": ["live"]}})
     assert "Stage=live" in error
 
 

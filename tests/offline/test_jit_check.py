@@ -124,3 +124,29 @@ def test_tag_specific_manual_policy_beats_all_nodes_and_two_fail() -> None:
 
 def test_no_policy_means_denied() -> None:
     assert answer(jit(), Person("bob"), Node("i-1")).text == "denied"
+
+
+def test_plan_diff_shows_the_answers_a_change_flips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24's "done when": flipping one condition shows the flipped answers."""
+    where = stack_dir(tmp_path)
+    plan = ["plan", "--stack", "just-in-time", "--project-dir", str(where)]
+    assert main([*plan, "--json"]) == 0
+    base = tmp_path / "base.json"
+    base.write_text(capsys.readouterr().out)
+    stack = where / "Pulumi.just-in-time.yaml"
+    stack.write_text(stack.read_text().replace('== "dev" };', '== "production" };'))
+    assert main([*plan, "--diff", str(base)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "Access answers that change:\n"
+        "~ access request 'developer to a dev node': auto-approved -> denied\n"
+        "~ access request 'developer to a production node': needs 2 approvals -> auto-approved\n"
+    )
+    assert "aws-native:ssm:Document" in out
+    assert "2 to update, 0 to replace" in out
+    # Unchanged policies: no answer block.
+    shutil.copy(EXAMPLE / stack.name, stack)
+    assert main([*plan, "--diff", str(base)]) == 0
+    assert "Access answers" not in capsys.readouterr().out

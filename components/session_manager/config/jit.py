@@ -167,16 +167,23 @@ class JustInTimeAccess(ConfigModel):
     )
     manual_approvals: list[ManualApproval] = Field(
         default_factory=list[ManualApproval],
-        description="Manual approval policies (up to 50 per account-Region).",
+        description=(
+            "Manual approval policies (up to 50 per account-Region), checked and answered by "
+            "`jit check`; not deployed yet (AWS documents no content format for them)."
+        ),
     )
     deny_access: DenyAccess | None = Field(
-        default=None, description="The organization's deny-access policy (one per organization)."
-    )
-    production_tags: list[TagTarget] = Field(
-        default_factory=lambda: [TagTarget(key="Environment", value="production")],
+        default=None,
         description=(
-            "Tags of production nodes: an auto-approval that lets anyone (no group, no "
-            "attribute) onto such a node is refused."
+            "The organization's deny-access policy (one per organization), checked and "
+            "answered by `jit check`; create it from its account (not deployed by the stack)."
+        ),
+    )
+    production_tags: dict[str, list[str]] = Field(
+        default_factory=lambda: {"Environment": ["production"]},
+        description=(
+            "Tag keys and the values that mark production nodes: an auto-approval that lets "
+            "anyone (no group, no attribute) onto such a node is refused."
         ),
     )
     request_table: str = Field(
@@ -225,10 +232,11 @@ class JustInTimeAccess(ConfigModel):
             (
                 ("autoApproval", "policy"),
                 f"auto-approves every principal (no group, no attribute) to nodes tagged "
-                f"{tag.key}={tag.value}; scope it to a group or an attribute",
+                f"{key}={value}; scope it to a group or an attribute",
             )
-            for tag in self.production_tags
-            if permits(policy, anyone, Node(node_id="i-0production", tags={tag.key: tag.value}))
+            for key, values in sorted(self.production_tags.items())
+            for value in values
+            if permits(policy, anyone, Node(node_id="i-0production", tags={key: value}))
         ]
 
     def overlap_warnings(self) -> list[str]:

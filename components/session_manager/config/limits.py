@@ -356,4 +356,6 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
                 "checks the bucket's encryption first): give the VPC a NAT route, or put the "
                 f"bucket in {endpoints.region}"
             )
+    if config.just_in_time_access is not None:
+        warnings += [f"{NAMESPACE}:{w}" for w in config.just_in_time_access.overlap_warnings()]
     return warnings

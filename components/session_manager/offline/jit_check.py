@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -66,12 +67,12 @@ class Row:
         return self.expected == self.got.text
 
 
-def stack_jit(project_dir: Path, stack: str) -> JustInTimeAccess:
+def stack_jit(project_dir: Path, stack: str) -> JustInTimeAccess | None:
     """The stack's `justInTimeAccess`, validated; raises ConfigError or PlanError."""
     values, _ = read_stack_config(project_dir, stack)
+    if "session-manager:justInTimeAccess" not in values:
+        return None  # no second parse of a stack that doesn't use it (every `plan` asks)
     config = parse_stack_config(namespace_values(values), values.get("aws:region"))
-    if config.just_in_time_access is None:
-        raise PlanError(f"Pulumi.{stack}.yaml sets no session-manager:justInTimeAccess")
     return config.just_in_time_access
 
 
@@ -105,9 +106,60 @@ def table_answers(jit: JustInTimeAccess, table: RequestTable) -> list[Row]:
 def check_stack(project_dir: Path, stack: str) -> list[Row]:
     """Every row of the stack's request table with the answer its policies give."""
     jit = stack_jit(project_dir, stack)
+    if jit is None:
+        raise PlanError(f"Pulumi.{stack}.yaml sets no session-manager:justInTimeAccess")
     if not jit.request_table:
         raise PlanError("justInTimeAccess.requestTable names no request table")
     return table_answers(jit, read_table(project_dir / jit.request_table))
 
 
-__all__ = ["Answer", "ConfigError", "PlanError", "Row", "answer", "check_stack", "table_answers"]
+__all__ = [
+    "ANSWERS_KEY",
+    "Answer",
+    "ConfigError",
+    "PlanError",
+    "Row",
+    "answer",
+    "answer_flips",
+    "check_stack",
+    "plan_answers",
+    "table_answers",
+]
+
+
+# `plan --json` carries the table's answers under this key, so `plan --diff` can show
+# which answers a change flips.
+ANSWERS_KEY = "justInTimeAnswers"
+
+
+def plan_answers(project_dir: Path, stack: str) -> dict[str, dict[str, str]]:
+    """`{ANSWERS_KEY: {row: answer}}` for a stack with a request table, else `{}`."""
+    jit = stack_jit(project_dir, stack)
+    if jit is None or not jit.request_table:
+        return {}
+    rows = table_answers(jit, read_table(project_dir / jit.request_table))
+    return {ANSWERS_KEY: {row.name: row.got.text for row in rows}}
+
+
+def answer_flips(base: object, head: dict[str, dict[str, str]]) -> list[str]:
+    """The requests whose answer differs between a base `plan --json` and this plan."""
+    found = cast(dict[str, Any], base).get(ANSWERS_KEY) if isinstance(base, dict) else None
+    before = (
+        {str(k): str(v) for k, v in cast(dict[Any, Any], found).items()}
+        if (isinstance(found, dict))
+        else {}
+    )
+    after = head.get(ANSWERS_KEY, {})
+    lines = [
+        f"~ access request {name!r}: {before[name]} -> {after[name]}"
+        for name in sorted(set(before) & set(after))
+        if before[name] != after[name]
+    ]
+    lines += [
+        f"+ access request {name!r}: {after[name]}" for name in sorted(set(after) - set(before))
+    ]
+    lines += [
+        f"- access request {name!r}: was {before[name]}"
+        for name in sorted(set(before) - set(after))
+    ]
+    return lines
