@@ -16,6 +16,7 @@ from typing import Any
 
 from session_manager.aws.jit import overlapping_targets, split_statements
 from session_manager.config.errors import ConfigError
+from session_manager.config.limits import limit_warnings
 from session_manager.config.loading import parse_stack_config
 
 ACTION = 'action == AWS::SSM::Action::"getTokenForInstanceAccess"'
@@ -147,3 +148,29 @@ def test_statement_lines_skip_semicolons_in_strings_and_comments() -> None:
         'when { "a;b" == "a;b" };\nforbid (principal, action, resource);'
     )
     assert [s.line for s in split_statements(text)] == [3, 5]
+
+
+def test_standing_session_permissions_are_pointed_out() -> None:
+    """AWS: users with ssm:StartSession in their IAM policies keep using Session Manager, not
+    just-in-time access ("Start a just-in-time node access session",
+    systems-manager-just-in-time-node-access-start-session.html)."""
+    value = {"autoApproval": {"policy": AWS_EXAMPLE}}
+    config = parse_stack_config({"regions": ["us-east-1"], "justInTimeAccess": value})
+    (warning,) = [w for w in limit_warnings(config) if "StartSession" in w]
+    assert warning.startswith("session-manager:accessPolicies.sessionUsers.create:")
+    quiet = parse_stack_config(
+        {
+            "regions": ["us-east-1"],
+            "justInTimeAccess": value,
+            "accessPolicies": {"sessionUsers": {"create": False}},
+        }
+    )
+    assert not [w for w in limit_warnings(quiet) if "StartSession" in w]
+
+
+def test_the_auto_approval_document_name_is_not_another_managed_documents() -> None:
+    error = jit({"autoApproval": {"policy": AWS_EXAMPLE, "name": "SSM-SessionManagerRunShell"}})
+    assert (
+        "session-manager:justInTimeAccess.autoApproval.name: 'SSM-SessionManagerRunShell' "
+        "names another managed document too"
+    ) in error
