@@ -12,7 +12,7 @@ help:
 	@echo "make plan   - offline plan of the $(STACK) stack (STACK=name for another)"
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make test-lowest - plan the organization example with the lowest declared versions"
-	@echo "make docs   - regenerate the README's config reference"
+	@echo "make docs   - regenerate docs/configuration-reference.md (the config reference)"
 	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
 	@echo "              (after verify at 100 and 1,000 against moto)"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
@@ -78,7 +78,7 @@ test-lowest: venv
 	$(BIN)/python tests/lowest_versions.py
 
 docs: venv
-	$(BIN)/python -m session_manager config-reference --write README.md
+	$(BIN)/python -m session_manager config-reference --write docs/configuration-reference.md
 
 # verify's rows first, so the last line is the plan's ratio_vs_floor.
 bench: venv

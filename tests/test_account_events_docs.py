@@ -1,4 +1,4 @@
-"""What the README and the config reference say about accountEvents matches AWS and GitHub."""
+"""What the docs and the config reference say about accountEvents matches AWS and GitHub."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def account_events_section() -> str:
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("### New accounts get their preferences (accountEvents)")
+    readme = (ROOT / "docs/new-accounts-automatically.md").read_text()
+    start = readme.index("## New accounts get their preferences (accountEvents)")
     return readme[start : readme.index("\n## ", start)]
 
 
@@ -55,7 +55,8 @@ def test_no_doc_or_example_asks_for_a_token_that_can_push() -> None:
     import re
 
     can_push = re.compile(r"contents:\s*(read and )?write", re.IGNORECASE)
-    docs = [ROOT / "README.md", *sorted((ROOT / "examples").rglob("*.y*ml"))]
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    docs += sorted((ROOT / "examples").rglob("*.y*ml"))
     docs += sorted((ROOT / "examples").rglob("*.md"))
     asking = 0
     for path in docs:

@@ -113,7 +113,7 @@ def test_preview_uses_its_own_read_only_role_never_the_deploy_role() -> None:
     # Every job holding a deploy role runs in an environment.
     assert deploy["up"]["environment"] == "${{ matrix.stack }}"
     assert deploy["organization"]["environment"] == "${{ vars.ORGANIZATION_STACK }}"
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/gitops.md").read_text()
     assert '"token.actions.githubusercontent.com:sub": "repo:<org>/<repo>:pull_request"' in readme
     assert (
         '"token.actions.githubusercontent.com:sub": "repo:<org>/<repo>:environment:prod"' in readme

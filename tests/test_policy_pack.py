@@ -145,7 +145,7 @@ def test_make_creates_the_virtualenv_the_pack_names() -> None:
 
 
 def test_readme_runs_publish_from_the_pack_folder() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/policy-pack.md").read_text()
     for text in (readme, (POLICY / "__main__.py").read_text()):
         assert "pulumi policy publish ./policy" not in text
         assert "cd policy && pulumi policy publish <org>" in text

@@ -1,4 +1,4 @@
-"""Every Python code block in README.md runs, under Pulumi's mock runtime.
+"""Every Python code block in README.md, CONTRIBUTING.md and docs/ runs, under the mocks.
 
 Blocks are found generically: every fenced block whose info string is `python`, at
 any indentation (inside a list too). A block that genuinely cannot run here is
@@ -9,17 +9,17 @@ and the reason is required.
 from __future__ import annotations
 
 import re
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from doc_blocks import fenced_blocks
 from session_manager.args_check import ArgsError
 from session_manager.offline.plan import Plan, record_program
 
 README = ROOT / "README.md"
-FENCE = re.compile(r"^(?P<indent>\s*)```(?P<info>[^`\s]*)\s*$")
+DOCS = [README, ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 OPT_OUT = re.compile(r"^\s*<!--\s*readme-test:\s*skip\s*(?:\((?P<reason>[^)]*)\))?\s*-->\s*$")
 
 
@@ -28,27 +28,19 @@ class Block:
     line: int  # 1-based line of the opening fence
     code: str
     opt_out: str | None  # the marker's reason ("" when it gives none), None when it runs
+    path: Path = README
+
+    def __str__(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
 
 
-def python_blocks(text: str) -> list[Block]:
-    lines = text.splitlines()
+def python_blocks(text: str, path: Path = README) -> list[Block]:
     blocks: list[Block] = []
-    index = 0
-    while index < len(lines):
-        opening = FENCE.match(lines[index])
-        if not opening:
-            index += 1
-            continue
-        end = index + 1
-        while end < len(lines) and not FENCE.match(lines[end]):
-            end += 1
-        if opening["info"] == "python":
-            before = next((line for line in reversed(lines[:index]) if line.strip()), "")
-            marker = OPT_OUT.match(before)
-            code = textwrap.dedent("\n".join(lines[index + 1 : end]))
+    for fenced in fenced_blocks(text):
+        if fenced.info == "python":
+            marker = OPT_OUT.match(fenced.before)
             opt_out = (marker["reason"] or "").strip() if marker else None
-            blocks.append(Block(index + 1, code, opt_out))
-        index = end + 1
+            blocks.append(Block(fenced.line, fenced.code, opt_out, path))
     return blocks
 
 
@@ -61,23 +53,21 @@ def run_block(code: str, path: Path = README) -> Plan:
     )
 
 
-BLOCKS = python_blocks(README.read_text())
+BLOCKS = [block for path in DOCS for block in python_blocks(path.read_text(), path)]
 
 
-def test_the_readme_has_python_blocks_and_every_opt_out_gives_a_reason() -> None:
-    assert [b for b in BLOCKS if b.opt_out is None], "no runnable python block found"
+def test_the_docs_have_python_blocks_and_every_opt_out_gives_a_reason() -> None:
+    assert [b for b in BLOCKS if b.opt_out is None and b.path == README], "none in README"
     for block in BLOCKS:
-        assert block.opt_out != "", f"README.md:{block.line}: say why the block cannot run"
+        assert block.opt_out != "", f"{block}: say why the block cannot run"
 
 
-@pytest.mark.parametrize(
-    "block", [b for b in BLOCKS if b.opt_out is None], ids=lambda b: f"README.md:{b.line}"
-)
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.opt_out is None], ids=str)
 def test_readme_python_block_runs(block: Block) -> None:
-    plan = run_block(block.code)
+    plan = run_block(block.code, block.path)
     # A block that makes components must have made resources, not stopped half way.
     if "session_manager import" in block.code:
-        assert [r for r in plan.resources if r.custom], f"README.md:{block.line} created nothing"
+        assert [r for r in plan.resources if r.custom], f"{block} created nothing"
 
 
 def test_discovery_finds_indented_blocks_and_opt_outs() -> None:

@@ -578,7 +578,10 @@ def build_parser() -> argparse.ArgumentParser:
         "config-reference", help="print the stack-config reference table (Markdown)"
     )
     reference.add_argument(
-        "--write", metavar="README", type=_readable_file, help="rewrite the table in this file"
+        "--write",
+        metavar="PAGE",
+        type=_readable_file,
+        help="rewrite the reference in this page (docs/configuration-reference.md)",
     )
     reference.set_defaults(handler=_config_reference)
     return parser

@@ -39,7 +39,7 @@ when {{
     principal has employeeNumber && principal.employeeNumber like "E-1*" && resource.hasTag("Purpose") && resource.getTag("Purpose") == "Testing"
 }};
 """  # noqa: E501
-LEVEL = [{"type": "IdentityStoreGroup", "id": "g-approvers"}]
+LEVEL = {"approvers": [{"type": "IdentityStoreGroup", "id": "g-approvers"}]}
 
 
 def jit(value: dict[str, Any]) -> str:
@@ -111,8 +111,8 @@ def test_manual_policy_limits() -> None:
     six_levels = [LEVEL] * 6
     assert "needs 1 to 5 levels" in jit({"manualApprovals": [{"name": "a", "levels": six_levels}]})
     six = [{"type": "IamUser", "id": f"u{i}"} for i in range(6)]
-    assert "level 0 needs 1 to 5 approvers" in jit(
-        {"manualApprovals": [{"name": "a", "levels": [six]}]}
+    assert "levels[0].approvers: needs 1 to 5 approvers" in jit(
+        {"manualApprovals": [{"name": "a", "levels": [{"approvers": six}]}]}
     )
     error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 337}]})
     assert "must be from 1 to 336 hours" in error

@@ -1,4 +1,4 @@
-"""The README's config table is the one the config model generates."""
+"""docs/configuration-reference.md is the reference the config models generate."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 from session_manager.config.reference import embed_reference, reference_rows
 from session_manager.config.stack import StackConfig
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "configuration-reference.md"
 
 
-def test_readme_table_matches_the_config_model() -> None:
-    readme = README.read_text()
-    assert embed_reference(readme) == readme, "run `make docs` to regenerate the table"
+def test_the_reference_page_matches_the_config_model() -> None:
+    page = PAGE.read_text()
+    assert embed_reference(page) == page, "run `make docs` to regenerate the reference"
 
 
 def test_table_lists_every_key_with_a_description() -> None:

@@ -21,7 +21,7 @@ from session_manager.offline.jit_check import answer
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "just-in-time"
 ACTION = 'action == AWS::SSM::Action::"getTokenForInstanceAccess"'
-LEVEL = [{"type": "IdentityStoreGroup", "id": "approvers"}]
+LEVEL = {"approvers": [{"type": "IdentityStoreGroup", "id": "approvers"}]}
 
 
 def stack_dir(tmp_path: Path) -> Path:

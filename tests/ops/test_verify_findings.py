@@ -94,7 +94,7 @@ def test_a_target_that_could_not_be_checked_still_outranks_drift() -> None:
 def test_the_drift_workflow_pages_for_every_severity_but_cosmetic() -> None:
     workflow = (ROOT / ".github/workflows/drift.yml").read_text()
     assert '"$status" -eq 5' in workflow
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/verify-adopt-emulate.md").read_text()
     for severity, code in EXIT_CODES.items():
         assert f"| {code} | {severity}" in readme
 

@@ -116,6 +116,23 @@ class TagTarget(ConfigModel):
     value: str = Field(description="Tag value.")
 
 
+class ApprovalLevel(ConfigModel):
+    """One level of approvers: one of them approves for the level."""
+
+    approvers: list[Approver] = Field(description="1 to 5 approvers.")
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers(cls, value: list[Approver]) -> list[Approver]:
+        if not 1 <= len(value) <= MAX_APPROVERS_PER_LEVEL:
+            raise PydanticCustomError(
+                "approvers",
+                "needs 1 to {most} approvers, got {got}",
+                {"most": MAX_APPROVERS_PER_LEVEL, "got": len(value)},
+            )
+        return value
+
+
 class ManualApproval(ConfigModel):
     """A manual approval policy: who approves access to the nodes with these tags."""
 
@@ -127,7 +144,7 @@ class ManualApproval(ConfigModel):
         default_factory=list[TagTarget],
         description="Node tags it applies to (any of them); empty: every node.",
     )
-    levels: list[list[Approver]] = Field(
+    levels: list[ApprovalLevel] = Field(
         description="Levels of approvers, in order; one approval from each level."
     )
 
@@ -138,20 +155,13 @@ class ManualApproval(ConfigModel):
 
     @field_validator("levels")
     @classmethod
-    def _levels(cls, value: list[list[Approver]]) -> list[list[Approver]]:
+    def _levels(cls, value: list[ApprovalLevel]) -> list[ApprovalLevel]:
         if not 1 <= len(value) <= MAX_APPROVAL_LEVELS:
             raise PydanticCustomError(
                 "levels",
                 "needs 1 to {most} levels of approvers, got {got}",
                 {"most": MAX_APPROVAL_LEVELS, "got": len(value)},
             )
-        for index, level in enumerate(value):
-            if not 1 <= len(level) <= MAX_APPROVERS_PER_LEVEL:
-                raise PydanticCustomError(
-                    "levels",
-                    "level {index} needs 1 to {most} approvers, got {got}",
-                    {"index": index, "most": MAX_APPROVERS_PER_LEVEL, "got": len(level)},
-                )
         return value
 
     @property
