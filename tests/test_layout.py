@@ -123,8 +123,16 @@ def test_no_module_is_part_of_an_import_cycle() -> None:
 # (the cycle test keeps a rank free of loops).
 CONFIG_RANKS = (
     ("errors", "secrets", "secret_names", "stack_file"),
-    ("fields", "messages"),
-    ("preferences", "resources", "organization", "log_archive", "account_events"),
+    ("fields", "messages", "cedar"),
+    (
+        "preferences",
+        "resources",
+        "organization",
+        "log_archive",
+        "account_events",
+        "jit",
+        "jit_requests",
+    ),
     ("documents", "people"),
     ("stack",),
     ("limits", "loading", "reference", "regions", "targets"),

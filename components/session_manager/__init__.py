@@ -26,12 +26,14 @@ if TYPE_CHECKING:
         SessionManagerAccessPoliciesArgs,
         SessionManagerAccountEventsArgs,
         SessionManagerInstanceAccessArgs,
+        SessionManagerJustInTimeAccessArgs,
         SessionManagerPreferencesArgs,
         SessionManagerVpcEndpointsArgs,
         ShellProfileArgs,
     )
     from session_manager.central_logs import SessionManagerCentralLogBucket
     from session_manager.instance_access import SessionManagerInstanceAccess
+    from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
     from session_manager.preferences import SessionManagerPreferences
     from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
@@ -47,6 +49,7 @@ _COMPONENTS = {
     "SessionManagerCentralLogBucket": "session_manager.central_logs",
     "SessionManagerVpcEndpoints": "session_manager.vpc_endpoints",
     "SessionManagerAccountEvents": "session_manager.account_events",
+    "SessionManagerJustInTimeAccess": "session_manager.just_in_time_access",
 }
 _ARGS = (
     "CentralLogBucketArgs",
@@ -59,6 +62,7 @@ _ARGS = (
     "SessionManagerAccessPoliciesArgs",
     "SessionManagerAccountEventsArgs",
     "SessionManagerInstanceAccessArgs",
+    "SessionManagerJustInTimeAccessArgs",
     "SessionManagerPreferencesArgs",
     "SessionManagerVpcEndpointsArgs",
     "ShellProfileArgs",
@@ -93,6 +97,8 @@ __all__ = [
     "SessionManagerCentralLogBucket",
     "SessionManagerInstanceAccess",
     "SessionManagerInstanceAccessArgs",
+    "SessionManagerJustInTimeAccess",
+    "SessionManagerJustInTimeAccessArgs",
     "SessionManagerPreferences",
     "SessionManagerPreferencesArgs",
     "SessionManagerVpcEndpoints",

@@ -339,3 +339,18 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     """Email addresses subscribed to the created topic."""
     tags: Mapping[str, str]
     """Tags for every taggable resource."""
+
+
+class SessionManagerJustInTimeAccessArgs(TypedDict, total=False):
+    """Just-in-time node access approval policies of one account and Region."""
+
+    auto_approval_policy: Required[str]
+    """The auto-approval policy: Cedar `permit` statements for getTokenForInstanceAccess,
+    checked against AWS's just-in-time schema (one such policy per account and Region)."""
+    auto_approval_name: str
+    """Name of its AutoApprovalPolicy document (default session-manager-auto-approval)."""
+    retain_on_delete: bool
+    """Keep the policy in AWS when it leaves the stack (default true): without it, the
+    account-Region's access requests fall back to manual approval."""
+    tags: Mapping[str, str]
+    """Tags for the document."""

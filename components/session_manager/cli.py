@@ -94,6 +94,7 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
@@ -112,6 +113,8 @@ def _plan(args: argparse.Namespace) -> int:
             show_warnings=args.summary and not args.diff,
             offline=True,
         )
+        # The request table's answers: `plan --json` keeps them for a later --diff.
+        answers = plan_answers(Path(args.project_dir), args.stack)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -120,11 +123,12 @@ def _plan(args: argparse.Namespace) -> int:
             Path(args.diff),
             as_json=args.json or args.format == "json",
             summary=args.summary,
+            answers=answers,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
     if args.json or args.format == "json":
-        print(json.dumps(plan.to_json(), indent=2, sort_keys=True))
+        print(json.dumps(plan.to_json() | answers, indent=2, sort_keys=True))
     elif args.summary:
         counts = Counter(r.type for r in plan.resources)
         for typ, count in sorted(counts.items()):
@@ -149,13 +153,21 @@ def _print_terraform_plan(plan: Plan) -> int:
     return 0
 
 
-def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) -> int:
+def _print_diff(
+    plan: Plan,
+    base_file: Path,
+    *,
+    as_json: bool,
+    summary: bool,
+    answers: dict[str, dict[str, str]] | None = None,
+) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one.
 
     A base of another stack, project or kind of plan is refused (exit 2).
     """
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
+    from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
 
     try:
         text = base_file.read_text()
@@ -174,9 +186,13 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
+    flips = answer_flips(base, answers or {})
     if as_json:
-        print(json.dumps(diff.to_json(), indent=2, sort_keys=True))
+        extra = {"accessAnswers": flips} if flips else {}
+        print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
     else:
+        # Which access requests the change answers differently (justInTimeAccess).
+        print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
         print(format_diff(diff, summary=summary))
     # Steps the engine refuses (a protected resource deleted or replaced, an unreachable
     # account's provider): `pulumi up` will fail, so a pipeline must not pass.
@@ -292,6 +308,7 @@ def _emulate(args: argparse.Namespace) -> int:
         EMULATOR_ACCESS_KEY,
         EMULATOR_SECRET_KEY,
         NOT_EMULATED,
+        NOT_IN_MOTO,
         EmulationError,
         Emulator,
         EmulatorUnreachableError,
@@ -323,6 +340,7 @@ def _emulate(args: argparse.Namespace) -> int:
         print(f"  {count:4d}  {typ}")
     for resource in report.skipped:
         why = "needs a real network" if resource.type in NOT_EMULATED else "not emulated"
+        why = NOT_IN_MOTO.get(resource.type, why)
         print(f"  skipped {resource.type} {resource.name} ({why})")
     return 0
 
@@ -331,6 +349,22 @@ def _demo(args: argparse.Namespace) -> int:
     from session_manager.ops.demo import run_demo  # noqa: PLC0415
 
     return run_demo(args)
+
+
+def _jit_check(args: argparse.Namespace) -> int:
+    """`jit check`: answer the stack's request table with its approval policies."""
+    from session_manager.offline.jit_check import check_stack  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+
+    try:
+        rows = check_stack(Path(args.project_dir), args.stack)
+    except (ConfigError, PlanError) as exc:
+        return _fail(str(exc))
+    wrong = [row for row in rows if not row.matches]
+    for row in wrong:
+        print(f"MISMATCH {row.name}: expected {row.expected}, got {row.got.text} ({row.got.why})")
+    print(f"{len(rows) - len(wrong)} of {len(rows)} requests answered as expected")
+    return 1 if wrong else 0
 
 
 def _config_reference(args: argparse.Namespace) -> int:
@@ -532,6 +566,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stack_options(demo)
     demo.set_defaults(handler=_demo)
+
+    jit = commands.add_parser(
+        "jit", help="just-in-time node access: `jit check` answers the stack's request table"
+    )
+    jit_commands = jit.add_subparsers(dest="jit_command", required=True, metavar="COMMAND")
+    jit_check = jit_commands.add_parser(
+        "check",
+        help="evaluate the request table with Cedar: deny-access, auto-approval, manual",
+        description=(
+            "Answer each row of justInTimeAccess.requestTable as AWS orders the policies "
+            "(deny-access, then auto-approval, then manual) and print every mismatch. "
+            "Exit 0 all match, 1 a mismatch, 2 bad config or table."
+        ),
+    )
+    _stack_options(jit_check)
+    jit_check.set_defaults(handler=_jit_check)
 
     reference = commands.add_parser(
         "config-reference", help="print the stack-config reference table (Markdown)"

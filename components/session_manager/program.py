@@ -40,6 +40,7 @@ from session_manager.args import (
     SessionManagerVpcEndpointsArgs,
     ShellProfileArgs,
 )
+from session_manager.aws.defaults import DEPLOY_SESSION_NAME
 from session_manager.aws.parameter_references import document_parameter_names
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
@@ -49,12 +50,11 @@ from session_manager.config.regions import region_warnings
 from session_manager.config.stack import StackConfig
 from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
+from session_manager.jit_wiring import deploy_just_in_time_access
 from session_manager.outputs import secret_where_shown
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets, refuse_secret_names
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
-
-DEPLOY_SESSION_NAME = "pulumi-session-manager"
 
 
 def preference_inputs(prefs: Preferences) -> PreferenceInputsArgs:
@@ -391,6 +391,9 @@ def _deploy_account(
                 opts=opts_for(role),
             )
         )
+    deploy_just_in_time_access(
+        config, regions, prefix, account_id, deploy_role_arn, offboard=offboard
+    )
     return deployed
 
 

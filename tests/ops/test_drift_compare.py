@@ -64,11 +64,11 @@ def test_only_planned_fields_are_compared_and_each_is_named() -> None:
 def test_every_planned_type_is_compared_or_listed_with_a_reason(tmp_path: Path) -> None:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
-    for example in ("complete", "organization"):
+    for example in ("complete", "organization", "just-in-time"):
         shutil.copy(ROOT / f"examples/{example}/Pulumi.{example}.yaml", tmp_path)
     types = {
         resource.type
-        for stack in ("complete", "organization")
+        for stack in ("complete", "organization", "just-in-time")
         for resource in run_plan(tmp_path, stack).resources
         if resource.custom and not resource.type.startswith("pulumi:")
     }

@@ -18,3 +18,6 @@ DEFAULT_KEY_DELETION_WINDOW_DAYS = 30
 DEFAULT_INSTANCE_POLICY_NAME = "SessionManagerInstanceAccess"
 DEFAULT_INSTANCE_ROLE_NAME = "SessionManagerInstanceRole"
 DEFAULT_CENTRAL_LOG_KEY_ALIAS = "alias/session-manager/central-logs"
+
+# The role session name every deploy provider (pulumi-aws and aws-native) assumes with.
+DEPLOY_SESSION_NAME = "pulumi-session-manager"

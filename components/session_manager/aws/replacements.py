@@ -79,8 +79,13 @@ REPLACING_INPUTS: dict[str, frozenset[str]] = {
     "aws:sqs/queuePolicy:QueuePolicy": frozenset({"queueUrl"}),
     "aws:sns/topic:Topic": _NAMED | {"fifoTopic"},
     "aws:sns/topicSubscription:TopicSubscription": frozenset({"topic", "protocol", "endpoint"}),
+    # aws-native's SDK marks the CloudFormation type's createOnlyProperties as
+    # replaceOnChanges (pulumi_aws_native/ssm/document.py: documentType, name); content
+    # changes update in place with updateMethod NewVersion.
+    "aws-native:ssm:Document": frozenset({"documentType", "name"}),
     # Providers are not diffed by the resource table: step_generator.go providerChanged.
     "pulumi:providers:aws": frozenset(),
+    "pulumi:providers:aws-native": frozenset(),
 }
 
 

@@ -6,6 +6,7 @@ models for `preferences`, the optional `resources`, `organization` targets,
 `loading` (from the Pulumi engine), `reference` (docs/configuration-reference.md) and `targets` (the
 account-Regions a stack manages) on top of `stack`.
 
-May import: `session_manager.aws`, pydantic and pulumi (ConfigError is a
-`pulumi.RunError`, so Pulumi prints it without a traceback). Nothing above config.
+May import: `session_manager.aws`, pydantic, pulumi (ConfigError is a
+`pulumi.RunError`, so Pulumi prints it without a traceback) and cedarpy (`cedar`: Cedar's
+own engine for just-in-time access policies). Nothing above config.
 """

@@ -15,6 +15,7 @@ from session_manager.config.fields import (
     Flag,
     WholeNumber,
     check_account,
+    check_range,
     check_role_arn,
 )
 
@@ -32,16 +33,6 @@ TOPIC_ARN_PATTERN = re.compile(
     r"^arn:(aws|aws-cn|aws-us-gov|aws-iso[a-z-]*):sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}"
     r"(\.fifo)?$"
 )
-
-
-def _range(value: int, low: int, high: int, unit: str) -> int:
-    if not low <= value <= high:
-        raise PydanticCustomError(
-            "range",
-            "must be from {low} to {high} {unit}, got {got}",
-            {"low": low, "high": high, "unit": unit, "got": value},
-        )
-    return value
 
 
 class AccountEvents(ConfigModel):
@@ -195,22 +186,22 @@ class AccountEvents(ConfigModel):
     @field_validator("invocation_rate_limit_per_second")
     @classmethod
     def _rate(cls, value: int) -> int:
-        return _range(value, 1, 300, "calls per second")
+        return check_range(value, 1, 300, "calls per second")
 
     @field_validator("maximum_retry_attempts")
     @classmethod
     def _retries(cls, value: int) -> int:
-        return _range(value, *retry_attempts(), "retries")
+        return check_range(value, *retry_attempts(), "retries")
 
     @field_validator("maximum_event_age_in_seconds")
     @classmethod
     def _age(cls, value: int) -> int:
-        return _range(value, *event_ages(), "seconds")
+        return check_range(value, *event_ages(), "seconds")
 
     @field_validator("dead_letter_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
-        return _range(value, 1, 14, "days")
+        return check_range(value, 1, 14, "days")
 
     @field_validator("alarm_topic_arn")
     @classmethod

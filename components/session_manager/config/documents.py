@@ -17,10 +17,9 @@ from session_manager.aws.document import (
 )
 from session_manager.aws.rules import (
     DOCUMENT_CONTENT_MAX_BYTES,
-    document_name_problem,
 )
 from session_manager.config.errors import Problem, raise_problems
-from session_manager.config.fields import ConfigModel
+from session_manager.config.fields import ConfigModel, check_document_name
 
 
 class CustomDocument(ConfigModel):
@@ -39,12 +38,7 @@ class CustomDocument(ConfigModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        problem = document_name_problem(value)
-        if problem:
-            raise PydanticCustomError(
-                "document_name", "{got} {why}", {"got": repr(value), "why": problem}
-            )
-        return value
+        return check_document_name(value)
 
     @field_validator("document_format")
     @classmethod

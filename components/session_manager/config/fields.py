@@ -40,6 +40,7 @@ from session_manager.aws.rules import (
     KMS_KEY_REFERENCE_PATTERN,
     MAX_SESSION_DURATION_MINUTES,
     bucket_name_problem,
+    document_name_problem,
     partition_of_region,
 )
 from session_manager.config.messages import UNDECRYPTED_STRUCTURE
@@ -131,6 +132,25 @@ def _whole_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def check_range(value: int, low: int, high: int, unit: str) -> int:
+    if not low <= value <= high:
+        raise PydanticCustomError(
+            "range",
+            "must be from {low} to {high} {unit}, got {got}",
+            {"low": low, "high": high, "unit": unit, "got": value},
+        )
+    return value
+
+
+def check_document_name(value: str) -> str:
+    problem = document_name_problem(value)
+    if problem:
+        raise PydanticCustomError(
+            "document_name", "{got} {why}", {"got": repr(value), "why": problem}
+        )
+    return value
 
 
 def check_kms_reference(value: str) -> str:

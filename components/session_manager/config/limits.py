@@ -356,4 +356,14 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
                 "checks the bucket's encryption first): give the VPC a NAT route, or put the "
                 f"bucket in {endpoints.region}"
             )
+    if config.just_in_time_access is not None:
+        warnings += [f"{NAMESPACE}:{w}" for w in config.just_in_time_access.overlap_warnings()]
+        # "Start a just-in-time node access session": people whose IAM still allows
+        # ssm:StartSession keep connecting through Session Manager, past the policies.
+        if config.access_policies.session_users.create:
+            warnings.append(
+                f"{NAMESPACE}:accessPolicies.sessionUsers.create: the session-users policy "
+                "grants ssm:StartSession, and AWS lets whoever holds it connect without "
+                "just-in-time access; set it false for the people justInTimeAccess covers"
+            )
     return warnings

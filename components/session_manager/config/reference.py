@@ -155,7 +155,22 @@ ALLOWED: dict[str, Allowed] = {
 }
 
 # A value to show where a key's default says nothing (empty text, empty list, unset).
+# A just-in-time access statement AWS's Cedar schema accepts (config/jit.py checks it).
+_JIT_PERMIT = (
+    'permit (principal in AWS::IdentityStore::Group::"on-call", '
+    'action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);'
+)
 EXAMPLES: dict[str, Any] = {
+    f"{P}justInTimeAccess.requestTable": "jit-requests.yaml",
+    f"{P}justInTimeAccess.autoApproval.policy": _JIT_PERMIT,
+    f"{P}justInTimeAccess.denyAccess.account": "999999999999",
+    f"{P}justInTimeAccess.denyAccess.region": "us-east-1",
+    f"{P}justInTimeAccess.denyAccess.policy": _JIT_PERMIT.replace("permit", "forbid"),
+    f"{P}justInTimeAccess.manualApprovals[].name": "production",
+    f"{P}justInTimeAccess.manualApprovals[].targets[].key": "Environment",
+    f"{P}justInTimeAccess.manualApprovals[].targets[].value": "production",
+    f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].type": "IdentityStoreUser",
+    f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].id": "906754b2-e0a1-70ca-fake",
     f"{P}regions": ["us-east-1", "eu-west-1"],
     f"{P}documentName": "Team-Preferences",
     f"{P}preferences.s3BucketName": "my-session-logs",
@@ -249,6 +264,24 @@ CONTEXT: dict[str, dict[str, Any]] = {
         "vpcId": "vpc-0123456789abcdef0",
         "subnetIds": ["subnet-0123456789abcdef0"],
         "securityGroupId": "sg-0123456789abcdef0",
+    },
+    f"{P}justInTimeAccess.autoApproval": {"policy": _JIT_PERMIT},
+    f"{P}justInTimeAccess.denyAccess": {
+        "account": "999999999999",
+        "region": "us-east-1",
+        "policy": _JIT_PERMIT.replace("permit", "forbid"),
+    },
+    f"{P}justInTimeAccess.manualApprovals[]": {
+        "name": "production",
+        "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "platform-leads"}]}],
+    },
+    f"{P}justInTimeAccess.manualApprovals[].targets[]": {"key": "Environment", "value": "prod"},
+    f"{P}justInTimeAccess.manualApprovals[].levels[]": {
+        "approvers": [{"type": "IdentityStoreGroup", "id": "platform-leads"}]
+    },
+    f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[]": {
+        "type": "IdentityStoreGroup",
+        "id": "platform-leads",
     },
 }
 # A secret as a stack file holds it (`pulumi config set --secret`).
@@ -350,7 +383,7 @@ def example_config(key: str, value: Any) -> dict[str, Any]:
         if depth == len(segments) - 1:
             outer.pop(_REPLACES.get(key, ""), None)
             outer.update(SIBLINGS.get(key, {}))
-        outer[segments[depth]] = body
+        outer[segments[depth].removesuffix(ITEM)] = body
         body = [outer] if parent.endswith(ITEM) else outer
     top = P + segments[0].removesuffix(ITEM)
     return {**TOP_CONTEXT.get(top, {}), top: body}

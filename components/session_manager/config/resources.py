@@ -25,6 +25,7 @@ from session_manager.config.fields import (
     check_ec2_id,
     check_kms_key_arn,
     check_new_alias,
+    check_range,
     check_regions,
     check_role_name,
     check_role_names,
@@ -55,14 +56,7 @@ class SessionDataKey(ConfigModel):
     @field_validator("deletion_window_in_days")
     @classmethod
     def _window(cls, value: int) -> int:
-        low, high = KMS_DELETION_WINDOW_DAYS
-        if not low <= value <= high:
-            raise PydanticCustomError(
-                "deletion_window",
-                "must be from {low} to {high} days, got {got}",
-                {"low": low, "high": high, "got": value},
-            )
-        return value
+        return check_range(value, *KMS_DELETION_WINDOW_DAYS, "days")
 
 
 class LogGroup(ConfigModel):

@@ -20,7 +20,6 @@ from pydantic_core import PydanticCustomError
 from session_manager.aws import defaults
 from session_manager.aws.parameter_references import document_parameter_names, reference_problem
 from session_manager.aws.rules import (
-    document_name_problem,
     partition_of_region,
 )
 from session_manager.config.account_events import AccountEvents
@@ -30,9 +29,11 @@ from session_manager.config.fields import (
     ConfigModel,
     Flag,
     check_account,
+    check_document_name,
     check_regions,
     check_role_name,
 )
+from session_manager.config.jit import JustInTimeAccess
 from session_manager.config.messages import nested_message, path_text
 from session_manager.config.organization import CentralLogging, Target
 from session_manager.config.people import AccessPolicies
@@ -131,6 +132,10 @@ class StackConfig(ConfigModel):
         default_factory=list[VpcEndpoints],
         description="VPC endpoints for nodes in private subnets (see below).",
     )
+    just_in_time_access: JustInTimeAccess | None = Field(
+        default=None,
+        description="Just-in-time node access approval policies, checked with Cedar (see below).",
+    )
     account_events: AccountEvents | None = Field(
         default=None,
         description="Deploy when the organization's accounts change (see below).",
@@ -178,12 +183,7 @@ class StackConfig(ConfigModel):
     @field_validator("document_name")
     @classmethod
     def _document_name(cls, value: str) -> str:
-        problem = document_name_problem(value)
-        if problem:
-            raise PydanticCustomError(
-                "document_name", "{got} {why}", {"got": repr(value), "why": problem}
-            )
-        return value
+        return check_document_name(value)
 
     @model_validator(mode="after")
     def _wiring(self) -> StackConfig:
@@ -208,6 +208,14 @@ class StackConfig(ConfigModel):
                     )
                 )
             names.append(document.name)
+        jit = self.just_in_time_access
+        if jit is not None and jit.auto_approval is not None and jit.auto_approval.name in names:
+            problems.append(
+                (
+                    ("justInTimeAccess", "autoApproval", "name"),
+                    f"{jit.auto_approval.name!r} names another managed document too",
+                )
+            )
         guard = self.access_policies.preferences_guard
         if guard.create and not guard.deployer_role_arns and not self.targets:
             problems.append(

@@ -568,6 +568,10 @@ NOT_EMULATED = (
     "aws:ec2/managedPrefixList:ManagedPrefixList",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 )
+# Types moto cannot hold, and why (tests/ops/test_emulate.py shows moto refusing them).
+NOT_IN_MOTO = {
+    "aws-native:ssm:Document": "moto refuses the Cedar policy's DocumentFormat TEXT",
+}
 
 
 def not_emulated(plan: Plan) -> list[PlannedResource]:

@@ -27,6 +27,9 @@ NOT_COMPARED = {
     "aws:ec2/managedPrefixList:ManagedPrefixList": (
         "holds the CIDR blocks of a VPC that only a real account has"
     ),
+    # Not read back yet: moto refuses DocumentFormat TEXT (tests/ops/test_emulate_jit.py),
+    # so no check of it could be tested on loopback.
+    "aws-native:ssm:Document": "the auto-approval policy (Cedar text), which moto cannot hold",
 }
 
 # Per type, the planned inputs verify compares (each check's docstring says how), and

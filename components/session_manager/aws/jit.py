@@ -1,0 +1,161 @@
+"""Just-in-time node access: AWS's rules for approval policies, as pure data and functions.
+
+Sources (AWS Systems Manager User Guide):
+- "Create approval policies for your nodes" (systems-manager-just-in-time-node-access-
+  approval-policies.html): three policy types; evaluated deny-access, then auto-approval,
+  then manual; one deny-access policy per organization, one auto-approval policy per
+  account and Region; a tag-specific manual policy is favoured over one for all nodes;
+  a node that two manual policies apply to makes access requests to it fail; with no
+  policy that applies, nobody can request access to the node.
+- "Create an auto-approval policy" (...-create-auto-approval-policies.html): Cedar,
+  one per account and Region, auto-approved access lasts 1 hour.
+- "Create a deny-access policy" (...-create-deny-access-policies.html): Cedar, created
+  from the management or delegated administrator account, shared through AWS RAM; it
+  prevents the auto-approval of the requests it matches.
+- "Create manual approval policies" (...-create-manual-policies.html): up to 50 per
+  account and Region, access duration 1-336 hours, node targets are tag key-value pairs
+  (a policy applies to a node that has any of them), up to 5 approvers per level and up
+  to 5 levels; approvers are IAM Identity Center users and groups or IAM users.
+- "Statement structure and built-in operators for auto-approval and deny-access
+  policies" (auto-approval-deny-access-policy-statement-structure.html): the action is
+  always `AWS::SSM::Action::"getTokenForInstanceAccess"`, and the Cedar schema below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ACTION = 'AWS::SSM::Action::"getTokenForInstanceAccess"'
+PRINCIPAL_TYPE = "AWS::IdentityStore::User"
+GROUP_TYPE = "AWS::IdentityStore::Group"
+NODE_TYPES = ("AWS::EC2::Instance", "AWS::SSM::ManagedInstance")
+PRINCIPAL_TAGS_TYPE = "AWS::IAM::PrincipalTags"
+# The attributes the schema gives an Identity Center user (all optional).
+PRINCIPAL_ATTRIBUTES = ("employeeNumber", "costCenter", "organization", "division")
+
+MANUAL_POLICIES_PER_ACCOUNT_REGION = 50
+ACCESS_DURATION_HOURS = (1, 336)
+MAX_APPROVAL_LEVELS = 5
+MAX_APPROVERS_PER_LEVEL = 5
+AUTO_APPROVED_ACCESS_HOURS = 1
+APPROVER_TYPES = ("IdentityStoreUser", "IdentityStoreGroup", "IamUser")
+
+# The schema as AWS documents it ("Just-in-time node access schema"), kept verbatim so a
+# policy that AWS would accept validates here and a typo'd attribute or entity does not.
+CEDAR_SCHEMA = """\
+namespace AWS::EC2 {
+    entity Instance tags String;
+}
+
+namespace AWS::IdentityStore {
+    entity Group;
+
+    entity User in [Group] {
+    employeeNumber?: String,
+    costCenter?: String,
+    organization?: String,
+    division?: String,
+    };
+}
+
+namespace AWS::IAM {
+    entity Role;
+
+    type AuthorizationContext = {
+        principalTags: PrincipalTags,
+    };
+
+    entity PrincipalTags tags String;
+}
+
+namespace AWS::SSM {
+    entity ManagedInstance tags String;
+
+    action "getTokenForInstanceAccess" appliesTo {
+    principal: [AWS::IdentityStore::User],
+    resource: [AWS::EC2::Instance, AWS::SSM::ManagedInstance],
+    context: {
+        "iam": AWS::IAM::AuthorizationContext
+        }
+    };
+}
+"""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One Cedar policy statement of a policy text, and the line it starts on (1-based)."""
+
+    text: str
+    line: int
+
+
+def split_statements(text: str) -> list[Statement]:
+    """The statements of a Cedar policy text, each with its first line.
+
+    Cedar ends every statement with `;`. Strings (with `\\` escapes) and `//` comments
+    may hold a `;`, so both are skipped; comments before a statement don't move its line.
+    """
+    statements: list[Statement] = []
+    start = 0
+    first: int | None = None  # offset of the statement's first code character
+    index = 0
+    in_string = False
+    while index < len(text):
+        char = text[index]
+        if in_string:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                in_string = False
+            index += 1
+            continue
+        if text.startswith("//", index):
+            newline = text.find("\n", index)
+            index = len(text) if newline < 0 else newline
+            continue
+        if first is None and not char.isspace():
+            first = index
+        if char == '"':
+            in_string = True
+        elif char == ";":
+            assert first is not None
+            statements.append(Statement(text[start : index + 1], text.count("\n", 0, first) + 1))
+            start, first = index + 1, None
+        index += 1
+    if first is not None:
+        statements.append(Statement(text[start:], text.count("\n", 0, first) + 1))
+    return statements
+
+
+Tag = tuple[str, str]
+
+
+def manual_policies_for_node(
+    targets: dict[str, list[Tag]], node_tags: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The manual policies that apply to a node: (tag-specific ones, all-nodes ones).
+
+    A policy with no targets is for all nodes; one with targets applies when the node
+    has any of its tag key-value pairs.
+    """
+    specific = sorted(
+        name
+        for name, tags in targets.items()
+        if tags and any(node_tags.get(key) == value for key, value in tags)
+    )
+    every = sorted(name for name, tags in targets.items() if not tags)
+    return specific, every
+
+
+def overlapping_targets(a: list[Tag], b: list[Tag]) -> tuple[Tag, Tag] | None:
+    """A tag of `a` and one of `b` that one node can carry together, or None.
+
+    A node has one value per key, so the two policies can't both apply only when every
+    pair of their tags names the same key with different values.
+    """
+    for key_a, value_a in a:
+        for key_b, value_b in b:
+            if key_a != key_b or value_a == value_b:
+                return (key_a, value_a), (key_b, value_b)
+    return None

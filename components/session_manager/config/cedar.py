@@ -1,0 +1,131 @@
+"""Cedar's own engine (cedarpy) on just-in-time access policies, with AWS's schema.
+
+Validation is per statement, so each problem names the line its statement starts on;
+evaluation answers one access request the way the policy's evaluator would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import cedarpy
+
+from session_manager.aws.jit import (
+    ACTION,
+    CEDAR_SCHEMA,
+    GROUP_TYPE,
+    PRINCIPAL_ATTRIBUTES,
+    PRINCIPAL_TAGS_TYPE,
+    PRINCIPAL_TYPE,
+    split_statements,
+)
+
+# `principal has x` / `resource has "x"`: Cedar types a `has` of an attribute the schema
+# doesn't declare as false and skips what it guards, so a typo there validates but never
+# matches. Checked here against the schema's attribute lists.
+_HAS = re.compile(r'\b(principal|resource)\s+has\s+(?:"([^"]*)"|([A-Za-z_][A-Za-z0-9_]*))')
+_DECLARED = {"principal": PRINCIPAL_ATTRIBUTES, "resource": ()}
+
+
+def _never_true(statement: str) -> list[str]:
+    reasons: list[str] = []
+    for match in _HAS.finditer(statement):
+        var, name = match.group(1), match.group(2) or match.group(3)
+        if name not in _DECLARED[var]:
+            declared = ", ".join(_DECLARED[var]) or "none (use hasTag for its tags)"
+            reasons.append(
+                f"`{var} has {name}` is never true: AWS's schema declares no attribute "
+                f"`{name}` (its attributes: {declared})"
+            )
+    return reasons
+
+
+def policy_problems(text: str) -> list[str]:
+    """Every parse or schema problem of a policy text, as `line N: reason`."""
+    statements = split_statements(text)
+    if not statements:
+        return ["has no policy statement"]
+    problems: list[str] = []
+    for statement in statements:
+        # cedarpy's hints leave its dict parameters' types open.
+        result = cedarpy.validate_policies(  # pyright: ignore[reportUnknownMemberType]
+            statement.text, CEDAR_SCHEMA
+        )
+        reasons = _never_true(statement.text) if result.validation_passed else []
+        for error in result.errors:
+            reason = str(error.error).replace("for policy `policy0`, ", "")
+            if reason not in reasons:
+                reasons.append(reason)
+        problems += [f"line {statement.line}: {reason}" for reason in reasons]
+    return problems
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who asks: an IAM Identity Center user, the groups they are in, their attributes."""
+
+    user: str
+    groups: Sequence[str] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict[str, str])
+    principal_tags: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+@dataclass(frozen=True)
+class Node:
+    """Which node: its id, type and tags."""
+
+    node_id: str
+    tags: Mapping[str, str] = field(default_factory=dict[str, str])
+    node_type: str = "AWS::EC2::Instance"
+
+
+def _entities(person: Person, node: Node) -> list[dict[str, object]]:
+    groups = [{"type": GROUP_TYPE, "id": group} for group in person.groups]
+    return [
+        {
+            "uid": {"type": PRINCIPAL_TYPE, "id": person.user},
+            "attrs": dict(person.attributes),
+            "parents": groups,
+        },
+        *({"uid": group, "attrs": {}, "parents": []} for group in groups),
+        {
+            "uid": {"type": node.node_type, "id": node.node_id},
+            "attrs": {},
+            "parents": [],
+            "tags": dict(node.tags),
+        },
+        {
+            "uid": {"type": PRINCIPAL_TAGS_TYPE, "id": person.user},
+            "attrs": {},
+            "parents": [],
+            "tags": dict(person.principal_tags),
+        },
+    ]
+
+
+def permits(policy: str, person: Person, node: Node) -> bool:
+    """Whether Cedar allows the request under `policy` (default deny, forbid wins)."""
+    request = {
+        "principal": f'{PRINCIPAL_TYPE}::"{person.user}"',
+        "action": ACTION,
+        "resource": f'{node.node_type}::"{node.node_id}"',
+        "context": {
+            "iam": {"principalTags": {"__entity": {"type": PRINCIPAL_TAGS_TYPE, "id": person.user}}}
+        },
+    }
+    result = cedarpy.is_authorized(  # pyright: ignore[reportUnknownMemberType]
+        request, policy, _entities(person, node), schema=CEDAR_SCHEMA
+    )
+    return result.decision == cedarpy.Decision.Allow
+
+
+# A permit for every request: with it, a policy of forbid statements denies exactly the
+# requests one of its statements matches.
+PERMIT_ALL = f"permit (principal, action == {ACTION}, resource);"
+
+
+def forbids(policy: str, person: Person, node: Node) -> bool:
+    """Whether a forbid statement of `policy` matches the request."""
+    return not permits(f"{policy}\n{PERMIT_ALL}", person, node)

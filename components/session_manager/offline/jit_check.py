@@ -1,0 +1,165 @@
+"""`jit check`: a stack's request table answered the way just-in-time node access answers.
+
+The order is AWS's ("Create approval policies for your nodes", systems-manager-just-in-
+time-node-access-approval-policies.html): the deny-access policy first (a match means no
+auto-approval), then the auto-approval policy (a permit means auto-approved, for 1
+hour), then the manual policies: one that targets the node's tags is favoured over one
+for every node; two that apply make the request fail; none means nobody can ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from pydantic import ValidationError
+
+from session_manager.aws.jit import manual_policies_for_node
+from session_manager.config.cedar import Node, Person, forbids, permits
+from session_manager.config.errors import ConfigError
+from session_manager.config.jit import JustInTimeAccess
+from session_manager.config.jit_requests import AUTO_APPROVED, DENIED, FAILS, RequestTable
+from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.config.messages import readable
+from session_manager.offline.plan import PlanError, read_stack_config
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What AWS answers a request, and why."""
+
+    text: str  # auto-approved, denied, fails, or "needs N approvals"
+    why: str
+
+
+def answer(jit: JustInTimeAccess, person: Person, node: Node) -> Answer:
+    denied_auto = jit.deny_access is not None and forbids(jit.deny_access.policy, person, node)
+    if not denied_auto and jit.auto_approval and permits(jit.auto_approval.policy, person, node):
+        return Answer(AUTO_APPROVED, "the auto-approval policy permits it")
+    before = "the deny-access policy forbids auto-approval; " if denied_auto else ""
+    targets = {policy.name: policy.tags for policy in jit.manual_approvals}
+    specific, every = manual_policies_for_node(targets, dict(node.tags))
+    chosen = specific or every
+    if len(chosen) > 1:
+        names = ", ".join(repr(name) for name in chosen)
+        return Answer(FAILS, f"{before}manual policies {names} all apply to the node")
+    if not chosen:
+        return Answer(DENIED, f"{before}no manual approval policy applies to the node")
+    (policy,) = (p for p in jit.manual_approvals if p.name == chosen[0])
+    count = len(policy.levels)
+    return Answer(
+        f"needs {count} approval{'s' if count != 1 else ''}",
+        f"{before}manual policy {policy.name!r}: one approval at each of {count} level"
+        f"{'s' if count != 1 else ''}",
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    expected: str
+    got: Answer
+
+    @property
+    def matches(self) -> bool:
+        return self.expected == self.got.text
+
+
+def stack_jit(project_dir: Path, stack: str) -> JustInTimeAccess | None:
+    """The stack's `justInTimeAccess`, validated; raises ConfigError or PlanError."""
+    values, _ = read_stack_config(project_dir, stack)
+    if "session-manager:justInTimeAccess" not in values:
+        return None  # no second parse of a stack that doesn't use it (every `plan` asks)
+    config = parse_stack_config(namespace_values(values), values.get("aws:region"))
+    return config.just_in_time_access
+
+
+def read_table(path: Path) -> RequestTable:
+    """The request table; raises PlanError naming the file and the row."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise PlanError(f"{path}: not YAML: {exc}") from None
+    try:
+        return RequestTable.model_validate(loaded)
+    except ValidationError as exc:
+        problems = [
+            p for error in exc.errors(include_url=False) for p in readable(RequestTable, error)
+        ]
+        raise PlanError(
+            f"{path}: "
+            + "; ".join(f"{where.split(':', 1)[-1]}: {what}" for where, what in problems)
+        ) from None
+
+
+def table_answers(jit: JustInTimeAccess, table: RequestTable) -> list[Row]:
+    return [
+        Row(request.name, request.expect, answer(jit, request.cedar_person(), request.cedar_node()))
+        for request in table.requests
+    ]
+
+
+def check_stack(project_dir: Path, stack: str) -> list[Row]:
+    """Every row of the stack's request table with the answer its policies give."""
+    jit = stack_jit(project_dir, stack)
+    if jit is None:
+        raise PlanError(f"Pulumi.{stack}.yaml sets no session-manager:justInTimeAccess")
+    if not jit.request_table:
+        raise PlanError("justInTimeAccess.requestTable names no request table")
+    return table_answers(jit, read_table(project_dir / jit.request_table))
+
+
+__all__ = [
+    "ANSWERS_KEY",
+    "Answer",
+    "ConfigError",
+    "PlanError",
+    "Row",
+    "answer",
+    "answer_flips",
+    "check_stack",
+    "plan_answers",
+    "table_answers",
+]
+
+
+# `plan --json` carries the table's answers under this key, so `plan --diff` can show
+# which answers a change flips.
+ANSWERS_KEY = "justInTimeAnswers"
+
+
+def plan_answers(project_dir: Path, stack: str) -> dict[str, dict[str, str]]:
+    """`{ANSWERS_KEY: {row: answer}}` for a stack with a request table, else `{}`."""
+    jit = stack_jit(project_dir, stack)
+    if jit is None or not jit.request_table:
+        return {}
+    rows = table_answers(jit, read_table(project_dir / jit.request_table))
+    return {ANSWERS_KEY: {row.name: row.got.text for row in rows}}
+
+
+def answer_flips(base: object, head: dict[str, dict[str, str]]) -> list[str]:
+    """The requests whose answer differs between a base `plan --json` and this plan."""
+    found = cast(dict[str, Any], base).get(ANSWERS_KEY) if isinstance(base, dict) else None
+    before = (
+        {str(k): str(v) for k, v in cast(dict[Any, Any], found).items()}
+        if (isinstance(found, dict))
+        else {}
+    )
+    after = head.get(ANSWERS_KEY, {})
+    lines = [
+        f"~ access request {name!r}: {before[name]} -> {after[name]}"
+        for name in sorted(set(before) & set(after))
+        if before[name] != after[name]
+    ]
+    lines += [
+        f"+ access request {name!r}: {after[name]}" for name in sorted(set(after) - set(before))
+    ]
+    lines += [
+        f"- access request {name!r}: was {before[name]}"
+        for name in sorted(set(before) - set(after))
+    ]
+    return lines

@@ -1,0 +1,176 @@
+"""`justInTimeAccess`: policies checked by Cedar's own engine against AWS's schema.
+
+References (AWS Systems Manager User Guide):
+- auto-approval-deny-access-policy-statement-structure.html: the Cedar schema (entity
+  types, the four optional Identity Center user attributes, tags on nodes, the
+  `iam.principalTags` context) and the action `getTokenForInstanceAccess`;
+- systems-manager-just-in-time-node-access-create-manual-policies.html: up to 50 manual
+  policies per account and Region, 1-336 hours, 5 approvers per level, 5 levels;
+- systems-manager-just-in-time-node-access-approval-policies.html: a node two manual
+  policies apply to makes access requests to it fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from session_manager.aws.jit import overlapping_targets, split_statements
+from session_manager.config.errors import ConfigError
+from session_manager.config.limits import limit_warnings
+from session_manager.config.loading import parse_stack_config
+
+ACTION = 'action == AWS::SSM::Action::"getTokenForInstanceAccess"'
+# AWS's own example auto-approval policy (create-auto-approval-policies.html), verbatim.
+AWS_EXAMPLE = f"""permit (
+    principal in AWS::IdentityStore::Group::"e8c17310-e011-7089-d989-10da1EXAMPLE",
+    {ACTION},
+    resource
+)
+when {{
+    principal has costCenter && resource.hasTag("CostCenter") && principal.costCenter == resource.getTag("CostCenter")
+}};
+
+permit (
+    principal,
+    {ACTION},
+    resource
+)
+when {{
+    principal has employeeNumber && principal.employeeNumber like "E-1*" && resource.hasTag("Purpose") && resource.getTag("Purpose") == "Testing"
+}};
+"""  # noqa: E501
+LEVEL = {"approvers": [{"type": "IdentityStoreGroup", "id": "g-approvers"}]}
+
+
+def jit(value: dict[str, Any]) -> str:
+    """The config error for a `justInTimeAccess` value, or "" when it is valid."""
+    try:
+        parse_stack_config({"regions": ["us-east-1"], "justInTimeAccess": value})
+    except ConfigError as exc:
+        return str(exc)
+    return ""
+
+
+def test_aws_own_example_policy_is_valid() -> None:
+    assert jit({"autoApproval": {"policy": AWS_EXAMPLE}}) == ""
+
+
+def test_a_typod_attribute_is_refused_with_its_line_and_reason() -> None:
+    policy = AWS_EXAMPLE + (
+        f"\n// typo below\npermit (principal, {ACTION}, resource)\n"
+        'when { principal has divison && principal.divison == "Platform" };\n'
+    )
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "session-manager:justInTimeAccess.autoApproval.policy" in error
+    # The statement starts on line 20 (AWS's 17 lines, a blank one, the comment). Cedar
+    # types `has` of an undeclared attribute as false, so this check is ours, from the schema.
+    assert "line 20: `principal has divison` is never true" in error
+
+
+def test_an_unknown_entity_type_is_refused() -> None:
+    policy = f'forbid (principal in AWS::IAM::Group::"interns", {ACTION}, resource);'
+    error = jit(
+        {"denyAccess": {"account": "999999999999", "region": "us-east-1", "policy": policy}}
+    )
+    assert "denyAccess.policy" in error
+    assert "line 1: unrecognized entity type `AWS::IAM::Group`" in error
+
+
+def test_a_syntax_error_names_its_statement_line() -> None:
+    policy = (
+        f"permit (principal, {ACTION}, resource);\n\n"
+        f"permit (principal, {ACTION}, resource) when {{ principal. }};"
+    )
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "line 3:" in error
+
+
+def test_an_auto_approval_that_admits_everyone_to_production_is_refused() -> None:
+    policy = f'permit (principal, {ACTION}, resource) when {{ resource.hasTag("Environment") }};'
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "auto-approves every principal" in error
+    assert "Environment=production" in error
+    # Scoped to a group, the same statement passes.
+    scoped = policy.replace(
+        "permit (principal,", 'permit (principal in AWS::IdentityStore::Group::"oncall",'
+    )
+    assert jit({"autoApproval": {"policy": scoped}}) == ""
+
+
+def test_production_tags_are_configurable() -> None:
+    policy = (
+        f"permit (principal, {ACTION}, resource) "
+        'when { resource.hasTag("Stage") && resource.getTag("Stage") == "live" };'
+    )
+    assert jit({"autoApproval": {"policy": policy}}) == ""
+    error = jit({"autoApproval": {"policy": policy}, "productionTags": {"Stage": ["live"]}})
+    assert "Stage=live" in error
+
+
+def test_manual_policy_limits() -> None:
+    six_levels = [LEVEL] * 6
+    assert "needs 1 to 5 levels" in jit({"manualApprovals": [{"name": "a", "levels": six_levels}]})
+    six = [{"type": "IamUser", "id": f"u{i}"} for i in range(6)]
+    assert "levels[0].approvers: needs 1 to 5 approvers" in jit(
+        {"manualApprovals": [{"name": "a", "levels": [{"approvers": six}]}]}
+    )
+    error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 337}]})
+    assert "must be from 1 to 336 hours" in error
+    many = [
+        {"name": f"p{i}", "targets": [{"key": "App", "value": f"v{i}"}], "levels": [LEVEL]}
+        for i in range(51)
+    ]
+    assert "AWS allows 50 per account and Region" in jit({"manualApprovals": many})
+
+
+def test_two_all_nodes_manual_policies_are_refused() -> None:
+    error = jit(
+        {"manualApprovals": [{"name": "a", "levels": [LEVEL]}, {"name": "b", "levels": [LEVEL]}]}
+    )
+    assert "manualApprovals[1].targets: is empty, like manualApprovals[0]'s" in error
+
+
+def test_overlap_is_one_node_that_can_carry_a_tag_of_each() -> None:
+    assert overlapping_targets([("Environment", "prod")], [("Environment", "dev")]) is None
+    assert overlapping_targets([("Environment", "prod")], [("Environment", "prod")]) == (
+        ("Environment", "prod"),
+        ("Environment", "prod"),
+    )
+    assert overlapping_targets([("Environment", "prod")], [("Tier", "db")]) == (
+        ("Environment", "prod"),
+        ("Tier", "db"),
+    )
+
+
+def test_statement_lines_skip_semicolons_in_strings_and_comments() -> None:
+    text = (
+        "// a; comment\n\npermit (principal, action, resource)\n"
+        'when { "a;b" == "a;b" };\nforbid (principal, action, resource);'
+    )
+    assert [s.line for s in split_statements(text)] == [3, 5]
+
+
+def test_standing_session_permissions_are_pointed_out() -> None:
+    """AWS: users with ssm:StartSession in their IAM policies keep using Session Manager, not
+    just-in-time access ("Start a just-in-time node access session",
+    systems-manager-just-in-time-node-access-start-session.html)."""
+    value = {"autoApproval": {"policy": AWS_EXAMPLE}}
+    config = parse_stack_config({"regions": ["us-east-1"], "justInTimeAccess": value})
+    (warning,) = [w for w in limit_warnings(config) if "StartSession" in w]
+    assert warning.startswith("session-manager:accessPolicies.sessionUsers.create:")
+    quiet = parse_stack_config(
+        {
+            "regions": ["us-east-1"],
+            "justInTimeAccess": value,
+            "accessPolicies": {"sessionUsers": {"create": False}},
+        }
+    )
+    assert not [w for w in limit_warnings(quiet) if "StartSession" in w]
+
+
+def test_the_auto_approval_document_name_is_not_another_managed_documents() -> None:
+    error = jit({"autoApproval": {"policy": AWS_EXAMPLE, "name": "SSM-SessionManagerRunShell"}})
+    assert (
+        "session-manager:justInTimeAccess.autoApproval.name: 'SSM-SessionManagerRunShell' "
+        "names another managed document too"
+    ) in error
