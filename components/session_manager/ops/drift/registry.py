@@ -24,9 +24,6 @@ NOT_COMPARED = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         "names a security group that only a real account has"
     ),
-    "aws:ec2/managedPrefixList:ManagedPrefixList": (
-        "holds the CIDR blocks of a VPC that only a real account has"
-    ),
 }
 
 # Per type, the planned inputs verify compares (each check's docstring says how), and
@@ -89,6 +86,10 @@ COMPARED: dict[str, frozenset[str]] = {
             "securityGroupIds",
             "routeTableIds",
         }
+    )
+    | _TAGS,
+    "aws:ec2/managedPrefixList:ManagedPrefixList": frozenset(
+        {"name", "addressFamily", "maxEntries", "entries"}
     )
     | _TAGS,
     "aws:sqs/queue:Queue": frozenset({"name", "messageRetentionSeconds", "sqsManagedSseEnabled"})
