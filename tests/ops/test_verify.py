@@ -431,6 +431,11 @@ def test_extra_privileges_on_a_role_the_stack_creates_are_drift(
     }
     assert found[(f"iam role {ROLE}", "attachedPolicies")].actual == [wide_arn]
     assert found[(f"iam role {ROLE}", "inlinePolicies")].actual == ["backdoor"]
+    # IAM is global: each finding names the account it affects, not the Region the
+    # account-wide resources happen to be read with (IAM User Guide, "IAM is a global
+    # service"; review of issue 22).
+    for finding in report.findings:
+        assert finding.targets == [report.results[0].account]
 
 
 def test_an_alias_moved_to_another_key_hides_no_tampering_with_the_stacks_key(

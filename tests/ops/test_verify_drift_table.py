@@ -399,6 +399,13 @@ def unencrypt_topic(aws: Aws) -> None:
     sns.set_topic_attributes(TopicArn=arn, AttributeName="KmsMasterKeyId", AttributeValue="")
 
 
+def disable_alarms_key(aws: Aws) -> None:
+    # KMS DisableKey on the alarm topic's key: SNS then refuses Publish (SNS API reference,
+    # Publish, error KMSDisabled), so alarms go unheard, as with their actions disabled.
+    key = aws.key(f"alias/{EVENTS}-alarms", HOME, "us-east-1")["KeyId"]
+    aws("kms").disable_key(KeyId=key)
+
+
 def widen_invoke_policy(aws: Aws) -> None:
     # IAM PutRolePolicy over the planned inline policy
     aws("iam").put_role_policy(
@@ -553,6 +560,10 @@ DRIFTS: list[Row] = [
     (
         unencrypt_topic,
         [(HOME_US, f"sns topic {EVENTS}-failed-deliveries", "encrypted", WEAKENS_SECURITY)],
+    ),
+    (
+        disable_alarms_key,
+        [(HOME_US, f"kms key alias/{EVENTS}-alarms", "keyState", LOSES_LOGS)],
     ),
     (
         widen_invoke_policy,

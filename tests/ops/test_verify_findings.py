@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from session_manager.offline.plan import Plan, run_plan
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.drift.compare import CheckContext, KeyResolver
-from session_manager.ops.drift.events import check_management_account
+from session_manager.ops.drift.events import RULES_ACCOUNT, check_management_account
 from session_manager.ops.drift.result import Drift, Report, TargetResult
 from session_manager.ops.drift.severity import EXIT_CODES
 from session_manager.ops.emulate import Emulator
@@ -126,9 +126,9 @@ def test_rules_outside_the_management_account_are_reported() -> None:
         stub.add_response("describe_organization", answer)
         stub.add_response("describe_organization", answer)
         elsewhere = _context("123456789012", organizations)
-        check_management_account(elsewhere, "events rule r")
+        check_management_account(elsewhere)
         at_home = _context("999999999999", organizations)
-        check_management_account(at_home, "events rule r")
+        check_management_account(at_home)
     (drift,) = elsewhere.result.drifts
     assert (drift.field, drift.wanted, drift.actual) == (
         "account",
@@ -149,8 +149,11 @@ def test_rules_of_an_account_in_no_organization_are_reported(emulator_url: str) 
         aws_secret_access_key="testing",
     )
     ctx = _context("123456789012", organizations)
-    check_management_account(ctx, "events rule r")
+    # Each of accountEvents' rules asks (events._check_in): one cause, one finding.
+    for _ in range(3):
+        check_management_account(ctx)
     assert [(d.field, d.actual) for d in ctx.result.drifts] == [("account", "no organization")]
+    assert ctx.result.drifts[0].resource == RULES_ACCOUNT
 
 
 # --- The log bucket's key against the key the instance policy grants.

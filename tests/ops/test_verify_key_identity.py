@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from session_manager.offline.plan import Plan
 from session_manager.ops.aws_access import AwsAccess
-from session_manager.ops.drift.severity import BREAKS_SESSIONS, WEAKENS_SECURITY
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, LOSES_LOGS, WEAKENS_SECURITY
 from session_manager.ops.verify import IN_SYNC, Report, verify
 from whole_stack import CENTRAL, CREDENTIALS, HOME, MEMBER, OU_MEMBER, Aws, deployed_stack
 
@@ -109,7 +109,9 @@ def test_tampering_behind_a_moved_alias_is_caught_and_blamed_on_nothing_else(
         (central_us, f"kms alias {CENTRAL_KEY}", "targetKeyId", WEAKENS_SECURITY),
         (central_us, f"kms key {CENTRAL_KEY}", "policy", WEAKENS_SECURITY),
         (home_us, f"kms alias {ALARMS}", "targetKeyId", WEAKENS_SECURITY),
-        (home_us, f"kms key {ALARMS}", "keyState", BREAKS_SESSIONS),
+        # Only the alarm topic uses it: SNS refuses Publish (KMSDisabled), alarms go
+        # unheard, rated as an alarm whose actions are disabled (kms._disabled_severity).
+        (home_us, f"kms key {ALARMS}", "keyState", LOSES_LOGS),
     }
     assert sorted(_found(report)) == sorted(expected)
     # The key checked is the one in use; the fix points the alias back to it.

@@ -18,8 +18,9 @@ import yaml
 from conftest import cli as shared_cli
 from session_manager.offline.plan import run_plan
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, WEAKENS_SECURITY
 from session_manager.ops.emulate import Emulator
-from session_manager.ops.verify import DRIFT, IN_SYNC, verify
+from session_manager.ops.verify import DRIFT, IN_SYNC, emulated_part, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +120,55 @@ def test_verify_after_emulate_leaves_out_what_emulate_skipped(
     assert checked.returncode == 0, checked.stdout
     assert report["findings"] == []
     assert any(f"not emulated, so not verified: {skipped}" in w for w in report["warnings"])
+
+
+def test_the_endpoints_cidr_lists_are_emulated_and_their_entries_compared(
+    emulator_url: str, tmp_path: Path
+) -> None:
+    """The managed prefix lists the endpoints' security group admits HTTPS from hold only
+    CIDR blocks: emulate creates them (EC2 CreateManagedPrefixList) and verify compares
+    their entries (GetManagedPrefixListEntries). A block added by hand lets more sources
+    reach the endpoints; the VPC's block removed shuts its nodes out of them."""
+    net_stack(tmp_path, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0")
+    plan = run_plan(tmp_path, "net")
+    lists = plan.of_type("aws:ec2/managedPrefixList:ManagedPrefixList")
+    assert len(lists) == 2  # one per address family
+    created = Emulator(emulator_url, default_region=REGION).apply(plan).created
+    assert {r.urn for r in lists} <= {r.urn for r in created}
+    part, _ = emulated_part(plan)
+    access = AwsAccess(emulator_url, credentials=CREDENTIALS)
+    in_sync = verify(part, access)
+    assert in_sync.exit_code == IN_SYNC, [str(d) for r in in_sync.results for d in r.drifts]
+    assert any(c.startswith("prefix list ") for r in in_sync.results for c in r.checked)
+
+    ec2: Any = boto3.client("ec2", endpoint_url=emulator_url, region_name=REGION, **CREDENTIALS)  # type: ignore[call-overload]
+    ipv4 = next(r for r in lists if r.inputs["addressFamily"] == "IPv4")
+    name = str(ipv4.inputs["name"])
+    planned = sorted(str(e["cidr"]) for e in ipv4.inputs["entries"])
+
+    def held() -> dict[str, Any]:
+        filters = [{"Name": "prefix-list-name", "Values": [name]}]
+        return ec2.describe_managed_prefix_lists(Filters=filters)["PrefixLists"][0]
+
+    found = held()
+    ec2.modify_managed_prefix_list(
+        PrefixListId=found["PrefixListId"],
+        CurrentVersion=found["Version"],
+        AddEntries=[{"Cidr": "0.0.0.0/0"}],
+        PrefixListName=name,  # moto's ModifyManagedPrefixList drops a name left out
+    )
+    opened = [d for r in verify(part, access).results for d in r.drifts]
+    assert [(d.resource, d.field, d.severity) for d in opened] == [
+        (f"prefix list {name}", "entries", WEAKENS_SECURITY),
+    ]
+    assert opened[0].actual == sorted([*planned, "0.0.0.0/0"])
+
+    found = held()
+    ec2.modify_managed_prefix_list(
+        PrefixListId=found["PrefixListId"],
+        CurrentVersion=found["Version"],
+        RemoveEntries=[{"Cidr": c} for c in planned],
+        PrefixListName=name,
+    )
+    shut = [d for r in verify(part, access).results for d in r.drifts if d.field == "entries"]
+    assert [(d.actual, d.severity) for d in shut] == [(["0.0.0.0/0"], BREAKS_SESSIONS)]

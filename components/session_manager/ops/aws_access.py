@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from typing import Any, cast
 
 import boto3
@@ -154,6 +155,38 @@ class AwsAccess:
         # checked against the pins: no client of another service is made before.
         self._confirmed: dict[str, str] = {}
         self._lock = threading.Lock()
+        # The current thread's scope (`scope()`): its clients and the answers they gave.
+        self._local = threading.local()
+
+    @contextmanager
+    def scope(self) -> Generator[None]:
+        """Within it, this thread reuses each client it made and each answer it read (`read`).
+
+        verify opens one per target: the key lookups and the checks then share their
+        clients and their reads (one read per AWS object per target), and both are
+        dropped with the target, so memory stays flat however many targets there are.
+        """
+        self._local.clients, self._local.answers = {}, {}
+        try:
+            yield
+        finally:
+            self._local.clients = self._local.answers = None
+
+    def read(self, client: Any, operation: str, **arguments: Any) -> Any:
+        """`client.operation(**arguments)`, asked of AWS once per scope (errors included)."""
+        answers: dict[tuple[int, str, str], Any] | None = getattr(self._local, "answers", None)
+        if answers is None:
+            return getattr(client, operation)(**arguments)
+        key = (id(client), operation, json.dumps(arguments, sort_keys=True, default=str))
+        if key not in answers:
+            try:
+                answers[key] = getattr(client, operation)(**arguments)
+            except ClientError as exc:
+                answers[key] = exc
+        answer = answers[key]
+        if isinstance(answer, ClientError):
+            raise answer
+        return answer
 
     def _new_client(self, service: str, region: str, credentials: dict[str, str]) -> Any:
         with self._lock:
@@ -200,7 +233,14 @@ class AwsAccess:
         """
         if service != "sts":
             self.confirmed_account(provider, region)
-        return self._new_client(service, region, self._credentials(provider))
+        clients: dict[tuple[str, str, str], Any] | None = getattr(self._local, "clients", None)
+        key = (provider.urn if provider else "", service, region)
+        if clients is not None and key in clients:
+            return clients[key]
+        client = self._new_client(service, region, self._credentials(provider))
+        if clients is not None:
+            clients[key] = client
+        return client
 
     def account_id(self, provider: PlannedResource | None, region: str) -> str:
         return str(self.client(provider, "sts", region).get_caller_identity()["Account"])

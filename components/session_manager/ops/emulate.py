@@ -38,6 +38,7 @@ SSE_CONFIGURATION = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 )
 LIFECYCLE_CONFIGURATION = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
 OBJECT_LOCK_CONFIGURATION = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 # Create order: what a resource refers to is created before it.
@@ -149,6 +150,7 @@ class Emulator:
             "aws:s3/bucketPolicy:BucketPolicy": self._bucket_policy,
             OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
             BUCKET_LOGGING: self._bucket_logging,
+            PREFIX_LIST: self._prefix_list,
         }
         events = emulate_events.AccountEventsEmulation(
             self.client, self.default_region, self._component_outputs
@@ -543,12 +545,56 @@ class Emulator:
             },
         )
 
+    def _prefix_list(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        """The endpoints' security group's CIDR list (EC2 CreateManagedPrefixList): it holds
+        only CIDR blocks, so unlike the endpoints and the rule it needs no real VPC."""
+        ec2 = self.client("ec2", self._region(inputs))
+        name = str(inputs["name"])
+        held = ec2.describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": [name]}]
+        )["PrefixLists"]
+        entries = _prefix_list_entries(inputs)
+        if held:
+            if not _emulated(held[0].get("Tags", [])):
+                raise EmulationError(resource, f"a prefix list {name} exists, not emulate's")
+            # Again: the earlier list takes the plan's entries (ModifyManagedPrefixList).
+            found = held[0]
+            old = ec2.get_managed_prefix_list_entries(PrefixListId=found["PrefixListId"])
+            stale = [{"Cidr": e["Cidr"]} for e in old["Entries"]]
+            ec2.modify_managed_prefix_list(
+                PrefixListId=found["PrefixListId"],
+                CurrentVersion=found["Version"],
+                RemoveEntries=stale,
+                AddEntries=entries,
+                PrefixListName=name,  # moto drops a name left out
+            )
+        else:
+            found = ec2.create_managed_prefix_list(
+                PrefixListName=name,
+                AddressFamily=str(inputs["addressFamily"]),
+                MaxEntries=int(inputs["maxEntries"]),
+                Entries=entries,
+                TagSpecifications=[{"ResourceType": "prefix-list", "Tags": _tags(inputs)}],
+            )["PrefixList"]
+        planned_id = resource.state.get("id")
+        if planned_id:
+            report.replacements[str(planned_id)] = str(found["PrefixListId"])
+
     def _bucket_policy(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
         self.client("s3", self._region(inputs)).put_bucket_policy(
             Bucket=inputs["bucket"], Policy=inputs["policy"]
         )
+
+
+def _prefix_list_entries(inputs: Mapping[str, Any]) -> list[dict[str, str]]:
+    entries = cast(list[dict[str, Any]], inputs.get("entries") or [])
+    return [
+        {"Cidr": str(e["cidr"]), "Description": str(e.get("description") or "")} for e in entries
+    ]
 
 
 def _recording(
@@ -565,7 +611,6 @@ def _recording(
 # Resources that refer to networks that exist only in a real account.
 NOT_EMULATED = (
     "aws:ec2/vpcEndpoint:VpcEndpoint",
-    "aws:ec2/managedPrefixList:ManagedPrefixList",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 )
 # Types moto cannot hold, and why (tests/ops/test_emulate.py shows moto refusing them).

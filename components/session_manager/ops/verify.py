@@ -149,7 +149,8 @@ class Verifier:
     def check(self, target: Target) -> TargetResult:
         result = TargetResult(target=target.label, account=target.account, region=target.region)
         try:
-            self._check(target, result)
+            with self.access.scope():  # one client per service, one read per AWS object
+                self._check(target, result)
         except (ClientError, BotoCoreError) as exc:
             result.error = failure_reason(exc, self.access.endpoint_url)
         except CannotCheckError as exc:  # another account than the stack allows: never read
@@ -177,8 +178,13 @@ class Verifier:
             grants=self.grants,
             component_outputs=self.component_outputs,
         )
-        for resource in [*target.resources, *target.global_resources]:
+        for resource in target.resources:
             CHECKS[resource.type](ctx, resource)
+        regional = len(result.drifts)
+        for resource in target.global_resources:
+            CHECKS[resource.type](ctx, resource)
+        for drift in result.drifts[regional:]:
+            drift.account_wide = True  # IAM is global: the account is what it affects
 
 
 def _bounded(

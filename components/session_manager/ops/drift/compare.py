@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import yaml
 from botocore.exceptions import ClientError
 
 from session_manager.aws.policy_compare import parse_policy, statement_diff
@@ -107,21 +108,56 @@ def differences(wanted: Any, actual: Any, path: str = "") -> list[tuple[str, Any
     return [] if _same(wanted, actual) else [(path, wanted, actual)]
 
 
-def _log_group_key(logs: Any, group: PlannedResource) -> str:
-    name = str(group.inputs["name"])
-    found = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-    return next((str(g.get("kmsKeyId") or "") for g in found if g["logGroupName"] == name), "")
+def log_group_named(access: AwsAccess, logs: Any, name: str) -> dict[str, Any] | None:
+    """The log group called `name` (DescribeLogGroups by prefix, page by page), or None."""
+    arguments: dict[str, Any] = {"logGroupNamePrefix": name}
+    while True:
+        page = access.read(logs, "describe_log_groups", **arguments)
+        found = next((g for g in page["logGroups"] if g["logGroupName"] == name), None)
+        if found is not None or not page.get("nextToken"):
+            return found
+        arguments["nextToken"] = page["nextToken"]
 
 
-def _document_key(ssm: Any, document: PlannedResource) -> str:
+def _log_group_key(access: AwsAccess, logs: Any, group: PlannedResource) -> str:
+    found = log_group_named(access, logs, str(group.inputs["name"]))
+    return str((found or {}).get("kmsKeyId") or "")
+
+
+def document_version(access: AwsAccess, ssm: Any, document: PlannedResource) -> tuple[Any, str]:
+    """DescribeDocument's answer and the default version's content in the planned format.
+
+    Raises InvalidDocument when there is no such document.
+    """
+    name = str(document.inputs["name"])
+    described = access.read(ssm, "describe_document", Name=name)["Document"]
+    content = access.read(
+        ssm,
+        "get_document",
+        Name=name,
+        DocumentVersion=described["DefaultVersion"],
+        DocumentFormat=planned_format(document),
+    )["Content"]
+    return described, str(content)
+
+
+def planned_format(document: PlannedResource) -> str:
+    return str(document.inputs.get("documentFormat") or "JSON")
+
+
+def _document_key(access: AwsAccess, ssm: Any, document: PlannedResource) -> str:
     """The default version's `inputs.kmsKeyId` (a preferences document's session key)."""
     try:
-        content = ssm.get_document(Name=str(document.inputs["name"]))["Content"]
+        _, content = document_version(access, ssm, document)
     except ssm.exceptions.InvalidDocument:
         return ""
     try:
-        parsed: Any = json.loads(content)
-    except ValueError:
+        parsed: Any = (
+            yaml.safe_load(content)
+            if planned_format(document).upper() == "YAML"
+            else json.loads(content)
+        )
+    except (ValueError, yaml.YAMLError):
         return ""
     inputs: Any = cast(dict[str, Any], parsed).get("inputs") if isinstance(parsed, dict) else None
     if not isinstance(inputs, dict):
@@ -129,10 +165,10 @@ def _document_key(ssm: Any, document: PlannedResource) -> str:
     return str(cast(dict[str, Any], inputs).get("kmsKeyId") or "")
 
 
-def _bucket_key(s3: Any, encryption: PlannedResource) -> str:
+def _bucket_key(access: AwsAccess, s3: Any, encryption: PlannedResource) -> str:
     """The bucket's default encryption key (S3 GetBucketEncryption, KMSMasterKeyID)."""
     try:
-        answer = s3.get_bucket_encryption(Bucket=str(encryption.inputs["bucket"]))
+        answer = access.read(s3, "get_bucket_encryption", Bucket=str(encryption.inputs["bucket"]))
     except ClientError:
         return ""  # no encryption, or no bucket: the bucket's own check says so
     return str(default_encryption(answer).get("KMSMasterKeyID") or "")
@@ -145,19 +181,30 @@ def default_encryption(answer: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], rules[0].get("ApplyServerSideEncryptionByDefault") or {})
 
 
-def _topic_key(sns: Any, topic: PlannedResource) -> str:
-    """The topic's KmsMasterKeyId (SNS GetTopicAttributes)."""
-    name = str(topic.inputs["name"])
-    for page in sns.get_paginator("list_topics").paginate():
+def topic_arn(access: AwsAccess, sns: Any, name: str) -> str | None:
+    """The ARN of the topic called `name` (SNS ListTopics, page by page), or None."""
+    arguments: dict[str, Any] = {}
+    while True:
+        page = access.read(sns, "list_topics", **arguments)
         for found in page["Topics"]:
             if str(found["TopicArn"]).rsplit(":", 1)[-1] == name:
-                attributes = sns.get_topic_attributes(TopicArn=found["TopicArn"])["Attributes"]
-                return str(attributes.get("KmsMasterKeyId") or "")
-    return ""
+                return str(found["TopicArn"])
+        if not page.get("NextToken"):
+            return None
+        arguments["NextToken"] = page["NextToken"]
+
+
+def _topic_key(access: AwsAccess, sns: Any, topic: PlannedResource) -> str:
+    """The topic's KmsMasterKeyId (SNS GetTopicAttributes)."""
+    arn = topic_arn(access, sns, str(topic.inputs["name"]))
+    if arn is None:
+        return ""
+    attributes = access.read(sns, "get_topic_attributes", TopicArn=arn)["Attributes"]
+    return str(attributes.get("KmsMasterKeyId") or "")
 
 
 # The resources that name a key by id or ARN, and how to read which key they really use.
-KEY_USERS: dict[str, tuple[str, Callable[[Any, PlannedResource], str]]] = {
+KEY_USERS: dict[str, tuple[str, Callable[[AwsAccess, Any, PlannedResource], str]]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("logs", _log_group_key),
     "aws:ssm/document:Document": ("ssm", _document_key),
     ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"): (
@@ -202,6 +249,11 @@ class KeyResolver:
         self._identified: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
 
+    def user_types(self, key: PlannedResource) -> frozenset[str]:
+        """The types of the planned resources that name the key (KEY_USERS)."""
+        users = self._users.get(str(key.state.get("keyId", "")), [])
+        return frozenset(resource.type for resource, _ in users)
+
     def key_of(self, alias: PlannedResource) -> PlannedResource | None:
         known = self._keys.get(str(alias.inputs.get("targetKeyId", "")))
         return known[0] if known else None
@@ -218,9 +270,9 @@ class KeyResolver:
         key, alias, provider = self._keys[key_id]
         kms = self.access.client(provider, "kms", str(key.inputs.get("region") or ""))
         try:
-            found: dict[str, Any] | None = kms.describe_key(KeyId=str(alias.inputs["name"]))[
-                "KeyMetadata"
-            ]
+            found: dict[str, Any] | None = self.access.read(
+                kms, "describe_key", KeyId=str(alias.inputs["name"])
+            )["KeyMetadata"]
         except kms.exceptions.NotFoundException:
             found = None
         with self._lock:
@@ -256,7 +308,7 @@ class KeyResolver:
         resource, provider = user
         service, reader = KEY_USERS[resource.type]
         region = str(resource.inputs.get("region") or "")
-        return reader(self.access.client(provider, service, region), resource)
+        return reader(self.access, self.access.client(provider, service, region), resource)
 
     def _in_use(self, key_id: str, target: dict[str, Any] | None) -> dict[str, Any] | None:
         key, _, provider = self._keys[key_id]
@@ -265,16 +317,17 @@ class KeyResolver:
             return target
         kms = self.access.client(provider, "kms", str(key.inputs.get("region") or ""))
         try:
-            in_use: dict[str, Any] = kms.describe_key(KeyId=used[0])["KeyMetadata"]
+            in_use: dict[str, Any] = self.access.read(kms, "describe_key", KeyId=used[0])[
+                "KeyMetadata"
+            ]
         except kms.exceptions.NotFoundException:
             return target
         if target is None or in_use["KeyId"] == target["KeyId"]:
             return in_use
         return self._the_stacks(kms, key, in_use, target)
 
-    @staticmethod
     def _the_stacks(
-        kms: Any, key: PlannedResource, in_use: dict[str, Any], target: dict[str, Any]
+        self, kms: Any, key: PlannedResource, in_use: dict[str, Any], target: dict[str, Any]
     ) -> dict[str, Any]:
         """Of the key in use and the alias's other target, the one the stack created."""
         planned = {
@@ -284,7 +337,7 @@ class KeyResolver:
             holding = [
                 candidate
                 for candidate in (in_use, target)
-                if planned.items() <= _key_tags(kms, candidate["KeyId"]).items()
+                if planned.items() <= key_tags(self.access, kms, candidate["KeyId"]).items()
             ]
             if len(holding) == 1:
                 return holding[0]
@@ -329,8 +382,9 @@ def _resource_aliases(policy: Any) -> list[str]:
     return names
 
 
-def _key_tags(kms: Any, key_id: str) -> dict[str, str]:
-    tags = kms.list_resource_tags(KeyId=key_id)["Tags"]
+def key_tags(access: AwsAccess, kms: Any, key_id: str) -> dict[str, str]:
+    """A key's tags (KMS ListResourceTags)."""
+    tags = access.read(kms, "list_resource_tags", KeyId=key_id)["Tags"]
     return {str(t["TagKey"]): str(t["TagValue"]) for t in tags}
 
 

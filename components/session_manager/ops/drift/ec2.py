@@ -7,8 +7,10 @@ from typing import Any, cast
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, WEAKENS_SECURITY
 
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
 # States of an endpoint that no longer serves (EC2 API reference, VpcEndpoint.State).
 GONE = frozenset({"deleting", "deleted", "rejected", "failed", "expired"})
 
@@ -53,6 +55,41 @@ def check_vpc_endpoint(ctx: CheckContext, resource: PlannedResource) -> None:
     ctx.compare_inputs(label, resource, actual, skip=() if known else ("securityGroupIds",))
 
 
+def check_prefix_list(ctx: CheckContext, resource: PlannedResource) -> None:
+    """The endpoints' security group admits HTTPS from these CIDRs (one list per address
+    family): EC2 DescribeManagedPrefixLists by name, GetManagedPrefixListEntries."""
+    name = str(resource.inputs["name"])
+    label = f"prefix list {name}"
+    ctx.checked(label)
+    ec2 = ctx.client("ec2")
+    held = ec2.describe_managed_prefix_lists(
+        Filters=[{"Name": "prefix-list-name", "Values": [name]}]
+    )["PrefixLists"]
+    if not held:
+        ctx.missing(label, "prefixList")
+        return
+    found = held[0]
+    pages = ec2.get_paginator("get_managed_prefix_list_entries").paginate(
+        PrefixListId=found["PrefixListId"]
+    )
+    entries = [e for page in pages for e in page.get("Entries", [])]
+    wanted = cast(list[dict[str, Any]], resource.inputs.get("entries") or [])
+    planned, actual = {str(e["cidr"]) for e in wanted}, {str(e["Cidr"]) for e in entries}
+    if planned != actual:
+        # A block gone: nodes in it can no longer reach the endpoints over HTTPS. Only
+        # blocks added: more sources reach them than the VPC's.
+        severity = BREAKS_SESSIONS if planned - actual else WEAKENS_SECURITY
+        ctx.drift(label, "entries", sorted(planned), sorted(actual), severity=severity)
+    shaped = {
+        "name": found.get("PrefixListName"),
+        "addressFamily": found.get("AddressFamily"),
+        "maxEntries": found.get("MaxEntries"),
+        "tags": {t["Key"]: t["Value"] for t in found.get("Tags", [])},
+    }
+    ctx.compare_inputs(label, resource, shaped, skip=("entries",))
+
+
 CHECKS: dict[str, Check] = {
     VPC_ENDPOINT: check_vpc_endpoint,
+    PREFIX_LIST: check_prefix_list,
 }

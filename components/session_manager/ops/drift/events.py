@@ -428,15 +428,33 @@ def check_queue_policy(ctx: CheckContext, resource: PlannedResource) -> None:
     ctx.compare_policy(label, "policy", resource.inputs["policy"], attributes.get("Policy"))
 
 
-def check_management_account(ctx: CheckContext, label: str) -> None:
+# The rules' account is one cause for all of them: reported once, under this label.
+RULES_ACCOUNT = "events rules of accountEvents"
+
+
+def check_management_account(ctx: CheckContext) -> None:
     """Organizations sends its events only to the management account's default bus in
     us-east-1 (EventBridge User Guide, "Organizations events": "AWS Organizations ...
-    events are only available in the management account"): a rule elsewhere never fires."""
+    events are only available in the management account"): a rule elsewhere never fires.
+    Checked once per account-Region, however many rules it holds."""
+    if RULES_ACCOUNT in ctx.result.checked:
+        return
+    ctx.checked(RULES_ACCOUNT)
+    label = RULES_ACCOUNT
     organizations = ctx.client("organizations")
     try:
         found = organizations.describe_organization()["Organization"]
     except organizations.exceptions.AWSOrganizationsNotInUseException:
-        ctx.drift(label, "account", "the organization's management account", "no organization")
+        ctx.drift(
+            label,
+            "account",
+            "the organization's management account",
+            "no organization",
+            fix=(
+                "deploy accountEvents in the management account of an organization "
+                "(us-east-1), or leave it out of this stack"
+            ),
+        )
         return
     management = str(found.get("MasterAccountId") or "")
     if management and management != ctx.account:
@@ -486,7 +504,7 @@ def _check_in(ctx: CheckContext, resource: PlannedResource) -> None:
         ctx.drift(label, name, wanted, actual, fix=fix, severity=severity)
     if checked and not any(f[1] == "exists" for f in findings):
         if resource.type == RULE:
-            check_management_account(ctx, checked[0])
+            check_management_account(ctx)
         tags.check_tags(ctx, resource, checked[0])
     if resource.type == CONNECTION and checked and not any(f[1] == "exists" for f in findings):
         _check_api_key_name(ctx, resource, checked[0])

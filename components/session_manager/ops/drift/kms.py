@@ -19,7 +19,10 @@ from session_manager.ops.drift.severity import (
     LOSES_LOGS,
     REFRESH_UP,
     WEAKENS_SECURITY,
+    classify,
 )
+
+TOPIC = "aws:sns/topic:Topic"
 
 
 def _alias_label(name: str) -> str:
@@ -43,8 +46,13 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         archive = bool(key.inputs.get("policy")) and guards_logs(
             parse_policy(ctx.wanted(key.inputs["policy"]))
         )
-        severity = LOSES_LOGS if archive else ""
-        ctx.drift(label, "keyState", "Enabled", metadata.get("KeyState"), severity=severity)
+        ctx.drift(
+            label,
+            "keyState",
+            "Enabled",
+            metadata.get("KeyState"),
+            severity=LOSES_LOGS if archive else _disabled_severity(ctx, key),
+        )
     kms = ctx.client("kms")
     key_id = metadata["KeyId"]
     if metadata.get("KeyState") != "PendingDeletion":
@@ -69,13 +77,29 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
     tags.check_tags(ctx, key, label)
 
 
+def _disabled_severity(ctx: CheckContext, key: PlannedResource) -> str:
+    """What a key that is not Enabled stops, by what uses it ("": classify's default).
+
+    A key only SNS topics use (accountEvents' alarm topic) stops only the alarms: SNS
+    refuses Publish to a topic whose key is disabled (SNS API reference, Publish, errors
+    KMSDisabled "the specified Amazon Web Services KMS key isn't enabled"; SSE: "Amazon
+    SNS ... uses the KMS key to encrypt each message"), so an alarm's notification is
+    lost as when its actions are disabled, and is rated as that is. Sessions and their
+    logs never use it.
+    """
+    users = ctx.resolver.user_types(key)
+    if users and users <= {TOPIC}:
+        return classify(f"cloudwatch alarm of {key.name}", "actionsEnabled")
+    return ""
+
+
 def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
     name = str(alias.inputs["name"])
     label = f"kms alias {name}"
     ctx.checked(label)
     kms = ctx.client("kms")
     try:
-        metadata = kms.describe_key(KeyId=name)["KeyMetadata"]
+        metadata = ctx.access.read(kms, "describe_key", KeyId=name)["KeyMetadata"]
     except kms.exceptions.NotFoundException:
         ctx.drift(label, "alias", "exists", "missing", severity=alias_severity(ctx, name))
         return

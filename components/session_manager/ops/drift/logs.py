@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
-from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.compare import Check, CheckContext, log_group_named
 from session_manager.ops.drift.severity import LOSES_LOGS
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -14,17 +14,13 @@ def check_log_group(ctx: CheckContext, resource: PlannedResource) -> None:
     name = str(resource.inputs["name"])
     label = f"log group {name}"
     ctx.checked(label)
-    pages = (
-        ctx.client("logs").get_paginator("describe_log_groups").paginate(logGroupNamePrefix=name)
-    )
-    found = [g for page in pages for g in page["logGroups"] if g["logGroupName"] == name]
-    if not found:
+    group = log_group_named(ctx.access, ctx.client("logs"), name)
+    if group is None:
         # Encrypted as planned, the preferences require it so: the agent refuses sessions
         # without it (severity.py). A group planned unencrypted is only where logs go.
         severity = "" if resource.inputs.get("kmsKeyId") else LOSES_LOGS
         ctx.drift(label, "logGroup", "exists", "missing", severity=severity)
         return
-    group = found[0]
     actual = {
         "name": group["logGroupName"],
         # No retention means "never expire", which the provider writes as 0.

@@ -24,9 +24,6 @@ NOT_COMPARED = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         "names a security group that only a real account has"
     ),
-    "aws:ec2/managedPrefixList:ManagedPrefixList": (
-        "holds the CIDR blocks of a VPC that only a real account has"
-    ),
     # Not read back yet: moto refuses DocumentFormat TEXT (tests/ops/test_emulate_jit.py),
     # so no check of it could be tested on loopback.
     "aws-native:ssm:Document": "the auto-approval policy (Cedar text), which moto cannot hold",
@@ -92,6 +89,10 @@ COMPARED: dict[str, frozenset[str]] = {
             "securityGroupIds",
             "routeTableIds",
         }
+    )
+    | _TAGS,
+    "aws:ec2/managedPrefixList:ManagedPrefixList": frozenset(
+        {"name", "addressFamily", "maxEntries", "entries"}
     )
     | _TAGS,
     "aws:sqs/queue:Queue": frozenset({"name", "messageRetentionSeconds", "sqsManagedSseEnabled"})

@@ -40,6 +40,8 @@ class Drift:
     severity: str = ""
     # What to do about it; left empty, it follows from the resource and field (fixes.py).
     fix: str = ""
+    # An account-wide resource's (IAM is global): it affects the account, not one Region.
+    account_wide: bool = False
 
     def __post_init__(self) -> None:
         if not self.fix:
@@ -148,7 +150,8 @@ def findings_of(results: Iterable[TargetResult]) -> list[Finding]:
             if result.account:
                 # The same drift in each account names that account's ARNs: one cause.
                 cause = cause.replace(result.account, "<account>")
-            grouped.setdefault(cause, Finding(drift)).targets.append(result.target)
+            where = (result.account or result.target) if drift.account_wide else result.target
+            grouped.setdefault(cause, Finding(drift)).targets.append(where)
     # One id per cause: a field that drifted differently in some targets (shared with
     # other accounts here, with another account there) gets an id per value held.
     ids = Counter(f.drift.id for f in grouped.values())

@@ -48,7 +48,7 @@ def _read(ctx: CheckContext, resource: PlannedResource, operation: str) -> dict[
     """One Get call on the resource's bucket; None when the setting (or bucket) is absent."""
     s3 = ctx.client("s3", str(resource.inputs.get("region") or ctx.region))
     try:
-        return getattr(s3, operation)(Bucket=str(resource.inputs["bucket"]))
+        return ctx.access.read(s3, operation, Bucket=str(resource.inputs["bucket"]))
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code in ABSENT or code in ("NoSuchBucket", "404"):
@@ -191,7 +191,7 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
     ctx.checked(label)
     s3 = ctx.client("s3")
     try:
-        answer = s3.get_bucket_encryption(Bucket=bucket)
+        answer = ctx.access.read(s3, "get_bucket_encryption", Bucket=bucket)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code == "ServerSideEncryptionConfigurationNotFoundError":

@@ -36,6 +36,7 @@ _KINDS = (
     "iam role policy",
     "cloudwatch alarm",
     "vpc endpoint",
+    "prefix list",
     "log group",
     "sqs queue",
     "sns topic",
@@ -144,6 +145,10 @@ def classify(  # noqa: PLR0911 (one rule per kind)
     if kind == "events api destination" and field == "invocationEndpoint":
         # The connection's token is sent to whatever endpoint now answers.
         return WEAKENS_SECURITY
+    if kind == "prefix list":
+        # The endpoints' security group admits HTTPS from its blocks: gone, nodes in the
+        # VPC cannot reach the endpoints (ec2.check_prefix_list rates changed entries).
+        return BREAKS_SESSIONS if field == "prefixList" else WEAKENS_SECURITY
     if kind in ("kms alias", "parameter"):
         return WEAKENS_SECURITY
     # accountEvents and its trail: a new account left without preferences logs nothing.

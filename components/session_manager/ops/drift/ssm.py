@@ -10,7 +10,12 @@ import yaml
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import s3, tags
-from session_manager.ops.drift.compare import Check, CheckContext
+from session_manager.ops.drift.compare import (
+    Check,
+    CheckContext,
+    document_version,
+    planned_format,
+)
 
 DOCUMENT = "aws:ssm/document:Document"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -34,21 +39,20 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
     ssm = ctx.client("ssm")
     name = str(resource.inputs["name"])
     label = f"document {name}"
-    described = ctx.read(
+    # The same reads as the key lookup's (compare.document_version): asked once.
+    read = ctx.read(
         label,
         "document",
-        lambda: ssm.describe_document(Name=name)["Document"],
+        lambda: document_version(ctx.access, ssm, resource),
         ssm.exceptions.InvalidDocument,
     )
-    if described is None:
+    if read is None:
         return
+    described, actual_text = read
     default, latest = described["DefaultVersion"], described["LatestVersion"]
     if default != latest:
         ctx.drift(label, "defaultVersion", f"latest ({latest})", default)
-    document_format = str(resource.inputs.get("documentFormat") or "JSON")
-    actual_text = ssm.get_document(
-        Name=name, DocumentVersion=default, DocumentFormat=document_format
-    )["Content"]
+    document_format = planned_format(resource)
     wanted = ctx.wanted(parse_document(str(resource.inputs["content"]), document_format))
     actual = parse_document(actual_text, document_format)
     if wanted != actual:

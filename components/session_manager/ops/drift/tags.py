@@ -15,7 +15,7 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import KEY, CheckContext
+from session_manager.ops.drift.compare import KEY, CheckContext, key_tags, topic_arn
 
 Reader = Callable[[CheckContext, PlannedResource], dict[str, str] | None]
 # "Not found" error codes of the services read here (each API reference).
@@ -42,8 +42,7 @@ def _key(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
     found = ctx.resolver.metadata(str(resource.state.get("keyId", "")))
     if found is None:
         return None
-    tags = ctx.client("kms").list_resource_tags(KeyId=found["KeyId"])["Tags"]
-    return _pairs(tags, "TagKey", "TagValue")
+    return key_tags(ctx.access, ctx.client("kms"), found["KeyId"])
 
 
 def _document(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
@@ -123,14 +122,8 @@ def _alarm(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | Non
 
 def _topic(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
     sns = ctx.client("sns")
-    name = str(resource.inputs["name"])
-    arns = [
-        t["TopicArn"]
-        for page in sns.get_paginator("list_topics").paginate()
-        for t in page["Topics"]
-        if t["TopicArn"].rsplit(":", 1)[-1] == name
-    ]
-    return _pairs(sns.list_tags_for_resource(ResourceArn=arns[0])["Tags"]) if arns else None
+    arn = topic_arn(ctx.access, sns, str(resource.inputs["name"]))
+    return _pairs(sns.list_tags_for_resource(ResourceArn=arn)["Tags"]) if arn else None
 
 
 READERS: dict[str, Reader] = {
