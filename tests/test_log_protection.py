@@ -214,7 +214,7 @@ def test_moto_accepts_the_key_policy(emulator_url: str) -> None:
 
 
 def readme_scp() -> dict[str, Any]:
-    """The service control policy docs/central-logs.md shows for organizations without break-glass."""
+    """The SCP docs/central-logs.md shows for organizations without break-glass."""
     readme = (Path(__file__).resolve().parents[1] / "docs" / "central-logs.md").read_text()
     section = readme[readme.index("**Without a break-glass role**") :]
     block = section[section.index("```json\n") + len("```json\n") :]
