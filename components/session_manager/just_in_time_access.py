@@ -11,9 +11,9 @@ sharing property, so its handlers never make that call.
 
 The document is never retained on delete: it grants access, so a policy left in AWS
 unmanaged would keep auto-approving after the stack (and `jit check`) say it is gone.
-A rename replaces it delete-first: CreateDocument of a second AutoApprovalPolicy in the
-account-Region fails, AWS allowing one ("Create an auto-approval policy for
-just-in-time node access").
+A rename replaces it delete-first: AWS allows one auto-approval policy per account and
+Region ("Create an auto-approval policy for just-in-time node access"), so the new one
+can't be created while the old one exists.
 """
 
 import pulumi

@@ -56,7 +56,8 @@ def _shape_problems(statement: str, effect: str | None) -> list[str]:
             "name the principal or resource, or leave the scope open"
         )
     found = statement_effect(statement)
-    if effect is not None and found != effect:
+    # Any other first word is a syntax error, which Cedar reports.
+    if effect is not None and found in ("permit", "forbid") and found != effect:
         reasons.append(
             f"is a `{found}` statement; this policy may hold only `{effect}` statements "
             "(AWS: Statement structure and built-in operators for auto-approval and "
