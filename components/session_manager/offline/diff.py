@@ -68,6 +68,7 @@ from typing import Any, cast
 from session_manager.aws.replacements import REGION, replaces
 from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import match_resources
+from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
@@ -145,6 +146,9 @@ class ResourceChange:
     # The base's `deletedWith` target, when that target is deleted in this update too:
     # this resource's own delete calls no provider Delete (step.go isDeletedWith).
     deleted_with: str | None = None
+    # How an update shortens the retention of stored logs, deleting the older ones
+    # (offline/diff_retention.py); empty when it doesn't.
+    retention_cuts: list[str] = field(default_factory=list[str])
 
     @property
     def is_provider(self) -> bool:
@@ -167,6 +171,7 @@ class ResourceChange:
             "replaceOrder": self.order,
             "retained": self.retained,
             "deletedWith": self.deleted_with,
+            "retentionCuts": self.retention_cuts,
             "error": self.error,
         }
 
@@ -191,11 +196,13 @@ class PlanDiff:
         return [c.error for c in self.changes if c.error]
 
     def aws_losses(self) -> list[ResourceChange]:
-        """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
+        """What AWS really loses: deletes and replaces of AWS resources not retained in the
+        base, and updates that shorten how long stored logs are kept."""
         return [
             c
             for c in self.changes
-            if c.action in ("remove", "replace") and not c.retained and c.in_aws
+            if (c.action in ("remove", "replace") and not c.retained and c.in_aws)
+            or (c.action == "update" and c.retention_cuts)
         ]
 
     def summary(self) -> dict[str, int]:
@@ -438,6 +445,7 @@ def _judge(
         change.error = _replace_error(old, new, urn)
     elif properties:
         change.action = "update"
+        change.retention_cuts = retention_cuts(new["type"], old_inputs, new_inputs)
     return change
 
 
