@@ -439,6 +439,48 @@ def test_allowed_values_are_what_the_loader_allows(key: str) -> None:
             load_config(example_config(key, value))
 
 
+# Values no key should take, by type: a key whose reference says "any" must load them,
+# or its reference is missing the restriction the loader enforces.
+PROBES: dict[str, tuple[Any, ...]] = {
+    "string": ("!! not valid !!", "x", "/x", "a:b c"),
+    "integer": (-1, 0, 10**9),
+    "list of string": (["!! not valid !!"], ["x"]),
+    "map of string": ({"!! k": "!! v"},),
+    "map of any value": ({"!! k": "!! v"},),
+    "map of list of string": ({"!! k": ["!! v"]},),
+    "secret": ("x",),
+}
+# Types whose keys are checked through their own keys (objects) or by their flags.
+UNPROBED_TYPES = {"object", "list of object", "boolean"}
+
+
+def unlisted_restrictions(key: str, typ: str) -> list[str]:
+    """The probe values the loader refuses for a key the reference says takes any value."""
+    refused: list[str] = []
+    for value in PROBES[typ]:
+        try:
+            load_config(example_config(key, value))
+        except ConfigError as exc:
+            refused.append(f"{key} = {value!r}: {exc.problems[0][1]}")
+    return refused
+
+
+ANY_KEYS = [(e.key, e.type) for e in entries() if not e.allowed and e.type not in UNPROBED_TYPES]
+
+
+@pytest.mark.parametrize(("key", "typ"), ANY_KEYS, ids=[k for k, _ in ANY_KEYS])
+def test_a_key_said_to_take_any_value_takes_it(key: str, typ: str) -> None:
+    """ "Allowed values: any" must be true: the loader accepts obviously bad values."""
+    assert unlisted_restrictions(key, typ) == []
+
+
+def test_every_key_is_either_listed_or_probed() -> None:
+    typed = {e.type for e in entries() if not e.allowed}
+    assert typed <= set(PROBES) | UNPROBED_TYPES
+    # The probe finds a restriction the reference didn't state.
+    assert unlisted_restrictions(f"{P}centralLogging.account", "string")
+
+
 # --- The README as a landing page ---------------------------------------------------
 
 
