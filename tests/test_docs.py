@@ -8,8 +8,13 @@ CONTRIBUTING.md and docs/ is checked against the code.
 - shell lines: `python -m session_manager ...` is parsed against the CLI's argparse,
   `make TARGET` must be a Makefile target, `pulumi config set` must name a real key.
 - relative links resolve to a file, and `#anchors` to a heading of that file.
-- every `session-manager:key` named anywhere exists in the config models, and the
-  reference page lists exactly the models' keys.
+- every `session-manager:key` named anywhere exists in the config models, and so does
+  every dotted or camelCase code span that looks like a key (`logGroup.retentionInDays`,
+  `objectLock.retentionDays`), unless listed as a non-key; the reference page lists
+  exactly the models' keys.
+- defaults and limits a page states after a key (`key` (default N, at least M)), and
+  the retention page's Default and Allowed values, are the models'.
+- a key the reference says takes any value loads obviously bad values.
 
 (`python` blocks run under the mocks in tests/test_readme.py.)
 """
@@ -404,6 +409,177 @@ def test_a_renamed_key_is_caught_in_the_text() -> None:
         "session-manager:logGroup.retentionDays"
     ]
     assert key_problems("`session-manager:targets[0].preferences.idleSessionTimeout`") == []
+
+
+# --- Keys written without the `session-manager:` prefix -------------------------------
+
+# A code span that is a dotted path or a camelCase word.
+CODE_SPAN = re.compile(r"`([A-Za-z][\w\[\]]*(?:\.[A-Za-z][\w\[\]]*)*)`")
+# Dotted code spans that are not config keys: Python and Pulumi names, workflow, Go and
+# project files, AWS hostnames, event paths, version placeholders.
+NOT_KEY_PATHS = frozenset(
+    {
+        "Output.all",
+        "aws.Provider",
+        "pulumi.RunError",
+        "pulumi_aws.s3",
+        "registry.COMPARED",
+        "runtime.options.virtualenv",
+        "serviceEventDetails.createAccountStatus.accountId",
+        "vX.Y.Z",
+        "cn.com.amazonaws",
+    }
+)
+FILE_OR_HOST = re.compile(r"\.(ya?ml|json|go|py|md|txt|toml|com)$")
+# camelCase code spans that are not config keys, by what they are.
+NOT_KEY_WORDS = frozenset(
+    {
+        # the components' outputs (docs/resources.md)
+        *("accessPolicyArns", "apiDestinationArn", "bucketArn", "centralLogs"),
+        *("deadLetterQueueUrl", "documentArn", "instancePolicyArn", "instanceProfileName"),
+        *("instanceRoleName", "kmsKeyArn", "logGroupArn", "logGroupName", "ruleNames"),
+        *("sessionDataKeyArn", "logProtection"),
+        # Session document fields and parameter attributes (custom-documents.md)
+        *("allowedPattern", "allowedValues", "localPortNumber", "maxChars", "minChars"),
+        *("portNumber", "runAsElevated", "schemaVersion", "sessionType"),
+        # Pulumi resource options and engine functions
+        *("deleteBeforeReplace", "deletedWith", "ignoreChanges", "retainOnDelete"),
+        *("diffResource", "inheritedChildAlias", "isDeletedWith", "providerChanged"),
+        *("getOrganization", "getOrganizationalUnitDescendantAccounts", "secretConfig"),
+        # the policy pack's config, verify's and adopt's output, event fields
+        *("maxIdleSessionTimeout", "minLogRetentionDays", "requireRunAs"),
+        *("requireSessionEncryption", "inlinePolicies", "attachedPolicies", "nameTable"),
+        *("errorCode", "eventType", "mainEnvironment", "secretInputs"),
+        # values of ownSessions
+        *("sessionTag", "userName"),
+    }
+)
+TOP_KEYS = {k[len(P) :].split(".")[0].removesuffix(ITEM) for k in MODEL_KEYS}
+# Every segment of a key: `objectLock`, `shellProfile`, `retentionInDays`.
+KEY_SEGMENTS = {part.removesuffix(ITEM) for k in MODEL_KEYS for part in k[len(P) :].split(".")}
+
+
+def resolve_key(written: str) -> str | None:
+    """The model key a mention names: whole (`logGroup.retentionInDays`) or by its tail
+    (`objectLock.retentionDays`), when exactly one key ends so."""
+    path = re.sub(r"\[\d*\]", ITEM, written)
+    if f"{P}{path}" in MODEL_KEYS:
+        return f"{P}{path}"
+    tails = [k for k in MODEL_KEYS if k.endswith(f".{path}") or k.endswith(f".{path}{ITEM}")]
+    return tails[0] if len(tails) == 1 else None
+
+
+def unprefixed_key_problems(text: str) -> list[str]:
+    """Code spans that look like config keys but name none, outside code blocks."""
+    problems: set[str] = set()
+    inside = False
+    for line in text.splitlines():
+        if FENCE.match(line):
+            inside = not inside
+        if inside or "unknown key" in line:
+            continue
+        for span in CODE_SPAN.findall(line):
+            if span in NOT_KEY_PATHS or span in NOT_KEY_WORDS or FILE_OR_HOST.search(span):
+                continue
+            if "." in span or "[" in span:
+                first = re.sub(r"\[\d*\]", "", span.split(".")[0])
+                known = key_exists(f"{P}{span}") if first in TOP_KEYS else resolve_key(span)
+                if not known:
+                    problems.add(span)
+            elif re.fullmatch(r"[a-z]+[A-Z]\w*", span) and span not in KEY_SEGMENTS:
+                problems.add(span)
+    return sorted(problems)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_unprefixed_key_named_exists(path: Path) -> None:
+    """`logGroup.retentionInDays`, `objectLock.retentionDays`, `expireAfterDays`: keys as
+    the pages write them in prose; a dotted or camelCase span that is no key is listed
+    in NOT_KEY_PATHS or NOT_KEY_WORDS."""
+    assert unprefixed_key_problems(path.read_text()) == []
+
+
+def test_a_renamed_unprefixed_key_is_caught() -> None:
+    assert unprefixed_key_problems("Set `logGroup.retentionDays`.") == ["logGroup.retentionDays"]
+    assert unprefixed_key_problems("`centralLogging.expireDays`") == ["centralLogging.expireDays"]
+    assert unprefixed_key_problems("`sessionDataKey.deletionWindow`") == [
+        "sessionDataKey.deletionWindow"
+    ]
+    assert unprefixed_key_problems("`objectLock.retentionYears`") == ["objectLock.retentionYears"]
+    assert unprefixed_key_problems("`expireDays` and `targets[0].regions`") == ["expireDays"]
+    assert unprefixed_key_problems("`Pulumi.dev.yaml`, `objectLock.retentionDays`") == []
+
+
+# --- Defaults and allowed values stated in the pages -----------------------------------
+
+# A key in a code span, then a parenthesis stating its values: `key` (default 2557 days, ...).
+KEY_AND_VALUES = re.compile(r"`(?:session-manager:)?([A-Za-z][\w.\[\]]*)`\s*\(([^)]*)\)")
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"(?<![\w.-])\d+(?![\w.-])", text)]
+
+
+def stated_value_problems(text: str) -> list[str]:
+    """Numbers a page states in parentheses after a key, against the reference: a
+    `default N` equals the model's default, any other number is in its allowed values."""
+    by_key = {e.key: e for e in entries()}
+    problems: list[str] = []
+    for written, stated in KEY_AND_VALUES.findall(" ".join(text.split())):
+        key = resolve_key(written)
+        if key is None or key not in by_key:
+            continue
+        entry = by_key[key]
+        default = re.search(r"default:? (\d+)", stated)
+        if default and f"`{default.group(1)}`" != entry.default:
+            problems.append(
+                f"{written}: default {default.group(1)}, the model's is {entry.default}"
+            )
+        rest = stated[: default.start()] + stated[default.end() :] if default else stated
+        allowed = set(_numbers(entry.allowed))
+        problems += [
+            f"{written}: {n} is not in {entry.allowed!r}"
+            for n in _numbers(rest)
+            if n not in allowed
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_stated_defaults_and_limits_match_the_models(path: Path) -> None:
+    assert stated_value_problems(path.read_text()) == []
+
+
+def test_a_wrong_stated_default_or_limit_is_caught() -> None:
+    ok = "`centralLogging.expireAfterDays` (default 2557 days, at least 365)"
+    assert stated_value_problems(ok) == []
+    assert stated_value_problems(ok.replace("2557", "3653"))
+    assert stated_value_problems(ok.replace("365)", "400)"))
+    assert stated_value_problems("`deletionWindowInDays` (7 to 30, default 30)") == []
+    assert stated_value_problems("`deletionWindowInDays` (7 to 31, default 30)")
+
+
+def test_the_retention_page_states_the_models_retention_values() -> None:
+    """The retention section's Default and Allowed values bullets (not in parentheses)."""
+    page = (ROOT / "docs" / "retention-and-encryption.md").read_text()
+    section = " ".join(page.split("## Encryption")[0].split())
+    default = re.search(r"- Default: (\d+) days", section)
+    assert default, "the retention section states its default"
+    assert f"`{default.group(1)}`" == field_default(f"{P}logGroup.retentionInDays")
+    allowed = re.search(r"- Allowed values[^:]*:([^.]*)\.", section)
+    assert allowed, "the retention section lists the allowed values"
+    assert sorted(_numbers(allowed.group(1))) == sorted(
+        ALLOWED[f"{P}logGroup.retentionInDays"].valid
+    )
+    row = re.search(
+        r"`ssm-sessionmanager-logs`, (\d+) days", (ROOT / "docs" / "resources.md").read_text()
+    )
+    assert row
+    assert f"`{row.group(1)}`" == field_default(f"{P}logGroup.retentionInDays")
+
+
+def field_default(key: str) -> str:
+    return next(e.default for e in entries() if e.key == key)
 
 
 def test_the_reference_lists_exactly_the_models_keys() -> None:
