@@ -795,3 +795,54 @@ def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
     codes = json.loads(result.stdout.splitlines()[-1])
     failed = [(argv, code) for (argv, _), code in zip(runs, codes, strict=True) if code != 0]
     assert failed == [], f"{failed}: {result.stderr[-2000:]}"
+
+
+def test_the_pr_diff_recipe_runs_as_written(tmp_path: Path) -> None:
+    """docs/offline-plan.md's recipe, run as written by bash in a fresh clone whose folder
+    is not the project's name, with the project's virtualenv as the clone's `.venv`."""
+    import subprocess
+    import time
+
+    page = ROOT / "docs" / "offline-plan.md"
+    section = page.read_text().split("## A pull request's diff on your machine", 1)[1]
+    recipe = next(b for b in blocks(page, section) if b.info == "bash").code
+    assert "session-manager" not in recipe.replace("-m session_manager", "")
+    clone = tmp_path / "my-fork"
+    started = time.monotonic()
+    subprocess.run(
+        ["git", "clone", "--quiet", "--branch", "main", str(ROOT), str(clone)], check=True
+    )
+    (clone / ".venv").symlink_to(ROOT / ".venv")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", recipe],
+        check=False,
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads((clone / "base.json").read_text())["resources"]
+    assert "No changes: every resource is as in the base plan." in result.stdout
+    assert time.monotonic() - started < 60
+
+
+ACTIVATE = "source .venv/bin/activate"
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/first-deploy.md"])
+def test_the_start_says_to_activate_the_virtualenv(name: str) -> None:
+    """`python -m session_manager` needs the project's .venv (`make venv` installs the
+    package there): otherwise python3 says `No module named session_manager`."""
+    text = (ROOT / name).read_text()
+    assert ACTIVATE in text
+    first_command = re.search(r"python -m session_manager [a-z]", text)
+    assert first_command is None or text.index(ACTIVATE) < first_command.start()
+    assert ".venv/bin/python -m session_manager" in text
+
+
+def test_every_page_runs_the_cli_the_same_way() -> None:
+    """`python -m session_manager` (in the activated .venv) or `.venv/bin/python -m ...`,
+    never `python3 -m session_manager`, which is the system's Python."""
+    pages = [p.name for p in DOCS if "python3 -m session_manager" in p.read_text()]
+    assert pages == []
