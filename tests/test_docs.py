@@ -318,7 +318,7 @@ def link_problems(path: Path, text: str) -> list[str]:
                 continue
             # The Registry's link to the other Registry page: that page's file.
             written = {"./installation-configuration/": "installation-configuration.md"}
-            file_part, _, fragment = written.get(target, target).partition("#")
+            file_part, _, fragment = str(written.get(target, target)).partition("#")
             linked = (path.parent / file_part).resolve() if file_part else path
             if not linked.exists():
                 problems.append(f"{path.name}:{number}: {target}: no such file")
@@ -877,3 +877,24 @@ def test_every_page_runs_the_cli_the_same_way() -> None:
     never `python3 -m session_manager`, which is the system's Python."""
     pages = [p.name for p in DOCS if "python3 -m session_manager" in p.read_text()]
     assert pages == []
+
+
+def test_the_troubleshooting_sample_is_the_loaders_output() -> None:
+    """The `Invalid stack config` sample, problem for problem and in order, is what the
+    loader says for the config the page names."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text()
+    sample = next(b for b in blocks(ROOT / "docs" / "troubleshooting.md") if b.info == "text")
+    assert "`preferences: {idleSesionTimeout: 20, runAsEnabled: true}`" in page
+    config = {f"{P}preferences": {"idleSesionTimeout": 20, "runAsEnabled": True}}
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    lines = [f"  - {key}: {problem}" for key, problem in refused.value.problems]
+    assert sample.code.splitlines() == [f"Invalid stack config ({len(lines)} problems):", *lines]
+
+
+def test_the_run_as_error_is_the_agents() -> None:
+    """aws/amazon-ssm-agent agent/session/shell/shell_unix.go: `failed to start pty since
+    RunAs user %s does not exist`, which agent/session/shell/shell.go `execute` reports as
+    `Unable to start command: %s` and the session fails with."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text()
+    assert "Unable to start command: failed to start pty since RunAs user X does not exist" in page

@@ -373,9 +373,13 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
     project_name, project = read_project(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
+    if path.is_dir():
+        raise PlanError(f"{path.name} is a directory, not a stack file: rename or remove it")
     if not path.is_file():
         known = sorted(
-            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
+            p.name[len("Pulumi.") : -len(".yaml")]
+            for p in project_dir.glob("Pulumi.*.yaml")
+            if p.is_file()
         )
         examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
         hint = (
