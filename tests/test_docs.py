@@ -285,7 +285,12 @@ def test_starting_moto_by_hand_uses_a_real_server_flag() -> None:
         main(["--help"])
     assert exit_.value.code == 0
     page = (ROOT / "docs" / "verify-adopt-emulate.md").read_text()
-    assert "moto_server -H 127.0.0.1 -p 5000" in page
+    started = re.search(r"moto_server -H 127\.0\.0\.1 -p (\d+)", page)
+    assert started
+    # macOS's AirPlay Receiver holds port 5000, moto's default.
+    assert started.group(1) != "5000"
+    used = set(re.findall(r"--endpoint-url http://127\.0\.0\.1:(\d+)", page))
+    assert used == {started.group(1)}, "every --endpoint-url uses the port moto was started on"
 
 
 # --- Links --------------------------------------------------------------------------
