@@ -842,10 +842,15 @@ def test_the_pr_diff_recipe_runs_as_written(tmp_path: Path) -> None:
     section = page.read_text().split("## A pull request's diff on your machine", 1)[1]
     recipe = next(b for b in blocks(page, section) if b.info == "bash").code
     assert "session-manager" not in recipe.replace("-m session_manager", "")
-    clone = tmp_path / "my-fork"
+    clone, origin = tmp_path / "my-fork", tmp_path / "origin.git"
     started = time.monotonic()
+    # An origin whose main is this checkout's commit: the base is code this .venv runs.
+    subprocess.run(["git", "init", "--quiet", "--bare", str(origin)], check=True)
     subprocess.run(
-        ["git", "clone", "--quiet", "--branch", "main", str(ROOT), str(clone)], check=True
+        ["git", "push", "--quiet", str(origin), "HEAD:refs/heads/main"], cwd=ROOT, check=True
+    )
+    subprocess.run(
+        ["git", "clone", "--quiet", "--branch", "main", str(origin), str(clone)], check=True
     )
     (clone / ".venv").symlink_to(ROOT / ".venv")
     result = subprocess.run(
@@ -858,8 +863,7 @@ def test_the_pr_diff_recipe_runs_as_written(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads((clone / "base.json").read_text())["resources"]
-    # main moves on while a branch is open: the diff's content is not the point here.
-    assert re.search(r"^Resources: \d+ to add", result.stdout, re.MULTILINE)
+    assert "No changes: every resource is as in the base plan." in result.stdout
     assert time.monotonic() - started < 60
 
 
@@ -903,3 +907,43 @@ def test_the_run_as_error_is_the_agents() -> None:
     `Unable to start command: %s` and the session fails with."""
     page = (ROOT / "docs" / "troubleshooting.md").read_text()
     assert "Unable to start command: failed to start pty since RunAs user X does not exist" in page
+
+
+PLAN_GREP = re.compile(r"python -m session_manager (plan [^|#]*?)\s*\|\s*grep -F '([^']+)'")
+
+
+def test_check_it_worked_greps_find_their_words(tmp_path: Path) -> None:
+    """Each `plan ... | grep -F 'words'` a page tells the reader to run finds its words:
+    the plan prints them for that stack."""
+    import shutil
+    import subprocess
+
+    greps: dict[str, tuple[list[str], list[str]]] = {}
+    for block in SHELL_BLOCKS:
+        for line in block.code.splitlines():
+            for match in PLAN_GREP.finditer(line):
+                argv = shlex.split(match.group(1))
+                greps.setdefault(" ".join(argv), (argv, []))[1].append(match.group(2))
+    assert len(greps) >= 1
+    assert sum(len(words) for _, words in greps.values()) >= 4
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for stack_file in EXAMPLE_STACKS:
+        if stack_file.parent.name != "consumer":
+            shutil.copy(stack_file, tmp_path / stack_file.name)
+    runs = [(argv, f"{index}.out") for index, (argv, _) in enumerate(greps.values())]
+    subprocess.run(
+        [sys.executable, "-c", _RUN_ALL],
+        cwd=tmp_path,
+        input=json.dumps(runs),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    missing = [
+        (" ".join(argv), words)
+        for (argv, out), (_, all_words) in zip(runs, greps.values(), strict=True)
+        for words in all_words
+        if words not in (tmp_path / out).read_text()
+    ]
+    assert missing == []
