@@ -298,26 +298,27 @@ def test_starting_moto_by_hand_uses_a_real_server_flag() -> None:
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 
 
-def headings(text: str) -> set[str]:
-    found: set[str] = set()
-    inside = False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            inside = not inside
-        match = None if inside else re.match(r"^#{1,6} (.*)", line)
-        if match:
-            found.add(anchor(match.group(1)))
-    return found
-
-
-def link_problems(path: Path, text: str) -> list[str]:
-    problems: list[str] = []
+def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the lines outside fenced code blocks."""
     inside = False
     for number, line in enumerate(text.splitlines(), 1):
         if FENCE.match(line):
             inside = not inside
-        if inside:
-            continue
+        elif not inside:
+            yield number, line
+
+
+def headings(text: str) -> set[str]:
+    return {
+        anchor(match.group(1))
+        for _, line in prose_lines(text)
+        if (match := re.match(r"^#{1,6} (.*)", line))
+    }
+
+
+def link_problems(path: Path, text: str) -> list[str]:
+    problems: list[str] = []
+    for number, line in prose_lines(text):
         for target in LINK.findall(line):
             if re.match(r"^[a-z]+:", target):  # https:, mailto:
                 continue
@@ -479,11 +480,8 @@ def resolve_key(written: str) -> str | None:
 def unprefixed_key_problems(text: str) -> list[str]:
     """Code spans that look like config keys but name none, outside code blocks."""
     problems: set[str] = set()
-    inside = False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            inside = not inside
-        if inside or "unknown key" in line:
+    for _, line in prose_lines(text):
+        if "unknown key" in line:
             continue
         for span in CODE_SPAN.findall(line):
             if span in NOT_KEY_PATHS or span in NOT_KEY_WORDS or FILE_OR_HOST.search(span):
@@ -784,6 +782,17 @@ def offline_plan_commands() -> list[list[str]]:
 EXAMPLE_STACKS = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
 
 
+def copy_project_with_examples(tmp_path: Path) -> None:
+    """The project's program and dev stack, with the example stacks beside it."""
+    import shutil
+
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for stack_file in EXAMPLE_STACKS:
+        if stack_file.parent.name != "consumer":
+            shutil.copy(stack_file, tmp_path / stack_file.name)
+
+
 # Runs each command with the CLI's own main() in one process, stdout to a file per
 # command (a process per command would cost ~3 s of imports each).
 _RUN_ALL = """
@@ -800,16 +809,25 @@ print(json.dumps(codes))
 """
 
 
-def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
-    """The docs' offline commands run as written, in a copy of the project."""
-    import shutil
+def run_all(cwd: Path, runs: list[tuple[list[str], str | None]]) -> tuple[list[Any], str]:
+    """Each (argv, stdout file) through the CLI's main() in one process: exit codes, stderr."""
     import subprocess
 
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for stack_file in EXAMPLE_STACKS:
-        if stack_file.parent.name != "consumer":
-            shutil.copy(stack_file, tmp_path / stack_file.name)
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_ALL],
+        cwd=cwd,
+        input=json.dumps(runs),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1]), result.stderr
+
+
+def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
+    """The docs' offline commands run as written, in a copy of the project."""
+
+    copy_project_with_examples(tmp_path)
     commands = offline_plan_commands()
     assert len(commands) >= 5
     runs: list[tuple[list[str], str | None]] = []
@@ -819,17 +837,9 @@ def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
             plain = [a for a in argv if a not in ("--diff", base, "--summary")]
             runs.append(([*plain, "--json"], base))
         runs.append((argv, None))
-    result = subprocess.run(
-        [sys.executable, "-c", _RUN_ALL],
-        cwd=tmp_path,
-        input=json.dumps(runs),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    codes = json.loads(result.stdout.splitlines()[-1])
+    codes, stderr = run_all(tmp_path, runs)
     failed = [(argv, code) for (argv, _), code in zip(runs, codes, strict=True) if code != 0]
-    assert failed == [], f"{failed}: {result.stderr[-2000:]}"
+    assert failed == [], f"{failed}: {stderr[-2000:]}"
 
 
 def test_the_pr_diff_recipe_runs_as_written(tmp_path: Path) -> None:
@@ -915,8 +925,6 @@ PLAN_GREP = re.compile(r"python -m session_manager (plan [^|#]*?)\s*\|\s*grep -F
 def test_check_it_worked_greps_find_their_words(tmp_path: Path) -> None:
     """Each `plan ... | grep -F 'words'` a page tells the reader to run finds its words:
     the plan prints them for that stack."""
-    import shutil
-    import subprocess
 
     greps: dict[str, tuple[list[str], list[str]]] = {}
     for block in SHELL_BLOCKS:
@@ -926,24 +934,15 @@ def test_check_it_worked_greps_find_their_words(tmp_path: Path) -> None:
                 greps.setdefault(" ".join(argv), (argv, []))[1].append(match.group(2))
     assert len(greps) >= 1
     assert sum(len(words) for _, words in greps.values()) >= 4
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for stack_file in EXAMPLE_STACKS:
-        if stack_file.parent.name != "consumer":
-            shutil.copy(stack_file, tmp_path / stack_file.name)
-    runs = [(argv, f"{index}.out") for index, (argv, _) in enumerate(greps.values())]
-    subprocess.run(
-        [sys.executable, "-c", _RUN_ALL],
-        cwd=tmp_path,
-        input=json.dumps(runs),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    copy_project_with_examples(tmp_path)
+    runs: list[tuple[list[str], str | None]] = [
+        (argv, f"{index}.out") for index, (argv, _) in enumerate(greps.values())
+    ]
+    run_all(tmp_path, runs)
     missing = [
         (" ".join(argv), words)
         for (argv, out), (_, all_words) in zip(runs, greps.values(), strict=True)
         for words in all_words
-        if words not in (tmp_path / out).read_text()
+        if words not in (tmp_path / str(out)).read_text()
     ]
     assert missing == []
