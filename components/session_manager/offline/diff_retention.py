@@ -1,7 +1,7 @@
 """Updates that delete stored logs without deleting any resource: a shorter retention.
 
 - CloudWatch Logs: lowering a log group's retention deletes the log events older than
-  the new value, within 72 hours (CloudWatch Logs API Reference, PutRetentionPolicy:
+  the new value, typically within 72 hours (CloudWatch Logs API Reference, PutRetentionPolicy:
   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html;
   user guide, "Change log data retention in CloudWatch Logs"). No retention (absent, or
   0 in this project's config) is "never expire": setting one is a cut too.
@@ -61,7 +61,7 @@ def _log_group_cuts(before: dict[str, Any], after: dict[str, Any]) -> Iterator[s
     if _shorter(old, new):
         yield (
             f"retentionInDays {_label(old)} => {_label(new)}: log events older than "
-            f"{new} days are deleted within 72 hours"
+            f"{new} days are deleted, typically within 72 hours"
         )
 
 
