@@ -41,13 +41,13 @@ from session_manager.cli import build_parser
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.loading import parse_stack_config
 from session_manager.config.reference import (
-    ALLOWED,
     ITEM,
     anchor,
     entries,
     example_config,
     field_of,
 )
+from session_manager.config.reference_allowed import ALLOWED
 from session_manager.config.stack import StackConfig
 from session_manager.config.stack_file import load_pulumi_yaml
 from session_manager.offline.secret_masks import SECRET_MASK

@@ -127,7 +127,7 @@ CONFIG_RANKS = (
     ("preferences", "resources", "organization", "log_archive", "account_events"),
     ("documents", "people"),
     ("stack",),
-    ("limits", "loading", "reference", "regions", "targets"),
+    ("limits", "loading", "reference", "reference_allowed", "regions", "targets"),
 )
 
 
