@@ -278,7 +278,7 @@ def _adopt(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
-    print(review(existing))
+    print(review(existing, plan.invented))
     blocked = held_back(existing)
     if blocked:
         print("\n" + default_version_report(blocked, force=args.force, out=args.out))
