@@ -243,9 +243,7 @@ VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     },
     ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
     ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
-    ("SessionManagerJustInTimeAccessArgs", "auto_approval_name"): _text_rule(
-        document_name_problem
-    ),
+    ("SessionManagerJustInTimeAccessArgs", "auto_approval_name"): _text_rule(document_name_problem),
     ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
         *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
     ),
