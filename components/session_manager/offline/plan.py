@@ -30,6 +30,7 @@ from session_manager.config.errors import NAMESPACE
 from session_manager.config.stack_file import (
     StackFileError,
     excerpt,
+    missing_stack_file,
     project_config_values,
     project_name,
     read_pulumi_file,
@@ -373,19 +374,9 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
     project_name, project = read_project(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = sorted(
-            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
-        )
-        examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
-        hint = (
-            f"; copy {examples[0].relative_to(project_dir)} here to use that example"
-            if examples
-            else ""
-        )
-        raise PlanError(
-            f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
-        )
+    missing = missing_stack_file(project_dir, path)
+    if missing:
+        raise PlanError(missing)
     loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
     unknown = unknown_stack_file_keys(document)
