@@ -35,6 +35,7 @@ def _load_plan(
     offline: bool = False,
 ) -> Plan:
     """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
+    from session_manager.cli_shards import load_arguments  # noqa: PLC0415
     from session_manager.offline.load import load_plan  # noqa: PLC0415
     from session_manager.offline.runtime_tuning import collection_paused  # noqa: PLC0415
 
@@ -42,8 +43,8 @@ def _load_plan(
     with collection_paused():
         plan = load_plan(
             args.project_dir,
-            args.stack,
-            args.ou_accounts,
+            ou_accounts=args.ou_accounts,
+            **load_arguments(args),
             resolve_outputs=resolve_outputs,
             preview=getattr(args, "preview", False),
             warn_ous_without_accounts=offline,
@@ -90,6 +91,7 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import plan_all, select  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
@@ -99,6 +101,9 @@ def _plan(args: argparse.Namespace) -> int:
             "use --diff with --format text or json"
         )
     try:
+        sharded = select(args)
+        if sharded is not None:  # every stack of a sharded organization, merged
+            return plan_all(args, sharded)
         # A summary prints no outputs, so it need not resolve them. The full plan and
         # --json print the warnings themselves; a diff shows them too (an offboarding
         # account, a skipped closed account: what the change is about).
@@ -178,6 +183,7 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import select, verify_all  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
     from session_manager.ops.drift.result import Report  # noqa: PLC0415
@@ -190,6 +196,10 @@ def _verify(args: argparse.Namespace) -> int:
         return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
         members = _read_organization(args, strict=False)
+        sharded = select(args)
+        if sharded is not None:  # every stack of a sharded organization, one report
+            merged = verify_all(args, sharded, members.warnings, members.error_lines())
+            return _print_report(args, merged)
         # The report carries the plan's warnings; stderr need not repeat them.
         plan = _load_plan(args, resolve_outputs=False, show_warnings=False)
     except (ConfigError, PlanError, CannotCheckError) as exc:
@@ -229,6 +239,19 @@ def _print_report(args: argparse.Namespace, report: Report) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import adopt_all, select  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+
+    try:
+        sharded = select(args)
+    except (ConfigError, PlanError) as exc:
+        return _fail(str(exc))
+    if sharded is not None:  # an import file per stack of a sharded organization
+        return adopt_all(args, sharded, _adopt_stack)
+    return _adopt_stack(args)
+
+
+def _adopt_stack(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import (  # noqa: PLC0415
         default_version_report,
@@ -262,10 +285,13 @@ def _adopt(args: argparse.Namespace) -> int:
     failed = _write_text(
         "--out", Path(args.out), json.dumps(import_file(plan, existing), indent=2) + "\n"
     )
-    return _fail(failed) if failed else _print_next_steps(args.out, existing)
+    part = getattr(args, "part", None)
+    # A shard stack runs with the organization's stack file (docs/shards.md).
+    stack = f" --stack {part.name} --config-file Pulumi.{args.stack}.yaml" if part else ""
+    return _fail(failed) if failed else _print_next_steps(args.out, existing, stack)
 
 
-def _print_next_steps(out: str, existing: list[Any]) -> int:
+def _print_next_steps(out: str, existing: list[Any], stack: str = "") -> int:
     """What to run after `adopt` wrote its import file."""
     from session_manager.ops.adopt import provider_targets  # noqa: PLC0415
 
@@ -273,9 +299,9 @@ def _print_next_steps(out: str, existing: list[Any]) -> int:
     providers = provider_targets(existing)
     if providers:
         targets = " ".join(f"--target '{urn}'" for urn in providers)
-        print(f"  pulumi up {targets}   # create the account providers first")
-    print(f"  pulumi import --file {out} --protect=false --generate-code=false")
-    print("  pulumi preview   # each adopted document shows an in-place update")
+        print(f"  pulumi up{stack} {targets}   # create the account providers first")
+    print(f"  pulumi import{stack} --file {out} --protect=false --generate-code=false")
+    print(f"  pulumi preview{stack}   # each adopted document shows an in-place update")
     return 0
 
 
@@ -422,6 +448,32 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _shard_options(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
+    from session_manager.offline.workers import default_jobs  # noqa: PLC0415
+
+    parser.add_argument(
+        "--shard",
+        metavar="all|shared|N",
+        help="a sharded organization (session-manager:shards): every stack, merged "
+        "(all, the default), the shared stack, or shard N alone (docs/shards.md)",
+    )
+    if jobs:
+        parser.add_argument(
+            "--jobs",
+            type=_jobs,
+            default=default_jobs(),
+            metavar="N",
+            help="with every shard: stacks run in up to N worker processes at once "
+            "(default: the core count); the output is the same for any N",
+        )
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more)")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m session_manager",
@@ -438,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(plan)
+    _shard_options(plan)
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
@@ -473,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(verify)
+    _shard_options(verify)
     verify.add_argument(
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
     )
@@ -491,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a pulumi import file for managed documents that already exist",
     )
     _stack_options(adopt)
+    _shard_options(adopt, jobs=False)
     adopt.add_argument(
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )

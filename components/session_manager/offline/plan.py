@@ -121,6 +121,9 @@ class Plan:
     registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     # Secret config key -> digest of its ciphertext (offline/secret_fingerprints.py).
     secret_config: dict[str, str] = field(default_factory=dict[str, str])
+    # Another stack's resources this one reads by stack reference (a shard: the shared
+    # stack's central key, its alias and provider), for verify to find the real key.
+    referenced: list[PlannedResource] = field(default_factory=list[PlannedResource])
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -432,8 +435,12 @@ def run_plan(
     resolve_outputs: bool = True,
     preview: bool = False,
     after: Callable[[], Awaitable[Any]] | None = None,
+    config_file: str | None = None,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
+
+    `config_file`: the stack whose file holds the config, when it is not `stack`'s own
+    (`pulumi up --config-file Pulumi.<config_file>.yaml`, as a shard stack runs).
 
     `after`, if given, runs in the program's event loop once the program has run, and
     what it returns is the plan's `result` (bench/record.py reads the program's Outputs
@@ -441,7 +448,7 @@ def run_plan(
     """
     project_dir = project_dir.resolve()
     project, _ = read_project(project_dir)
-    config, secret_keys = read_stack_config(project_dir, stack)
+    config, secret_keys = read_stack_config(project_dir, config_file or stack)
     config.update(config_overrides or {})
     program = project_dir / "__main__.py"
     if not program.is_file():
@@ -478,7 +485,9 @@ def run_plan(
         for path in config_secrets.undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
-    plan.secret_config = secret_fingerprints(project_dir / f"Pulumi.{stack}.yaml", project)
+    plan.secret_config = secret_fingerprints(
+        project_dir / f"Pulumi.{config_file or stack}.yaml", project
+    )
     return plan
 
 
