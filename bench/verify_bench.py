@@ -93,9 +93,9 @@ def measure(size: int, work: Path, endpoint: str, env: dict[str, str]) -> dict[s
     }
 
 
-def verify_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
-    """Figures per size, measured against a fresh moto server on loopback."""
-    # Cached bytecode, as an installed package runs (and as bench.py measures the plan).
+def emulator_env() -> dict[str, str]:
+    """No AWS settings but moto's test credentials; cached bytecode, as an installed
+    package runs (and as bench.py measures the plan)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -108,6 +108,12 @@ def verify_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
         AWS_EC2_METADATA_DISABLED="true",
     )
+    return env
+
+
+def verify_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
+    """Figures per size, measured against a fresh moto server on loopback."""
+    env = emulator_env()
     rows: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

@@ -124,7 +124,7 @@ def test_no_module_is_part_of_an_import_cycle() -> None:
 CONFIG_RANKS = (
     ("errors", "secrets", "stack_file"),
     ("fields", "messages"),
-    ("preferences", "resources", "organization", "log_archive", "account_events"),
+    ("preferences", "resources", "organization", "log_archive", "account_events", "shards"),
     ("documents", "people"),
     ("stack",),
     ("limits", "loading", "reference", "regions", "targets"),

@@ -46,17 +46,13 @@ from session_manager.central_logs import SessionManagerCentralLogBucket
 from session_manager.config.limits import limit_warnings
 from session_manager.config.preferences import Preferences
 from session_manager.config.regions import region_warnings
-from session_manager.config.shards import StackPart, shard_of, size_warnings, stack_part
 from session_manager.config.stack import StackConfig
-from session_manager.config.targets import (
-    inactive_accounts,
-    resolve_own_account,
-    resolve_targets,
-)
+from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.outputs import secret_where_shown
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets
+from session_manager.shard_wiring import StackShare
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 DEPLOY_SESSION_NAME = "pulumi-session-manager"
@@ -415,14 +411,10 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(config.central_logging.object_lock_warning)
     for warning in account_events_warnings(config):
         pulumi.log.warn(warning)
-    # A shard stack's name must agree with the config: refused before any resource.
-    part = stack_part(pulumi.get_stack(), config.shards)
-    shared = part is None or part.index is None  # this stack holds the shared parts
-    # Refused before any resource is registered: a token stored in plain text. A shard
-    # stack leaves accountEvents to the shared stack: it never reads the token.
-    events_token = (
-        account_events_token(config) if config.account_events is not None and shared else None
-    )
+    share = StackShare.of(config)  # a shard's name must agree with the config
+    # Refused before any resource: a token in plain text (a shard leaves it to the shared).
+    events = config.account_events is not None and share.shared
+    events_token = account_events_token(config) if events else None
     if not config.targets:
         own = resolve_own_account(config, own_account_id)
         for warning in own.warnings:
@@ -444,20 +436,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         stack=pulumi.get_stack(),
         project=pulumi.get_project(),
     )
-
-    def in_this_stack(account_id: str) -> bool:
-        if part is None or config.shards is None:
-            return True
-        return part.index == shard_of(account_id, config.shards.count)
-
-    for warning in resolved.warnings:
-        # A skipped account's warning tells its own stack how to drop it from the state.
-        if all(in_this_stack(account) for account in inactive_accounts([warning])):
-            pulumi.log.warn(warning)
-    if config.shards is not None:
-        sizes = {target.account_id: len(target.regions) for target in resolved.accounts}
-        for warning in size_warnings(sizes, config.shards):
-            pulumi.log.warn(warning)
+    for warning in share.warnings(resolved):
+        pulumi.log.warn(warning)
     # The providers' own Region never changes as targets change (a provider whose
     # config changes would replace its resources); resources choose their Region.
     provider_region = home_region or config.regions[0]
@@ -479,17 +459,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
 
     central_bucket = None
     central = None
-    if config.central_logging is not None and part is not None and part.index is not None:
-        # A shard writes to the bucket the shared stack made: its key's ARN by reference.
-        logging = config.central_logging
-        central = CentralLogs(
-            bucket_name=logging.bucket_name,
-            key_prefix=logging.key_prefix.strip("/"),
-            account_id=logging.account,
-            kms_key_arn=shared_stack_output(part, "centralLogs", "kmsKeyArn"),
-        )
-    elif config.central_logging is not None:
-        logging = config.central_logging
+    logging = config.central_logging
+    if logging is not None and share.shared:
         role_arn = logging.role_arn or (
             f"arn:{partition}:iam::{logging.account}:role/{config.default_role_name}"
         )
@@ -521,12 +492,11 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             ),
             opts=pulumi.ResourceOptions(providers=[provider_for(logging.account, role_arn)]),
         )
-        central = CentralLogs(
-            bucket_name=logging.bucket_name,
-            key_prefix=logging.key_prefix.strip("/"),
-            account_id=logging.account,
-            kms_key_arn=central_bucket.kms_key_arn,
-        )
+    if logging is not None:
+        # A shard writes to the bucket the shared stack made: its key's ARN by reference.
+        key_arn = central_bucket.kms_key_arn if central_bucket else share.central_key_arn()
+        prefix = logging.key_prefix.strip("/")
+        central = CentralLogs(logging.bucket_name, prefix, logging.account, key_arn)
 
     accounts = {
         target.account_id: _deploy_account(
@@ -541,7 +511,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             former_prefix="session-manager" if target.moved_from_account_stack else None,
         )
         for target in resolved.accounts
-        if in_this_stack(target.account_id)
+        if share.holds(target.account_id)
     }
     account_events = None
     if config.account_events is not None and events_token is not None:
@@ -558,20 +528,6 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             opts=opts,
         )
     return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
-
-
-def shared_stack_output(part: StackPart, output: str, key: str) -> pulumi.Output[str]:
-    """One value the shared stack exports, read by stack reference.
-
-    The engine reads it from the backend at `pulumi up` (pulumi/pulumi
-    pkg/resource/deploy/builtins.go readStackReference, GetStackOutputs); a
-    self-managed backend's organization is always "organization"
-    (pkg/backend/diy/store.go ParseReference), which the mock runtime leaves unset.
-    """
-    organization = pulumi.get_organization() or "organization"
-    reference = pulumi.StackReference(f"{organization}/{pulumi.get_project()}/{part.base}")
-    value: pulumi.Output[dict[str, Any] | None] = reference.get_output(output)
-    return value.apply(lambda exported: str((exported or {}).get(key, "")))
 
 
 def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str] | None]:

@@ -7,6 +7,7 @@ import json
 
 import yaml
 from ops.test_verify_organization import Organization, organization, run_cli
+from session_manager.config.shards import shard_of
 from session_manager.ops.drift.result import Report, TargetResult
 from session_manager.ops.shard_verify import merge_reports
 
@@ -44,6 +45,19 @@ def test_sharded_verify_matches_the_one_stack_for_any_jobs(
     text_one = run_cli(org, "verify", "--jobs", "1")
     text_two = run_cli(org, "verify", "--jobs", "2")
     assert text_one.stdout == text_two.stdout
+
+    # adopt: an import file per stack that holds documents, each naming its own stack.
+    adopted = run_cli(org, "adopt", "--out", str(org.project / "adopt.json"))
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    files = sorted(p.name for p in org.project.glob("adopt.*.json"))
+    assert files == ["adopt.org-shard-0.json", "adopt.org-shard-1.json"]
+    assert "pulumi import --stack org-shard-1 --config-file Pulumi.org.yaml" in adopted.stdout
+    for name in files:
+        stack = name.removeprefix("adopt.").removesuffix(".json")
+        names = [r["name"] for r in json.loads((org.project / name).read_text())["resources"]]
+        accounts = {n.split("-")[2] for n in names if n.startswith("session-manager-")}
+        assert accounts, name
+        assert all(shard_of(a, 2) == int(stack[-1]) for a in accounts), (name, accounts)
 
 
 def test_merged_report_keeps_stack_order_and_names_each_stacks_errors() -> None:
