@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from session_manager.cli_shards import add_shard_options
 from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
 
     A base of another stack, project or kind of plan is refused (exit 2).
     """
+    from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
 
@@ -172,6 +174,8 @@ def _print_diff(plan: Plan, base_file: Path, *, as_json: bool, summary: bool) ->
                 f"cannot diff against {base_file}: not JSON ({exc.msg}, line {exc.lineno} "
                 f"column {exc.colno}); is it `plan --json` output?"
             )
+        if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
+            return print_stack_diffs(base_file, base, [plan.to_json()], as_json, summary)
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
@@ -448,32 +452,6 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _shard_options(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
-    from session_manager.offline.workers import default_jobs  # noqa: PLC0415
-
-    parser.add_argument(
-        "--shard",
-        metavar="all|shared|N",
-        help="a sharded organization (session-manager:shards): every stack, merged "
-        "(all, the default), the shared stack, or shard N alone (docs/shards.md)",
-    )
-    if jobs:
-        parser.add_argument(
-            "--jobs",
-            type=_jobs,
-            default=default_jobs(),
-            metavar="N",
-            help="with every shard: stacks run in up to N worker processes at once "
-            "(default: the core count); the output is the same for any N",
-        )
-
-
-def _jobs(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more)")
-    return int(value)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m session_manager",
@@ -490,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(plan)
-    _shard_options(plan)
+    add_shard_options(plan)
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
@@ -526,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(verify)
-    _shard_options(verify)
+    add_shard_options(verify)
     verify.add_argument(
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
     )
@@ -545,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a pulumi import file for managed documents that already exist",
     )
     _stack_options(adopt)
-    _shard_options(adopt, jobs=False)
+    add_shard_options(adopt, jobs=False)
     adopt.add_argument(
         "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )

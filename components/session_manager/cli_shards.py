@@ -21,6 +21,32 @@ if TYPE_CHECKING:
     from session_manager.ops.drift.result import Report
 
 
+def add_shard_options(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
+    from session_manager.offline.workers import default_jobs  # noqa: PLC0415
+
+    parser.add_argument(
+        "--shard",
+        metavar="all|shared|N",
+        help="a sharded organization (session-manager:shards): every stack, merged "
+        "(all, the default), the shared stack, or shard N alone (docs/shards.md)",
+    )
+    if jobs:
+        parser.add_argument(
+            "--jobs",
+            type=_jobs,
+            default=default_jobs(),
+            metavar="N",
+            help="with every shard: stacks run in up to N worker processes at once "
+            "(default: the core count); the output is the same for any N",
+        )
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of jobs (1 or more)")
+    return int(value)
+
+
 def select(args: argparse.Namespace) -> Sharding | None:
     """The stack's sharding when `--shard all` runs every stack; else None, with
     `args.part` set to the one shard asked for. Raises PlanError for a bad --shard."""
@@ -122,9 +148,13 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
         for warning in merged_warnings(results):
             print(f"warning: {warning}", file=sys.stderr)
     if args.diff:
-        return _print_shard_diff(
-            Path(args.diff), [r.data for r in results], as_json=as_json, summary=args.summary
-        )
+        base_file = Path(args.diff)
+        try:
+            base = json.loads(base_file.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
+            return 2
+        return print_stack_diffs(base_file, base, [r.data for r in results], as_json, args.summary)
     if as_json:
         print(merged_json(sharded, [r.rendered for r in results]))
     elif args.summary:
@@ -134,7 +164,11 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
     return 0
 
 
-def _print_shard_diff(base_file: Path, heads: list[Any], *, as_json: bool, summary: bool) -> int:
+def print_stack_diffs(
+    base_file: Path, base: Any, heads: list[Any], as_json: bool, summary: bool
+) -> int:
+    """The diff from a base of one or many stacks (a sharded organization's merged
+    `plan --json`) to `heads`: the state moves first, then each stack's diff."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
         base_stacks,
@@ -143,9 +177,8 @@ def _print_shard_diff(base_file: Path, heads: list[Any], *, as_json: bool, summa
     )
 
     try:
-        bases = base_stacks(json.loads(base_file.read_text()))
-        diffs = diff_stacks(bases, heads)
-    except (OSError, ValueError, DiffError) as exc:
+        diffs = diff_stacks(base_stacks(base), heads)
+    except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
     if as_json:

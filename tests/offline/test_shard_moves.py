@@ -112,6 +112,26 @@ def test_growing_the_shard_count_moves_only_accounts_into_the_new_shard(
         assert change["diff"]["summary"]["add"] == 0, change["stack"]
 
 
+def test_unsharding_moves_every_account_back_to_the_one_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Removing `shards`: the base is the merged plan of five stacks, the head one stack."""
+    code, base_json = _plan(capsys, _project(tmp_path / "base", 4), "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    head = _project(tmp_path / "head", None)
+    code, out = _plan(capsys, head, "--diff", str(tmp_path / "base.json"), "--json")
+    assert code == 0, out
+    diff = json.loads(out)
+    assert {m["account"] for m in diff["moves"]} == set(ACCOUNTS)
+    assert {m["dest"] for m in diff["moves"]} == {"organization"}
+    stacks = {s["stack"]: s["diff"]["summary"] for s in diff["stacks"]}
+    assert stacks["organization"]["add"] == stacks["organization"]["update"] == 0
+    # The emptied shard stacks keep only provider copies, deleted by their next `up`.
+    for index in range(4):
+        assert stacks[f"organization-shard-{index}"]["add"] == 0
+
+
 def test_a_move_takes_descendants_and_copies_the_provider() -> None:
     root = "urn:pulumi:a::p::pulumi:pulumi:Stack::p-a"
     provider = "urn:pulumi:a::p::pulumi:providers:aws::aws-111111111111"
