@@ -59,7 +59,7 @@ def select(args: argparse.Namespace) -> Sharding | None:
     if sharded is None:
         if shard not in (None, "all"):
             raise PlanError(
-                f"--shard {shard}: stack {args.stack!r} sets no session-manager:shards; "
+                f"--shard {shard}: stack {args.stack!r} sets no (valid) session-manager:shards; "
                 "leave --shard out"
             )
         return None

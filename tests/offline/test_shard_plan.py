@@ -147,7 +147,7 @@ def test_bad_shard_arguments_are_refused_plainly(
         capsys, "plan", "--stack", "organization", "--project-dir", str(unsharded), "--shard", "1"
     )
     assert code == 2
-    assert "sets no session-manager:shards" in err
+    assert "sets no (valid) session-manager:shards" in err
     code, _, err = _run(
         capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
         "--format", "terraform-plan",
