@@ -126,6 +126,8 @@ class PlanUnit:
     request: PlanRequest
     part: StackPart
     shared: SharedStack = SharedStack()
+    # The shared stack's plan, already made for the shards' reference (not --preview).
+    planned: Plan | None = None
 
 
 @dataclass
@@ -153,6 +155,8 @@ def _collection_paused() -> Generator[None]:
 
 
 def plan_part(unit: PlanUnit, *, resolve_outputs: bool | None = None) -> Plan:
+    if unit.planned is not None:
+        return unit.planned
     request = unit.request
     with _collection_paused():
         return load_plan(
@@ -202,16 +206,25 @@ def plan_unit(unit: PlanUnit) -> UnitResult:
 
 def shared_stack(request: PlanRequest, sharded: Sharding) -> SharedStack:
     """What a shard's stack reference reads: the shared stack's exports, as deployed."""
+    return _shared_stack_plan(request, sharded)[0]
+
+
+def _shared_stack_plan(request: PlanRequest, sharded: Sharding) -> tuple[SharedStack, Plan]:
     deployed = PlanRequest(
-        request.project_dir, request.base, request.ou_accounts, resolve_outputs=True
+        request.project_dir,
+        request.base,
+        request.ou_accounts,
+        resolve_outputs=True,
+        warn_ous_without_accounts=request.warn_ous_without_accounts,
     )
     plan = plan_part(PlanUnit(deployed, StackPart(sharded.base, None)))
     keys = [r for r in plan.resources if r.type in _REFERENCED_TYPES]
     providers = {r.provider for r in keys}
     referenced = [*keys, *(r for r in plan.resources if r.urn in providers)]
-    return SharedStack(
+    shared = SharedStack(
         {sharded.reference: plan.outputs}, frozenset(plan.invented), tuple(referenced)
     )
+    return shared, plan
 
 
 def plan_units(
@@ -221,12 +234,19 @@ def plan_units(
     jobs: int,
     work: Any = plan_unit,
 ) -> list[Any]:
-    """Plan `parts` (shared stack outputs first, for the shards' references), in order."""
-    shared = SharedStack()
+    """Plan `parts` (shared stack outputs first, for the shards' references), in order.
+
+    The shared stack's plan made for the reference is also its unit's plan, unless the
+    command plans as a first preview sees it (the reference reads the deployed stack).
+    """
+    shared, planned = SharedStack(), None
     if any(part.index is not None for part in parts):
         with contextlib.suppress(ConfigError, PlanError):  # each unit reports it itself
-            shared = shared_stack(request, sharded)
-    units = [PlanUnit(request, part, shared) for part in parts]
+            shared, planned = _shared_stack_plan(request, sharded)
+    reuse = None if request.preview else planned
+    units = [
+        PlanUnit(request, part, shared, reuse if part.index is None else None) for part in parts
+    ]
     return run_units(work, units, jobs)
 
 
