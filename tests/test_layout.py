@@ -132,6 +132,7 @@ CONFIG_RANKS = (
         "account_events",
         "jit",
         "jit_requests",
+        "shards",
     ),
     ("documents", "people"),
     ("stack",),
