@@ -98,3 +98,9 @@ def test_every_run_as_user_in_the_examples_says_which_image_has_it() -> None:
                 assert "image" in comment or "AMI" in comment, f"{stack.name}:{index + 1}"
                 assert line.split(":", 1)[1].strip() in comment, f"{stack.name}:{index + 1}"
     assert found >= 2
+
+
+def test_examples_readme_lists_every_example() -> None:
+    readme = (ROOT / "examples" / "README.md").read_text(encoding="utf-8")
+    for folder in sorted({stack_file.parent.name for stack_file in EXAMPLES}):
+        assert f"`{folder}/`" in readme, folder

@@ -12,12 +12,20 @@ the 6.x line that pulumi-aws 7 bridges). The CloudFormation type AWS::SSM::Docum
 from __future__ import annotations
 
 import inspect
+import json
+import re
 import shutil
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pulumi_aws_native as aws_native
 import pytest
+import yaml
+from policy_lint import lint, sar_resource_types, scoping_problems
 from session_manager.aws.replacements import replaces
+from session_manager.offline.diff import diff_plans
 from session_manager.offline.plan import Plan, run_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +54,58 @@ def test_the_auto_approval_policy_is_an_aws_native_document_per_account_region(p
         assert document.inputs["documentFormat"] == "TEXT"
         assert document.inputs["updateMethod"] == "NewVersion"
         assert document.inputs["content"].startswith("// On-call engineers")
-        assert document.retain_on_delete
+
+
+def test_the_auto_approval_policy_is_deleted_with_the_stack_and_renamed_delete_first(
+    plan: Plan,
+) -> None:
+    """It grants access: retained, a removed policy would keep auto-approving, unmanaged,
+    while `jit check` says access is gone. AWS allows one AutoApprovalPolicy per account
+    and Region ("Create an auto-approval policy for just-in-time node access"), so a
+    rename must delete the old document before creating the new one."""
+    for document in plan.of_type("aws-native:ssm:Document"):
+        assert not document.retain_on_delete
+        assert document.delete_before_replace is True
+
+
+def _variant(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None]) -> Plan:
+    where = tmp_path / name
+    where.mkdir()
+    for file in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / file, where / file)
+    for path in EXAMPLE.iterdir():
+        shutil.copy(path, where / path.name)
+    stack_file = where / "Pulumi.just-in-time.yaml"
+    stack = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
+    change(stack["config"]["session-manager:justInTimeAccess"])
+    stack_file.write_text(yaml.safe_dump(stack), encoding="utf-8")
+    return run_plan(where, "just-in-time")
+
+
+def test_removing_or_renaming_the_auto_approval_policy_deletes_it_in_aws(
+    plan: Plan, tmp_path: Path
+) -> None:
+    """The diff, judged by the engine's rules (offline/diff.py): a removed document is a
+    delete in AWS (action "remove", not "retain"), a renamed one a delete-then-create
+    replacement (name is createOnly in AWS::SSM::Document's schema)."""
+    base = plan.to_json()
+    removed = _variant(tmp_path, "removed", lambda jit: jit.pop("autoApproval"))
+    changes = {
+        c.name: c
+        for c in diff_plans(base, removed.to_json()).changes
+        if c.type == "aws-native:ssm:Document"
+    }
+    assert len(changes) == 2
+    assert {(c.action, c.retained) for c in changes.values()} == {("remove", False)}
+    renamed = _variant(
+        tmp_path, "renamed", lambda jit: jit["autoApproval"].update(name="renamed-auto-approval")
+    )
+    changes = {
+        c.name: c
+        for c in diff_plans(base, renamed.to_json()).changes
+        if c.type == "aws-native:ssm:Document"
+    }
+    assert {(c.action, c.order) for c in changes.values()} == {("replace", "delete-then-create")}
 
 
 def test_no_pulumi_aws_document_carries_a_just_in_time_type(plan: Plan) -> None:
@@ -62,6 +121,11 @@ def test_each_account_region_has_its_own_pinned_aws_native_provider(plan: Plan) 
     ]
     provider = providers["aws-native-222222222222-us-east-1"]
     assert provider.inputs["region"] == "us-east-1"
+    # The Python SDK defaults skipCredentialsValidation to true, and the provider checks
+    # allowedAccountIds only when it validates credentials (pulumi-aws-native
+    # provider/pkg/provider/provider.go, Configure: `if !skipCredentialsValidation {
+    # ... p.validateAccountId() }`): without false here the pin is never checked.
+    assert provider.inputs["skipCredentialsValidation"] in (False, "false")
     assert '"222222222222"' in provider.inputs["allowedAccountIds"]
     assert (
         "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
@@ -82,7 +146,9 @@ def test_a_bad_policy_is_refused_before_registration() -> None:
     from session_manager.args_check import ArgsError
     from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
 
-    with pytest.raises(ArgsError, match="line 1: unrecognized entity type `AWS::Nope::Group`"):
+    with pytest.raises(
+        ArgsError, match="line 1 of the policy: unrecognized entity type `AWS::Nope::Group`"
+    ):
         SessionManagerJustInTimeAccess(
             "x",
             {
@@ -90,3 +156,58 @@ def test_a_bad_policy_is_refused_before_registration() -> None:
                 'action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);'
             },
         )
+
+
+# AWS::SSM::Document's handler permissions, from its CloudFormation schema
+# (aws-cloudformation-schema/aws-ssm-document.json in pulumi/pulumi-aws-native, `handlers`):
+# what Cloud Control calls with the caller's credentials for create, read, update, delete.
+DOCUMENT_HANDLER_PERMISSIONS = {
+    "create": {
+        "ssm:CreateDocument",
+        "ssm:GetDocument",
+        "ssm:AddTagsToResource",
+        "ssm:ListTagsForResource",
+        "s3:GetObject",
+        "iam:PassRole",
+    },
+    "read": {"ssm:DescribeDocument", "ssm:GetDocument", "ssm:ListTagsForResource"},
+    "update": {
+        "ssm:UpdateDocument",
+        "s3:GetObject",
+        "ssm:AddTagsToResource",
+        "ssm:RemoveTagsFromResource",
+        "ssm:ListTagsForResource",
+        "iam:PassRole",
+        "ssm:UpdateDocumentDefaultVersion",
+        "ssm:DescribeDocument",
+    },
+    "delete": {"ssm:DeleteDocument", "ssm:GetDocument"},
+}
+
+
+def _gitops_policy(sid: str) -> dict[str, Any]:
+    text = (ROOT / "docs" / "gitops.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.*?)```", text, re.DOTALL)
+    (block,) = [b for b in blocks if f'"Sid": "{sid}"' in b]
+    return json.loads(textwrap.dedent(block).replace("<account>", "111111111111"))
+
+
+def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
+    """docs/gitops.md's policy for aws-native: Cloud Control's calls (Service Authorization
+    Reference, "AWS Cloud Control API": CreateResource, GetResource, UpdateResource,
+    DeleteResource, GetResourceRequestStatus; no resource type, so `*`) and the document
+    type's handler permissions, scoped to the document's ARN; parliament-linted."""
+    policy = _gitops_policy("AutoApprovalDocument")
+    assert lint(policy) == []
+    assert scoping_problems(policy) == []
+    cloud_control, document = policy["Statement"]
+    assert set(cloud_control["Action"]) == {
+        f"cloudformation:{a}"
+        for a in ("CreateResource", "GetResource", "UpdateResource", "DeleteResource")
+    } | {"cloudformation:GetResourceRequestStatus"}
+    assert cloud_control["Resource"] == "*"
+    for action in cloud_control["Action"]:
+        assert sar_resource_types(action) == []
+    needed = set().union(*DOCUMENT_HANDLER_PERMISSIONS.values()) - {"s3:GetObject", "iam:PassRole"}
+    assert set(document["Action"]) == needed
+    assert document["Resource"].endswith(":document/session-manager-auto-approval")

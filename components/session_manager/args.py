@@ -349,8 +349,7 @@ class SessionManagerJustInTimeAccessArgs(TypedDict, total=False):
     checked against AWS's just-in-time schema (one such policy per account and Region)."""
     auto_approval_name: str
     """Name of its AutoApprovalPolicy document (default session-manager-auto-approval)."""
-    retain_on_delete: bool
-    """Keep the policy in AWS when it leaves the stack (default true): without it, the
-    account-Region's access requests fall back to manual approval."""
     tags: Mapping[str, str]
-    """Tags for the document."""
+    """Tags for the document. The policy is never retained: it grants access, so it is
+    deleted with the component, and a rename deletes the old one before creating the new
+    (AWS allows one per account and Region)."""

@@ -430,7 +430,8 @@ CHECKED_WITH_SIBLINGS: dict[str, frozenset[str]] = {
 ARGS_WITHOUT_RULES: dict[tuple[str, str], str] = {
     ("SessionManagerJustInTimeAccessArgs", "auto_approval_policy"): (
         "Cedar text: the component parses and validates it with Cedar's engine against "
-        "AWS's schema (config/cedar.py policy_problems) before anything registers"
+        "AWS's schema, `permit` statements only, 64 KB at most (config/cedar.py "
+        "policy_problems) before anything registers"
     ),
     ("ShellProfileArgs", "linux"): (
         "commands the agent runs as written; their size counts in the preferences "

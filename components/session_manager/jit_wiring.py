@@ -22,8 +22,6 @@ def deploy_just_in_time_access(
     prefix: str,
     account_id: str | None,
     role_arn: str | None,
-    *,
-    offboard: bool = False,
 ) -> list[SessionManagerJustInTimeAccess]:
     """The auto-approval policy of every managed Region of one account."""
     jit = config.just_in_time_access
@@ -34,6 +32,10 @@ def deploy_just_in_time_access(
         provider = aws_native.Provider(
             f"aws-native-{account_id}-{region}" if account_id else f"aws-native-{region}",
             region=region,
+            # The SDK defaults this to true, and the provider checks allowedAccountIds only
+            # after its STS GetCallerIdentity, which that skips (pulumi-aws-native
+            # provider/pkg/provider/provider.go Configure, validateAccountId).
+            skip_credentials_validation=False,
             allowed_account_ids=[account_id] if account_id else None,
             assume_role=(
                 aws_native.ProviderAssumeRoleArgs(
@@ -49,7 +51,6 @@ def deploy_just_in_time_access(
                 {
                     "auto_approval_policy": jit.auto_approval.policy,
                     "auto_approval_name": jit.auto_approval.name,
-                    "retain_on_delete": not offboard,
                     "tags": dict(config.tags),
                 },
                 opts=pulumi.ResourceOptions(providers=[provider]),

@@ -8,6 +8,12 @@ the read (and so destroy) fails (hashicorp/terraform-provider-aws#45569, open;
 internal/service/ssm/document.go). The CloudFormation type behind aws-native,
 AWS::SSM::Document, lists AutoApprovalPolicy among its DocumentType values and has no
 sharing property, so its handlers never make that call.
+
+The document is never retained on delete: it grants access, so a policy left in AWS
+unmanaged would keep auto-approving after the stack (and `jit check`) say it is gone.
+A rename replaces it delete-first: AWS allows one auto-approval policy per account and
+Region ("Create an auto-approval policy for just-in-time node access"), so the new one
+can't be created while the old one exists.
 """
 
 import pulumi
@@ -15,6 +21,7 @@ import pulumi_aws_native as aws_native
 
 from session_manager.args import SessionManagerJustInTimeAccessArgs
 from session_manager.args_check import ArgsError, check_args
+from session_manager.aws.jit import AUTO_APPROVAL_EFFECT
 from session_manager.config.cedar import policy_problems
 from session_manager.config.jit import DEFAULT_AUTO_APPROVAL_NAME
 
@@ -37,7 +44,9 @@ class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = check_args(type(self).__name__, args, SessionManagerJustInTimeAccessArgs)
-        problems = policy_problems(args["auto_approval_policy"])
+        problems = policy_problems(
+            args["auto_approval_policy"], effect=AUTO_APPROVAL_EFFECT, where="the policy"
+        )
         if problems:
             raise ArgsError(
                 f"{type(self).__name__}: args.auto_approval_policy: " + "; ".join(problems)
@@ -56,7 +65,7 @@ class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
             update_method=aws_native.ssm.DocumentUpdateMethod.NEW_VERSION,
             tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(tags.items())] or None,
             opts=pulumi.ResourceOptions(
-                parent=self, retain_on_delete=args.get("retain_on_delete", True)
+                parent=self, retain_on_delete=False, delete_before_replace=True
             ),
         )
         self.auto_approval_name = document.name.apply(lambda n: n or "")

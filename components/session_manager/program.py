@@ -391,9 +391,7 @@ def _deploy_account(
                 opts=opts_for(role),
             )
         )
-    deploy_just_in_time_access(
-        config, regions, prefix, account_id, deploy_role_arn, offboard=offboard
-    )
+    deploy_just_in_time_access(config, regions, prefix, account_id, deploy_role_arn)
     return deployed
 
 

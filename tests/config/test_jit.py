@@ -64,7 +64,7 @@ def test_a_typod_attribute_is_refused_with_its_line_and_reason() -> None:
     assert "session-manager:justInTimeAccess.autoApproval.policy" in error
     # The statement starts on line 20 (AWS's 17 lines, a blank one, the comment). Cedar
     # types `has` of an undeclared attribute as false, so this check is ours, from the schema.
-    assert "line 20: `principal has divison` is never true" in error
+    assert "line 20 of autoApproval.policy: `principal has divison` is never true" in error
 
 
 def test_an_unknown_entity_type_is_refused() -> None:
@@ -73,7 +73,7 @@ def test_an_unknown_entity_type_is_refused() -> None:
         {"denyAccess": {"account": "999999999999", "region": "us-east-1", "policy": policy}}
     )
     assert "denyAccess.policy" in error
-    assert "line 1: unrecognized entity type `AWS::IAM::Group`" in error
+    assert "line 1 of denyAccess.policy: unrecognized entity type `AWS::IAM::Group`" in error
 
 
 def test_a_syntax_error_names_its_statement_line() -> None:
@@ -82,7 +82,7 @@ def test_a_syntax_error_names_its_statement_line() -> None:
         f"permit (principal, {ACTION}, resource) when {{ principal. }};"
     )
     error = jit({"autoApproval": {"policy": policy}})
-    assert "line 3:" in error
+    assert "line 3 of autoApproval.policy:" in error
 
 
 def test_an_auto_approval_that_admits_everyone_to_production_is_refused() -> None:
@@ -117,7 +117,12 @@ def test_manual_policy_limits() -> None:
     error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 337}]})
     assert "must be from 1 to 336 hours" in error
     many = [
-        {"name": f"p{i}", "targets": [{"key": "App", "value": f"v{i}"}], "levels": [LEVEL]}
+        {
+            "name": f"p{i}",
+            "accessDurationHours": 1,
+            "targets": [{"key": "App", "value": f"v{i}"}],
+            "levels": [LEVEL],
+        }
         for i in range(51)
     ]
     assert "AWS allows 50 per account and Region" in jit({"manualApprovals": many})
@@ -125,7 +130,11 @@ def test_manual_policy_limits() -> None:
 
 def test_two_all_nodes_manual_policies_are_refused() -> None:
     error = jit(
-        {"manualApprovals": [{"name": "a", "levels": [LEVEL]}, {"name": "b", "levels": [LEVEL]}]}
+        {
+            "manualApprovals": [
+                {"name": name, "accessDurationHours": 1, "levels": [LEVEL]} for name in "ab"
+            ]
+        }
     )
     assert "manualApprovals[1].targets: is empty, like manualApprovals[0]'s" in error
 
@@ -174,3 +183,85 @@ def test_the_auto_approval_document_name_is_not_another_managed_documents() -> N
         "session-manager:justInTimeAccess.autoApproval.name: 'SSM-SessionManagerRunShell' "
         "names another managed document too"
     ) in error
+
+
+DENY = {"account": "999999999999", "region": "us-east-1"}
+
+
+def test_each_policy_holds_only_its_own_effect() -> None:
+    """AWS, "Statement structure and built-in operators for auto-approval and deny-access
+    policies" and the create-auto-approval / create-deny-access pages: an auto-approval
+    policy is `permit` statements, a deny-access policy `forbid` statements. A `forbid` in
+    the auto-approval policy would be the deny policy's job done in the wrong place, and
+    a `permit` in the deny policy would grant nothing (it only stops auto-approval)."""
+    forbid = f"forbid (principal, {ACTION}, resource);"
+    error = jit({"autoApproval": {"policy": AWS_EXAMPLE + "\n" + forbid}})
+    assert (
+        "line 19 of autoApproval.policy: is a `forbid` statement; this policy may hold only "
+        "`permit` statements"
+    ) in error
+    permit = f'@id("oops")\npermit (principal, {ACTION}, resource);'
+    error = jit({"denyAccess": DENY | {"policy": permit}})
+    assert "line 1 of denyAccess.policy: is a `permit` statement" in error
+    assert jit({"denyAccess": DENY | {"policy": forbid}}) == ""
+
+
+def test_the_everyone_to_production_check_tries_every_node_type() -> None:
+    """AWS's schema (statement-structure page): the action applies to AWS::EC2::Instance
+    and AWS::SSM::ManagedInstance (hybrid nodes); a policy open to everyone on the
+    latter opens production hybrid nodes."""
+    policy = (
+        f"permit (principal, {ACTION}, resource is AWS::SSM::ManagedInstance) "
+        'when { resource.hasTag("Environment") };'
+    )
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "auto-approves every principal (no group, no attribute) to " in error
+    assert "AWS::SSM::ManagedInstance nodes tagged Environment=production" in error
+
+
+def test_a_cedar_template_is_refused() -> None:
+    """AWS takes Cedar policies: a template's `?principal` slot is never filled in.
+    cedarpy validates templates, so the check is ours."""
+    policy = f"permit (principal == ?principal, {ACTION}, resource);"
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "line 1 of autoApproval.policy: ?principal makes it a Cedar template" in error
+
+
+def test_has_inside_a_string_or_comment_is_not_an_attribute_check() -> None:
+    policy = (
+        "// principal has nickname: not an attribute check\n"
+        f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource) '
+        'when { resource.hasTag("Note") && resource.getTag("Note") == "principal has x" };'
+    )
+    assert jit({"autoApproval": {"policy": policy}}) == ""
+
+
+def test_a_policy_over_64_kb_is_refused_with_its_size() -> None:
+    """CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB"
+    (SSM API reference); the auto-approval policy is the document's content."""
+    statement = f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource);\n'
+    policy = (statement * (65536 // len(statement) + 1)).strip()
+    error = jit({"autoApproval": {"policy": policy}})
+    assert f"is {len(policy)} bytes; an SSM document's content is at most 65536 bytes" in error
+
+
+def test_approvers_are_identity_center_users_and_groups_or_iam_users() -> None:
+    """AWS, "Create manual approval policies": "Access request approvers can be IAM
+    Identity Center users and groups or IAM users" (no roles)."""
+    level = {"approvers": [{"type": "IamRole", "id": "Approver"}]}
+    error = jit({"manualApprovals": [{"name": "a", "accessDurationHours": 1, "levels": [level]}]})
+    assert (
+        "'IamRole' is not an approver type; AWS lets these approve: IdentityStoreUser (an "
+        "IAM Identity Center user), IdentityStoreGroup (an IAM Identity Center group), "
+        "IamUser (an IAM user)"
+    ) in error
+
+
+def test_the_access_duration_is_required() -> None:
+    """AWS, "Create manual approval policies": "Enter a value for the Access duration ...
+    between 1 and 336 hours"; the page gives no default, so the stack must say it."""
+    error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL]}]})
+    assert "manualApprovals[0].accessDurationHours" in error
+    assert (
+        jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 8}]}) == ""
+    )

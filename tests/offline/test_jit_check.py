@@ -9,6 +9,7 @@ manual policies apply to makes the request fail; with no policy, nobody can ask.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_a_flipped_condition_is_a_mismatch(
     code, out = check(capsys, where)
     assert code == 1
     assert (
-        "MISMATCH developer to a production node: expected needs 2 approvals, got "
+        "MISMATCH developer to a production node: expected needs 2 approvals at 2 levels, got "
         "auto-approved (the auto-approval policy permits it)"
     ) in out
     assert "MISMATCH developer to a dev node: expected auto-approved, got denied" in out
@@ -68,7 +69,11 @@ def test_a_bad_table_exits_2_naming_the_row(
     table.write_text(table.read_text().replace("expect: denied", "expect: maybe", 1))
     code, out = check(capsys, where)
     assert code == 2
-    assert "requests[3].expect: 'maybe' is not an answer" in out
+    # The table's own wording: its path, the row with its name, the key; never its text.
+    assert (
+        f"{table}: requests[3] ('intern (also a developer) to a dev node').expect: 'maybe' "
+        "is not an answer"
+    ) in out
 
 
 def jit(**value: object) -> JustInTimeAccess:
@@ -87,32 +92,41 @@ def test_deny_access_blocks_auto_approval_not_manual_approval() -> None:
             "policy": f"forbid (principal, {ACTION}, resource) when {{ principal has "
             'employeeNumber && principal.employeeNumber like "TEMP-*" };',
         },
-        manualApprovals=[{"name": "all", "levels": [LEVEL, LEVEL, LEVEL]}],
+        manualApprovals=[{"name": "all", "accessDurationHours": 1, "levels": [LEVEL] * 3}],
     )
     node = Node("i-1", {"Environment": "dev"})
     staff = Person("bob", ("devs",), {"employeeNumber": "E-1"})
     temp = Person("tim", ("devs",), {"employeeNumber": "TEMP-7"})
     assert answer(policies, staff, node).text == "auto-approved"
     got = answer(policies, temp, node)
-    assert got.text == "needs 3 approvals"
+    assert got.text == "needs 3 approvals at 3 levels"
     assert got.why.startswith("the deny-access policy forbids auto-approval")
 
 
 def test_tag_specific_manual_policy_beats_all_nodes_and_two_fail() -> None:
     policies = jit(
         manualApprovals=[
-            {"name": "all", "levels": [LEVEL]},
+            {"name": "all", "accessDurationHours": 1, "levels": [LEVEL]},
             {
                 "name": "demo",
+                "accessDurationHours": 1,
                 "targets": [{"key": "Demo", "value": "yes"}],
                 "levels": [LEVEL, LEVEL],
             },
-            {"name": "db", "targets": [{"key": "Tier", "value": "db"}], "levels": [LEVEL]},
+            {
+                "name": "db",
+                "accessDurationHours": 1,
+                "targets": [{"key": "Tier", "value": "db"}],
+                "levels": [LEVEL],
+            },
         ]
     )
     person = Person("bob")
-    assert answer(policies, person, Node("i-1", {"Demo": "yes"})).text == "needs 2 approvals"
-    assert answer(policies, person, Node("i-2", {})).text == "needs 1 approval"
+    assert (
+        answer(policies, person, Node("i-1", {"Demo": "yes"})).text
+        == "needs 2 approvals at 2 levels"
+    )
+    assert answer(policies, person, Node("i-2", {})).text == "needs 1 approval at 1 level"
     both = answer(policies, person, Node("i-3", {"Demo": "yes", "Tier": "db"}))
     assert both.text == "fails"
     assert "'db', 'demo'" in both.why
@@ -142,7 +156,8 @@ def test_plan_diff_shows_the_answers_a_change_flips(
     assert out.startswith(
         "Access answers that change:\n"
         "~ access request 'developer to a dev node': auto-approved -> denied\n"
-        "~ access request 'developer to a production node': needs 2 approvals -> auto-approved\n"
+        "~ access request 'developer to a production node': needs 2 approvals at 2 levels "
+        "-> auto-approved\n"
     )
     assert "aws-native:ssm:Document" in out
     assert "2 to update, 0 to replace" in out
@@ -150,3 +165,77 @@ def test_plan_diff_shows_the_answers_a_change_flips(
     shutil.copy(EXAMPLE / stack.name, stack)
     assert main([*plan, "--diff", str(base)]) == 0
     assert "Access answers" not in capsys.readouterr().out
+
+
+def test_jit_check_runs_from_the_repo_root_as_documented(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commands the example and docs/just-in-time-access.md give, run as written from
+    a repository root (its Pulumi.yaml, __main__.py and examples/just-in-time/)."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(EXAMPLE, tmp_path / "examples" / "just-in-time")
+    comment = (EXAMPLE / "Pulumi.just-in-time.yaml").read_text(encoding="utf-8")
+    commands = [
+        line.removeprefix("#").strip()
+        for line in comment.splitlines()
+        if line.startswith(("#   cp ", "#   session-manager "))
+    ]
+    docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
+    assert commands == [
+        "cp examples/just-in-time/Pulumi.just-in-time.yaml "
+        "examples/just-in-time/jit-requests.yaml .",
+        "session-manager jit check --stack just-in-time",
+    ]
+    assert "\n".join(commands) in docs
+    copy, run = (shlex.split(c) for c in commands)
+    monkeypatch.chdir(tmp_path)
+    assert (copy[0], copy[-1]) == ("cp", ".")
+    for source in copy[1:-1]:
+        shutil.copy(source, ".")
+    assert main(run[1:]) == 0
+    assert capsys.readouterr().out == "6 of 6 requests answered as expected\n"
+
+
+def _table_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> str:
+    where = stack_dir(tmp_path)
+    (where / "jit-requests.yaml").write_text(text, encoding="utf-8")
+    code, out = check(capsys, where)
+    assert code == 2
+    return out
+
+
+def test_a_file_that_is_no_table_is_named_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`requestTable: ../../etc/passwd` printed every line of the file before."""
+    secretish = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+    out = _table_error(tmp_path, capsys, secretish)
+    assert "jit-requests.yaml: not a request table" in out
+    assert "root:x" not in out
+    assert "daemon" not in out
+
+
+def test_rows_need_unique_names_and_a_table_needs_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`plan --diff` tells answers apart by row name: two rows of one name would hide one."""
+    row = "  - name: same\n    person: {user: u}\n    node: {id: i-1}\n    expect: denied\n"
+    out = _table_error(tmp_path, capsys, "requests:\n" + row + row)
+    assert "requests: row 1 is named 'same', like row 0" in out
+    (tmp_path / "empty").mkdir()
+    out = _table_error(tmp_path / "empty", capsys, "requests: []\n")
+    assert "requests: is empty" in out
+
+
+def test_an_answer_asks_one_approval_per_level() -> None:
+    """AWS ("Create approval policies for your nodes"): a policy "requires one approval from
+    one level", another "two approvals from two levels": one approval at each level."""
+    from session_manager.config.jit_requests import AccessRequest
+
+    base = {"name": "r", "person": {"user": "u"}, "node": {"id": "i-1"}}
+    assert AccessRequest.model_validate(base | {"expect": "needs 2 approvals at 2 levels"})
+    with pytest.raises(ValueError, match="AWS asks one approval at each level"):
+        AccessRequest.model_validate(base | {"expect": "needs 2 approvals at 1 level"})
+    with pytest.raises(ValueError, match="is not an answer"):
+        AccessRequest.model_validate(base | {"expect": "needs 2 approvals"})

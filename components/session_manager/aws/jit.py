@@ -15,14 +15,17 @@ Sources (AWS Systems Manager User Guide):
 - "Create manual approval policies" (...-create-manual-policies.html): up to 50 per
   account and Region, access duration 1-336 hours, node targets are tag key-value pairs
   (a policy applies to a node that has any of them), up to 5 approvers per level and up
-  to 5 levels; approvers are IAM Identity Center users and groups or IAM users.
+  to 5 levels (one approval from each level); approvers are IAM Identity Center users and
+  groups or IAM users (not roles); the page gives the access duration no default.
 - "Statement structure and built-in operators for auto-approval and deny-access
   policies" (auto-approval-deny-access-policy-statement-structure.html): the action is
   always `AWS::SSM::Action::"getTokenForInstanceAccess"`, and the Cedar schema below.
+  An auto-approval policy holds `permit` statements, a deny-access policy `forbid` ones.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ACTION = 'AWS::SSM::Action::"getTokenForInstanceAccess"'
@@ -38,7 +41,16 @@ ACCESS_DURATION_HOURS = (1, 336)
 MAX_APPROVAL_LEVELS = 5
 MAX_APPROVERS_PER_LEVEL = 5
 AUTO_APPROVED_ACCESS_HOURS = 1
-APPROVER_TYPES = ("IdentityStoreUser", "IdentityStoreGroup", "IamUser")
+# What each approver type is ("Create manual approval policies": "IAM Identity Center
+# users and groups or IAM users"); the names are this project's (AWS documents none).
+APPROVER_TYPES = {
+    "IdentityStoreUser": "an IAM Identity Center user",
+    "IdentityStoreGroup": "an IAM Identity Center group",
+    "IamUser": "an IAM user",
+}
+# The one effect each Cedar policy type may hold.
+AUTO_APPROVAL_EFFECT = "permit"
+DENY_ACCESS_EFFECT = "forbid"
 
 # The schema as AWS documents it ("Just-in-time node access schema"), kept verbatim so a
 # policy that AWS would accept validates here and a typo'd attribute or entity does not.
@@ -126,6 +138,44 @@ def split_statements(text: str) -> list[Statement]:
     if first is not None:
         statements.append(Statement(text[start:], text.count("\n", 0, first) + 1))
     return statements
+
+
+def code_only(text: str) -> str:
+    """`text` with string contents and `//` comments blanked (same length and lines), so
+    a search for Cedar syntax can't match inside them."""
+    out = list(text)
+    index = 0
+    while index < len(text):
+        if text[index] == '"':
+            index += 1
+            while index < len(text) and text[index] != '"':
+                step = 2 if text[index] == "\\" else 1
+                for blank in range(index, min(index + step, len(text))):
+                    out[blank] = " " if text[blank] != "\n" else "\n"
+                index += step
+        elif text.startswith("//", index):
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+            out[index:end] = " " * (end - index)
+            index = end
+        index += 1
+    return "".join(out)
+
+
+# Annotations (`@id("...")`) may come before a statement's effect.
+_EFFECT = re.compile(r'^\s*(?:@\w+\s*(?:\(\s*"[^"]*"\s*\))?\s*)*([A-Za-z_]\w*)')
+_SLOT = re.compile(r"\?(principal|resource)\b")
+
+
+def statement_effect(statement: str) -> str:
+    """The effect a statement starts with (`permit`, `forbid`, or whatever word is there)."""
+    match = _EFFECT.match(code_only(statement))
+    return match.group(1) if match else ""
+
+
+def template_slots(statement: str) -> list[str]:
+    """The `?principal` / `?resource` slots of a Cedar template: AWS takes policies only."""
+    return sorted({f"?{m.group(1)}" for m in _SLOT.finditer(code_only(statement))})
 
 
 Tag = tuple[str, str]

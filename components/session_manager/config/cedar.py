@@ -19,8 +19,12 @@ from session_manager.aws.jit import (
     PRINCIPAL_ATTRIBUTES,
     PRINCIPAL_TAGS_TYPE,
     PRINCIPAL_TYPE,
+    code_only,
     split_statements,
+    statement_effect,
+    template_slots,
 )
+from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES
 
 # `principal has x` / `resource has "x"`: Cedar types a `has` of an attribute the schema
 # doesn't declare as false and skips what it guards, so a typo there validates but never
@@ -31,7 +35,7 @@ _DECLARED = {"principal": PRINCIPAL_ATTRIBUTES, "resource": ()}
 
 def _never_true(statement: str) -> list[str]:
     reasons: list[str] = []
-    for match in _HAS.finditer(statement):
+    for match in _HAS.finditer(code_only(statement)):
         var, name = match.group(1), match.group(2) or match.group(3)
         if name not in _DECLARED[var]:
             declared = ", ".join(_DECLARED[var]) or "none (use hasTag for its tags)"
@@ -42,8 +46,40 @@ def _never_true(statement: str) -> list[str]:
     return reasons
 
 
-def policy_problems(text: str) -> list[str]:
-    """Every parse or schema problem of a policy text, as `line N: reason`."""
+def _shape_problems(statement: str, effect: str | None) -> list[str]:
+    """What AWS's policy types refuse that Cedar itself accepts: templates, the other effect."""
+    reasons: list[str] = []
+    slots = template_slots(statement)
+    if slots:
+        reasons.append(
+            f"{', '.join(slots)} makes it a Cedar template; AWS takes policies only: "
+            "name the principal or resource, or leave the scope open"
+        )
+    found = statement_effect(statement)
+    # Any other first word is a syntax error, which Cedar reports.
+    if effect is not None and found in ("permit", "forbid") and found != effect:
+        reasons.append(
+            f"is a `{found}` statement; this policy may hold only `{effect}` statements "
+            "(AWS: Statement structure and built-in operators for auto-approval and "
+            "deny-access policies)"
+        )
+    return reasons
+
+
+def policy_problems(
+    text: str, *, effect: str | None = None, where: str = "the policy"
+) -> list[str]:
+    """Every parse or schema problem of a policy text, as `line N of <where>: reason`.
+
+    `effect`: the only effect its statements may have (`permit` for an auto-approval
+    policy, `forbid` for a deny-access one)."""
+    size = len(text.encode())
+    if size > DOCUMENT_CONTENT_MAX_BYTES:
+        # CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB".
+        return [
+            f"is {size} bytes; an SSM document's content is at most "
+            f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB)"
+        ]
     statements = split_statements(text)
     if not statements:
         return ["has no policy statement"]
@@ -53,12 +89,13 @@ def policy_problems(text: str) -> list[str]:
         result = cedarpy.validate_policies(  # pyright: ignore[reportUnknownMemberType]
             statement.text, CEDAR_SCHEMA
         )
-        reasons = _never_true(statement.text) if result.validation_passed else []
+        reasons = _shape_problems(statement.text, effect)
+        reasons += _never_true(statement.text) if result.validation_passed else []
         for error in result.errors:
             reason = str(error.error).replace("for policy `policy0`, ", "")
             if reason not in reasons:
                 reasons.append(reason)
-        problems += [f"line {statement.line}: {reason}" for reason in reasons]
+        problems += [f"line {statement.line} of {where}: {reason}" for reason in reasons]
     return problems
 
 

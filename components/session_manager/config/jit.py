@@ -13,9 +13,12 @@ from pydantic_core import PydanticCustomError
 from session_manager.aws.jit import (
     ACCESS_DURATION_HOURS,
     APPROVER_TYPES,
+    AUTO_APPROVAL_EFFECT,
+    DENY_ACCESS_EFFECT,
     MANUAL_POLICIES_PER_ACCOUNT_REGION,
     MAX_APPROVAL_LEVELS,
     MAX_APPROVERS_PER_LEVEL,
+    NODE_TYPES,
     Tag,
     overlapping_targets,
 )
@@ -33,8 +36,8 @@ from session_manager.config.fields import (
 DEFAULT_AUTO_APPROVAL_NAME = "session-manager-auto-approval"
 
 
-def _cedar(value: str) -> str:
-    problems = policy_problems(value)
+def _cedar(value: str, effect: str, where: str) -> str:
+    problems = policy_problems(value, effect=effect, where=where)
     if problems:
         raise PydanticCustomError(
             "cedar",
@@ -58,7 +61,7 @@ class AutoApproval(ConfigModel):
     @field_validator("policy")
     @classmethod
     def _policy(cls, value: str) -> str:
-        return _cedar(value)
+        return _cedar(value, AUTO_APPROVAL_EFFECT, "autoApproval.policy")
 
     @field_validator("name")
     @classmethod
@@ -78,7 +81,7 @@ class DenyAccess(ConfigModel):
     @field_validator("policy")
     @classmethod
     def _policy(cls, value: str) -> str:
-        return _cedar(value)
+        return _cedar(value, DENY_ACCESS_EFFECT, "denyAccess.policy")
 
     @field_validator("account")
     @classmethod
@@ -92,7 +95,7 @@ class DenyAccess(ConfigModel):
 
 
 class Approver(ConfigModel):
-    """An approver: an IAM Identity Center user or group, or an IAM user."""
+    """An approver: an IAM Identity Center user or group, or an IAM user (AWS: not a role)."""
 
     type: str = Field(description="IdentityStoreUser, IdentityStoreGroup or IamUser.")
     id: str = Field(description="The user's or group's id, or the IAM user's name.")
@@ -103,8 +106,11 @@ class Approver(ConfigModel):
         if value not in APPROVER_TYPES:
             raise PydanticCustomError(
                 "approver_type",
-                "{got} is not an approver type; use {allowed}",
-                {"got": repr(value), "allowed": ", ".join(APPROVER_TYPES)},
+                "{got} is not an approver type; AWS lets these approve: {allowed}",
+                {
+                    "got": repr(value),
+                    "allowed": ", ".join(f"{k} ({v})" for k, v in APPROVER_TYPES.items()),
+                },
             )
         return value
 
@@ -138,7 +144,7 @@ class ManualApproval(ConfigModel):
 
     name: str = Field(description="Policy name, unique in the stack.")
     access_duration_hours: WholeNumber = Field(
-        default=8, description="How long approved access lasts, 1-336 hours."
+        description="How long approved access lasts, 1-336 hours (AWS has no default)."
     )
     targets: list[TagTarget] = Field(
         default_factory=list[TagTarget],
@@ -241,12 +247,15 @@ class JustInTimeAccess(ConfigModel):
         return [
             (
                 ("autoApproval", "policy"),
-                f"auto-approves every principal (no group, no attribute) to nodes tagged "
-                f"{key}={value}; scope it to a group or an attribute",
+                f"auto-approves every principal (no group, no attribute) to {node_type} "
+                f"nodes tagged {key}={value}; scope it to a group or an attribute",
             )
             for key, values in sorted(self.production_tags.items())
             for value in values
-            if permits(policy, anyone, Node(node_id="i-0production", tags={key: value}))
+            # Every node type of AWS's schema: a policy scoped to `resource is
+            # AWS::SSM::ManagedInstance` opens hybrid nodes only.
+            for node_type in NODE_TYPES
+            if permits(policy, anyone, Node("production-node", {key: value}, node_type))
         ]
 
     def overlap_warnings(self) -> list[str]:

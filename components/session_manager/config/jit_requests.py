@@ -6,7 +6,7 @@ A YAML file kept next to the stack file (`justInTimeAccess.requestTable`):
       - name: on-call to production
         person: {user: alice, groups: [<Identity Center group id>], attributes: {...}}
         node: {id: i-0abc, tags: {Environment: production}}
-        expect: auto-approved        # or: denied, fails, "needs 2 approvals"
+        expect: auto-approved        # or: denied, fails, "needs 2 approvals at 2 levels"
 """
 
 from __future__ import annotations
@@ -24,8 +24,19 @@ from session_manager.config.fields import ConfigModel
 AUTO_APPROVED = "auto-approved"
 DENIED = "denied"
 FAILS = "fails"
-NEEDS = re.compile(r"^needs ([1-5]) approvals?$")
-EXPECTATIONS = f"{AUTO_APPROVED}, {DENIED}, {FAILS} or 'needs N approvals' (N: 1-5 levels)"
+# AWS ("Create approval policies for your nodes"): a manual policy asks one approval from
+# each of its levels ("two approvals from two levels"), 1-5 levels.
+NEEDS = re.compile(r"^needs ([1-5]) approvals? at ([1-5]) levels?$")
+EXPECTATIONS = (
+    f"{AUTO_APPROVED}, {DENIED}, {FAILS} or 'needs N approvals at N levels' (N: 1-5; one "
+    "approval per level)"
+)
+
+
+def needs(levels: int) -> str:
+    """The answer of a manual policy with `levels` levels of approvers."""
+    plural = "s" if levels != 1 else ""
+    return f"needs {levels} approval{plural} at {levels} level{plural}"
 
 
 class RequestPerson(ConfigModel):
@@ -84,11 +95,18 @@ class AccessRequest(ConfigModel):
     @classmethod
     def _expect(cls, value: Any) -> str:
         text = str(value).strip()
-        if text not in (AUTO_APPROVED, DENIED, FAILS) and not NEEDS.match(text):
+        need = NEEDS.match(text)
+        if text not in (AUTO_APPROVED, DENIED, FAILS) and not need:
             raise PydanticCustomError(
                 "expect",
                 "{got} is not an answer; use {allowed}",
                 {"got": repr(value), "allowed": EXPECTATIONS},
+            )
+        if need and need.group(1) != need.group(2):
+            raise PydanticCustomError(
+                "expect",
+                "{got} never happens: AWS asks one approval at each level of a manual policy",
+                {"got": repr(value)},
             )
         return text
 
@@ -104,3 +122,21 @@ class RequestTable(ConfigModel):
     """The whole file."""
 
     requests: list[AccessRequest] = Field(description="The rows.")
+
+    @field_validator("requests")
+    @classmethod
+    def _rows(cls, value: list[AccessRequest]) -> list[AccessRequest]:
+        if not value:
+            raise PydanticCustomError(
+                "requests", "is empty: a table with no row checks nothing; add rows"
+            )
+        names = [row.name for row in value]
+        for index, name in enumerate(names):
+            if name in names[:index]:
+                raise PydanticCustomError(
+                    "requests",
+                    "row {index} is named {name}, like row {first}: `plan --diff` tells "
+                    "answers apart by row name",
+                    {"index": index, "name": repr(name), "first": names.index(name)},
+                )
+        return value

@@ -98,6 +98,7 @@ EXAMPLES: dict[str, Any] = {
     f"{P}justInTimeAccess.denyAccess.region": "us-east-1",
     f"{P}justInTimeAccess.denyAccess.policy": _JIT_PERMIT.replace("permit", "forbid"),
     f"{P}justInTimeAccess.manualApprovals[].name": "production",
+    f"{P}justInTimeAccess.manualApprovals[].accessDurationHours": 4,
     f"{P}justInTimeAccess.manualApprovals[].targets[].key": "Environment",
     f"{P}justInTimeAccess.manualApprovals[].targets[].value": "production",
     f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].type": "IdentityStoreUser",
@@ -204,6 +205,7 @@ CONTEXT: dict[str, dict[str, Any]] = {
     },
     f"{P}justInTimeAccess.manualApprovals[]": {
         "name": "production",
+        "accessDurationHours": 4,
         "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "platform-leads"}]}],
     },
     f"{P}justInTimeAccess.manualApprovals[].targets[]": {"key": "Environment", "value": "prod"},

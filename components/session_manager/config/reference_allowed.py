@@ -315,5 +315,7 @@ ALLOWED: dict[str, Allowed] = {
         ("forbid (principal, action, resource) when { principal has nickname };",),
     ),
     f"{P}justInTimeAccess.manualApprovals[].accessDurationHours": _range(*ACCESS_DURATION_HOURS),
-    f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].type": _one_of(APPROVER_TYPES),
+    f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].type": _one_of(
+        tuple(APPROVER_TYPES)
+    ),
 }

@@ -20,9 +20,14 @@ from session_manager.aws.jit import manual_policies_for_node
 from session_manager.config.cedar import Node, Person, forbids, permits
 from session_manager.config.errors import ConfigError
 from session_manager.config.jit import JustInTimeAccess
-from session_manager.config.jit_requests import AUTO_APPROVED, DENIED, FAILS, RequestTable
+from session_manager.config.jit_requests import (
+    AUTO_APPROVED,
+    DENIED,
+    FAILS,
+    RequestTable,
+    needs,
+)
 from session_manager.config.loading import namespace_values, parse_stack_config
-from session_manager.config.messages import readable
 from session_manager.offline.plan import PlanError, read_stack_config
 
 
@@ -30,7 +35,7 @@ from session_manager.offline.plan import PlanError, read_stack_config
 class Answer:
     """What AWS answers a request, and why."""
 
-    text: str  # auto-approved, denied, fails, or "needs N approvals"
+    text: str  # auto-approved, denied, fails, or "needs N approvals at N levels"
     why: str
 
 
@@ -49,11 +54,7 @@ def answer(jit: JustInTimeAccess, person: Person, node: Node) -> Answer:
         return Answer(DENIED, f"{before}no manual approval policy applies to the node")
     (policy,) = (p for p in jit.manual_approvals if p.name == chosen[0])
     count = len(policy.levels)
-    return Answer(
-        f"needs {count} approval{'s' if count != 1 else ''}",
-        f"{before}manual policy {policy.name!r}: one approval at each of {count} level"
-        f"{'s' if count != 1 else ''}",
-    )
+    return Answer(needs(count), f"{before}manual policy {policy.name!r}")
 
 
 @dataclass(frozen=True)
@@ -76,24 +77,47 @@ def stack_jit(project_dir: Path, stack: str) -> JustInTimeAccess | None:
     return config.just_in_time_access
 
 
+def _table_key(loc: tuple[str | int, ...], table: dict[str, Any]) -> str:
+    """A problem's place in the table's own words: `requests[3] ('its name').expect`."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, str) or not parts:
+            parts.append(str(part))
+            continue
+        parts[-1] += f"[{part}]"
+        rows = table.get("requests")
+        row = cast(list[Any], rows)[part] if isinstance(rows, list) and len(parts) == 1 else None
+        if isinstance(row, dict) and "name" in row:
+            parts[-1] += f" ({str(cast(dict[str, Any], row)['name'])!r})"
+    return ".".join(parts)
+
+
 def read_table(path: Path) -> RequestTable:
-    """The request table; raises PlanError naming the file and the row."""
+    """The request table; raises PlanError naming the file and the row, never its text."""
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PlanError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
-        raise PlanError(f"{path}: not YAML: {exc}") from None
-    try:
-        return RequestTable.model_validate(loaded)
-    except ValidationError as exc:
-        problems = [
-            p for error in exc.errors(include_url=False) for p in readable(RequestTable, error)
-        ]
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1})" if where is not None else ""
+        raise PlanError(f"{path}: not YAML{at}") from None
+    if not isinstance(loaded, dict):
         raise PlanError(
-            f"{path}: "
-            + "; ".join(f"{where.split(':', 1)[-1]}: {what}" for where, what in problems)
-        ) from None
+            f"{path}: not a request table: it is `requests:` and a list of rows below it, "
+            "each a person, a node and the answer expected"
+        )
+    table = cast(dict[str, Any], loaded)
+    try:
+        return RequestTable.model_validate(table)
+    except ValidationError as exc:
+        problems: list[str] = []
+        for error in exc.errors(include_url=False):
+            message = {"missing": "is required", "extra_forbidden": "unknown key"}.get(
+                error["type"], error["msg"]
+            )
+            problems.append(f"{_table_key(tuple(error['loc']), table)}: {message}")
+        raise PlanError(f"{path}: " + "; ".join(problems)) from None
 
 
 def table_answers(jit: JustInTimeAccess, table: RequestTable) -> list[Row]:
