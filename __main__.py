@@ -9,5 +9,5 @@ import pulumi
 from session_manager.config.loading import load_stack_config
 from session_manager.program import deploy, export_outputs
 
-config = load_stack_config()
+config = load_stack_config(pulumi.get_project())
 export_outputs(deploy(config, home_region=pulumi.Config("aws").get("region")))

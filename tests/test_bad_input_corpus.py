@@ -116,6 +116,9 @@ def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (project / "binary.json").write_bytes(b"\xff\xfe\x00\x81 not text")
     (project / "empty.json").write_text("")
     (project / "object.json").write_text('{"resources": "none"}\n')
+    (project / "folder-stack").mkdir()
+    (project / "folder-stack" / "Pulumi.yaml").write_text((project / "Pulumi.yaml").read_text())
+    (project / "folder-stack" / "Pulumi.folder.yaml").mkdir()
     resource = '{"urn": "urn:x", "type": "aws:kms/key:Key", "name": "k", %s}'
     for name, field in (("options-text", '"options": "bad"'), ("inputs-list", '"inputs": [1, 2]')):
         (project / f"{name}.json").write_text('{"resources": [%s]}\n' % (resource % field))

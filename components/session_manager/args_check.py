@@ -17,8 +17,18 @@ import functools
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import (
+    Any,
+    Literal,
+    ParamSpec,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import pulumi
 import yaml
@@ -47,6 +57,7 @@ from session_manager.config.secrets import UNDECRYPTED
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class ArgsError(pulumi.RunError, TypeError, ValueError):
@@ -56,6 +67,29 @@ class ArgsError(pulumi.RunError, TypeError, ValueError):
     A `pulumi.RunError`, so `pulumi up` prints it without a traceback (a TypeError and a
     ValueError too, for callers that caught those before).
     """
+
+
+def one_line_call_errors(init: Callable[P, None]) -> Callable[P, None]:
+    """A component's `__init__` that answers a call of the wrong shape (`region=` as a
+    keyword, args left out) with one ArgsError naming the call it takes, where Python's
+    TypeError would end the program with a traceback."""
+    signature = inspect.signature(init)
+    annotation = signature.parameters["args"].annotation
+    spec = getattr(annotation, "__name__", str(annotation))
+
+    @functools.wraps(init)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            component = type(args[0]).__name__
+            raise ArgsError(
+                f"{component}: {error}; call {component}(name, args, "
+                f'opts=None), with args a dict of {spec} (e.g. {component}("x", {{...}}))'
+            ) from None
+        init(*args, **kwargs)
+
+    return checked
 
 
 def check_args(component: str, args: T | None, spec: type) -> T:

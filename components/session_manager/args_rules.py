@@ -414,12 +414,6 @@ def sibling_problems(spec: str, given: Mapping[str, Any]) -> list[str]:
             )
     if spec == "CentralLogBucketArgs":
         problems += _central_bucket_problems(given)
-    if spec == "SessionManagerVpcEndpointsArgs" and given.get("services") == []:
-        # The core services are always created: an empty list would not mean "none".
-        problems.append(
-            "args.services is empty, but ssm, ssmmessages and ec2messages are always created; "
-            "list the extra services (logs, kms, s3), or leave services out"
-        )
     return problems
 
 

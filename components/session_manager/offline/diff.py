@@ -69,6 +69,7 @@ from session_manager.offline.alias_matching import awaiting_state_move, match_re
 from session_manager.offline.diff_documents import unified_document_diff
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
+from session_manager.offline.plan_shape import resource_shape_problem
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Resource options the engine keeps in state without calling the provider.
@@ -241,47 +242,11 @@ def _resources(plan: Mapping[str, Any], side: str) -> dict[str, dict[str, Any]]:
         for key in ("type", "name"):
             if not isinstance(resource.get(key), str):  # pyright: ignore[reportUnknownMemberType]
                 raise DiffError(f"the {side} plan's {resource['urn']} has no {key}")
-        _check_resource_shape(cast(dict[str, Any], resource), side)
+        shape = resource_shape_problem(cast(dict[str, Any], resource))
+        if shape:
+            raise DiffError(f"the {side} plan is not a plan --json file: {shape}")
         found[str(resource["urn"])] = resource  # pyright: ignore[reportUnknownArgumentType]
     return found
-
-
-# What `plan --json` writes of each resource, by key: the types its value may have (None
-# where the key may be null). A hand-edited or truncated file fails here, not in the diff.
-_RESOURCE_SHAPE: dict[str, tuple[type | None, ...]] = {
-    "inputs": (dict, None),
-    "options": (dict,),
-    "parent": (str, None),
-    "provider": (str, None),
-}
-_OPTION_SHAPE: dict[str, tuple[type | None, ...]] = {
-    "aliases": (list,),
-    "ignoreChanges": (list,),
-    "protect": (bool,),
-    "retainOnDelete": (bool,),
-    "deleteBeforeReplace": (bool, None),
-    "deletedWith": (str, None),
-}
-
-
-def _check_resource_shape(resource: dict[str, Any], side: str) -> None:
-    urn = resource["urn"]
-    places: list[tuple[str, Any, tuple[type | None, ...]]] = [
-        (key, resource[key], allowed) for key, allowed in _RESOURCE_SHAPE.items() if key in resource
-    ]
-    options = resource.get("options")
-    if isinstance(options, dict):
-        places += [
-            (f"options.{key}", options[key], allowed)
-            for key, allowed in _OPTION_SHAPE.items()
-            if key in options
-        ]
-    for where, value, allowed in places:
-        if not any(value is None if kind is None else isinstance(value, kind) for kind in allowed):
-            raise DiffError(
-                f"the {side} plan is not a plan --json file: {urn} {where} is "
-                f"{type(value).__name__} {json.dumps(value)[:40]}"
-            )
 
 
 def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
