@@ -10,5 +10,5 @@ from session_manager.config.loading import load_stack_config
 from session_manager.program import deploy
 from session_manager.stack_exports import export_outputs
 
-config = load_stack_config()
+config = load_stack_config(pulumi.get_project())
 export_outputs(deploy(config, home_region=pulumi.Config("aws").get("region")))

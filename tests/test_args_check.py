@@ -105,6 +105,31 @@ def test_every_component_checks_its_args(component: type[pulumi.ComponentResourc
     assert "args.no_such_arg is not an argument of" in refused(program)
 
 
+CALLED_WITH_KEYWORDS = [
+    c for c in session_manager.COMPONENTS if c.__name__ != "SessionManagerJustInTimeAccess"
+]
+
+
+@pytest.mark.parametrize("component", CALLED_WITH_KEYWORDS, ids=lambda c: c.__name__)
+def test_a_call_of_the_wrong_shape_is_one_args_error_naming_the_call(
+    component: type[pulumi.ComponentResource],
+) -> None:
+    """`Component("p", region="us-east-1")` (args as keywords) or args left out: Python's
+    TypeError would end `pulumi up` with a traceback; one ArgsError names the call instead."""
+    name = component.__name__
+
+    def keywords() -> None:
+        component("c", region="us-east-1")  # type: ignore[call-arg]
+
+    def no_args() -> None:
+        component("c", opts=pulumi.ResourceOptions())  # type: ignore[call-arg]
+
+    for program in (keywords, no_args):
+        message = refused(program)
+        assert f"call {name}(name, args, opts=None), with args a dict of " in message
+        assert "missing a required argument: 'args'" in message
+
+
 # --- Values of the wrong shape (Python doesn't check them, and a str is iterable) ------
 
 

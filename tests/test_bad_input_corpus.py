@@ -116,6 +116,12 @@ def cli_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (project / "binary.json").write_bytes(b"\xff\xfe\x00\x81 not text")
     (project / "empty.json").write_text("")
     (project / "object.json").write_text('{"resources": "none"}\n')
+    (project / "folder-stack").mkdir()
+    (project / "folder-stack" / "Pulumi.yaml").write_text((project / "Pulumi.yaml").read_text())
+    (project / "folder-stack" / "Pulumi.folder.yaml").mkdir()
+    resource = '{"urn": "urn:x", "type": "aws:kms/key:Key", "name": "k", %s}'
+    for name, field in (("options-text", '"options": "bad"'), ("inputs-list", '"inputs": [1, 2]')):
+        (project / f"{name}.json").write_text('{"resources": [%s]}\n' % (resource % field))
     (project / "Pulumi.dup.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  aws:region: eu-west-1\n"
     )
@@ -154,6 +160,23 @@ def test_plan_refuses_each_bad_stack(
     finally:
         project_file.write_text(good_project, encoding="utf-8")
     _assert_refused(case, code, output)
+
+
+GOOD_INPUTS = sorted((Path(__file__).parent / "good_inputs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("stack_file", GOOD_INPUTS, ids=[p.stem for p in GOOD_INPUTS])
+def test_plan_accepts_each_good_stack_at_the_edges(
+    stack_file: Path, stack_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tests/good_inputs/: stack files at the edges of what AWS allows (limits, partitions,
+    Unicode), from the reviews: each check added for the bad ones must let them pass."""
+    (stack_project / "Pulumi.t.yaml").write_text(stack_file.read_text(encoding="utf-8"))
+    code, output = _run(
+        capsys, ["plan", "--stack", "t", "--project-dir", str(stack_project), "--summary"]
+    )
+    assert code == 0, output
+    assert "Traceback" not in output, output
 
 
 # --- Command lines ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
-from session_manager.args_check import ArgsError, check_args
+from session_manager.args_check import ArgsError, check_args, one_line_call_errors
 from session_manager.aws.people_policies import (
     OWN_SESSION_METHODS,
     OWNER_VARIABLE_METHODS,
@@ -44,6 +44,7 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
     preferences_guard_policy_arn: pulumi.Output[str] | None
     """ARN of the preferences-guard policy."""
 
+    @one_line_call_errors
     def __init__(
         self,
         name: str,

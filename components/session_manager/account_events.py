@@ -18,7 +18,7 @@ from pulumi_aws.cloudwatch import (
 )
 
 from session_manager.args import SessionManagerAccountEventsArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import check_args, one_line_call_errors
 from session_manager.aws.account_events import (
     ALARM_PERIOD_SECONDS,
     QUEUE_DEPTH_METRIC,
@@ -74,6 +74,7 @@ class SessionManagerAccountEvents(pulumi.ComponentResource):
     alarm_topic_arn: pulumi.Output[str]
     """Topic the alarms notify; empty when they notify nobody (or are off)."""
 
+    @one_line_call_errors
     def __init__(
         self,
         name: str,

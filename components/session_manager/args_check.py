@@ -17,22 +17,39 @@ import functools
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Iterator, Mapping, Sequence
-from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import (
+    Any,
+    Literal,
+    ParamSpec,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import pulumi
+import yaml
 from pydantic.alias_generators import to_camel
 from typing_extensions import is_typeddict
 
 from session_manager.args_rules import VALUE_RULES, config_problems, is_known, sibling_problems
-from session_manager.aws.defaults import DEFAULT_DOCUMENT_DESCRIPTION
-from session_manager.aws.document import render_preferences_document, serialize_document
+from session_manager.aws.defaults import DEFAULT_DOCUMENT_DESCRIPTION, DEFAULT_DOCUMENT_NAME
+from session_manager.aws.document import (
+    check_session_document,
+    render_preferences_document,
+    serialize_document,
+)
 from session_manager.aws.limits import (
     RESERVED_LOG_GROUP_PREFIX,
     ec2_tag_problems,
     key_arn_problem,
+    port_problems,
     tag_problems,
 )
+from session_manager.aws.parameter_references import document_parameter_names, reference_problem
 from session_manager.aws.rules import DOCUMENT_CONTENT_MAX_BYTES, partition_of_region
 from session_manager.config.secrets import UNDECRYPTED
 
@@ -40,6 +57,7 @@ from session_manager.config.secrets import UNDECRYPTED
 _INPUT_NAMES: dict[str, Any] = {"Output": pulumi.Output, "T": TypeVar("T")}
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class ArgsError(pulumi.RunError, TypeError, ValueError):
@@ -49,6 +67,29 @@ class ArgsError(pulumi.RunError, TypeError, ValueError):
     A `pulumi.RunError`, so `pulumi up` prints it without a traceback (a TypeError and a
     ValueError too, for callers that caught those before).
     """
+
+
+def one_line_call_errors(init: Callable[P, None]) -> Callable[P, None]:
+    """A component's `__init__` that answers a call of the wrong shape (`region=` as a
+    keyword, args left out) with one ArgsError naming the call it takes, where Python's
+    TypeError would end the program with a traceback."""
+    signature = inspect.signature(init)
+    annotation = signature.parameters["args"].annotation
+    spec = getattr(annotation, "__name__", str(annotation))
+
+    @functools.wraps(init)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as error:
+            component = type(args[0]).__name__
+            raise ArgsError(
+                f"{component}: {error}; call {component}(name, args, "
+                f'opts=None), with args a dict of {spec} (e.g. {component}("x", {{...}}))'
+            ) from None
+        init(*args, **kwargs)
+
+    return checked
 
 
 def check_args(component: str, args: T | None, spec: type) -> T:
@@ -312,6 +353,7 @@ def _preferences_problems(args: Mapping[str, Any]) -> list[str]:
         if problem:
             problems.append(f"{path} {problem}")
     problems += _document_size_problems(prefs, args.get("document_description"))
+    problems += _custom_document_problems(args, partition)
     name = prefs.get("cloud_watch_log_group_name")
     creates_group = group.get("create", not name)
     if creates_group and isinstance(name, str) and name.startswith(RESERVED_LOG_GROUP_PREFIX):
@@ -336,3 +378,63 @@ def _document_size_problems(prefs: Mapping[str, Any], description: object) -> li
         f"document of {size} bytes; Session documents may be {DOCUMENT_CONTENT_MAX_BYTES} "
         "bytes (64 KB) at most: shorten them"
     ]
+
+
+def _custom_document_problems(args: Mapping[str, Any], partition: str) -> list[str]:
+    """The custom documents' content, checked as the stack config checks its own
+    (config/documents.py, config/limits.py): parsed in its format, then every Session
+    document rule, the ports, the parameter references; and one name per document."""
+    documents = args.get("documents")
+    if not isinstance(documents, (list, tuple)):
+        return []
+    problems: list[str] = []
+    names = [str(args.get("document_name", DEFAULT_DOCUMENT_NAME))]
+    for index, document in enumerate(cast(Sequence[Mapping[str, Any]], documents)):
+        path = f"args.documents[{index}]"
+        name, text = document.get("name"), document.get("content")
+        if isinstance(name, str) and name in names:
+            problems.append(f"{path}.name {name!r} names another managed document too")
+        names.append(str(name))
+        document_format = document.get("document_format", "JSON")
+        if not isinstance(document_format, str) or not isinstance(text, str):
+            continue
+        if document_format != document_format.upper():
+            # The provider takes JSON or YAML as written (terraform-provider-aws
+            # internal/service/ssm/document.go: StringInSlice, case-sensitive).
+            problems.append(
+                f"{path}.document_format {document_format!r}: write {document_format.upper()!r} "
+                "(the provider takes JSON or YAML in capitals)"
+            )
+            continue
+        content = _parsed_document(text, document_format)
+        if isinstance(content, str):
+            problems.append(f"{path}.content {content}")
+            continue
+        found = [
+            *check_session_document(content),
+            *port_problems(content),
+            *(
+                ((), f"references {problem}")
+                for problem in map(
+                    functools.partial(reference_problem, partition=partition),
+                    document_parameter_names(content),
+                )
+                if problem
+            ),
+        ]
+        problems += [
+            f"{path}.content{''.join(f'.{part}' for part in where)} {problem}"
+            for where, problem in found
+        ]
+    return problems
+
+
+def _parsed_document(text: str, document_format: str) -> dict[str, Any] | str:
+    """The document's content as AWS parses it in its format, or why it can't be."""
+    try:
+        content = json.loads(text) if document_format == "JSON" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        return f"is not {document_format}: {str(error).splitlines()[0]}"
+    if not isinstance(content, dict):
+        return f"is not a {document_format} object of Session document fields"
+    return cast(dict[str, Any], content)

@@ -17,6 +17,8 @@ from typing import Any, cast
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.account_events import ORGANIZATIONS_HOME_REGIONS
+from session_manager.aws.defaults import DEFAULT_INSTANCE_ROLE_NAME
 from session_manager.aws.parameter_references import reference_problem
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
@@ -30,6 +32,7 @@ from session_manager.aws.rules import (
     bucket_name_problem,
     document_name_problem,
     endpoint_services_problem,
+    partition_of_region,
 )
 from session_manager.config.account_events import HEADER_NAME_PATTERN, AccountEvents
 from session_manager.config.documents import CustomDocument
@@ -368,7 +371,8 @@ def sibling_problems(spec: str, given: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     if spec == "SessionManagerAccessPoliciesArgs":
         # One account has one policy of a name (config/limits.py refuses the same for the
-        # stack): the second CreatePolicy fails with EntityAlreadyExists.
+        # stack): the second CreatePolicy fails with EntityAlreadyExists. IAM names "are not
+        # distinguished by case" (botocore's iam model, CreatePolicyRequest.PolicyName).
         named = [
             (key, given[key])
             for key in POLICY_NAME_ARGS
@@ -376,12 +380,13 @@ def sibling_problems(spec: str, given: Mapping[str, Any]) -> list[str]:
         ]
         seen: dict[str, str] = {}
         for key, policy in named:
-            if policy in seen:
+            if policy.casefold() in seen:
                 problems.append(
-                    f"args.{key} {policy!r} is also args.{seen[policy]}: one account has one "
-                    "IAM policy of a name; give each policy its own"
+                    f"args.{key} {policy!r} is also args.{seen[policy.casefold()]}: one account "
+                    "has one IAM policy of a name (case aside); give each policy its own"
                 )
-            seen.setdefault(policy, key)
+            seen.setdefault(policy.casefold(), key)
+        problems += _access_policies_problems(given)
         tags: object = given.get("instance_tags")
         if isinstance(tags, Mapping):
             for key, values in cast(Mapping[str, object], tags).items():
@@ -392,11 +397,13 @@ def sibling_problems(spec: str, given: Mapping[str, Any]) -> list[str]:
                     )
     if spec == "SessionManagerInstanceAccessArgs":
         partition = given.get("partition", "aws")
+        problems += _instance_access_problems(given, str(partition))
         for index, name in enumerate(given.get("parameter_names") or ()):
             problem = "is empty" if name == "" else reference_problem(str(name), str(partition))
             if problem:
                 problems.append(f"args.parameter_names[{index}] {problem}")
     if spec == "SessionManagerAccountEventsArgs":
+        problems += _account_events_problems(given)
         watched = given.get("watched_organizational_units")
         empty = watched is None or (isinstance(watched, (list, tuple)) and not watched)
         if not given.get("watch_every_organizational_unit") and empty:
@@ -405,6 +412,128 @@ def sibling_problems(spec: str, given: Mapping[str, Any]) -> list[str]:
                 "args.watched_organizational_units must list at least one OU (ou-... or r-...), "
                 "or set watch_every_organizational_unit: True"
             )
+    if spec == "CentralLogBucketArgs":
+        problems += _central_bucket_problems(given)
+    return problems
+
+
+def _arn_partition_problems(
+    arns: Sequence[tuple[str, object]], partition: str, why: str
+) -> list[str]:
+    """ARNs (known texts) of another partition than `partition`, each with `why`."""
+    return [
+        f"{path} {arn!r} is in partition {arn.split(':')[1]}, but the component builds "
+        f"ARNs in {partition}; {why}"
+        for path, arn in arns
+        if isinstance(arn, str) and arn.startswith("arn:") and arn.split(":")[1] != partition
+    ]
+
+
+def _listed(given: Mapping[str, Any], key: str) -> list[tuple[str, object]]:
+    values = given.get(key)
+    if not isinstance(values, (list, tuple)):
+        return []
+    return [(f"args.{key}[{index}]", v) for index, v in enumerate(cast(Sequence[object], values))]
+
+
+def _access_policies_problems(given: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    partition = str(given.get("partition", "aws"))
+    problems += _arn_partition_problems(
+        [*_listed(given, "session_data_key_arns"), *_listed(given, "deployer_role_arns")],
+        partition,
+        "a policy grants nothing across partitions; set args.partition to the ARNs' one",
+    )
+    if given.get("preferences_guard_policy_name") and not given.get("document_names"):
+        # The guard denies changes to the listed documents: with none, its Resource is
+        # empty, which IAM refuses (MalformedPolicyDocument).
+        problems.append(
+            "args.preferences_guard_policy_name needs args.document_names to list the "
+            "documents it guards (the preferences document at least)"
+        )
+    for policy_key in POLICY_NAME_ARGS:
+        attachments_key = policy_key.replace("_policy_name", "_attachments")
+        attachments = given.get(attachments_key)
+        if (
+            isinstance(attachments, Mapping)
+            and any(cast(Mapping[str, object], attachments).values())
+            and not given.get(policy_key)
+        ):
+            problems.append(
+                f"args.{attachments_key} is set, but args.{policy_key} is empty, so no "
+                f"policy is created to attach; name the policy, or drop {attachments_key}"
+            )
+    return problems
+
+
+def _instance_access_problems(given: Mapping[str, Any], partition: str) -> list[str]:
+    destinations = given.get("s3_destinations")
+    keys = _listed(given, "session_data_key_arns")
+    if isinstance(destinations, (list, tuple)):
+        keys += [
+            (f"args.s3_destinations[{index}].kms_key_arn", destination.get("kms_key_arn"))
+            for index, destination in enumerate(cast(Sequence[Mapping[str, object]], destinations))
+        ]
+    problems = _arn_partition_problems(
+        keys, partition, "a key serves only its own partition; set args.partition to its one"
+    )
+    role = given.get("role_name", DEFAULT_INSTANCE_ROLE_NAME)
+    attached = given.get("attach_to_role_names") or ()
+    if given.get("create_role") and isinstance(role, str) and isinstance(attached, (list, tuple)):
+        same = [
+            name
+            for name in cast(Sequence[object], attached)
+            if isinstance(name, str) and name.casefold() == role.casefold()
+        ]
+        if same:
+            problems.append(
+                f"args.attach_to_role_names lists {same[0]!r}, the role create_role makes "
+                f"({role!r}; IAM names are not distinguished by case), which gets the policy "
+                "already; drop it"
+            )
+    return problems
+
+
+def _central_bucket_problems(given: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    bucket, access = given.get("bucket_name"), given.get("access_log_bucket_name")
+    if isinstance(bucket, str) and bucket and access == bucket:
+        problems.append(
+            f"args.access_log_bucket_name {access!r} is args.bucket_name too: a bucket must "
+            "not log its own access (each log write would log again); name another bucket"
+        )
+    region = given.get("region")
+    if isinstance(region, str) and not region_problem(region):
+        problems += _arn_partition_problems(
+            [("args.break_glass_role_arn", given.get("break_glass_role_arn"))],
+            partition_of_region(region).name,
+            "a bucket policy names principals of its own partition only",
+        )
+    return problems
+
+
+def _account_events_problems(given: Mapping[str, Any]) -> list[str]:
+    region = given.get("region")
+    if not isinstance(region, str) or region_problem(region):
+        return []
+    problems: list[str] = []
+    home = ORGANIZATIONS_HOME_REGIONS.get(partition_of_region(region).name)
+    if home and region != home:
+        # Organizations' events arrive through CloudTrail in its home Region only
+        # (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions):
+        # rules elsewhere never fire.
+        problems.append(
+            f"args.region is {region}, but AWS Organizations sends its events to EventBridge "
+            f"in {home} only, so the rules would never fire; use region {home!r}"
+        )
+    topic = given.get("alarm_topic_arn")
+    if isinstance(topic, str) and topic.startswith("arn:") and topic.split(":")[3] != region:
+        # PutMetricAlarm refuses an action of another Region ("Invalid region eu-west-1
+        # specified. Only us-east-1 is supported."): config/limits.py, the stack's check.
+        problems.append(
+            f"args.alarm_topic_arn {topic!r} is in {topic.split(':')[3]}, but the alarms are in "
+            f"{region}; CloudWatch notifies only a topic of the alarm's own Region"
+        )
     return problems
 
 

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 from pulumi_aws.s3 import BucketLifecycleConfigurationRuleArgsDict
 
 from session_manager.args import CentralLogBucketArgs
-from session_manager.args_check import ArgsError, check_args
+from session_manager.args_check import ArgsError, check_args, one_line_call_errors
 from session_manager.aws import defaults
 from session_manager.aws.central_log_policies import (
     central_log_bucket_policy,
@@ -50,6 +50,7 @@ class SessionManagerCentralLogBucket(pulumi.ComponentResource):
     key_prefix: pulumi.Output[str]
     """Prefix under which each account writes `<account>/<region>/`."""
 
+    @one_line_call_errors
     def __init__(
         self, name: str, args: CentralLogBucketArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:

@@ -12,8 +12,12 @@ from urllib.parse import urlsplit
 
 def endpoint_url(value: str) -> str:
     """--endpoint-url: an http(s) URL with a host, as botocore needs it."""
-    parsed = urlsplit(value)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urlsplit(value)
+        usable = parsed.scheme in ("http", "https") and bool(parsed.hostname)
+    except ValueError:  # an unclosed IPv6 bracket: `http://[::1`
+        usable = False
+    if not usable:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not an endpoint URL; use http(s)://HOST[:PORT], "
             "e.g. http://127.0.0.1:5000"

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerInstanceAccessArgs
-from session_manager.args_check import check_args
+from session_manager.args_check import check_args, one_line_call_errors
 from session_manager.aws import defaults
 from session_manager.aws.instance_policy import (
     InstancePolicyInputs,
@@ -48,6 +48,7 @@ class SessionManagerInstanceAccess(pulumi.ComponentResource):
     instance_profile_arn: pulumi.Output[str] | None
     """ARN of the created instance profile, when one is created."""
 
+    @one_line_call_errors
     def __init__(
         self,
         name: str,

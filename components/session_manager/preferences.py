@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerPreferencesArgs
-from session_manager.args_check import ArgsError, check_args
+from session_manager.args_check import ArgsError, check_args, one_line_call_errors
 from session_manager.aws import defaults
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.key_policies import logs_key_policy, session_data_key_policy
@@ -71,6 +71,7 @@ class SessionManagerPreferences(pulumi.ComponentResource):
     s3_key_prefix: pulumi.Output[str] | None
     """Key prefix of the session logs in the bucket."""
 
+    @one_line_call_errors
     def __init__(
         self,
         name: str,

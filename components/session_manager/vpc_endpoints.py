@@ -4,7 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from session_manager.args import SessionManagerVpcEndpointsArgs
-from session_manager.args_check import ArgsError, check_args
+from session_manager.args_check import ArgsError, check_args, one_line_call_errors
 from session_manager.aws.rules import endpoint_service_name
 from session_manager.outputs import secret_where_shown
 
@@ -26,6 +26,7 @@ class SessionManagerVpcEndpoints(pulumi.ComponentResource):
     endpoint_ids: pulumi.Output[list[str]]
     """Ids of the endpoints."""
 
+    @one_line_call_errors
     def __init__(
         self,
         name: str,

@@ -7,6 +7,7 @@ ConfigError can print it next to the key the user wrote.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -279,7 +280,28 @@ def _check_names(value: list[str], rule: NameRule, what: str) -> list[str]:
             "{got} are not {what} ({lengths} of letters, digits, +=,.@_-)",
             {"got": ", ".join(repr(name) for name in bad), "what": what, "lengths": rule.lengths},
         )
+    repeated = iam_name_repeats(value)
+    if repeated:
+        raise PydanticCustomError(
+            "iam_name",
+            "{got}: listed twice (IAM names are not distinguished by case); list each once",
+            {"got": ", ".join(repr(name) for name in repeated)},
+        )
     return value
+
+
+def iam_name_repeats(names: Sequence[str]) -> list[str]:
+    """The names that repeat an earlier one, case folded: IAM names "are not distinguished
+    by case" (botocore's iam model, CreatePolicyRequest.PolicyName, CreateRoleRequest.RoleName),
+    so `Ops` and `ops` are one group, and a second attachment of one policy to it is one grant
+    twice: dropping either entry later detaches the policy from both."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for name in names:
+        if name.casefold() in seen:
+            repeated.append(name)
+        seen.add(name.casefold())
+    return repeated
 
 
 def check_role_arn(value: str, account: Any, owner: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 
 from pydantic import ValidationError
 
+from session_manager.aws.account_events import ORGANIZATIONS_HOME_REGIONS
 from session_manager.aws.document import render_preferences_document, serialize_document
 from session_manager.aws.limits import (
     RESERVED_LOG_GROUP_PREFIX,
@@ -150,31 +151,49 @@ def _document_size_problems(config: StackConfig) -> list[Problem]:
         )
         size = len(serialize_document(document).encode())
         if size > DOCUMENT_CONTENT_MAX_BYTES:
-            profile = prefs.shell_profile
-            system = "linux" if len(profile.linux) >= len(profile.windows) else "windows"
+            # The keys that can grow that big, largest first: the path names the largest.
+            parts: list[tuple[int, Where, str]] = sorted(
+                (
+                    (len(text.encode()), path, name)
+                    for text, path, name in (
+                        (prefs.shell_profile.linux, (*where, "shellProfile", "linux"),
+                         "shellProfile.linux"),
+                        (prefs.shell_profile.windows, (*where, "shellProfile", "windows"),
+                         "shellProfile.windows"),
+                        (config.document_description, ("documentDescription",),
+                         "documentDescription"),
+                    )
+                    if text
+                ),
+                key=lambda part: -part[0],
+            )  # fmt: skip
+            named = ", ".join(f"{name} ({length} bytes)" for length, _, name in parts)
             problems.append(
                 (
-                    (*where, "shellProfile", system),
-                    f"makes a preferences document of {size} bytes; Session documents may be "
-                    f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB) at most: shorten it",
+                    parts[0][1] if parts else where,
+                    f"makes a preferences document of {size} bytes, with {named}; Session "
+                    f"documents may be {DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB) at most: "
+                    "shorten them",
                 )
             )
     return problems
 
 
 def _first_use(
-    names: Sequence[tuple[Where, str, bool]], kind: str, scope: str
+    names: Sequence[tuple[Where, str, bool]], kind: str, scope: str, *, fold: bool = False
 ) -> Iterator[Problem]:
-    """A problem for each name (of the ones created) that an earlier one already takes."""
+    """A problem for each name (of the ones created) that an earlier one already takes;
+    `fold` compares them case folded (IAM names are not distinguished by case)."""
     seen: dict[str, Where] = {}
     for where, name, created in names:
         if not created:
             continue
-        if name in seen:
-            first = ".".join(str(part) for part in seen[name])
+        key = name.casefold() if fold else name
+        if key in seen:
+            first = ".".join(str(part) for part in seen[key])
             yield where, f"{name!r} is the {kind} name {first} gives too; {scope}"
         else:
-            seen[name] = where
+            seen[key] = where
 
 
 def _name_problems(config: StackConfig) -> list[Problem]:
@@ -205,7 +224,11 @@ def _name_problems(config: StackConfig) -> list[Problem]:
          people.preferences_guard.create),
     ]  # fmt: skip
     problems += _first_use(
-        policies, "IAM policy", "IAM refuses a second policy of one name in an account"
+        policies,
+        "IAM policy",
+        "IAM refuses a second policy of one name in an account (names differing only in "
+        "case are one name)",
+        fold=True,
     )
     vpcs = [
         (("vpcEndpoints", index, "vpcId"), f"{e.account}/{e.region}/{e.vpc_id}", True)
@@ -288,6 +311,25 @@ def _bucket_setting_problems(config: StackConfig) -> list[Problem]:
     return [(("s3Logging", key), f"is set, but {why}") for key, value in settings.items() if value]
 
 
+def _alarm_topic_problems(config: StackConfig, partition: str) -> list[Problem]:
+    """The account events' alarms live in the partition's Organizations Region; PutMetricAlarm
+    refuses an action of another Region ("Invalid region eu-west-1 specified. Only us-east-1
+    is supported.")."""
+    events = config.account_events
+    topic = events.alarm_topic_arn if events is not None else ""
+    home = ORGANIZATIONS_HOME_REGIONS.get(partition)
+    if not topic or home is None or topic.split(":")[3] == home:
+        return []
+    return [
+        (
+            ("accountEvents", "alarmTopicArn"),
+            f"{topic} is in {topic.split(':')[3]}, but the account events' alarms are in {home} "
+            "(where AWS Organizations sends its events); CloudWatch notifies only a topic of "
+            f"the alarm's own Region: name a topic in {home}, or let the stack create one",
+        )
+    ]
+
+
 def limit_problems(config: StackConfig) -> list[tuple[str, str]]:
     """(config key, problem) for every value of the planned resources that AWS refuses or
     that cannot work; the loader raises them with the model's own problems' format."""
@@ -304,6 +346,7 @@ def limit_problems(config: StackConfig) -> list[tuple[str, str]]:
         *_condition_problems(config),
         *_port_problems(config),
         *_bucket_setting_problems(config),
+        *_alarm_topic_problems(config, partition),
     ]
     return [(config_path(StackConfig, where), problem) for where, problem in found]
 

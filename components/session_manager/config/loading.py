@@ -87,7 +87,15 @@ def pulumi_config_values() -> dict[str, Any]:
 
     merged = dict(runtime_config.get_config_env())
     merged.update(runtime_config.CONFIG.get())
-    return merged
+    return {_current_key_form(key): value for key, value in merged.items()}
+
+
+def _current_key_form(key: str) -> str:
+    """`ns:config:name`, the legacy form Pulumi's ParseKey still reads as `ns:name`
+    (pulumi/pulumi sdk/go/common/resource/config/key.go, TestParseKey "test:config:key");
+    the engine passes it on normalised, the offline plan as the stack file writes it."""
+    parts = key.split(":")
+    return f"{parts[0]}:{parts[2]}" if len(parts) == 3 and parts[1] == "config" else key
 
 
 # Namespaces a stack of this project reads; a near miss of one is a typo, not another tool's.
@@ -118,11 +126,40 @@ def misspelt_namespaces(keys: Iterable[str]) -> list[tuple[str, str]]:
     return problems
 
 
-def load_stack_config() -> StackConfig:
-    """Read and validate this stack's `session-manager` config from the Pulumi engine."""
+def project_namespace_keys(keys: Iterable[str], project: str) -> list[tuple[str, str]]:
+    """This program's keys written in the project's own namespace, which it does not read.
+
+    `pulumi config set regions ...` writes `<project>:regions` (Pulumi's config keys take
+    the project's name as namespace when none is given); a renamed project (`name: my-ssm`)
+    then holds every setting where this program, and the config reference, do not look:
+    the stack would deploy the defaults. Refused, naming the key to write instead.
+    """
+    if project == NAMESPACE:
+        return []
+    known = {field.alias or name for name, field in StackConfig.model_fields.items()}
+    problems: list[tuple[str, str]] = []
+    for key in sorted(keys):
+        namespace, _, rest = key.partition(":")
+        if namespace == project and rest.split(".")[0] in known:
+            problems.append(
+                (
+                    key,
+                    f"this program reads '{NAMESPACE}:{rest}' whatever the project's name "
+                    f"({project!r}), and nothing reads {key!r}; write the key as "
+                    f"'{NAMESPACE}:{rest}' (pulumi config set {NAMESPACE}:{rest} ...)",
+                )
+            )
+    return problems
+
+
+def load_stack_config(project: str = NAMESPACE) -> StackConfig:
+    """Read and validate this stack's `session-manager` config from the Pulumi engine.
+
+    `project` is the project's name, whose namespace holds no key of this program.
+    """
     raw = pulumi_config_values()
     region = raw.get("aws:region")
-    problems = misspelt_namespaces(raw)
+    problems = misspelt_namespaces(raw) + project_namespace_keys(raw, project)
     try:
         config = parse_stack_config(
             namespace_values(raw), aws_region=str(region) if region else None

@@ -48,12 +48,18 @@ def region_warnings(config: StackConfig, aws_region: str | None = None) -> list[
 
 
 def _role_arns(config: StackConfig) -> Iterator[tuple[str, str]]:
-    """(config path, role ARN) for every role the config names."""
+    """(config path, ARN) for every role the config names, and every other ARN that lands
+    in a policy's Principal or condition, or an alarm's action."""
     for index, target in enumerate(config.targets):
         if target.role_arn:
             yield f"targets[{index}].roleArn", target.role_arn
     if config.central_logging is not None and config.central_logging.role_arn:
         yield "centralLogging.roleArn", config.central_logging.role_arn
+    lock = config.central_logging.object_lock if config.central_logging is not None else None
+    if lock is not None and lock.break_glass_role_arn:
+        yield "centralLogging.objectLock.breakGlassRoleArn", lock.break_glass_role_arn
+    if config.account_events is not None and config.account_events.alarm_topic_arn:
+        yield "accountEvents.alarmTopicArn", config.account_events.alarm_topic_arn
     if config.account_events is not None and config.account_events.role_arn:
         yield "accountEvents.roleArn", config.account_events.role_arn
     for index, arn in enumerate(config.access_policies.preferences_guard.deployer_role_arns):

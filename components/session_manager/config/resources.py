@@ -190,6 +190,19 @@ class InstanceAccess(ConfigModel):
             raise_problems(
                 [(("createPolicy",), "must be true when createRole or attachToRoles is set")]
             )
+        own = self.role_name.casefold()
+        if self.create_role and any(role.casefold() == own for role in self.attach_to_roles):
+            # The created role holds the policy already: a second attachment is one grant
+            # twice (IAM names are not distinguished by case, botocore's iam model).
+            raise_problems(
+                [
+                    (
+                        ("attachToRoles",),
+                        f"lists {self.role_name!r}, the role createRole makes, which gets the "
+                        "policy already; drop it from attachToRoles",
+                    )
+                ]
+            )
         return self
 
 

@@ -189,6 +189,12 @@ def resolve_targets(
         for region in sorted(excluded_regions - matched_regions)
     ]
     warnings += [inactive[account] for account in sorted(inactive)]
+    if matched_accounts and not accounts:
+        # As excludeRegions excluding every Region: a stack that manages nothing.
+        warnings.append(
+            "session-manager:excludeAccounts excludes every target account: the stack "
+            "manages nothing"
+        )
     offboard = set(config.offboard_accounts)
     resolved = [
         AccountTarget(

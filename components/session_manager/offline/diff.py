@@ -69,6 +69,7 @@ from session_manager.offline.alias_matching import awaiting_state_move, match_re
 from session_manager.offline.diff_documents import unified_document_diff
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
+from session_manager.offline.plan_shape import resource_shape_problem
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Resource options the engine keeps in state without calling the provider.
@@ -241,6 +242,9 @@ def _resources(plan: Mapping[str, Any], side: str) -> dict[str, dict[str, Any]]:
         for key in ("type", "name"):
             if not isinstance(resource.get(key), str):  # pyright: ignore[reportUnknownMemberType]
                 raise DiffError(f"the {side} plan's {resource['urn']} has no {key}")
+        shape = resource_shape_problem(cast(dict[str, Any], resource))
+        if shape:
+            raise DiffError(f"the {side} plan is not a plan --json file: {shape}")
         found[str(resource["urn"])] = resource  # pyright: ignore[reportUnknownArgumentType]
     return found
 
