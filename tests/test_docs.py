@@ -438,6 +438,8 @@ NOT_KEY_PATHS = frozenset(
         "cn.com.amazonaws",
         # Cedar: the just-in-time schema's context (just-in-time-access.md)
         "iam.principalTags",
+        # the shared stack's output a shard reads (shards.md)
+        "centralLogs.kmsKeyArn",
     }
 )
 FILE_OR_HOST = re.compile(r"\.(ya?ml|json|go|py|md|txt|toml|com)$")
@@ -467,6 +469,8 @@ NOT_KEY_WORDS = frozenset(
         *("getTag", "hasTag"),
         # plan --diff --json fields; a pulumi-aws key input
         *("awaitingStateMove", "bypassPolicyLockoutSafetyCheck"),
+        # the engine's builtin a StackReference calls (shards.md)
+        *("readStackReference",),
     }
 )
 TOP_KEYS = {k[len(P) :].split(".")[0].removesuffix(ITEM) for k in MODEL_KEYS}

@@ -92,6 +92,7 @@ _JIT_PERMIT = (
     'action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);'
 )
 EXAMPLES: dict[str, Any] = {
+    f"{P}shards.count": 4,
     f"{P}justInTimeAccess.requestTable": "jit-requests.yaml",
     f"{P}justInTimeAccess.autoApproval.policy": _JIT_PERMIT,
     f"{P}justInTimeAccess.denyAccess.account": "999999999999",
@@ -197,6 +198,7 @@ CONTEXT: dict[str, dict[str, Any]] = {
         "subnetIds": ["subnet-0123456789abcdef0"],
         "securityGroupId": "sg-0123456789abcdef0",
     },
+    f"{P}shards": {"count": 4},
     f"{P}justInTimeAccess.autoApproval": {"policy": _JIT_PERMIT},
     f"{P}justInTimeAccess.denyAccess": {
         "account": "999999999999",
@@ -227,6 +229,7 @@ TOP_CONTEXT: dict[str, dict[str, Any]] = {
         f"{P}accountEventsToken": SECURE,
     },
     f"{P}s3Logging": {f"{P}preferences": {"s3BucketName": "my-session-logs"}},
+    f"{P}shards": {f"{P}targets": [{"organizationalUnit": "ou-ab12-cdef3456"}]},
 }
 # Keys that need a sibling in their own object, or that replace one of CONTEXT's.
 SIBLINGS: dict[str, dict[str, Any]] = {

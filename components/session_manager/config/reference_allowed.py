@@ -26,6 +26,7 @@ from session_manager.aws.rules import (
     MAX_SESSION_DURATION_MINUTES,
 )
 from session_manager.config.errors import NAMESPACE
+from session_manager.config.shards import MAX_SHARDS
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,8 @@ ALLOWED: dict[str, Allowed] = {
     f"{P}accountEvents.maximumRetryAttempts": _range(0, 185),
     f"{P}accountEvents.maximumEventAgeInSeconds": _range(60, 86400),
     f"{P}accountEvents.deadLetterRetentionDays": _range(1, 14),
+    f"{P}shards.count": _range(1, MAX_SHARDS),
+    f"{P}shards.maxAccountRegions": Allowed("1 or more", (1, 2000), (0,)),
     f"{P}justInTimeAccess.autoApproval.name": Allowed(
         "3-128 characters of `A-Za-z0-9_.-`; not starting with aws, amazon, amzn",
         ("Team-AutoApproval",),
