@@ -813,3 +813,116 @@ def test_an_organization_list_that_cannot_be_read_is_a_warning(tmp_path: Path) -
     head = run_plan(project, ORG_STACK, mocks=_NoOrganizationList())
     assert names(head, "111111111111")
     assert any("could not list the organization's accounts" in w for w in head.warnings)
+
+
+def test_an_account_that_comes_back_is_told_to_import_what_stayed_in_aws(
+    history: History, tmp_path: Path
+) -> None:
+    """555555555555 left the OU (its retained resources stayed in AWS, out of the state)
+    and comes back: the engine creates them again under the same fixed names and AWS
+    refuses (IAM EntityAlreadyExists, KMS AlreadyExistsException, SSM
+    DocumentAlreadyExists, Logs ResourceAlreadyExistsException), so the diff lists the
+    imports. Import ids as pulumi-aws's "Import" sections give them (from
+    terraform-provider-aws): role, instance profile, alias, document and log group by
+    name; an IAM policy by its ARN. The file is `pulumi import --file`'s format
+    (pulumi/pulumi pkg/cmd/pulumi/operations/import.go importFile/importSpec): a parent
+    or provider is a name declared in the file or in nameTable."""
+    base, head = history["leave-ou"].to_json(), history["move-into-targets"]
+    diff = diff_plans(base, head.to_json())
+    ids = {(c.type, c.id) for c in diff.returning_imports}
+    account = "555555555555"
+    assert {c.account for c in diff.returning_imports} == {account}
+    for expected in (
+        ("aws:iam/role:Role", "SessionManagerInstanceRole"),
+        ("aws:iam/instanceProfile:InstanceProfile", "SessionManagerInstanceRole"),
+        ("aws:iam/policy:Policy", f"arn:aws:iam::{account}:policy/SessionManagerInstanceAccess"),
+        ("aws:kms/alias:Alias", "alias/session-manager/data"),
+        ("aws:ssm/document:Document", "SSM-SessionManagerRunShell"),
+        ("aws:cloudwatch/logGroup:LogGroup", "ssm-sessionmanager-logs"),
+    ):
+        assert expected in ids
+    # A regional resource outside its provider's Region (us-east-1) takes "@<region>"
+    # (terraform-provider-aws website/docs/guides/enhanced-region-support.html.markdown).
+    assert ("aws:ssm/document:Document", "SSM-SessionManagerRunShell@eu-west-1") in ids
+    assert ("aws:kms/alias:Alias", "alias/session-manager/data@eu-west-1") in ids
+    # No attachment (attaching an attached policy succeeds), no key (no fixed name).
+    assert not {t for t, _ in ids} & {
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/key:Key",
+    }
+    text = format_diff(diff)
+    assert f"are CREATED for account(s) {account}: if this account was managed before" in text
+    assert "EntityAlreadyExists" in text
+    assert "pulumi import --file import.json" in text
+
+    spec = diff.import_file
+    declared = [r["name"] for r in spec["resources"]]
+    known = set(spec.get("nameTable", {})) | set(declared)
+    for resource in spec["resources"]:
+        for ref in ("parent", "provider"):
+            assert ref not in resource or resource[ref] in known
+        is_provider = resource["type"].startswith("pulumi:providers:")
+        # importFile rules: a provider has no id, a component no id, the rest an id.
+        assert ("id" in resource) == (not is_provider and not resource.get("component"))
+    provider = next(r for r in spec["resources"] if r["type"] == "pulumi:providers:aws")
+    assert provider["name"] == f"aws-{account}"
+    assert json.loads(provider["inputs"]["allowedAccountIds"]) == [account]
+
+    # The CLI writes it with --import-file; an account that never left has nothing to import.
+    assert (
+        diff_plans(history["create"].to_json(), history["add-region"].to_json()).import_file == {}
+    )
+
+
+def test_plan_diff_writes_the_import_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A per-account stack's first plan: its default provider is new, so its retained,
+    fixed-name resources are listed, and --import-file writes them (no provider entry:
+    the import uses the stack's default provider)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    config = dict(STEPS["per-account-stack"]["config"])
+    (project / f"Pulumi.{ACCOUNT_STACK}.yaml").write_text(yaml.safe_dump({"config": config}))
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps({"resources": []}))
+    out = tmp_path / "import.json"
+    code, printed = run_cli(
+        capsys,
+        "plan",
+        "--project-dir",
+        str(project),
+        "--stack",
+        ACCOUNT_STACK,
+        "--diff",
+        str(base),
+        "--import-file",
+        str(out),
+    )
+    assert code == 0, printed
+    written = json.loads(out.read_text())
+    assert {"SessionManagerInstanceRole", "SSM-SessionManagerRunShell"} <= {
+        r.get("id") for r in written["resources"]
+    }
+    assert not any("provider" in r for r in written["resources"])
+
+
+def test_the_docs_say_what_attachments_are_deleted_with(history: History) -> None:
+    """docs "An account leaves": the attachments' `deletedWith` target is what the plan
+    says it is (the role), the reason their Delete is skipped (step.go isDeletedWith)."""
+    head = history["move-into-targets"]
+    by_urn = {r.urn: r for r in head.resources}
+    targets = {
+        by_urn[r.deleted_with].type
+        for r in head.resources
+        if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        and "555555555555-instance-access" in r.name
+        and r.deleted_with
+    }
+    assert targets == {"aws:iam/role:Role"}
+    page = (ROOT / "docs" / "changing-things-safely.md").read_text()
+    section = page.split("### An account leaves", 1)[1].split("\n### ", 1)[0]
+    assert "deleted with their role (`deletedWith`" in " ".join(section.split())
+    assert "deleted with their policy" not in " ".join(section.split())

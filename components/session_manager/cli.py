@@ -124,6 +124,11 @@ def _plan(args: argparse.Namespace) -> int:
             as_json=args.json or args.format == "json",
             summary=args.summary,
             answers=answers,
+            import_path=args.import_file,
+        )
+    if args.import_file:
+        return _fail(
+            "plan: --import-file writes what a --diff finds to import: add --diff BASE.json"
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
@@ -160,6 +165,7 @@ def _print_diff(
     as_json: bool,
     summary: bool,
     answers: dict[str, dict[str, str]] | None = None,
+    import_path: str | None = None,
 ) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one.
 
@@ -187,6 +193,9 @@ def _print_diff(
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
     flips = answer_flips(base, answers or {})
+    if import_path:
+        # `pulumi import --file` input for an account that comes back (empty when none).
+        Path(import_path).write_text(json.dumps(diff.import_file or {"resources": []}, indent=2))
     if as_json:
         extra = {"accessAnswers": flips} if flips else {}
         print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
@@ -503,6 +512,13 @@ def build_parser() -> argparse.ArgumentParser:
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
         "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
         "engine would refuse a step",
+    )
+    plan.add_argument(
+        "--import-file",
+        metavar="FILE.json",
+        help="with --diff: write the `pulumi import --file` JSON for retained, fixed-name "
+        "resources the diff creates for an account new to the stack (an account that comes "
+        "back: they exist in AWS)",
     )
     plan.set_defaults(handler=_plan)
 

@@ -69,6 +69,11 @@ from session_manager.aws.replacements import REGION, replaces
 from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
 from session_manager.offline.ignore_changes import ignoring_changes
+from session_manager.offline.returning_accounts import (
+    ImportCandidate,
+    import_file,
+    returning_account_imports,
+)
 
 # Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
 TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
@@ -187,6 +192,11 @@ class PlanDiff:
     awaiting_state_move: list[str] = field(default_factory=list[str])
     # The added resources those components hold, themselves included: "same" once moved.
     moved_adds: int = 0
+    # Retained, fixed-name creates of an account new to the stack: if it was managed
+    # before, they exist in AWS and the creates fail; import them first.
+    returning_imports: list[ImportCandidate] = field(default_factory=list[ImportCandidate])
+    # Those imports as a `pulumi import --file` JSON object.
+    import_file: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -216,6 +226,10 @@ class PlanDiff:
             "warnings": self.warnings,
             "secretChanges": self.secret_changes,
             "awaitingStateMove": self.awaiting_state_move,
+            "importIfReturning": [
+                {"urn": c.urn, "type": c.type, "id": c.id, "account": c.account}
+                for c in self.returning_imports
+            ],
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -490,7 +504,9 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
-    moves, moved = awaiting_state_move({c.urn for c in changes if c.action == "add"}, after)
+    added = [c.urn for c in changes if c.action == "add"]
+    moves, moved = awaiting_state_move(set(added), after)
+    imports = returning_account_imports(added, before, after)
     return PlanDiff(
         shown,
         len(changes) - len(shown),
@@ -499,6 +515,8 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         secret_changes=secrets,
         awaiting_state_move=moves,
         moved_adds=moved,
+        returning_imports=imports,
+        import_file=import_file(imports, before, after) if imports else {},
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from session_manager.offline import returning_accounts
 from session_manager.offline.diff import PHYSICAL_NAME_INPUTS, PlanDiff, ResourceChange
 from session_manager.offline.urns import NAME_DELIMITER
 
@@ -34,6 +35,7 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
         )
         lines.append("")
     lines += _state_move_block(diff)
+    lines += _returning_account_block(diff)
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
@@ -105,6 +107,31 @@ def _state_move_block(diff: PlanDiff) -> list[str]:
         )
         more = " \\" if index < len(diff.awaiting_state_move) - 1 else ""
         lines.append(f"!!     '{old}'{more}")
+    lines.append("")
+    return lines
+
+
+# The bulk import file `plan --diff --import-file` writes.
+IMPORT_FILE = "import.json"
+
+
+def _returning_account_block(diff: PlanDiff) -> list[str]:
+    """Retained, fixed-name creates of an account new to the stack (docs/changing-things-
+    safely.md "An account comes back")."""
+    if not diff.returning_imports:
+        return []
+    accounts = sorted({c.account for c in diff.returning_imports})
+    lines = [
+        f"!! {len(diff.returning_imports)} resource(s) retained on delete, with fixed names, "
+        f"are CREATED for account(s) {', '.join(accounts)}: if this account was managed "
+        "before, these exist in AWS: import them first, or AWS refuses the creates "
+        f"({returning_accounts.REFUSALS}) and `pulumi up` fails:"
+    ]
+    lines += [f"!!   {c.type} {c.name}: import id {c.id}" for c in diff.returning_imports]
+    lines.append(
+        f"!!   write them to a file with `plan --diff BASE --import-file {IMPORT_FILE}`, then "
+        f"`pulumi import --file {IMPORT_FILE} --generate-code=false`, then `pulumi up`"
+    )
     lines.append("")
     return lines
 
