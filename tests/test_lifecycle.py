@@ -926,3 +926,35 @@ def test_the_docs_say_what_attachments_are_deleted_with(history: History) -> Non
     section = page.split("### An account leaves", 1)[1].split("\n### ", 1)[0]
     assert "deleted with their role (`deletedWith`" in " ".join(section.split())
     assert "deleted with their policy" not in " ".join(section.split())
+
+
+def test_moving_the_log_archive_account_is_an_error_not_a_quiet_swap(tmp_path: Path) -> None:
+    """A new centralLogging.account swaps the bucket's provider to another account's.
+    pulumi-aws's DiffConfig replaces only on `region` (pulumi/pulumi-aws#4000), so
+    `providerChanged` is false (step_generator.go) and the engine diffs only the inputs:
+    no step, nothing created in the new account, the state pointing at it. The diff says
+    so as an error (exit 1), not as "not an update"."""
+
+    def central(account: str) -> dict[str, Any]:
+        return {
+            "account": account,
+            "bucketName": "example-org-session-logs",
+            "organizationId": "o-exampleorg1",
+        }
+
+    base = plan(tmp_path, org_config(centralLogging=central("999999999999")))
+    head = plan(tmp_path, org_config(centralLogging=central("888888888888")))
+    diff = diff_plans(base.to_json(), head.to_json())
+    moved = {urn.rsplit("::", 1)[-1] for urn, _, _ in diff.account_moves}
+    assert "session-manager-central-logs-bucket" in moved
+    assert {(old, new) for _, old, new in diff.account_moves} == {
+        ("999999999999", "888888888888")
+    }
+    assert diff.fails
+    text = format_diff(diff)
+    assert "!! ERROR: " in text
+    assert "move to a provider of ANOTHER account (999999999999 => 888888888888)" in text
+    assert "new centralLogging.bucketName" in text
+    # A swap within one account (a pulumi-aws bump) is no error.
+    same = plan(tmp_path, org_config(centralLogging=central("999999999999")))
+    assert diff_plans(base.to_json(), same.to_json()).account_moves == []

@@ -205,7 +205,8 @@ def _print_diff(
         print(format_diff(diff, summary=summary))
     # Steps the engine refuses (a protected resource deleted or replaced, an unreachable
     # account's provider): `pulumi up` will fail, so a pipeline must not pass.
-    return EXIT_ENGINE_REFUSES if diff.errors else 0
+    # Or the state would point at another account than AWS (a provider swap across accounts).
+    return EXIT_ENGINE_REFUSES if diff.fails else 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -511,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only what changes from a base plan (a `plan --json` of the same stack, "
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
         "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
-        "engine would refuse a step",
+        "engine would refuse a step, or resources would move to another account's provider",
     )
     plan.add_argument(
         "--import-file",

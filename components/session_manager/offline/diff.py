@@ -72,6 +72,7 @@ from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.returning_accounts import (
     ImportCandidate,
     import_file,
+    provider_account,
     returning_account_imports,
 )
 
@@ -197,6 +198,9 @@ class PlanDiff:
     returning_imports: list[ImportCandidate] = field(default_factory=list[ImportCandidate])
     # Those imports as a `pulumi import --file` JSON object.
     import_file: dict[str, Any] = field(default_factory=dict[str, Any])
+    # Provider swaps into another account, as (urn, old account, new account): the engine
+    # takes them as no change, while AWS keeps the resources in the old account.
+    account_moves: list[tuple[str, str, str]] = field(default_factory=list[tuple[str, str, str]])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -204,6 +208,11 @@ class PlanDiff:
     @property
     def errors(self) -> list[str]:
         return [c.error for c in self.changes if c.error]
+
+    @property
+    def fails(self) -> bool:
+        """`pulumi up` fails, or leaves the state pointing at the wrong account."""
+        return bool(self.errors or self.account_moves)
 
     def aws_losses(self) -> list[ResourceChange]:
         """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
@@ -226,6 +235,10 @@ class PlanDiff:
             "warnings": self.warnings,
             "secretChanges": self.secret_changes,
             "awaitingStateMove": self.awaiting_state_move,
+            "accountMoves": [
+                {"urn": urn, "fromAccount": old, "toAccount": new}
+                for urn, old, new in self.account_moves
+            ],
             "importIfReturning": [
                 {"urn": c.urn, "type": c.type, "id": c.id, "account": c.account}
                 for c in self.returning_imports
@@ -516,6 +529,7 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         awaiting_state_move=moves,
         moved_adds=moved,
         returning_imports=imports,
+        account_moves=_account_moves(shown, before, after),
         import_file=import_file(imports, before, after) if imports else {},
     )
 
@@ -612,3 +626,26 @@ def _unreachable_providers(
                 f"`pulumi state delete --target-dependents '{change.urn}'` first (it "
                 "removes them from the state without calling AWS; they stay in AWS)"
             )
+
+
+def _account_moves(
+    changes: list[ResourceChange],
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+) -> list[tuple[str, str, str]]:
+    """Provider swaps whose providers act in different accounts (allowedAccountIds).
+
+    pulumi-aws's DiffConfig replaces only on `region` (pulumi/pulumi-aws#4000), so
+    `providerChanged` is false and the engine diffs only the resource's inputs: no step
+    at all. Nothing is created in the new account; the state just points there.
+    """
+    moves: list[tuple[str, str, str]] = []
+    for change in changes:
+        if change.provider_swap is None or not change.in_aws:
+            continue
+        old_provider, new_provider = change.provider_swap
+        old = provider_account(before.get(old_provider))
+        new = provider_account(after.get(new_provider))
+        if old and new and old != new:
+            moves.append((change.urn, old, new))
+    return moves

@@ -36,6 +36,7 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
         lines.append("")
     lines += _state_move_block(diff)
     lines += _returning_account_block(diff)
+    lines += _account_move_block(diff)
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
@@ -109,6 +110,26 @@ def _state_move_block(diff: PlanDiff) -> list[str]:
         lines.append(f"!!     '{old}'{more}")
     lines.append("")
     return lines
+
+
+def _account_move_block(diff: PlanDiff) -> list[str]:
+    """Provider swaps into another account: no step for the engine, wrong state for AWS."""
+    if not diff.account_moves:
+        return []
+    pairs = sorted({(old, new) for _, old, new in diff.account_moves})
+    moves = ", ".join(f"{old} => {new}" for old, new in pairs)
+    return [
+        f"!! ERROR: {len(diff.account_moves)} resource(s) move to a provider of ANOTHER "
+        f"account ({moves}). The engine sees no change (pulumi-aws's DiffConfig replaces "
+        "only on region), so nothing is created in the new account: the resources stay in "
+        "the old one while the state says the new one, and the next refresh finds them "
+        "missing. Safe paths: keep the account; or give them new names too (for the log "
+        "archive a new centralLogging.bucketName: a new bucket in the new account, the "
+        "old one retained where it is), or a new stack; or state surgery (`pulumi state "
+        "delete` them, then `pulumi up` creates them in the new account, the old ones stay "
+        'unmanaged). See docs/central-logs.md "Moving the log-archive account".',
+        "",
+    ]
 
 
 # The bulk import file `plan --diff --import-file` writes.

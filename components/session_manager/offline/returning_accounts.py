@@ -72,7 +72,8 @@ def _inputs(resource: dict[str, Any] | None) -> dict[str, Any]:
     return cast(dict[str, Any], (resource or {}).get("inputs") or {})
 
 
-def _provider_account(provider: dict[str, Any] | None) -> str | None:
+def provider_account(provider: dict[str, Any] | None) -> str | None:
+    """The one account a provider may act in (its allowedAccountIds), or None."""
     allowed: Any = _inputs(provider).get("allowedAccountIds")
     if isinstance(allowed, str):
         try:
@@ -142,7 +143,7 @@ def returning_account_imports(
         if _under_alias(urn, after):
             continue
         provider = after.get(provider_urn)
-        account = _provider_account(provider) or "ACCOUNT_ID"
+        account = provider_account(provider) or "ACCOUNT_ID"
         import_id = _import_id(resource, account, provider)
         if import_id is None:
             continue
