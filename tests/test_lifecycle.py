@@ -947,9 +947,7 @@ def test_moving_the_log_archive_account_is_an_error_not_a_quiet_swap(tmp_path: P
     diff = diff_plans(base.to_json(), head.to_json())
     moved = {urn.rsplit("::", 1)[-1] for urn, _, _ in diff.account_moves}
     assert "session-manager-central-logs-bucket" in moved
-    assert {(old, new) for _, old, new in diff.account_moves} == {
-        ("999999999999", "888888888888")
-    }
+    assert {(old, new) for _, old, new in diff.account_moves} == {("999999999999", "888888888888")}
     assert diff.fails
     text = format_diff(diff)
     assert "!! ERROR: " in text
