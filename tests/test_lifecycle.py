@@ -138,7 +138,23 @@ def state_move(source: Plan, destination: Mapping[str, Any]) -> dict[str, Any]:
         {**r, **{k: moved(r[k]) for k in ("urn", "parent", "provider")}}
         for r in source.to_json()["resources"]
     ]
-    return {**destination, "resources": [*destination["resources"], *resources]}
+    # state_move.go (lines 374-388): a copied provider whose URN the destination holds
+    # already is used as is only when its inputs are equal; otherwise the move fails.
+    held = {r["urn"]: r for r in destination["resources"]}
+    copied: list[dict[str, Any]] = []
+    for resource in resources:
+        same = held.get(resource["urn"])
+        if same is None:
+            copied.append(resource)
+        elif not resource["type"].startswith("pulumi:providers:"):
+            raise StateMoveError(f"{resource['urn']} already exists in destination stack")
+        elif (same.get("inputs") or {}) != (resource.get("inputs") or {}):
+            raise StateMoveError(f"provider {resource['urn']} already exists in destination stack")
+    return {**destination, "resources": [*destination["resources"], *copied]}
+
+
+class StateMoveError(Exception):
+    """What `pulumi state move` refuses (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go)."""
 
 
 # --- The sequence -----------------------------------------------------------------
@@ -327,6 +343,9 @@ def test_moving_an_account_stack_before_the_state_move_prints_the_command(
     assert f"!!   pulumi state move --source SOURCE_STACK --dest {ORG_STACK} \\" in text
     for urn in top:
         assert f"'{urn}'" in text
+    # state_move.go refuses a default provider that differs from the destination's.
+    assert "remove aws:allowedAccountIds" in text
+    assert "provider ... already exists in destination stack" in text
     # After the move the same diff has no creates but the account's provider, and no hint.
     after_move = diff_plans(state_move(per_account, base), head.to_json())
     assert [c.name for c in after_move.of("add")] == ["aws-333333333333"]
@@ -956,3 +975,28 @@ def test_moving_the_log_archive_account_is_an_error_not_a_quiet_swap(tmp_path: P
     # A swap within one account (a pulumi-aws bump) is no error.
     same = plan(tmp_path, org_config(centralLogging=central("999999999999")))
     assert diff_plans(base.to_json(), same.to_json()).account_moves == []
+
+
+def test_the_state_move_needs_equal_default_providers(tmp_path: Path) -> None:
+    """`pulumi state move` copies the source's default provider; the organization's own
+    default provider has the same URN, so the move fails unless their inputs are equal
+    (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go lines 374-388, "provider ...
+    already exists in destination stack"). The organization example's is {region}; a
+    per-account example's adds allowedAccountIds: remove aws:allowedAccountIds (and any
+    other aws:* but the Region) from the per-account stack and `pulumi up` it first."""
+    examples = ROOT / "examples"
+    org = yaml.safe_load((examples / "organization" / "Pulumi.organization.yaml").read_text())
+    destination = plan(tmp_path, org["config"]).to_json()
+    stack_file = examples / "per-account" / "Pulumi.account-222222222222.yaml"
+    per_account = dict(yaml.safe_load(stack_file.read_text())["config"])
+    # The Region equal to the organization's, as docs/changing-things-safely.md says.
+    per_account["aws:region"] = org["config"]["aws:region"]
+    per_account["session-manager:regions"] = [org["config"]["aws:region"]]
+    account = "222222222222"
+    source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
+    with pytest.raises(StateMoveError, match="provider .*default_7_.* already exists"):
+        state_move(source, destination)
+    del per_account["aws:allowedAccountIds"]
+    source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
+    moved = state_move(source, destination)
+    assert len(moved["resources"]) > len(destination["resources"])

@@ -99,7 +99,11 @@ def _state_move_block(diff: PlanDiff) -> list[str]:
         "names this stack's state doesn't hold yet: they are expected to be \"same\", no "
         "create, once their per-account stack's state is moved here. Without the move AWS "
         "refuses the creates (the names exist). Move it first, with the per-account stack "
-        f"as {SOURCE_STACK}:",
+        f"as {SOURCE_STACK}. First, in {SOURCE_STACK}: remove aws:allowedAccountIds and "
+        "every other aws:* config but aws:region (equal to this stack's), and `pulumi up` "
+        "it: the move copies its default provider and refuses one whose inputs differ "
+        'from this stack\'s ("provider ... already exists in destination stack", '
+        "pulumi state_move.go). Then:",
         f"!!   pulumi state move --source {SOURCE_STACK} --dest {stack} \\",
     ]
     for index, alias in enumerate(diff.awaiting_state_move):
