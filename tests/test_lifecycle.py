@@ -994,7 +994,7 @@ def test_the_state_move_needs_equal_default_providers(tmp_path: Path) -> None:
     per_account["session-manager:regions"] = [org["config"]["aws:region"]]
     account = "222222222222"
     source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
-    with pytest.raises(StateMoveError, match="provider .*default_7_.* already exists"):
+    with pytest.raises(StateMoveError, match=r"provider .*default_7_.* already exists"):
         state_move(source, destination)
     del per_account["aws:allowedAccountIds"]
     source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
