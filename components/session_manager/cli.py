@@ -352,6 +352,8 @@ def _emulate(args: argparse.Namespace) -> int:
         why = "needs a real network" if resource.type in NOT_EMULATED else "not emulated"
         why = NOT_IN_MOTO.get(resource.type, why)
         print(f"  skipped {resource.type} {resource.name} ({why})")
+    for note in report.notes:
+        print(f"warning: {note}", file=sys.stderr)
     return 0
 
 
