@@ -1000,3 +1000,42 @@ def test_the_state_move_needs_equal_default_providers(tmp_path: Path) -> None:
     source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
     moved = state_move(source, destination)
     assert len(moved["resources"]) > len(destination["resources"])
+
+
+def test_a_pulumi_aws_bump_updates_the_explicit_providers_version(history: History) -> None:
+    """The engine stores the plugin version in every provider's inputs
+    (pulumi/pulumi source_eval.go SetProviderVersion); registry.go FilterProviderConfig
+    drops only `__internal`, so a bump is `~ version` on each explicit provider, as
+    `pulumi preview --diff` shows it. Not a replacement (pulumi-aws replaces on region
+    only), and the resources using them change nothing."""
+    head = history["create"]
+    base = json.loads(json.dumps(head.to_json()))
+    explicit = [r for r in base["resources"] if r["name"].startswith("aws-")]
+    assert explicit
+    current = explicit[0]["inputs"]["version"]
+    for resource in explicit:
+        resource["inputs"]["version"] = "7.10.0"
+    diff = diff_plans(base, head.to_json())
+    assert {c.name for c in diff.of("update")} == {r["name"] for r in explicit}
+    for change in diff.of("update"):
+        assert [(p.key, p.before, p.after, p.replaces) for p in change.changes] == [
+            ("version", "7.10.0", current, False)
+        ]
+    assert diff.summary()["replace"] == 0
+    assert '~ version: "7.10.0" => ' in format_diff(diff)
+
+
+def test_a_per_account_stack_pinned_to_one_account_is_planned_in_it(tmp_path: Path) -> None:
+    """aws:allowedAccountIds of exactly one account: the default provider acts in no other
+    (terraform-provider-aws refuses any other account), so the offline plan's ARNs name
+    that account, not the placeholder 123456789012."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    stack_file = ROOT / "examples" / "per-account" / "Pulumi.account-222222222222.yaml"
+    shutil.copy(stack_file, project / stack_file.name)
+    planned = run_plan(project, "account-222222222222")
+    text = json.dumps(planned.to_json())
+    assert ":222222222222:" in text
+    assert ":123456789012:" not in text

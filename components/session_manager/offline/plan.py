@@ -422,6 +422,18 @@ def _resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future())
 
 
+def _pinned_account(config: Mapping[str, str]) -> str | None:
+    """The one account `aws:allowedAccountIds` allows: the default provider can act in no
+    other, so the offline plan's ARNs name it instead of the placeholder."""
+    raw = config.get("aws:allowedAccountIds")
+    try:
+        allowed: Any = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError:
+        return None
+    ids = cast(list[Any], allowed) if isinstance(allowed, list) else []
+    return str(ids[0]) if len(ids) == 1 and str(ids[0]).isdigit() else None
+
+
 def run_plan(
     project_dir: Path,
     stack: str,
@@ -459,6 +471,8 @@ def run_plan(
         # record_program resolves what the program returns, in the program's loop.
         return after() if after else None
 
+    if account_id == PLACEHOLDER_ACCOUNT_ID:
+        account_id = _pinned_account(config) or account_id
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     with config_secrets.offline_placeholders():
         plan = record_program(
@@ -557,8 +571,17 @@ def record_program(
 def _with_default_providers(
     planned: list[PlannedResource], config: Mapping[str, str]
 ) -> list[PlannedResource]:
-    """Add the default providers the engine would create for resources that name none."""
+    """Add the default providers the engine would create for resources that name none.
+
+    Every provider's inputs carry its plugin's `version`, as the engine stores them
+    (pulumi/pulumi source_eval.go `SetProviderVersion`, from the SDK's version option;
+    registry.go `FilterProviderConfig` drops only `__internal`, so a bump shows on
+    explicit providers as `~ version`, as `pulumi preview` shows it).
+    """
     explicit = {r.urn for r in planned if r.type.startswith("pulumi:providers:")}
+    for resource in planned:
+        if resource.urn in explicit:
+            _set_plugin_version(resource)
     result: list[PlannedResource] = []
     defaults: dict[str, PlannedResource] = {}
     for resource in planned:
@@ -575,12 +598,22 @@ def _with_default_providers(
     return result
 
 
-def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) -> PlannedResource:
-    version = "unknown"
+def _plugin_version(package: str) -> str:
     if package == "aws":
         import pulumi_aws._utilities as aws_utilities  # noqa: PLC0415
 
-        version = aws_utilities.get_version()
+        return aws_utilities.get_version()
+    return "unknown"
+
+
+def _set_plugin_version(provider: PlannedResource) -> None:
+    package = provider.type.removeprefix("pulumi:providers:")
+    if package == "aws":
+        provider.inputs["version"] = _plugin_version(package)
+
+
+def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) -> PlannedResource:
+    version = _plugin_version(package)
     name = f"default_{version.replace('.', '_')}"
     stack_and_project = "::".join(sample_urn.split("::")[:2])
     typ = f"pulumi:providers:{package}"
@@ -589,7 +622,7 @@ def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) 
         for key, value in config.items()
         if key.startswith(f"{package}:")
     }
-    return PlannedResource(
+    provider = PlannedResource(
         type=typ,
         name=name,
         urn=f"{stack_and_project}::{typ}::{name}",
@@ -598,3 +631,5 @@ def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) 
         parent=None,
         custom=True,
     )
+    _set_plugin_version(provider)
+    return provider
