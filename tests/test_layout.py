@@ -135,7 +135,7 @@ CONFIG_RANKS = (
     ),
     ("documents", "people"),
     ("stack",),
-    ("limits", "loading", "reference", "regions", "targets"),
+    ("limits", "loading", "reference", "reference_allowed", "regions", "targets"),
 )
 
 

@@ -30,7 +30,6 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import write_stack
 from session_manager import SessionManagerInstanceAccess, SessionManagerInstanceAccessArgs
 from session_manager.cli import main
@@ -64,7 +63,7 @@ def plan(
     project.mkdir(exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, project / name)
-    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": dict(config)}))
+    (project / f"Pulumi.{stack}.yaml").write_text(json.dumps({"config": dict(config)}, indent=2))
     region = str(config.get("aws:region", "us-east-1"))
     mocks = AwsMocks(account_id=account_id, region=region, organization_accounts=ou_accounts)
     mocks.account_states = dict(states or {})
@@ -904,7 +903,7 @@ def test_plan_diff_writes_the_import_file(
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, project / name)
     config = dict(STEPS["per-account-stack"]["config"])
-    (project / f"Pulumi.{ACCOUNT_STACK}.yaml").write_text(yaml.safe_dump({"config": config}))
+    (project / f"Pulumi.{ACCOUNT_STACK}.yaml").write_text(json.dumps({"config": config}))
     base = tmp_path / "base.json"
     base.write_text(json.dumps({"resources": []}))
     out = tmp_path / "import.json"
@@ -984,6 +983,8 @@ def test_the_state_move_needs_equal_default_providers(tmp_path: Path) -> None:
     already exists in destination stack"). The organization example's is {region}; a
     per-account example's adds allowedAccountIds: remove aws:allowedAccountIds (and any
     other aws:* but the Region) from the per-account stack and `pulumi up` it first."""
+    import yaml  # the examples' stack files are YAML
+
     examples = ROOT / "examples"
     org = yaml.safe_load((examples / "organization" / "Pulumi.organization.yaml").read_text())
     destination = plan(tmp_path, org["config"]).to_json()

@@ -11,14 +11,19 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from session_manager.cli_values import (
+    endpoint_url,
+    readable_file,
+    stack_name,
+    writable_file,
+    write_text,
+)
 from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -283,7 +288,7 @@ def _adopt(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
-    print(review(existing))
+    print(review(existing, plan.invented))
     blocked = held_back(existing)
     if blocked:
         print("\n" + default_version_report(blocked, force=args.force, out=args.out))
@@ -291,7 +296,7 @@ def _adopt(args: argparse.Namespace) -> int:
             return 1
     if not existing:
         return 0
-    failed = _write_text(
+    failed = write_text(
         "--out", Path(args.out), json.dumps(import_file(plan, existing), indent=2) + "\n"
     )
     return _fail(failed) if failed else _print_next_steps(args.out, existing)
@@ -392,7 +397,7 @@ def _config_reference(args: argparse.Namespace) -> int:
             updated = embed_reference(text)
         except ValueError as exc:
             return _fail(f"--write {readme}: {exc}")
-        failed = _write_text("--write", readme, updated)
+        failed = write_text("--write", readme, updated)
         if failed:
             return _fail(failed)
         print(f"updated the config reference in {readme}")
@@ -401,67 +406,9 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
-def _endpoint_url(value: str) -> str:
-    """--endpoint-url: an http(s) URL with a host, as botocore needs it."""
-    parsed = urlsplit(value)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an endpoint URL; use http(s)://HOST[:PORT], "
-            "e.g. http://127.0.0.1:5000"
-        )
-    return value
-
-
-def _stack_name(value: str) -> str:
-    """--stack: a name Pulumi accepts, so it is never read as a path (`../x`)."""
-    # pulumi/pulumi sdk/go/common/tokens: a stack name is alphanumerics, '-', '_' and '.'.
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", value) or value in (".", ".."):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a stack name; Pulumi stack names hold only letters, digits, "
-            "'-', '_' and '.' (the file read is Pulumi.<stack>.yaml)"
-        )
-    return value
-
-
-def _readable_file(value: str) -> str:
-    """A file argument the command reads: it must be a file that is there and readable."""
-    path = Path(value)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file")
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{value!r}: no such file")
-    if not os.access(path, os.R_OK):
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be read (permission denied)")
-    return value
-
-
-def _writable_file(value: str) -> str:
-    """A file argument the command writes: a file (or none yet) in a folder that exists."""
-    path = Path(value)
-    if not value or path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file to write")
-    folder = path.parent
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: the folder {str(folder)!r} does not exist; create it first"
-        )
-    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be written (permission denied)")
-    return value
-
-
-def _write_text(flag: str, path: Path, text: str) -> str | None:
-    """Write a file argument; None, or the one-line reason it could not be written."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        return f"{flag} {path}: cannot write it: {exc.strerror or exc}"
-    return None
-
-
 def _stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--stack", required=True, type=_stack_name, help="stack name: reads Pulumi.<stack>.yaml"
+        "--stack", required=True, type=stack_name, help="stack name: reads Pulumi.<stack>.yaml"
     )
     parser.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
     parser.add_argument(
@@ -510,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--diff",
         metavar="BASE.json",
-        type=_readable_file,
+        type=readable_file,
         help="print only what changes from a base plan (a `plan --json` of the same stack, "
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
         "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
@@ -536,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stack_options(verify)
     verify.add_argument(
-        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
+        "--endpoint-url", type=endpoint_url, help="an AWS API emulator to check instead of AWS"
     )
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.add_argument(
@@ -554,10 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _stack_options(adopt)
     adopt.add_argument(
-        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
+        "--endpoint-url", type=endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )
     adopt.add_argument(
-        "--out", required=True, type=_writable_file, help="where to write the import file"
+        "--out", required=True, type=writable_file, help="where to write the import file"
     )
     adopt.add_argument(
         "--force",
@@ -573,7 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stack_options(emulate)
     emulate.add_argument(
         "--endpoint-url",
-        type=_endpoint_url,
+        type=endpoint_url,
         required=True,
         help="the emulator, e.g. http://127.0.0.1:5000",
     )
@@ -608,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument(
         "--write",
         metavar="PAGE",
-        type=_readable_file,
+        type=readable_file,
         help="rewrite the reference in this page (docs/configuration-reference.md)",
     )
     reference.set_defaults(handler=_config_reference)

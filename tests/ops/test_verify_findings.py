@@ -176,7 +176,7 @@ def _bucket_key_stack(tmp_path: Path) -> Plan:
         "session-manager:s3Logging": {"bucketKmsKeyArn": granted},
         "session-manager:instanceAccess": {"createPolicy": True},
     }
-    (tmp_path / "Pulumi.key.yaml").write_text(yaml.safe_dump({"config": config}))
+    (tmp_path / "Pulumi.key.yaml").write_text(json.dumps({"config": config}, indent=2))
     return run_plan(tmp_path, "key")
 
 

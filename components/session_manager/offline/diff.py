@@ -59,25 +59,22 @@ left out.
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
-from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
+from session_manager.offline.diff_accounts import account_moves, unreachable_providers
+from session_manager.offline.diff_documents import unified_document_diff
+from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.returning_accounts import (
     ImportCandidate,
     import_file,
-    provider_account,
     returning_account_imports,
 )
 
-# Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
-TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Resource options the engine keeps in state without calling the provider.
 STATE_ONLY_OPTIONS = (
@@ -151,6 +148,9 @@ class ResourceChange:
     # The base's `deletedWith` target, when that target is deleted in this update too:
     # this resource's own delete calls no provider Delete (step.go isDeletedWith).
     deleted_with: str | None = None
+    # How an update shortens the retention of stored logs, deleting the older ones
+    # (offline/diff_retention.py); empty when it doesn't.
+    retention_cuts: list[str] = field(default_factory=list[str])
 
     @property
     def is_provider(self) -> bool:
@@ -173,6 +173,7 @@ class ResourceChange:
             "replaceOrder": self.order,
             "retained": self.retained,
             "deletedWith": self.deleted_with,
+            "retentionCuts": self.retention_cuts,
             "error": self.error,
         }
 
@@ -215,11 +216,13 @@ class PlanDiff:
         return bool(self.errors or self.account_moves)
 
     def aws_losses(self) -> list[ResourceChange]:
-        """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
+        """What AWS really loses: deletes and replaces of AWS resources not retained in the
+        base, and updates that shorten how long stored logs are kept."""
         return [
             c
             for c in self.changes
-            if c.action in ("remove", "replace") and not c.retained and c.in_aws
+            if (c.action in ("remove", "replace") and not c.retained and c.in_aws)
+            or (c.action == "update" and c.retention_cuts)
         ]
 
     def summary(self) -> dict[str, int]:
@@ -294,28 +297,6 @@ def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
         )
 
 
-def _document_lines(value: Any) -> list[str]:
-    """A document's or policy's text as stable lines: JSON pretty-printed, else as written."""
-    if not isinstance(value, str):
-        return json.dumps(value, indent=2, sort_keys=True).splitlines()
-    try:
-        return json.dumps(json.loads(value), indent=2, sort_keys=True).splitlines()
-    except json.JSONDecodeError:
-        return value.splitlines()
-
-
-def _unified(key: str, before: Any, after: Any) -> list[str]:
-    return list(
-        difflib.unified_diff(
-            _document_lines(before),
-            _document_lines(after),
-            fromfile=f"{key} (base)",
-            tofile=f"{key} (this change)",
-            lineterm="",
-        )
-    )
-
-
 # --- Judging one resource ----------------------------------------------------
 
 
@@ -333,7 +314,7 @@ def _property_changes(
         forces = replaces(resource_type, key) and not (
             key == REGION and (old is None or new is None)
         )
-        unified = _unified(key, old, new) if key in TEXT_DOCUMENT_INPUTS else None
+        unified = unified_document_diff(key, old, new)
         if unified == []:
             continue  # the same document, written differently
         changes.append(PropertyChange(key, old, new, forces, unified))
@@ -471,6 +452,7 @@ def _judge(
         change.error = _replace_error(old, new, urn)
     elif properties:
         change.action = "update"
+        change.retention_cuts = retention_cuts(new["type"], old_inputs, new_inputs)
     return change
 
 
@@ -513,7 +495,7 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
-    _unreachable_providers(changes, before, head_plan.get("warnings") or [])
+    unreachable_providers(changes, before, head_plan.get("warnings") or [])
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
@@ -529,7 +511,7 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         awaiting_state_move=moves,
         moved_adds=moved,
         returning_imports=imports,
-        account_moves=_account_moves(shown, before, after),
+        account_moves=account_moves(shown, before, after),
         import_file=import_file(imports, before, after) if imports else {},
     )
 
@@ -604,48 +586,3 @@ def _skip_deletes_deleted_with(
         if target_retained:
             change.retained = True
             change.action = "retain" if change.action == "remove" else change.action
-
-
-def _unreachable_providers(
-    changes: list[ResourceChange], before: dict[str, dict[str, Any]], warnings: list[str]
-) -> None:
-    """A leaving provider of an account that isn't ACTIVE fails the update, if it has
-    deletes: the engine configures it to delete them, and its role can't be assumed."""
-    inactive = inactive_accounts(warnings)
-    removed = {c.urn for c in changes if c.action in ("remove", "retain")}
-    for change in changes:
-        state = inactive.get(change.name.removeprefix("aws-"))
-        if not (change.is_provider and change.urn in removed and state):
-            continue
-        deletes = [u for u in removed if before[u].get("provider") == change.urn]
-        if deletes:
-            change.error = (
-                f"the engine must load provider {change.name} to delete these {len(deletes)} "
-                "resource(s) (retained or not: step_generator.go GenerateDeletes, "
-                f"EnsureProvider), and can't assume a role in a {state} account: run "
-                f"`pulumi state delete --target-dependents '{change.urn}'` first (it "
-                "removes them from the state without calling AWS; they stay in AWS)"
-            )
-
-
-def _account_moves(
-    changes: list[ResourceChange],
-    before: dict[str, dict[str, Any]],
-    after: dict[str, dict[str, Any]],
-) -> list[tuple[str, str, str]]:
-    """Provider swaps whose providers act in different accounts (allowedAccountIds).
-
-    pulumi-aws's DiffConfig replaces only on `region` (pulumi/pulumi-aws#4000), so
-    `providerChanged` is false and the engine diffs only the resource's inputs: no step
-    at all. Nothing is created in the new account; the state just points there.
-    """
-    moves: list[tuple[str, str, str]] = []
-    for change in changes:
-        if change.provider_swap is None or not change.in_aws:
-            continue
-        old_provider, new_provider = change.provider_swap
-        old = provider_account(before.get(old_provider))
-        new = provider_account(after.get(new_provider))
-        if old and new and old != new:
-            moves.append((change.urn, old, new))
-    return moves

@@ -30,11 +30,13 @@ from session_manager.config.errors import NAMESPACE
 from session_manager.config.stack_file import (
     StackFileError,
     excerpt,
+    missing_stack_file,
     project_config_values,
     project_name,
     read_pulumi_file,
     unknown_stack_file_keys,
 )
+from session_manager.offline.default_providers import pinned_account, with_default_providers
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
@@ -373,19 +375,9 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
     project_name, project = read_project(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = sorted(
-            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
-        )
-        examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
-        hint = (
-            f"; copy {examples[0].relative_to(project_dir)} here to use that example"
-            if examples
-            else ""
-        )
-        raise PlanError(
-            f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
-        )
+    missing = missing_stack_file(project_dir, path)
+    if missing:
+        raise PlanError(missing)
     loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
     unknown = unknown_stack_file_keys(document)
@@ -420,18 +412,6 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
 
 def _resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future())
-
-
-def _pinned_account(config: Mapping[str, str]) -> str | None:
-    """The one account `aws:allowedAccountIds` allows: the default provider can act in no
-    other, so the offline plan's ARNs name it instead of the placeholder."""
-    raw = config.get("aws:allowedAccountIds")
-    try:
-        allowed: Any = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError:
-        return None
-    ids = cast(list[Any], allowed) if isinstance(allowed, list) else []
-    return str(ids[0]) if len(ids) == 1 and str(ids[0]).isdigit() else None
 
 
 def run_plan(
@@ -472,7 +452,7 @@ def run_plan(
         return after() if after else None
 
     if account_id == PLACEHOLDER_ACCOUNT_ID:
-        account_id = _pinned_account(config) or account_id
+        account_id = pinned_account(config) or account_id
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     with config_secrets.offline_placeholders():
         plan = record_program(
@@ -564,72 +544,7 @@ def record_program(
         registered_outputs=monitor.registered_outputs,
     )
     # Registration order depends on when outputs resolve; URN order is stable.
-    plan.resources = _with_default_providers(sorted(monitor.planned, key=lambda r: r.urn), config)
-    return plan
-
-
-def _with_default_providers(
-    planned: list[PlannedResource], config: Mapping[str, str]
-) -> list[PlannedResource]:
-    """Add the default providers the engine would create for resources that name none.
-
-    Every provider's inputs carry its plugin's `version`, as the engine stores them
-    (pulumi/pulumi source_eval.go `SetProviderVersion`, from the SDK's version option;
-    registry.go `FilterProviderConfig` drops only `__internal`, so a bump shows on
-    explicit providers as `~ version`, as `pulumi preview` shows it).
-    """
-    explicit = {r.urn for r in planned if r.type.startswith("pulumi:providers:")}
-    for resource in planned:
-        if resource.urn in explicit:
-            _set_plugin_version(resource)
-    result: list[PlannedResource] = []
-    defaults: dict[str, PlannedResource] = {}
-    for resource in planned:
-        is_provider = resource.type.startswith("pulumi:providers:")
-        if resource.custom and not is_provider and resource.provider not in explicit:
-            package = resource.type.split(":")[0]
-            provider = defaults.get(package)
-            if provider is None:
-                provider = _default_provider(package, config, resource.urn)
-                defaults[package] = provider
-                result.append(provider)
-            resource.provider = provider.urn
-        result.append(resource)
-    return result
-
-
-def _plugin_version(package: str) -> str:
-    if package == "aws":
-        import pulumi_aws._utilities as aws_utilities  # noqa: PLC0415
-
-        return aws_utilities.get_version()
-    return "unknown"
-
-
-def _set_plugin_version(provider: PlannedResource) -> None:
-    package = provider.type.removeprefix("pulumi:providers:")
-    if package == "aws":
-        provider.inputs["version"] = _plugin_version(package)
-
-
-def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) -> PlannedResource:
-    version = _plugin_version(package)
-    name = f"default_{version.replace('.', '_')}"
-    stack_and_project = "::".join(sample_urn.split("::")[:2])
-    typ = f"pulumi:providers:{package}"
-    inputs = {
-        key.split(":", 1)[1]: value
-        for key, value in config.items()
-        if key.startswith(f"{package}:")
-    }
-    provider = PlannedResource(
-        type=typ,
-        name=name,
-        urn=f"{stack_and_project}::{typ}::{name}",
-        inputs=inputs,
-        provider=None,
-        parent=None,
-        custom=True,
+    plan.resources = with_default_providers(
+        sorted(monitor.planned, key=lambda r: r.urn), config, PlannedResource
     )
-    _set_plugin_version(provider)
-    return provider
+    return plan
