@@ -338,6 +338,10 @@ class Floor:
         if not step.custom:
             return pulumi.ComponentResource(step.type, step.name, None, opts)
         inputs = step.values
+        if step.type.startswith("pulumi:providers:"):
+            # The plugin version the engine stores in a provider's inputs is a resource
+            # option to the SDK (it sets it itself), not a constructor argument.
+            inputs = {k: v for k, v in inputs.items() if k != "version"}
         if step.links:
             inputs = inputs | {k: self.linked(link) for k, link in step.links.items()}
         return cls(step.name, opts=opts, **inputs)

@@ -137,7 +137,23 @@ def state_move(source: Plan, destination: Mapping[str, Any]) -> dict[str, Any]:
         {**r, **{k: moved(r[k]) for k in ("urn", "parent", "provider")}}
         for r in source.to_json()["resources"]
     ]
-    return {**destination, "resources": [*destination["resources"], *resources]}
+    # state_move.go (lines 374-388): a copied provider whose URN the destination holds
+    # already is used as is only when its inputs are equal; otherwise the move fails.
+    held = {r["urn"]: r for r in destination["resources"]}
+    copied: list[dict[str, Any]] = []
+    for resource in resources:
+        same = held.get(resource["urn"])
+        if same is None:
+            copied.append(resource)
+        elif not resource["type"].startswith("pulumi:providers:"):
+            raise StateMoveError(f"{resource['urn']} already exists in destination stack")
+        elif (same.get("inputs") or {}) != (resource.get("inputs") or {}):
+            raise StateMoveError(f"provider {resource['urn']} already exists in destination stack")
+    return {**destination, "resources": [*destination["resources"], *copied]}
+
+
+class StateMoveError(Exception):
+    """What `pulumi state move` refuses (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go)."""
 
 
 # --- The sequence -----------------------------------------------------------------
@@ -326,6 +342,9 @@ def test_moving_an_account_stack_before_the_state_move_prints_the_command(
     assert f"!!   pulumi state move --source SOURCE_STACK --dest {ORG_STACK} \\" in text
     for urn in top:
         assert f"'{urn}'" in text
+    # state_move.go refuses a default provider that differs from the destination's.
+    assert "remove aws:allowedAccountIds" in text
+    assert "provider ... already exists in destination stack" in text
     # After the move the same diff has no creates but the account's provider, and no hint.
     after_move = diff_plans(state_move(per_account, base), head.to_json())
     assert [c.name for c in after_move.of("add")] == ["aws-333333333333"]
@@ -812,3 +831,212 @@ def test_an_organization_list_that_cannot_be_read_is_a_warning(tmp_path: Path) -
     head = run_plan(project, ORG_STACK, mocks=_NoOrganizationList())
     assert names(head, "111111111111")
     assert any("could not list the organization's accounts" in w for w in head.warnings)
+
+
+def test_an_account_that_comes_back_is_told_to_import_what_stayed_in_aws(
+    history: History, tmp_path: Path
+) -> None:
+    """555555555555 left the OU (its retained resources stayed in AWS, out of the state)
+    and comes back: the engine creates them again under the same fixed names and AWS
+    refuses (IAM EntityAlreadyExists, KMS AlreadyExistsException, SSM
+    DocumentAlreadyExists, Logs ResourceAlreadyExistsException), so the diff lists the
+    imports. Import ids as pulumi-aws's "Import" sections give them (from
+    terraform-provider-aws): role, instance profile, alias, document and log group by
+    name; an IAM policy by its ARN. The file is `pulumi import --file`'s format
+    (pulumi/pulumi pkg/cmd/pulumi/operations/import.go importFile/importSpec): a parent
+    or provider is a name declared in the file or in nameTable."""
+    base, head = history["leave-ou"].to_json(), history["move-into-targets"]
+    diff = diff_plans(base, head.to_json())
+    ids = {(c.type, c.id) for c in diff.returning_imports}
+    account = "555555555555"
+    assert {c.account for c in diff.returning_imports} == {account}
+    for expected in (
+        ("aws:iam/role:Role", "SessionManagerInstanceRole"),
+        ("aws:iam/instanceProfile:InstanceProfile", "SessionManagerInstanceRole"),
+        ("aws:iam/policy:Policy", f"arn:aws:iam::{account}:policy/SessionManagerInstanceAccess"),
+        ("aws:kms/alias:Alias", "alias/session-manager/data"),
+        ("aws:ssm/document:Document", "SSM-SessionManagerRunShell"),
+        ("aws:cloudwatch/logGroup:LogGroup", "ssm-sessionmanager-logs"),
+    ):
+        assert expected in ids
+    # A regional resource outside its provider's Region (us-east-1) takes "@<region>"
+    # (terraform-provider-aws website/docs/guides/enhanced-region-support.html.markdown).
+    assert ("aws:ssm/document:Document", "SSM-SessionManagerRunShell@eu-west-1") in ids
+    assert ("aws:kms/alias:Alias", "alias/session-manager/data@eu-west-1") in ids
+    # No attachment (attaching an attached policy succeeds), no key (no fixed name).
+    assert not {t for t, _ in ids} & {
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:kms/key:Key",
+    }
+    text = format_diff(diff)
+    assert f"are CREATED for account(s) {account}: if this account was managed before" in text
+    assert "EntityAlreadyExists" in text
+    assert "pulumi import --file import.json" in text
+
+    spec = diff.import_file
+    declared = [r["name"] for r in spec["resources"]]
+    known = set(spec.get("nameTable", {})) | set(declared)
+    for resource in spec["resources"]:
+        for ref in ("parent", "provider"):
+            assert ref not in resource or resource[ref] in known
+        is_provider = resource["type"].startswith("pulumi:providers:")
+        # importFile rules: a provider has no id, a component no id, the rest an id.
+        assert ("id" in resource) == (not is_provider and not resource.get("component"))
+    provider = next(r for r in spec["resources"] if r["type"] == "pulumi:providers:aws")
+    assert provider["name"] == f"aws-{account}"
+    assert json.loads(provider["inputs"]["allowedAccountIds"]) == [account]
+
+    # The CLI writes it with --import-file; an account that never left has nothing to import.
+    assert (
+        diff_plans(history["create"].to_json(), history["add-region"].to_json()).import_file == {}
+    )
+
+
+def test_plan_diff_writes_the_import_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A per-account stack's first plan: its default provider is new, so its retained,
+    fixed-name resources are listed, and --import-file writes them (no provider entry:
+    the import uses the stack's default provider)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    config = dict(STEPS["per-account-stack"]["config"])
+    (project / f"Pulumi.{ACCOUNT_STACK}.yaml").write_text(json.dumps({"config": config}))
+    base = tmp_path / "base.json"
+    base.write_text(json.dumps({"resources": []}))
+    out = tmp_path / "import.json"
+    code, printed = run_cli(
+        capsys,
+        "plan",
+        "--project-dir",
+        str(project),
+        "--stack",
+        ACCOUNT_STACK,
+        "--diff",
+        str(base),
+        "--import-file",
+        str(out),
+    )
+    assert code == 0, printed
+    written = json.loads(out.read_text())
+    assert {"SessionManagerInstanceRole", "SSM-SessionManagerRunShell"} <= {
+        r.get("id") for r in written["resources"]
+    }
+    assert not any("provider" in r for r in written["resources"])
+
+
+def test_the_docs_say_what_attachments_are_deleted_with(history: History) -> None:
+    """docs "An account leaves": the attachments' `deletedWith` target is what the plan
+    says it is (the role), the reason their Delete is skipped (step.go isDeletedWith)."""
+    head = history["move-into-targets"]
+    by_urn = {r.urn: r for r in head.resources}
+    targets = {
+        by_urn[r.deleted_with].type
+        for r in head.resources
+        if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+        and "555555555555-instance-access" in r.name
+        and r.deleted_with
+    }
+    assert targets == {"aws:iam/role:Role"}
+    page = (ROOT / "docs" / "changing-things-safely.md").read_text()
+    section = page.split("### An account leaves", 1)[1].split("\n### ", 1)[0]
+    assert "deleted with their role (`deletedWith`" in " ".join(section.split())
+    assert "deleted with their policy" not in " ".join(section.split())
+
+
+def test_moving_the_log_archive_account_is_an_error_not_a_quiet_swap(tmp_path: Path) -> None:
+    """A new centralLogging.account swaps the bucket's provider to another account's.
+    pulumi-aws's DiffConfig replaces only on `region` (pulumi/pulumi-aws#4000), so
+    `providerChanged` is false (step_generator.go) and the engine diffs only the inputs:
+    no step, nothing created in the new account, the state pointing at it. The diff says
+    so as an error (exit 1), not as "not an update"."""
+
+    def central(account: str) -> dict[str, Any]:
+        return {
+            "account": account,
+            "bucketName": "example-org-session-logs",
+            "organizationId": "o-exampleorg1",
+        }
+
+    base = plan(tmp_path, org_config(centralLogging=central("999999999999")))
+    head = plan(tmp_path, org_config(centralLogging=central("888888888888")))
+    diff = diff_plans(base.to_json(), head.to_json())
+    moved = {urn.rsplit("::", 1)[-1] for urn, _, _ in diff.account_moves}
+    assert "session-manager-central-logs-bucket" in moved
+    assert {(old, new) for _, old, new in diff.account_moves} == {("999999999999", "888888888888")}
+    assert diff.fails
+    text = format_diff(diff)
+    assert "!! ERROR: " in text
+    assert "move to a provider of ANOTHER account (999999999999 => 888888888888)" in text
+    assert "new centralLogging.bucketName" in text
+    # A swap within one account (a pulumi-aws bump) is no error.
+    same = plan(tmp_path, org_config(centralLogging=central("999999999999")))
+    assert diff_plans(base.to_json(), same.to_json()).account_moves == []
+
+
+def test_the_state_move_needs_equal_default_providers(tmp_path: Path) -> None:
+    """`pulumi state move` copies the source's default provider; the organization's own
+    default provider has the same URN, so the move fails unless their inputs are equal
+    (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go lines 374-388, "provider ...
+    already exists in destination stack"). The organization example's is {region}; a
+    per-account example's adds allowedAccountIds: remove aws:allowedAccountIds (and any
+    other aws:* but the Region) from the per-account stack and `pulumi up` it first."""
+    import yaml  # the examples' stack files are YAML
+
+    examples = ROOT / "examples"
+    org = yaml.safe_load((examples / "organization" / "Pulumi.organization.yaml").read_text())
+    destination = plan(tmp_path, org["config"]).to_json()
+    stack_file = examples / "per-account" / "Pulumi.account-222222222222.yaml"
+    per_account = dict(yaml.safe_load(stack_file.read_text())["config"])
+    # The Region equal to the organization's, as docs/changing-things-safely.md says.
+    per_account["aws:region"] = org["config"]["aws:region"]
+    per_account["session-manager:regions"] = [org["config"]["aws:region"]]
+    account = "222222222222"
+    source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
+    with pytest.raises(StateMoveError, match=r"provider .*default_7_.* already exists"):
+        state_move(source, destination)
+    del per_account["aws:allowedAccountIds"]
+    source = plan(tmp_path, per_account, stack=f"account-{account}", account_id=account)
+    moved = state_move(source, destination)
+    assert len(moved["resources"]) > len(destination["resources"])
+
+
+def test_a_pulumi_aws_bump_updates_the_explicit_providers_version(history: History) -> None:
+    """The engine stores the plugin version in every provider's inputs
+    (pulumi/pulumi source_eval.go SetProviderVersion); registry.go FilterProviderConfig
+    drops only `__internal`, so a bump is `~ version` on each explicit provider, as
+    `pulumi preview --diff` shows it. Not a replacement (pulumi-aws replaces on region
+    only), and the resources using them change nothing."""
+    head = history["create"]
+    base = json.loads(json.dumps(head.to_json()))
+    explicit = [r for r in base["resources"] if r["name"].startswith("aws-")]
+    assert explicit
+    current = explicit[0]["inputs"]["version"]
+    for resource in explicit:
+        resource["inputs"]["version"] = "7.10.0"
+    diff = diff_plans(base, head.to_json())
+    assert {c.name for c in diff.of("update")} == {r["name"] for r in explicit}
+    for change in diff.of("update"):
+        assert [(p.key, p.before, p.after, p.replaces) for p in change.changes] == [
+            ("version", "7.10.0", current, False)
+        ]
+    assert diff.summary()["replace"] == 0
+    assert '~ version: "7.10.0" => ' in format_diff(diff)
+
+
+def test_a_per_account_stack_pinned_to_one_account_is_planned_in_it(tmp_path: Path) -> None:
+    """aws:allowedAccountIds of exactly one account: the default provider acts in no other
+    (terraform-provider-aws refuses any other account), so the offline plan's ARNs name
+    that account, not the placeholder 123456789012."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    stack_file = ROOT / "examples" / "per-account" / "Pulumi.account-222222222222.yaml"
+    shutil.copy(stack_file, project / stack_file.name)
+    planned = run_plan(project, "account-222222222222")
+    text = json.dumps(planned.to_json())
+    assert ":222222222222:" in text
+    assert ":123456789012:" not in text

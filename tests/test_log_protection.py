@@ -245,3 +245,40 @@ def test_the_readme_scp_denies_erasing_logs_to_all_but_one_role() -> None:
         "arn:aws:s3:::example-org-session-logs/*",
     ]
     assert lint(scp, "identity") == []
+
+
+def test_the_break_glass_warning_names_every_input_of_the_locked_policies(
+    tmp_path: Path,
+) -> None:
+    """With a break-glass role the key policy denies kms:PutKeyPolicy to everyone else
+    (KMS developer guide, "Key policies": an explicit Deny wins), so any config input
+    the key or bucket policy builder reads is a change the deploy role can't apply. A
+    new bucketName updates the key policy (its encryption-context condition names the
+    bucket) and must be named. The list comes from the builders' parameters."""
+    from inspect import signature
+
+    from session_manager.config.organization import (
+        POLICY_INPUT_KEYS,
+        POLICY_PLACEMENT,
+        CentralLogging,
+    )
+
+    for builder in (central_log_key_policy, central_log_bucket_policy):
+        for param in signature(builder).parameters:
+            assert param in POLICY_PLACEMENT or param in POLICY_INPUT_KEYS, param
+    config = three_accounts(["us-east-1"])
+    locked = {"mode": "GOVERNANCE", "breakGlassRoleArn": BREAK_GLASS}
+    config["session-manager:centralLogging"] = {**CENTRAL, "objectLock": locked}
+    before = plan_stack(tmp_path, config)
+    config["session-manager:centralLogging"] = {
+        **CENTRAL,
+        "bucketName": "org-session-logs-2",
+        "objectLock": locked,
+    }
+    after = plan_stack(tmp_path, config)
+    key = "session-manager-central-logs-key"
+    assert before.named(key).inputs["policy"] != after.named(key).inputs["policy"]
+    (warning,) = [w for w in after.warnings if "breakGlassRoleArn" in w]
+    for config_key in ("bucketName", "writerRoleNames", "organizationId", "keyPrefix"):
+        assert config_key in warning
+    assert CentralLogging.locked_policy_inputs()[0] == "bucketName"

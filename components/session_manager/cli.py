@@ -100,17 +100,26 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _plan_flag_misuse(args: argparse.Namespace) -> str | None:
+    if args.diff and args.format == "terraform-plan":
+        return (
+            "plan: --format terraform-plan describes one plan, not a diff: "
+            "use --diff with --format text or json"
+        )
+    if args.import_file and not args.diff:
+        return "plan: --import-file writes what a --diff finds to import: add --diff BASE.json"
+    return None
+
+
 def _plan(args: argparse.Namespace) -> int:
     from session_manager.cli_shards import plan_all, select  # noqa: PLC0415
     from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
 
-    if args.diff and args.format == "terraform-plan":
-        return _fail(
-            "plan: --format terraform-plan describes one plan, not a diff: "
-            "use --diff with --format text or json"
-        )
+    misuse = _plan_flag_misuse(args)
+    if misuse:
+        return _fail(misuse)
     try:
         sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, merged
@@ -135,6 +144,7 @@ def _plan(args: argparse.Namespace) -> int:
             as_json=args.json or args.format == "json",
             summary=args.summary,
             answers=answers,
+            import_path=args.import_file,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
@@ -171,6 +181,7 @@ def _print_diff(
     as_json: bool,
     summary: bool,
     answers: dict[str, dict[str, str]] | None = None,
+    import_path: str | None = None,
 ) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one.
 
@@ -201,6 +212,9 @@ def _print_diff(
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
     flips = answer_flips(cast(Any, base), answers or {})
+    if import_path:
+        # `pulumi import --file` input for an account that comes back (empty when none).
+        Path(import_path).write_text(json.dumps(diff.import_file or {"resources": []}, indent=2))
     if as_json:
         extra = {"accessAnswers": flips} if flips else {}
         print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
@@ -210,7 +224,8 @@ def _print_diff(
         print(format_diff(diff, summary=summary))
     # Steps the engine refuses (a protected resource deleted or replaced, an unreachable
     # account's provider): `pulumi up` will fail, so a pipeline must not pass.
-    return EXIT_ENGINE_REFUSES if diff.errors else 0
+    # Or the state would point at another account than AWS (a provider swap across accounts).
+    return EXIT_ENGINE_REFUSES if diff.fails else 0
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -289,6 +304,7 @@ def _adopt_stack(args: argparse.Namespace) -> int:
         find_existing,
         held_back,
         import_file,
+        next_steps,
         review,
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
@@ -319,21 +335,8 @@ def _adopt_stack(args: argparse.Namespace) -> int:
     part = getattr(args, "part", None)
     # A shard stack runs with the organization's stack file (docs/shards.md).
     stack = f" --stack {part.name} --config-file Pulumi.{args.stack}.yaml" if part else ""
-    return _fail(failed) if failed else _print_next_steps(args.out, existing, stack)
-
-
-def _print_next_steps(out: str, existing: list[Any], stack: str = "") -> int:
-    """What to run after `adopt` wrote its import file."""
-    from session_manager.ops.adopt import provider_targets  # noqa: PLC0415
-
-    print(f"\nWrote {out} with {len(existing)} document(s) to adopt. Next:")
-    providers = provider_targets(existing)
-    if providers:
-        targets = " ".join(f"--target '{urn}'" for urn in providers)
-        print(f"  pulumi up{stack} {targets}   # create the account providers first")
-    print(f"  pulumi import{stack} --file {out} --protect=false --generate-code=false")
-    print(f"  pulumi preview{stack}   # each adopted document shows an in-place update")
-    return 0
+    print(failed or next_steps(args.out, existing, stack), file=sys.stderr if failed else None)
+    return 2 if failed else 0
 
 
 def _emulate(args: argparse.Namespace) -> int:
@@ -377,6 +380,8 @@ def _emulate(args: argparse.Namespace) -> int:
         why = "needs a real network" if resource.type in NOT_EMULATED else "not emulated"
         why = NOT_IN_MOTO.get(resource.type, why)
         print(f"  skipped {resource.type} {resource.name} ({why})")
+    for note in report.notes:
+        print(f"warning: {note}", file=sys.stderr)
     return 0
 
 
@@ -480,7 +485,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only what changes from a base plan (a `plan --json` of the same stack, "
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
         "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
-        "engine would refuse a step",
+        "engine would refuse a step, or resources would move to another account's provider",
+    )
+    plan.add_argument(
+        "--import-file",
+        metavar="FILE.json",
+        help="with --diff: write the `pulumi import --file` JSON of what an account that "
+        "comes back still has in AWS",
     )
     plan.set_defaults(handler=_plan)
 

@@ -133,3 +133,72 @@ def test_emulating_again_after_a_refusal_finishes_the_job(emulator_url: str) -> 
     policy.inputs["policy"] = good
     report = Emulator(emulator_url).apply(plan)
     assert policy in report.created
+
+
+def test_reverting_a_document_keeps_the_newer_content_as_the_provider_does(
+    emulator_url: str,
+) -> None:
+    """Back to an earlier version's content: UpdateDocument refuses it
+    (DuplicateDocumentContent, SSM API reference, UpdateDocument errors) and
+    terraform-provider-aws (internal/service/ssm/document.go, resourceDocumentUpdate,
+    commit 0105d2191ae7) then makes `latest_version` the default: the update succeeds
+    and the NEWER content stays in effect. emulate does the same and says so, with
+    the command that makes the matching version the default."""
+    plan = run_plan(ROOT, "dev")
+    emulator = Emulator(emulator_url)
+    emulator.apply(plan)
+    (document,) = [
+        r
+        for r in plan.of_type("aws:ssm/document:Document")
+        if r.inputs["name"] == "SSM-SessionManagerRunShell" and r.inputs["region"] == "us-east-1"
+    ]
+    original = document.inputs["content"]
+    changed = json.loads(original)
+    changed["inputs"]["idleSessionTimeout"] = "45"
+    document.inputs["content"] = json.dumps(changed)
+    assert Emulator(emulator_url).apply(plan).notes == []
+    document.inputs["content"] = original
+    report = Emulator(emulator_url).apply(plan)
+    ssm = emulator.client("ssm", "us-east-1")
+    described = ssm.describe_document(Name="SSM-SessionManagerRunShell")["Document"]
+    assert described["DefaultVersion"] == described["LatestVersion"] == "2"
+    assert (
+        describe_document(emulator, "SSM-SessionManagerRunShell", "us-east-1")["inputs"][
+            "idleSessionTimeout"
+        ]
+        == "45"
+    )
+    (note,) = report.notes
+    assert "DuplicateDocumentContent" in note
+    assert "NOT in effect" in note
+    assert (
+        "aws ssm update-document-default-version --name SSM-SessionManagerRunShell "
+        "--document-version 1" in note
+    )
+    # verify then finds the newer content in effect and names the one command that helps.
+    from session_manager.ops.aws_access import AwsAccess
+    from session_manager.ops.verify import verify
+
+    report = verify(
+        plan,
+        AwsAccess(
+            emulator_url,
+            credentials={"aws_access_key_id": "testing", "aws_secret_access_key": "testing"},
+        ),
+    )
+    found = [
+        d
+        for r in report.results
+        for d in r.drifts
+        if d.resource == "document SSM-SessionManagerRunShell"
+        and d.field == "inputs.idleSessionTimeout"
+    ]
+    assert found
+    assert all(
+        d.fix.startswith(
+            "aws ssm update-document-default-version --name SSM-SessionManagerRunShell "
+            "--document-version 1:"
+        )
+        for d in found
+    )
+    assert all("pulumi up --refresh" not in d.fix for d in found)

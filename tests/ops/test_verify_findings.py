@@ -154,6 +154,10 @@ def test_rules_of_an_account_in_no_organization_are_reported(emulator_url: str) 
         check_management_account(ctx)
     assert [(d.field, d.actual) for d in ctx.result.drifts] == [("account", "no organization")]
     assert ctx.result.drifts[0].resource == RULES_ACCOUNT
+    # A refresh can't move rules to another account: the fix says where they must be.
+    fix = ctx.result.drifts[0].fix
+    assert "pulumi up --refresh" not in fix
+    assert "management account" in fix
 
 
 # --- The log bucket's key against the key the instance policy grants.

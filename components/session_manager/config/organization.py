@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect import signature
 from typing import Any
 
 from pydantic import (
@@ -12,6 +13,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from session_manager.aws.central_log_policies import (
+    central_log_bucket_policy,
+    central_log_key_policy,
+)
 from session_manager.aws.log_archive import (
     MIN_AUDIT_RETENTION_DAYS,
     default_access_log_bucket_name,
@@ -36,6 +41,18 @@ from session_manager.config.fields import (
     check_role_names,
 )
 from session_manager.config.log_archive import AccessLogging, ObjectLock
+
+# The policy builders' parameters that come from centralLogging, by config key
+# (break_glass_warning). A parameter missing here fails loudly (KeyError) in tests.
+POLICY_INPUT_KEYS = {
+    "bucket_name": "bucketName",
+    "organization_id": "organizationId",
+    "writer_role_names": "writerRoleNames",
+    "key_prefix": "keyPrefix",
+    "break_glass_role_arn": "objectLock.breakGlassRoleArn",
+}
+# Where the key and bucket are: a change makes new ones, no policy update.
+POLICY_PLACEMENT = frozenset({"partition", "account_id", "region"})
 
 
 class Target(ConfigModel):
@@ -334,6 +351,18 @@ class CentralLogging(ConfigModel):
             f"is kept {self.expire_after_days} days"
         )
 
+    @staticmethod
+    def locked_policy_inputs() -> list[str]:
+        """The centralLogging keys the key and bucket policy builders read, those that
+        update the policies in place: read from the builders' parameters, so a new
+        input can't be left out. Account and Region make a new key and bucket instead."""
+        params = [
+            *signature(central_log_key_policy).parameters,
+            *signature(central_log_bucket_policy).parameters,
+        ]
+        keys = (POLICY_INPUT_KEYS[p] for p in params if p not in POLICY_PLACEMENT)
+        return list(dict.fromkeys(keys))
+
     @property
     def break_glass_warning(self) -> str:
         """Said on every preview with a break-glass role: the deploy role can no longer
@@ -344,9 +373,11 @@ class CentralLogging(ConfigModel):
         return (
             f"{NAMESPACE}:centralLogging.objectLock.breakGlassRoleArn: only {role} may change "
             "the central log key's policy and the log bucket's policy, Object Lock and "
-            "lifecycle; a `pulumi up` that changes them (writerRoleNames, organizationId, "
-            "keyPrefix, retention or expiry) fails with AccessDenied unless it runs as that "
-            "role. Keep the role: if it is deleted, nobody can change the key policy again"
+            "lifecycle; a `pulumi up` that changes them ("
+            + ", ".join(self.locked_policy_inputs())
+            + ", retention or expiry) fails with AccessDenied unless it runs as that role "
+            "(kms:PutKeyPolicy and s3:PutBucketPolicy are denied to every other principal). "
+            "Keep the role: if it is deleted, nobody can change the key policy again"
         )
 
     @property

@@ -64,12 +64,17 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from session_manager.aws.replacements import REGION, replaces
-from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
+from session_manager.offline.diff_accounts import account_moves, unreachable_providers
 from session_manager.offline.diff_documents import unified_document_diff
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.plan_shape import resource_shape_problem
+from session_manager.offline.returning_accounts import (
+    ImportCandidate,
+    import_file,
+    returning_account_imports,
+)
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Resource options the engine keeps in state without calling the provider.
@@ -190,6 +195,14 @@ class PlanDiff:
     awaiting_state_move: list[str] = field(default_factory=list[str])
     # The added resources those components hold, themselves included: "same" once moved.
     moved_adds: int = 0
+    # Retained, fixed-name creates of an account new to the stack: if it was managed
+    # before, they exist in AWS and the creates fail; import them first.
+    returning_imports: list[ImportCandidate] = field(default_factory=list[ImportCandidate])
+    # Those imports as a `pulumi import --file` JSON object.
+    import_file: dict[str, Any] = field(default_factory=dict[str, Any])
+    # Provider swaps into another account, as (urn, old account, new account): the engine
+    # takes them as no change, while AWS keeps the resources in the old account.
+    account_moves: list[tuple[str, str, str]] = field(default_factory=list[tuple[str, str, str]])
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -197,6 +210,11 @@ class PlanDiff:
     @property
     def errors(self) -> list[str]:
         return [c.error for c in self.changes if c.error]
+
+    @property
+    def fails(self) -> bool:
+        """`pulumi up` fails, or leaves the state pointing at the wrong account."""
+        return bool(self.errors or self.account_moves)
 
     def aws_losses(self) -> list[ResourceChange]:
         """What AWS really loses: deletes and replaces of AWS resources not retained in the
@@ -221,6 +239,14 @@ class PlanDiff:
             "warnings": self.warnings,
             "secretChanges": self.secret_changes,
             "awaitingStateMove": self.awaiting_state_move,
+            "accountMoves": [
+                {"urn": urn, "fromAccount": old, "toAccount": new}
+                for urn, old, new in self.account_moves
+            ],
+            "importIfReturning": [
+                {"urn": c.urn, "type": c.type, "id": c.id, "account": c.account}
+                for c in self.returning_imports
+            ],
             "changes": [c.to_json() for c in self.changes],
         }
 
@@ -473,11 +499,13 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
-    _unreachable_providers(changes, before, head_plan.get("warnings") or [])
+    unreachable_providers(changes, before, head_plan.get("warnings") or [])
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
-    moves, moved = awaiting_state_move({c.urn for c in changes if c.action == "add"}, after)
+    added = [c.urn for c in changes if c.action == "add"]
+    moves, moved = awaiting_state_move(set(added), after)
+    imports = returning_account_imports(added, before, after)
     return PlanDiff(
         shown,
         len(changes) - len(shown),
@@ -486,6 +514,9 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         secret_changes=secrets,
         awaiting_state_move=moves,
         moved_adds=moved,
+        returning_imports=imports,
+        account_moves=account_moves(shown, before, after),
+        import_file=import_file(imports, before, after) if imports else {},
     )
 
 
@@ -559,25 +590,3 @@ def _skip_deletes_deleted_with(
         if target_retained:
             change.retained = True
             change.action = "retain" if change.action == "remove" else change.action
-
-
-def _unreachable_providers(
-    changes: list[ResourceChange], before: dict[str, dict[str, Any]], warnings: list[str]
-) -> None:
-    """A leaving provider of an account that isn't ACTIVE fails the update, if it has
-    deletes: the engine configures it to delete them, and its role can't be assumed."""
-    inactive = inactive_accounts(warnings)
-    removed = {c.urn for c in changes if c.action in ("remove", "retain")}
-    for change in changes:
-        state = inactive.get(change.name.removeprefix("aws-"))
-        if not (change.is_provider and change.urn in removed and state):
-            continue
-        deletes = [u for u in removed if before[u].get("provider") == change.urn]
-        if deletes:
-            change.error = (
-                f"the engine must load provider {change.name} to delete these {len(deletes)} "
-                "resource(s) (retained or not: step_generator.go GenerateDeletes, "
-                f"EnsureProvider), and can't assume a role in a {state} account: run "
-                f"`pulumi state delete --target-dependents '{change.urn}'` first (it "
-                "removes them from the state without calling AWS; they stay in AWS)"
-            )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from session_manager.offline import returning_accounts
 from session_manager.offline.diff import PHYSICAL_NAME_INPUTS, PlanDiff, ResourceChange
 from session_manager.offline.urns import NAME_DELIMITER
 
@@ -34,6 +35,8 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
         )
         lines.append("")
     lines += _state_move_block(diff)
+    lines += _returning_account_block(diff)
+    lines += _account_move_block(diff)
     losses = diff.aws_losses()
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
@@ -99,7 +102,11 @@ def _state_move_block(diff: PlanDiff) -> list[str]:
         "names this stack's state doesn't hold yet: they are expected to be \"same\", no "
         "create, once their per-account stack's state is moved here. Without the move AWS "
         "refuses the creates (the names exist). Move it first, with the per-account stack "
-        f"as {SOURCE_STACK}:",
+        f"as {SOURCE_STACK}. First, in {SOURCE_STACK}: remove aws:allowedAccountIds and "
+        "every other aws:* config but aws:region (equal to this stack's), and `pulumi up` "
+        "it: the move copies its default provider and refuses one whose inputs differ "
+        'from this stack\'s ("provider ... already exists in destination stack", '
+        "pulumi state_move.go). Then:",
         f"!!   pulumi state move --source {SOURCE_STACK} --dest {stack} \\",
     ]
     for index, alias in enumerate(diff.awaiting_state_move):
@@ -108,6 +115,51 @@ def _state_move_block(diff: PlanDiff) -> list[str]:
         )
         more = " \\" if index < len(diff.awaiting_state_move) - 1 else ""
         lines.append(f"!!     '{old}'{more}")
+    lines.append("")
+    return lines
+
+
+def _account_move_block(diff: PlanDiff) -> list[str]:
+    """Provider swaps into another account: no step for the engine, wrong state for AWS."""
+    if not diff.account_moves:
+        return []
+    pairs = sorted({(old, new) for _, old, new in diff.account_moves})
+    moves = ", ".join(f"{old} => {new}" for old, new in pairs)
+    return [
+        f"!! ERROR: {len(diff.account_moves)} resource(s) move to a provider of ANOTHER "
+        f"account ({moves}). The engine sees no change (pulumi-aws's DiffConfig replaces "
+        "only on region), so nothing is created in the new account: the resources stay in "
+        "the old one while the state says the new one, and the next refresh finds them "
+        "missing. Safe paths: keep the account; or give them new names too (for the log "
+        "archive a new centralLogging.bucketName: a new bucket in the new account, the "
+        "old one retained where it is), or a new stack; or state surgery (`pulumi state "
+        "delete` them, then `pulumi up` creates them in the new account, the old ones stay "
+        'unmanaged). See docs/central-logs.md "Moving the log-archive account".',
+        "",
+    ]
+
+
+# The bulk import file `plan --diff --import-file` writes.
+IMPORT_FILE = "import.json"
+
+
+def _returning_account_block(diff: PlanDiff) -> list[str]:
+    """Retained, fixed-name creates of an account new to the stack (docs/changing-things-
+    safely.md "An account comes back")."""
+    if not diff.returning_imports:
+        return []
+    accounts = sorted({c.account for c in diff.returning_imports})
+    lines = [
+        f"!! {len(diff.returning_imports)} resource(s) retained on delete, with fixed names, "
+        f"are CREATED for account(s) {', '.join(accounts)}: if this account was managed "
+        "before, these exist in AWS: import them first, or AWS refuses the creates "
+        f"({returning_accounts.REFUSALS}) and `pulumi up` fails:"
+    ]
+    lines += [f"!!   {c.type} {c.name}: import id {c.id}" for c in diff.returning_imports]
+    lines.append(
+        f"!!   write them to a file with `plan --diff BASE --import-file {IMPORT_FILE}`, then "
+        f"`pulumi import --file {IMPORT_FILE} --generate-code=false`, then `pulumi up`"
+    )
     lines.append("")
     return lines
 

@@ -36,6 +36,7 @@ from session_manager.config.stack_file import (
     read_pulumi_file,
     unknown_stack_file_keys,
 )
+from session_manager.offline.default_providers import pinned_account, with_default_providers
 from session_manager.offline.mocks import PLACEHOLDER_ACCOUNT_ID, AwsMocks
 from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
@@ -448,6 +449,8 @@ def run_plan(
         # record_program resolves what the program returns, in the program's loop.
         return after() if after else None
 
+    if account_id == PLACEHOLDER_ACCOUNT_ID:
+        account_id = pinned_account(config) or account_id
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
     with config_secrets.offline_placeholders():
         plan = record_program(
@@ -539,51 +542,7 @@ def record_program(
         registered_outputs=monitor.registered_outputs,
     )
     # Registration order depends on when outputs resolve; URN order is stable.
-    plan.resources = _with_default_providers(sorted(monitor.planned, key=lambda r: r.urn), config)
-    return plan
-
-
-def _with_default_providers(
-    planned: list[PlannedResource], config: Mapping[str, str]
-) -> list[PlannedResource]:
-    """Add the default providers the engine would create for resources that name none."""
-    explicit = {r.urn for r in planned if r.type.startswith("pulumi:providers:")}
-    result: list[PlannedResource] = []
-    defaults: dict[str, PlannedResource] = {}
-    for resource in planned:
-        is_provider = resource.type.startswith("pulumi:providers:")
-        if resource.custom and not is_provider and resource.provider not in explicit:
-            package = resource.type.split(":")[0]
-            provider = defaults.get(package)
-            if provider is None:
-                provider = _default_provider(package, config, resource.urn)
-                defaults[package] = provider
-                result.append(provider)
-            resource.provider = provider.urn
-        result.append(resource)
-    return result
-
-
-def _default_provider(package: str, config: Mapping[str, str], sample_urn: str) -> PlannedResource:
-    version = "unknown"
-    if package == "aws":
-        import pulumi_aws._utilities as aws_utilities  # noqa: PLC0415
-
-        version = aws_utilities.get_version()
-    name = f"default_{version.replace('.', '_')}"
-    stack_and_project = "::".join(sample_urn.split("::")[:2])
-    typ = f"pulumi:providers:{package}"
-    inputs = {
-        key.split(":", 1)[1]: value
-        for key, value in config.items()
-        if key.startswith(f"{package}:")
-    }
-    return PlannedResource(
-        type=typ,
-        name=name,
-        urn=f"{stack_and_project}::{typ}::{name}",
-        inputs=inputs,
-        provider=None,
-        parent=None,
-        custom=True,
+    plan.resources = with_default_providers(
+        sorted(monitor.planned, key=lambda r: r.urn), config, PlannedResource
     )
+    return plan

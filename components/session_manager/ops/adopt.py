@@ -236,3 +236,15 @@ def review(existing: list[ExistingDocument], invented: set[str] | None = None) -
 def provider_targets(existing: list[ExistingDocument]) -> list[str]:
     """Explicit providers that must exist in the stack before the import."""
     return sorted({item.provider.urn for item in existing if item.provider is not None})
+
+
+def next_steps(out: str, existing: list[ExistingDocument], stack: str = "") -> str:
+    """What to run after `adopt` wrote its import file (`stack`: a shard's flags)."""
+    lines = [f"\nWrote {out} with {len(existing)} document(s) to adopt. Next:"]
+    providers = provider_targets(existing)
+    if providers:
+        targets = " ".join(f"--target '{urn}'" for urn in providers)
+        lines.append(f"  pulumi up{stack} {targets}   # create the account providers first")
+    lines.append(f"  pulumi import{stack} --file {out} --protect=false --generate-code=false")
+    lines.append(f"  pulumi preview{stack}   # each adopted document shows an in-place update")
+    return "\n".join(lines)

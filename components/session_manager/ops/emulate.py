@@ -23,6 +23,7 @@ from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.drift.ssm import version_with_content
 from session_manager.ops.emulate_bucket_settings import (
     BUCKET_LOGGING,
     LIFECYCLE_CONFIGURATION,
@@ -85,6 +86,8 @@ class EmulationReport:
     skipped: list[PlannedResource] = field(default_factory=list[PlannedResource])
     # Placeholder id or ARN from the plan -> the emulator's own.
     replacements: dict[str, str] = field(default_factory=dict[str, str])
+    # What emulate did as the provider does, but the user must know (a reverted document).
+    notes: list[str] = field(default_factory=list[str])
 
 
 def _tags(
@@ -97,6 +100,28 @@ def _tags(
 
 def _emulated(tags: list[dict[str, str]], key: str = "Key") -> bool:
     return any(tag.get(key) == EMULATED_TAG for tag in tags)
+
+
+def reverted_document_note(ssm: Any, inputs: Mapping[str, Any], latest: str) -> str:
+    """What a revert to an earlier version's content really leaves as the default; ""
+    when the content is the latest's (no change: the provider calls no UpdateDocument)."""
+    name = str(inputs["name"])
+    match = version_with_content(
+        ssm, name, str(inputs["content"]), str(inputs.get("documentFormat", "JSON"))
+    )
+    if match == str(latest):
+        return ""
+    fix = (
+        f"aws ssm update-document-default-version --name {name} --document-version {match}"
+        if match
+        else "no version holds it"
+    )
+    return (
+        f"document {name}: its content is an earlier version's, which AWS refuses to store "
+        f"again (DuplicateDocumentContent); as the provider does, version {latest} (the "
+        f"latest, with the newer content) stays the default, so the reverted content is "
+        f"NOT in effect: {fix}"
+    )
 
 
 class Emulator:
@@ -304,7 +329,13 @@ class Emulator:
                     DocumentVersion="$LATEST",
                 )["DocumentDescription"]["DocumentVersion"]
             except ssm.exceptions.DuplicateDocumentContent:
+                # terraform-provider-aws internal/service/ssm/document.go, resourceDocumentUpdate:
+                # on DuplicateDocumentContent it makes `latest_version` the default, so the
+                # newer content stays in effect and the update still succeeds.
                 version = ssm.describe_document(Name=inputs["name"])["Document"]["LatestVersion"]
+                note = reverted_document_note(ssm, inputs, version)
+                if note:
+                    report.notes.append(note)
             ssm.update_document_default_version(Name=inputs["name"], DocumentVersion=version)
 
     def _parameter(

@@ -35,6 +35,28 @@ def parse_document(text: str, document_format: str) -> Any:
     return yaml.safe_load(text) if document_format.upper() == "YAML" else json.loads(text)
 
 
+def version_with_content(ssm: Any, name: str, content: Any, document_format: str) -> str | None:
+    """The newest version of document `name` whose content is `content` (parsed), or None.
+
+    UpdateDocument refuses content an existing version holds (DuplicateDocumentContent),
+    so a revert to an earlier content can only make that version the default again.
+    Versions are numbered 1 to LatestVersion (SSM API reference, DocumentDescription);
+    one deleted on its own is skipped.
+    """
+    wanted = parse_document(content, document_format) if isinstance(content, str) else content
+    latest = int(ssm.describe_document(Name=name)["Document"]["LatestVersion"])
+    for version in map(str, range(latest, 0, -1)):
+        try:
+            text = ssm.get_document(
+                Name=name, DocumentVersion=version, DocumentFormat=document_format
+            )["Content"]
+        except (ssm.exceptions.InvalidDocumentVersion, ssm.exceptions.InvalidDocument):
+            continue
+        if parse_document(text, document_format) == wanted:
+            return version
+    return None
+
+
 def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
     ssm = ctx.client("ssm")
     name = str(resource.inputs["name"])
@@ -57,11 +79,12 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
     actual = parse_document(actual_text, document_format)
     if wanted != actual:
         wanted_flat, actual_flat = flatten(wanted), flatten(actual)
+        fix = _reverted_fix(ssm, name, wanted, document_format) if default == latest else ""
         for path in sorted(set(wanted_flat) | set(actual_flat)):
             if wanted_flat.get(path) == UNDECRYPTED:
                 continue  # a secret the plan cannot decrypt: neither compared nor printed
             if wanted_flat.get(path) != actual_flat.get(path):
-                ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path))
+                ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path), fix=fix)
     _check_sharing(ctx, resource, label)
     tags.check_tags(ctx, resource, label)
     if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):
@@ -80,6 +103,20 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
         # The keys the instance policy of the same provider (account) grants for the bucket.
         granted = ctx.grants.bucket_keys.get(resource.provider or "")
         s3.require_encrypted(ctx, str(inputs["s3BucketName"]), granted)
+
+
+def _reverted_fix(ssm: Any, name: str, wanted: Any, document_format: str) -> str:
+    """When an earlier version holds the wanted content (a revert the provider could not
+    store: terraform-provider-aws document.go keeps the latest version as default on
+    DuplicateDocumentContent), the one command that puts it in effect."""
+    match = version_with_content(ssm, name, wanted, document_format)
+    if match is None:
+        return ""
+    return (
+        f"aws ssm update-document-default-version --name {name} --document-version {match}: "
+        f"version {match} holds the wanted content, which AWS refuses to store again "
+        "(DuplicateDocumentContent), so `pulumi up` keeps the latest as default"
+    )
 
 
 def _planned_sharing(resource: PlannedResource) -> list[str]:
