@@ -14,7 +14,8 @@ help:
 	@echo "make test-lowest - plan the organization example with the lowest declared versions"
 	@echo "make docs   - regenerate docs/configuration-reference.md (the config reference)"
 	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
-	@echo "              (after verify at 100 and 1,000 against moto)"
+	@echo "              (after verify at 100 and 1,000 against moto, and the shards' plan"
+	@echo "              with 1, 2 and 4 jobs and verify with 1 and 2: bench/shards_bench.py)"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
 	@echo "make scan-plans  - checkov on every example's plan as Terraform plan JSON"
 
@@ -111,6 +112,7 @@ docs: venv
 # verify's rows first, so the last line is the plan's ratio_vs_floor.
 bench: venv
 	$(BIN)/python bench/verify_bench.py
+	$(BIN)/python bench/shards_bench.py
 	$(BIN)/python bench/bench.py
 
 clean:

@@ -7,7 +7,8 @@ problem listed, before any resource is registered.
 
 import pulumi
 from session_manager.config.loading import load_stack_config
-from session_manager.program import deploy, export_outputs
+from session_manager.program import deploy
+from session_manager.stack_exports import export_outputs
 
 config = load_stack_config()
 export_outputs(deploy(config, home_region=pulumi.Config("aws").get("region")))

@@ -93,9 +93,9 @@ def measure(size: int, work: Path, endpoint: str, env: dict[str, str]) -> dict[s
     }
 
 
-def verify_env() -> dict[str, str]:
-    """This environment without AWS settings, with dummy credentials for loopback."""
-    # Cached bytecode, as an installed package runs (and as bench.py measures the plan).
+def emulator_env() -> dict[str, str]:
+    """No AWS settings but moto's test credentials; cached bytecode, as an installed
+    package runs (and as bench.py measures the plan)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -111,9 +111,13 @@ def verify_env() -> dict[str, str]:
     return env
 
 
+# bench/verify_compare.py's name for it.
+verify_env = emulator_env
+
+
 def verify_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
     """Figures per size, measured against a fresh moto server on loopback."""
-    env = verify_env()
+    env = emulator_env()
     rows: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)

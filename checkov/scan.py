@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from session_manager.offline.plan import run_plan
+from session_manager.offline.plan import Plan, run_plan
+from session_manager.offline.shard_plan import (
+    PlanRequest,
+    PlanUnit,
+    plan_part,
+    sharding,
+    shared_stack,
+)
 from session_manager.offline.terraform_plan import format_terraform_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +49,13 @@ def write_plans(out: Path) -> list[Path]:
     """The dev stack's, the consumer example's and every example stack file's plan."""
     written: list[Path] = []
 
-    def write(name: str, project: Path, stack: str) -> None:
+    def write(name: str, plan: Plan) -> None:
         path = out / f"{name}.json"
-        path.write_text(format_terraform_plan(run_plan(project, stack)) + "\n")
+        path.write_text(format_terraform_plan(plan) + "\n")
         written.append(path)
 
-    write("dev", ROOT, "dev")
-    write("consumer-dev", ROOT / "examples" / "consumer", "dev")
+    write("dev", run_plan(ROOT, "dev"))
+    write("consumer-dev", run_plan(ROOT / "examples" / "consumer", "dev"))
     for stack_file in sorted(ROOT.glob("examples/*/Pulumi.*.yaml")):
         if stack_file.parent.name == "consumer":
             continue
@@ -57,7 +64,17 @@ def write_plans(out: Path) -> list[Path]:
             for name in ("Pulumi.yaml", "__main__.py"):
                 shutil.copy(ROOT / name, Path(project) / name)
             shutil.copy(stack_file, Path(project) / stack_file.name)
-            write(stack, Path(project), stack)
+            sharded = sharding(project, stack)
+            if sharded is None:
+                write(f"{stack_file.parent.name}-{stack}", run_plan(Path(project), stack))
+                continue
+            # A sharded organization (docs/shards.md): the shared stack and every shard.
+            request = PlanRequest(project, stack)
+            shared = shared_stack(request, sharded)
+            for part in sharded.parts():
+                plan = plan_part(PlanUnit(request, part, shared))
+                if plan.resources:  # a shard no account hashes to holds nothing to judge
+                    write(f"{stack_file.parent.name}-{part.name}", plan)
     return written
 
 

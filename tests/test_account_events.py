@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from session_manager.config.errors import ConfigError
 from session_manager.config.loading import parse_stack_config
 from session_manager.offline.mocks import AwsMocks
@@ -62,7 +61,7 @@ def plan_stack(
     tmp_path.mkdir(exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
-    (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
+    (tmp_path / "Pulumi.org.yaml").write_text(json.dumps({"config": config}, indent=2))
     mocks = AwsMocks(
         organization_accounts={"ou-ab12-cdef3456": ["555555555555"]},
         organizational_units=ous or {},

@@ -91,7 +91,22 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
         )
         assert checkout["with"]["ref"] == "${{ needs.gate.outputs.sha }}", name
         assert checkout["with"]["persist-credentials"] is False, name
-    assert set(deploy["jobs"]) == {"gate", "up", "organization"}
+    # A sharded organization's jobs (docs/shards.md) come after the gate and the shared
+    # stack's deploy, and deploy the same commit.
+    for name in ("organization-shards", "organization-shards-verify"):
+        job = deploy["jobs"][name]
+        assert job["needs"][:2] == ["gate", "organization"], name
+        checkout = next(
+            s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")
+        )
+        assert checkout["with"]["ref"] == "${{ needs.gate.outputs.sha }}", name
+    assert set(deploy["jobs"]) == {
+        "gate",
+        "up",
+        "organization",
+        "organization-shards",
+        "organization-shards-verify",
+    }
 
 
 # The gate's step itself runs under bash against a fake GitHub in test_workflows.py.

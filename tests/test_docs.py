@@ -8,8 +8,13 @@ CONTRIBUTING.md and docs/ is checked against the code.
 - shell lines: `python -m session_manager ...` is parsed against the CLI's argparse,
   `make TARGET` must be a Makefile target, `pulumi config set` must name a real key.
 - relative links resolve to a file, and `#anchors` to a heading of that file.
-- every `session-manager:key` named anywhere exists in the config models, and the
-  reference page lists exactly the models' keys.
+- every `session-manager:key` named anywhere exists in the config models, and so does
+  every dotted or camelCase code span that looks like a key (`logGroup.retentionInDays`,
+  `objectLock.retentionDays`), unless listed as a non-key; the reference page lists
+  exactly the models' keys.
+- defaults and limits a page states after a key (`key` (default N, at least M)), and
+  the retention page's Default and Allowed values, are the models'.
+- a key the reference says takes any value loads obviously bad values.
 
 (`python` blocks run under the mocks in tests/test_readme.py.)
 """
@@ -36,13 +41,13 @@ from session_manager.cli import build_parser
 from session_manager.config.errors import NAMESPACE, ConfigError
 from session_manager.config.loading import parse_stack_config
 from session_manager.config.reference import (
-    ALLOWED,
     ITEM,
     anchor,
     entries,
     example_config,
     field_of,
 )
+from session_manager.config.reference_allowed import ALLOWED
 from session_manager.config.stack import StackConfig
 from session_manager.config.stack_file import load_pulumi_yaml
 from session_manager.offline.secret_masks import SECRET_MASK
@@ -280,7 +285,12 @@ def test_starting_moto_by_hand_uses_a_real_server_flag() -> None:
         main(["--help"])
     assert exit_.value.code == 0
     page = (ROOT / "docs" / "verify-adopt-emulate.md").read_text()
-    assert "moto_server -H 127.0.0.1 -p 5000" in page
+    started = re.search(r"moto_server -H 127\.0\.0\.1 -p (\d+)", page)
+    assert started
+    # macOS's AirPlay Receiver holds port 5000, moto's default.
+    assert started.group(1) != "5000"
+    used = set(re.findall(r"--endpoint-url http://127\.0\.0\.1:(\d+)", page))
+    assert used == {started.group(1)}, "every --endpoint-url uses the port moto was started on"
 
 
 # --- Links --------------------------------------------------------------------------
@@ -288,30 +298,33 @@ def test_starting_moto_by_hand_uses_a_real_server_flag() -> None:
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 
 
-def headings(text: str) -> set[str]:
-    found: set[str] = set()
-    inside = False
-    for line in text.splitlines():
-        if FENCE.match(line):
-            inside = not inside
-        match = None if inside else re.match(r"^#{1,6} (.*)", line)
-        if match:
-            found.add(anchor(match.group(1)))
-    return found
-
-
-def link_problems(path: Path, text: str) -> list[str]:
-    problems: list[str] = []
+def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the lines outside fenced code blocks."""
     inside = False
     for number, line in enumerate(text.splitlines(), 1):
         if FENCE.match(line):
             inside = not inside
-        if inside:
-            continue
+        elif not inside:
+            yield number, line
+
+
+def headings(text: str) -> set[str]:
+    return {
+        anchor(match.group(1))
+        for _, line in prose_lines(text)
+        if (match := re.match(r"^#{1,6} (.*)", line))
+    }
+
+
+def link_problems(path: Path, text: str) -> list[str]:
+    problems: list[str] = []
+    for number, line in prose_lines(text):
         for target in LINK.findall(line):
             if re.match(r"^[a-z]+:", target):  # https:, mailto:
                 continue
-            file_part, _, fragment = target.partition("#")
+            # The Registry's link to the other Registry page: that page's file.
+            written = {"./installation-configuration/": "installation-configuration.md"}
+            file_part, _, fragment = str(written.get(target, target)).partition("#")
             linked = (path.parent / file_part).resolve() if file_part else path
             if not linked.exists():
                 problems.append(f"{path.name}:{number}: {target}: no such file")
@@ -406,6 +419,181 @@ def test_a_renamed_key_is_caught_in_the_text() -> None:
     assert key_problems("`session-manager:targets[0].preferences.idleSessionTimeout`") == []
 
 
+# --- Keys written without the `session-manager:` prefix -------------------------------
+
+# A code span that is a dotted path or a camelCase word.
+CODE_SPAN = re.compile(r"`([A-Za-z][\w\[\]]*(?:\.[A-Za-z][\w\[\]]*)*)`")
+# Dotted code spans that are not config keys: Python and Pulumi names, workflow, Go and
+# project files, AWS hostnames, event paths, version placeholders.
+NOT_KEY_PATHS = frozenset(
+    {
+        "Output.all",
+        "aws.Provider",
+        "pulumi.RunError",
+        "pulumi_aws.s3",
+        "registry.COMPARED",
+        "runtime.options.virtualenv",
+        "serviceEventDetails.createAccountStatus.accountId",
+        "vX.Y.Z",
+        "cn.com.amazonaws",
+        # Cedar: the just-in-time schema's context (just-in-time-access.md)
+        "iam.principalTags",
+    }
+)
+FILE_OR_HOST = re.compile(r"\.(ya?ml|json|go|py|md|txt|toml|com)$")
+# camelCase code spans that are not config keys, by what they are.
+NOT_KEY_WORDS = frozenset(
+    {
+        # the components' outputs (docs/resources.md)
+        *("accessPolicyArns", "apiDestinationArn", "bucketArn", "centralLogs"),
+        *("deadLetterQueueUrl", "documentArn", "instancePolicyArn", "instanceProfileName"),
+        *("instanceRoleName", "kmsKeyArn", "logGroupArn", "logGroupName", "ruleNames"),
+        *("sessionDataKeyArn", "logProtection"),
+        # Session document fields and parameter attributes (custom-documents.md)
+        *("allowedPattern", "allowedValues", "localPortNumber", "maxChars", "minChars"),
+        *("portNumber", "runAsElevated", "schemaVersion", "sessionType"),
+        # Pulumi resource options and engine functions
+        *("deleteBeforeReplace", "deletedWith", "ignoreChanges", "retainOnDelete"),
+        *("diffResource", "inheritedChildAlias", "isDeletedWith", "providerChanged"),
+        *("getOrganization", "getOrganizationalUnitDescendantAccounts", "secretConfig"),
+        # the policy pack's config, verify's and adopt's output, event fields
+        *("maxIdleSessionTimeout", "minLogRetentionDays", "requireRunAs"),
+        *("requireSessionEncryption", "inlinePolicies", "attachedPolicies", "nameTable"),
+        *("errorCode", "eventType", "mainEnvironment", "secretInputs"),
+        # values of ownSessions
+        *("sessionTag", "userName"),
+        # Cedar: AWS's just-in-time schema (attributes, the action, functions)
+        *("costCenter", "employeeNumber", "documentType", "getTokenForInstanceAccess"),
+        *("getTag", "hasTag"),
+        # plan --diff --json fields; a pulumi-aws key input
+        *("awaitingStateMove", "bypassPolicyLockoutSafetyCheck"),
+    }
+)
+TOP_KEYS = {k[len(P) :].split(".")[0].removesuffix(ITEM) for k in MODEL_KEYS}
+# Every segment of a key: `objectLock`, `shellProfile`, `retentionInDays`.
+KEY_SEGMENTS = {part.removesuffix(ITEM) for k in MODEL_KEYS for part in k[len(P) :].split(".")}
+
+
+def resolve_key(written: str) -> str | None:
+    """The model key a mention names: whole (`logGroup.retentionInDays`) or by its tail
+    (`objectLock.retentionDays`), when exactly one key ends so."""
+    path = re.sub(r"\[\d*\]", ITEM, written)
+    if f"{P}{path}" in MODEL_KEYS:
+        return f"{P}{path}"
+    tails = [k for k in MODEL_KEYS if k.endswith(f".{path}") or k.endswith(f".{path}{ITEM}")]
+    return tails[0] if len(tails) == 1 else None
+
+
+def unprefixed_key_problems(text: str) -> list[str]:
+    """Code spans that look like config keys but name none, outside code blocks."""
+    problems: set[str] = set()
+    for _, line in prose_lines(text):
+        if "unknown key" in line:
+            continue
+        for span in CODE_SPAN.findall(line):
+            if span in NOT_KEY_PATHS or span in NOT_KEY_WORDS or FILE_OR_HOST.search(span):
+                continue
+            if "." in span or "[" in span:
+                first = re.sub(r"\[\d*\]", "", span.split(".")[0])
+                known = key_exists(f"{P}{span}") if first in TOP_KEYS else resolve_key(span)
+                if not known:
+                    problems.add(span)
+            elif re.fullmatch(r"[a-z]+[A-Z]\w*", span) and span not in KEY_SEGMENTS:
+                problems.add(span)
+    return sorted(problems)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_unprefixed_key_named_exists(path: Path) -> None:
+    """`logGroup.retentionInDays`, `objectLock.retentionDays`, `expireAfterDays`: keys as
+    the pages write them in prose; a dotted or camelCase span that is no key is listed
+    in NOT_KEY_PATHS or NOT_KEY_WORDS."""
+    assert unprefixed_key_problems(path.read_text()) == []
+
+
+def test_a_renamed_unprefixed_key_is_caught() -> None:
+    assert unprefixed_key_problems("Set `logGroup.retentionDays`.") == ["logGroup.retentionDays"]
+    assert unprefixed_key_problems("`centralLogging.expireDays`") == ["centralLogging.expireDays"]
+    assert unprefixed_key_problems("`sessionDataKey.deletionWindow`") == [
+        "sessionDataKey.deletionWindow"
+    ]
+    assert unprefixed_key_problems("`objectLock.retentionYears`") == ["objectLock.retentionYears"]
+    assert unprefixed_key_problems("`expireDays` and `targets[0].regions`") == ["expireDays"]
+    assert unprefixed_key_problems("`Pulumi.dev.yaml`, `objectLock.retentionDays`") == []
+
+
+# --- Defaults and allowed values stated in the pages -----------------------------------
+
+# A key in a code span, then a parenthesis stating its values: `key` (default 2557 days, ...).
+KEY_AND_VALUES = re.compile(r"`(?:session-manager:)?([A-Za-z][\w.\[\]]*)`\s*\(([^)]*)\)")
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"(?<![\w.-])\d+(?![\w.-])", text)]
+
+
+def stated_value_problems(text: str) -> list[str]:
+    """Numbers a page states in parentheses after a key, against the reference: a
+    `default N` equals the model's default, any other number is in its allowed values."""
+    by_key = {e.key: e for e in entries()}
+    problems: list[str] = []
+    for written, stated in KEY_AND_VALUES.findall(" ".join(text.split())):
+        key = resolve_key(written)
+        if key is None or key not in by_key:
+            continue
+        entry = by_key[key]
+        default = re.search(r"default:? (\d+)", stated)
+        if default and f"`{default.group(1)}`" != entry.default:
+            problems.append(
+                f"{written}: default {default.group(1)}, the model's is {entry.default}"
+            )
+        rest = stated[: default.start()] + stated[default.end() :] if default else stated
+        allowed = set(_numbers(entry.allowed))
+        problems += [
+            f"{written}: {n} is not in {entry.allowed!r}"
+            for n in _numbers(rest)
+            if n not in allowed
+        ]
+    return problems
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_stated_defaults_and_limits_match_the_models(path: Path) -> None:
+    assert stated_value_problems(path.read_text()) == []
+
+
+def test_a_wrong_stated_default_or_limit_is_caught() -> None:
+    ok = "`centralLogging.expireAfterDays` (default 2557 days, at least 365)"
+    assert stated_value_problems(ok) == []
+    assert stated_value_problems(ok.replace("2557", "3653"))
+    assert stated_value_problems(ok.replace("365)", "400)"))
+    assert stated_value_problems("`deletionWindowInDays` (7 to 30, default 30)") == []
+    assert stated_value_problems("`deletionWindowInDays` (7 to 31, default 30)")
+
+
+def test_the_retention_page_states_the_models_retention_values() -> None:
+    """The retention section's Default and Allowed values bullets (not in parentheses)."""
+    page = (ROOT / "docs" / "retention-and-encryption.md").read_text()
+    section = " ".join(page.split("## Encryption")[0].split())
+    default = re.search(r"- Default: (\d+) days", section)
+    assert default, "the retention section states its default"
+    assert f"`{default.group(1)}`" == field_default(f"{P}logGroup.retentionInDays")
+    allowed = re.search(r"- Allowed values[^:]*:([^.]*)\.", section)
+    assert allowed, "the retention section lists the allowed values"
+    assert sorted(_numbers(allowed.group(1))) == sorted(
+        ALLOWED[f"{P}logGroup.retentionInDays"].valid
+    )
+    row = re.search(
+        r"`ssm-sessionmanager-logs`, (\d+) days", (ROOT / "docs" / "resources.md").read_text()
+    )
+    assert row
+    assert f"`{row.group(1)}`" == field_default(f"{P}logGroup.retentionInDays")
+
+
+def field_default(key: str) -> str:
+    return next(e.default for e in entries() if e.key == key)
+
+
 def test_the_reference_lists_exactly_the_models_keys() -> None:
     table = re.findall(r"^\| \[`([^`]+)`\]\(#([^)]+)\)", REFERENCE.read_text(), re.MULTILINE)
     assert sorted(key for key, _ in table) == sorted(MODEL_KEYS)
@@ -437,6 +625,48 @@ def test_allowed_values_are_what_the_loader_allows(key: str) -> None:
     for value in allowed.invalid:
         with pytest.raises(ConfigError):
             load_config(example_config(key, value))
+
+
+# Values no key should take, by type: a key whose reference says "any" must load them,
+# or its reference is missing the restriction the loader enforces.
+PROBES: dict[str, tuple[Any, ...]] = {
+    "string": ("!! not valid !!", "x", "/x", "a:b c"),
+    "integer": (-1, 0, 10**9),
+    "list of string": (["!! not valid !!"], ["x"]),
+    "map of string": ({"!! k": "!! v"},),
+    "map of any value": ({"!! k": "!! v"},),
+    "map of list of string": ({"!! k": ["!! v"]},),
+    "secret": ("x",),
+}
+# Types whose keys are checked through their own keys (objects) or by their flags.
+UNPROBED_TYPES = {"object", "list of object", "boolean"}
+
+
+def unlisted_restrictions(key: str, typ: str) -> list[str]:
+    """The probe values the loader refuses for a key the reference says takes any value."""
+    refused: list[str] = []
+    for value in PROBES[typ]:
+        try:
+            load_config(example_config(key, value))
+        except ConfigError as exc:
+            refused.append(f"{key} = {value!r}: {exc.problems[0][1]}")
+    return refused
+
+
+ANY_KEYS = [(e.key, e.type) for e in entries() if not e.allowed and e.type not in UNPROBED_TYPES]
+
+
+@pytest.mark.parametrize(("key", "typ"), ANY_KEYS, ids=[k for k, _ in ANY_KEYS])
+def test_a_key_said_to_take_any_value_takes_it(key: str, typ: str) -> None:
+    """ "Allowed values: any" must be true: the loader accepts obviously bad values."""
+    assert unlisted_restrictions(key, typ) == []
+
+
+def test_every_key_is_either_listed_or_probed() -> None:
+    typed = {e.type for e in entries() if not e.allowed}
+    assert typed <= set(PROBES) | UNPROBED_TYPES
+    # The probe finds a restriction the reference didn't state.
+    assert unlisted_restrictions(f"{P}centralLogging.account", "string")
 
 
 # --- The README as a landing page ---------------------------------------------------
@@ -477,6 +707,34 @@ def test_registry_pages_have_the_registrys_front_matter(name: str) -> None:
     assert front["layout"] == "package"
     assert front["title"]
     assert front["meta_desc"]
+
+
+# The Registry publishes only these two pages, the overview at the package's root and the
+# other at `./installation-configuration/` (as 1Password/pulumi-onepassword's docs link it).
+REGISTRY_PAGES = ("_index.md", "installation-configuration.md")
+REGISTRY_LINK = re.compile(r"^(https://|/|#|\./installation-configuration/$)")
+
+
+def registry_page_problems(text: str) -> list[str]:
+    """A Registry page has no H1 (the front matter's title is the page's title, as in
+    pulumi/pulumi-aws docs/installation-configuration.md) and only links that resolve on
+    the Registry: absolute, site-rooted, anchors, or the other Registry page."""
+    body = text.split("---\n", 2)[2]
+    problems = [f"H1: {line}" for line in body.splitlines() if line.startswith("# ")]
+    for target in LINK.findall(body):
+        if not REGISTRY_LINK.match(target):
+            problems.append(f"link {target}: not on the Registry")
+    return problems
+
+
+@pytest.mark.parametrize("name", REGISTRY_PAGES)
+def test_registry_pages_read_well_on_the_registry(name: str) -> None:
+    assert registry_page_problems((ROOT / "docs" / name).read_text()) == []
+
+
+def test_a_registry_page_problem_is_caught() -> None:
+    assert registry_page_problems("---\ntitle: x\n---\n# X\n[ref](configuration-reference.md)\n")
+    assert not registry_page_problems("---\ntitle: x\n---\n[i](./installation-configuration/)\n")
 
 
 def layout_paths(tree: str) -> list[str]:
@@ -531,6 +789,17 @@ def offline_plan_commands() -> list[list[str]]:
 EXAMPLE_STACKS = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
 
 
+def copy_project_with_examples(tmp_path: Path) -> None:
+    """The project's program and dev stack, with the example stacks beside it."""
+    import shutil
+
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for stack_file in EXAMPLE_STACKS:
+        if stack_file.parent.name != "consumer":
+            shutil.copy(stack_file, tmp_path / stack_file.name)
+
+
 # Runs each command with the CLI's own main() in one process, stdout to a file per
 # command (a process per command would cost ~3 s of imports each).
 _RUN_ALL = """
@@ -547,16 +816,25 @@ print(json.dumps(codes))
 """
 
 
-def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
-    """The docs' offline commands run as written, in a copy of the project."""
-    import shutil
+def run_all(cwd: Path, runs: list[tuple[list[str], str | None]]) -> tuple[list[Any], str]:
+    """Each (argv, stdout file) through the CLI's main() in one process: exit codes, stderr."""
     import subprocess
 
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for stack_file in EXAMPLE_STACKS:
-        if stack_file.parent.name != "consumer":
-            shutil.copy(stack_file, tmp_path / stack_file.name)
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_ALL],
+        cwd=cwd,
+        input=json.dumps(runs),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.splitlines()[-1]), result.stderr
+
+
+def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
+    """The docs' offline commands run as written, in a copy of the project."""
+
+    copy_project_with_examples(tmp_path)
     commands = offline_plan_commands()
     assert len(commands) >= 5
     runs: list[tuple[list[str], str | None]] = []
@@ -566,14 +844,112 @@ def test_the_offline_plan_commands_run(tmp_path: Path) -> None:
             plain = [a for a in argv if a not in ("--diff", base, "--summary")]
             runs.append(([*plain, "--json"], base))
         runs.append((argv, None))
+    codes, stderr = run_all(tmp_path, runs)
+    failed = [(argv, code) for (argv, _), code in zip(runs, codes, strict=True) if code != 0]
+    assert failed == [], f"{failed}: {stderr[-2000:]}"
+
+
+def test_the_pr_diff_recipe_runs_as_written(tmp_path: Path) -> None:
+    """docs/offline-plan.md's recipe, run as written by bash in a fresh clone whose folder
+    is not the project's name, with the project's virtualenv as the clone's `.venv`."""
+    import subprocess
+    import time
+
+    page = ROOT / "docs" / "offline-plan.md"
+    section = page.read_text().split("## A pull request's diff on your machine", 1)[1]
+    recipe = next(b for b in blocks(page, section) if b.info == "bash").code
+    assert "session-manager" not in recipe.replace("-m session_manager", "")
+    clone, origin = tmp_path / "my-fork", tmp_path / "origin.git"
+    started = time.monotonic()
+    # An origin whose main is this checkout's commit: the base is code this .venv runs.
+    subprocess.run(["git", "init", "--quiet", "--bare", str(origin)], check=True)
+    subprocess.run(
+        ["git", "push", "--quiet", str(origin), "HEAD:refs/heads/main"], cwd=ROOT, check=True
+    )
+    subprocess.run(
+        ["git", "clone", "--quiet", "--branch", "main", str(origin), str(clone)], check=True
+    )
+    (clone / ".venv").symlink_to(ROOT / ".venv")
     result = subprocess.run(
-        [sys.executable, "-c", _RUN_ALL],
-        cwd=tmp_path,
-        input=json.dumps(runs),
+        ["bash", "-euo", "pipefail", "-c", recipe],
+        check=False,
+        cwd=clone,
         capture_output=True,
         text=True,
-        check=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)},
     )
-    codes = json.loads(result.stdout.splitlines()[-1])
-    failed = [(argv, code) for (argv, _), code in zip(runs, codes, strict=True) if code != 0]
-    assert failed == [], f"{failed}: {result.stderr[-2000:]}"
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads((clone / "base.json").read_text())["resources"]
+    assert "No changes: every resource is as in the base plan." in result.stdout
+    assert time.monotonic() - started < 60
+
+
+ACTIVATE = "source .venv/bin/activate"
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/first-deploy.md"])
+def test_the_start_says_to_activate_the_virtualenv(name: str) -> None:
+    """`python -m session_manager` needs the project's .venv (`make venv` installs the
+    package there): otherwise python3 says `No module named session_manager`."""
+    text = (ROOT / name).read_text()
+    assert ACTIVATE in text
+    first_command = re.search(r"python -m session_manager [a-z]", text)
+    assert first_command is None or text.index(ACTIVATE) < first_command.start()
+    assert ".venv/bin/python -m session_manager" in text
+
+
+def test_every_page_runs_the_cli_the_same_way() -> None:
+    """`python -m session_manager` (in the activated .venv) or `.venv/bin/python -m ...`,
+    never `python3 -m session_manager`, which is the system's Python."""
+    pages = [p.name for p in DOCS if "python3 -m session_manager" in p.read_text()]
+    assert pages == []
+
+
+def test_the_troubleshooting_sample_is_the_loaders_output() -> None:
+    """The `Invalid stack config` sample, problem for problem and in order, is what the
+    loader says for the config the page names."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text()
+    sample = next(b for b in blocks(ROOT / "docs" / "troubleshooting.md") if b.info == "text")
+    assert "`preferences: {idleSesionTimeout: 20, runAsEnabled: true}`" in page
+    config = {f"{P}preferences": {"idleSesionTimeout": 20, "runAsEnabled": True}}
+    with pytest.raises(ConfigError) as refused:
+        load_config(config)
+    lines = [f"  - {key}: {problem}" for key, problem in refused.value.problems]
+    assert sample.code.splitlines() == [f"Invalid stack config ({len(lines)} problems):", *lines]
+
+
+def test_the_run_as_error_is_the_agents() -> None:
+    """aws/amazon-ssm-agent agent/session/shell/shell_unix.go: `failed to start pty since
+    RunAs user %s does not exist`, which agent/session/shell/shell.go `execute` reports as
+    `Unable to start command: %s` and the session fails with."""
+    page = (ROOT / "docs" / "troubleshooting.md").read_text()
+    assert "Unable to start command: failed to start pty since RunAs user X does not exist" in page
+
+
+PLAN_GREP = re.compile(r"python -m session_manager (plan [^|#]*?)\s*\|\s*grep -F '([^']+)'")
+
+
+def test_check_it_worked_greps_find_their_words(tmp_path: Path) -> None:
+    """Each `plan ... | grep -F 'words'` a page tells the reader to run finds its words:
+    the plan prints them for that stack."""
+
+    greps: dict[str, tuple[list[str], list[str]]] = {}
+    for block in SHELL_BLOCKS:
+        for line in block.code.splitlines():
+            for match in PLAN_GREP.finditer(line):
+                argv = shlex.split(match.group(1))
+                greps.setdefault(" ".join(argv), (argv, []))[1].append(match.group(2))
+    assert len(greps) >= 1
+    assert sum(len(words) for _, words in greps.values()) >= 4
+    copy_project_with_examples(tmp_path)
+    runs: list[tuple[list[str], str | None]] = [
+        (argv, f"{index}.out") for index, (argv, _) in enumerate(greps.values())
+    ]
+    run_all(tmp_path, runs)
+    missing = [
+        (" ".join(argv), words)
+        for (argv, out), (_, all_words) in zip(runs, greps.values(), strict=True)
+        for words in all_words
+        if words not in (tmp_path / str(out)).read_text()
+    ]
+    assert missing == []

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from policy_lint import scoping_problems
 from session_manager.offline.plan import run_plan
+from session_manager.offline.shard_plan import PlanRequest, plan_units, sharding
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
@@ -21,12 +22,22 @@ def test_example_plans(stack_file: Path, tmp_path: Path) -> None:
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(stack_file, tmp_path / stack_file.name)
     stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    plan = run_plan(tmp_path, stack)
-    documents = plan.of_type("aws:ssm/document:Document")
+    sharded = sharding(tmp_path, stack)
+    if sharded is None:
+        documents = run_plan(tmp_path, stack).of_type("aws:ssm/document:Document")
+    else:  # a sharded organization: the shared stack and every shard
+        request = PlanRequest(str(tmp_path), stack, render="data")
+        documents = [
+            r
+            for result in plan_units(request, sharded, sharded.parts(), jobs=1)
+            for r in result.data["resources"]
+            if r["type"] == "aws:ssm/document:Document"
+        ]
     assert documents
     for document in documents:
-        parse = yaml.safe_load if document.inputs["documentFormat"] == "YAML" else json.loads
-        assert parse(document.inputs["content"])["sessionType"] in {
+        inputs = document["inputs"] if isinstance(document, dict) else document.inputs
+        parse = yaml.safe_load if inputs["documentFormat"] == "YAML" else json.loads
+        assert parse(inputs["content"])["sessionType"] in {
             "Standard_Stream",
             "InteractiveCommands",
             "NonInteractiveCommands",

@@ -132,10 +132,11 @@ CONFIG_RANKS = (
         "account_events",
         "jit",
         "jit_requests",
+        "shards",
     ),
     ("documents", "people"),
     ("stack",),
-    ("limits", "loading", "reference", "regions", "targets"),
+    ("limits", "loading", "reference", "reference_allowed", "regions", "targets"),
 )
 
 

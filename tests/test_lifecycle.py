@@ -30,7 +30,6 @@ from typing import Any
 
 import pulumi
 import pytest
-import yaml
 from conftest import write_stack
 from session_manager import SessionManagerInstanceAccess, SessionManagerInstanceAccessArgs
 from session_manager.cli import main
@@ -64,7 +63,7 @@ def plan(
     project.mkdir(exist_ok=True)
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, project / name)
-    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": dict(config)}))
+    (project / f"Pulumi.{stack}.yaml").write_text(json.dumps({"config": dict(config)}, indent=2))
     region = str(config.get("aws:region", "us-east-1"))
     mocks = AwsMocks(account_id=account_id, region=region, organization_accounts=ou_accounts)
     mocks.account_states = dict(states or {})

@@ -29,8 +29,9 @@ from session_manager.ops.adopt import ExistingDocument, review
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import CANNOT_CHECK, IN_SYNC, format_report, verify
-from session_manager.program import deploy, export_outputs
+from session_manager.program import deploy
 from session_manager.secret_inputs import keep_config_secrets
+from session_manager.stack_exports import export_outputs
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 SECURE_USER = """config:

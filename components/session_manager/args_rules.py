@@ -243,6 +243,7 @@ VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     },
     ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
     ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
+    ("SessionManagerJustInTimeAccessArgs", "auto_approval_name"): _text_rule(document_name_problem),
     ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
         *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
     ),
@@ -427,6 +428,10 @@ CHECKED_WITH_SIBLINGS: dict[str, frozenset[str]] = {
 # Args no rule checks beyond their type, and why none applies. A flag (bool) or a nested
 # args TypedDict needs no entry: its type is all there is, or its own fields are checked.
 ARGS_WITHOUT_RULES: dict[tuple[str, str], str] = {
+    ("SessionManagerJustInTimeAccessArgs", "auto_approval_policy"): (
+        "Cedar text: the component parses and validates it with Cedar's engine against "
+        "AWS's schema (config/cedar.py policy_problems) before anything registers"
+    ),
     ("ShellProfileArgs", "linux"): (
         "commands the agent runs as written; their size counts in the preferences "
         "document's 64 KB (args_check `_document_size_problems`)"

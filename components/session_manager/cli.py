@@ -11,14 +11,20 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, cast
 
+from session_manager.cli_shards import add_shard_options
+from session_manager.cli_values import (
+    endpoint_url,
+    readable_file,
+    stack_name,
+    writable_file,
+    write_text,
+)
 from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -35,6 +41,7 @@ def _load_plan(
     offline: bool = False,
 ) -> Plan:
     """The stack's offline plan, its warnings on stderr; raises ConfigError or PlanError."""
+    from session_manager.cli_shards import load_arguments  # noqa: PLC0415
     from session_manager.offline.load import load_plan  # noqa: PLC0415
     from session_manager.offline.runtime_tuning import collection_paused  # noqa: PLC0415
 
@@ -42,8 +49,8 @@ def _load_plan(
     with collection_paused():
         plan = load_plan(
             args.project_dir,
-            args.stack,
-            args.ou_accounts,
+            ou_accounts=args.ou_accounts,
+            **load_arguments(args),
             resolve_outputs=resolve_outputs,
             preview=getattr(args, "preview", False),
             warn_ous_without_accounts=offline,
@@ -94,6 +101,7 @@ def _fail(message: str) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import plan_all, select  # noqa: PLC0415
     from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.render import format_plan  # noqa: PLC0415
@@ -104,6 +112,9 @@ def _plan(args: argparse.Namespace) -> int:
             "use --diff with --format text or json"
         )
     try:
+        sharded = select(args)
+        if sharded is not None:  # every stack of a sharded organization, merged
+            return plan_all(args, sharded)
         # A summary prints no outputs, so it need not resolve them. The full plan and
         # --json print the warnings themselves; so does a diff, text or JSON (an
         # offboarding account, a skipped closed account: what the change is about).
@@ -165,6 +176,7 @@ def _print_diff(
 
     A base of another stack, project or kind of plan is refused (exit 2).
     """
+    from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
     from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
@@ -177,16 +189,18 @@ def _print_diff(
                 "with `plan --json > FILE` on the base branch"
             )
         try:
-            base = json.loads(text)
+            base: Any = json.loads(text)
         except json.JSONDecodeError as exc:
             return _fail(
                 f"cannot diff against {base_file}: not JSON ({exc.msg}, line {exc.lineno} "
                 f"column {exc.colno}); is it `plan --json` output?"
             )
+        if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
+            return print_stack_diffs(base_file, base, [plan.to_json()], as_json, summary)
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
-    flips = answer_flips(base, answers or {})
+    flips = answer_flips(cast(Any, base), answers or {})
     if as_json:
         extra = {"accessAnswers": flips} if flips else {}
         print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
@@ -200,6 +214,7 @@ def _print_diff(
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import select, verify_all  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
     from session_manager.ops.drift.result import Report  # noqa: PLC0415
@@ -212,6 +227,10 @@ def _verify(args: argparse.Namespace) -> int:
         return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
         members = _read_organization(args, strict=False)
+        sharded = select(args)
+        if sharded is not None:  # every stack of a sharded organization, one report
+            merged = verify_all(args, sharded, members.warnings, members.error_lines())
+            return _print_report(args, merged)
         # The report carries the plan's warnings; stderr need not repeat them.
         plan = _load_plan(args, resolve_outputs=False, show_warnings=False)
     except (ConfigError, PlanError, CannotCheckError) as exc:
@@ -251,6 +270,19 @@ def _print_report(args: argparse.Namespace, report: Report) -> int:
 
 
 def _adopt(args: argparse.Namespace) -> int:
+    from session_manager.cli_shards import adopt_all, select  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+
+    try:
+        sharded = select(args)
+    except (ConfigError, PlanError) as exc:
+        return _fail(str(exc))
+    if sharded is not None:  # an import file per stack of a sharded organization
+        return adopt_all(args, sharded, _adopt_stack)
+    return _adopt_stack(args)
+
+
+def _adopt_stack(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import (  # noqa: PLC0415
         default_version_report,
@@ -273,7 +305,7 @@ def _adopt(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
-    print(review(existing))
+    print(review(existing, plan.invented))
     blocked = held_back(existing)
     if blocked:
         print("\n" + default_version_report(blocked, force=args.force, out=args.out))
@@ -281,13 +313,16 @@ def _adopt(args: argparse.Namespace) -> int:
             return 1
     if not existing:
         return 0
-    failed = _write_text(
+    failed = write_text(
         "--out", Path(args.out), json.dumps(import_file(plan, existing), indent=2) + "\n"
     )
-    return _fail(failed) if failed else _print_next_steps(args.out, existing)
+    part = getattr(args, "part", None)
+    # A shard stack runs with the organization's stack file (docs/shards.md).
+    stack = f" --stack {part.name} --config-file Pulumi.{args.stack}.yaml" if part else ""
+    return _fail(failed) if failed else _print_next_steps(args.out, existing, stack)
 
 
-def _print_next_steps(out: str, existing: list[Any]) -> int:
+def _print_next_steps(out: str, existing: list[Any], stack: str = "") -> int:
     """What to run after `adopt` wrote its import file."""
     from session_manager.ops.adopt import provider_targets  # noqa: PLC0415
 
@@ -295,9 +330,9 @@ def _print_next_steps(out: str, existing: list[Any]) -> int:
     providers = provider_targets(existing)
     if providers:
         targets = " ".join(f"--target '{urn}'" for urn in providers)
-        print(f"  pulumi up {targets}   # create the account providers first")
-    print(f"  pulumi import --file {out} --protect=false --generate-code=false")
-    print("  pulumi preview   # each adopted document shows an in-place update")
+        print(f"  pulumi up{stack} {targets}   # create the account providers first")
+    print(f"  pulumi import{stack} --file {out} --protect=false --generate-code=false")
+    print(f"  pulumi preview{stack}   # each adopted document shows an in-place update")
     return 0
 
 
@@ -380,7 +415,7 @@ def _config_reference(args: argparse.Namespace) -> int:
             updated = embed_reference(text)
         except ValueError as exc:
             return _fail(f"--write {readme}: {exc}")
-        failed = _write_text("--write", readme, updated)
+        failed = write_text("--write", readme, updated)
         if failed:
             return _fail(failed)
         print(f"updated the config reference in {readme}")
@@ -389,67 +424,9 @@ def _config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
-def _endpoint_url(value: str) -> str:
-    """--endpoint-url: an http(s) URL with a host, as botocore needs it."""
-    parsed = urlsplit(value)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not an endpoint URL; use http(s)://HOST[:PORT], "
-            "e.g. http://127.0.0.1:5000"
-        )
-    return value
-
-
-def _stack_name(value: str) -> str:
-    """--stack: a name Pulumi accepts, so it is never read as a path (`../x`)."""
-    # pulumi/pulumi sdk/go/common/tokens: a stack name is alphanumerics, '-', '_' and '.'.
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", value) or value in (".", ".."):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a stack name; Pulumi stack names hold only letters, digits, "
-            "'-', '_' and '.' (the file read is Pulumi.<stack>.yaml)"
-        )
-    return value
-
-
-def _readable_file(value: str) -> str:
-    """A file argument the command reads: it must be a file that is there and readable."""
-    path = Path(value)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file")
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{value!r}: no such file")
-    if not os.access(path, os.R_OK):
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be read (permission denied)")
-    return value
-
-
-def _writable_file(value: str) -> str:
-    """A file argument the command writes: a file (or none yet) in a folder that exists."""
-    path = Path(value)
-    if not value or path.is_dir():
-        raise argparse.ArgumentTypeError(f"{value!r} is a folder; name a file to write")
-    folder = path.parent
-    if not folder.is_dir():
-        raise argparse.ArgumentTypeError(
-            f"{value!r}: the folder {str(folder)!r} does not exist; create it first"
-        )
-    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(f"{value!r} cannot be written (permission denied)")
-    return value
-
-
-def _write_text(flag: str, path: Path, text: str) -> str | None:
-    """Write a file argument; None, or the one-line reason it could not be written."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        return f"{flag} {path}: cannot write it: {exc.strerror or exc}"
-    return None
-
-
 def _stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--stack", required=True, type=_stack_name, help="stack name: reads Pulumi.<stack>.yaml"
+        "--stack", required=True, type=stack_name, help="stack name: reads Pulumi.<stack>.yaml"
     )
     parser.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml (default: .)")
     parser.add_argument(
@@ -480,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(plan)
+    add_shard_options(plan)
     output = plan.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--summary", action="store_true", help="print resource counts only")
@@ -498,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--diff",
         metavar="BASE.json",
-        type=_readable_file,
+        type=readable_file,
         help="print only what changes from a base plan (a `plan --json` of the same stack, "
         "planned the same way): the engine's steps, what AWS loses, documents as unified "
         "diffs; with --summary, only the counts and what AWS loses. Exit 1 when the "
@@ -516,8 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _stack_options(verify)
+    add_shard_options(verify)
     verify.add_argument(
-        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to check instead of AWS"
+        "--endpoint-url", type=endpoint_url, help="an AWS API emulator to check instead of AWS"
     )
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.add_argument(
@@ -534,11 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a pulumi import file for managed documents that already exist",
     )
     _stack_options(adopt)
+    add_shard_options(adopt, jobs=False)
     adopt.add_argument(
-        "--endpoint-url", type=_endpoint_url, help="an AWS API emulator to look in instead of AWS"
+        "--endpoint-url", type=endpoint_url, help="an AWS API emulator to look in instead of AWS"
     )
     adopt.add_argument(
-        "--out", required=True, type=_writable_file, help="where to write the import file"
+        "--out", required=True, type=writable_file, help="where to write the import file"
     )
     adopt.add_argument(
         "--force",
@@ -554,7 +534,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stack_options(emulate)
     emulate.add_argument(
         "--endpoint-url",
-        type=_endpoint_url,
+        type=endpoint_url,
         required=True,
         help="the emulator, e.g. http://127.0.0.1:5000",
     )
@@ -589,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument(
         "--write",
         metavar="PAGE",
-        type=_readable_file,
+        type=readable_file,
         help="rewrite the reference in this page (docs/configuration-reference.md)",
     )
     reference.set_defaults(handler=_config_reference)

@@ -51,9 +51,9 @@ from session_manager.config.stack import StackConfig
 from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
 from session_manager.jit_wiring import deploy_just_in_time_access
-from session_manager.outputs import secret_where_shown
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets, refuse_secret_names
+from session_manager.shard_wiring import StackShare
 from session_manager.vpc_endpoints import SessionManagerVpcEndpoints
 
 
@@ -414,8 +414,10 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         pulumi.log.warn(warning)
     for warning in account_events_warnings(config):
         pulumi.log.warn(warning)
-    # Refused before any resource is registered: a token stored in plain text.
-    events_token = account_events_token(config) if config.account_events is not None else None
+    share = StackShare.of(config)  # a shard's name must agree with the config
+    # Refused before any resource: a token in plain text (a shard leaves it to the shared).
+    events = config.account_events is not None and share.shared
+    events_token = account_events_token(config) if events else None
     if not config.targets:
         own = resolve_own_account(config, own_account_id)
         for warning in own.warnings:
@@ -437,7 +439,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
         stack=pulumi.get_stack(),
         project=pulumi.get_project(),
     )
-    for warning in resolved.warnings:
+    for warning in share.warnings(resolved):
         pulumi.log.warn(warning)
     # The providers' own Region never changes as targets change (a provider whose
     # config changes would replace its resources); resources choose their Region.
@@ -460,8 +462,8 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
 
     central_bucket = None
     central = None
-    if config.central_logging is not None:
-        logging = config.central_logging
+    logging = config.central_logging
+    if logging is not None and share.shared:
         role_arn = logging.role_arn or (
             f"arn:{partition}:iam::{logging.account}:role/{config.default_role_name}"
         )
@@ -493,12 +495,11 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             ),
             opts=pulumi.ResourceOptions(providers=[provider_for(logging.account, role_arn)]),
         )
-        central = CentralLogs(
-            bucket_name=logging.bucket_name,
-            key_prefix=logging.key_prefix.strip("/"),
-            account_id=logging.account,
-            kms_key_arn=central_bucket.kms_key_arn,
-        )
+    if logging is not None:
+        # A shard writes to the bucket the shared stack made: its key's ARN by reference.
+        key_arn = central_bucket.kms_key_arn if central_bucket else share.central_key_arn()
+        prefix = logging.key_prefix.strip("/")
+        central = CentralLogs(logging.bucket_name, prefix, logging.account, key_arn)
 
     accounts = {
         target.account_id: _deploy_account(
@@ -513,6 +514,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             former_prefix="session-manager" if target.moved_from_account_stack else None,
         )
         for target in resolved.accounts
+        if share.holds(target.account_id)
     }
     account_events = None
     if config.account_events is not None and events_token is not None:
@@ -529,72 +531,3 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             opts=opts,
         )
     return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
-
-
-def _region_outputs(p: SessionManagerPreferences) -> dict[str, pulumi.Input[str] | None]:
-    return {
-        "documentName": p.document_name,
-        "documentArn": p.document_arn,
-        "sessionDataKeyArn": p.session_data_key_arn,
-        "logGroupName": p.log_group_name,
-        "logGroupArn": p.log_group_arn,
-        "s3BucketName": p.s3_bucket_name,
-        "s3KeyPrefix": p.s3_key_prefix,
-    }
-
-
-def _export(name: str, value: Any) -> None:
-    """A stack output, secret wherever it shows a secret config value."""
-    pulumi.export(name, secret_where_shown({name: value})[name])
-
-
-def export_outputs(deployment: Deployment) -> None:
-    own = deployment.accounts.get("")
-    if own is not None:
-        _export("preferences", {r: _region_outputs(p) for r, p in own.preferences.items()})
-        if own.access_policies is not None:
-            _export(
-                "accessPolicyArns",
-                {
-                    "sessionUsers": own.access_policies.session_users_policy_arn,
-                    "instanceInventory": own.access_policies.instance_inventory_policy_arn,
-                    "preferencesGuard": own.access_policies.preferences_guard_policy_arn,
-                },
-            )
-        if own.instance_access is not None:
-            _export("instancePolicyArn", own.instance_access.policy_arn)
-            _export("instanceRoleName", own.instance_access.role_name)
-            _export("instanceProfileName", own.instance_access.instance_profile_name)
-        return
-    _export(
-        "accounts",
-        {
-            account_id: {
-                "preferences": {r: _region_outputs(p) for r, p in deployed.preferences.items()},
-                "instancePolicyArn": (
-                    deployed.instance_access.policy_arn if deployed.instance_access else None
-                ),
-            }
-            for account_id, deployed in deployment.accounts.items()
-        },
-    )
-    if deployment.account_events is not None:
-        events = deployment.account_events
-        _export(
-            "accountEvents",
-            {
-                "ruleNames": events.rule_names,
-                "apiDestinationArn": events.api_destination_arn,
-                "deadLetterQueueUrl": events.dead_letter_queue_url,
-                "alarmTopicArn": events.alarm_topic_arn,
-            },
-        )
-    if deployment.central_logs is not None:
-        _export(
-            "centralLogs",
-            {
-                "bucketName": deployment.central_logs.bucket_name,
-                "bucketArn": deployment.central_logs.bucket_arn,
-                "kmsKeyArn": deployment.central_logs.kms_key_arn,
-            },
-        )

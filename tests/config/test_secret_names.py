@@ -24,7 +24,8 @@ from session_manager.config.errors import ConfigError
 from session_manager.config.loading import load_stack_config
 from session_manager.config.secret_names import NAME_KEYS, name_key
 from session_manager.offline.plan import Plan, record_program, run_plan
-from session_manager.program import deploy, export_outputs
+from session_manager.program import deploy
+from session_manager.stack_exports import export_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 # The inputs that are, or are part of, the provider's id (module docstring).

@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi_aws
 import pytest
+import yaml
 from conftest import cli
 from session_manager.aws.replacements import REPLACING_INPUTS, replaces
 from session_manager.offline.diff import DiffError, diff_plans
@@ -705,3 +706,99 @@ def test_secret_changes_compare_ciphertext_digests_and_need_both_sides() -> None
     assert "No changes" not in format_diff(diff)
     assert diff_plans(plan(item), head).secret_changes == []
     assert "No changes" in format_diff(diff_plans(base, base))
+
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "loses"),
+    [
+        (365, 90, True),
+        (None, 365, True),  # never expire => a number
+        (0, 365, True),
+        (90, 365, False),
+        (365, None, False),  # a number => never expire keeps more
+    ],
+)
+def test_a_lower_log_group_retention_is_a_loss(
+    before: int | None, after: int | None, loses: bool
+) -> None:
+    """CloudWatch Logs API Reference, PutRetentionPolicy: after retention is lowered, log
+    events older than the new value are deleted within 72 hours
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+    No resource is deleted or replaced: only an update, which the LOSES block missed."""
+    old = resource(LOG_GROUP, "logs", name="ssm", retentionInDays=before)
+    new = resource(LOG_GROUP, "logs", name="ssm", retentionInDays=after)
+    diff = diff_plans(plan(old), plan(new))
+    (change,) = diff.changes
+    assert change.action == "update"
+    assert bool(diff.aws_losses()) is loses
+    assert (diff.to_json()["awsLoses"] == [old["urn"]]) is loses
+    text = format_diff(diff, summary=True)
+    assert ("!! AWS LOSES 1" in text) is loses
+    if loses:
+        assert f"!!   {LOG_GROUP} logs: retentionInDays" in text
+        assert f"older than {after} days are deleted" in text
+
+
+def _lifecycle(expire: int, noncurrent: int) -> dict[str, Any]:
+    rule = {
+        "id": "session-logs",
+        "status": "Enabled",
+        "expiration": {"days": expire},
+        "noncurrentVersionExpiration": {"noncurrentDays": noncurrent},
+    }
+    return resource(LIFECYCLE, "lifecycle", bucket="logs", rules=[rule])
+
+
+def test_a_lower_s3_expiry_or_object_lock_retention_is_a_loss() -> None:
+    """Amazon S3 User Guide, "Expiring objects": lifecycle expires the objects older than
+    the rule's days, so lowering them deletes logs already stored; "Locking objects with
+    Object Lock": a shorter default retention lets new versions be deleted sooner."""
+    lowered = diff_plans(plan(_lifecycle(2557, 2557)), plan(_lifecycle(730, 2557)))
+    assert [c.name for c in lowered.aws_losses()] == ["lifecycle"]
+    assert "rule session-logs expiration.days 2557 days => 730 days" in format_diff(lowered)
+    noncurrent = diff_plans(plan(_lifecycle(2557, 2557)), plan(_lifecycle(2557, 30)))
+    assert [c.name for c in noncurrent.aws_losses()] == ["lifecycle"]
+    raised = diff_plans(plan(_lifecycle(730, 730)), plan(_lifecycle(2557, 2557)))
+    assert raised.aws_losses() == []
+
+    def lock(days: int) -> dict[str, Any]:
+        retention = {"mode": "COMPLIANCE", "days": days}
+        return resource(OBJECT_LOCK, "lock", bucket="logs", rule={"defaultRetention": retention})
+
+    assert [c.name for c in diff_plans(plan(lock(2557)), plan(lock(365))).aws_losses()] == ["lock"]
+    assert diff_plans(plan(lock(365)), plan(lock(2557))).aws_losses() == []
+
+
+def test_the_dev_stack_lowering_retention_shows_in_aws_loses() -> None:
+    """End to end through the dev stack's plan: logGroup.retentionInDays 365 => 90."""
+    base = run_plan(ROOT, "dev").to_json()
+    lowered = {"session-manager:logGroup": json.dumps({"retentionInDays": 90})}
+    head = run_plan(ROOT, "dev", config_overrides=lowered).to_json()
+    diff = diff_plans(base, head)
+    assert {c.type for c in diff.aws_losses()} == {LOG_GROUP}
+    assert "retentionInDays 365 days => 90 days" in format_diff(diff, summary=True)
+
+
+def test_the_organization_example_lowering_central_expiry_shows_in_aws_loses(
+    tmp_path: Path,
+) -> None:
+    """End to end: the central bucket's lifecycle and Object Lock inputs as the plan holds them."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    stack = ROOT / "examples" / "organization" / "Pulumi.organization.yaml"
+    shutil.copy(stack, tmp_path / stack.name)
+    central = yaml.safe_load(stack.read_text())["config"]["session-manager:centralLogging"]
+    base = run_plan(tmp_path, "organization").to_json()
+    lowered = central | {"expireAfterDays": 400, "objectLock": {"retentionDays": 400}}
+    overrides = {"session-manager:centralLogging": json.dumps(lowered)}
+    head = run_plan(tmp_path, "organization", config_overrides=overrides).to_json()
+    diff = diff_plans(base, head)
+    assert {c.type for c in diff.aws_losses()} == {LIFECYCLE, OBJECT_LOCK}
+    text = format_diff(diff, summary=True)
+    assert "rule session-logs expiration.days 2557 days => 400 days" in text
+    assert "Object Lock default retention 2557 => 400 days" in text

@@ -74,6 +74,18 @@ def test_unknown_stack_is_a_clear_error() -> None:
     assert "dev" in result.stderr
 
 
+def test_a_directory_named_like_a_stack_file_is_said_to_be_one(tmp_path: Path) -> None:
+    project = write_stack(tmp_path, "config:\n  aws:region: us-east-1\n")
+    (project / "Pulumi.dir.yaml").mkdir()
+    result = cli("plan", "--stack", "dir", "--project-dir", str(project))
+    assert result.returncode == 2
+    assert "Pulumi.dir.yaml is a directory, not a stack file" in result.stderr
+    # Nor is it listed as a stack elsewhere.
+    other = cli("plan", "--stack", "nope", "--project-dir", str(project))
+    assert "stacks here: t" in other.stderr
+    assert "dir" not in other.stderr.split("stacks here:")[1]
+
+
 def test_consecutive_plans_do_not_share_exports(tmp_path: Path) -> None:
     first = run_plan(ROOT, "dev")
     assert set(first.outputs["preferences"]) == {"us-east-1", "eu-west-1"}

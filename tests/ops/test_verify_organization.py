@@ -125,7 +125,9 @@ def organization(emulator_url: str, tmp_path: Path) -> Organization:
             }
         ],
     }
-    (tmp_path / "Pulumi.org.yaml").write_text(yaml.safe_dump({"config": config}))
+    # JSON quotes every string: moto's account ids may start with 0, which PyYAML writes
+    # plain and go-yaml v3 (the Pulumi CLI) would read as a number.
+    (tmp_path / "Pulumi.org.yaml").write_text(json.dumps({"config": config}, indent=2))
     return found
 
 
@@ -393,7 +395,7 @@ def test_an_unreadable_ou_is_an_error_line_and_the_rest_is_checked(
     config = yaml.safe_load(stack.read_text())
     gone = "ou-zzzz-00000000"  # well formed, but no such OU in the organization
     config["config"]["session-manager:targets"].append({"organizationalUnit": gone})
-    stack.write_text(yaml.safe_dump(config))
+    stack.write_text(json.dumps(config, indent=2))
     result = run_cli(org, "verify", "--format", "json")
     assert result.returncode == 2, result.stdout + result.stderr
     report = json.loads(result.stdout)

@@ -345,6 +345,7 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
                 "set cloudWatchLogGroupName, or logGroup.create: true, or "
                 "cloudWatchStreamingEnabled: false"
             )
+    warnings += _retention_warnings(config)
     logging = config.central_logging
     bucket_region = logging and (logging.region or home_region or config.regions[0])
     for index, endpoints in enumerate(config.vpc_endpoints):
@@ -367,3 +368,17 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
                 "just-in-time access; set it false for the people justInTimeAccess covers"
             )
     return warnings
+
+
+def _retention_warnings(config: StackConfig) -> list[str]:
+    """logGroup.retentionInDays applies only to a log group the stack creates."""
+    if "retention_in_days" not in config.log_group.model_fields_set:
+        return []
+    if any(config.creates_log_group(prefs) for _, prefs, _ in applied_preferences(config)):
+        return []
+    return [
+        f"{NAMESPACE}:logGroup.retentionInDays: {config.log_group.retention_in_days} is "
+        "ignored: the stack creates no log group (preferences.cloudWatchLogGroupName names "
+        "an existing one, or logGroup.create is false); set that group's retention where it "
+        "is managed, or drop retentionInDays"
+    ]

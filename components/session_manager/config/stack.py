@@ -45,6 +45,7 @@ from session_manager.config.resources import (
     SessionDataKey,
     VpcEndpoints,
 )
+from session_manager.config.shards import Shards
 
 
 class StackConfig(ConfigModel):
@@ -139,6 +140,13 @@ class StackConfig(ConfigModel):
     account_events: AccountEvents | None = Field(
         default=None,
         description="Deploy when the organization's accounts change (see below).",
+    )
+    shards: Shards | None = Field(
+        default=None,
+        description=(
+            "Split the targets across `<stack>-shard-<i>` stacks run side by side "
+            "(docs/shards.md, see below)."
+        ),
     )
     account_events_token: SecretStr | None = Field(
         default=None,
@@ -261,6 +269,10 @@ class StackConfig(ConfigModel):
             )
             for index in moved[1:]
         ]
+        if self.shards is not None and not self.targets:
+            problems.append(
+                (("shards",), "needs targets: it splits the accounts of an organization")
+            )
         problems += self._account_events_problems()
         problems += self._parameter_reference_problems()
         raise_problems(problems)

@@ -326,3 +326,23 @@ def project_config_values(project_config: dict[str, Any]) -> dict[str, Any]:
                 f"{{type:, default:}} (Pulumi's project schema), but it is {excerpt(spec)}"
             )
     return values
+
+
+def missing_stack_file(project_dir: Path, path: Path) -> str | None:
+    """Why `path` is not a stack file to read (with the stacks that are), or None."""
+    if path.is_dir():
+        return f"{path.name} is a directory, not a stack file: rename or remove it"
+    if path.is_file():
+        return None
+    known = sorted(
+        p.name[len("Pulumi.") : -len(".yaml")]
+        for p in project_dir.glob("Pulumi.*.yaml")
+        if p.is_file()
+    )
+    examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
+    hint = (
+        f"; copy {examples[0].relative_to(project_dir)} here to use that example"
+        if examples
+        else ""
+    )
+    return f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"

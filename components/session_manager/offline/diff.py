@@ -59,8 +59,6 @@ left out.
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -68,10 +66,10 @@ from typing import Any, cast
 from session_manager.aws.replacements import REGION, replaces
 from session_manager.config.targets import inactive_accounts
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
+from session_manager.offline.diff_documents import unified_document_diff
+from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 
-# Inputs that hold a document or policy as text (JSON, or YAML for YAML documents).
-TEXT_DOCUMENT_INPUTS = ("content", "policy", "assumeRolePolicy")
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 # Resource options the engine keeps in state without calling the provider.
 STATE_ONLY_OPTIONS = (
@@ -145,6 +143,9 @@ class ResourceChange:
     # The base's `deletedWith` target, when that target is deleted in this update too:
     # this resource's own delete calls no provider Delete (step.go isDeletedWith).
     deleted_with: str | None = None
+    # How an update shortens the retention of stored logs, deleting the older ones
+    # (offline/diff_retention.py); empty when it doesn't.
+    retention_cuts: list[str] = field(default_factory=list[str])
 
     @property
     def is_provider(self) -> bool:
@@ -167,6 +168,7 @@ class ResourceChange:
             "replaceOrder": self.order,
             "retained": self.retained,
             "deletedWith": self.deleted_with,
+            "retentionCuts": self.retention_cuts,
             "error": self.error,
         }
 
@@ -196,11 +198,13 @@ class PlanDiff:
         return [c.error for c in self.changes if c.error]
 
     def aws_losses(self) -> list[ResourceChange]:
-        """What AWS really loses: deletes and replaces of AWS resources not retained in the base."""
+        """What AWS really loses: deletes and replaces of AWS resources not retained in the
+        base, and updates that shorten how long stored logs are kept."""
         return [
             c
             for c in self.changes
-            if c.action in ("remove", "replace") and not c.retained and c.in_aws
+            if (c.action in ("remove", "replace") and not c.retained and c.in_aws)
+            or (c.action == "update" and c.retention_cuts)
         ]
 
     def summary(self) -> dict[str, int]:
@@ -267,28 +271,6 @@ def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
         )
 
 
-def _document_lines(value: Any) -> list[str]:
-    """A document's or policy's text as stable lines: JSON pretty-printed, else as written."""
-    if not isinstance(value, str):
-        return json.dumps(value, indent=2, sort_keys=True).splitlines()
-    try:
-        return json.dumps(json.loads(value), indent=2, sort_keys=True).splitlines()
-    except json.JSONDecodeError:
-        return value.splitlines()
-
-
-def _unified(key: str, before: Any, after: Any) -> list[str]:
-    return list(
-        difflib.unified_diff(
-            _document_lines(before),
-            _document_lines(after),
-            fromfile=f"{key} (base)",
-            tofile=f"{key} (this change)",
-            lineterm="",
-        )
-    )
-
-
 # --- Judging one resource ----------------------------------------------------
 
 
@@ -306,7 +288,7 @@ def _property_changes(
         forces = replaces(resource_type, key) and not (
             key == REGION and (old is None or new is None)
         )
-        unified = _unified(key, old, new) if key in TEXT_DOCUMENT_INPUTS else None
+        unified = unified_document_diff(key, old, new)
         if unified == []:
             continue  # the same document, written differently
         changes.append(PropertyChange(key, old, new, forces, unified))
@@ -444,6 +426,7 @@ def _judge(
         change.error = _replace_error(old, new, urn)
     elif properties:
         change.action = "update"
+        change.retention_cuts = retention_cuts(new["type"], old_inputs, new_inputs)
     return change
 
 

@@ -38,7 +38,10 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
     if losses:
         lines.append(f"!! AWS LOSES {len(losses)} resource(s):")
         for change in losses:
-            if change.action == "remove" and change.deleted_with:
+            if change.action == "update":
+                cuts = change.retention_cuts
+                lines += [f"!!   {change.type} {change.name}: {cut}" for cut in cuts]
+            elif change.action == "remove" and change.deleted_with:
                 lines.append(
                     f"!!   {change.type} {change.name}: deleted with "
                     f"{_provider_name(change.deleted_with)} (deletedWith)"

@@ -17,6 +17,7 @@ import pulumi
 from session_manager.aws.rules import partition_of_region
 
 PLACEHOLDER_ACCOUNT_ID = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 _NAMESPACE = uuid.UUID("6f1d7a52-54a7-4f57-9a0b-3c1e0f5b7d21")
 
 
@@ -53,6 +54,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         organization_accounts: Mapping[str, list[str]] | None = None,
         organizational_units: Mapping[str, list[str]] | None = None,
         account_states: Mapping[str, str] | None = None,
+        *,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.account_id = account_id
         self.region = region
@@ -62,6 +65,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.organizational_units = dict(organizational_units or {})
         # Account id -> its Organizations state, for those that aren't ACTIVE.
         self.account_states = dict(account_states or {})
+        # Fully qualified stack name -> its exports, for stack references.
+        self.stack_outputs = {name: dict(v) for name, v in (stack_outputs or {}).items()}
         # Provider id -> the account it is pinned to, so ARNs name the right account.
         self._provider_accounts: dict[str, str] = {}
         # Every id, ARN and account this stand-in made up, for the plan to mark.
@@ -101,6 +106,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         name = str(inputs.get("name") or args.name)
         typ = args.typ
         resource_id = name
+        if typ == STACK_REFERENCE:
+            # The engine answers with the stack's outputs (pulumi/pulumi
+            # pkg/resource/deploy/builtins.go readStackReference): here, its offline plan's.
+            reference = str(inputs.get("name", ""))
+            outputs = self.stack_outputs.get(reference, {})
+            return reference, {"name": reference, "outputs": outputs, "secretOutputNames": []}
         if typ.startswith("pulumi:providers:"):
             provider_id = f"{args.name}-provider-id"
             allowed = inputs.get("allowedAccountIds")

@@ -30,6 +30,7 @@ from session_manager.config.errors import NAMESPACE
 from session_manager.config.stack_file import (
     StackFileError,
     excerpt,
+    missing_stack_file,
     project_config_values,
     project_name,
     read_pulumi_file,
@@ -121,6 +122,8 @@ class Plan:
     registered_outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     # Secret config key -> digest of its ciphertext (offline/secret_fingerprints.py).
     secret_config: dict[str, str] = field(default_factory=dict[str, str])
+    # A shard's reads from the shared stack (central key, alias, provider), for verify.
+    referenced: list[PlannedResource] = field(default_factory=list[PlannedResource])
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -301,9 +304,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
 
 
-# --- Reading the project and stack files ------------------------------------
-
-
 def _mask_secure(value: Any) -> tuple[Any, bool]:
     """Replace `secure:` values (which need the stack's secrets provider) with a mask."""
     if isinstance(value, dict):
@@ -373,19 +373,9 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     """The stack's config as `ns:key` -> engine text, and the keys that are secret."""
     project_name, project = read_project(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        known = sorted(
-            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
-        )
-        examples = sorted(project_dir.glob(f"examples/*/{path.name}"))
-        hint = (
-            f"; copy {examples[0].relative_to(project_dir)} here to use that example"
-            if examples
-            else ""
-        )
-        raise PlanError(
-            f"no stack file {path.name}; stacks here: {', '.join(known) or 'none'}{hint}"
-        )
+    missing = missing_stack_file(project_dir, path)
+    if missing:
+        raise PlanError(missing)
     loaded = _read_yaml(path)
     document = _mapping(loaded, path.name, "a mapping with a config: key")
     unknown = unknown_stack_file_keys(document)
@@ -415,9 +405,6 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     return config, secret_keys
 
 
-# --- Running ----------------------------------------------------------------
-
-
 def _resolve(value: Any) -> Any:
     return _sync_await(pulumi.Output.from_input(value).future())
 
@@ -432,16 +419,18 @@ def run_plan(
     resolve_outputs: bool = True,
     preview: bool = False,
     after: Callable[[], Awaitable[Any]] | None = None,
+    config_file: str | None = None,
 ) -> Plan:
     """Run `project_dir/__main__.py` for `stack` under mocks and return what it registered.
 
     `after`, if given, runs in the program's event loop once the program has run, and
     what it returns is the plan's `result` (bench/record.py reads the program's Outputs
     there). Errors from the program (such as ConfigError) propagate unchanged.
+    `config_file`: the stack whose file holds the config (a shard's `--config-file`).
     """
     project_dir = project_dir.resolve()
     project, _ = read_project(project_dir)
-    config, secret_keys = read_stack_config(project_dir, stack)
+    config, secret_keys = read_stack_config(project_dir, (config_file := config_file or stack))
     config.update(config_overrides or {})
     program = project_dir / "__main__.py"
     if not program.is_file():
@@ -478,7 +467,7 @@ def run_plan(
         for path in config_secrets.undecrypted_paths(key, config.get(key))
     ]
     plan.warnings[:0] = notes
-    plan.secret_config = secret_fingerprints(project_dir / f"Pulumi.{stack}.yaml", project)
+    plan.secret_config = secret_fingerprints(project_dir / f"Pulumi.{config_file}.yaml", project)
     return plan
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.config.secrets import UNDECRYPTED
+from session_manager.offline.invented import mark_invented
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import (
     AwsAccess,
@@ -197,8 +198,9 @@ def import_file(plan: Plan, existing: list[ExistingDocument]) -> dict[str, Any]:
     return result
 
 
-def review(existing: list[ExistingDocument]) -> str:
-    """Current against wanted preferences, field by field."""
+def review(existing: list[ExistingDocument], invented: set[str] | None = None) -> str:
+    """Current against wanted preferences, field by field. A wanted value the offline
+    plan made up (a created key's id: `invented`) is marked as the text plan marks it."""
     if not existing:
         return "No managed document exists yet: the first `pulumi up` creates them all."
     lines: list[str] = []
@@ -222,10 +224,11 @@ def review(existing: list[ExistingDocument]) -> str:
                 # The stack stores it as a secret: neither value is printed.
                 lines.append(f"    {path}: a secret, not compared")
                 continue
-            lines.append(
+            line = (
                 f"    {path}: current {json.dumps(current.get(path))}, "
                 f"wanted {json.dumps(wanted.get(path))}"
             )
+            lines += mark_invented([line], invented or set())
         lines.append("")
     return "\n".join(lines).rstrip()
 

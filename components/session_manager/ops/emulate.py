@@ -18,12 +18,18 @@ from typing import Any, cast
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from session_manager.aws.lifecycle import lifecycle_rule_request
 from session_manager.offline.component_outputs import component_outputs
 from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
+from session_manager.ops.emulate_bucket_settings import (
+    BUCKET_LOGGING,
+    LIFECYCLE_CONFIGURATION,
+    OBJECT_LOCK_CONFIGURATION,
+    SSE_CONFIGURATION,
+    BucketSettingsEmulation,
+)
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -34,13 +40,7 @@ EMULATOR_SECRET_KEY = "testing"
 # still collides, as it would in AWS. verify never compares tags.
 EMULATED_TAG = "session-manager:emulated"
 
-SSE_CONFIGURATION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-LIFECYCLE_CONFIGURATION = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList"
-OBJECT_LOCK_CONFIGURATION = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
 # Create order: what a resource refers to is created before it.
 CREATE_ORDER = (
     "aws:kms/key:Key",
@@ -142,14 +142,7 @@ class Emulator:
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment": self._attachment,
             "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": self._group_attachment,
             "aws:s3/bucket:Bucket": self._bucket,
-            "aws:s3/bucketOwnershipControls:BucketOwnershipControls": self._bucket_ownership,
-            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": self._bucket_public_access,
-            "aws:s3/bucketVersioning:BucketVersioning": self._bucket_versioning,
-            SSE_CONFIGURATION: self._bucket_encryption,
-            LIFECYCLE_CONFIGURATION: self._bucket_lifecycle,
-            "aws:s3/bucketPolicy:BucketPolicy": self._bucket_policy,
-            OBJECT_LOCK_CONFIGURATION: self._bucket_object_lock,
-            BUCKET_LOGGING: self._bucket_logging,
+            **BucketSettingsEmulation(self.client, self._region).handlers(),
             PREFIX_LIST: self._prefix_list,
         }
         events = emulate_events.AccountEventsEmulation(
@@ -462,89 +455,6 @@ class Emulator:
                 raise
         s3.put_bucket_tagging(Bucket=inputs["bucket"], Tagging={"TagSet": _tags(inputs)})
 
-    def _bucket_ownership(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        self.client("s3", self._region(inputs)).put_bucket_ownership_controls(
-            Bucket=inputs["bucket"],
-            OwnershipControls={"Rules": [{"ObjectOwnership": inputs["rule"]["objectOwnership"]}]},
-        )
-
-    def _bucket_public_access(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        self.client("s3", self._region(inputs)).put_public_access_block(
-            Bucket=inputs["bucket"],
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": bool(inputs.get("blockPublicAcls")),
-                "IgnorePublicAcls": bool(inputs.get("ignorePublicAcls")),
-                "BlockPublicPolicy": bool(inputs.get("blockPublicPolicy")),
-                "RestrictPublicBuckets": bool(inputs.get("restrictPublicBuckets")),
-            },
-        )
-
-    def _bucket_versioning(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        self.client("s3", self._region(inputs)).put_bucket_versioning(
-            Bucket=inputs["bucket"],
-            VersioningConfiguration={"Status": inputs["versioningConfiguration"]["status"]},
-        )
-
-    def _bucket_encryption(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        rules: list[dict[str, Any]] = []
-        for rule in inputs["rules"]:
-            default = rule["applyServerSideEncryptionByDefault"]
-            rules.append(
-                {
-                    "ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": default["sseAlgorithm"],
-                        "KMSMasterKeyID": default.get("kmsMasterKeyId", ""),
-                    },
-                    "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled")),
-                }
-            )
-        self.client("s3", self._region(inputs)).put_bucket_encryption(
-            Bucket=inputs["bucket"], ServerSideEncryptionConfiguration={"Rules": rules}
-        )
-
-    def _bucket_lifecycle(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        rules = [lifecycle_rule_request(rule) for rule in inputs["rules"]]
-        self.client("s3", self._region(inputs)).put_bucket_lifecycle_configuration(
-            Bucket=inputs["bucket"], LifecycleConfiguration={"Rules": rules}
-        )
-
-    def _bucket_object_lock(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        retention = inputs["rule"]["defaultRetention"]
-        self.client("s3", self._region(inputs)).put_object_lock_configuration(
-            Bucket=inputs["bucket"],
-            ObjectLockConfiguration={
-                "ObjectLockEnabled": inputs.get("objectLockEnabled") or "Enabled",
-                "Rule": {
-                    "DefaultRetention": {"Mode": retention["mode"], "Days": retention["days"]}
-                },
-            },
-        )
-
-    def _bucket_logging(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        self.client("s3", self._region(inputs)).put_bucket_logging(
-            Bucket=inputs["bucket"],
-            BucketLoggingStatus={
-                "LoggingEnabled": {
-                    "TargetBucket": inputs["targetBucket"],
-                    "TargetPrefix": inputs["targetPrefix"],
-                }
-            },
-        )
-
     def _prefix_list(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
@@ -581,13 +491,6 @@ class Emulator:
         planned_id = resource.state.get("id")
         if planned_id:
             report.replacements[str(planned_id)] = str(found["PrefixListId"])
-
-    def _bucket_policy(
-        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
-    ) -> None:
-        self.client("s3", self._region(inputs)).put_bucket_policy(
-            Bucket=inputs["bucket"], Policy=inputs["policy"]
-        )
 
 
 def _prefix_list_entries(inputs: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -220,13 +220,16 @@ class KeyResolver:
 
     def __init__(self, plan: Plan, access: AwsAccess) -> None:
         self.access = access
-        aliases = {str(a.inputs.get("targetKeyId")): a for a in plan.of_type(ALIAS)}
+        # A shard's keys include the shared stack's it names (its central key).
+        known = [*plan.resources, *plan.referenced]
+        aliases = {str(a.inputs.get("targetKeyId")): a for a in known if a.type == ALIAS}
         # Placeholder key id -> (the key, its alias, its provider)
         self._keys: dict[str, tuple[PlannedResource, PlannedResource, PlannedResource | None]] = {}
-        for key in plan.of_type(KEY):
+        providers = {r.urn: r for r in known if r.inputs.get("assumeRoles")}
+        for key in (r for r in known if r.type == KEY):
             key_id = str(key.state.get("keyId", ""))
             if key_id in aliases:
-                self._keys[key_id] = (key, aliases[key_id], plan.provider_of(key))
+                self._keys[key_id] = (key, aliases[key_id], providers.get(key.provider or ""))
         # Placeholder key id -> the planned resources that name the key (log groups,
         # documents), each with its provider.
         providers = {r.urn: r for r in plan.resources if r.inputs.get("assumeRoles")}

@@ -1,0 +1,137 @@
+"""Shard assignment and the `shards` config: stable, minimal moves, exact messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from session_manager.config.errors import ConfigError
+from session_manager.config.loading import parse_stack_config
+from session_manager.config.shards import (
+    Shards,
+    StackPart,
+    account_regions_by_shard,
+    all_parts,
+    jump_hash,
+    shard_of,
+    size_warnings,
+    smallest_count,
+    stack_part,
+)
+
+ACCOUNTS = [f"{100000000000 + i * 7919:012d}" for i in range(1000)]
+
+
+def test_jump_hash_matches_the_published_algorithm() -> None:
+    """Lamping and Veach, arXiv:1406.2294; the vectors are ClickHouse's tests of its
+    jumpConsistentHash (tests/queries/0_stateless/00580_consistent_hashing_functions)."""
+    vectors = [
+        (1, 1, 0),
+        (42, 57, 43),
+        (256, 1024, 520),
+        (3735883980, 1, 0),
+        (3735883980, 666, 361),
+        (16045690984833335023, 255, 237),
+    ]
+    assert [jump_hash(key, buckets) for key, buckets, _ in vectors] == [b for *_, b in vectors]
+
+
+def test_an_accounts_shard_is_the_same_in_another_process() -> None:
+    """Not Python's hash(), which is salted per process (PYTHONHASHSEED)."""
+    here = [shard_of(account, 7) for account in ACCOUNTS[:50]]
+    code = (
+        "from session_manager.config.shards import shard_of;"
+        f"print([shard_of(a, 7) for a in {ACCOUNTS[:50]!r}])"
+    )
+    there = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert there.strip() == str(here)
+
+
+def test_growing_the_count_moves_only_accounts_into_the_new_shard() -> None:
+    for count in range(1, 12):
+        for account in ACCOUNTS:
+            before, after = shard_of(account, count), shard_of(account, count + 1)
+            assert after in (before, count), (account, count)
+    moved = sum(shard_of(a, 4) != shard_of(a, 5) for a in ACCOUNTS)
+    # About 1/5 of them (hash mod N would move about 4/5).
+    assert 150 <= moved <= 250
+
+
+def test_shards_are_balanced_and_every_account_has_one() -> None:
+    sizes = account_regions_by_shard(dict.fromkeys(ACCOUNTS, 1), 4)
+    assert sum(sizes) == len(ACCOUNTS)
+    assert all(200 <= size <= 300 for size in sizes), sizes
+
+
+def test_the_suggested_count_keeps_every_shard_within_the_limit() -> None:
+    regions = dict.fromkeys(ACCOUNTS, 17)  # 17,000 account-Regions
+    count = smallest_count(regions, 2000)
+    assert max(account_regions_by_shard(regions, count)) <= 2000
+    assert max(account_regions_by_shard(regions, count - 1)) > 2000
+    assert count >= 9
+
+
+def test_a_shard_over_the_limit_is_warned_about_with_the_count_that_fits() -> None:
+    regions = dict.fromkeys(ACCOUNTS, 17)
+    [warning] = size_warnings(regions, Shards(count=2))
+    assert warning.startswith("session-manager:shards: shard 0 has ")
+    assert f"count {smallest_count(regions, 2000)} keeps every shard within it" in warning
+    assert size_warnings(dict.fromkeys(ACCOUNTS[:10], 17), Shards(count=2)) == []
+
+
+def _problems(values: dict[str, object]) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(values, aws_region="us-east-1")
+    return caught.value.problems
+
+
+def test_bad_shards_config_names_the_key() -> None:
+    targets = [{"account": "111111111111"}]
+    assert _problems({"targets": targets, "shards": {"count": 0}}) == [
+        ("session-manager:shards.count", "must be 1-100, got 0")
+    ]
+    assert _problems({"shards": {"count": 2}}) == [
+        ("session-manager:shards", "needs targets: it splits the accounts of an organization")
+    ]
+    assert _problems({"targets": targets, "shards": {}}) == [
+        ("session-manager:shards.count", "is required")
+    ]
+    assert _problems({"targets": targets, "shards": {"count": 2, "maxAccountRegions": 0}}) == [
+        ("session-manager:shards.maxAccountRegions", "must be at least 1, got 0")
+    ]
+
+
+def test_a_stack_knows_its_part_from_its_name() -> None:
+    shards = Shards(count=4)
+    assert stack_part("organization", shards) == StackPart("organization", None)
+    assert stack_part("org-shard-3", shards) == StackPart("org", 3)
+    assert stack_part("organization", None) is None
+    assert [p.name for p in all_parts("org", shards)] == [
+        "org",
+        "org-shard-0",
+        "org-shard-1",
+        "org-shard-2",
+        "org-shard-3",
+    ]
+
+
+def test_a_shard_stack_without_the_organizations_config_is_refused() -> None:
+    """`pulumi up -s org-shard-2` without --config-file would run with no config: the
+    program would manage the credentials' own account and delete the shard's resources."""
+    with pytest.raises(ConfigError) as caught:
+        stack_part("org-shard-2", None)
+    assert caught.value.problems == [
+        (
+            "session-manager:shards",
+            "is not set, but stack 'org-shard-2' is named as shard 2 of 'org': run pulumi "
+            "with --config-file Pulumi.org.yaml (every shard reads the organization's stack "
+            "file), or rename the stack",
+        )
+    ]
+    with pytest.raises(ConfigError) as caught:
+        stack_part("org-shard-4", Shards(count=4))
+    assert caught.value.problems[0][0] == "session-manager:shards.count"
+    assert "shards are numbered 0-3; stack 'org-shard-4' is shard 4" in caught.value.problems[0][1]

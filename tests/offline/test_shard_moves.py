@@ -1,0 +1,167 @@
+"""`plan --diff` across stacks: accounts that change stack become `pulumi state move`
+commands, and the diffs show what is left once they ran.
+
+The engine's rules are pulumi/pulumi pkg/cmd/pulumi/state/state_move.go: resources
+named by exact URN move with every descendant (ChildrenOf is transitive,
+pkg/resource/graph/dependency_graph.go NewDependencyGraph), only the stack and project
+of their URNs change, and their providers are copied, staying in the source too.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from session_manager.cli import main
+from session_manager.config.shards import shard_of
+from session_manager.offline.shard_moves import Move, apply_moves
+
+ROOT = Path(__file__).resolve().parents[2]
+OU = "ou-ab12-cdef3456=555555555555,666666666666,777777777777,888888888888"
+STACK_FILE = ROOT / "examples/organization/Pulumi.organization.yaml"
+ACCOUNTS = ["111111111111", "222222222222", "333333333333", *OU.split("=")[1].split(",")]
+
+
+def _project(folder: Path, shards: int | None) -> Path:
+    folder.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    stack_file = yaml.safe_load(STACK_FILE.read_text())
+    if shards:
+        stack_file["config"]["session-manager:shards"] = {"count": shards}
+    (folder / STACK_FILE.name).write_text(yaml.safe_dump(stack_file))
+    return folder
+
+
+def _plan(capsys: pytest.CaptureFixture[str], folder: Path, *extra: str) -> tuple[int, str]:
+    common = ["--stack", "organization", "--project-dir", str(folder), "--ou-accounts", OU]
+    code = main(["plan", *common, *extra])
+    return code, capsys.readouterr().out
+
+
+def _diff(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, base: int | None, head: int
+) -> dict[str, Any]:
+    code, base_json = _plan(capsys, _project(tmp_path / "base", base), "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    code, out = _plan(
+        capsys, _project(tmp_path / "head", head), "--diff", str(tmp_path / "base.json"), "--json"
+    )
+    assert code == 0
+    return json.loads(out)
+
+
+def test_sharding_an_organization_stack_moves_every_account_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    diff = _diff(capsys, tmp_path, None, 4)
+    moves = {m["account"]: m for m in diff["moves"]}
+    assert sorted(moves) == sorted(ACCOUNTS)
+    base = json.loads((tmp_path / "base.json").read_text())
+    for account, move in moves.items():
+        assert (move["source"], move["dest"]) == (
+            "organization",
+            f"organization-shard-{shard_of(account, 4)}",
+        )
+        # The account's top-level components in the base stack: state move takes their
+        # children with them, so no child is named.
+        expected = sorted(
+            r["urn"]
+            for r in base["resources"]
+            if r["name"].startswith(f"session-manager-{account}-")
+            and r["parent"].endswith("::pulumi:pulumi:Stack::session-manager-organization")
+        )
+        assert move["urns"] == expected
+        words = shlex.split(move["command"])
+        assert words[:7] == [
+            "pulumi", "state", "move", "--source", "organization", "--dest", move["dest"],
+        ]  # fmt: skip
+        assert words[7] == "--yes"
+        assert words[8:] == expected
+    stacks = {s["stack"]: s["diff"] for s in diff["stacks"]}
+    # Once moved, nothing in AWS changes: each shard's resources are as they were.
+    for name, change in stacks.items():
+        assert change["awsLoses"] == [], name
+        assert change["summary"]["add"] == change["summary"]["update"] == 0, name
+        assert change["summary"]["replace"] == 0, name
+    # The source keeps copies of the moved providers, which its next `pulumi up` deletes.
+    removed = {c["urn"].rsplit("::", 1)[1] for c in stacks["organization"]["changes"]}
+    assert removed == {f"aws-{account}" for account in ACCOUNTS}
+
+
+def test_growing_the_shard_count_moves_only_accounts_into_the_new_shard(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    diff = _diff(capsys, tmp_path, 4, 5)
+    moved = {m["account"]: (m["source"], m["dest"]) for m in diff["moves"]}
+    expected = {
+        account: (f"organization-shard-{shard_of(account, 4)}", "organization-shard-4")
+        for account in ACCOUNTS
+        if shard_of(account, 5) != shard_of(account, 4)
+    }
+    assert moved == expected
+    assert len(moved) == 2  # 222222222222 and 666666666666: the test moves something
+    assert all(dest == "organization-shard-4" for _, dest in moved.values())
+    for change in diff["stacks"]:
+        assert change["diff"]["summary"]["add"] == 0, change["stack"]
+
+
+def test_unsharding_moves_every_account_back_to_the_one_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Removing `shards`: the base is the merged plan of five stacks, the head one stack."""
+    code, base_json = _plan(capsys, _project(tmp_path / "base", 4), "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    head = _project(tmp_path / "head", None)
+    code, out = _plan(capsys, head, "--diff", str(tmp_path / "base.json"), "--json")
+    assert code == 0, out
+    diff = json.loads(out)
+    assert {m["account"] for m in diff["moves"]} == set(ACCOUNTS)
+    assert {m["dest"] for m in diff["moves"]} == {"organization"}
+    stacks = {s["stack"]: s["diff"]["summary"] for s in diff["stacks"]}
+    assert stacks["organization"]["add"] == stacks["organization"]["update"] == 0
+    # The emptied shard stacks keep only provider copies, deleted by their next `up`.
+    for index in range(4):
+        assert stacks[f"organization-shard-{index}"]["add"] == 0
+
+
+def test_a_move_takes_descendants_and_copies_the_provider() -> None:
+    root = "urn:pulumi:a::p::pulumi:pulumi:Stack::p-a"
+    provider = "urn:pulumi:a::p::pulumi:providers:aws::aws-111111111111"
+    component = "urn:pulumi:a::p::x:index:C::session-manager-111111111111-us-east-1"
+    child = "urn:pulumi:a::p::x:index:C$aws:kms/key:Key::session-manager-111111111111-us-east-1-key"
+    grandchild = child.replace("Key::", "Key$aws:kms/alias:Alias::") + "-alias"
+
+    def resource(urn: str, parent: str | None, typ: str) -> dict[str, Any]:
+        return {"urn": urn, "parent": parent, "type": typ, "provider": provider, "options": {}}
+
+    base = {
+        "stack": "a",
+        "project": "p",
+        "resources": [
+            resource(provider, root, "pulumi:providers:aws") | {"provider": None},
+            resource(component, root, "x:index:C"),
+            resource(grandchild, child, "aws:kms/alias:Alias"),  # before its parent
+            resource(child, component, "aws:kms/key:Key"),
+        ],
+    }
+    after = apply_moves([base], [Move("111111111111", "a", "b", [component])])
+    assert [r["urn"] for r in after["a"]["resources"]] == [provider]
+    moved = {r["urn"]: r for r in after["b"]["resources"]}
+    renamed = {urn.replace("urn:pulumi:a::", "urn:pulumi:b::") for urn in base_urns(base)}
+    assert set(moved) == renamed
+    b_component = component.replace("urn:pulumi:a::", "urn:pulumi:b::")
+    assert moved[b_component]["parent"] == "urn:pulumi:b::p::pulumi:pulumi:Stack::p-b"
+    b_provider = provider.replace("urn:pulumi:a::", "urn:pulumi:b::")
+    assert moved[b_component]["provider"] == b_provider
+
+
+def base_urns(plan: dict[str, Any]) -> list[str]:
+    return [r["urn"] for r in plan["resources"]]

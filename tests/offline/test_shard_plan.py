@@ -1,0 +1,169 @@
+"""Planning a sharded organization: every stack, merged the same for any --jobs.
+
+The organization-shards example is the organization example plus `shards: {count: 4}`;
+with the OU's accounts given, its five stacks together must declare exactly what the
+one organization stack declares, each account in one shard stack, the central
+bucket and accountEvents in the shared stack only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from session_manager.cli import main
+from session_manager.config.shards import shard_of
+from session_manager.offline.shard_plan import Sharding, merged_json
+
+ROOT = Path(__file__).resolve().parents[2]
+OU = "ou-ab12-cdef3456=555555555555,666666666666,777777777777,888888888888"
+SHARDED = ROOT / "examples/organization-shards/Pulumi.organization.yaml"
+UNSHARDED = ROOT / "examples/organization/Pulumi.organization.yaml"
+
+
+def _project(tmp_path: Path, stack_file: Path) -> Path:
+    folder = tmp_path / stack_file.parent.name
+    folder.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copy(stack_file, folder / stack_file.name)
+    return folder
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def sharded(tmp_path: Path) -> Path:
+    return _project(tmp_path, SHARDED)
+
+
+@pytest.mark.parametrize("output", [[], ["--json"], ["--summary"]], ids=["text", "json", "summary"])
+def test_jobs_two_prints_the_same_bytes_as_jobs_one(
+    sharded: Path, capsys: pytest.CaptureFixture[str], output: list[str]
+) -> None:
+    """--jobs 1 plans the five stacks one after another in this process; --jobs 2 in
+    forked workers, two at a time. Stdout, stderr and the exit code must not differ."""
+    base = ["plan", "--stack", "organization", "--project-dir", str(sharded), "--ou-accounts", OU]
+    one = _run(capsys, *base, *output, "--jobs", "1")
+    two = _run(capsys, *base, *output, "--jobs", "2")
+    assert one[0] == 0
+    assert one == two
+    assert one[1].count("organization-shard-") >= 4
+
+
+def _all(sharded: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    code, out, _ = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
+        "--ou-accounts", OU, "--json", "--jobs", "2",
+    )  # fmt: skip
+    assert code == 0
+    return json.loads(out)
+
+
+def _declared(plan: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """What AWS gets: every non-provider resource's type, name and inputs."""
+    return {
+        (r["type"], r["name"], json.dumps(r["inputs"], sort_keys=True))
+        for r in plan["resources"]
+        if not r["type"].startswith("pulumi:providers:")
+    }
+
+
+def test_the_shards_together_declare_what_the_one_stack_declares(
+    sharded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The central key's ARN reaches each shard's policies by stack reference, and it is
+    the ARN the shared stack's plan exports: every input is the unsharded stack's."""
+    merged = _all(sharded, capsys)
+    assert merged["shards"] == {"count": 4, "stack": "organization"}
+    stacks = merged["stacks"]
+    assert [s["stack"] for s in stacks] == ["organization"] + [
+        f"organization-shard-{i}" for i in range(4)
+    ]
+    unsharded = _project(tmp_path, UNSHARDED)
+    code, out, _ = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(unsharded),
+        "--ou-accounts", OU, "--json",
+    )  # fmt: skip
+    assert code == 0
+    whole = _declared(json.loads(out))
+    parts = [_declared(s) for s in stacks]
+    assert set().union(*parts) == whole
+    assert sum(len(p) for p in parts) == len(whole)  # nothing declared twice
+
+
+def test_each_account_lives_in_its_shard_and_shared_parts_in_the_shared_stack(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stacks = _all(sharded, capsys)["stacks"]
+    shared = {r["type"] for r in stacks[0]["resources"]}
+    assert "session-manager:index:SessionManagerCentralLogBucket" in shared
+    assert "session-manager:index:SessionManagerAccountEvents" in shared
+    assert "session-manager:index:SessionManagerPreferences" not in shared
+    for index, stack in enumerate(stacks[1:]):
+        names = [r["name"] for r in stack["resources"]]
+        accounts = {n.split("-")[2] for n in names if n.startswith("session-manager-")}
+        assert all(shard_of(account, 4) == index for account in accounts), accounts
+        assert not any("central-logs" in n or "account-events" in n for n in names)
+    # A shard's `pulumi up` touches only its own state: every URN names its stack.
+    for stack in stacks:
+        prefix = f"urn:pulumi:{stack['stack']}::"
+        assert all(r["urn"].startswith(prefix) for r in stack["resources"])
+
+
+def test_one_shard_prints_as_that_stacks_own_plan(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stacks = _all(sharded, capsys)["stacks"]
+    for shard, expected in (("shared", stacks[0]), ("2", stacks[3])):
+        code, out, _ = _run(
+            capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
+            "--ou-accounts", OU, "--json", "--shard", shard,
+        )  # fmt: skip
+        assert code == 0
+        assert json.loads(out) == expected
+
+
+def test_bad_shard_arguments_are_refused_plainly(
+    sharded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded), "--shard", "4"
+    )
+    assert code == 2
+    assert err.strip() == (
+        "--shard 4: stack 'organization' has shards 0-3 (session-manager:shards.count); "
+        "use one of them, shared, or all"
+    )
+    unsharded = _project(tmp_path, UNSHARDED)
+    code, _, err = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(unsharded), "--shard", "1"
+    )
+    assert code == 2
+    assert "sets no (valid) session-manager:shards" in err
+    code, _, err = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
+        "--format", "terraform-plan",
+    )  # fmt: skip
+    assert code == 2
+    assert "--format terraform-plan describes one stack" in err
+
+
+def test_merged_json_is_what_json_dumps_writes() -> None:
+    """The parent joins the stacks' own dumps instead of parsing and dumping them again."""
+    from session_manager.config.shards import Shards
+
+    plans = [{"stack": "a", "resources": [{"urn": "x", "inputs": {"b": [1, {"c": "d\ne"}]}}]}, {}]
+    sharding = Sharding("org", "session-manager", Shards(count=1))
+    rendered = [json.dumps(p, indent=2, sort_keys=True) for p in plans]
+    expected = json.dumps(
+        {"shards": {"count": 1, "stack": "org"}, "stacks": plans}, indent=2, sort_keys=True
+    )
+    assert merged_json(sharding, rendered) == expected
