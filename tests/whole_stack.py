@@ -7,6 +7,7 @@ its queue, rules, targets, alarm, topic and subscription.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 HOME, MEMBER, OU_MEMBER, CENTRAL = "123456789012", "111111111111", "555555555555", "999999999999"
 BUCKET, CUSTOM = "org-session-logs", "Team-TailAgentLog"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+EVENTS = "session-manager-account-events"
+QUEUE = f"{EVENTS}-dead-letters"
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 
 
 def stack(tmp_path: Path) -> Plan:
@@ -94,9 +101,22 @@ def deployed_stack(url: str, where: Path) -> tuple[Plan, Aws]:
     import requests
 
     requests.post(f"{url}/moto-api/reset", timeout=10)
-    plan = stack(where)
+    return deploy(url, stack(where))
+
+
+def deploy(url: str, plan: Plan) -> tuple[Plan, Aws]:
+    """`plan` emulated, with the buckets and trail it expects."""
     emulator = Emulator(url)
     create_expected_buckets(plan, emulator.access)
     create_expected_trails(plan, emulator.access)
     emulator.apply(plan)
     return plan, Aws(url)
+
+
+def widen_invoke_policy(aws: Aws) -> None:
+    # IAM PutRolePolicy over the planned inline policy: the target role may do anything
+    aws("iam").put_role_policy(
+        RoleName=f"{EVENTS}-invoke",
+        PolicyName="invoke-deploy-trigger",
+        PolicyDocument=json.dumps(ALLOW_ALL),
+    )

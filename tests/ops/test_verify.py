@@ -21,6 +21,7 @@ from session_manager.ops.drift.compare import CheckContext
 from session_manager.ops.drift.registry import CHECKS
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import CANNOT_CHECK, DRIFT, IN_SYNC, Report, verify
+from session_manager.ops.verify_markdown import markdown_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -383,12 +384,12 @@ def test_organization_stack_is_emulated_and_verified_across_accounts(
     assert weakened.status == DRIFT
     found = {str(d) for result in weakened.results for d in result.drifts}
     # Fields are named by the planned resources' Pulumi inputs (issue 12's comparison).
-    assert "bucket org-session-logs rule.defaultRetention.days: wanted 2557, actual 1" in found
-    # GOVERNANCE with no deny in the bucket policy: anyone with the bypass can erase logs.
-    assert (
-        'bucket org-session-logs logProtection: wanted "no principal can erase a log version", '
-        'actual "GOVERNANCE retention and no bucket-policy deny of s3:BypassGovernanceRetention"'
-    ) in found
+    # One cause, one finding (second review, C8): the retention as planned and as held;
+    # the weaker protection (GOVERNANCE yields to the bypass) is that same cause.
+    (retention,) = [f for f in found if "rule.defaultRetention" in f]
+    assert retention.startswith("bucket org-session-logs rule.defaultRetention: wanted {")
+    assert '"mode": "GOVERNANCE"' in retention
+    assert not [f for f in found if "logProtection" in f]
     # Logging turned off is one finding, not one per field it had (issue 22).
     assert 'bucket org-session-logs logging: wanted "present", actual "missing"' in found
     assert (
@@ -469,8 +470,18 @@ def test_an_alias_moved_to_another_key_hides_no_tampering_with_the_stacks_key(
     assert (alias.wanted, alias.actual) == (logs_key, alias.actual)
     assert str(alias.actual).endswith(data_key)
     key = "kms key alias/session-manager/logs"
-    assert found[(key, "keyState")].actual == "Disabled"
-    assert found[(key, "keyState")].severity == "breaks sessions"
+    state = found[(key, "keyState")]
+    assert state.actual == "Disabled"
+    # Only the log group uses this key: the agent checks before a session only that the
+    # group names a key (amazon-ssm-agent agent/session/shell/shell.go, validate,
+    # IsLogGroupEncryptedWithKMS), so sessions start and their logs are lost (review B1).
+    assert state.severity == "loses logs"
+    # The alias names another key now: the finding names this one by ARN (review B1).
+    assert state.subject == logs_key
+    assert logs_key in str(state)
+    (as_json,) = [f.to_json() for f in report.findings if f.drift is state]
+    assert as_json["subject"] == logs_key
+    assert logs_key in markdown_report(report)
     policy = found[(key, "policy")]
     opened = {"Action": ["kms:*"], "Effect": "Allow", "Principal": {"AWS": ["*"]}}
     assert policy.statements
@@ -513,7 +524,11 @@ def test_a_target_whose_check_raises_is_an_error_line_and_the_others_are_checked
     report = check(plan, url)
     by_region = {r.region: r for r in report.results}
     assert report.exit_code == CANNOT_CHECK
-    assert by_region["eu-west-1"].error == "KeyError: 'retentionInDays'"
+    # Named by the check that failed; the target's other checks still ran (review 2).
+    error = str(by_region["eu-west-1"].error)
+    assert error.startswith("LogGroup ")
+    assert error.endswith(": KeyError: 'retentionInDays'")
+    assert len(by_region["eu-west-1"].checked) > 1
     assert by_region["us-east-1"].error is None
     assert by_region["us-east-1"].status == IN_SYNC
 

@@ -26,25 +26,23 @@ from session_manager.ops.drift.severity import (
 )
 from session_manager.ops.verify import IN_SYNC, Report, verify
 from whole_stack import (
+    ALLOW_ALL,
     BUCKET,
     CENTRAL,
     CREDENTIALS,
     CUSTOM,
+    EVENTS,
     HOME,
     MEMBER,
     OU_MEMBER,
+    QUEUE,
     Aws,
     deployed_stack,
+    widen_invoke_policy,
 )
 
 PREFS, ROLE = "SSM-SessionManagerRunShell", "SessionManagerInstanceRole"
 ACCESS_LOGS = f"{BUCKET}-access-logs"
-EVENTS = "session-manager-account-events"
-QUEUE = f"{EVENTS}-dead-letters"
-ALLOW_ALL = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
 
 
 def _new_default_version(ssm: Any, name: str, change: Callable[[dict[str, Any]], None]) -> None:
@@ -406,15 +404,6 @@ def disable_alarms_key(aws: Aws) -> None:
     aws("kms").disable_key(KeyId=key)
 
 
-def widen_invoke_policy(aws: Aws) -> None:
-    # IAM PutRolePolicy over the planned inline policy
-    aws("iam").put_role_policy(
-        RoleName=f"{EVENTS}-invoke",
-        PolicyName="invoke-deploy-trigger",
-        PolicyDocument=json.dumps(ALLOW_ALL),
-    )
-
-
 MEMBER_US, MEMBER_EU = f"{MEMBER} us-east-1", f"{MEMBER} eu-west-1"
 OU_US, OU_EU = f"{OU_MEMBER} us-east-1", f"{OU_MEMBER} eu-west-1"
 CENTRAL_US, HOME_US = f"{CENTRAL} us-east-1", f"{HOME} us-east-1"
@@ -438,7 +427,9 @@ DRIFTS: list[Row] = [
         move_alias_and_disable_key,
         [
             (MEMBER_EU, "kms alias alias/session-manager/logs", "targetKeyId", WEAKENS_SECURITY),
-            (MEMBER_EU, LOGS, "keyState", BREAKS_SESSIONS),
+            # Only the log group uses the key: sessions start, their logs are lost
+            # (amazon-ssm-agent agent/session/shell/shell.go, validate).
+            (MEMBER_EU, LOGS, "keyState", LOSES_LOGS),
         ],
     ),
     (untag_log_group, [(MEMBER_EU, LOG_GROUP, "tags.team", COSMETIC)]),
@@ -459,9 +450,18 @@ DRIFTS: list[Row] = [
     (trust_anyone, [(MEMBER_EU, f"iam role {ROLE}", "assumeRolePolicy", WEAKENS_SECURITY)]),
     (longer_idle_timeout, [(OU_US, PREFS_DOC, "inputs.idleSessionTimeout", WEAKENS_SECURITY)]),
     (open_key_policy, [(OU_US, DATA, "policy", WEAKENS_SECURITY)]),
-    (version_not_default, [(OU_US, CUSTOM_DOC, "defaultVersion", BREAKS_SESSIONS)]),
+    (
+        version_not_default,
+        # Sessions started with --document-name run the latest version
+        # (aws/session-manager-plugin#112): its content is compared too.
+        [
+            (OU_US, CUSTOM_DOC, "defaultVersion", WEAKENS_SECURITY),
+            (OU_US, f"{CUSTOM_DOC} $LATEST", "description", COSMETIC),
+        ],
+    ),
     (delete_log_group, [(OU_US, LOG_GROUP, "logGroup", BREAKS_SESSIONS)]),
-    (delete_alias, [(OU_EU, "kms alias alias/session-manager/logs", "alias", WEAKENS_SECURITY)]),
+    # The log group names the key by ARN and no policy grants it by the alias.
+    (delete_alias, [(OU_EU, "kms alias alias/session-manager/logs", "alias", COSMETIC)]),
     (attach_admin, [(OU_EU, f"iam role {ROLE}", "attachedPolicies", WEAKENS_SECURITY)]),
     (detach_instance_policy, [(OU_EU, f"iam role {ROLE}", "attachedPolicy", BREAKS_SESSIONS)]),
     (delete_preferences, [(OU_EU, PREFS_DOC, "document", LOSES_LOGS)]),
@@ -487,9 +487,8 @@ DRIFTS: list[Row] = [
         # The stack locks in COMPLIANCE mode (issue 21): GOVERNANCE for 1 day is a shorter
         # lock, another mode, and a lock that s3:BypassGovernanceRetention lifts.
         [
-            (CENTRAL_US, CENTRAL_BUCKET, "rule.defaultRetention.days", LOSES_LOGS),
-            (CENTRAL_US, CENTRAL_BUCKET, "rule.defaultRetention.mode", LOSES_LOGS),
-            (CENTRAL_US, CENTRAL_BUCKET, "logProtection", WEAKENS_SECURITY),
+            # One cause, one finding (the weaker protection is the same cause).
+            (CENTRAL_US, CENTRAL_BUCKET, "rule.defaultRetention", LOSES_LOGS),
         ],
     ),
     (stop_access_logging, [(CENTRAL_US, CENTRAL_BUCKET, "logging", LOSES_LOGS)]),

@@ -128,7 +128,8 @@ def test_the_endpoints_cidr_lists_are_emulated_and_their_entries_compared(
     """The managed prefix lists the endpoints' security group admits HTTPS from hold only
     CIDR blocks: emulate creates them (EC2 CreateManagedPrefixList) and verify compares
     their entries (GetManagedPrefixListEntries). A block added by hand lets more sources
-    reach the endpoints; the VPC's block removed shuts its nodes out of them."""
+    reach the endpoints, as does a wider block replacing the VPC's; the VPC's block
+    removed with nothing covering it shuts its nodes out of them."""
     net_stack(tmp_path, "vpc-0123456789abcdef0", "subnet-0123456789abcdef0", "sg-0123456789abcdef0")
     plan = run_plan(tmp_path, "net")
     lists = plan.of_type("aws:ec2/managedPrefixList:ManagedPrefixList")
@@ -170,5 +171,19 @@ def test_the_endpoints_cidr_lists_are_emulated_and_their_entries_compared(
         RemoveEntries=[{"Cidr": c} for c in planned],
         PrefixListName=name,
     )
+    # The VPC's blocks replaced by 0.0.0.0/0 (the review's C15): the nodes still reach
+    # the endpoints, and so does everyone else: weaker, not broken.
+    wider = [d for r in verify(part, access).results for d in r.drifts if d.field == "entries"]
+    assert [(d.actual, d.severity) for d in wider] == [(["0.0.0.0/0"], WEAKENS_SECURITY)]
+
+    found = held()
+    ec2.modify_managed_prefix_list(
+        PrefixListId=found["PrefixListId"],
+        CurrentVersion=found["Version"],
+        AddEntries=[{"Cidr": "192.0.2.0/24"}],
+        RemoveEntries=[{"Cidr": "0.0.0.0/0"}],
+        PrefixListName=name,
+    )
+    # Only a block outside the VPC's: its nodes are shut out of the endpoints.
     shut = [d for r in verify(part, access).results for d in r.drifts if d.field == "entries"]
-    assert [(d.actual, d.severity) for d in shut] == [(["0.0.0.0/0"], BREAKS_SESSIONS)]
+    assert [(d.actual, d.severity) for d in shut] == [(["192.0.2.0/24"], BREAKS_SESSIONS)]

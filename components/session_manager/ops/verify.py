@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -178,13 +179,29 @@ class Verifier:
             grants=self.grants,
             component_outputs=self.component_outputs,
         )
+        problems: list[str] = []
         for resource in target.resources:
-            CHECKS[resource.type](ctx, resource)
+            self._check_one(ctx, resource, problems)
         regional = len(result.drifts)
         for resource in target.global_resources:
-            CHECKS[resource.type](ctx, resource)
+            self._check_one(ctx, resource, problems)
         for drift in result.drifts[regional:]:
             drift.account_wide = True  # IAM is global: the account is what it affects
+        if problems:
+            result.error = "; ".join(problems)
+
+    def _check_one(self, ctx: CheckContext, resource: PlannedResource, problems: list[str]) -> None:
+        """One resource's check. Its failure (an answer shaped otherwise than expected, a
+        read refused) is that resource's "could not check" line: the other checks still
+        run and their findings still show. Failing to reach AWS at all stops the target."""
+        try:
+            CHECKS[resource.type](ctx, resource)
+        except (BotoCoreError, CannotCheckError):
+            raise
+        except Exception as exc:
+            kind = resource.type.rsplit(":", 1)[-1]
+            named = resource.inputs.get("name") or resource.inputs.get("bucket") or resource.name
+            problems.append(f"{kind} {named}: {failure_reason(exc, self.access.endpoint_url)}")
 
 
 def _bounded(
@@ -205,6 +222,29 @@ def _bounded(
             while emitted in finished:
                 yield finished.pop(emitted)
                 emitted += 1
+
+
+ACCOUNT_EVENTS = "session-manager:index:SessionManagerAccountEvents$"
+
+
+def _label_apart(targets: list[Target], results: list[TargetResult]) -> None:
+    """Two providers reaching one account-Region (accountEvents' and the targets' own)
+    are two targets: each label says which, so text, JSON and Markdown keep them apart."""
+    for qualify in (_account_events_only, _provider_name):
+        labels = Counter(r.target for r in results)
+        for target, result in zip(targets, results, strict=True):
+            which = qualify(target) if labels[result.target] > 1 else ""
+            if which:
+                result.target = f"{result.target} ({which})"
+
+
+def _account_events_only(target: Target) -> str:
+    resources = [*target.resources, *target.global_resources]
+    return "accountEvents" if all(ACCOUNT_EVENTS in r.urn for r in resources) else ""
+
+
+def _provider_name(target: Target) -> str:
+    return f"provider {target.provider.name}" if target.provider else "default provider"
 
 
 def verify(
@@ -228,6 +268,7 @@ def verify(
         results.append(result)
         if progress:
             progress(done, len(targets))
+    _label_apart(targets, results)
     return Report(
         stack=plan.stack,
         results=results,

@@ -11,7 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from session_manager.ops.drift.result import CANNOT_CHECK, DRIFT, IN_SYNC, Report, summarize
+from session_manager.ops.drift.result import (
+    CANNOT_CHECK,
+    DRIFT,
+    IN_SYNC,
+    Report,
+    TargetResult,
+    summarize,
+)
 from session_manager.ops.verify import affected
 
 CELL = {IN_SYNC: "✅ in sync", DRIFT: "❌ drift", CANNOT_CHECK: "⚠️ error"}
@@ -44,9 +51,18 @@ def _value(value: Any) -> str:
     return f"`{quoted}`"
 
 
+def _row(result: TargetResult) -> str:
+    """The account's row: two targets in one account-Region (accountEvents' provider and
+    the targets' own) each get their own, named by the label's qualifier."""
+    if not result.account:
+        return result.target
+    qualifier = result.target.split(result.region, 1)[-1] if result.region else ""
+    return result.account + qualifier
+
+
 def _matrix(report: Report) -> list[str]:
     regions = sorted({r.region for r in report.results})
-    accounts = sorted({r.account or r.target for r in report.results})
+    accounts = sorted({_row(r) for r in report.results})
     cells: dict[tuple[str, str], str] = {}
     for result in report.results:
         text = CELL[result.status]
@@ -54,7 +70,7 @@ def _matrix(report: Report) -> list[str]:
             # An error does not hide the drift found before it: "⚠️ error + ❌ drift (n)".
             count = f"({len(result.drifts)})"
             text += f" {count}" if result.status == DRIFT else f" + {CELL[DRIFT]} {count}"
-        cells[(result.account or result.target, result.region)] = text
+        cells[(_row(result), result.region)] = text
     lines = [
         "| account | " + " | ".join(regions) + " |",
         "| --- | " + " | ".join("---" for _ in regions) + " |",
@@ -93,7 +109,8 @@ def _drift_sections(report: Report, budget: int) -> list[str]:
             wanted, actual = _value(drift.wanted), _value(drift.actual)
         where = _cell(affected(finding.targets))
         fix = f" Fix: {_cell(drift.fix)}" if drift.fix else ""
-        cells = [drift.severity, f"`{finding.id}`", drift.resource, drift.field]
+        named = f"{drift.resource} ({drift.subject})" if drift.subject else drift.resource
+        cells = [drift.severity, f"`{finding.id}`", named, drift.field]
         row = (
             "| " + " | ".join(_cell(c) for c in cells) + f" | {wanted} | {actual} | {where}{fix} |"
         )

@@ -199,7 +199,7 @@ def _topic_key(access: AwsAccess, sns: Any, topic: PlannedResource) -> str:
     arn = topic_arn(access, sns, str(topic.inputs["name"]))
     if arn is None:
         return ""
-    attributes = access.read(sns, "get_topic_attributes", TopicArn=arn)["Attributes"]
+    attributes = access.read(sns, "get_topic_attributes", TopicArn=arn).get("Attributes", {})
     return str(attributes.get("KmsMasterKeyId") or "")
 
 
@@ -248,6 +248,8 @@ class KeyResolver:
             if resource.type == "aws:iam/policy:Policy"
             for name in _resource_aliases(resource.inputs.get("policy"))
         )
+        # Resources that may name a key by alias (a document's kmsKeyId, a log group's).
+        self._aliasing = [r for r in plan.resources if r.type in KEY_USERS]
         self._found: dict[str, dict[str, Any] | None] = {}
         self._identified: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
@@ -256,6 +258,11 @@ class KeyResolver:
         """The types of the planned resources that name the key (KEY_USERS)."""
         users = self._users.get(str(key.state.get("keyId", "")), [])
         return frozenset(resource.type for resource, _ in users)
+
+    def named_by_users(self, alias_name: str) -> bool:
+        """Whether a planned resource other than the alias names the key by this alias."""
+        # By name or ARN (arn:...:alias/<name>): the name ends a JSON string.
+        return any(f'{alias_name}"' in json.dumps(r.inputs) for r in self._aliasing)
 
     def key_of(self, alias: PlannedResource) -> PlannedResource | None:
         known = self._keys.get(str(alias.inputs.get("targetKeyId", "")))
@@ -387,7 +394,9 @@ def _resource_aliases(policy: Any) -> list[str]:
 
 def key_tags(access: AwsAccess, kms: Any, key_id: str) -> dict[str, str]:
     """A key's tags (KMS ListResourceTags)."""
-    tags = access.read(kms, "list_resource_tags", KeyId=key_id)["Tags"]
+    tags: list[dict[str, Any]] = (
+        access.read(kms, "list_resource_tags", KeyId=key_id).get("Tags") or []
+    )
     return {str(t["TagKey"]): str(t["TagValue"]) for t in tags}
 
 
@@ -444,9 +453,19 @@ class CheckContext:
         self.result.checked.append(label)
 
     def drift(
-        self, label: str, name: str, wanted: Any, actual: Any, *, severity: str = "", fix: str = ""
+        self,
+        label: str,
+        name: str,
+        wanted: Any,
+        actual: Any,
+        *,
+        severity: str = "",
+        fix: str = "",
+        subject: str = "",
     ) -> None:
-        self.result.drifts.append(Drift(label, name, wanted, actual, severity=severity, fix=fix))
+        self.result.drifts.append(
+            Drift(label, name, wanted, actual, severity=severity, fix=fix, subject=subject)
+        )
 
     def missing(self, label: str, name: str) -> None:
         self.drift(label, name, "exists", "missing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any, cast
 
@@ -76,9 +77,10 @@ def check_prefix_list(ctx: CheckContext, resource: PlannedResource) -> None:
     wanted = cast(list[dict[str, Any]], resource.inputs.get("entries") or [])
     planned, actual = {str(e["cidr"]) for e in wanted}, {str(e["Cidr"]) for e in entries}
     if planned != actual:
-        # A block gone: nodes in it can no longer reach the endpoints over HTTPS. Only
-        # blocks added: more sources reach them than the VPC's.
-        severity = BREAKS_SESSIONS if planned - actual else WEAKENS_SECURITY
+        # A block no entry covers any more: nodes in it can no longer reach the endpoints
+        # over HTTPS. Every block still covered (entries added, or replaced by a wider
+        # one such as 0.0.0.0/0): more sources reach them than the VPC's.
+        severity = WEAKENS_SECURITY if covered(planned, actual) else BREAKS_SESSIONS
         ctx.drift(label, "entries", sorted(planned), sorted(actual), severity=severity)
     shaped = {
         "name": found.get("PrefixListName"),
@@ -87,6 +89,18 @@ def check_prefix_list(ctx: CheckContext, resource: PlannedResource) -> None:
         "tags": {t["Key"]: t["Value"] for t in found.get("Tags", [])},
     }
     ctx.compare_inputs(label, resource, shaped, skip=("entries",))
+
+
+def covered(planned: set[str], held: set[str]) -> bool:
+    """Whether every planned CIDR lies within one held CIDR of its address family."""
+    networks = [ipaddress.ip_network(c, strict=False) for c in held]
+    return all(
+        any(
+            n.version == wanted.version and wanted.subnet_of(n)  # type: ignore[arg-type]
+            for n in networks
+        )
+        for wanted in (ipaddress.ip_network(c, strict=False) for c in planned)
+    )
 
 
 CHECKS: dict[str, Check] = {

@@ -112,12 +112,15 @@ def _queue(
     def read(client: Client) -> dict[str, Any]:
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        # GetQueueAttributes leaves "Attributes" out when none asked for is set (moto
+        # follows AWS here: getmoto/moto#1520).
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]).get(
+            "Attributes", {}
+        )
         return {
             "messageRetentionSeconds": int(attributes.get("MessageRetentionPeriod", 0)),
             "encrypted": attributes.get("SqsManagedSseEnabled") == "true"
             or bool(attributes.get("KmsMasterKeyId")),
-            "policy": "Policy" in attributes,
             # Each message is an event no deployment was started for (SQS
             # GetQueueAttributes, ApproximateNumberOfMessages).
             "approximateNumberOfMessages": int(attributes.get("ApproximateNumberOfMessages", 0)),
@@ -126,7 +129,6 @@ def _queue(
     wanted = {
         "messageRetentionSeconds": int(inputs.get("messageRetentionSeconds", 345600)),
         "encrypted": True,
-        "policy": True,
         "approximateNumberOfMessages": 0,
     }
     return f"sqs queue {name}", wanted, read
@@ -381,7 +383,7 @@ def _topic(inputs: dict[str, Any]) -> EventCheck:
         arn = _topic_arn(sns, name)
         if arn is None:
             return {"exists": False}
-        attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+        attributes = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {})
         return {"exists": True, "encrypted": bool(attributes.get("KmsMasterKeyId"))}
 
     return f"sns topic {name}", {"exists": True, "encrypted": True}, read
@@ -424,8 +426,11 @@ def check_queue_policy(ctx: CheckContext, resource: PlannedResource) -> None:
         if _missing(exc):
             return  # the queue's own check reports it missing
         raise
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
-    ctx.compare_policy(label, "policy", resource.inputs["policy"], attributes.get("Policy"))
+    # No policy set: no "Attributes" at all (getmoto/moto#1520), reported as a missing policy.
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get(
+        "Attributes", {}
+    )
+    ctx.compare_policy(label, "policy", resource.inputs["policy"], attributes.get("Policy") or None)
 
 
 # The rules' account is one cause for all of them: reported once, under this label.

@@ -16,6 +16,7 @@ from session_manager.ops.drift import tags
 from session_manager.ops.drift.compare import ALIAS, KEY, Check, CheckContext, not_planned_key
 from session_manager.ops.drift.severity import (
     BREAKS_SESSIONS,
+    COSMETIC,
     LOSES_LOGS,
     REFRESH_UP,
     WEAKENS_SECURITY,
@@ -23,6 +24,13 @@ from session_manager.ops.drift.severity import (
 )
 
 TOPIC = "aws:sns/topic:Topic"
+# The users of a key that hold logs only (compare.KEY_USERS).
+LOG_USERS = frozenset(
+    {
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    }
+)
 
 
 def _alias_label(name: str) -> str:
@@ -40,18 +48,16 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         # Neither the alias nor a resource of the stack leads to the key.
         ctx.drift(label, "key", "exists", "not found by its alias nor by its users")
         return
+    refused = _refused_severity(ctx, key)
     if metadata.get("KeyState") != "Enabled":
-        # The central log key encrypts the archive: disabled or pending deletion, every
-        # log in it is unreadable and no new one is written (sessions still start).
-        archive = bool(key.inputs.get("policy")) and guards_logs(
-            parse_policy(ctx.wanted(key.inputs["policy"]))
-        )
         ctx.drift(
             label,
             "keyState",
             "Enabled",
             metadata.get("KeyState"),
-            severity=LOSES_LOGS if archive else _disabled_severity(ctx, key),
+            severity=refused,
+            # The key, by ARN: behind a moved alias the label's alias names another key.
+            subject=str(metadata.get("Arn") or metadata["KeyId"]),
         )
     kms = ctx.client("kms")
     key_id = metadata["KeyId"]
@@ -63,6 +69,10 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
     if key.inputs.get("policy"):
         actual = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
         ctx.compare_policy(label, "policy", key.inputs["policy"], actual)
+        last = ctx.result.drifts[-1] if ctx.result.drifts else None
+        # A grant gone from the policy refuses the key's users as a disabled key does.
+        if refused and last and (last.resource, last.field) == (label, "policy"):
+            last.severity = refused if last.severity == BREAKS_SESSIONS else last.severity
     shaped = {
         "description": metadata.get("Description"),
         "keyUsage": metadata.get("KeyUsage"),
@@ -75,6 +85,27 @@ def check_key(ctx: CheckContext, key: PlannedResource) -> None:
         skip=("policy", "enableKeyRotation", "deletionWindowInDays", "tags"),
     )
     tags.check_tags(ctx, key, label)
+
+
+def _refused_severity(ctx: CheckContext, key: PlannedResource) -> str:
+    """What a key that refuses its users (not Enabled, or a grant gone from its policy)
+    stops, by what uses it ("": classify's default, breaks sessions).
+
+    A key only logs use (the central archive's, the log group's, the bucket's default
+    encryption) loses logs, never sessions: before a session the agent checks only that
+    the log group names a key and that the bucket's default encryption is AES256 or
+    aws:kms; a failed S3 upload is only logged (amazon-ssm-agent
+    agent/session/shell/shell.go: validate, IsLogGroupEncryptedWithKMS,
+    IsBucketEncrypted; uploadShellSessionLogsToS3 "Failed to upload shell session logs
+    to S3"). A key a document names encrypts the session itself: it breaks sessions.
+    """
+    archive = bool(key.inputs.get("policy")) and guards_logs(
+        parse_policy(ctx.wanted(key.inputs["policy"]))
+    )
+    users = ctx.resolver.user_types(key)
+    if archive or (users and users <= LOG_USERS):
+        return LOSES_LOGS
+    return _disabled_severity(ctx, key)
 
 
 def _disabled_severity(ctx: CheckContext, key: PlannedResource) -> str:
@@ -101,7 +132,7 @@ def check_alias(ctx: CheckContext, alias: PlannedResource) -> None:
     try:
         metadata = ctx.access.read(kms, "describe_key", KeyId=name)["KeyMetadata"]
     except kms.exceptions.NotFoundException:
-        ctx.drift(label, "alias", "exists", "missing", severity=alias_severity(ctx, name))
+        ctx.drift(label, "alias", "exists", "missing", severity=deleted_alias_severity(ctx, name))
         return
     key = ctx.resolver.key_of(alias)
     identified = ctx.resolver.metadata(str(key.state["keyId"])) if key else None
@@ -134,6 +165,17 @@ def alias_severity(ctx: CheckContext, name: str) -> str:
     is refused and sessions fail (AWS KMS developer guide, "Use aliases to control access
     to KMS keys"). Any other alias moved or gone: who encrypts by alias uses another key."""
     return BREAKS_SESSIONS if name in ctx.resolver.granting_aliases else WEAKENS_SECURITY
+
+
+def deleted_alias_severity(ctx: CheckContext, name: str) -> str:
+    """An alias gone: only who names the key by it is affected. A planned policy granting
+    the key through it refuses the key (alias_severity); a planned resource naming the
+    alias cannot use the key. When every planned user names the key by id or ARN (the
+    log group's kmsKeyId is the key's ARN: CloudWatch Logs AssociateKmsKey "kmsKeyId ...
+    the ARN of the KMS key"), nothing changes: a refresh puts the name back."""
+    if name in ctx.resolver.granting_aliases:
+        return BREAKS_SESSIONS
+    return WEAKENS_SECURITY if ctx.resolver.named_by_users(name) else COSMETIC
 
 
 CHECKS: dict[str, Check] = {

@@ -42,6 +42,9 @@ class Drift:
     fix: str = ""
     # An account-wide resource's (IAM is global): it affects the account, not one Region.
     account_wide: bool = False
+    # The AWS object itself, where the label does not name it: a key found behind an
+    # alias that moved away from it (its ARN).
+    subject: str = ""
 
     def __post_init__(self) -> None:
         if not self.fix:
@@ -69,6 +72,8 @@ class Drift:
             "wanted": self.wanted,
             "actual": self.actual,
         }
+        if self.subject:
+            result["subject"] = self.subject
         if self.statements:
             result["diff"] = "statements"
         if self.fix:
@@ -80,7 +85,8 @@ class Drift:
             changed = len(self.wanted) + len(self.actual)
             return f"{self.resource} {self.field}: {changed} statement(s) differ"
         wanted, actual = json.dumps(self.wanted), json.dumps(self.actual)
-        return f"{self.resource} {self.field}: wanted {wanted}, actual {actual}"
+        named = f" ({self.subject})" if self.subject else ""
+        return f"{self.resource}{named} {self.field}: wanted {wanted}, actual {actual}"
 
     def detail_lines(self, limit: int | None = None) -> list[str]:
         """For a policy: one line per differing statement, `-` wanted, `+` in AWS.
@@ -144,14 +150,21 @@ class Finding:
 def findings_of(results: Iterable[TargetResult]) -> list[Finding]:
     """Drifts grouped by cause, worst severity first, then by id."""
     grouped: dict[str, Finding] = {}
+    # The same values seen from several accounts (one account's ARNs, e.g. the central
+    # bucket's key, read in each member account and in its own): the cause as written.
+    literal: dict[str, Finding] = {}
     for result in results:
         for drift in result.drifts:
-            cause = json.dumps([drift.id, drift.wanted, drift.actual], sort_keys=True, default=str)
-            if result.account:
-                # The same drift in each account names that account's ARNs: one cause.
-                cause = cause.replace(result.account, "<account>")
+            written = json.dumps(
+                [drift.id, drift.wanted, drift.actual, drift.subject], sort_keys=True, default=str
+            )
+            # The same drift in each account names that account's ARNs: one cause.
+            cause = written.replace(result.account, "<account>") if result.account else written
+            finding = literal.get(written) or grouped.setdefault(cause, Finding(drift))
+            literal.setdefault(written, finding)
             where = (result.account or result.target) if drift.account_wide else result.target
-            grouped.setdefault(cause, Finding(drift)).targets.append(where)
+            if where not in finding.targets:  # found twice in one target: one cause
+                finding.targets.append(where)
     # One id per cause: a field that drifted differently in some targets (shared with
     # other accounts here, with another account there) gets an id per value held.
     ids = Counter(f.drift.id for f in grouped.values())

@@ -9,6 +9,7 @@ policy, no encryption, no public access block) is one drift line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -16,7 +17,14 @@ from botocore.exceptions import ClientError
 
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift import tags
-from session_manager.ops.drift.compare import Check, CheckContext, camelize, default_encryption
+from session_manager.ops.drift.compare import (
+    NEVER_COMPARED,
+    Check,
+    CheckContext,
+    camelize,
+    default_encryption,
+    differences,
+)
 from session_manager.ops.drift.severity import LOSES_LOGS, REFRESH_UP
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -54,6 +62,25 @@ def _read(ctx: CheckContext, resource: PlannedResource, operation: str) -> dict[
         if code in ABSENT or code in ("NoSuchBucket", "404"):
             return None
         raise
+
+
+def _planned(ctx: CheckContext, resource: PlannedResource) -> dict[str, Any]:
+    """The setting's planned inputs as compared (not the bucket's name, Region or tags)."""
+    skipped = {"bucket", "expectedBucketOwner", *NEVER_COMPARED}
+    return ctx.wanted({k: v for k, v in resource.inputs.items() if k not in skipped})
+
+
+def _held_and_planned(
+    ctx: CheckContext, resource: PlannedResource, operation: str, name: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The setting's answer and its planned inputs; None (a "missing" drift) when absent."""
+    label = _label(resource)
+    ctx.checked(f"{label} {name}")
+    answer = _read(ctx, resource, operation)
+    if answer is None:
+        ctx.drift(label, name, "present", "missing")
+        return None
+    return answer, _planned(ctx, resource)
 
 
 def _label(resource: PlannedResource) -> str:
@@ -161,12 +188,38 @@ def _denies_bypass_to_everyone(statement: dict[str, Any]) -> bool:
 
 
 def check_object_lock(ctx: CheckContext, resource: PlannedResource) -> None:
-    """The planned lock configuration, and that no principal can erase a log version."""
-    _setting("get_object_lock_configuration", "objectLock", _object_lock)(ctx, resource)
+    """The planned lock configuration, and that no principal can erase a log version.
+
+    One cause, one finding: a default retention changed (mode, days or years) is one
+    `rule.defaultRetention` drift with the planned and held retention; its weaker
+    protection is that same cause, so `logProtection` is reported only when the lock
+    is as planned (the bucket policy's deny of the bypass gone).
+    """
     label = _label(resource)
-    lock = _read(ctx, resource, "get_object_lock_configuration")
+    read = _held_and_planned(ctx, resource, "get_object_lock_configuration", "objectLock")
+    if read is None:
+        return
+    lock, planned = read
+    held = _object_lock(lock)
+    retention = "rule.defaultRetention"
+    changed = False
+    for path, want, actual in differences(planned, held):
+        if path.startswith(f"{retention}."):
+            changed = True
+            continue
+        ctx.drift(label, path, want, actual)
+    if changed:
+        wanted_rule = cast(dict[str, Any], planned.get("rule") or {})
+        held_rule = cast(dict[str, Any], held.get("rule") or {})
+        ctx.drift(
+            label,
+            retention,
+            wanted_rule.get("defaultRetention"),
+            held_rule.get("defaultRetention"),
+        )
+        return
     policy = _read(ctx, resource, "get_bucket_policy")
-    why = logs_unerasable((lock or {}).get("ObjectLockConfiguration"), (policy or {}).get("Policy"))
+    why = logs_unerasable(lock.get("ObjectLockConfiguration"), (policy or {}).get("Policy"))
     if why:
         ctx.drift(label, "logProtection", "no principal can erase a log version", why)
 
@@ -211,14 +264,42 @@ def require_encrypted(ctx: CheckContext, bucket: str, granted: set[str] | None =
         return  # SSE-S3, or the account's AWS managed key: nothing to grant
     wanted = sorted(str(ctx.wanted(k)) for k in granted)
     if not any(_same_key(key, k) for k in wanted):
-        ctx.drift(
-            label,
-            "bucketKey",
-            wanted or "a key the instance policy grants",
-            key,
-            severity=LOSES_LOGS,
-            fix=_bucket_key_fix(ctx, granted, key, wanted),
-        )
+        bucket_key_drift(ctx, label, wanted, key, _bucket_key_fix(ctx, granted, key, wanted))
+
+
+def bucket_key_drift(ctx: CheckContext, label: str, wanted: list[str], key: str, fix: str) -> None:
+    """The bucket's default key is not the granted one: one finding, whether the bucket's
+    own encryption check or a document requiring the bucket found it (text, as held)."""
+    ctx.drift(
+        label,
+        "bucketKey",
+        " or ".join(wanted) or "a key the instance policy grants",
+        key,
+        severity=LOSES_LOGS,
+        fix=fix,
+    )
+
+
+KMS_KEY_PATH = re.compile(r"^rules\[\d+\]\.applyServerSideEncryptionByDefault\.kmsMasterKeyId$")
+
+
+def check_encryption(ctx: CheckContext, resource: PlannedResource) -> None:
+    """The bucket's default encryption. Another key in place of the planned one is the
+    `bucketKey` finding the documents requiring this bucket report: one cause."""
+    label = _label(resource)
+    read = _held_and_planned(ctx, resource, "get_bucket_encryption", "encryption")
+    if read is None:
+        return
+    held, planned = camelize(read[0]["ServerSideEncryptionConfiguration"]), read[1]
+    for path, want, actual in differences(planned, held):
+        if KMS_KEY_PATH.match(path) and actual:
+            fix = (
+                "logs will be lost: the bucket's default encryption no longer uses the key "
+                f"the instance policies grant; run `{REFRESH_UP}` to set it back to {want}"
+            )
+            bucket_key_drift(ctx, label, [str(want)], str(actual), fix)
+        else:
+            ctx.drift(label, path, want, actual)
 
 
 def _bucket_key_fix(ctx: CheckContext, granted: set[str], key: str, wanted: list[str]) -> str:
@@ -226,10 +307,10 @@ def _bucket_key_fix(ctx: CheckContext, granted: set[str], key: str, wanted: list
     the stack; a bucket the stack only names is fixed in s3Logging.bucketKmsKeyArn."""
     back_to = wanted[0] if wanted else "the granted key"
     if any(ctx.resolver.replacements(k) for k in granted):
+        # The key is this stack's (centralLogging in this stack): this stack puts it back.
         return (
-            "logs will be lost: the bucket's default encryption no longer uses the central "
-            f"key the instance policies grant; run `{REFRESH_UP}` in the centralLogging "
-            f"stack to set it back to {back_to}"
+            "logs will be lost: the bucket's default encryption no longer uses the key "
+            f"the instance policies grant; run `{REFRESH_UP}` to set it back to {back_to}"
         )
     return (
         "logs will be lost: set s3Logging.bucketKmsKeyArn to the bucket's key "
@@ -246,11 +327,7 @@ def _same_key(held: str, granted: str) -> bool:
 CHECKS: dict[str, Check] = {
     BUCKET: check_bucket,
     POLICY: check_policy,
-    ENCRYPTION: _setting(
-        "get_bucket_encryption",
-        "encryption",
-        lambda a: camelize(a["ServerSideEncryptionConfiguration"]),
-    ),
+    ENCRYPTION: check_encryption,
     PUBLIC_ACCESS_BLOCK: _setting(
         "get_public_access_block",
         "publicAccessBlock",

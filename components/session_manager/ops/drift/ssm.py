@@ -16,6 +16,7 @@ from session_manager.ops.drift.compare import (
     document_version,
     planned_format,
 )
+from session_manager.ops.drift.severity import REFRESH_UP, WEAKENS_SECURITY
 
 DOCUMENT = "aws:ssm/document:Document"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -72,19 +73,14 @@ def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
         return
     described, actual_text = read
     default, latest = described["DefaultVersion"], described["LatestVersion"]
-    if default != latest:
-        ctx.drift(label, "defaultVersion", f"latest ({latest})", default)
     document_format = planned_format(resource)
     wanted = ctx.wanted(parse_document(str(resource.inputs["content"]), document_format))
     actual = parse_document(actual_text, document_format)
-    if wanted != actual:
-        wanted_flat, actual_flat = flatten(wanted), flatten(actual)
-        fix = _reverted_fix(ssm, name, wanted, document_format) if default == latest else ""
-        for path in sorted(set(wanted_flat) | set(actual_flat)):
-            if wanted_flat.get(path) == UNDECRYPTED:
-                continue  # a secret the plan cannot decrypt: neither compared nor printed
-            if wanted_flat.get(path) != actual_flat.get(path):
-                ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path), fix=fix)
+    revert = default == latest and wanted != actual
+    fix = _reverted_fix(ssm, name, wanted, document_format) if revert else ""
+    _compare_content(ctx, label, wanted, actual, fix)
+    if default != latest:
+        _check_latest(ctx, resource, wanted, default, latest)
     _check_sharing(ctx, resource, label)
     tags.check_tags(ctx, resource, label)
     if described.get("DocumentType") != resource.inputs.get("documentType", "Command"):
@@ -116,6 +112,61 @@ def _reverted_fix(ssm: Any, name: str, wanted: Any, document_format: str) -> str
         f"aws ssm update-document-default-version --name {name} --document-version {match}: "
         f"version {match} holds the wanted content, which AWS refuses to store again "
         "(DuplicateDocumentContent), so `pulumi up` keeps the latest as default"
+    )
+
+
+def _compare_content(
+    ctx: CheckContext, label: str, wanted: Any, actual: Any, fix: str = ""
+) -> None:
+    """One drift per field of the content that differs from the plan."""
+    if wanted == actual:
+        return
+    wanted_flat, actual_flat = flatten(wanted), flatten(actual)
+    for path in sorted(set(wanted_flat) | set(actual_flat)):
+        if wanted_flat.get(path) == UNDECRYPTED:
+            continue  # a secret the plan cannot decrypt: neither compared nor printed
+        if wanted_flat.get(path) != actual_flat.get(path):
+            ctx.drift(label, path, wanted_flat.get(path), actual_flat.get(path), fix=fix)
+
+
+def _check_latest(
+    ctx: CheckContext, resource: PlannedResource, wanted: Any, default: str, latest: str
+) -> None:
+    """A default version that is not the latest: the latest's content is compared too.
+
+    StartSession takes a document name and no version (SSM API reference, StartSession
+    request: Target, DocumentName, Reason, Parameters), and sessions started with
+    `--document-name` run the latest version, not the default
+    (aws/session-manager-plugin#112): content the stack never declared may be what
+    runs. Its fields are reported, rated as content drift, under `<label> $LATEST`.
+    The fix never promotes that content: delete the undeclared version (SSM
+    DeleteDocument, DocumentVersion), which leaves the declared default the latest.
+    """
+    name = str(resource.inputs["name"])
+    label = f"document {name}"
+    document_format = planned_format(resource)
+    text = ctx.access.read(
+        ctx.client("ssm"),
+        "get_document",
+        Name=name,
+        DocumentVersion=latest,
+        DocumentFormat=document_format,
+    )["Content"]
+    held = parse_document(str(text), document_format)
+    fix = (
+        f"version {latest} holds content the stack does not declare (the `$LATEST` "
+        "findings) and sessions started with --document-name run it: delete it "
+        f"(aws ssm delete-document --name {name} --document-version {latest}), never "
+        f"make it the default; then `{REFRESH_UP}`"
+    )
+    before = len(ctx.result.drifts)
+    _compare_content(ctx, f"{label} $LATEST", wanted, held, fix)
+    if len(ctx.result.drifts) == before:
+        # The latest is what the stack declares: only the default was moved back.
+        ctx.drift(label, "defaultVersion", f"latest ({latest})", default)
+        return
+    ctx.drift(
+        label, "defaultVersion", f"latest ({latest})", default, severity=WEAKENS_SECURITY, fix=fix
     )
 
 

@@ -49,7 +49,7 @@ def _document(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | 
     answer = ctx.client("ssm").list_tags_for_resource(
         ResourceType="Document", ResourceId=str(resource.inputs["name"])
     )
-    return _pairs(answer["TagList"])
+    return _pairs(answer.get("TagList"))
 
 
 def _log_group(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
@@ -60,7 +60,7 @@ def _log_group(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] |
 def _iam(operation: str, argument: str) -> Reader:
     def read(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
         return _pairs(
-            getattr(ctx.client("iam"), operation)(**{argument: resource.inputs["name"]})["Tags"]
+            getattr(ctx.client("iam"), operation)(**{argument: resource.inputs["name"]}).get("Tags")
         )
 
     return read
@@ -87,7 +87,7 @@ def _instance_profile(ctx: CheckContext, resource: PlannedResource) -> dict[str,
 
 def _policy(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
     answer = ctx.client("iam").list_policy_tags(PolicyArn=policy_arn(ctx, resource))
-    return _pairs(answer["Tags"])
+    return _pairs(answer.get("Tags"))
 
 
 def _bucket(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
@@ -109,7 +109,7 @@ def _queue(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | Non
 def _rule(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
     events = ctx.client("events")
     arn = events.describe_rule(Name=str(resource.inputs["name"]))["Arn"]
-    return _pairs(events.list_tags_for_resource(ResourceARN=arn)["Tags"])
+    return _pairs(events.list_tags_for_resource(ResourceARN=arn).get("Tags"))
 
 
 def _alarm(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
@@ -117,13 +117,13 @@ def _alarm(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | Non
     alarms = cloudwatch.describe_alarms(AlarmNames=[str(resource.inputs["name"])])["MetricAlarms"]
     if not alarms:
         return None
-    return _pairs(cloudwatch.list_tags_for_resource(ResourceARN=alarms[0]["AlarmArn"])["Tags"])
+    return _pairs(cloudwatch.list_tags_for_resource(ResourceARN=alarms[0]["AlarmArn"]).get("Tags"))
 
 
 def _topic(ctx: CheckContext, resource: PlannedResource) -> dict[str, str] | None:
     sns = ctx.client("sns")
     arn = topic_arn(ctx.access, sns, str(resource.inputs["name"]))
-    return _pairs(sns.list_tags_for_resource(ResourceArn=arn)["Tags"]) if arn else None
+    return _pairs(sns.list_tags_for_resource(ResourceArn=arn).get("Tags")) if arn else None
 
 
 READERS: dict[str, Reader] = {
