@@ -440,6 +440,8 @@ NOT_KEY_PATHS = frozenset(
         "iam.principalTags",
         # the shared stack's output a shard reads (shards.md)
         "centralLogs.kmsKeyArn",
+        # verify finding paths (verify-adopt-emulate.md)
+        "rule.defaultRetention",
     }
 )
 FILE_OR_HOST = re.compile(r"\.(ya?ml|json|go|py|md|txt|toml|com)$")
@@ -471,6 +473,8 @@ NOT_KEY_WORDS = frozenset(
         *("awaitingStateMove", "bypassPolicyLockoutSafetyCheck"),
         # the engine's builtin a StackReference calls (shards.md)
         *("readStackReference",),
+        # a verify finding's field (verify-adopt-emulate.md)
+        *("bucketKey",),
     }
 )
 TOP_KEYS = {k[len(P) :].split(".")[0].removesuffix(ITEM) for k in MODEL_KEYS}
