@@ -110,13 +110,12 @@ def _ec2_id(kind: str) -> Allowed:
 
 
 P = f"{NAMESPACE}:"
-# Keys whose values are limited beyond their type, with the limits the models enforce.
-# An auto-approval statement in AWS's just-in-time schema (docs/just-in-time-access.md).
-_PERMIT = (
-    "permit (principal, "
-    'action == AWS::SSM::Action::"getTokenForInstanceAccess", resource) '
-    'when { resource.hasTag("Environment") && resource.getTag("Environment") == "dev" };'
+# A just-in-time access statement AWS's Cedar schema accepts (config/jit.py checks it).
+JIT_PERMIT = (
+    'permit (principal in AWS::IdentityStore::Group::"on-call", '
+    'action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);'
 )
+# Keys whose values are limited beyond their type, with the limits the models enforce.
 ALLOWED: dict[str, Allowed] = {
     f"{P}regions": Allowed(
         "Region names botocore's partitions data lists", (["us-east-1", "eu-west-1"],), (["x"],)
@@ -307,14 +306,14 @@ ALLOWED: dict[str, Allowed] = {
     ),
     f"{P}justInTimeAccess.autoApproval.policy": Allowed(
         "Cedar `permit` statements AWS's just-in-time schema validates",
-        (_PERMIT,),
+        (JIT_PERMIT,),
         ("permit (principal, action, resource) when { principal has nickname };",),
     ),
     f"{P}justInTimeAccess.denyAccess.account": ACCOUNT_ID,
     f"{P}justInTimeAccess.denyAccess.region": REGION,
     f"{P}justInTimeAccess.denyAccess.policy": Allowed(
         "Cedar `forbid` statements AWS's just-in-time schema validates",
-        (_PERMIT.replace("permit", "forbid"),),
+        (JIT_PERMIT.replace("permit", "forbid"),),
         ("forbid (principal, action, resource) when { principal has nickname };",),
     ),
     f"{P}justInTimeAccess.manualApprovals[].accessDurationHours": _range(*ACCESS_DURATION_HOURS),
