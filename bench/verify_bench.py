@@ -111,10 +111,6 @@ def emulator_env() -> dict[str, str]:
     return env
 
 
-# bench/verify_compare.py's name for it.
-verify_env = emulator_env
-
-
 def verify_rows(sizes: list[int]) -> dict[int, dict[str, float]]:
     """Figures per size, measured against a fresh moto server on loopback."""
     env = emulator_env()

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
-from verify_bench import MODULE, ROOT, SIZES, run, verify_env, write_stack
+from verify_bench import MODULE, ROOT, SIZES, emulator_env, run, write_stack
 
 
 def verify_once(checkout: Path, size: int, work: Path, endpoint: str, env: dict[str, str]) -> float:
@@ -37,7 +37,7 @@ def verify_once(checkout: Path, size: int, work: Path, endpoint: str, env: dict[
 
 
 def compare(base: Path, sizes: list[int], rounds: int, endpoints: dict[str, str | None]) -> None:
-    env = verify_env()
+    env = emulator_env()
     checkouts = {"base": base, "this": ROOT}
     with tempfile.TemporaryDirectory() as folder:
         works: dict[str, Path] = {}
