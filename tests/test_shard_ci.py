@@ -142,3 +142,97 @@ def test_the_summary_reports_every_stack_and_fails_on_a_failed_or_missing_one(
         ["--reports", str(tmp_path), "--prefix", "drift", "--stack", "org",
          "--stacks", "", "--title", "Drift"]
     ) == 1  # fmt: skip
+
+
+def test_the_deploy_verify_names_each_shard_whose_up_failed(tmp_path: Path) -> None:
+    """Each shard's deploy job uploads its `pulumi up` exit code even when it failed
+    (the job fails after the upload); the verify job's summary names the stack."""
+    deploy = _jobs("deploy.yml")
+    shard = deploy["organization-shards"]["steps"]
+    upload = next(s for s in shard if str(s.get("uses", "")).startswith("actions/upload"))
+    assert upload["with"]["name"] == "deploy-${{ matrix.part }}"
+    assert shard[-1]["run"] == 'exit "$(cat out/status)"'
+    verify = _runs(deploy["organization-shards-verify"])
+    assert "shard_summary.py --reports deployed --prefix deploy" in verify
+    assert '--stacks "$SHARDS"' in verify
+    summary = _summary_module()
+    _report(tmp_path, "deploy-0", 0, "up\n")
+    _report(tmp_path, "deploy-1", 255, "error: ...\n")
+    stacks = [{"part": str(i), "stack": f"org-shard-{i}"} for i in range(3)]
+    text, passed = summary.summarize(tmp_path, "deploy", "org", stacks, ok={0}, title="up")
+    assert not passed
+    assert "| `org-shard-1` | FAILED (exit 255) |" in text
+    assert "| `org-shard-2` | no report: its job failed before writing one |" in text
+
+
+def _run_check_step(tmp_path: Path, job: str, outputs: dict[str, str], count: int) -> Any:
+    """A deploy job's count check, run by bash in a checkout of the sharded example,
+    with a `pulumi` on PATH that answers `stack output --json` from `outputs`."""
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path / "checkout"
+    project.mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    stack_file = ROOT / "examples/organization-shards/Pulumi.organization.yaml"
+    text = stack_file.read_text().replace("    count: 4\n", f"    count: {count}\n")
+    (project / stack_file.name).write_text(text)
+    (project / ".venv/bin").mkdir(parents=True)
+    python = project / ".venv/bin/python"  # the job's `make venv-locked`
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(outputs))
+    fake = bin_dir / "pulumi"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = login ]; then exit 0; fi\n'
+        # pulumi stack output --stack NAME --json
+        f'exec "{sys.executable}" -c "import json,sys; print(json.load(open(sys.argv[1]))'
+        f'[sys.argv[2]])" "{answers}" "$4"\n'
+    )
+    fake.chmod(0o755)
+    steps = _jobs("deploy.yml")[job]["steps"]
+    step = next(s for s in steps if str(s.get("name", "")).startswith("Check the stack"))
+    script = tmp_path / "check.sh"
+    script.write_text(step["run"])
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "STACK": "organization",
+        "SHARD_STACK": "organization-shard-1",
+        "PULUMI_BACKEND_URL": "file://state",
+    }
+    # GitHub runs `bash -e {0}` for a step with no shell.
+    return subprocess.run(
+        ["bash", "-e", str(script)], cwd=project, env=env, capture_output=True, text=True,
+        check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_deploy_jobs_stop_before_pulumi_up_while_the_count_changed(tmp_path: Path) -> None:
+    four = json.dumps({"accounts": {}, "shardCount": 4})
+    five = json.dumps({"accounts": {}, "shardCount": 5})
+    # shards.count went 4 -> 5 in the file; the stacks still hold the 4-shard layout.
+    shared = _run_check_step(tmp_path / "a", "organization", {"organization": four}, 5)
+    assert shared.returncode == 1, shared.stderr
+    assert "last deployed with shardCount 4" in shared.stderr
+    shard = _run_check_step(
+        tmp_path / "b",
+        "organization-shards",
+        {"organization": five, "organization-shard-1": four},
+        5,
+    )
+    assert shard.returncode == 1, shard.stderr
+    assert "own.json: that stack last deployed with shardCount 4" in shard.stderr
+    # Once every stack was deployed by hand with the new count, CI deploys again.
+    done = _run_check_step(
+        tmp_path / "c",
+        "organization-shards",
+        {"organization": five, "organization-shard-1": five},
+        5,
+    )
+    assert done.returncode == 0, done.stderr
