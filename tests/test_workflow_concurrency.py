@@ -29,6 +29,7 @@ import yaml
 from session_manager.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+# ORGANIZATION_SHARDS: the variable older workflows read, so the test runs on them too.
 VARS = {"ORGANIZATION_STACK": "organization", "ORGANIZATION_SHARDS": "[0, 1, 2, 3]"}
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 # A stack some job runs a Pulumi or session_manager command against.
