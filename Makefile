@@ -13,9 +13,10 @@ help:
 	@echo "make test   - lint, type-check and run every test"
 	@echo "make test-lowest - plan the organization example with the lowest declared versions"
 	@echo "make docs   - regenerate docs/configuration-reference.md (the config reference)"
-	@echo "make bench  - plan 100, 1,000 and 3,000 account-Regions against the SDK floors"
-	@echo "              (after verify at 100 and 1,000 against moto, and the shards' plan"
-	@echo "              with 1, 2 and 4 jobs and verify with 1 and 2: bench/shards_bench.py)"
+	@echo "make bench  - verify at 100 and 1,000 account-Regions against moto (verify_bench.py);"
+	@echo "              a sharded plan at 1,000, 3,000 and 10,000 with 1, 2 and 4 jobs, and"
+	@echo "              verify at 1,000 with 1 and 2 (shards_bench.py); then one plan at"
+	@echo "              100, 1,000 and 3,000 against the SDK floors (bench.py)"
 	@echo "make policy-venv - the policy pack's virtualenv (policy/.venv)"
 	@echo "make scan-plans  - checkov on every example's plan as Terraform plan JSON"
 

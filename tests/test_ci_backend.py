@@ -93,8 +93,12 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
         assert checkout["with"]["persist-credentials"] is False, name
     # A sharded organization's jobs (docs/shards.md) come after the gate and the shared
     # stack's deploy, and deploy the same commit.
-    for name in ("organization-shards", "organization-shards-verify"):
+    for name in ("shards", "organization-shards", "organization-shards-verify"):
         job = deploy["jobs"][name]
+        if name == "shards":  # lists the stacks from the file of the commit deployed
+            assert job["needs"] == "gate"
+            assert job["if"] == deploy["jobs"]["organization"]["if"]
+            continue
         assert job["needs"][:2] == ["gate", "organization"], name
         checkout = next(
             s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout")
@@ -104,6 +108,7 @@ def test_deploy_runs_only_after_ci_passed_on_that_commit() -> None:
         "gate",
         "up",
         "organization",
+        "shards",
         "organization-shards",
         "organization-shards-verify",
     }

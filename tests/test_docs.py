@@ -438,8 +438,9 @@ NOT_KEY_PATHS = frozenset(
         "cn.com.amazonaws",
         # Cedar: the just-in-time schema's context (just-in-time-access.md)
         "iam.principalTags",
-        # the shared stack's output a shard reads (shards.md)
+        # the shared stack's output a shard reads; a Pulumi engine function (shards.md)
         "centralLogs.kmsKeyArn",
+        "legacyReferenceStore.ParseReference",
         # verify finding paths (verify-adopt-emulate.md)
         "rule.defaultRetention",
     }
@@ -473,6 +474,8 @@ NOT_KEY_WORDS = frozenset(
         *("awaitingStateMove", "bypassPolicyLockoutSafetyCheck"),
         # the engine's builtin a StackReference calls (shards.md)
         *("readStackReference",),
+        # the stack output the shard-count guard compares (shards.md)
+        *("shardCount",),
         # a verify finding's field (verify-adopt-emulate.md)
         *("bucketKey",),
     }

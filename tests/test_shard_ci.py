@@ -10,6 +10,7 @@ jobs"). The Pulumi CLI's `--config-file` makes a stack read another stack's file
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,38 +27,71 @@ def _runs(job: dict[str, Any]) -> str:
     return "\n".join(str(step.get("run", "")) for step in job["steps"])
 
 
-def test_each_workflow_runs_one_job_per_stack_without_fail_fast() -> None:
-    for workflow, job, summary in (
-        ("drift.yml", "verify-shards", "verify-shards-summary"),
-        ("preview.yml", "preview-shards", "preview-shards-summary"),
-        ("deploy.yml", "organization-shards", "organization-shards-verify"),
+def test_each_workflow_runs_one_job_per_stack_of_the_stack_file_without_fail_fast() -> None:
+    """The matrix comes from the stack file (`shards --json`), never from a variable
+    to keep in step: a new shard is deployed, previewed and checked as soon as
+    shards.count says so. `include` of a list of objects makes one job per object
+    (GitHub Actions docs, "Using a matrix for your jobs", Expanding or adding matrix
+    configurations; fromJSON, "Evaluate expressions in workflows and actions")."""
+    for workflow, job, summary, listed in (
+        ("drift.yml", "verify-shards", "verify-shards-summary", "stacks"),
+        ("preview.yml", "preview-shards", "preview-shards-summary", "stacks"),
+        ("deploy.yml", "organization-shards", "organization-shards-verify", "shards"),
     ):
         jobs = _jobs(workflow)
+        text = (ROOT / ".github/workflows" / workflow).read_text()
+        assert "ORGANIZATION_SHARDS" not in text, workflow
         matrix = jobs[job]["strategy"]
         assert matrix["fail-fast"] is False, workflow
-        assert matrix["matrix"]["shard"] == "${{ fromJSON(vars.ORGANIZATION_SHARDS) }}"
-        assert "vars.ORGANIZATION_SHARDS != ''" in jobs[job]["if"]
+        assert matrix["matrix"] == {
+            "include": f"${{{{ fromJSON(needs.shards.outputs.{listed}) }}}}"
+        }
+        assert "shards" in jobs[job]["needs"]
+        assert "needs.shards.outputs.count != '0'" in jobs[job]["if"]
+        lister = _runs(jobs["shards"])
+        assert 'session_manager shards --stack "$STACK" --json' in lister
+        assert f'echo "{listed}=$(jq -c .{listed} shards.json)"' in lister
         # The summary runs whatever the shards did, and reports each of them.
         assert jobs[summary]["if"].startswith("always() && ")
         assert job in jobs[summary]["needs"]
-        # Matrix values reach scripts only through the environment.
-        assert "${{" not in _runs(jobs[job]) + _runs(jobs[summary])
+        # Matrix values and job outputs reach scripts only through the environment.
+        assert "${{" not in _runs(jobs[job]) + _runs(jobs[summary]) + lister
 
 
 def test_shard_stacks_run_with_the_organizations_stack_file() -> None:
     preview, deploy = _jobs("preview.yml")["preview-shards"], _jobs("deploy.yml")
-    for job in (preview, deploy["organization-shards"]):
-        commands = [line for line in _runs(job).splitlines() if "pulumi " in line]
-        pulumi_runs = [c for c in commands if "pulumi preview" in c or "pulumi up" in c]
-        assert pulumi_runs
+    for job, stack_var in (
+        (preview, "$PART_STACK"),
+        (deploy["organization-shards"], "$SHARD_STACK"),
+    ):
         script = _runs(job)
         assert '--config-file "Pulumi.$STACK.yaml"' in script
-        assert "$STACK-shard-$SHARD" in script
+        assert f'--stack "{stack_var}"' in script
     # The shared stack first: the shards read its central key by stack reference.
-    assert deploy["organization-shards"]["needs"] == ["gate", "organization"]
-    # Preview and drift cover the shared stack too.
-    for workflow, job in (("preview.yml", "preview-shards"), ("drift.yml", "verify-shards")):
-        assert _jobs(workflow)[job]["strategy"]["matrix"]["include"] == [{"shard": "shared"}]
+    assert deploy["organization-shards"]["needs"][:2] == ["gate", "organization"]
+
+
+def test_deploys_check_the_count_their_stacks_deployed_with_before_pulumi_up() -> None:
+    """Changing shards.count needs `pulumi state move` steps first; an accountEvents
+    deploy or the daily reconcile in between must not run `pulumi up` (docs/shards.md)."""
+    deploy = _jobs("deploy.yml")
+    for name, checked in (
+        ("organization", ["deployed.json"]),
+        ("organization-shards", ["shared.json", "own.json"]),
+    ):
+        steps = deploy[name]["steps"]
+        names = [str(s.get("name", s.get("uses", s.get("run")))) for s in steps]
+        check = next(i for i, n in enumerate(names) if n.startswith("Check the stack"))
+        up = next(
+            i for i, s in enumerate(steps)
+            if s.get("with", {}).get("command") == "up" or "pulumi up --yes" in str(s.get("run"))
+        )  # fmt: skip
+        assert check < up, name
+        script = str(steps[check]["run"])
+        for outputs in checked:
+            assert f"--check-deployed {outputs}" in script, name
+            assert f"--json > {outputs}" in script, name
+        assert "|| true" not in script
 
 
 def _summary_module() -> Any:
@@ -84,8 +118,10 @@ def test_the_summary_reports_every_stack_and_fails_on_a_failed_or_missing_one(
     _report(tmp_path, "drift-shared", 0, "in sync\n")
     _report(tmp_path, "drift-0", 5, "cosmetic\n")
     _report(tmp_path, "drift-1", 4, "breaks sessions\n")
-    parts = ["shared", "0", "1", "2"]
-    text, passed = summary.summarize(tmp_path, "drift", "org", parts, ok={0, 5}, title="Drift")
+    stacks = [{"part": "shared", "stack": "org"}] + [
+        {"part": str(i), "stack": f"org-shard-{i}"} for i in range(3)
+    ]
+    text, passed = summary.summarize(tmp_path, "drift", "org", stacks, ok={0, 5}, title="Drift")
     assert not passed
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert rows == [
@@ -99,5 +135,104 @@ def test_the_summary_reports_every_stack_and_fails_on_a_failed_or_missing_one(
     (tmp_path / "drift-1" / "status").write_text("0\n")
     assert summary.main(
         ["--reports", str(tmp_path), "--prefix", "drift", "--stack", "org",
-         "--shards", "[0, 1, 2]", "--ok", "0,5", "--title", "Drift"]
+         "--stacks", json.dumps(stacks), "--ok", "0,5", "--title", "Drift"]
     ) == 0  # fmt: skip
+    # No stack listed: the job that lists them failed, and so does the summary.
+    assert summary.main(
+        ["--reports", str(tmp_path), "--prefix", "drift", "--stack", "org",
+         "--stacks", "", "--title", "Drift"]
+    ) == 1  # fmt: skip
+
+
+def test_the_deploy_verify_names_each_shard_whose_up_failed(tmp_path: Path) -> None:
+    """Each shard's deploy job uploads its `pulumi up` exit code even when it failed
+    (the job fails after the upload); the verify job's summary names the stack."""
+    deploy = _jobs("deploy.yml")
+    shard = deploy["organization-shards"]["steps"]
+    upload = next(s for s in shard if str(s.get("uses", "")).startswith("actions/upload"))
+    assert upload["with"]["name"] == "deploy-${{ matrix.part }}"
+    assert shard[-1]["run"] == 'exit "$(cat out/status)"'
+    verify = _runs(deploy["organization-shards-verify"])
+    assert "shard_summary.py --reports deployed --prefix deploy" in verify
+    assert '--stacks "$SHARDS"' in verify
+    summary = _summary_module()
+    _report(tmp_path, "deploy-0", 0, "up\n")
+    _report(tmp_path, "deploy-1", 255, "error: ...\n")
+    stacks = [{"part": str(i), "stack": f"org-shard-{i}"} for i in range(3)]
+    text, passed = summary.summarize(tmp_path, "deploy", "org", stacks, ok={0}, title="up")
+    assert not passed
+    assert "| `org-shard-1` | FAILED (exit 255) |" in text
+    assert "| `org-shard-2` | no report: its job failed before writing one |" in text
+
+
+def _run_check_step(tmp_path: Path, job: str, outputs: dict[str, str], count: int) -> Any:
+    """A deploy job's count check, run by bash in a checkout of the sharded example,
+    with a `pulumi` on PATH that answers `stack output --json` from `outputs`."""
+    import shutil
+    import subprocess
+    import sys
+
+    project = tmp_path / "checkout"
+    project.mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    stack_file = ROOT / "examples/organization-shards/Pulumi.organization.yaml"
+    text = stack_file.read_text().replace("    count: 4\n", f"    count: {count}\n")
+    (project / stack_file.name).write_text(text)
+    (project / ".venv/bin").mkdir(parents=True)
+    python = project / ".venv/bin/python"  # the job's `make venv-locked`
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(outputs))
+    fake = bin_dir / "pulumi"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = login ]; then exit 0; fi\n'
+        # pulumi stack output --stack NAME --json
+        f'exec "{sys.executable}" -c "import json,sys; print(json.load(open(sys.argv[1]))'
+        f'[sys.argv[2]])" "{answers}" "$4"\n'
+    )
+    fake.chmod(0o755)
+    steps = _jobs("deploy.yml")[job]["steps"]
+    step = next(s for s in steps if str(s.get("name", "")).startswith("Check the stack"))
+    script = tmp_path / "check.sh"
+    script.write_text(step["run"])
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "STACK": "organization",
+        "SHARD_STACK": "organization-shard-1",
+        "PULUMI_BACKEND_URL": "file://state",
+    }
+    # GitHub runs `bash -e {0}` for a step with no shell.
+    return subprocess.run(
+        ["bash", "-e", str(script)], cwd=project, env=env, capture_output=True, text=True,
+        check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_deploy_jobs_stop_before_pulumi_up_while_the_count_changed(tmp_path: Path) -> None:
+    four = json.dumps({"accounts": {}, "shardCount": 4})
+    five = json.dumps({"accounts": {}, "shardCount": 5})
+    # shards.count went 4 -> 5 in the file; the stacks still hold the 4-shard layout.
+    shared = _run_check_step(tmp_path / "a", "organization", {"organization": four}, 5)
+    assert shared.returncode == 1, shared.stderr
+    assert "last deployed with shardCount 4" in shared.stderr
+    shard = _run_check_step(
+        tmp_path / "b",
+        "organization-shards",
+        {"organization": five, "organization-shard-1": four},
+        5,
+    )
+    assert shard.returncode == 1, shard.stderr
+    assert "own.json: that stack last deployed with shardCount 4" in shard.stderr
+    # Once every stack was deployed by hand with the new count, CI deploys again.
+    done = _run_check_step(
+        tmp_path / "c",
+        "organization-shards",
+        {"organization": five, "organization-shard-1": five},
+        5,
+    )
+    assert done.returncode == 0, done.stderr

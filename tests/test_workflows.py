@@ -115,7 +115,9 @@ def test_organization_changes_deploy_then_verify_in_the_stacks_group() -> None:
     assert organization["permissions"] == {"contents": "read", "id-token": "write"}
     steps = organization["steps"]
     up_index = next(
-        i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("pulumi/actions")
+        i
+        for i, s in enumerate(steps)
+        if str(s.get("uses", "")).startswith("pulumi/actions") and "with" in s
     )
     assert steps[up_index]["with"]["command"] == "up"
     verify_index = next(i for i, s in enumerate(steps) if "verify --stack" in s.get("run", ""))

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from session_manager.cli_shards import add_shard_options
+from session_manager.cli_shards import add_shard_options, add_shards_command
 from session_manager.cli_values import (
     endpoint_url,
     readable_file,
@@ -574,6 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
     _stack_options(jit_check)
     jit_check.set_defaults(handler=_jit_check)
 
+    add_shards_command(commands)
     reference = commands.add_parser(
         "config-reference", help="print the stack-config reference table (Markdown)"
     )

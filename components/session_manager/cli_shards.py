@@ -12,8 +12,9 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from session_manager.cli_values import stack_name
 from session_manager.config.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ def _jobs(value: str) -> int:
 
 def select(args: argparse.Namespace) -> Sharding | None:
     """The stack's sharding when `--shard all` runs every stack; else None, with
-    `args.part` set to the one shard asked for. Raises PlanError for a bad --shard."""
+    `args.part` set to the one shard asked for. A --shard out of range exits 2 as
+    argparse does for bad arguments, naming the valid ones."""
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
 
@@ -65,7 +67,12 @@ def select(args: argparse.Namespace) -> Sharding | None:
         return None
     if shard in (None, "all"):
         return sharded
-    args.part = sharded.part(shard)
+    try:
+        args.part = sharded.part(shard)
+    except PlanError as exc:
+        # Bad input, not a stack that could not be checked: argparse's usage error.
+        print(f"python -m session_manager {args.command}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     return None
 
 
@@ -228,3 +235,124 @@ def adopt_all(
             code = 2
         worst = max(worst, code)
     return worst
+
+
+def add_shards_command(commands: Any) -> None:
+    """`shards`: the stacks of a sharded organization (CI's matrix), and the guard that
+    stops CI deploying them while the count they deployed with differs from the file's."""
+    parser = commands.add_parser(
+        "shards",
+        help="list a sharded organization's stacks; check the count they deployed with",
+        description=(
+            "Print the stacks of the stack file's organization: the shared stack, then "
+            "each shard (--json: one line, for a CI matrix). With --check-deployed, exit 1 "
+            "when a stack's last `pulumi up` used another shards.count than the file: its "
+            "accounts must move first (docs/shards.md). Exit 2 bad input."
+        ),
+    )
+    parser.add_argument(
+        "--stack", required=True, type=stack_name, help="the stack whose file is read"
+    )
+    parser.add_argument("--project-dir", default=".", help="folder with Pulumi.yaml")
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    parser.add_argument(
+        "--check-deployed",
+        action="append",
+        default=[],
+        metavar="OUTPUTS.json",
+        type=Path,
+        help="`pulumi stack output --json` of a stack about to deploy (repeatable): its "
+        "shardCount must be the file's count",
+    )
+    parser.set_defaults(handler=shards_command)
+
+
+def _stack_file_shards(project_dir: Path, stack: str) -> Any:
+    """The file's `shards` (None: unsharded); ConfigError when they are invalid."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from session_manager.config.errors import NAMESPACE  # noqa: PLC0415
+    from session_manager.config.shards import Shards  # noqa: PLC0415
+    from session_manager.offline.plan import read_stack_config  # noqa: PLC0415
+
+    raw = read_stack_config(project_dir, stack)[0].get(f"{NAMESPACE}:shards")
+    if raw is None:
+        return None
+    try:
+        return Shards.model_validate(json.loads(raw))
+    except ValidationError as exc:
+        raise ConfigError(
+            [
+                (".".join([f"{NAMESPACE}:shards", *(str(p) for p in e["loc"])]), e["msg"])
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def shards_command(args: argparse.Namespace) -> int:
+    from session_manager.config.shards import all_parts  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+
+    try:
+        shards = _stack_file_shards(Path(args.project_dir), args.stack)
+    except (ConfigError, PlanError) as exc:
+        print(f"shards: {exc}", file=sys.stderr)
+        return 2
+    count = shards.count if shards else 0
+    if args.check_deployed:
+        return _check_deployed(args.check_deployed, args.stack, count)
+    parts = all_parts(args.stack, shards) if shards else []
+    stacks = [
+        {"part": "shared" if p.index is None else str(p.index), "stack": p.name} for p in parts
+    ]
+    if args.json:
+        listing = {"count": count, "stacks": stacks, "shards": stacks[1:]}
+        print(json.dumps(listing, separators=(",", ":")))
+    elif not shards:
+        print(f"{args.stack} sets no session-manager:shards: one stack")
+    else:
+        for stack in stacks:
+            print(stack["stack"] + (" (shared)" if stack["part"] == "shared" else ""))
+    return 0
+
+
+def _check_deployed(files: list[Path], stack: str, count: int) -> int:
+    """Exit 1 when a stack deployed with another count than the file's, 2 bad input."""
+    worst = 0
+    for outputs_file in files:
+        try:
+            outputs: Any = json.loads(outputs_file.read_text())
+        except (OSError, ValueError) as exc:
+            outputs = f"cannot read {outputs_file}: {exc}"
+        if not isinstance(outputs, dict):
+            print(f"shards: {outputs_file}: not what `pulumi stack output --json` prints",
+                  file=sys.stderr)  # fmt: skip
+            worst = 2
+            continue
+        problem = _deployed_problem(outputs_file, cast("dict[str, Any]", outputs), stack, count)
+        if problem:
+            print(f"shards: {problem}", file=sys.stderr)
+            worst = max(worst, 1)
+    if not worst:
+        print(f"{stack}: the stacks deployed with shards.count {count}, as the file says")
+    return worst
+
+
+def _deployed_problem(
+    outputs_file: Path, outputs: dict[str, Any], stack: str, count: int
+) -> str | None:
+    """Why a stack with these outputs must not deploy now, or None."""
+    from session_manager.config.shards import SHARD_COUNT_OUTPUT  # noqa: PLC0415
+
+    if not outputs:
+        return None  # never deployed (or exports nothing): nothing moves out of it
+    deployed = outputs.get(SHARD_COUNT_OUTPUT, 0)  # an unsharded stack exports none
+    if deployed == count:
+        return None
+    return (
+        f"{outputs_file}: that stack last deployed with {SHARD_COUNT_OUTPUT} {deployed}, but "
+        f"Pulumi.{stack}.yaml sets shards.count {count}: accounts move between stacks. Run the "
+        "`pulumi state move` commands `plan --diff` prints, then `pulumi up` the shared stack "
+        "and every shard by hand (docs/shards.md, Changing the count); until then CI refuses "
+        "to deploy them"
+    )

@@ -302,6 +302,9 @@ class Deployment:
     accounts: dict[str, AccountDeployment]
     central_logs: SessionManagerCentralLogBucket | None = None
     account_events: SessionManagerAccountEvents | None = None
+    # A sharded organization's stacks export the count they deployed with: CI
+    # refuses to deploy while the stack file's differs (docs/shards.md).
+    shard_count: int | None = None
 
 
 def _deploy_account(
@@ -528,4 +531,9 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             account_events_args(config, partition, pulumi.get_stack(), events_token),
             opts=opts,
         )
-    return Deployment(accounts=accounts, central_logs=central_bucket, account_events=account_events)
+    return Deployment(
+        accounts=accounts,
+        central_logs=central_bucket,
+        account_events=account_events,
+        shard_count=config.shards.count if config.shards else None,
+    )

@@ -8,11 +8,19 @@ the central key's ARN from the shared stack by stack reference.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
-from session_manager.config.shards import Shards, StackPart, shard_of, size_warnings, stack_part
+from session_manager.config.errors import NAMESPACE, ConfigError
+from session_manager.config.shards import (
+    Shards,
+    StackPart,
+    shard_of,
+    shared_reference,
+    size_warnings,
+    stack_part,
+)
 from session_manager.config.stack import StackConfig
 from session_manager.config.targets import ResolvedTargets, inactive_accounts
 
@@ -63,15 +71,32 @@ class StackShare:
         return self.shared_output("centralLogs", "kmsKeyArn")
 
     def shared_output(self, output: str, key: str) -> pulumi.Output[str]:
-        """One value the shared stack exports, read by stack reference.
+        """One value the shared stack exports, read by stack reference; a missing one
+        fails the deployment, naming the output and the stack, rather than becoming "".
 
         The engine reads it from the backend at `pulumi up` (pulumi/pulumi
-        pkg/resource/deploy/builtins.go readStackReference, GetStackOutputs); a
-        self-managed backend's organization is always "organization"
-        (pkg/backend/diy/store.go ParseReference), which the mock runtime leaves unset.
+        pkg/resource/deploy/builtins.go readStackReference, GetStackOutputs).
         """
         assert self.part is not None
-        organization = pulumi.get_organization() or "organization"
-        name = f"{organization}/{pulumi.get_project()}/{self.part.base}"
-        value: pulumi.Output[dict[str, Any] | None] = pulumi.StackReference(name).get_output(output)
-        return value.apply(lambda exported: str((exported or {}).get(key, "")))
+        assert self.shards is not None
+        base = self.part.base
+        name = shared_reference(self.shards, pulumi.get_project(), base, pulumi.get_organization())
+        value: pulumi.Output[Any] = pulumi.StackReference(name).get_output(output)
+
+        def pick(exported: Any) -> str:
+            values = cast("dict[str, Any]", exported) if isinstance(exported, dict) else {}
+            found = values.get(key)
+            if not isinstance(found, str) or not found:
+                raise ConfigError(
+                    [
+                        (
+                            f"{NAMESPACE}:shards.sharedStackReference",
+                            f"the shared stack {name!r} has no output {output}.{key}: deploy "
+                            f"the shared stack first (pulumi up --stack {base}), or set "
+                            "shards.sharedStackReference to its name (docs/shards.md)",
+                        )
+                    ]
+                )
+            return found
+
+        return value.apply(pick)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from session_manager.config.shards import SHARD_COUNT_OUTPUT
 from session_manager.outputs import secret_where_shown
 
 if TYPE_CHECKING:
@@ -81,3 +82,6 @@ def export_outputs(deployment: Deployment) -> None:
                 "kmsKeyArn": deployment.central_logs.kms_key_arn,
             },
         )
+    if deployment.shard_count is not None:
+        # What `shards --check-deployed` compares with the stack file's count.
+        _export(SHARD_COUNT_OUTPUT, deployment.shard_count)

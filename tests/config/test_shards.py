@@ -15,6 +15,7 @@ from session_manager.config.shards import (
     all_parts,
     jump_hash,
     shard_of,
+    shared_reference,
     size_warnings,
     smallest_count,
     stack_part,
@@ -91,8 +92,15 @@ def _problems(values: dict[str, object]) -> list[tuple[str, str]]:
 def test_bad_shards_config_names_the_key() -> None:
     targets = [{"account": "111111111111"}]
     assert _problems({"targets": targets, "shards": {"count": 0}}) == [
-        ("session-manager:shards.count", "must be 1-100, got 0")
+        ("session-manager:shards.count", "must be a whole number from 1 to 100, got 0")
     ]
+    # The message says the range the check allows (not "0 or more" for -1), and a
+    # count is a YAML integer: go-yaml v3 resolves `"4"` to a string and `4.0` to a
+    # float (yaml.v3 resolve.go), which `pulumi config` keeps as such.
+    for bad, shown in ((-1, "-1"), ("4", "'4'"), (4.0, "4.0"), (True, "True")):
+        assert _problems({"targets": targets, "shards": {"count": bad}}) == [
+            ("session-manager:shards.count", f"must be a whole number from 1 to 100, got {shown}")
+        ], bad
     assert _problems({"shards": {"count": 2}}) == [
         ("session-manager:shards", "needs targets: it splits the accounts of an organization")
     ]
@@ -102,6 +110,66 @@ def test_bad_shards_config_names_the_key() -> None:
     assert _problems({"targets": targets, "shards": {"count": 2, "maxAccountRegions": 0}}) == [
         ("session-manager:shards.maxAccountRegions", "must be at least 1, got 0")
     ]
+
+
+def test_the_shared_stack_reference_follows_pulumis_grammar() -> None:
+    """`[<organization>/[<project>/]]<stack>`, each part of [A-Za-z0-9_.-], 1-100
+    (pulumi/pulumi pkg/backend/diy/store.go ParseReference splits on "/"; names from
+    sdk/go/common/tokens/stack_name.go ParseStackName and project.go). A legacy
+    self-managed backend takes the stack name alone (legacyReferenceStore)."""
+    targets = [{"account": "111111111111"}]
+    for good in ("organization", "organization/org", "acme/session-manager/organization"):
+        parse_stack_config(
+            {"targets": targets, "shards": {"count": 2, "sharedStackReference": good}},
+            aws_region="us-east-1",
+        )
+    for bad in ("a/b/c/d", "org/", "/org", "org stack", "x" * 101, ""):
+        problems = _problems(
+            {"targets": targets, "shards": {"count": 2, "sharedStackReference": bad}}
+        )
+        assert problems == [
+            (
+                "session-manager:shards.sharedStackReference",
+                "must be a stack reference, [<organization>/[<project>/]]<stack>, each part "
+                f"1-100 letters, digits, _ . or -, got {bad!r}",
+            )
+        ], bad
+    shards = Shards(count=2, shared_stack_reference="organization")
+    assert shared_reference(shards, "session-manager", "organization") == "organization"
+    default = Shards(count=2)
+    assert shared_reference(default, "p", "org") == "organization/p/org"
+    assert shared_reference(default, "p", "org", "acme") == "acme/p/org"
+
+
+def test_an_account_alone_over_the_limit_is_named_with_what_to_do() -> None:
+    """No count splits one account's Regions: advice of a count would be impossible."""
+    regions = {**dict.fromkeys(ACCOUNTS[:10], 2), "123456789012": 30}
+    [warning] = size_warnings(regions, Shards(count=2, max_account_regions=20))
+    assert "account 123456789012 alone has 30" in warning
+    assert warning.endswith("raise maxAccountRegions to at least 30")
+    assert "keeps every shard within it" not in warning
+
+
+def test_a_stack_named_like_no_part_of_the_organization_is_refused() -> None:
+    """With the organization's file, any stack not `<shared>-shard-<i>` would plan a
+    second shared stack: a mistyped shard name, or not the referenced shared stack."""
+    for stack in ("org-shard2", "org-shard-02", "org-shard-x"):
+        with pytest.raises(ConfigError) as caught:
+            stack_part(stack, Shards(count=4))
+        assert caught.value.problems == [
+            (
+                "session-manager:shards",
+                f"stack {stack!r} is not one of this organization's stacks, 'org' (shared) "
+                "and 'org-shard-0' ... 'org-shard-3': it would deploy a second shared stack "
+                "(central log bucket, accountEvents). Run the shared stack's own name, or a "
+                "shard as <stack>-shard-<n>",
+            )
+        ]
+    named = Shards(count=2, shared_stack_reference="acme/p/org")
+    with pytest.raises(ConfigError) as caught:
+        stack_part("other", named)
+    assert "'org' (shared) and 'org-shard-0' ... 'org-shard-1'" in caught.value.problems[0][1]
+    assert stack_part("org", named) == StackPart("org", None)
 
 
 def test_a_stack_knows_its_part_from_its_name() -> None:

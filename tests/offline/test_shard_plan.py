@@ -134,14 +134,19 @@ def test_one_shard_prints_as_that_stacks_own_plan(
 def test_bad_shard_arguments_are_refused_plainly(
     sharded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _run(
-        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded), "--shard", "4"
-    )
-    assert code == 2
-    assert err.strip() == (
-        "--shard 4: stack 'organization' has shards 0-3 (session-manager:shards.count); "
-        "use one of them, shared, or all"
-    )
+    # Bad input, refused as argparse refuses it (exit 2, `<prog> <command>: error:`),
+    # for verify too: not a report saying a stack "could not be checked".
+    for command in ("plan", "verify"):
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--stack", "organization", "--project-dir", str(sharded),
+                  "--shard", "4"])  # fmt: skip
+        assert exited.value.code == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.strip() == (
+            f"python -m session_manager {command}: error: --shard 4: stack 'organization' has "
+            "shards 0-3 (session-manager:shards.count); use one of them, shared, or all"
+        )
     unsharded = _project(tmp_path, UNSHARDED)
     code, _, err = _run(
         capsys, "plan", "--stack", "organization", "--project-dir", str(unsharded), "--shard", "1"

@@ -299,6 +299,11 @@ ALLOWED: dict[str, Allowed] = {
     f"{P}accountEvents.deadLetterRetentionDays": _range(1, 14),
     f"{P}shards.count": _range(1, MAX_SHARDS),
     f"{P}shards.maxAccountRegions": Allowed("1 or more", (1, 2000), (0,)),
+    f"{P}shards.sharedStackReference": Allowed(
+        "a stack reference, `[<organization>/[<project>/]]<stack>`",
+        ("organization", "acme/session-manager/organization"),
+        ("a/b/c/d", "org stack"),
+    ),
     f"{P}justInTimeAccess.autoApproval.name": Allowed(
         "3-128 characters of `A-Za-z0-9_.-`; not starting with aws, amazon, amzn",
         ("Team-AutoApproval",),

@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -32,7 +33,18 @@ MAX_SHARDS = 100
 # account-Region in one process (bench/README.md), so 2,000 stay near 1 GB.
 DEFAULT_MAX_ACCOUNT_REGIONS = 2000
 SHARD_SUFFIX = "-shard-"
+# A self-managed backend's one organization (pulumi/pulumi pkg/backend/diy/store.go
+# projectReferenceStore.ParseReference: "org-name must always be organization").
+DIY_ORGANIZATION = "organization"
+# The stack output that holds the count a sharded organization's stack deployed with.
+SHARD_COUNT_OUTPUT = "shardCount"
 _SHARD_STACK = re.compile(r"^(?P<base>.+)-shard-(?P<index>0|[1-9][0-9]*)$")
+# A stack reference, `[<organization>/[<project>/]]<stack>`: each part 1-100 of
+# [A-Za-z0-9_.-] (pulumi/pulumi sdk/go/common/tokens/stack_name.go ParseStackName,
+# project.go ValidateProjectName, names.go; pkg/backend/diy/store.go ParseReference
+# splits on "/").
+_REFERENCE_PART = r"[A-Za-z0-9_.-]{1,100}"
+STACK_REFERENCE = re.compile(rf"^(?:{_REFERENCE_PART}/){{0,2}}{_REFERENCE_PART}$")
 
 _MULTIPLIER = 2862933555777941757
 _MASK = (1 << 64) - 1
@@ -41,7 +53,7 @@ _MASK = (1 << 64) - 1
 class Shards(ConfigModel):
     """Split the organization across stacks that CI runs side by side (docs/shards.md)."""
 
-    count: WholeNumber = Field(
+    count: int = Field(
         description=(
             f"Number of shard stacks, 1-{MAX_SHARDS}: `<stack>-shard-0` ... "
             "`<stack>-shard-<count-1>` hold the accounts; `<stack>` keeps the central log "
@@ -49,6 +61,17 @@ class Shards(ConfigModel):
             "`pulumi state move` commands. A shard over `maxAccountRegions` is warned about "
             "with the count that fits."
         )
+    )
+    shared_stack_reference: str | None = Field(
+        default=None,
+        description=(
+            "The name the shards read the shared stack by (a stack reference, "
+            "`[<organization>/[<project>/]]<stack>`). Unset: "
+            "`<organization>/<project>/<stack>`, the backend's organization, or "
+            "`organization` on a self-managed backend. A self-managed backend in the "
+            "legacy layout (no projects) takes the stack's name alone: set it to `<stack>` "
+            "(or run `pulumi state upgrade`; docs/shards.md)."
+        ),
     )
     max_account_regions: WholeNumber = Field(
         default=DEFAULT_MAX_ACCOUNT_REGIONS,
@@ -58,14 +81,28 @@ class Shards(ConfigModel):
         ),
     )
 
-    @field_validator("count")
+    @field_validator("count", mode="before")
     @classmethod
-    def _count(cls, value: int) -> int:
-        if not 1 <= value <= MAX_SHARDS:
+    def _count(cls, value: Any) -> int:
+        # A number, as YAML writes one (`count: 4`): not "4" nor 4.0, which name a
+        # count no less plainly but could as well be a typo'd string or a ratio.
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SHARDS:
             raise PydanticCustomError(
                 "shard_count",
-                "must be 1-{high}, got {got}",
-                {"high": MAX_SHARDS, "got": value},
+                "must be a whole number from 1 to {high}, got {got}",
+                {"high": MAX_SHARDS, "got": repr(value)},
+            )
+        return value
+
+    @field_validator("shared_stack_reference")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is not None and not STACK_REFERENCE.match(value):
+            raise PydanticCustomError(
+                "stack_reference",
+                "must be a stack reference, [<organization>/[<project>/]]<stack>, each part "
+                "1-100 letters, digits, _ . or -, got {got}",
+                {"got": repr(value)},
             )
         return value
 
@@ -92,6 +129,18 @@ def shard_of(account_id: str, count: int) -> int:
     bytes of its id's SHA-256, the same in every process and Python version."""
     key = int.from_bytes(hashlib.sha256(account_id.encode()).digest()[:8], "big")
     return jump_hash(key, count)
+
+
+def shared_reference(
+    shards: Shards, project: str, base: str, organization: str | None = None
+) -> str:
+    """The shared stack's stack-reference name: `shards.sharedStackReference`, or
+    `<organization>/<project>/<stack>`; a self-managed backend's organization is always
+    "organization" (the mock runtime leaves it unset). Its legacy layout takes the
+    stack name alone (pkg/backend/diy/store.go legacyReferenceStore.ParseReference)."""
+    if shards.shared_stack_reference:
+        return shards.shared_stack_reference
+    return f"{organization or DIY_ORGANIZATION}/{project}/{base}"
 
 
 def shard_stack(base: str, index: int) -> str:
@@ -129,6 +178,7 @@ def stack_part(stack: str, shards: Shards | None) -> StackPart | None:
             )
         return None
     if not found:
+        _refuse_second_shared(stack, shards)
         return StackPart(stack, None)
     index = int(found["index"])
     if index >= shards.count:
@@ -143,6 +193,30 @@ def stack_part(stack: str, shards: Shards | None) -> StackPart | None:
             ]
         )
     return StackPart(found["base"], index)
+
+
+def _refuse_second_shared(stack: str, shards: Shards) -> None:
+    """A stack that isn't `<base>-shard-<i>` is the shared stack: refused when its name
+    says otherwise (a mistyped shard, or not the stack the shards reference), since it
+    would create a second central bucket and accountEvents."""
+    named = (shards.shared_stack_reference or "").rsplit("/", 1)[-1] or None
+    typo = re.search(r"-shard", stack)
+    if named in (None, stack) and not typo:
+        return
+    base = named or stack[: typo.start() if typo else len(stack)]
+    expected = f"{base!r} (shared) and {shard_stack(base, 0)!r}"
+    if shards.count > 1:
+        expected += f" ... {shard_stack(base, shards.count - 1)!r}"
+    raise ConfigError(
+        [
+            (
+                f"{NAMESPACE}:shards",
+                f"stack {stack!r} is not one of this organization's stacks, {expected}: it "
+                "would deploy a second shared stack (central log bucket, accountEvents). "
+                "Run the shared stack's own name, or a shard as <stack>-shard-<n>",
+            )
+        ]
+    )
 
 
 def all_parts(base: str, shards: Shards) -> list[StackPart]:
@@ -174,17 +248,31 @@ def smallest_count(account_regions: Mapping[str, int], limit: int) -> int:
 
 def size_warnings(account_regions: Mapping[str, int], shards: Shards) -> list[str]:
     """Said on every plan and preview when a shard holds more than `maxAccountRegions`."""
+    limit = shards.max_account_regions
     sizes = account_regions_by_shard(account_regions, shards.count)
-    over = [(i, size) for i, size in enumerate(sizes) if size > shards.max_account_regions]
+    over = [(i, size) for i, size in enumerate(sizes) if size > limit]
     if not over:
         return []
-    suggested = smallest_count(account_regions, shards.max_account_regions)
     listed = ", ".join(f"shard {i} has {size}" for i, size in over)
-    return [
-        f"{NAMESPACE}:shards: {listed} account-Regions, more than maxAccountRegions "
-        f"({shards.max_account_regions}); count {suggested} keeps every shard within it "
-        "(changing the count moves accounts: see plan --diff)"
-    ]
+    said = f"{NAMESPACE}:shards: {listed} account-Regions, more than maxAccountRegions ({limit})"
+    # An account's Regions stay in one shard (its IAM covers them all): no count
+    # splits an account that alone is over the limit.
+    too_large = sorted((a, n) for a, n in account_regions.items() if n > limit)
+    if too_large:
+        accounts = ", ".join(f"account {a} alone has {n}" for a, n in too_large)
+        return [
+            f"{said}; {accounts}, and an account's Regions never split across shards: "
+            f"raise maxAccountRegions to at least {max(n for _, n in too_large)}"
+        ]
+    suggested = smallest_count(account_regions, limit)
+    fits = max(account_regions_by_shard(account_regions, suggested)) <= limit
+    advice = (
+        f"count {suggested} keeps every shard within it (changing the count moves accounts: "
+        "see plan --diff)"
+        if fits
+        else f"no count up to {MAX_SHARDS} keeps every shard within it: raise maxAccountRegions"
+    )
+    return [f"{said}; {advice}"]
 
 
 def accounts_in(accounts: Iterable[str], count: int, index: int) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from session_manager.config.errors import NAMESPACE, ConfigError
-from session_manager.config.shards import Shards, StackPart, all_parts
+from session_manager.config.shards import Shards, StackPart, all_parts, shared_reference
 from session_manager.offline.load import load_plan
 from session_manager.offline.plan import (
     Plan,
@@ -36,10 +36,6 @@ from session_manager.offline.plan import (
     read_stack_config,
 )
 from session_manager.offline.workers import run_units
-
-# DIY backends name every stack `organization/<project>/<stack>` (pulumi/pulumi
-# pkg/backend/diy/store.go ParseReference); the program asks for that name offline.
-DIY_ORGANIZATION = "organization"
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,8 @@ class Sharding:
 
     @property
     def reference(self) -> str:
-        return f"{DIY_ORGANIZATION}/{self.project}/{self.base}"
+        """The name the shards read the shared stack by, as the program asks for it."""
+        return shared_reference(self.shards, self.project, self.base)
 
 
 def sharding(project_dir: str | Path, stack: str) -> Sharding | None:
