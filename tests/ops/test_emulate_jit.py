@@ -14,6 +14,7 @@ auto-approval policy" (one per account and Region: another one is reported, exit
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,32 @@ def test_adopt_finds_a_console_policy_and_prints_its_import_id(
     ]
     text = review(existing)
     assert "content: current" in text
+
+
+def test_a_manual_approval_policy_is_covered_too(emulator_url: str, tmp_path: Path) -> None:
+    """Generic over the document types: a ManualApprovalPolicy document (the other type
+    AWS::SSM::Document lists for just-in-time access) is emulated and verified alike, and
+    AWS allows up to 50 of them per account and Region ("Create manual approval
+    policies"), so another one is no finding."""
+    plan = load_plan(project(tmp_path), "just-in-time", [], resolve_outputs=False)
+    plan.resources = [
+        replace(r, inputs={**r.inputs, "documentType": "ManualApprovalPolicy"})
+        if r.type == "aws-native:ssm:Document"
+        else r
+        for r in plan.resources
+    ]
+    Emulator(emulator_url).apply(plan)
+    held = ssm_in(emulator_url).describe_document(Name=POLICY)["Document"]
+    assert held["DocumentType"] == "ManualApprovalPolicy"
+    ssm_in(emulator_url).create_document(
+        Name="console-manual-approval",
+        Content="a manual policy the console wrote",
+        DocumentType="ManualApprovalPolicy",
+        DocumentFormat="TEXT",
+    )
+    report = check(plan, emulator_url)
+    assert report.exit_code == IN_SYNC, findings(report)
+    ssm_in(emulator_url).delete_document(Name=POLICY)
+    assert findings(check(plan, emulator_url)) == [
+        (ACCOUNT, f"document {POLICY}", "document", BREAKS_SESSIONS)
+    ]
