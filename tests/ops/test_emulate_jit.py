@@ -228,3 +228,22 @@ def test_a_manual_approval_policy_is_covered_too(emulator_url: str, tmp_path: Pa
     assert findings(check(plan, emulator_url)) == [
         (ACCOUNT, f"document {POLICY}", "document", BREAKS_SESSIONS)
     ]
+
+
+def test_an_emulator_that_refuses_the_type_skips_it_with_the_reason(
+    emulator_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A moto this project did not start (not taught) answers moto's own refusal."""
+    plan = load_plan(project(tmp_path), "just-in-time", [], resolve_outputs=False)
+    refusal = {"Error": {"Code": "ValidationException", "Message": "Invalid document format TEXT"}}
+
+    def refuse(self: Emulator, resource: Any, inputs: dict[str, Any], report: Any) -> None:
+        if inputs.get("documentFormat") == "TEXT":
+            raise ClientError(refusal, "CreateDocument")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Emulator, "_document", refuse)
+    report = Emulator(emulator_url).apply(plan)
+    skipped = [r for r in report.skipped if r.type == "aws-native:ssm:Document"]
+    assert len(skipped) == 2
+    assert "Invalid document format TEXT" in report.reasons[skipped[0].urn]
+    assert not [r for r in report.created if r.type == "aws-native:ssm:Document"]

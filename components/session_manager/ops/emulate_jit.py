@@ -23,8 +23,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from session_manager.aws.jit_iam import JIT_DOCUMENT_TYPES
+from session_manager.ops.drift.jit import NATIVE_DOCUMENT
 
-NATIVE_DOCUMENT = "aws-native:ssm:Document"
+__all__ = ["NATIVE_DOCUMENT", "moto_refuses_text", "tag_list", "teach_moto"]
+
 TEXT = "TEXT"
 _taught = threading.Lock()
 _done: list[bool] = []
