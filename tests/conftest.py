@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
+from session_manager.ops.emulate_jit import teach_moto
 
 ROOT = Path(__file__).resolve().parents[1]
 AWS_EXAMPLES = Path(__file__).parent / "fixtures" / "aws_examples"
@@ -33,6 +34,7 @@ def project_root() -> Path:
 def moto_server() -> Iterator[str]:
     """moto's AWS emulator on loopback, on a free port, for the whole test session."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    teach_moto()  # the just-in-time document types (ops/emulate_jit.py says why)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

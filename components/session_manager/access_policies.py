@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from session_manager.args import PolicyAttachmentArgs, SessionManagerAccessPoliciesArgs
 from session_manager.args_check import ArgsError, check_args, one_line_call_errors
+from session_manager.aws.jit_iam import approver_policy, requester_policy
 from session_manager.aws.people_policies import (
     OWN_SESSION_METHODS,
     OWNER_VARIABLE_METHODS,
@@ -34,7 +35,8 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
       (enforcing the document access check), follow sessions, and end or resume only
       their own; use the session-data key;
     - instance inventory: list instances, for clients that sync them;
-    - preferences guard: deny changing the managed documents to all but the deployers.
+    - preferences guard: deny changing the managed documents to all but the deployers;
+    - just-in-time requesters and approvers (optional): request node access, or approve it.
     """
 
     session_users_policy_arn: pulumi.Output[str] | None
@@ -43,6 +45,10 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
     """ARN of the instance-inventory policy."""
     preferences_guard_policy_arn: pulumi.Output[str] | None
     """ARN of the preferences-guard policy."""
+    just_in_time_requesters_policy_arn: pulumi.Output[str] | None
+    """ARN of the just-in-time requesters' policy."""
+    just_in_time_approvers_policy_arn: pulumi.Output[str] | None
+    """ARN of the just-in-time approvers' policy."""
 
     @one_line_call_errors
     def __init__(
@@ -138,12 +144,34 @@ class SessionManagerAccessPolicies(pulumi.ComponentResource):
             attachments=args.get("preferences_guard_attachments"),
             tags=tags,
         )
+        # Just-in-time node access (aws/jit_iam.py): who requests access, who approves it.
+        jit_arns: dict[str, pulumi.Output[str] | None] = {}
+        for key, description, build in (
+            ("requesters", "Request just-in-time node access", requester_policy),
+            ("approvers", "Approve just-in-time node access requests", approver_policy),
+        ):
+            jit_arns[key] = self._policy(
+                name,
+                role=f"just-in-time-{key}",
+                policy_name=str(args.get(f"just_in_time_{key}_policy_name", "")),
+                description=f"{description} (managed by Pulumi)",
+                document=render_when_known(
+                    account_id,
+                    lambda account, build=build: policy_json(build(partition, account)),
+                ),
+                attachments=args.get(f"just_in_time_{key}_attachments"),
+                tags=tags,
+            )
+        self.just_in_time_requesters_policy_arn = jit_arns["requesters"]
+        self.just_in_time_approvers_policy_arn = jit_arns["approvers"]
         self.register_outputs(
             secret_where_shown(
                 {
                     "session_users_policy_arn": self.session_users_policy_arn,
                     "instance_inventory_policy_arn": self.instance_inventory_policy_arn,
                     "preferences_guard_policy_arn": self.preferences_guard_policy_arn,
+                    "just_in_time_requesters_policy_arn": (self.just_in_time_requesters_policy_arn),
+                    "just_in_time_approvers_policy_arn": self.just_in_time_approvers_policy_arn,
                 }
             )
         )

@@ -259,6 +259,14 @@ class SessionManagerAccessPoliciesArgs(TypedDict, total=False):
     """Name of the preferences-guard policy; empty: not created."""
     preferences_guard_attachments: PolicyAttachmentArgs
     """Where to attach the preferences-guard policy."""
+    just_in_time_requesters_policy_name: str
+    """Name of the just-in-time requesters' policy; empty: not created."""
+    just_in_time_requesters_attachments: PolicyAttachmentArgs
+    """Where to attach the just-in-time requesters' policy."""
+    just_in_time_approvers_policy_name: str
+    """Name of the just-in-time approvers' policy; empty: not created."""
+    just_in_time_approvers_attachments: PolicyAttachmentArgs
+    """Where to attach the just-in-time approvers' policy."""
     deployer_role_arns: Sequence[str]
     """Roles the guard still lets change the documents."""
     retain_on_delete: bool

@@ -194,6 +194,8 @@ SHARED_FIELD_CHECKS: dict[Callable[[Any], object], tuple[tuple[str, str], ...]] 
         ("SessionManagerAccessPoliciesArgs", "session_users_policy_name"),
         ("SessionManagerAccessPoliciesArgs", "instance_inventory_policy_name"),
         ("SessionManagerAccessPoliciesArgs", "preferences_guard_policy_name"),
+        ("SessionManagerAccessPoliciesArgs", "just_in_time_requesters_policy_name"),
+        ("SessionManagerAccessPoliciesArgs", "just_in_time_approvers_policy_name"),
     ),
     check_new_alias: (
         ("SessionDataKeyArgs", "alias"),
@@ -542,6 +544,8 @@ POLICY_NAME_ARGS = (
     "session_users_policy_name",
     "instance_inventory_policy_name",
     "preferences_guard_policy_name",
+    "just_in_time_requesters_policy_name",
+    "just_in_time_approvers_policy_name",
 )
 
 

@@ -346,7 +346,6 @@ def _emulate(args: argparse.Namespace) -> int:
         EMULATOR_ACCESS_KEY,
         EMULATOR_SECRET_KEY,
         NOT_EMULATED,
-        NOT_IN_MOTO,
         EmulationError,
         Emulator,
         EmulatorUnreachableError,
@@ -378,7 +377,7 @@ def _emulate(args: argparse.Namespace) -> int:
         print(f"  {count:4d}  {typ}")
     for resource in report.skipped:
         why = "needs a real network" if resource.type in NOT_EMULATED else "not emulated"
-        why = NOT_IN_MOTO.get(resource.type, why)
+        why = report.reasons.get(resource.urn, why)
         print(f"  skipped {resource.type} {resource.name} ({why})")
     for note in report.notes:
         print(f"warning: {note}", file=sys.stderr)

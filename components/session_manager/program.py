@@ -247,6 +247,7 @@ def access_policies_args(
         policies.instance_inventory,
         policies.preferences_guard,
     )
+    requesters, approvers = policies.just_in_time_requesters, policies.just_in_time_approvers
     deployers: list[str] = sorted(
         set(guard.deployer_role_arns) | ({deploy_role_arn} if deploy_role_arn else set[str]())
     )
@@ -270,6 +271,16 @@ def access_policies_args(
         preferences_guard_policy_name=guard.name if guard.create else "",
         preferences_guard_attachments=PolicyAttachmentArgs(
             role_names=list(guard.attach_to_roles), group_names=list(guard.attach_to_groups)
+        ),
+        just_in_time_requesters_policy_name=requesters.name if requesters.create else "",
+        just_in_time_requesters_attachments=PolicyAttachmentArgs(
+            role_names=list(requesters.attach_to_roles),
+            group_names=list(requesters.attach_to_groups),
+        ),
+        just_in_time_approvers_policy_name=approvers.name if approvers.create else "",
+        just_in_time_approvers_attachments=PolicyAttachmentArgs(
+            role_names=list(approvers.attach_to_roles),
+            group_names=list(approvers.attach_to_groups),
         ),
         deployer_role_arns=deployers,
         retain_on_delete=not offboard,
@@ -360,6 +371,8 @@ def _deploy_account(
         policies.session_users.create
         or policies.instance_inventory.create
         or (policies.preferences_guard.create)
+        or policies.just_in_time_requesters.create
+        or policies.just_in_time_approvers.create
     ):
         deployed.access_policies = SessionManagerAccessPolicies(
             f"{prefix}-access-policies",

@@ -43,6 +43,21 @@ def export_outputs(deployment: Deployment) -> None:
                     "sessionUsers": own.access_policies.session_users_policy_arn,
                     "instanceInventory": own.access_policies.instance_inventory_policy_arn,
                     "preferencesGuard": own.access_policies.preferences_guard_policy_arn,
+                    # Only when created: stacks without them export what they did before.
+                    **{
+                        key: arn
+                        for key, arn in (
+                            (
+                                "justInTimeRequesters",
+                                own.access_policies.just_in_time_requesters_policy_arn,
+                            ),
+                            (
+                                "justInTimeApprovers",
+                                own.access_policies.just_in_time_approvers_policy_arn,
+                            ),
+                        )
+                        if arn is not None
+                    },
                 },
             )
         if own.instance_access is not None:

@@ -222,6 +222,10 @@ def _name_problems(config: StackConfig) -> list[Problem]:
          people.instance_inventory.create),
         (("accessPolicies", "preferencesGuard", "name"), people.preferences_guard.name,
          people.preferences_guard.create),
+        (("accessPolicies", "justInTimeRequesters", "name"), people.just_in_time_requesters.name,
+         people.just_in_time_requesters.create),
+        (("accessPolicies", "justInTimeApprovers", "name"), people.just_in_time_approvers.name,
+         people.just_in_time_approvers.create),
     ]  # fmt: skip
     problems += _first_use(
         policies,

@@ -202,6 +202,29 @@ class PreferencesGuardPolicy(_PeoplePolicy):
         return value
 
 
+class JustInTimeRequestersPolicy(_PeoplePolicy):
+    create: Flag = Field(
+        default=False,
+        description=(
+            "Create the policy for people who request just-in-time node access "
+            "(aws/jit_iam.py): request, get the access token, follow and cancel requests, "
+            "read the approval policies. It grants no ssm:StartSession."
+        ),
+    )
+    name: str = Field(default="SessionManagerJustInTimeRequesters", description="Policy name.")
+
+
+class JustInTimeApproversPolicy(_PeoplePolicy):
+    create: Flag = Field(
+        default=False,
+        description=(
+            "Create the policy for approvers of just-in-time node access requests: read "
+            "requests and approval policies, approve or reject (ssm:SendAutomationSignal)."
+        ),
+    )
+    name: str = Field(default="SessionManagerJustInTimeApprovers", description="Policy name.")
+
+
 class AccessPolicies(ConfigModel):
     session_users: SessionUsersPolicy = Field(
         default=SessionUsersPolicy(), description="Who may start sessions, and on what (see below)."
@@ -213,4 +236,12 @@ class AccessPolicies(ConfigModel):
     preferences_guard: PreferencesGuardPolicy = Field(
         default=PreferencesGuardPolicy(),
         description="Preferences change only through this code (see below).",
+    )
+    just_in_time_requesters: JustInTimeRequestersPolicy = Field(
+        default=JustInTimeRequestersPolicy(),
+        description="Who may request just-in-time node access (see below).",
+    )
+    just_in_time_approvers: JustInTimeApproversPolicy = Field(
+        default=JustInTimeApproversPolicy(),
+        description="Who may approve just-in-time node access requests (see below).",
     )

@@ -156,6 +156,10 @@ EXAMPLES: dict[str, Any] = {
     f"{P}accessPolicies.preferencesGuard.deployerRoleArns": [
         "arn:aws:iam::111111111111:role/PlatformDeployer"
     ],
+    f"{P}accessPolicies.justInTimeRequesters.attachToRoles": ["OpsRole"],
+    f"{P}accessPolicies.justInTimeRequesters.attachToGroups": ["ops"],
+    f"{P}accessPolicies.justInTimeApprovers.attachToRoles": ["PlatformLeads"],
+    f"{P}accessPolicies.justInTimeApprovers.attachToGroups": ["leads"],
     f"{P}accountEvents.account": "999999999999",
     f"{P}accountEvents.roleArn": "arn:aws:iam::999999999999:role/PlatformDeployer",
     f"{P}accountEvents.endpoint": "https://api.example.com/deploy",

@@ -243,6 +243,12 @@ ALLOWED: dict[str, Allowed] = {
     f"{P}accessPolicies.preferencesGuard.attachToRoles": ROLE_NAMES,
     f"{P}accessPolicies.preferencesGuard.attachToGroups": GROUP_NAMES,
     f"{P}accessPolicies.preferencesGuard.deployerRoleArns": _listed(ROLE_ARN, "role ARNs"),
+    f"{P}accessPolicies.justInTimeRequesters.name": POLICY_NAME,
+    f"{P}accessPolicies.justInTimeRequesters.attachToRoles": ROLE_NAMES,
+    f"{P}accessPolicies.justInTimeRequesters.attachToGroups": GROUP_NAMES,
+    f"{P}accessPolicies.justInTimeApprovers.name": POLICY_NAME,
+    f"{P}accessPolicies.justInTimeApprovers.attachToRoles": ROLE_NAMES,
+    f"{P}accessPolicies.justInTimeApprovers.attachToGroups": GROUP_NAMES,
     f"{P}vpcEndpoints[].account": ACCOUNT_ID,
     f"{P}vpcEndpoints[].region": Allowed(
         "a Region the stack manages: in `regions`, or a target's `regions`",

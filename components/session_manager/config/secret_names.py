@@ -20,7 +20,13 @@ from typing import Any, cast
 
 from session_manager.config.errors import NAMESPACE
 
-_PEOPLE_POLICIES = ("sessionUsers", "instanceInventory", "preferencesGuard")
+_PEOPLE_POLICIES = (
+    "sessionUsers",
+    "instanceInventory",
+    "preferencesGuard",
+    "justInTimeRequesters",
+    "justInTimeApprovers",
+)
 
 # `[]` stands for any list index.
 NAME_KEYS: frozenset[str] = frozenset(

@@ -16,7 +16,7 @@ import runpy
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -107,6 +107,17 @@ class PlannedResource:
         }
 
 
+NATIVE_PROVIDER = "pulumi:providers:aws-native"
+
+
+def _one_role(raw: Any) -> str:
+    """The role ARN of an aws-native provider's `assumeRole` (JSON text or a dict), or ""."""
+    parsed: Any = json.loads(raw) if isinstance(raw, str) and raw else raw
+    if not isinstance(parsed, dict):
+        return ""
+    return str(cast(dict[str, Any], parsed).get("roleArn") or "")
+
+
 @dataclass
 class Plan:
     stack: str
@@ -140,11 +151,51 @@ class Plan:
         return [r for r in self.resources if r.type == typ]
 
     def provider_of(self, resource: PlannedResource) -> PlannedResource | None:
-        """The explicit provider a resource uses, or None for the engine's default one."""
+        """The explicit provider a resource uses, or None for the engine's default one.
+
+        An aws-native provider (the just-in-time documents') assumes one role, `assumeRole`:
+        the pulumi-aws provider of the same account and role stands for it, so its
+        resources are read in the same account-Region as the rest.
+        """
         for candidate in self.resources:
-            if candidate.urn == resource.provider and candidate.inputs.get("assumeRoles"):
+            if candidate.urn != resource.provider:
+                continue
+            if candidate.inputs.get("assumeRoles"):
                 return candidate
+            role = _one_role(candidate.inputs.get("assumeRole"))
+            if role:
+                return self._aws_provider_like(candidate, role)
         return None
+
+    def _aws_provider_like(self, native: PlannedResource, role: str) -> PlannedResource:
+        accounts = native.inputs.get("allowedAccountIds")
+        for candidate in self.resources:
+            roles = candidate.inputs.get("assumeRoles")
+            parsed: Any = json.loads(roles) if isinstance(roles, str) else roles
+            if (
+                parsed
+                and str(parsed[0].get("roleArn")) == role
+                and candidate.inputs.get("allowedAccountIds") == accounts
+            ):
+                return candidate
+        raw = native.inputs["assumeRole"]
+        return replace(
+            native,
+            inputs={
+                **native.inputs,
+                "assumeRoles": [json.loads(raw) if isinstance(raw, str) else raw],
+            },
+        )
+
+    def region_of(self, resource: PlannedResource) -> str:
+        """A resource's Region: its `region` input, else its aws-native provider's (aws-native
+        has no per-resource Region); "" when neither says."""
+        if resource.inputs.get("region"):
+            return str(resource.inputs["region"])
+        for candidate in self.resources:
+            if candidate.urn == resource.provider and candidate.type == NATIVE_PROVIDER:
+                return str(candidate.inputs.get("region") or "")
+        return ""
 
     def named(self, name: str) -> PlannedResource:
         for resource in self.resources:

@@ -25,7 +25,16 @@ from session_manager.ops.aws_access import (
     failure_reason,
     provider_role,
 )
+from session_manager.ops.drift.jit import NATIVE_DOCUMENT, normalized
 from session_manager.ops.verify import DOCUMENT, flatten, parse_document
+
+
+def _parsed(content: str, document_format: str) -> Any:
+    """A document's content to compare: a TEXT one (a just-in-time approval policy's
+    Cedar) as its text with whitespace folded (drift/jit.py), under `content`."""
+    if document_format.upper() == "TEXT":
+        return {"content": normalized(content)}
+    return parse_document(content, document_format)
 
 
 @dataclass
@@ -42,6 +51,13 @@ class ExistingDocument:
     # ("" for the default provider's ambient credentials).
     account: str = ""
     role_arn: str = ""
+    # The provider the resource names in the program, when it is not `provider` (an
+    # aws-native document's: `provider` is the pulumi-aws one of the same account and role).
+    own_provider: PlannedResource | None = None
+
+    @property
+    def import_provider(self) -> PlannedResource | None:
+        return self.own_provider or self.provider
 
     @property
     def name(self) -> str:
@@ -82,9 +98,14 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
     found: list[ExistingDocument] = []
     access.pin_plan(plan)
     accounts: dict[str, str] = {}  # provider URN ("" for the default) -> account id
-    for resource in plan.of_type(DOCUMENT):
+    by_urn = {r.urn: r for r in plan.resources}
+    # Just-in-time approval policies too (aws-native, any type of aws/jit_iam.py): the
+    # console creates them, and aws-native imports AWS::SSM::Document by its Name (the
+    # CloudFormation schema's primaryIdentifier, /properties/Name).
+    for resource in [*plan.of_type(DOCUMENT), *plan.of_type(NATIVE_DOCUMENT)]:
         provider = plan.provider_of(resource)
-        region = str(resource.inputs["region"])
+        region = plan.region_of(resource)
+        native = resource.type == NATIVE_DOCUMENT
         name = str(resource.inputs["name"])
         document_format = str(resource.inputs.get("documentFormat") or "JSON")
         try:
@@ -114,12 +135,13 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 resource=resource,
                 region=region,
                 provider=provider,
-                current=parse_document(content, document_format),
-                wanted=parse_document(str(resource.inputs["content"]), document_format),
+                current=_parsed(content, document_format),
+                wanted=_parsed(str(resource.inputs["content"]), document_format),
                 default_version=str(versions.get("DefaultVersion") or ""),
                 latest_version=str(versions.get("LatestVersion") or ""),
                 account=accounts[key],
                 role_arn=(provider_role(provider) or ("", ""))[0],
+                own_provider=by_urn.get(resource.provider or "") if native else None,
             )
         )
     return found
@@ -177,10 +199,11 @@ def import_file(plan: Plan, existing: list[ExistingDocument]) -> dict[str, Any]:
             "id": item.name,
         }
         provider_region = ""
-        if item.provider is not None:
-            name_table[item.provider.name] = item.provider.urn
-            entry["provider"] = item.provider.name
-            provider_region = str(item.provider.inputs.get("region") or "")
+        provider = item.import_provider
+        if provider is not None:
+            name_table[provider.name] = provider.urn
+            entry["provider"] = provider.name
+            provider_region = str(provider.inputs.get("region") or "")
         else:
             default = by_urn.get(item.resource.provider or "")
             provider_region = str(default.inputs.get("region") or "") if default else ""
@@ -235,7 +258,9 @@ def review(existing: list[ExistingDocument], invented: set[str] | None = None) -
 
 def provider_targets(existing: list[ExistingDocument]) -> list[str]:
     """Explicit providers that must exist in the stack before the import."""
-    return sorted({item.provider.urn for item in existing if item.provider is not None})
+    return sorted(
+        {item.import_provider.urn for item in existing if item.import_provider is not None}
+    )
 
 
 def next_steps(out: str, existing: list[ExistingDocument], stack: str = "") -> str:

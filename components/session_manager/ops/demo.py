@@ -23,6 +23,7 @@ from session_manager.ops.emulate import (
     EmulationError,
     Emulator,
 )
+from session_manager.ops.emulate_jit import teach_moto
 from session_manager.ops.prerequisites import create_expected_buckets, create_expected_trails
 from session_manager.ops.verify import emulated_part, format_report, verify
 
@@ -41,6 +42,7 @@ def run_demo(args: argparse.Namespace) -> int:
     for warning in plan.warnings:
         print(f"warning: {warning}")
     quiet_emulator_logs()
+    teach_moto()  # the just-in-time approval-policy documents (ops/emulate_jit.py)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -31,6 +31,7 @@ from session_manager.ops.emulate_bucket_settings import (
     SSE_CONFIGURATION,
     BucketSettingsEmulation,
 )
+from session_manager.ops.emulate_jit import NATIVE_DOCUMENT, tag_list
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -76,6 +77,11 @@ class EmulationError(Exception):
         super().__init__(f"{resource.type} '{resource.name}' was rejected: {detail}")
 
 
+class EmulatorCannotHoldError(Exception):
+    """The emulator has no model of this resource (moto's SSM refuses DocumentFormat TEXT
+    unless taught: emulate_jit.teach_moto): skipped, with the reason."""
+
+
 class EmulatorUnreachableError(Exception):
     """The emulator endpoint did not answer: nothing was checked (exit 2, not 1)."""
 
@@ -88,6 +94,8 @@ class EmulationReport:
     replacements: dict[str, str] = field(default_factory=dict[str, str])
     # What emulate did as the provider does, but the user must know (a reverted document).
     notes: list[str] = field(default_factory=list[str])
+    # URN of a skipped resource -> why the emulator could not hold it.
+    reasons: dict[str, str] = field(default_factory=dict[str, str])
 
 
 def _tags(
@@ -169,6 +177,7 @@ class Emulator:
             "aws:s3/bucket:Bucket": self._bucket,
             **BucketSettingsEmulation(self.client, self._region).handlers(),
             PREFIX_LIST: self._prefix_list,
+            NATIVE_DOCUMENT: self._jit_document,
         }
         events = emulate_events.AccountEventsEmulation(
             self.client, self.default_region, self._component_outputs
@@ -203,8 +212,17 @@ class Emulator:
             provider = providers.get(resource.provider or "")
             # The engine's default provider uses the ambient (here: emulator) credentials.
             self._provider = provider if provider and provider.inputs.get("assumeRoles") else None
+            if resource.type.startswith("aws-native:"):
+                # Its account's pulumi-aws provider (the same role), or the default one.
+                self._provider = plan.provider_of(resource)
+                # aws-native has no per-resource Region: its provider's (emulate_jit).
+                inputs["region"] = plan.region_of(resource) or self.default_region
             try:
                 handler(resource, inputs, report)
+            except EmulatorCannotHoldError as exc:
+                report.skipped.append(resource)
+                report.reasons[resource.urn] = str(exc)
+                continue
             except ClientError as exc:
                 error = exc.response.get("Error", {})
                 raise EmulationError(
@@ -337,6 +355,22 @@ class Emulator:
                 if note:
                     report.notes.append(note)
             ssm.update_document_default_version(Name=inputs["name"], DocumentVersion=version)
+
+    def _jit_document(
+        self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
+    ) -> None:
+        """An approval-policy document (aws-native, tags a list): as any document. A moto
+        not taught these types (emulate_jit.teach_moto) refuses it, and emulate says so."""
+        try:
+            self._document(resource, {**inputs, "tags": tag_list(inputs)}, report)
+        except ClientError as exc:
+            message = str(exc.response.get("Error", {}).get("Message", ""))
+            if message.startswith(("Invalid document format", "Invalid document type")):
+                raise EmulatorCannotHoldError(
+                    f"the emulator refuses {inputs.get('documentType')} documents in "
+                    f"DocumentFormat {inputs.get('documentFormat')}: {message}"
+                ) from None
+            raise
 
     def _parameter(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
@@ -547,10 +581,6 @@ NOT_EMULATED = (
     "aws:ec2/vpcEndpoint:VpcEndpoint",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 )
-# Types moto cannot hold, and why (tests/ops/test_emulate.py shows moto refusing them).
-NOT_IN_MOTO = {
-    "aws-native:ssm:Document": "moto refuses the Cedar policy's DocumentFormat TEXT",
-}
 
 
 def not_emulated(plan: Plan) -> list[PlannedResource]:

@@ -98,7 +98,7 @@ def targets_of(plan: Plan) -> list[Target]:
         if resource.type not in CHECKS:
             continue
         provider = plan.provider_of(resource)
-        region = "" if resource.type in GLOBAL_TYPES else str(resource.inputs.get("region") or "")
+        region = "" if resource.type in GLOBAL_TYPES else plan.region_of(resource)
         key = (provider.urn if provider else "", region)
         target = by_key.setdefault(
             key, Target(provider=provider, region=region, account=account_of(provider))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from session_manager.ops.drift import ec2, events, iam, kms, logs, s3, ssm
+from session_manager.ops.drift import ec2, events, iam, jit, kms, logs, s3, ssm
 from session_manager.ops.drift.compare import Check
 
 CHECKS: dict[str, Check] = {
@@ -13,6 +13,7 @@ CHECKS: dict[str, Check] = {
     **s3.CHECKS,
     **ec2.CHECKS,
     **events.CHECKS,
+    **jit.CHECKS,
 }
 # Account-wide resources: checked once per account, with its first Region.
 GLOBAL_TYPES = frozenset(iam.CHECKS)
@@ -24,9 +25,6 @@ NOT_COMPARED = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
         "names a security group that only a real account has"
     ),
-    # Not read back yet: moto refuses DocumentFormat TEXT (tests/ops/test_emulate_jit.py),
-    # so no check of it could be tested on loopback.
-    "aws-native:ssm:Document": "the auto-approval policy (Cedar text), which moto cannot hold",
 }
 
 # Per type, the planned inputs verify compares (each check's docstring says how), and
@@ -47,6 +45,8 @@ COMPARED: dict[str, frozenset[str]] = {
     )
     | _TAGS,
     "aws:ssm/parameter:Parameter": frozenset({"name", "type", "value"}),
+    # Just-in-time approval policies (drift/jit.py): content with whitespace folded.
+    "aws-native:ssm:Document": frozenset({"name", "content", "documentFormat", "documentType"}),
     "aws:iam/policy:Policy": frozenset({"name", "policy", "description", "path"}) | _TAGS,
     "aws:iam/role:Role": frozenset(
         {"name", "assumeRolePolicy", "description", "maxSessionDuration"}
@@ -161,6 +161,10 @@ NOT_READ_BACK: dict[str, dict[str, str]] = {
         "tier": "not compared: no stack plans a parameter with one",
     },
     "aws:s3/bucket:Bucket": {"forceDestroy": "the provider's own, not AWS's"},
+    "aws-native:ssm:Document": {
+        "updateMethod": "how CloudFormation applies an update (a new version), not a setting",
+        "tags": "not compared: the approval policies' tags say nothing about who gets in",
+    },
     "aws:cloudwatch/eventConnection:EventConnection": {
         "authParameters": (
             "EventBridge keeps the token in Secrets Manager and never returns it; the header "
