@@ -360,3 +360,53 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
         "session-manager-auto-approval",
         "production",
     ]
+
+
+@pytest.mark.parametrize(
+    ("manual", "message"),
+    [
+        (
+            {"targets": []},
+            "manual_approvals[0].targets needs a tag target",
+        ),
+        (
+            {"levels": [{"approvers": [{"type": "IdentityStoreUser", "id": "u"}]}]},
+            "'IdentityStoreUser': use one of IdentityStoreGroup, IamUser",
+        ),
+        ({"access_duration_hours": 337}, "must be 1-336 hours, got 337"),
+        ({"name": "aws-policy"}, "'aws-policy'"),
+    ],
+)
+def test_the_component_refuses_manual_policies_aws_documents_no_content_for(
+    manual: dict[str, Any], message: str
+) -> None:
+    """The component takes only what AWS's sample shows a document holding: tag targets,
+    approvers that are Identity Center groups (SSOGroup) or IAM users (IamUser)."""
+    from session_manager.args_check import ArgsError
+    from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
+
+    policy: dict[str, Any] = {
+        "name": "production",
+        "access_duration_hours": 4,
+        "targets": [{"key": "Environment", "value": "production"}],
+        "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "g"}]}],
+        **manual,
+    }
+    with pytest.raises(ArgsError, match=re.escape(message)):
+        SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy]})
+
+
+def test_the_component_needs_a_policy_and_unique_manual_names() -> None:
+    from session_manager.args_check import ArgsError
+    from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
+
+    with pytest.raises(ArgsError, match="set auto_approval_policy or manual_approvals"):
+        SessionManagerJustInTimeAccess("x", {})
+    policy: Any = {
+        "name": "production",
+        "access_duration_hours": 4,
+        "targets": [{"key": "Environment", "value": "production"}],
+        "levels": [{"approvers": [{"type": "IamUser", "id": "alice"}]}],
+    }
+    with pytest.raises(ArgsError, match="'production' names two policies"):
+        SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy, policy]})

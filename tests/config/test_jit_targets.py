@@ -237,3 +237,32 @@ def test_policy_file_problems_are_named(tmp_path: Path) -> None:
         },
     )
     assert deny == ""
+
+
+def test_a_manual_policy_may_not_take_a_managed_documents_name() -> None:
+    """Each manual policy is a document named after it: it can't share the preferences
+    document's name, or the auto-approval policy's, in any account-Region."""
+    got = error(
+        justInTimeAccess={
+            "autoApproval": {"policy": DEVS},
+            "manualApprovals": [manual("session-manager-auto-approval", "A", "1")],
+        }
+    )
+    assert (
+        "justInTimeAccess.manualApprovals[0].name: 'session-manager-auto-approval' names the "
+        "auto-approval policy's document too"
+    ) in got
+    got = error(
+        targets=[
+            {
+                "account": "111111111111",
+                "justInTimeAccess": {
+                    "manualApprovals": [manual("SSM-SessionManagerRunShell", "A", "1")]
+                },
+            }
+        ],
+    )
+    assert (
+        "targets[0].justInTimeAccess.manualApprovals[0].name: 'SSM-SessionManagerRunShell' "
+        "names another managed document too"
+    ) in got
