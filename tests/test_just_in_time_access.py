@@ -385,7 +385,7 @@ def test_the_component_refuses_manual_policies_aws_documents_no_content_for(
     from session_manager.args_check import ArgsError
     from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
 
-    policy: dict[str, Any] = {
+    policy: Any = {
         "name": "production",
         "access_duration_hours": 4,
         "targets": [{"key": "Environment", "value": "production"}],
