@@ -17,15 +17,10 @@ from typing import Any, cast
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from session_manager.args_rules_jit import JIT_ARGS_WITHOUT_RULES, JIT_VALUE_RULES
 from session_manager.aws.account_events import ORGANIZATIONS_HOME_REGIONS
 from session_manager.aws.defaults import DEFAULT_INSTANCE_ROLE_NAME
-from session_manager.aws.jit import (
-    ACCESS_DURATION_HOURS,
-    APPROVER_DOCUMENT_TYPES,
-    MANUAL_POLICIES_PER_ACCOUNT_REGION,
-    MAX_APPROVAL_LEVELS,
-    MAX_APPROVERS_PER_LEVEL,
-)
+from session_manager.aws.jit import ACCESS_DURATION_HOURS
 from session_manager.aws.parameter_references import reference_problem
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
@@ -111,23 +106,6 @@ def _each(check: Callable[[Any], object]) -> Callable[[Any], object]:
 def _range_rule(low: int, high: int, unit: str) -> Callable[[Any], str | None]:
     def rule(value: Any) -> str | None:
         return None if low <= value <= high else f"must be {low}-{high} {unit}, got {value!r}"
-
-    return rule
-
-
-def _count_rule(low: int, high: int | None, what: str) -> Callable[[Any], str | None]:
-    def rule(value: Any) -> str | None:
-        count = len(value)
-        if low <= count and (high is None or count <= high):
-            return None
-        return f"needs {low}-{high} {what}, got {count}" if high else f"needs a {what[:-1]}"
-
-    return rule
-
-
-def _choice_rule(allowed: tuple[str, ...]) -> Callable[[Any], str | None]:
-    def rule(value: Any) -> str | None:
-        return None if value in allowed else f"{value!r}: use one of {', '.join(allowed)}"
 
     return rule
 
@@ -271,20 +249,11 @@ VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
     ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
     ("SessionManagerJustInTimeAccessArgs", "auto_approval_name"): _text_rule(document_name_problem),
-    ("SessionManagerJustInTimeAccessArgs", "manual_approvals"): _count_rule(
-        1, MANUAL_POLICIES_PER_ACCOUNT_REGION, "manual approval policies"
-    ),
     ("ManualApprovalPolicyArgs", "name"): _text_rule(document_name_problem),
     ("ManualApprovalPolicyArgs", "access_duration_hours"): _range_rule(
         *ACCESS_DURATION_HOURS, "hours"
     ),
-    # A policy for every node has no documented content (aws/jit.py undeployable_reason).
-    ("ManualApprovalPolicyArgs", "targets"): _count_rule(1, None, "tag targets"),
-    ("ManualApprovalPolicyArgs", "levels"): _count_rule(1, MAX_APPROVAL_LEVELS, "levels"),
-    ("JustInTimeApprovalLevelArgs", "approvers"): _count_rule(
-        1, MAX_APPROVERS_PER_LEVEL, "approvers"
-    ),
-    ("JustInTimeApproverArgs", "type"): _choice_rule(tuple(APPROVER_DOCUMENT_TYPES)),
+    **JIT_VALUE_RULES,
     ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
         *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
     ),
@@ -600,16 +569,7 @@ ARGS_WITHOUT_RULES: dict[tuple[str, str], str] = {
         "AWS's schema, `permit` statements only, 64 KB at most (config/cedar.py "
         "policy_problems) before anything registers"
     ),
-    ("ManualApprovalPolicyArgs", "description"): (
-        "free text inside the document; its size counts in the document's 64 KB"
-    ),
-    ("JustInTimeApproverArgs", "id"): (
-        "an IAM Identity Center group id or an IAM user name: only AWS knows which exist"
-    ),
-    ("JustInTimeTagTargetArgs", "key"): (
-        "any node tag key: a policy for a tag no node has applies to no node"
-    ),
-    ("JustInTimeTagTargetArgs", "value"): "as key",
+    **JIT_ARGS_WITHOUT_RULES,
     ("ShellProfileArgs", "linux"): (
         "commands the agent runs as written; their size counts in the preferences "
         "document's 64 KB (args_check `_document_size_problems`)"
