@@ -64,6 +64,8 @@ def write_plans(out: Path) -> list[Path]:
             for name in ("Pulumi.yaml", "__main__.py"):
                 shutil.copy(ROOT / name, Path(project) / name)
             shutil.copy(stack_file, Path(project) / stack_file.name)
+            for policy in stack_file.parent.glob("*.cedar"):  # its policy files
+                shutil.copy(policy, Path(project) / policy.name)
             sharded = sharding(project, stack)
             if sharded is None:
                 write(f"{stack_file.parent.name}-{stack}", run_plan(Path(project), stack))

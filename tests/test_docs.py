@@ -470,6 +470,8 @@ NOT_KEY_WORDS = frozenset(
         # Cedar: AWS's just-in-time schema (attributes, the action, functions)
         *("costCenter", "employeeNumber", "documentType", "getTokenForInstanceAccess"),
         *("getTag", "hasTag"),
+        # fields of the just-in-time policy documents AWS's sample deploys
+        *("accessDuration", "timeoutSeconds"),
         # plan --diff --json fields; a pulumi-aws key input
         *("awaitingStateMove", "bypassPolicyLockoutSafetyCheck"),
         # the engine's builtin a StackReference calls (shards.md)
@@ -809,6 +811,8 @@ def copy_project_with_examples(tmp_path: Path) -> None:
     for stack_file in EXAMPLE_STACKS:
         if stack_file.parent.name != "consumer":
             shutil.copy(stack_file, tmp_path / stack_file.name)
+            for policy in stack_file.parent.glob("*.cedar"):  # its policy files
+                shutil.copy(policy, tmp_path / policy.name)
 
 
 # Runs each command with the CLI's own main() in one process, stdout to a file per

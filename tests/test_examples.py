@@ -20,7 +20,10 @@ EXAMPLES = sorted((ROOT / "examples").glob("*/Pulumi.*.yaml"))
 def test_example_plans(stack_file: Path, tmp_path: Path) -> None:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copy(stack_file, tmp_path / stack_file.name)
+    # The stack file with what sits beside it (request tables, policy files).
+    for path in stack_file.parent.iterdir():
+        if path.is_file():
+            shutil.copy(path, tmp_path / path.name)
     stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
     sharded = sharding(tmp_path, stack)
     if sharded is None:

@@ -18,7 +18,7 @@ import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi_aws_native as aws_native
 import pytest
@@ -43,20 +43,164 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     return run_plan(where, "just-in-time")
 
 
-def test_the_auto_approval_policy_is_an_aws_native_document_per_account_region(plan: Plan) -> None:
+# AWS's own sample of these documents, deployed with CloudFormation's AWS::SSM::Document
+# (the type aws-native creates through Cloud Control): aws-samples/cloud-operations-best-
+# practices, static/cfn-templates/just-in-time-node-access/just-in-time-cfn-approval-
+# policies.yaml, from the recipe "Enable JITNA using Infrastructure-as-Code"
+# (docs/recipes/centralized-operations-management/just-in-time-node-access/). Its values:
+SAMPLE_FORMAT = "YAML"
+SAMPLE_SCHEMA_VERSION = "0.3"
+SAMPLE_TOKEN_ROLE = "SSM-JustInTimeAccessTokenRole"
+SAMPLE_AUTO_KEYS = {
+    "schemaVersion",
+    "description",
+    "accessTokenRole",
+    "accessDuration",
+    "AutoApprovalPolicyDocuments",
+}
+SAMPLE_MANUAL_KEYS = {
+    "schemaVersion",
+    "accessDuration",
+    "description",
+    "accessTokenRole",
+    "targets",
+    "mainSteps",
+}
+
+
+def test_the_policies_are_aws_native_documents_per_account_region(plan: Plan) -> None:
     documents = plan.of_type("aws-native:ssm:Document")
     assert sorted(d.name for d in documents) == [
         "session-manager-111111111111-us-east-1-just-in-time-access-auto-approval",
+        "session-manager-111111111111-us-east-1-just-in-time-access-manual-production",
         "session-manager-222222222222-us-east-1-just-in-time-access-auto-approval",
+        "session-manager-222222222222-us-east-1-just-in-time-access-manual-production",
     ]
     for document in documents:
-        assert document.inputs["documentType"] == "AutoApprovalPolicy"
-        assert document.inputs["documentFormat"] == "TEXT"
+        assert document.inputs["documentType"] in JIT_TYPES
+        assert document.inputs["documentFormat"] == SAMPLE_FORMAT
         assert document.inputs["updateMethod"] == "NewVersion"
-        assert document.inputs["content"].startswith("// On-call engineers")
 
 
-def test_the_auto_approval_policy_is_deleted_with_the_stack_and_renamed_delete_first(
+def test_each_account_region_registers_its_own_policies(plan: Plan) -> None:
+    """The example's sandbox account sets its own auto-approval policy (its target's
+    `justInTimeAccess`), and keeps the stack's manual policy."""
+    by_account = {
+        (d.name.split("-")[2], d.inputs["documentType"]): d.inputs["content"]
+        for d in plan.of_type("aws-native:ssm:Document")
+    }
+    first = by_account[("111111111111", "AutoApprovalPolicy")]["AutoApprovalPolicyDocuments"]
+    sandbox = by_account[("222222222222", "AutoApprovalPolicy")]["AutoApprovalPolicyDocuments"]
+    assert first[0]["content"].startswith("// On-call engineers")
+    assert sandbox[0]["content"].startswith("// Developers: every sandbox node")
+    assert (
+        by_account[("111111111111", "ManualApprovalPolicy")]
+        == by_account[("222222222222", "ManualApprovalPolicy")]
+    )
+
+
+def test_the_auto_approval_document_has_the_content_of_aws_sample(plan: Plan) -> None:
+    """The sample's AutoApprovalPolicy: schemaVersion 0.3, the access token role, 3600
+    seconds (auto-approved access lasts 1 hour: "Create an auto-approval policy"), and the
+    Cedar text as an `AutoApprovalPolicyDocuments` entry of type Cedar."""
+    (document, *_) = [
+        d
+        for d in plan.of_type("aws-native:ssm:Document")
+        if d.inputs["documentType"] == "AutoApprovalPolicy"
+    ]
+    content = document.inputs["content"]
+    assert set(content) == SAMPLE_AUTO_KEYS
+    assert content["schemaVersion"] == SAMPLE_SCHEMA_VERSION
+    assert content["accessTokenRole"] == SAMPLE_TOKEN_ROLE
+    assert content["accessDuration"] == 3600
+    (entry,) = content["AutoApprovalPolicyDocuments"]
+    assert entry["type"] == "Cedar"
+    assert entry["content"].startswith("// On-call engineers")
+
+
+def test_a_manual_approval_document_has_the_content_of_aws_sample(plan: Plan) -> None:
+    """The sample's ManualApprovalPolicy: the access duration in seconds, `tag:<key>`
+    targets with their values, and an `aws:approve` step asking one approval
+    (MinRequiredApprovals 1) of its approvers (type SSOGroup for an Identity Center
+    group). The example's two levels are two such steps, in order: AWS asks one approval
+    from each level ("Create approval policies for your nodes")."""
+    (document, *_) = [
+        d
+        for d in plan.of_type("aws-native:ssm:Document")
+        if d.inputs["documentType"] == "ManualApprovalPolicy"
+    ]
+    assert document.inputs["name"] == "production"
+    content = document.inputs["content"]
+    assert set(content) == SAMPLE_MANUAL_KEYS
+    assert content["schemaVersion"] == SAMPLE_SCHEMA_VERSION
+    assert content["accessTokenRole"] == SAMPLE_TOKEN_ROLE
+    assert content["accessDuration"] == 4 * 3600
+    assert content["targets"] == [{"Key": "tag:Environment", "Values": ["production"]}]
+    first, second = content["mainSteps"]
+    assert first["name"] == "ManualApproval"
+    for step, group in ((first, "platformleads"), (second, "000security")):
+        assert step["action"] == "aws:approve"
+        assert step["timeoutSeconds"] == 604800
+        assert step["inputs"]["MinRequiredApprovals"] == 1
+        (approver,) = step["inputs"]["EnhancedApprovals"]["Approvers"]
+        assert approver["type"] == "SSOGroup"
+        assert approver["approver"].endswith(group)
+
+
+def test_manual_approval_content_groups_values_per_tag_key() -> None:
+    """The sample's target is `Key: tag:<key>`, `Values: [...]`: two values of one key
+    are one target."""
+    from session_manager.aws.jit import ManualPolicy, manual_approval_content
+
+    content = manual_approval_content(
+        ManualPolicy(
+            "p",
+            1,
+            (("Env", "prod"), ("Team", "web"), ("Env", "stage")),
+            ((("IamUser", "alice"),),),
+        )
+    )
+    assert content["targets"] == [
+        {"Key": "tag:Env", "Values": ["prod", "stage"]},
+        {"Key": "tag:Team", "Values": ["web"]},
+    ]
+    (step,) = cast(list[dict[str, Any]], content["mainSteps"])
+    assert step["inputs"]["EnhancedApprovals"]["Approvers"] == [
+        {"approver": "alice", "type": "IamUser"}
+    ]
+
+
+def test_undocumented_manual_policies_are_answered_but_not_deployed(
+    plan: Plan, tmp_path: Path
+) -> None:
+    """No AWS page shows the content of a policy for every node, or one naming an
+    Identity Center user: such a policy stays in `jit check`, out of the plan, with a
+    warning that names it."""
+
+    def change(jit: dict[str, Any]) -> None:
+        jit["manualApprovals"] += [
+            {
+                "name": "everything-else",
+                "accessDurationHours": 1,
+                "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "g"}]}],
+            },
+            {
+                "name": "by-a-user",
+                "accessDurationHours": 1,
+                "targets": [{"key": "Team", "value": "web"}],
+                "levels": [{"approvers": [{"type": "IdentityStoreUser", "id": "u"}]}],
+            },
+        ]
+
+    variant = _variant(tmp_path, "undocumented", change)
+    names = {d.inputs["name"] for d in variant.of_type("aws-native:ssm:Document")}
+    assert names == {"production", "session-manager-auto-approval"}
+    warnings = "\n".join(variant.warnings)
+    assert "'everything-else' targets every node" in warnings
+    assert "'by-a-user' has IdentityStoreUser approvers" in warnings
+
+
+def test_the_policies_are_deleted_with_the_stack_and_renamed_delete_first(
     plan: Plan,
 ) -> None:
     """It grants access: retained, a removed policy would keep auto-approving, unmanaged,
@@ -95,7 +239,8 @@ def test_removing_or_renaming_the_auto_approval_policy_deletes_it_in_aws(
         for c in diff_plans(base, removed.to_json()).changes
         if c.type == "aws-native:ssm:Document"
     }
-    assert len(changes) == 2
+    # The sandbox account 222222222222 keeps its own (its target's) auto-approval policy.
+    assert [name.split("-")[2] for name in changes] == ["111111111111"]
     assert {(c.action, c.retained) for c in changes.values()} == {("remove", False)}
     renamed = _variant(
         tmp_path, "renamed", lambda jit: jit["autoApproval"].update(name="renamed-auto-approval")
@@ -196,8 +341,8 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
     """docs/gitops.md's policy for aws-native: Cloud Control's calls (Service Authorization
     Reference, "AWS Cloud Control API": CreateResource, GetResource, UpdateResource,
     DeleteResource, GetResourceRequestStatus; no resource type, so `*`) and the document
-    type's handler permissions, scoped to the document's ARN; parliament-linted."""
-    policy = _gitops_policy("AutoApprovalDocument")
+    type's handler permissions, scoped to the documents' ARNs; parliament-linted."""
+    policy = _gitops_policy("ApprovalPolicyDocuments")
     assert lint(policy) == []
     assert scoping_problems(policy) == []
     cloud_control, document = policy["Statement"]
@@ -210,4 +355,58 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
         assert sar_resource_types(action) == []
     needed = set().union(*DOCUMENT_HANDLER_PERMISSIONS.values()) - {"s3:GetObject", "iam:PassRole"}
     assert set(document["Action"]) == needed
-    assert document["Resource"].endswith(":document/session-manager-auto-approval")
+    # The example's documents: its auto-approval policy and its manual policy `production`.
+    assert [r.rsplit(":document/", 1)[1] for r in document["Resource"]] == [
+        "session-manager-auto-approval",
+        "production",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("manual", "message"),
+    [
+        (
+            {"targets": []},
+            "manual_approvals[0].targets needs a tag target",
+        ),
+        (
+            {"levels": [{"approvers": [{"type": "IdentityStoreUser", "id": "u"}]}]},
+            "'IdentityStoreUser': use one of IdentityStoreGroup, IamUser",
+        ),
+        ({"access_duration_hours": 337}, "must be 1-336 hours, got 337"),
+        ({"name": "aws-policy"}, "'aws-policy'"),
+    ],
+)
+def test_the_component_refuses_manual_policies_aws_documents_no_content_for(
+    manual: dict[str, Any], message: str
+) -> None:
+    """The component takes only what AWS's sample shows a document holding: tag targets,
+    approvers that are Identity Center groups (SSOGroup) or IAM users (IamUser)."""
+    from session_manager.args_check import ArgsError
+    from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
+
+    policy: Any = {
+        "name": "production",
+        "access_duration_hours": 4,
+        "targets": [{"key": "Environment", "value": "production"}],
+        "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "g"}]}],
+        **manual,
+    }
+    with pytest.raises(ArgsError, match=re.escape(message)):
+        SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy]})
+
+
+def test_the_component_needs_a_policy_and_unique_manual_names() -> None:
+    from session_manager.args_check import ArgsError
+    from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
+
+    with pytest.raises(ArgsError, match="set auto_approval_policy or manual_approvals"):
+        SessionManagerJustInTimeAccess("x", {})
+    policy: Any = {
+        "name": "production",
+        "access_duration_hours": 4,
+        "targets": [{"key": "Environment", "value": "production"}],
+        "levels": [{"approvers": [{"type": "IamUser", "id": "alice"}]}],
+    }
+    with pytest.raises(ArgsError, match="'production' names two policies"):
+        SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy, policy]})

@@ -43,6 +43,8 @@ def plan_of(stack_file: Path, tmp_path: Path) -> Plan:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(stack_file, tmp_path / stack_file.name)
+    for policy in stack_file.parent.glob("*.cedar"):  # its policy files
+        shutil.copy(policy, tmp_path / policy.name)
     config = yaml.safe_load(stack_file.read_text())["config"]
     organization = {
         target["organizationalUnit"]: ["555555555555"]

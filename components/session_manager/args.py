@@ -349,12 +349,55 @@ class SessionManagerAccountEventsArgs(TypedDict, total=False):
     """Tags for every taggable resource."""
 
 
+class JustInTimeApproverArgs(TypedDict):
+    """An approver of a manual approval policy."""
+
+    type: str
+    """IdentityStoreGroup (an IAM Identity Center group) or IamUser."""
+    id: str
+    """The group's id, or the IAM user's name."""
+
+
+class JustInTimeApprovalLevelArgs(TypedDict):
+    """One level of approvers: one of them approves for the level."""
+
+    approvers: Sequence[JustInTimeApproverArgs]
+    """1 to 5 approvers."""
+
+
+class JustInTimeTagTargetArgs(TypedDict):
+    """A node tag key-value pair a manual approval policy applies to."""
+
+    key: str
+    """Tag key."""
+    value: str
+    """Tag value."""
+
+
+class ManualApprovalPolicyArgs(TypedDict, total=False):
+    """A manual approval policy: its ManualApprovalPolicy document has its name."""
+
+    name: Required[str]
+    """Document name, unique in the account and Region."""
+    access_duration_hours: Required[int]
+    """How long approved access lasts, 1-336 hours."""
+    targets: Required[Sequence[JustInTimeTagTargetArgs]]
+    """Node tags it applies to (any of them); at least one."""
+    levels: Required[Sequence[JustInTimeApprovalLevelArgs]]
+    """1 to 5 levels of approvers, in order; one approval from each level."""
+    description: str
+    """The document's description."""
+
+
 class SessionManagerJustInTimeAccessArgs(TypedDict, total=False):
     """Just-in-time node access approval policies of one account and Region."""
 
-    auto_approval_policy: Required[str]
+    auto_approval_policy: str
     """The auto-approval policy: Cedar `permit` statements for getTokenForInstanceAccess,
-    checked against AWS's just-in-time schema (one such policy per account and Region)."""
+    checked against AWS's just-in-time schema (one such policy per account and Region).
+    Left out: no auto-approval policy."""
+    manual_approvals: Sequence[ManualApprovalPolicyArgs]
+    """Manual approval policies (up to 50), one ManualApprovalPolicy document each."""
     auto_approval_name: str
     """Name of its AutoApprovalPolicy document (default session-manager-auto-approval)."""
     tags: Mapping[str, str]

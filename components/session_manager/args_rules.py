@@ -17,8 +17,10 @@ from typing import Any, cast
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
+from session_manager.args_rules_jit import JIT_ARGS_WITHOUT_RULES, JIT_VALUE_RULES
 from session_manager.aws.account_events import ORGANIZATIONS_HOME_REGIONS
 from session_manager.aws.defaults import DEFAULT_INSTANCE_ROLE_NAME
+from session_manager.aws.jit import ACCESS_DURATION_HOURS
 from session_manager.aws.parameter_references import reference_problem
 from session_manager.aws.regions import region_problem
 from session_manager.aws.rules import (
@@ -249,6 +251,11 @@ VALUE_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SessionManagerPreferencesArgs", "document_name"): _text_rule(document_name_problem),
     ("SessionDocumentArgs", "name"): _text_rule(document_name_problem),
     ("SessionManagerJustInTimeAccessArgs", "auto_approval_name"): _text_rule(document_name_problem),
+    ("ManualApprovalPolicyArgs", "name"): _text_rule(document_name_problem),
+    ("ManualApprovalPolicyArgs", "access_duration_hours"): _range_rule(
+        *ACCESS_DURATION_HOURS, "hours"
+    ),
+    **JIT_VALUE_RULES,
     ("PreferenceInputsArgs", "idle_session_timeout"): _range_rule(
         *IDLE_SESSION_TIMEOUT_MINUTES, "minutes"
     ),
@@ -566,6 +573,7 @@ ARGS_WITHOUT_RULES: dict[tuple[str, str], str] = {
         "AWS's schema, `permit` statements only, 64 KB at most (config/cedar.py "
         "policy_problems) before anything registers"
     ),
+    **JIT_ARGS_WITHOUT_RULES,
     ("ShellProfileArgs", "linux"): (
         "commands the agent runs as written; their size counts in the preferences "
         "document's 64 KB (args_check `_document_size_problems`)"

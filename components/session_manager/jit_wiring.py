@@ -2,33 +2,77 @@
 
 aws-native resources have no per-resource Region: each account-Region gets its own
 aws-native provider, pinned to the account and assuming the account's deploy role.
+Each account-Region gets its own policies: its target's `justInTimeAccess`, else the
+stack's (config/stack.py `jit_for`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws_native as aws_native
 
+from session_manager.args import (
+    JustInTimeApprovalLevelArgs,
+    ManualApprovalPolicyArgs,
+    SessionManagerJustInTimeAccessArgs,
+)
 from session_manager.aws.defaults import DEPLOY_SESSION_NAME
-from session_manager.config.stack import StackConfig
+from session_manager.aws.jit import undeployable_reason
+from session_manager.config.jit import JustInTimeAccess, ManualApproval
 from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
 
 
+def manual_approval_args(policy: ManualApproval) -> ManualApprovalPolicyArgs:
+    return ManualApprovalPolicyArgs(
+        name=policy.name,
+        access_duration_hours=policy.access_duration_hours,
+        targets=[{"key": t.key, "value": t.value} for t in policy.targets],
+        levels=[
+            JustInTimeApprovalLevelArgs(
+                approvers=[{"type": a.type, "id": a.id} for a in level.approvers]
+            )
+            for level in policy.levels
+        ],
+        description=policy.description,
+    )
+
+
+def just_in_time_args(
+    jit: JustInTimeAccess, tags: Mapping[str, str]
+) -> SessionManagerJustInTimeAccessArgs | None:
+    """One account-Region's component args; None when it has nothing to deploy.
+
+    Manual policies AWS's documented content can't express stay out (the plan warns:
+    JustInTimeAccess.undeployed_warnings)."""
+    args = SessionManagerJustInTimeAccessArgs(tags=dict(tags))
+    if jit.auto_approval is not None:
+        args["auto_approval_policy"] = jit.auto_approval.policy
+        args["auto_approval_name"] = jit.auto_approval.name
+    manual = [
+        manual_approval_args(policy)
+        for policy in jit.manual_approvals
+        if undeployable_reason(policy.document()) is None
+    ]
+    if manual:
+        args["manual_approvals"] = manual
+    return args if "auto_approval_policy" in args or manual else None
+
+
 def deploy_just_in_time_access(
-    config: StackConfig,
-    regions: Iterable[str],
+    policies: Mapping[str, JustInTimeAccess | None],
+    tags: Mapping[str, str],
     prefix: str,
     account_id: str | None,
     role_arn: str | None,
 ) -> list[SessionManagerJustInTimeAccess]:
-    """The auto-approval policy of every managed Region of one account."""
-    jit = config.just_in_time_access
-    if jit is None or jit.auto_approval is None:
-        return []
+    """The approval policies of every managed Region of one account (`policies`: by Region)."""
     deployed: list[SessionManagerJustInTimeAccess] = []
-    for region in regions:
+    for region, jit in policies.items():
+        args = just_in_time_args(jit, tags) if jit is not None else None
+        if args is None:
+            continue
         provider = aws_native.Provider(
             f"aws-native-{account_id}-{region}" if account_id else f"aws-native-{region}",
             region=region,
@@ -48,11 +92,7 @@ def deploy_just_in_time_access(
         deployed.append(
             SessionManagerJustInTimeAccess(
                 f"{prefix}-{region}-just-in-time-access",
-                {
-                    "auto_approval_policy": jit.auto_approval.policy,
-                    "auto_approval_name": jit.auto_approval.name,
-                    "tags": dict(config.tags),
-                },
+                args,
                 opts=pulumi.ResourceOptions(providers=[provider]),
             )
         )

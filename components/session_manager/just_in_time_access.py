@@ -1,4 +1,8 @@
-"""The SessionManagerJustInTimeAccess component: an account-Region's auto-approval policy.
+"""The SessionManagerJustInTimeAccess component: an account-Region's approval policies.
+
+Its auto-approval policy and manual approval policies are SSM documents of types
+AutoApprovalPolicy and ManualApprovalPolicy, with the content AWS's own sample deploys
+(aws/jit.py: auto_approval_content, manual_approval_content).
 
 The document is `aws-native:ssm:Document` (Cloud Control), not pulumi-aws's Document:
 pulumi-aws is bridged from the Terraform AWS provider, whose aws_ssm_document reads
@@ -9,33 +13,59 @@ internal/service/ssm/document.go). The CloudFormation type behind aws-native,
 AWS::SSM::Document, lists AutoApprovalPolicy among its DocumentType values and has no
 sharing property, so its handlers never make that call.
 
-The document is never retained on delete: it grants access, so a policy left in AWS
-unmanaged would keep auto-approving after the stack (and `jit check`) say it is gone.
-A rename replaces it delete-first: AWS allows one auto-approval policy per account and
+The documents are never retained on delete: they grant access, so a policy left in AWS
+unmanaged would keep approving after the stack (and `jit check`) say it is gone.
+A rename replaces one delete-first: AWS allows one auto-approval policy per account and
 Region ("Create an auto-approval policy for just-in-time node access"), so the new one
-can't be created while the old one exists.
+can't be created while the old one exists; a manual policy's replacement keeps its name
+(only `name` and `documentType` replace), which AWS can't hold twice either.
 """
 
 import pulumi
 import pulumi_aws_native as aws_native
 
-from session_manager.args import SessionManagerJustInTimeAccessArgs
+from session_manager.args import ManualApprovalPolicyArgs, SessionManagerJustInTimeAccessArgs
 from session_manager.args_check import ArgsError, check_args
-from session_manager.aws.jit import AUTO_APPROVAL_EFFECT
+from session_manager.aws.jit import (
+    AUTO_APPROVAL_EFFECT,
+    POLICY_DOCUMENT_FORMAT,
+    ManualPolicy,
+    auto_approval_content,
+    manual_approval_content,
+)
 from session_manager.config.cedar import policy_problems
 from session_manager.config.jit import DEFAULT_AUTO_APPROVAL_NAME
 
 TYPE_TOKEN = "session-manager:index:SessionManagerJustInTimeAccess"
 
 
+def manual_policy(args: ManualApprovalPolicyArgs) -> ManualPolicy:
+    return ManualPolicy(
+        name=args["name"],
+        access_duration_hours=args["access_duration_hours"],
+        targets=tuple((t["key"], t["value"]) for t in args["targets"]),
+        levels=tuple(
+            tuple((a["type"], a["id"]) for a in level["approvers"]) for level in args["levels"]
+        ),
+        description=args.get("description", ""),
+    )
+
+
+def _document_opts(parent: pulumi.Resource) -> pulumi.ResourceOptions:
+    # Never retained (they grant access); a replacement keeps the name AWS holds once.
+    return pulumi.ResourceOptions(parent=parent, retain_on_delete=False, delete_before_replace=True)
+
+
 class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
-    """The auto-approval policy of one account and Region, checked with Cedar first.
+    """The approval policies of one account and Region, checked with Cedar first.
 
     Pass the account-Region's aws-native provider in `opts.providers`.
     """
 
     auto_approval_name: pulumi.Output[str]
-    """Name of the AutoApprovalPolicy document."""
+    """Name of the AutoApprovalPolicy document ("" without an auto-approval policy)."""
+    manual_approval_names: pulumi.Output[list[str]]
+    """Names of the ManualApprovalPolicy documents."""
 
     def __init__(
         self,
@@ -44,29 +74,70 @@ class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = check_args(type(self).__name__, args, SessionManagerJustInTimeAccessArgs)
-        problems = policy_problems(
-            args["auto_approval_policy"], effect=AUTO_APPROVAL_EFFECT, where="the policy"
+        policy = args.get("auto_approval_policy")
+        problems = (
+            policy_problems(policy, effect=AUTO_APPROVAL_EFFECT, where="the policy")
+            if policy is not None
+            else []
         )
         if problems:
             raise ArgsError(
                 f"{type(self).__name__}: args.auto_approval_policy: " + "; ".join(problems)
             )
+        manual = [manual_policy(m) for m in args.get("manual_approvals", [])]
+        names = [m.name for m in manual]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ArgsError(
+                f"{type(self).__name__}: args.manual_approvals: {', '.join(map(repr, twice))} "
+                "names two policies; each is a document, and a name is unique in the "
+                "account and Region"
+            )
+        if policy is None and not manual:
+            raise ArgsError(
+                f"{type(self).__name__}: args: set auto_approval_policy or manual_approvals"
+            )
         super().__init__(TYPE_TOKEN, name, {}, opts)
         tags = args.get("tags", {})
-        document = aws_native.ssm.Document(
-            f"{name}-auto-approval",
-            name=args.get("auto_approval_name", DEFAULT_AUTO_APPROVAL_NAME),
-            document_type=aws_native.ssm.DocumentType.AUTO_APPROVAL_POLICY,
-            # Cedar is neither JSON nor YAML: the policy text is the content as is.
-            document_format=aws_native.ssm.DocumentFormat.TEXT,
-            content=args["auto_approval_policy"],
-            # A changed policy becomes a new version of the same document; Replace (the
-            # CloudFormation default) would delete the one policy the account may have.
-            update_method=aws_native.ssm.DocumentUpdateMethod.NEW_VERSION,
-            tags=[aws_native.TagArgs(key=k, value=v) for k, v in sorted(tags.items())] or None,
-            opts=pulumi.ResourceOptions(
-                parent=self, retain_on_delete=False, delete_before_replace=True
-            ),
+        document_tags = [aws_native.TagArgs(key=k, value=v) for k, v in sorted(tags.items())]
+        self.auto_approval_name = pulumi.Output.from_input("")
+
+        def policy_document(
+            role: str, document_name: str, kind: str, content: dict[str, object]
+        ) -> pulumi.Output[str]:
+            return aws_native.ssm.Document(
+                f"{name}-{role}",
+                name=document_name,
+                document_type=aws_native.ssm.DocumentType(kind),
+                document_format=aws_native.ssm.DocumentFormat(POLICY_DOCUMENT_FORMAT),
+                content=content,
+                # A changed policy becomes a new version of the same document; Replace (the
+                # CloudFormation default) would delete the one policy the account may have.
+                update_method=aws_native.ssm.DocumentUpdateMethod.NEW_VERSION,
+                tags=document_tags or None,
+                opts=_document_opts(self),
+            ).name.apply(lambda n: n or "")
+
+        if policy is not None:
+            self.auto_approval_name = policy_document(
+                "auto-approval",
+                args.get("auto_approval_name", DEFAULT_AUTO_APPROVAL_NAME),
+                "AutoApprovalPolicy",
+                auto_approval_content(policy),
+            )
+        manual_names = [
+            policy_document(
+                f"manual-{manual_policy.name}",
+                manual_policy.name,
+                "ManualApprovalPolicy",
+                manual_approval_content(manual_policy),
+            )
+            for manual_policy in manual
+        ]
+        self.manual_approval_names = pulumi.Output.all(*manual_names).apply(list)
+        self.register_outputs(
+            {
+                "autoApprovalName": self.auto_approval_name,
+                "manualApprovalNames": self.manual_approval_names,
+            }
         )
-        self.auto_approval_name = document.name.apply(lambda n: n or "")
-        self.register_outputs({"autoApprovalName": self.auto_approval_name})

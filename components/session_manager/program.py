@@ -7,7 +7,7 @@ and adding a target or a Region leaves every other resource's name unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from session_manager.aws.defaults import DEPLOY_SESSION_NAME
 from session_manager.aws.parameter_references import document_parameter_names
 from session_manager.aws.rules import partition_of_region
 from session_manager.central_logs import SessionManagerCentralLogBucket
+from session_manager.config.jit import JustInTimeAccess
 from session_manager.config.limits import limit_warnings
 from session_manager.config.preferences import Preferences
 from session_manager.config.regions import region_warnings
@@ -329,6 +330,7 @@ def _deploy_account(
     deploy_role_arn: str | None = None,
     offboard: bool = False,
     former_prefix: str | None = None,
+    just_in_time: Mapping[str, JustInTimeAccess | None] | None = None,
 ) -> AccountDeployment:
     """One account's components, named `<prefix>-<role>`.
 
@@ -407,7 +409,13 @@ def _deploy_account(
                 opts=opts_for(role),
             )
         )
-    deploy_just_in_time_access(config, regions, prefix, account_id, deploy_role_arn)
+    deploy_just_in_time_access(
+        just_in_time or dict.fromkeys(regions, config.just_in_time_access),
+        config.tags,
+        prefix,
+        account_id,
+        deploy_role_arn,
+    )
     return deployed
 
 
@@ -526,6 +534,7 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
             deploy_role_arn=target.role_arn,
             offboard=target.offboard,
             former_prefix="session-manager" if target.moved_from_account_stack else None,
+            just_in_time=target.just_in_time,
         )
         for target in resolved.accounts
         if share.holds(target.account_id)

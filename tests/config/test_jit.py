@@ -109,16 +109,20 @@ def test_production_tags_are_configurable() -> None:
 
 def test_manual_policy_limits() -> None:
     six_levels = [LEVEL] * 6
-    assert "needs 1 to 5 levels" in jit({"manualApprovals": [{"name": "a", "levels": six_levels}]})
+    assert "needs 1 to 5 levels" in jit(
+        {"manualApprovals": [{"name": "pol-a", "levels": six_levels}]}
+    )
     six = [{"type": "IamUser", "id": f"u{i}"} for i in range(6)]
     assert "levels[0].approvers: needs 1 to 5 approvers" in jit(
-        {"manualApprovals": [{"name": "a", "levels": [{"approvers": six}]}]}
+        {"manualApprovals": [{"name": "pol-a", "levels": [{"approvers": six}]}]}
     )
-    error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 337}]})
+    error = jit(
+        {"manualApprovals": [{"name": "pol-a", "levels": [LEVEL], "accessDurationHours": 337}]}
+    )
     assert "must be from 1 to 336 hours" in error
     many = [
         {
-            "name": f"p{i}",
+            "name": f"policy-{i}",
             "accessDurationHours": 1,
             "targets": [{"key": "App", "value": f"v{i}"}],
             "levels": [LEVEL],
@@ -132,7 +136,8 @@ def test_two_all_nodes_manual_policies_are_refused() -> None:
     error = jit(
         {
             "manualApprovals": [
-                {"name": name, "accessDurationHours": 1, "levels": [LEVEL]} for name in "ab"
+                {"name": name, "accessDurationHours": 1, "levels": [LEVEL]}
+                for name in ("pol-a", "pol-b")
             ]
         }
     )
@@ -249,7 +254,9 @@ def test_approvers_are_identity_center_users_and_groups_or_iam_users() -> None:
     """AWS, "Create manual approval policies": "Access request approvers can be IAM
     Identity Center users and groups or IAM users" (no roles)."""
     level = {"approvers": [{"type": "IamRole", "id": "Approver"}]}
-    error = jit({"manualApprovals": [{"name": "a", "accessDurationHours": 1, "levels": [level]}]})
+    error = jit(
+        {"manualApprovals": [{"name": "pol-a", "accessDurationHours": 1, "levels": [level]}]}
+    )
     assert (
         "'IamRole' is not an approver type; AWS lets these approve: IdentityStoreUser (an "
         "IAM Identity Center user), IdentityStoreGroup (an IAM Identity Center group), "
@@ -260,8 +267,9 @@ def test_approvers_are_identity_center_users_and_groups_or_iam_users() -> None:
 def test_the_access_duration_is_required() -> None:
     """AWS, "Create manual approval policies": "Enter a value for the Access duration ...
     between 1 and 336 hours"; the page gives no default, so the stack must say it."""
-    error = jit({"manualApprovals": [{"name": "a", "levels": [LEVEL]}]})
+    error = jit({"manualApprovals": [{"name": "pol-a", "levels": [LEVEL]}]})
     assert "manualApprovals[0].accessDurationHours" in error
     assert (
-        jit({"manualApprovals": [{"name": "a", "levels": [LEVEL], "accessDurationHours": 8}]}) == ""
+        jit({"manualApprovals": [{"name": "pol-a", "levels": [LEVEL], "accessDurationHours": 8}]})
+        == ""
     )

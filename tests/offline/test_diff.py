@@ -530,6 +530,9 @@ def _example_types(stack_file: Path, tmp_path: Path) -> set[str]:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copy(stack_file, tmp_path / stack_file.name)
+    # An example's policy files sit beside its stack file.
+    for policy in stack_file.parent.glob("*.cedar"):
+        shutil.copy(policy, tmp_path / policy.name)
     stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
     ous = ["ou-ab12-cdef3456=555555555555,444444444444"] if stack == "organization" else []
     return {r.type for r in load_plan(tmp_path, stack, ous).resources if r.custom}

@@ -41,7 +41,7 @@ def check(capsys: pytest.CaptureFixture[str], where: Path) -> tuple[int, str]:
 
 def test_the_example_table_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = check(capsys, stack_dir(tmp_path))
-    assert (code, out) == (0, "6 of 6 requests answered as expected\n")
+    assert (code, out) == (0, "8 of 8 requests answered as expected\n")
 
 
 def test_a_flipped_condition_is_a_mismatch(
@@ -58,7 +58,7 @@ def test_a_flipped_condition_is_a_mismatch(
         "auto-approved (the auto-approval policy permits it)"
     ) in out
     assert "MISMATCH developer to a dev node: expected auto-approved, got denied" in out
-    assert "4 of 6 requests answered as expected" in out
+    assert "6 of 8 requests answered as expected" in out
 
 
 def test_a_bad_table_exits_2_naming_the_row(
@@ -114,7 +114,7 @@ def test_tag_specific_manual_policy_beats_all_nodes_and_two_fail() -> None:
                 "levels": [LEVEL, LEVEL],
             },
             {
-                "name": "db",
+                "name": "database",
                 "accessDurationHours": 1,
                 "targets": [{"key": "Tier", "value": "db"}],
                 "levels": [LEVEL],
@@ -129,9 +129,9 @@ def test_tag_specific_manual_policy_beats_all_nodes_and_two_fail() -> None:
     assert answer(policies, person, Node("i-2", {})).text == "needs 1 approval at 1 level"
     both = answer(policies, person, Node("i-3", {"Demo": "yes", "Tier": "db"}))
     assert both.text == "fails"
-    assert "'db', 'demo'" in both.why
+    assert "'database', 'demo'" in both.why
     assert policies.overlap_warnings() == [
-        "justInTimeAccess.manualApprovals: 'demo' and 'db' both apply to a node tagged "
+        "justInTimeAccess.manualApprovals: 'demo' and 'database' both apply to a node tagged "
         "Demo=yes and Tier=db; AWS fails every access request to such a node"
     ]
 
@@ -160,7 +160,9 @@ def test_plan_diff_shows_the_answers_a_change_flips(
         "-> auto-approved\n"
     )
     assert "aws-native:ssm:Document" in out
-    assert "2 to update, 0 to replace" in out
+    # Only account 111111111111's auto-approval document changes: the sandbox account
+    # 222222222222 has its own (its target's `justInTimeAccess`).
+    assert "1 to update, 0 to replace" in out
     # Unchanged policies: no answer block.
     shutil.copy(EXAMPLE / stack.name, stack)
     assert main([*plan, "--diff", str(base)]) == 0
@@ -183,18 +185,18 @@ def test_jit_check_runs_from_the_repo_root_as_documented(
     ]
     docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
     assert commands == [
-        "cp examples/just-in-time/Pulumi.just-in-time.yaml "
-        "examples/just-in-time/jit-requests.yaml .",
+        "cp examples/just-in-time/* .",
         "session-manager jit check --stack just-in-time",
     ]
     assert "\n".join(commands) in docs
     copy, run = (shlex.split(c) for c in commands)
     monkeypatch.chdir(tmp_path)
     assert (copy[0], copy[-1]) == ("cp", ".")
-    for source in copy[1:-1]:
-        shutil.copy(source, ".")
+    for pattern in copy[1:-1]:
+        for source in sorted(Path().glob(pattern)):  # the shell's glob
+            shutil.copy(source, ".")
     assert main(run[1:]) == 0
-    assert capsys.readouterr().out == "6 of 6 requests answered as expected\n"
+    assert capsys.readouterr().out == "8 of 8 requests answered as expected\n"
 
 
 def _table_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> str:
@@ -239,3 +241,55 @@ def test_an_answer_asks_one_approval_per_level() -> None:
         AccessRequest.model_validate(base | {"expect": "needs 2 approvals at 1 level"})
     with pytest.raises(ValueError, match="is not an answer"):
         AccessRequest.model_validate(base | {"expect": "needs 2 approvals"})
+
+
+def test_a_row_naming_an_account_uses_that_accounts_policies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example's sandbox account has its own auto-approval policy: the same node and
+    person get another answer once the row names another account."""
+    where = stack_dir(tmp_path)
+    table = where / "jit-requests.yaml"
+    table.write_text(
+        table.read_text().replace('account: "222222222222"', 'account: "111111111111"')
+    )
+    code, out = check(capsys, where)
+    assert code == 1
+    assert (
+        "MISMATCH developer to a sandbox node in the sandbox account: expected auto-approved, "
+        "got denied (no manual approval policy applies to the node)"
+    ) in out
+
+
+def test_a_row_whose_policies_depend_on_an_ou_must_name_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Offline, which organizational unit holds an account is unknown: when an OU target
+    has policies of its own, a row naming an account no account target names must say
+    its organizationalUnit; a row that does gets that target's policies."""
+    where = stack_dir(tmp_path)
+    stack = where / "Pulumi.just-in-time.yaml"
+    stack.write_text(
+        stack.read_text().replace(
+            '    - account: "111111111111"\n',
+            "    - organizationalUnit: ou-ab12-cdef3456\n"
+            "      justInTimeAccess: {autoApproval: null}\n",
+        )
+    )
+    code, out = check(capsys, where)
+    assert code == 2
+    assert (
+        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: no account target "
+        "names 111111111111, and an organizationalUnit target has policies of its own"
+    ) in out
+    table = where / "jit-requests.yaml"
+    table.write_text(
+        table.read_text().replace(
+            'account: "111111111111"}',
+            'account: "111111111111", organizationalUnit: ou-ab12-cdef3456}',
+        )
+    )
+    code, out = check(capsys, where)
+    # The OU has no auto-approval policy: the on-call and developer rows without an
+    # account still get the stack's; the one naming the OU gets none.
+    assert code == 0, out

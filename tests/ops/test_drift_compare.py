@@ -66,6 +66,8 @@ def test_every_planned_type_is_compared_or_listed_with_a_reason(tmp_path: Path) 
         shutil.copy(ROOT / name, tmp_path / name)
     for example in ("complete", "organization", "just-in-time"):
         shutil.copy(ROOT / f"examples/{example}/Pulumi.{example}.yaml", tmp_path)
+        for policy in (ROOT / "examples" / example).glob("*.cedar"):  # its policy files
+            shutil.copy(policy, tmp_path)
     types = {
         resource.type
         for stack in ("complete", "organization", "just-in-time")

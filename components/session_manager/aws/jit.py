@@ -48,6 +48,25 @@ APPROVER_TYPES = {
     "IdentityStoreGroup": "an IAM Identity Center group",
     "IamUser": "an IAM user",
 }
+# The document content of the two policy types, as AWS's own sample deploys them with
+# CloudFormation's AWS::SSM::Document (aws-samples/cloud-operations-best-practices,
+# static/cfn-templates/just-in-time-node-access/just-in-time-cfn-approval-policies.yaml,
+# from the recipe "Enable JITNA using Infrastructure-as-Code"): YAML, schemaVersion 0.3,
+# the access token role and the access duration in seconds; the auto-approval policy's
+# Cedar text in `AutoApprovalPolicyDocuments`, a manual policy's tag targets as
+# `tag:<key>` targets and its approvers in an `aws:approve` step. The User Guide shows
+# only the console. No document type exists for the deny-access policy (DocumentType in
+# the CreateDocument API reference lists AutoApprovalPolicy and ManualApprovalPolicy).
+POLICY_DOCUMENT_FORMAT = "YAML"
+POLICY_SCHEMA_VERSION = "0.3"
+ACCESS_TOKEN_ROLE = "SSM-JustInTimeAccessTokenRole"
+APPROVAL_TIMEOUT_SECONDS = 604800  # the sample's: 7 days for the approvers to answer
+# The approver types a manual policy document names, by this project's approver type;
+# SSOGroup is the JIT sample's, IamUser the per-level approval sample's of Change Manager
+# (approval-type-samples.html), whose `aws:approve` step has the same EnhancedApprovals
+# input. No AWS page shows an IAM Identity Center user in such a document: a policy with
+# one is checked and answered by `jit check`, not deployed.
+APPROVER_DOCUMENT_TYPES = {"IdentityStoreGroup": "SSOGroup", "IamUser": "IamUser"}
 # The one effect each Cedar policy type may hold.
 AUTO_APPROVAL_EFFECT = "permit"
 DENY_ACCESS_EFFECT = "forbid"
@@ -209,3 +228,83 @@ def overlapping_targets(a: list[Tag], b: list[Tag]) -> tuple[Tag, Tag] | None:
             if key_a != key_b or value_a == value_b:
                 return (key_a, value_a), (key_b, value_b)
     return None
+
+
+def auto_approval_content(policy: str) -> dict[str, object]:
+    """The AutoApprovalPolicy document's content: the Cedar text in AWS's wrapper."""
+    return {
+        "schemaVersion": POLICY_SCHEMA_VERSION,
+        "description": "Auto-approval policy for just-in-time node access",
+        "accessTokenRole": ACCESS_TOKEN_ROLE,
+        "accessDuration": AUTO_APPROVED_ACCESS_HOURS * 3600,
+        "AutoApprovalPolicyDocuments": [{"type": "Cedar", "content": policy}],
+    }
+
+
+@dataclass(frozen=True)
+class ManualPolicy:
+    """What a manual approval policy document holds (config/jit.py ManualApproval)."""
+
+    name: str
+    access_duration_hours: int
+    targets: tuple[Tag, ...]
+    levels: tuple[tuple[tuple[str, str], ...], ...]  # per level: (approver type, id)
+    description: str = ""
+
+
+def undeployable_reason(policy: ManualPolicy) -> str | None:
+    """Why AWS's documented content can't express the policy, or None."""
+    if not policy.targets:
+        return (
+            "targets every node: no AWS page shows the document content of such a policy "
+            "(create it in the console)"
+        )
+    unknown = sorted(
+        {kind for level in policy.levels for kind, _ in level} - set(APPROVER_DOCUMENT_TYPES)
+    )
+    if unknown:
+        return (
+            f"has {', '.join(unknown)} approvers: no AWS page shows how a document names "
+            "them (create it in the console)"
+        )
+    return None
+
+
+def manual_approval_content(policy: ManualPolicy) -> dict[str, object]:
+    """The ManualApprovalPolicy document's content: one `aws:approve` step per level.
+
+    Each level asks one approval (AWS: "one approval from each level"); levels after the
+    first are further `aws:approve` steps, as Change Manager's levels are and as the
+    "Approver Access Request Status Update" event reports a level by its StepName.
+    """
+    values: dict[str, list[str]] = {}
+    for key, value in policy.targets:
+        values.setdefault(key, [])
+        if value not in values[key]:
+            values[key].append(value)
+    steps = [
+        {
+            "name": "ManualApproval" if index == 0 else f"ManualApproval{index + 1}",
+            "action": "aws:approve",
+            "timeoutSeconds": APPROVAL_TIMEOUT_SECONDS,
+            "inputs": {
+                "Message": f"Approve just-in-time node access ({policy.name}, level {index + 1})",
+                "MinRequiredApprovals": 1,
+                "EnhancedApprovals": {
+                    "Approvers": [
+                        {"approver": approver, "type": APPROVER_DOCUMENT_TYPES[kind]}
+                        for kind, approver in level
+                    ]
+                },
+            },
+        }
+        for index, level in enumerate(policy.levels)
+    ]
+    return {
+        "schemaVersion": POLICY_SCHEMA_VERSION,
+        "description": policy.description,
+        "accessTokenRole": ACCESS_TOKEN_ROLE,
+        "accessDuration": policy.access_duration_hours * 3600,
+        "targets": [{"Key": f"tag:{key}", "Values": vals} for key, vals in values.items()],
+        "mainSteps": steps,
+    }

@@ -224,6 +224,16 @@ def check_regions(value: list[str]) -> list[str]:
     return value
 
 
+def check_organizational_unit(value: str) -> str:
+    if value and not ORGANIZATIONAL_UNIT_PATTERN.match(value):
+        raise PydanticCustomError(
+            "ou",
+            "{got} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
+            {"got": repr(value)},
+        )
+    return value
+
+
 def check_account(value: str) -> str:
     if value and not ACCOUNT_ID_PATTERN.match(value):
         raise PydanticCustomError(

@@ -7,7 +7,13 @@ policies are tag targets and levels of approvers. Limits and rules: aws/jit.py.
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+import contextlib
+from collections.abc import Generator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws.jit import (
@@ -19,8 +25,10 @@ from session_manager.aws.jit import (
     MAX_APPROVAL_LEVELS,
     MAX_APPROVERS_PER_LEVEL,
     NODE_TYPES,
+    ManualPolicy,
     Tag,
     overlapping_targets,
+    undeployable_reason,
 )
 from session_manager.config.cedar import Node, Person, permits, policy_problems
 from session_manager.config.errors import Problem, raise_problems
@@ -36,32 +44,117 @@ from session_manager.config.fields import (
 DEFAULT_AUTO_APPROVAL_NAME = "session-manager-auto-approval"
 
 
-def _cedar(value: str, effect: str, where: str) -> str:
-    problems = policy_problems(value, effect=effect, where=where)
-    if problems:
+# The directory policy files are read from: the stack file's. The Pulumi program runs in
+# the project directory, which holds the stack file; the offline plan and `jit check`
+# name it (`policy_files_from`).
+_STACK_DIR: ContextVar[Path | None] = ContextVar("session_manager_stack_dir", default=None)
+
+
+@contextlib.contextmanager
+def policy_files_from(stack_dir: Path) -> Generator[None]:
+    """Within: `policyFile` paths are relative to `stack_dir`."""
+    token = _STACK_DIR.set(stack_dir)
+    try:
+        yield
+    finally:
+        _STACK_DIR.reset(token)
+
+
+def read_policy_file(path: str) -> str:
+    """The text of a policy file, relative to the stack file's directory."""
+    full = (_STACK_DIR.get() or Path.cwd()) / path
+    if full.is_dir():
         raise PydanticCustomError(
-            "cedar",
-            "is not a valid just-in-time access policy for AWS's Cedar schema: {problems}",
-            {"problems": "; ".join(problems)},
+            "policy_file", "{got} is a directory; name the file of Cedar text", {"got": repr(path)}
         )
-    return value
+    try:
+        return full.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise PydanticCustomError(
+            "policy_file",
+            "{got}: no such file (relative to the stack file's directory, {where})",
+            {"got": repr(path), "where": str(full.parent)},
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = full.read_bytes()[: exc.start].count(b"\n") + 1
+        raise PydanticCustomError(
+            "policy_file",
+            "{got} is not UTF-8 text (line {line}); Cedar policies are UTF-8",
+            {"got": repr(path), "line": line},
+        ) from None
+    except OSError as exc:
+        raise PydanticCustomError(
+            "policy_file", "{got}: cannot read it: {why}", {"got": repr(path), "why": str(exc)}
+        ) from None
 
 
-class AutoApproval(ConfigModel):
-    """The auto-approval policy, one per account and Region (AWS's limit)."""
+class CedarPolicy(ConfigModel):
+    """Cedar text, inline (`policy`) or from a file (`policyFile`), checked with Cedar."""
 
-    name: str = Field(default=DEFAULT_AUTO_APPROVAL_NAME, description="Document name.")
-    policy: str = Field(
+    # Set by each policy type: the one effect its statements may have, and its key.
+    effect: ClassVar[str] = ""
+    key: ClassVar[str] = ""
+
+    policy_file: str = Field(
+        default="",
         description=(
-            "Cedar `permit` statements for `getTokenForInstanceAccess` (auto-approved access "
-            "lasts 1 hour)."
-        )
+            "File of Cedar text, relative to the stack file's directory (instead of `policy`); "
+            "errors name its own lines."
+        ),
     )
+    policy: str = Field(default="", description="Cedar text (or `policyFile`).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_file(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        raw = cast(dict[str, Any], data)
+        path = raw.get("policyFile", raw.get("policy_file"))
+        if not path:
+            if not raw.get("policy"):
+                raise PydanticCustomError(
+                    "policy", "set policy (Cedar text) or policyFile (its file)"
+                )
+            return raw
+        if raw.get("policy"):
+            raise PydanticCustomError(
+                "policy_and_file", "set policy or policyFile, not both: policyFile holds the text"
+            )
+        return {**raw, "policy": read_policy_file(str(path))}
 
     @field_validator("policy")
     @classmethod
-    def _policy(cls, value: str) -> str:
-        return _cedar(value, AUTO_APPROVAL_EFFECT, "autoApproval.policy")
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        path = info.data.get("policy_file", "")
+        if path:
+            # As written: the strip every config text gets would move the file's lines.
+            value = read_policy_file(path)
+        where = f"{cls.key}.policyFile {path!r}" if path else f"{cls.key}.policy"
+        problems = policy_problems(value, effect=cls.effect, where=where)
+        if problems:
+            raise PydanticCustomError(
+                "cedar",
+                "is not a valid just-in-time access policy for AWS's Cedar schema: {problems}",
+                {"problems": "; ".join(problems)},
+            )
+        return value
+
+
+class AutoApproval(CedarPolicy):
+    """The auto-approval policy, one per account and Region (AWS's limit)."""
+
+    effect = AUTO_APPROVAL_EFFECT
+    key = "autoApproval"
+
+    name: str = Field(default=DEFAULT_AUTO_APPROVAL_NAME, description="Document name.")
+    policy: str = Field(
+        default="",
+        description=(
+            "Cedar `permit` statements for `getTokenForInstanceAccess` (auto-approved access "
+            "lasts 1 hour); or `policyFile`."
+        ),
+    )
 
     @field_validator("name")
     @classmethod
@@ -69,19 +162,20 @@ class AutoApproval(ConfigModel):
         return check_document_name(value)
 
 
-class DenyAccess(ConfigModel):
+class DenyAccess(CedarPolicy):
     """The organization's deny-access policy, from its management or delegated admin account."""
+
+    effect = DENY_ACCESS_EFFECT
+    key = "denyAccess"
 
     account: str = Field(description="The management or delegated administrator account.")
     region: str = Field(description="The Region it is created in (AWS replicates it).")
     policy: str = Field(
-        description="Cedar `forbid` statements: matched requests are never auto-approved."
+        default="",
+        description=(
+            "Cedar `forbid` statements: matched requests are never auto-approved; or `policyFile`."
+        ),
     )
-
-    @field_validator("policy")
-    @classmethod
-    def _policy(cls, value: str) -> str:
-        return _cedar(value, DENY_ACCESS_EFFECT, "denyAccess.policy")
 
     @field_validator("account")
     @classmethod
@@ -142,7 +236,10 @@ class ApprovalLevel(ConfigModel):
 class ManualApproval(ConfigModel):
     """A manual approval policy: who approves access to the nodes with these tags."""
 
-    name: str = Field(description="Policy name, unique in the stack.")
+    name: str = Field(
+        description="Policy name: its ManualApprovalPolicy document's, unique in the stack."
+    )
+    description: str = Field(default="", description="The document's description.")
     access_duration_hours: WholeNumber = Field(
         description="How long approved access lasts, 1-336 hours (AWS has no default)."
     )
@@ -170,13 +267,104 @@ class ManualApproval(ConfigModel):
             )
         return value
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_document_name(value)
+
     @property
     def tags(self) -> list[Tag]:
         return [(target.key, target.value) for target in self.targets]
 
+    def document(self) -> ManualPolicy:
+        """What its ManualApprovalPolicy document holds."""
+        return ManualPolicy(
+            name=self.name,
+            access_duration_hours=self.access_duration_hours,
+            targets=tuple(self.tags),
+            levels=tuple(tuple((a.type, a.id) for a in level.approvers) for level in self.levels),
+            description=self.description,
+        )
+
+
+def policy_set_problems(
+    auto_approval: AutoApproval | None,
+    manual_approvals: list[ManualApproval],
+    production_tags: dict[str, list[str]],
+) -> list[Problem]:
+    """The rules one account-Region's policies must keep together."""
+    problems: list[Problem] = []
+    if len(manual_approvals) > MANUAL_POLICIES_PER_ACCOUNT_REGION:
+        problems.append(
+            (
+                ("manualApprovals",),
+                f"has {len(manual_approvals)} policies; AWS allows "
+                f"{MANUAL_POLICIES_PER_ACCOUNT_REGION} per account and Region",
+            )
+        )
+    names = [policy.name for policy in manual_approvals]
+    problems += [
+        (("manualApprovals", index, "name"), f"{name!r} names another manual policy too")
+        for index, name in enumerate(names)
+        if name in names[:index]
+    ]
+    if auto_approval is not None and auto_approval.name in names:
+        problems.append(
+            (
+                ("manualApprovals", names.index(auto_approval.name), "name"),
+                f"{auto_approval.name!r} names the auto-approval policy's document too",
+            )
+        )
+    every_node = [i for i, p in enumerate(manual_approvals) if not p.targets]
+    problems += [
+        (
+            ("manualApprovals", index, "targets"),
+            f"is empty, like manualApprovals[{every_node[0]}]'s: two policies for every "
+            "node make every access request fail",
+        )
+        for index in every_node[1:]
+    ]
+    if auto_approval is not None:
+        problems += _open_production_problems(auto_approval.policy, production_tags)
+    return problems
+
+
+def _open_production_problems(policy: str, production_tags: dict[str, list[str]]) -> list[Problem]:
+    """An auto-approval that admits a person with no group and no attribute to production."""
+    anyone = Person(user="anyone")
+    return [
+        (
+            ("autoApproval", "policy"),
+            f"auto-approves every principal (no group, no attribute) to {node_type} "
+            f"nodes tagged {key}={value}; scope it to a group or an attribute",
+        )
+        for key, values in sorted(production_tags.items())
+        for value in values
+        # Every node type of AWS's schema: a policy scoped to `resource is
+        # AWS::SSM::ManagedInstance` opens hybrid nodes only.
+        for node_type in NODE_TYPES
+        if permits(policy, anyone, Node("production-node", {key: value}, node_type))
+    ]
+
+
+class TargetJustInTimeAccess(ConfigModel):
+    """A target's own approval policies: each key set here replaces the stack's for the
+    target's account-Regions (an account target's, else its organizational unit's, else the
+    stack's)."""
+
+    auto_approval: AutoApproval | None = Field(
+        default=None,
+        description="The auto-approval policy of the target's account-Regions (null: none).",
+    )
+    manual_approvals: list[ManualApproval] | None = Field(
+        default=None,
+        description="The manual approval policies of the target's account-Regions ([]: none).",
+    )
+
 
 class JustInTimeAccess(ConfigModel):
-    """Just-in-time node access for every managed account-Region (see below)."""
+    """Just-in-time node access for every managed account-Region; a target's own
+    `justInTimeAccess` replaces the auto-approval and manual policies for its accounts."""
 
     auto_approval: AutoApproval | None = Field(
         default=None, description="The auto-approval policy of every managed account-Region."
@@ -184,8 +372,8 @@ class JustInTimeAccess(ConfigModel):
     manual_approvals: list[ManualApproval] = Field(
         default_factory=list[ManualApproval],
         description=(
-            "Manual approval policies (up to 50 per account-Region), checked and answered by "
-            "`jit check`; not deployed yet (AWS documents no content format for them)."
+            "Manual approval policies (up to 50 per account-Region), each a "
+            "ManualApprovalPolicy document in every managed account-Region."
         ),
     )
     deny_access: DenyAccess | None = Field(
@@ -212,54 +400,30 @@ class JustInTimeAccess(ConfigModel):
 
     @model_validator(mode="after")
     def _rules(self) -> JustInTimeAccess:
-        problems: list[Problem] = []
-        if len(self.manual_approvals) > MANUAL_POLICIES_PER_ACCOUNT_REGION:
-            problems.append(
-                (
-                    ("manualApprovals",),
-                    f"has {len(self.manual_approvals)} policies; AWS allows "
-                    f"{MANUAL_POLICIES_PER_ACCOUNT_REGION} per account and Region",
-                )
-            )
-        names = [policy.name for policy in self.manual_approvals]
-        problems += [
-            (("manualApprovals", index, "name"), f"{name!r} names another manual policy too")
-            for index, name in enumerate(names)
-            if name in names[:index]
-        ]
-        every_node = [i for i, p in enumerate(self.manual_approvals) if not p.targets]
-        problems += [
-            (
-                ("manualApprovals", index, "targets"),
-                f"is empty, like manualApprovals[{every_node[0]}]'s: two policies for every "
-                "node make every access request fail",
-            )
-            for index in every_node[1:]
-        ]
-        if self.auto_approval is not None:
-            problems += self._open_production_problems(self.auto_approval.policy)
-        raise_problems(problems)
+        raise_problems(
+            policy_set_problems(self.auto_approval, self.manual_approvals, self.production_tags)
+        )
         return self
 
-    def _open_production_problems(self, policy: str) -> list[Problem]:
-        """An auto-approval that admits a person with no group and no attribute to production."""
-        anyone = Person(user="anyone")
+    def overridden(self, target: TargetJustInTimeAccess | None) -> JustInTimeAccess:
+        """These policies with a target's: each key the target sets replaces the stack's."""
+        if target is None:
+            return self
+        update = {key: getattr(target, key) for key in target.model_fields_set}
+        return self.model_copy(update=update)
+
+    def undeployed_warnings(self, where: str) -> list[str]:
+        """Manual policies that AWS's documented content can't express: not deployed."""
         return [
-            (
-                ("autoApproval", "policy"),
-                f"auto-approves every principal (no group, no attribute) to {node_type} "
-                f"nodes tagged {key}={value}; scope it to a group or an attribute",
-            )
-            for key, values in sorted(self.production_tags.items())
-            for value in values
-            # Every node type of AWS's schema: a policy scoped to `resource is
-            # AWS::SSM::ManagedInstance` opens hybrid nodes only.
-            for node_type in NODE_TYPES
-            if permits(policy, anyone, Node("production-node", {key: value}, node_type))
+            f"{where}.manualApprovals: {policy.name!r} {reason}; `jit check` still answers "
+            "with it, but the stack does not deploy it"
+            for policy in self.manual_approvals
+            if (reason := undeployable_reason(policy.document())) is not None
         ]
 
-    def overlap_warnings(self) -> list[str]:
-        """Pairs of tag-targeted manual policies that can both apply to one node."""
+    def overlap_warnings(self, where: str = "justInTimeAccess") -> list[str]:
+        """Pairs of tag-targeted manual policies that can both apply to one node of one
+        account-Region (policies of different account-Regions never meet)."""
         warnings: list[str] = []
         policies = [p for p in self.manual_approvals if p.targets]
         for index, first in enumerate(policies):
@@ -271,7 +435,7 @@ class JustInTimeAccess(ConfigModel):
                         "" if (key_a, value_a) == (key_b, value_b) else f" and {key_b}={value_b}"
                     )
                     warnings.append(
-                        f"justInTimeAccess.manualApprovals: {first.name!r} and {second.name!r} "
+                        f"{where}.manualApprovals: {first.name!r} and {second.name!r} "
                         f"both apply to a node tagged {tagged}; AWS fails every access request "
                         "to such a node"
                     )

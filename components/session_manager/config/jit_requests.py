@@ -19,7 +19,12 @@ from pydantic_core import PydanticCustomError
 
 from session_manager.aws.jit import NODE_TYPES, PRINCIPAL_ATTRIBUTES
 from session_manager.config.cedar import Node, Person
-from session_manager.config.fields import ConfigModel
+from session_manager.config.fields import (
+    ConfigModel,
+    check_account,
+    check_organizational_unit,
+    check_regions,
+)
 
 AUTO_APPROVED = "auto-approved"
 DENIED = "denied"
@@ -70,6 +75,36 @@ class RequestNode(ConfigModel):
     id: str = Field(description="Node id.")
     type: str = Field(default="AWS::EC2::Instance", description="Or AWS::SSM::ManagedInstance.")
     tags: dict[str, str] = Field(default_factory=dict[str, str], description="The node's tags.")
+    account: str = Field(
+        default="",
+        description=(
+            "The node's account: the answer uses the policies of its target (an account "
+            "target's own, else the stack's). Default: the stack's policies."
+        ),
+    )
+    region: str = Field(default="", description="The node's Region, with `account`.")
+    organizational_unit: str = Field(
+        default="",
+        description=(
+            "The organizational unit target the account is managed through, when no account "
+            "target names it: the answer uses that target's policies."
+        ),
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        return check_account(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return check_regions([value])[0] if value else value
+
+    @field_validator("organizational_unit")
+    @classmethod
+    def _ou(cls, value: str) -> str:
+        return check_organizational_unit(value)
 
     @field_validator("type")
     @classmethod

@@ -404,16 +404,15 @@ def limit_warnings(config: StackConfig, home_region: str | None = None) -> list[
                 "checks the bucket's encryption first): give the VPC a NAT route, or put the "
                 f"bucket in {endpoints.region}"
             )
-    if config.just_in_time_access is not None:
-        warnings += [f"{NAMESPACE}:{w}" for w in config.just_in_time_access.overlap_warnings()]
-        # "Start a just-in-time node access session": people whose IAM still allows
-        # ssm:StartSession keep connecting through Session Manager, past the policies.
-        if config.access_policies.session_users.create:
-            warnings.append(
-                f"{NAMESPACE}:accessPolicies.sessionUsers.create: the session-users policy "
-                "grants ssm:StartSession, and AWS lets whoever holds it connect without "
-                "just-in-time access; set it false for the people justInTimeAccess covers"
-            )
+    warnings += just_in_time_warnings(config)
+    # "Start a just-in-time node access session": people whose IAM still allows
+    # ssm:StartSession keep connecting through Session Manager, past the policies.
+    if config.just_in_time_access is not None and config.access_policies.session_users.create:
+        warnings.append(
+            f"{NAMESPACE}:accessPolicies.sessionUsers.create: the session-users policy "
+            "grants ssm:StartSession, and AWS lets whoever holds it connect without "
+            "just-in-time access; set it false for the people justInTimeAccess covers"
+        )
     return warnings
 
 
@@ -428,4 +427,22 @@ def _retention_warnings(config: StackConfig) -> list[str]:
         "ignored: the stack creates no log group (preferences.cloudWatchLogGroupName names "
         "an existing one, or logGroup.create is false); set that group's retention where it "
         "is managed, or drop retentionInDays"
+    ]
+
+
+def just_in_time_warnings(config: StackConfig) -> list[str]:
+    """Overlapping manual policies of one account-Region's set (the stack's, or a target's
+    own), and manual policies the stack can't deploy."""
+    sets = [("justInTimeAccess", config.just_in_time_access)] + [
+        (f"targets[{index}].justInTimeAccess", config.jit_for(target))
+        for index, target in enumerate(config.targets)
+        # Manual policies a target leaves to the stack are warned about there.
+        if target.just_in_time_access is not None
+        and "manual_approvals" in target.just_in_time_access.model_fields_set
+    ]
+    return [
+        f"{NAMESPACE}:{warning}"
+        for where, jit in sets
+        if jit is not None
+        for warning in jit.overlap_warnings(where) + jit.undeployed_warnings(where)
     ]

@@ -27,7 +27,6 @@ from session_manager.aws.rules import bucket_name_problem
 from session_manager.config.errors import NAMESPACE, raise_problems
 from session_manager.config.fields import (
     ORGANIZATION_ID_PATTERN,
-    ORGANIZATIONAL_UNIT_PATTERN,
     ConfigModel,
     Flag,
     WholeNumber,
@@ -35,11 +34,13 @@ from session_manager.config.fields import (
     check_bucket,
     check_key_prefix,
     check_new_alias,
+    check_organizational_unit,
     check_regions,
     check_role_arn,
     check_role_name,
     check_role_names,
 )
+from session_manager.config.jit import TargetJustInTimeAccess
 from session_manager.config.log_archive import AccessLogging, ObjectLock
 
 # The policy builders' parameters that come from centralLogging, by config key
@@ -80,6 +81,13 @@ class Target(ConfigModel):
         default_factory=dict[str, Any],
         description="Preference overrides for this target, with AWS's input names.",
     )
+    just_in_time_access: TargetJustInTimeAccess | None = Field(
+        default=None,
+        description=(
+            "This target's own just-in-time approval policies: `autoApproval` and "
+            "`manualApprovals` here replace the stack's for its account-Regions."
+        ),
+    )
     moved_from_account_stack: Flag = Field(
         default=False,
         description=(
@@ -98,13 +106,7 @@ class Target(ConfigModel):
     @field_validator("organizational_unit")
     @classmethod
     def _ou(cls, value: str) -> str:
-        if value and not ORGANIZATIONAL_UNIT_PATTERN.match(value):
-            raise PydanticCustomError(
-                "ou",
-                "{got} is not an organizational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)",
-                {"got": repr(value)},
-            )
-        return value
+        return check_organizational_unit(value)
 
     @field_validator("regions")
     @classmethod

@@ -110,6 +110,8 @@ def _ec2_id(kind: str) -> Allowed:
 
 
 P = f"{NAMESPACE}:"
+# The example with policy files (docs load them from the repository root).
+JIT_EXAMPLE_DIR = "examples/just-in-time"
 # A just-in-time access statement AWS's Cedar schema accepts (config/jit.py checks it).
 JIT_PERMIT = (
     'permit (principal in AWS::IdentityStore::Group::"on-call", '
@@ -327,8 +329,42 @@ ALLOWED: dict[str, Allowed] = {
         (JIT_PERMIT.replace("permit", "forbid"),),
         ("forbid (principal, action, resource) when { principal has nickname };",),
     ),
+    f"{P}justInTimeAccess.autoApproval.policyFile": Allowed(
+        "a file of Cedar `permit` statements, relative to the stack file's directory",
+        (f"{JIT_EXAMPLE_DIR}/sandbox-auto-approval.cedar",),
+        ("no-such-policy.cedar", JIT_EXAMPLE_DIR, f"{JIT_EXAMPLE_DIR}/deny-access.cedar"),
+    ),
+    f"{P}justInTimeAccess.denyAccess.policyFile": Allowed(
+        "a file of Cedar `forbid` statements, relative to the stack file's directory",
+        (f"{JIT_EXAMPLE_DIR}/deny-access.cedar",),
+        ("no-such-policy.cedar", f"{JIT_EXAMPLE_DIR}/sandbox-auto-approval.cedar"),
+    ),
+    f"{P}justInTimeAccess.manualApprovals[].name": Allowed(
+        "3-128 characters of `A-Za-z0-9_.-`; not starting with aws, amazon, amzn "
+        "(it names the policy's document)",
+        ("production",),
+        ("db",),
+    ),
     f"{P}justInTimeAccess.manualApprovals[].accessDurationHours": _range(*ACCESS_DURATION_HOURS),
     f"{P}justInTimeAccess.manualApprovals[].levels[].approvers[].type": _one_of(
         tuple(APPROVER_TYPES)
     ),
 }
+
+# A target's own approval policies take the stack's keys (config/jit.py
+# TargetJustInTimeAccess): `targets[].justInTimeAccess.autoApproval...`.
+TARGET_JIT = f"{P}targets[].justInTimeAccess."
+
+
+def for_target_jit(table: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `table` for the stack's auto-approval and manual policies, keyed
+    for a target's own."""
+    stack = f"{P}justInTimeAccess."
+    return {
+        TARGET_JIT + key.removeprefix(stack): value
+        for key, value in table.items()
+        if key.startswith((f"{stack}autoApproval", f"{stack}manualApprovals"))
+    }
+
+
+ALLOWED.update(for_target_jit(ALLOWED))

@@ -33,7 +33,7 @@ from session_manager.config.fields import (
     check_regions,
     check_role_name,
 )
-from session_manager.config.jit import JustInTimeAccess
+from session_manager.config.jit import JustInTimeAccess, policy_set_problems
 from session_manager.config.messages import nested_message, path_text
 from session_manager.config.organization import CentralLogging, Target
 from session_manager.config.people import AccessPolicies
@@ -46,6 +46,9 @@ from session_manager.config.resources import (
     VpcEndpoints,
 )
 from session_manager.config.shards import Shards
+
+# A target's justInTimeAccess keys, as policy_set_problems names them.
+_JIT_FIELDS = {"autoApproval": "auto_approval", "manualApprovals": "manual_approvals"}
 
 
 class StackConfig(ConfigModel):
@@ -216,14 +219,7 @@ class StackConfig(ConfigModel):
                     )
                 )
             names.append(document.name)
-        jit = self.just_in_time_access
-        if jit is not None and jit.auto_approval is not None and jit.auto_approval.name in names:
-            problems.append(
-                (
-                    ("justInTimeAccess", "autoApproval", "name"),
-                    f"{jit.auto_approval.name!r} names another managed document too",
-                )
-            )
+        problems += self._jit_problems(names)
         guard = self.access_policies.preferences_guard
         if guard.create and not guard.deployer_role_arns and not self.targets:
             problems.append(
@@ -283,6 +279,84 @@ class StackConfig(ConfigModel):
         """The token, or the offline plan's placeholder for one it cannot decrypt."""
         token: SecretStr | str | None = self.account_events_token
         return token.get_secret_value() if isinstance(token, SecretStr) else (token or "")
+
+    def jit_for(self, target: Target) -> JustInTimeAccess | None:
+        """The approval policies of a target's account-Regions: its own keys, else the stack's."""
+        own = target.just_in_time_access
+        if own is None:
+            return self.just_in_time_access
+        return (self.just_in_time_access or JustInTimeAccess()).overridden(own)
+
+    def jit_at(
+        self, account: str = "", region: str = "", organizational_unit: str = ""
+    ) -> JustInTimeAccess | None:
+        """The policies that apply in an account-Region: an account target's that has the
+        Region, else the named organizational unit target's, else the stack's.
+
+        Raises ValueError when the answer would depend on Organizations: an account no
+        account target names, while an organizational unit target has policies of its own.
+        """
+
+        def has_region(target: Target) -> bool:
+            return not region or region in (target.regions or self.regions)
+
+        for target in self.targets:
+            if account and target.account == account and has_region(target):
+                return self.jit_for(target)
+        if organizational_unit:
+            for target in self.targets:
+                if target.organizational_unit == organizational_unit and has_region(target):
+                    return self.jit_for(target)
+            raise ValueError(
+                f"no target names organizationalUnit {organizational_unit}"
+                + (f" in {region}" if region else "")
+            )
+        if account and any(t.organizational_unit and t.just_in_time_access for t in self.targets):
+            raise ValueError(
+                f"no account target names {account}"
+                + (f" in {region}" if region else "")
+                + ", and an organizationalUnit target has policies of its own: name the "
+                "node's organizationalUnit too (offline, which OU holds an account is unknown)"
+            )
+        return self.just_in_time_access
+
+    def _jit_problems(self, document_names: list[str]) -> list[Problem]:
+        """Each account-Region's policies together, and their names against the managed
+        documents of every account-Region."""
+        sets: list[tuple[tuple[str | int, ...], JustInTimeAccess | None]] = [
+            (("justInTimeAccess",), self.just_in_time_access)
+        ]
+        problems: list[Problem] = []
+        for index, target in enumerate(self.targets):
+            if target.just_in_time_access is None:
+                continue
+            where: tuple[str | int, ...] = ("targets", index, "justInTimeAccess")
+            merged = self.jit_for(target)
+            assert merged is not None
+            production = merged.production_tags
+            problems += [
+                ((*where, *loc), message)
+                for loc, message in policy_set_problems(
+                    merged.auto_approval, merged.manual_approvals, production
+                )
+                # A key the target leaves to the stack was checked there already.
+                if _JIT_FIELDS.get(str(loc[0])) in target.just_in_time_access.model_fields_set
+            ]
+            sets.append((where, merged))
+        for where, jit in sets:
+            if jit is None:
+                continue
+            named: list[tuple[tuple[str | int, ...], str]] = [
+                (("manualApprovals", i, "name"), m.name) for i, m in enumerate(jit.manual_approvals)
+            ]
+            if jit.auto_approval is not None:
+                named.insert(0, (("autoApproval", "name"), jit.auto_approval.name))
+            problems += [
+                ((*where, *key), f"{name!r} names another managed document too")
+                for key, name in named
+                if name in document_names
+            ]
+        return problems
 
     def _account_events_problems(self) -> list[Problem]:
         if self.account_events is None:

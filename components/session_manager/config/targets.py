@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from session_manager.config.errors import ConfigError
+from session_manager.config.jit import JustInTimeAccess
 from session_manager.config.organization import Target
 from session_manager.config.preferences import Preferences
 from session_manager.config.stack import StackConfig
@@ -39,6 +40,10 @@ class AccountTarget:
     offboard: bool = False
     # Its resources came from a per-account stack: aliased to their names there.
     moved_from_account_stack: bool = False
+    # Each Region's just-in-time approval policies: its target's, else the stack's.
+    just_in_time: dict[str, JustInTimeAccess | None] = field(
+        default_factory=dict[str, "JustInTimeAccess | None"]
+    )
 
 
 @dataclass
@@ -178,6 +183,7 @@ def resolve_targets(
                     continue
                 claimed[(account_id, region)] = source
                 account.regions[region] = preferences
+                account.just_in_time[region] = config.jit_for(target)
     if problems:
         raise ConfigError(problems)
 
@@ -203,6 +209,7 @@ def resolve_targets(
             dict(sorted(a.regions.items())),
             a.account_id in offboard,
             a.moved_from_account_stack,
+            dict(sorted(a.just_in_time.items())),
         )
         for _, a in sorted(accounts.items())
         if a.regions and a.account_id not in inactive

@@ -19,15 +19,17 @@ from pydantic import ValidationError
 from session_manager.aws.jit import manual_policies_for_node
 from session_manager.config.cedar import Node, Person, forbids, permits
 from session_manager.config.errors import ConfigError
-from session_manager.config.jit import JustInTimeAccess
+from session_manager.config.jit import JustInTimeAccess, policy_files_from
 from session_manager.config.jit_requests import (
     AUTO_APPROVED,
     DENIED,
     FAILS,
+    AccessRequest,
     RequestTable,
     needs,
 )
 from session_manager.config.loading import namespace_values, parse_stack_config
+from session_manager.config.stack import StackConfig
 from session_manager.offline.plan import PlanError, read_stack_config
 
 
@@ -68,13 +70,16 @@ class Row:
         return self.expected == self.got.text
 
 
-def stack_jit(project_dir: Path, stack: str) -> JustInTimeAccess | None:
-    """The stack's `justInTimeAccess`, validated; raises ConfigError or PlanError."""
+def stack_jit(project_dir: Path, stack: str) -> StackConfig | None:
+    """The stack's config when it uses `justInTimeAccess`, validated; raises ConfigError
+    or PlanError."""
     values, _ = read_stack_config(project_dir, stack)
-    if "session-manager:justInTimeAccess" not in values:
+    if "session-manager:justInTimeAccess" not in values and "justInTimeAccess" not in str(
+        values.get("session-manager:targets", "")
+    ):
         return None  # no second parse of a stack that doesn't use it (every `plan` asks)
-    config = parse_stack_config(namespace_values(values), values.get("aws:region"))
-    return config.just_in_time_access
+    with policy_files_from(project_dir):
+        return parse_stack_config(namespace_values(values), values.get("aws:region"))
 
 
 def _table_key(loc: tuple[str | int, ...], table: dict[str, Any]) -> str:
@@ -120,21 +125,52 @@ def read_table(path: Path) -> RequestTable:
         raise PlanError(f"{path}: " + "; ".join(problems)) from None
 
 
-def table_answers(jit: JustInTimeAccess, table: RequestTable) -> list[Row]:
+def row_policies(config: StackConfig, request: AccessRequest, index: int) -> JustInTimeAccess:
+    """The policies of the row's node's account-Region (config/stack.py `jit_at`), with the
+    organization's deny-access policy, which applies everywhere."""
+    node = request.node
+    try:
+        found = config.jit_at(node.account, node.region, node.organizational_unit)
+    except ValueError as exc:
+        raise PlanError(f"requests[{index}] ({request.name!r}).node: {exc}") from None
+    stack = config.just_in_time_access
+    deny = stack.deny_access if stack is not None else None
+    policies = found or JustInTimeAccess()
+    return (
+        policies
+        if policies.deny_access == deny
+        else policies.model_copy(update={"deny_access": deny})
+    )
+
+
+def table_answers(config: StackConfig, table: RequestTable) -> list[Row]:
     return [
-        Row(request.name, request.expect, answer(jit, request.cedar_person(), request.cedar_node()))
-        for request in table.requests
+        Row(
+            request.name,
+            request.expect,
+            answer(
+                row_policies(config, request, index),
+                request.cedar_person(),
+                request.cedar_node(),
+            ),
+        )
+        for index, request in enumerate(table.requests)
     ]
+
+
+def _request_table(config: StackConfig) -> str:
+    jit = config.just_in_time_access
+    return jit.request_table if jit is not None else ""
 
 
 def check_stack(project_dir: Path, stack: str) -> list[Row]:
     """Every row of the stack's request table with the answer its policies give."""
-    jit = stack_jit(project_dir, stack)
-    if jit is None:
+    config = stack_jit(project_dir, stack)
+    if config is None or config.just_in_time_access is None:
         raise PlanError(f"Pulumi.{stack}.yaml sets no session-manager:justInTimeAccess")
-    if not jit.request_table:
+    if not _request_table(config):
         raise PlanError("justInTimeAccess.requestTable names no request table")
-    return table_answers(jit, read_table(project_dir / jit.request_table))
+    return table_answers(config, read_table(project_dir / _request_table(config)))
 
 
 __all__ = [
@@ -158,10 +194,10 @@ ANSWERS_KEY = "justInTimeAnswers"
 
 def plan_answers(project_dir: Path, stack: str) -> dict[str, dict[str, str]]:
     """`{ANSWERS_KEY: {row: answer}}` for a stack with a request table, else `{}`."""
-    jit = stack_jit(project_dir, stack)
-    if jit is None or not jit.request_table:
+    config = stack_jit(project_dir, stack)
+    if config is None or not _request_table(config):
         return {}
-    rows = table_answers(jit, read_table(project_dir / jit.request_table))
+    rows = table_answers(config, read_table(project_dir / _request_table(config)))
     return {ANSWERS_KEY: {row.name: row.got.text for row in rows}}
 
 

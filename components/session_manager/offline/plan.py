@@ -27,6 +27,7 @@ from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPriva
 
 from session_manager.config import secrets as config_secrets
 from session_manager.config.errors import NAMESPACE
+from session_manager.config.jit import policy_files_from
 from session_manager.config.stack_file import (
     StackFileError,
     excerpt,
@@ -503,7 +504,8 @@ def run_plan(
     if account_id == PLACEHOLDER_ACCOUNT_ID:
         account_id = pinned_account(config) or account_id
     mocks = mocks or AwsMocks(account_id=account_id, region=config.get("aws:region", "us-east-1"))
-    with config_secrets.offline_placeholders():
+    # Policy files are relative to the stack file's directory, as in a real run's cwd.
+    with config_secrets.offline_placeholders(), policy_files_from(project_dir):
         plan = record_program(
             run_main,
             project=project,

@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.config.jit import policy_files_from
 from session_manager.config.loading import namespace_values, parse_stack_config
 from session_manager.config.secrets import offline_placeholders
 from session_manager.offline.plan import read_stack_config
@@ -68,7 +69,7 @@ def organizational_units(project_dir: str | Path, stack: str) -> list[str]:
     cannot decrypt, stands as the placeholder and is not checked (README "Secrets").
     """
     raw, _ = read_stack_config(Path(project_dir), stack)
-    with offline_placeholders():
+    with offline_placeholders(), policy_files_from(Path(project_dir)):
         config = parse_stack_config(namespace_values(raw), raw.get("aws:region"))
     return list(
         dict.fromkeys(t.organizational_unit for t in config.targets if t.organizational_unit)
