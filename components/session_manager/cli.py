@@ -145,6 +145,7 @@ def _plan(args: argparse.Namespace) -> int:
             summary=args.summary,
             answers=answers,
             import_path=args.import_file,
+            shard=args.shard if args.part is not None else None,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
@@ -182,6 +183,7 @@ def _print_diff(
     summary: bool,
     answers: dict[str, dict[str, str]] | None = None,
     import_path: str | None = None,
+    shard: str | None = None,
 ) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one.
 
@@ -207,7 +209,8 @@ def _print_diff(
                 f"column {exc.colno}); is it `plan --json` output?"
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
-            return print_stack_diffs(base_file, base, [plan.to_json()], as_json, summary)
+            heads = [plan.to_json()]
+            return print_stack_diffs(base_file, base, heads, as_json, summary, shard=shard)
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")

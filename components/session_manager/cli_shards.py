@@ -172,10 +172,18 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
 
 
 def print_stack_diffs(
-    base_file: Path, base: Any, heads: list[Any], as_json: bool, summary: bool
+    base_file: Path,
+    base: Any,
+    heads: list[Any],
+    as_json: bool,
+    summary: bool,
+    *,
+    shard: str | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
-    `plan --json`) to `heads`: the state moves first, then each stack's diff."""
+    `plan --json`) to `heads`: the state moves first, then each stack's diff. With
+    `--shard` (one stack planned) the base must be that stack's alone: the base's other
+    stacks would read as deleted, and moves out of them can't be known."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
         base_stacks,
@@ -184,7 +192,18 @@ def print_stack_diffs(
     )
 
     try:
-        diffs = diff_stacks(base_stacks(base), heads)
+        bases = base_stacks(base)
+        others = sorted({str(b.get("stack")) for b in bases} - {str(h.get("stack")) for h in heads})
+        if shard is not None and others:
+            print(
+                f"plan: --shard {shard} plans one stack, but {base_file} holds every stack of "
+                f"the organization ({', '.join(others)} too): diff against that stack's own "
+                f"`plan --shard {shard} --json` on the base branch, or leave --shard out to "
+                "diff every stack (and see the state moves)",
+                file=sys.stderr,
+            )
+            return 2
+        diffs = diff_stacks(bases, heads)
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
