@@ -244,8 +244,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not_aws:
         return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
+        sharded = select(args)  # first: bad --stack/--shard is a usage error, no report
         members = _read_organization(args, strict=False)
-        sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, one report
             merged = verify_all(args, sharded, members.warnings, members.error_lines())
             return _print_report(args, merged)
