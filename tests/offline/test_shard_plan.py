@@ -131,36 +131,41 @@ def test_one_shard_prints_as_that_stacks_own_plan(
         assert json.loads(out) == expected
 
 
+def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Bad input, refused as argparse refuses it (exit 2, `<prog> <command>: error:`),
+    with nothing on stdout: not a report saying a stack "could not be checked"."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err.strip()
+
+
 def test_bad_shard_arguments_are_refused_plainly(
     sharded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Bad input, refused as argparse refuses it (exit 2, `<prog> <command>: error:`),
-    # for verify too: not a report saying a stack "could not be checked".
     for command in ("plan", "verify"):
-        with pytest.raises(SystemExit) as exited:
-            main([command, "--stack", "organization", "--project-dir", str(sharded),
-                  "--shard", "4"])  # fmt: skip
-        assert exited.value.code == 2
-        out, err = capsys.readouterr()
-        assert out == ""
-        assert err.strip() == (
+        err = _usage_error(
+            capsys, command, "--stack", "organization", "--project-dir", str(sharded),
+            "--shard", "4",
+        )  # fmt: skip
+        assert err == (
             f"python -m session_manager {command}: error: --shard 4: stack 'organization' has "
             "shards 0-3 (session-manager:shards.count); use one of them, shared, or all"
         )
     # A shard's number as its stack is named: "01" names no stack.
-    with pytest.raises(SystemExit) as exited:
-        main(["plan", "--stack", "organization", "--project-dir", str(sharded), "--shard", "01"])
-    assert exited.value.code == 2
-    assert "--shard 01: stack 'organization' has shards 0-3" in capsys.readouterr().err
+    err = _usage_error(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded), "--shard", "01"
+    )
+    assert "--shard 01: stack 'organization' has shards 0-3" in err
     # --shard of an unsharded stack: a usage error too, with no report.
     unsharded = _project(tmp_path, UNSHARDED)
     for command in ("plan", "verify"):
-        with pytest.raises(SystemExit) as exited:
-            main([command, "--stack", "organization", "--project-dir", str(unsharded),
-                  "--shard", "1"])  # fmt: skip
-        assert exited.value.code == 2
-        out, err = capsys.readouterr()
-        assert out == ""
+        err = _usage_error(
+            capsys, command, "--stack", "organization", "--project-dir", str(unsharded),
+            "--shard", "1",
+        )  # fmt: skip
         assert "sets no (valid) session-manager:shards; leave --shard out" in err
     code, _, err = _run(
         capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
@@ -201,10 +206,7 @@ def test_a_shard_stack_named_by_stack_is_refused_with_the_shard_option(
                 sharded / "Pulumi.organization.yaml", sharded / "Pulumi.organization-shard-2.yaml"
             )
         for command in ("plan", "verify"):
-            with pytest.raises(SystemExit) as exited:
-                main([command, "--stack", "organization-shard-2", "--project-dir", str(sharded)])
-            assert exited.value.code == 2
-            out, err = capsys.readouterr()
-            assert out == ""
+            argv = [command, "--stack", "organization-shard-2", "--project-dir", str(sharded)]
+            err = _usage_error(capsys, *argv)
             assert expected in err, (own_file, command)
             assert "Traceback" not in err
