@@ -141,7 +141,7 @@ def test_lowering_the_count_says_to_remove_the_emptied_shard_stack(
     providers ("cannot move providers", pulumi/pulumi pkg/cmd/pulumi/state/state_move.go),
     so shard 4 keeps them; the program refuses to run a shard >= count, so no `pulumi up`
     deletes them: the diff says to remove the stack (`pulumi stack rm --force`: "even if
-    it still contains resources", pkg/cmd/pulumi/stack/stack_rm.go), and how to check
+    it still contains resources", pkg/cmd/pulumi/stack/stack_remove.go), and how to check
     that only providers are left, instead of listing provider deletions."""
     code, base_json = _plan(capsys, _project(tmp_path / "base", 5), "--json")
     assert code == 0
