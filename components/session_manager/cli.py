@@ -185,10 +185,8 @@ def _print_diff(
     import_path: str | None = None,
     shard: str | None = None,
 ) -> int:
-    """`plan --diff BASE.json`: the change from the base plan to this one.
-
-    A base of another stack, project or kind of plan is refused (exit 2).
-    """
+    """`plan --diff BASE.json`: the change from the base plan to this one; a base of
+    another stack, project or kind of plan is refused (exit 2)."""
     from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
@@ -209,8 +207,9 @@ def _print_diff(
                 f"column {exc.colno}); is it `plan --json` output?"
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
-            heads = [plan.to_json()]
-            return print_stack_diffs(base_file, base, heads, as_json, summary, shard=shard)
+            return print_stack_diffs(
+                base_file, base, [plan.to_json()], as_json, summary, shard=shard
+            )
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
