@@ -1,10 +1,13 @@
 """emulate, verify and adopt with just-in-time node access's approval-policy documents.
 
-moto as shipped refuses DocumentFormat TEXT and the AutoApprovalPolicy type, which AWS
-takes (AWS::SSM::Document DocumentType lists AutoApprovalPolicy and
-ManualApprovalPolicy; the Cedar text is neither JSON nor YAML). The tests' moto is taught
-exactly those (ops/emulate_jit.teach_moto, in conftest's moto_server); the first test
-fails once moto learns them, and the teaching can go.
+The documents are YAML in the shape of AWS's CloudFormation sample
+(aws-samples/cloud-operations-best-practices, static/cfn-templates/just-in-time-node-access/
+just-in-time-cfn-approval-policies.yaml): an auto-approval policy's Cedar text in
+`AutoApprovalPolicyDocuments`, a manual policy's approvers in `aws:approve` steps. moto
+as shipped takes YAML but refuses the AutoApprovalPolicy and ManualApprovalPolicy types,
+which AWS takes (AWS::SSM::Document DocumentType lists both). The tests' moto is taught
+exactly those types (ops/emulate_jit.teach_moto, in conftest's moto_server); the first
+test fails once moto learns them, and the teaching can go.
 
 Severities: "Create approval policies for your nodes" (with no policy that applies,
 users can't request access: a missing policy breaks access, exit 4); "Create an
@@ -14,12 +17,12 @@ auto-approval policy" (one per account and Region: another one is reported, exit
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 from session_manager.cli import main
 from session_manager.offline.load import load_plan
@@ -28,12 +31,17 @@ from session_manager.ops.adopt import find_existing, import_file, review
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.drift.severity import BREAKS_SESSIONS, WEAKENS_SECURITY
 from session_manager.ops.emulate import Emulator
-from session_manager.ops.emulate_jit import moto_refuses_text
+from session_manager.ops.emulate_jit import moto_refuses_jit_types
 from session_manager.ops.verify import IN_SYNC, Report, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 POLICY = "session-manager-auto-approval"
+MANUAL = "production"
+PERMIT_ALL = (
+    'permit (principal, action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);'
+)
+EMPTY = 'schemaVersion: "0.3"\n'
 ACCOUNT = "111111111111"
 
 
@@ -76,19 +84,30 @@ def findings(report: Report) -> list[tuple[str, str, str, str]]:
     return [(r.account, d.resource, d.field, d.severity) for r in report.results for d in r.drifts]
 
 
-def test_moto_as_shipped_refuses_a_text_document() -> None:
-    assert moto_refuses_text()
+def test_moto_as_shipped_refuses_the_just_in_time_types() -> None:
+    assert moto_refuses_jit_types()
 
 
-def test_taught_moto_still_refuses_text_for_other_types(emulator_url: str) -> None:
+def test_taught_moto_still_refuses_other_types_and_text(emulator_url: str) -> None:
+    """The teaching is the two types only: moto's own checks answer the rest."""
     ssm = ssm_in(emulator_url)
+    with pytest.raises(ClientError, match="Invalid document type NotAType"):
+        ssm.create_document(
+            Name="not-a-policy", Content=EMPTY, DocumentType="NotAType", DocumentFormat="YAML"
+        )
     with pytest.raises(ClientError, match="Invalid document format TEXT"):
         ssm.create_document(
             Name="not-a-policy",
             Content="permit (principal, action, resource);",
-            DocumentType="Command",
+            DocumentType="AutoApprovalPolicy",
             DocumentFormat="TEXT",
         )
+
+
+def held(url: str, name: str = POLICY, account: str = ACCOUNT) -> dict[str, Any]:
+    """The default version's content, parsed."""
+    text = ssm_in(url, account).get_document(Name=name, DocumentFormat="YAML")["Content"]
+    return yaml.safe_load(text)
 
 
 def test_emulate_then_verify_is_in_sync_and_reads_the_policies(
@@ -98,28 +117,36 @@ def test_emulate_then_verify_is_in_sync_and_reads_the_policies(
     report = check(plan, url)
     assert report.exit_code == IN_SYNC, findings(report)
     checked = {(r.account, c) for r in report.results for c in r.checked}
-    assert {("111111111111", f"document {POLICY}"), ("222222222222", f"document {POLICY}")} <= (
-        checked
+    for account in (ACCOUNT, "222222222222"):
+        assert {(account, f"document {POLICY}"), (account, f"document {MANUAL}")} <= checked
+    assert ssm_in(url).describe_document(Name=POLICY)["Document"]["DocumentType"] == (
+        "AutoApprovalPolicy"
     )
-    held = ssm_in(url).get_document(Name=POLICY, DocumentFormat="TEXT")
-    assert held["DocumentType"] == "AutoApprovalPolicy"
-    assert "getTokenForInstanceAccess" in held["Content"]
+    (cedar,) = held(url)["AutoApprovalPolicyDocuments"]
+    assert cedar["type"] == "Cedar"
+    assert "getTokenForInstanceAccess" in cedar["content"]
+    assert held(url, MANUAL)["mainSteps"][0]["action"] == "aws:approve"
 
 
-def replace_policy(url: str, content: str) -> None:
+def replace_policy(url: str, content: dict[str, Any], name: str = POLICY) -> None:
+    """A new default version, as the console or `aws ssm update-document` would make."""
     ssm = ssm_in(url)
     version = ssm.update_document(
-        Name=POLICY, Content=content, DocumentFormat="TEXT", DocumentVersion="$LATEST"
+        Name=name,
+        Content=yaml.safe_dump(content, sort_keys=False, width=60, indent=4),
+        DocumentFormat="YAML",
+        DocumentVersion="$LATEST",
     )["DocumentDescription"]["DocumentVersion"]
-    ssm.update_document_default_version(Name=POLICY, DocumentVersion=version)
+    ssm.update_document_default_version(Name=name, DocumentVersion=version)
+
+
+def with_cedar(content: dict[str, Any], cedar: str) -> dict[str, Any]:
+    return {**content, "AutoApprovalPolicyDocuments": [{"type": "Cedar", "content": cedar}]}
 
 
 def test_a_policy_changed_in_the_console_weakens_security(deployed: tuple[Plan, str]) -> None:
     plan, url = deployed
-    replace_policy(
-        url,
-        'permit (principal, action == AWS::SSM::Action::"getTokenForInstanceAccess", resource);',
-    )
+    replace_policy(url, with_cedar(held(url), PERMIT_ALL))
     report = check(plan, url)
     assert findings(report) == [(ACCOUNT, f"document {POLICY}", "content", WEAKENS_SECURITY)]
     assert report.exit_code == 1
@@ -127,10 +154,14 @@ def test_a_policy_changed_in_the_console_weakens_security(deployed: tuple[Plan, 
     assert "pulumi up --refresh" in drift.fix
 
 
-def test_whitespace_alone_is_no_drift(deployed: tuple[Plan, str]) -> None:
+def test_whitespace_and_layout_alone_are_no_drift(deployed: tuple[Plan, str]) -> None:
+    """Other line endings and indentation in the Cedar text, other key order and YAML
+    layout around it: the same policy."""
     plan, url = deployed
-    current = ssm_in(url).get_document(Name=POLICY, DocumentFormat="TEXT")["Content"]
-    replace_policy(url, "\r\n".join("  " + line for line in current.split("\n")) + "\n")
+    current = held(url)
+    (cedar,) = current["AutoApprovalPolicyDocuments"]
+    reindented = "\r\n".join("  " + line for line in cedar["content"].split("\n")) + "\n"
+    replace_policy(url, dict(reversed(with_cedar(current, reindented).items())))
     assert check(plan, url).exit_code == IN_SYNC
 
 
@@ -146,10 +177,9 @@ def test_a_second_auto_approval_policy_is_reported(deployed: tuple[Plan, str]) -
     plan, url = deployed
     ssm_in(url).create_document(
         Name="console-auto-approval",
-        Content='permit (principal, action == AWS::SSM::Action::"getTokenForInstanceAccess", '
-        "resource);",
+        Content=yaml.safe_dump(with_cedar(held(url), PERMIT_ALL)),
         DocumentType="AutoApprovalPolicy",
-        DocumentFormat="TEXT",
+        DocumentFormat="YAML",
     )
     report = check(plan, url)
     assert findings(report) == [
@@ -166,7 +196,7 @@ def test_emulate_cli_creates_the_policies(
     argv = ["emulate", "--stack", "just-in-time", "--project-dir", str(project(tmp_path))]
     assert main([*argv, "--endpoint-url", emulator_url]) == 0
     out = capsys.readouterr().out
-    assert "2  aws-native:ssm:Document" in out
+    assert "4  aws-native:ssm:Document" in out
     assert "skipped aws-native" not in out
 
 
@@ -176,12 +206,12 @@ def test_adopt_finds_a_console_policy_and_prints_its_import_id(
     """aws-native's AWS::SSM::Document import id is the document Name: CloudFormation's
     schema for AWS::SSM::Document has primaryIdentifier ["/properties/Name"]."""
     plan = load_plan(project(tmp_path), "just-in-time", [], resolve_outputs=False)
+    planned = next(r for r in plan.resources if r.inputs.get("name") == POLICY)
     ssm_in(emulator_url).create_document(
         Name=POLICY,
-        Content='permit (principal, action == AWS::SSM::Action::"getTokenForInstanceAccess", '
-        "resource);",
+        Content=yaml.safe_dump(with_cedar(dict(planned.inputs["content"]), PERMIT_ALL)),
         DocumentType="AutoApprovalPolicy",
-        DocumentFormat="TEXT",
+        DocumentFormat="YAML",
     )
     existing = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
     (found,) = existing
@@ -197,36 +227,51 @@ def test_adopt_finds_a_console_policy_and_prints_its_import_id(
             "parent": f"session-manager-{ACCOUNT}-us-east-1-just-in-time-access",
         }
     ]
+    # Only the Cedar text differs: the review names that field, not the wrapper's.
     text = review(existing)
-    assert "content: current" in text
+    assert "AutoApprovalPolicyDocuments: current" in text
+    assert "accessDuration" not in text
 
 
-def test_a_manual_approval_policy_is_covered_too(emulator_url: str, tmp_path: Path) -> None:
-    """Generic over the document types: a ManualApprovalPolicy document (the other type
-    AWS::SSM::Document lists for just-in-time access) is emulated and verified alike, and
-    AWS allows up to 50 of them per account and Region ("Create manual approval
-    policies"), so another one is no finding."""
+def test_adopt_sees_a_reindented_policy_as_identical(emulator_url: str, tmp_path: Path) -> None:
     plan = load_plan(project(tmp_path), "just-in-time", [], resolve_outputs=False)
-    plan.resources = [
-        replace(r, inputs={**r.inputs, "documentType": "ManualApprovalPolicy"})
-        if r.type == "aws-native:ssm:Document"
-        else r
-        for r in plan.resources
-    ]
-    Emulator(emulator_url).apply(plan)
-    held = ssm_in(emulator_url).describe_document(Name=POLICY)["Document"]
-    assert held["DocumentType"] == "ManualApprovalPolicy"
+    planned = next(r for r in plan.resources if r.inputs.get("name") == POLICY)
+    content = dict(planned.inputs["content"])
+    (cedar,) = content["AutoApprovalPolicyDocuments"]
     ssm_in(emulator_url).create_document(
-        Name="console-manual-approval",
-        Content="a manual policy the console wrote",
-        DocumentType="ManualApprovalPolicy",
-        DocumentFormat="TEXT",
+        Name=POLICY,
+        Content=yaml.safe_dump(with_cedar(content, cedar["content"].replace("\n", "\n\t"))),
+        DocumentType="AutoApprovalPolicy",
+        DocumentFormat="YAML",
     )
-    report = check(plan, emulator_url)
-    assert report.exit_code == IN_SYNC, findings(report)
-    ssm_in(emulator_url).delete_document(Name=POLICY)
-    assert findings(check(plan, emulator_url)) == [
-        (ACCOUNT, f"document {POLICY}", "document", BREAKS_SESSIONS)
+    (found,) = find_existing(plan, AwsAccess(emulator_url, credentials=CREDENTIALS))
+    assert "identical to the wanted document" in review([found])
+
+
+def test_manual_approval_policies_are_verified(deployed: tuple[Plan, str]) -> None:
+    """AWS allows up to 50 manual approval policies per account and Region ("Create
+    manual approval policies"), so another one is no finding; the stack's own changed
+    (an approver swapped) weakens security, missing breaks access."""
+    plan, url = deployed
+    ssm = ssm_in(url)
+    ssm.create_document(
+        Name="console-manual-approval",
+        Content=yaml.safe_dump(held(url, MANUAL)),
+        DocumentType="ManualApprovalPolicy",
+        DocumentFormat="YAML",
+    )
+    assert check(plan, url).exit_code == IN_SYNC
+    content = held(url, MANUAL)
+    content["mainSteps"][0]["inputs"]["EnhancedApprovals"]["Approvers"] = [
+        {"approver": "someone-else", "type": "SSOGroup"}
+    ]
+    replace_policy(url, content, MANUAL)
+    assert findings(check(plan, url)) == [
+        (ACCOUNT, f"document {MANUAL}", "content", WEAKENS_SECURITY)
+    ]
+    ssm.delete_document(Name=MANUAL)
+    assert findings(check(plan, url)) == [
+        (ACCOUNT, f"document {MANUAL}", "document", BREAKS_SESSIONS)
     ]
 
 
@@ -235,15 +280,18 @@ def test_an_emulator_that_refuses_the_type_skips_it_with_the_reason(
 ) -> None:
     """A moto this project did not start (not taught) answers moto's own refusal."""
     plan = load_plan(project(tmp_path), "just-in-time", [], resolve_outputs=False)
-    refusal = {"Error": {"Code": "ValidationException", "Message": "Invalid document format TEXT"}}
 
     def refuse(self: Emulator, resource: Any, inputs: dict[str, Any], report: Any) -> None:
-        if inputs.get("documentFormat") == "TEXT":
+        kind = inputs.get("documentType")
+        if kind in ("AutoApprovalPolicy", "ManualApprovalPolicy"):
+            refusal = {
+                "Error": {"Code": "ValidationException", "Message": f"Invalid document type {kind}"}
+            }
             raise ClientError(refusal, "CreateDocument")  # type: ignore[arg-type]
 
     monkeypatch.setattr(Emulator, "_document", refuse)
     report = Emulator(emulator_url).apply(plan)
     skipped = [r for r in report.skipped if r.type == "aws-native:ssm:Document"]
-    assert len(skipped) == 2
-    assert "Invalid document format TEXT" in report.reasons[skipped[0].urn]
+    assert len(skipped) == 4
+    assert "Invalid document type AutoApprovalPolicy" in report.reasons[skipped[0].urn]
     assert not [r for r in report.created if r.type == "aws-native:ssm:Document"]

@@ -543,8 +543,7 @@ def record_program(
 
     `stack_file` stands for the stack file's `config:` mapping (which values are `secure:`).
     What `program` returns (Outputs, dicts of Outputs) is resolved into `Plan.result`, and
-    the stack's exports into `Plan.outputs`.
-    """
+    the stack's exports into `Plan.outputs`."""
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
     answers: pulumi.runtime.Mocks = PreviewMocks(mocks) if preview else mocks

@@ -25,15 +25,15 @@ from session_manager.ops.aws_access import (
     failure_reason,
     provider_role,
 )
-from session_manager.ops.drift.jit import NATIVE_DOCUMENT, normalized
+from session_manager.ops.drift.jit import NATIVE_DOCUMENT, policy_content
 from session_manager.ops.verify import DOCUMENT, flatten, parse_document
 
 
-def _parsed(content: str, document_format: str) -> Any:
-    """A document's content to compare: a TEXT one (a just-in-time approval policy's
-    Cedar) as its text with whitespace folded (drift/jit.py), under `content`."""
-    if document_format.upper() == "TEXT":
-        return {"content": normalized(content)}
+def _parsed(content: Any, document_format: str, native: bool) -> Any:
+    """A document's content to compare, parsed. A just-in-time approval policy's as
+    verify compares it (drift/jit.py policy_content: its Cedar text's whitespace folded)."""
+    if native:
+        return policy_content(content, document_format)
     return parse_document(content, document_format)
 
 
@@ -135,8 +135,8 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
                 resource=resource,
                 region=region,
                 provider=provider,
-                current=_parsed(content, document_format),
-                wanted=_parsed(str(resource.inputs["content"]), document_format),
+                current=_parsed(content, document_format, native),
+                wanted=_parsed(resource.inputs["content"], document_format, native),
                 default_version=str(versions.get("DefaultVersion") or ""),
                 latest_version=str(versions.get("LatestVersion") or ""),
                 account=accounts[key],

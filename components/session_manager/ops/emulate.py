@@ -31,7 +31,7 @@ from session_manager.ops.emulate_bucket_settings import (
     SSE_CONFIGURATION,
     BucketSettingsEmulation,
 )
-from session_manager.ops.emulate_jit import NATIVE_DOCUMENT, tag_list
+from session_manager.ops.emulate_jit import NATIVE_DOCUMENT, document_text, tag_list
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -78,8 +78,8 @@ class EmulationError(Exception):
 
 
 class EmulatorCannotHoldError(Exception):
-    """The emulator has no model of this resource (moto's SSM refuses DocumentFormat TEXT
-    unless taught: emulate_jit.teach_moto): skipped, with the reason."""
+    """The emulator has no model of this resource (moto's SSM refuses the just-in-time
+    document types unless taught: emulate_jit.teach_moto): skipped, with the reason."""
 
 
 class EmulatorUnreachableError(Exception):
@@ -359,10 +359,14 @@ class Emulator:
     def _jit_document(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
     ) -> None:
-        """An approval-policy document (aws-native, tags a list): as any document. A moto
-        not taught these types (emulate_jit.teach_moto) refuses it, and emulate says so."""
+        """An approval-policy document (aws-native: content an object, tags a list): as any
+        document. A moto not taught these types (emulate_jit.teach_moto) refuses it, and
+        emulate says so."""
+        content = document_text(inputs["content"], str(inputs.get("documentFormat") or "JSON"))
         try:
-            self._document(resource, {**inputs, "tags": tag_list(inputs)}, report)
+            self._document(
+                resource, {**inputs, "content": content, "tags": tag_list(inputs)}, report
+            )
         except ClientError as exc:
             message = str(exc.response.get("Error", {}).get("Message", ""))
             if message.startswith(("Invalid document format", "Invalid document type")):

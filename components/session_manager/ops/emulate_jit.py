@@ -1,67 +1,61 @@
 """Just-in-time node access's approval-policy documents, on moto and through emulate.
 
-moto (5.x, moto/ssm/models.py) refuses what AWS takes for these documents: its
-`_validate_document_format` knows only JSON and YAML ("Invalid document format TEXT"),
-its `_validate_document_info` lists no AutoApprovalPolicy or ManualApprovalPolicy type,
-and its `Document` parses every content as JSON or YAML with a `schemaVersion`. AWS
-takes them: AWS::SSM::Document's DocumentType lists both types, and the Cedar text of an
-auto-approval policy is neither JSON nor YAML.
+The documents are YAML in the shape of AWS's CloudFormation sample (aws/jit.py), which
+moto (5.x, moto/ssm/models.py) takes as YAML; but its `_validate_document_info` lists
+no AutoApprovalPolicy or ManualApprovalPolicy type ("Invalid document type ..."), which
+AWS takes: AWS::SSM::Document's DocumentType and CreateDocument's DocumentType list both.
 
 `teach_moto` widens exactly that, in the moto running in this process (the one
-`make demo` and the tests start): the format TEXT for the just-in-time document types,
-kept as text and returned as stored. Everything else moto checks (names, reserved
-prefixes, other types, other formats) is still moto's own check. A moto started
-elsewhere (`emulate --endpoint-url`) is not taught: emulate then reports the refusal.
-When moto learns these types, tests/ops/test_emulate_jit.py's first test fails and this
-can go.
+`make demo` and the tests start): the two just-in-time types, checked otherwise as
+moto checks a Command document (names, reserved prefixes, formats, content with a
+`schemaVersion`). Other types are still moto's own check. A moto started elsewhere
+(`emulate --endpoint-url`) is not taught: emulate then reports the refusal. When moto
+learns these types, tests/ops/test_emulate_jit.py's first test fails and this can go.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+import yaml
+
 from session_manager.aws.jit_iam import JIT_DOCUMENT_TYPES
 from session_manager.ops.drift.jit import NATIVE_DOCUMENT
 
-__all__ = ["NATIVE_DOCUMENT", "moto_refuses_text", "tag_list", "teach_moto"]
+__all__ = ["NATIVE_DOCUMENT", "document_text", "moto_refuses_jit_types", "tag_list", "teach_moto"]
 
-TEXT = "TEXT"
 _taught = threading.Lock()
-_done: list[bool] = []
-# moto's own format check, kept to show it still refuses TEXT (moto_refuses_text).
-_original_format: list[Callable[[str], None]] = []
+# moto's own document check, kept to show it still refuses the types (moto_refuses_jit_types).
+_original_info: list[Callable[..., None]] = []
 
 
-def moto_refuses_text() -> bool:
-    """Whether moto as shipped refuses DocumentFormat TEXT (then teach_moto is needed)."""
+def moto_refuses_jit_types() -> bool:
+    """Whether moto as shipped refuses every just-in-time document type (then teach_moto
+    is needed)."""
     from moto.ssm import models  # noqa: PLC0415
     from moto.ssm.exceptions import ValidationException  # noqa: PLC0415
 
-    check = _original_format[0] if _original_format else models._validate_document_format  # pyright: ignore[reportPrivateUsage]
-    try:
-        check(TEXT)
-    except ValidationException:
-        return True
-    return False
+    check = _original_info[0] if _original_info else models._validate_document_info  # pyright: ignore[reportPrivateUsage]
+    refused = 0
+    for document_type in sorted(JIT_DOCUMENT_TYPES):
+        try:
+            check('{"schemaVersion": "0.3"}', "a-policy", document_type, "YAML")
+        except ValidationException:
+            refused += 1
+    return refused == len(JIT_DOCUMENT_TYPES)
 
 
 def teach_moto() -> None:
-    """Let the in-process moto hold TEXT documents of the just-in-time types (once)."""
+    """Let the in-process moto hold documents of the just-in-time types (once)."""
     from moto.ssm import models  # noqa: PLC0415 (only where moto runs in-process)
 
     with _taught:
-        if _done:
+        if _original_info:
             return
-        original_format: Callable[[str], None] = models._validate_document_format  # pyright: ignore[reportPrivateUsage]
-        _original_format.append(original_format)
         original_info: Callable[..., None] = models._validate_document_info  # pyright: ignore[reportPrivateUsage]
-        original_init: Callable[..., None] = models.Document.__init__
-
-        def validate_format(document_format: str) -> None:
-            if document_format != TEXT:
-                original_format(document_format)
 
         def validate_info(
             content: str,
@@ -70,37 +64,22 @@ def teach_moto() -> None:
             document_format: str,
             strict: bool = True,
         ) -> None:
-            # TEXT only for the just-in-time types (an update names no type: strict False).
-            if document_format == TEXT and (document_type in JIT_DOCUMENT_TYPES or not strict):
-                original_info(content, name, "Command", "JSON", strict)
-                return
-            if document_format == TEXT:
-                original_format(TEXT)  # moto's refusal, as for any type it doesn't take TEXT
+            if document_type in JIT_DOCUMENT_TYPES:
+                document_type = "Command"  # every other check stays moto's
             original_info(content, name, document_type, document_format, strict)
 
-        def init(self: Any, *args: Any, **kwargs: Any) -> None:
-            names = (
-                "account_id",
-                "name",
-                "version_name",
-                "content",
-                "document_type",
-                "document_format",
-            )
-            given = dict(zip(names, args, strict=False)) | kwargs
-            if given.get("document_format") != TEXT:
-                original_init(self, *args, **kwargs)
-                return
-            rest = {k: v for k, v in given.items() if k not in ("content", "document_format")}
-            original_init(self, content='{"schemaVersion": "1.0"}', document_format="JSON", **rest)
-            self.content = given["content"]
-            self.document_format = TEXT
-            self.content_json = {}
-
-        models._validate_document_format = validate_format  # pyright: ignore[reportPrivateUsage]
+        _original_info.append(original_info)
         models._validate_document_info = validate_info  # pyright: ignore[reportPrivateUsage]
-        models.Document.__init__ = init
-        _done.append(True)
+
+
+def document_text(content: Any, document_format: str) -> str:
+    """aws-native's content (an object: the resource's Content is JSON-typed) as the text
+    CreateDocument takes in `document_format`; text stays as given."""
+    if isinstance(content, str):
+        return content
+    if document_format.upper() == "YAML":
+        return yaml.safe_dump(content, sort_keys=True)
+    return json.dumps(content, sort_keys=True)
 
 
 def tag_list(inputs: Mapping[str, Any]) -> dict[str, str]:

@@ -10,9 +10,12 @@ for every document) and compares:
   targets can't be requested at all ("Create approval policies for your nodes": with
   no policy that applies, users can't request access). Rated "breaks sessions" (4).
 - its type: a document of another type is not an approval policy (breaks, 4).
-- its content: the Cedar text (or the manual policy's) with whitespace runs folded to
-  one space, so line endings or indentation AWS may return differently are no finding.
-  Any other difference may grant more than the stack declares: "weakens security" (1).
+- its content, as data: the YAML (or JSON) AWS returns parsed and compared with the
+  planned object (AWS's sample shape, aws/jit.py), so key order and YAML layout are no
+  finding; the Cedar text in an auto-approval policy's `AutoApprovalPolicyDocuments`
+  with whitespace runs folded to one space, so line endings or indentation are none
+  either. Any other difference (a manual policy's approvers, targets or duration too)
+  may grant more than the stack declares: "weakens security" (1).
 - one auto-approval policy per account and Region ("Create an auto-approval policy":
   "You can only have one auto-approval policy per AWS account and AWS Region"): an
   AutoApprovalPolicy of another name there (made in the console) is reported, weakens
@@ -22,12 +25,15 @@ for every document) and compares:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
+
+import yaml
 
 from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY
 from session_manager.offline.plan import PlannedResource
-from session_manager.ops.drift.compare import Check, CheckContext, document_version
+from session_manager.ops.drift.compare import Check, CheckContext, document_version, planned_format
 from session_manager.ops.drift.severity import REFRESH_UP, WEAKENS_SECURITY
+from session_manager.ops.drift.ssm import parse_document
 
 NATIVE_DOCUMENT = "aws-native:ssm:Document"
 # The types AWS allows only one document of per account and Region.
@@ -38,6 +44,36 @@ _SPACE = re.compile(r"\s+")
 def normalized(text: str) -> str:
     """Policy text with every run of whitespace as one space, ends trimmed."""
     return _SPACE.sub(" ", text).strip()
+
+
+def policy_content(content: Any, document_format: str) -> Any:
+    """A policy document's content to compare: parsed (unless the plan's object already),
+    with each Cedar text of `AutoApprovalPolicyDocuments` normalized. Text that does not
+    parse stays text, whitespace folded: it differs from any planned object."""
+    if isinstance(content, str):
+        try:
+            content = parse_document(content, document_format)
+        except (ValueError, yaml.YAMLError):
+            return normalized(content)
+    if not isinstance(content, dict):
+        return content
+    parsed = cast(dict[str, Any], content)
+    documents: Any = parsed.get("AutoApprovalPolicyDocuments")
+    if not isinstance(documents, list):
+        return parsed
+    return {
+        **parsed,
+        "AutoApprovalPolicyDocuments": [_folded(d) for d in cast(list[Any], documents)],
+    }
+
+
+def _folded(document: Any) -> Any:
+    """One of `AutoApprovalPolicyDocuments`, its Cedar text's whitespace folded."""
+    if not isinstance(document, dict):
+        return document
+    entry = cast(dict[str, Any], document)
+    text = entry.get("content")
+    return {**entry, "content": normalized(text)} if isinstance(text, str) else entry
 
 
 def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
@@ -55,8 +91,9 @@ def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
         described, content = read
         if described.get("DocumentType") != document_type:
             ctx.drift(label, "documentType", document_type, described.get("DocumentType"))
-        wanted = str(resource.inputs.get("content") or "")
-        if normalized(content) != normalized(wanted):
+        wanted = resource.inputs.get("content") or ""
+        document_format = planned_format(resource)
+        if policy_content(content, document_format) != policy_content(wanted, document_format):
             ctx.drift(
                 label,
                 "content",

@@ -45,7 +45,7 @@ COMPARED: dict[str, frozenset[str]] = {
     )
     | _TAGS,
     "aws:ssm/parameter:Parameter": frozenset({"name", "type", "value"}),
-    # Just-in-time approval policies (drift/jit.py): content with whitespace folded.
+    # Just-in-time approval policies (drift/jit.py): content as data, Cedar whitespace folded.
     "aws-native:ssm:Document": frozenset({"name", "content", "documentFormat", "documentType"}),
     "aws:iam/policy:Policy": frozenset({"name", "policy", "description", "path"}) | _TAGS,
     "aws:iam/role:Role": frozenset(
