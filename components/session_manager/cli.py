@@ -145,6 +145,7 @@ def _plan(args: argparse.Namespace) -> int:
             summary=args.summary,
             answers=answers,
             import_path=args.import_file,
+            shard=args.shard if args.part is not None else None,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
@@ -182,11 +183,10 @@ def _print_diff(
     summary: bool,
     answers: dict[str, dict[str, str]] | None = None,
     import_path: str | None = None,
+    shard: str | None = None,
 ) -> int:
-    """`plan --diff BASE.json`: the change from the base plan to this one.
-
-    A base of another stack, project or kind of plan is refused (exit 2).
-    """
+    """`plan --diff BASE.json`: the change from the base plan to this one; a base of
+    another stack, project or kind of plan is refused (exit 2)."""
     from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
@@ -207,7 +207,9 @@ def _print_diff(
                 f"column {exc.colno}); is it `plan --json` output?"
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
-            return print_stack_diffs(base_file, base, [plan.to_json()], as_json, summary)
+            return print_stack_diffs(
+                base_file, base, [plan.to_json()], as_json, summary, shard=shard
+            )
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
@@ -241,8 +243,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not_aws:
         return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
+        sharded = select(args)  # first: bad --stack/--shard is a usage error, no report
         members = _read_organization(args, strict=False)
-        sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, one report
             merged = verify_all(args, sharded, members.warnings, members.error_lines())
             return _print_report(args, merged)
