@@ -273,3 +273,36 @@ def test_the_access_duration_is_required() -> None:
         jit({"manualApprovals": [{"name": "pol-a", "levels": [LEVEL], "accessDurationHours": 8}]})
         == ""
     )
+
+
+def test_the_everyone_to_production_check_tries_attributes_tags_and_groups() -> None:
+    """AWS's schema (auto-approval-deny-access-policy-statement-structure.html) gives a
+    user four optional attributes (employeeNumber, costCenter, organization, division)
+    and the request context `iam.principalTags`: a policy that only asks that one of them
+    exists, or matches any value, admits everyone who has it. Each must be flagged."""
+    production = 'resource.hasTag("Environment") && resource.getTag("Environment") == "production"'
+    for condition in (
+        "principal has costCenter",
+        'principal has employeeNumber && principal.employeeNumber like "*"',
+        'context.iam.principalTags.hasTag("Team")',
+        'principal has division && principal.division != "Finance"',
+    ):
+        policy = f"permit (principal, {ACTION}, resource) when {{ {condition} && {production} }};"
+        error = jit({"autoApproval": {"policy": policy}})
+        assert "auto-approves every principal (any group, any attribute" in error, condition
+    # A specific value is a choice, not everyone.
+    chosen = f"permit (principal, {ACTION}, resource) when {{ principal has costCenter && "
+    chosen += f'principal.costCenter == "4711" && {production} }};'
+    assert jit({"autoApproval": {"policy": chosen}}) == ""
+
+
+def test_production_tag_values_are_tried_in_every_case_and_aws_spelling() -> None:
+    """AWS's deny-access example (create-deny-access-policies.html) tags production
+    `Environment: Production`; Cedar's `==` is case-sensitive, so the default `production`
+    alone would miss a policy written for `Production` or `PROD`."""
+    for value in ("Production", "PROD", "PRODUCTION", "prod"):
+        policy = (
+            f"permit (principal, {ACTION}, resource) when "
+            f'{{ resource.hasTag("Environment") && resource.getTag("Environment") == "{value}" }};'
+        )
+        assert f"Environment={value}" in jit({"autoApproval": {"policy": policy}}), value
