@@ -186,7 +186,7 @@ def test_the_auto_approval_document_name_is_not_another_managed_documents() -> N
     error = jit({"autoApproval": {"policy": AWS_EXAMPLE, "name": "SSM-SessionManagerRunShell"}})
     assert (
         "session-manager:justInTimeAccess.autoApproval.name: 'SSM-SessionManagerRunShell' "
-        "names another managed document too"
+        "is the name of the Session preferences document (documentName)"
     ) in error
 
 
@@ -247,7 +247,36 @@ def test_a_policy_over_64_kb_is_refused_with_its_size() -> None:
     statement = f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource);\n'
     policy = (statement * (65536 // len(statement) + 1)).strip()
     error = jit({"autoApproval": {"policy": policy}})
-    assert f"is {len(policy)} bytes; an SSM document's content is at most 65536 bytes" in error
+    assert "-byte document (the policy in its YAML content); an SSM document's content" in error
+
+
+def test_the_64_kb_limit_is_measured_on_the_rendered_document() -> None:
+    """The limit is the document's (CreateDocument, MaxDocumentSizeExceeded), and the
+    document is the policy in AWS's YAML wrapper (aws-samples cloud-operations-best-practices
+    just-in-time-cfn-approval-policies.yaml): Cedar text just under 64 KB makes a document
+    over it once quoted and wrapped."""
+    import yaml
+    from session_manager.aws.jit import auto_approval_content
+
+    statement = f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource);\n'
+    policy = (statement * (65000 // len(statement))).strip()
+    assert len(policy.encode()) < 65536
+    rendered = yaml.safe_dump(auto_approval_content(policy), sort_keys=True).encode()
+    assert len(rendered) > 65536
+    assert f"makes a {len(rendered)}-byte document" in jit({"autoApproval": {"policy": policy}})
+
+
+def test_manual_policy_nits_identical_targets_and_duplicate_approvers_are_refused() -> None:
+    """AWS ("Create approval policies for your nodes"): a node two manual policies apply
+    to fails every request; identical targets are that for every node they name, always.
+    A level asks one approval of its approvers: one listed twice is a mistake."""
+    targets = [{"key": "Environment", "value": "production"}]
+    policy = {"accessDurationHours": 1, "targets": targets, "levels": [LEVEL]}
+    error = jit({"manualApprovals": [policy | {"name": "pol-a"}, policy | {"name": "pol-b"}]})
+    assert "manualApprovals[1].targets: are manualApprovals[0]'s targets too" in error
+    twice = {"approvers": [LEVEL["approvers"][0], LEVEL["approvers"][0]]}
+    error = jit({"manualApprovals": [policy | {"name": "pol-a", "levels": [twice]}]})
+    assert "IdentityStoreGroup g-approvers is listed twice" in error
 
 
 def test_approvers_are_identity_center_users_and_groups_or_iam_users() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import cedarpy
+import yaml
 
 from session_manager.aws.jit import (
     ACTION,
@@ -19,6 +20,7 @@ from session_manager.aws.jit import (
     PRINCIPAL_ATTRIBUTES,
     PRINCIPAL_TAGS_TYPE,
     PRINCIPAL_TYPE,
+    auto_approval_content,
     code_only,
     split_statements,
     statement_effect,
@@ -66,6 +68,13 @@ def _shape_problems(statement: str, effect: str | None) -> list[str]:
     return reasons
 
 
+def rendered_size(policy: str) -> int:
+    """Bytes of the document that carries `policy`: its content as YAML, the format the
+    approval-policy documents are deployed in (aws/jit.py POLICY_DOCUMENT_FORMAT)."""
+    rendered = yaml.safe_dump(auto_approval_content(policy), sort_keys=True)
+    return max(len(rendered.encode()), len(policy.encode()))
+
+
 def policy_problems(
     text: str, *, effect: str | None = None, where: str = "the policy"
 ) -> list[str]:
@@ -73,12 +82,13 @@ def policy_problems(
 
     `effect`: the only effect its statements may have (`permit` for an auto-approval
     policy, `forbid` for a deny-access one)."""
-    size = len(text.encode())
+    size = rendered_size(text)
     if size > DOCUMENT_CONTENT_MAX_BYTES:
-        # CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB".
+        # CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB",
+        # measured on the document as deployed: the policy in its YAML wrapper.
         return [
-            f"is {size} bytes; an SSM document's content is at most "
-            f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB)"
+            f"makes a {size}-byte document (the policy in its YAML content); an SSM "
+            f"document's content is at most {DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB)"
         ]
     statements = split_statements(text)
     if not statements:

@@ -64,13 +64,24 @@ def policy_files_from(stack_dir: Path) -> Generator[None]:
 
 def read_policy_file(path: str) -> str:
     """The text of a policy file, relative to the stack file's directory."""
-    full = (_STACK_DIR.get() or Path.cwd()) / path
+    base = _STACK_DIR.get() or Path.cwd()
+    full = base / path
+    if not full.resolve().is_relative_to(base.resolve()):
+        # A stack file (from a pull request) must not read files from elsewhere on the
+        # machine that runs the plan or `pulumi up`.
+        raise PydanticCustomError(
+            "policy_file",
+            "{got} is outside the stack file's directory ({where}); keep policy files in it",
+            {"got": repr(path), "where": str(base)},
+        )
     if full.is_dir():
         raise PydanticCustomError(
             "policy_file", "{got} is a directory; name the file of Cedar text", {"got": repr(path)}
         )
     try:
-        return full.read_bytes().decode("utf-8")
+        text = full.read_bytes().decode("utf-8")
+        # Editors on Windows write a UTF-8 byte order mark; Cedar's parser refuses it.
+        return text.removeprefix("\ufeff")
     except FileNotFoundError:
         raise PydanticCustomError(
             "policy_file",
@@ -232,6 +243,15 @@ class ApprovalLevel(ConfigModel):
                 "needs 1 to {most} approvers, got {got}",
                 {"most": MAX_APPROVERS_PER_LEVEL, "got": len(value)},
             )
+        seen = [(a.type, a.id) for a in value]
+        twice = sorted({f"{kind} {ident}" for kind, ident in seen if seen.count((kind, ident)) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "approvers",
+                "{twice} is listed twice; a level's approvers are distinct (one of them approves "
+                "for the level)",
+                {"twice": ", ".join(twice)},
+            )
         return value
 
 
@@ -325,6 +345,17 @@ def policy_set_problems(
             "node make every access request fail",
         )
         for index in every_node[1:]
+    ]
+    tagged = [(i, sorted(set(p.tags))) for i, p in enumerate(manual_approvals) if p.targets]
+    problems += [
+        (
+            ("manualApprovals", index, "targets"),
+            f"are manualApprovals[{first}]'s targets too: two policies for the same nodes make "
+            "every access request to them fail",
+        )
+        for position, (index, tags) in enumerate(tagged)
+        for first, earlier in tagged[:position]
+        if earlier == tags
     ]
     if auto_approval is not None:
         problems += _open_production_problems(auto_approval.policy, production_tags)
@@ -475,6 +506,8 @@ class JustInTimeAccess(ConfigModel):
         policies = [p for p in self.manual_approvals if p.targets]
         for index, first in enumerate(policies):
             for second in policies[index + 1 :]:
+                if sorted(set(first.tags)) == sorted(set(second.tags)):
+                    continue  # the same targets: refused (policy_set_problems)
                 pair = overlapping_targets(first.tags, second.tags)
                 if pair is not None:
                     (key_a, value_a), (key_b, value_b) = pair
