@@ -24,6 +24,7 @@ import pulumi_aws_native as aws_native
 import pytest
 import yaml
 from policy_lint import lint, sar_resource_types, scoping_problems
+from session_manager.aws.jit import ACCESS_TOKEN_ROLE
 from session_manager.aws.replacements import replaces
 from session_manager.offline.diff import diff_plans
 from session_manager.offline.plan import Plan, run_plan
@@ -345,7 +346,7 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
     policy = _gitops_policy("ApprovalPolicyDocuments")
     assert lint(policy) == []
     assert scoping_problems(policy) == []
-    cloud_control, document = policy["Statement"]
+    cloud_control, document, pass_role = policy["Statement"]
     assert set(cloud_control["Action"]) == {
         f"cloudformation:{a}"
         for a in ("CreateResource", "GetResource", "UpdateResource", "DeleteResource")
@@ -355,6 +356,15 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
         assert sar_resource_types(action) == []
     needed = set().union(*DOCUMENT_HANDLER_PERMISSIONS.values()) - {"s3:GetObject", "iam:PassRole"}
     assert set(document["Action"]) == needed
+    # The create and update handlers pass the documents' access token role: AWS's
+    # "Setting up just-in-time access with Systems Manager" (administrator policy) grants
+    # iam:PassRole on role/SSM-JustInTimeAccessTokenRole, passed to just-in-time access only.
+    assert pass_role["Action"] == "iam:PassRole"
+    assert pass_role["Resource"] == "arn:aws:iam::111111111111:role/SSM-JustInTimeAccessTokenRole"
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "justintimeaccess.ssm.amazonaws.com"}
+    }
+    assert ACCESS_TOKEN_ROLE in pass_role["Resource"]
     # The example's documents: its auto-approval policy and its manual policy `production`.
     assert [r.rsplit(":document/", 1)[1] for r in document["Resource"]] == [
         "session-manager-auto-approval",
