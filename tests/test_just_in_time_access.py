@@ -420,3 +420,47 @@ def test_the_component_needs_a_policy_and_unique_manual_names() -> None:
     }
     with pytest.raises(ArgsError, match="'production' names two policies"):
         SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy, policy]})
+
+
+def test_renaming_a_manual_policy_creates_the_new_one_before_deleting_the_old(
+    plan: Plan, tmp_path: Path
+) -> None:
+    """A manual policy's `name` is in its logical name, so a rename is a new URN: the
+    engine creates it during the update and deletes the old URN at its end (pulumi/pulumi
+    pkg/resource/deploy/step_generator.go; step.go DeleteStep), and deleteBeforeReplace
+    doesn't apply across URNs. Until then both documents target the same tags, and AWS
+    fails requests to a node two manual policies apply to ("Create approval policies for
+    your nodes"). The logical name stays keyed by the name, so retargeting a policy (a
+    content change) stays an update in place; docs/just-in-time-access.md says what a
+    rename does and how to avoid the overlap."""
+    base = plan.to_json()
+
+    def rename(jit: dict[str, Any]) -> None:
+        jit["manualApprovals"][0]["name"] = "production-access"
+
+    changes = [
+        (c.action, c.name.rsplit("-manual-", 1)[1])
+        for c in diff_plans(base, _variant(tmp_path, "renamed", rename).to_json()).changes
+        if c.type == "aws-native:ssm:Document"
+    ]
+    assert sorted(set(changes)) == [("add", "production-access"), ("remove", "production")]
+    docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
+    assert "Renaming a manual policy creates the new document first" in docs
+    assert "(`justInTimeAccess.autoApproval.name`, a manual policy's `name`)" not in docs
+
+
+def test_the_docs_say_to_enable_just_in_time_access_before_deploying() -> None:
+    """The documents name the access token role (aws/jit.py ACCESS_TOKEN_ROLE, from AWS's
+    CloudFormation sample), which enabling just-in-time node access creates; AWS's IaC
+    recipe ("Enable JITNA using Infrastructure-as-Code") deploys the Quick Setup
+    configuration `AWSQuickSetupType-JITNA` (AWS::SSMQuickSetup::ConfigurationManager)
+    before the policies. The stack doesn't, so its page must say so."""
+    docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
+    section = docs.split("## Before you deploy: turn just-in-time node access on", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    for needed in (
+        ACCESS_TOKEN_ROLE,
+        "AWSQuickSetupType-JITNA",
+        "systems-manager-just-in-time-node-access-setting-up.html",
+    ):
+        assert needed in section, needed
