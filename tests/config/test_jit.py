@@ -335,3 +335,23 @@ def test_production_tag_values_are_tried_in_every_case_and_aws_spelling() -> Non
             f'{{ resource.hasTag("Environment") && resource.getTag("Environment") == "{value}" }};'
         )
         assert f"Environment={value}" in jit({"autoApproval": {"policy": policy}}), value
+
+
+def test_a_syntax_error_names_the_line_of_the_offending_token() -> None:
+    """cedarpy's parse errors carry no place; the check names the line the parser stops
+    at (the first prefix of the statement that fails with the same error), not the line
+    the statement starts on."""
+    policy = (
+        f"permit (principal, {ACTION}, resource);\n"
+        "\n"
+        "// a statement over several lines\n"
+        "permit (\n"
+        "    principal,\n"
+        f"    {ACTION},\n"
+        "    resource\n"
+        ") when {\n"
+        '    resource.hasTag("Environment") &&& true\n'
+        "};\n"
+    )
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "line 9 of autoApproval.policy: Policy parse error" in error
