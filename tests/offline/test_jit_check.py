@@ -33,6 +33,16 @@ def stack_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def edited_stack(tmp_path: Path, old: str, new: str) -> Path:
+    """The example in `tmp_path`, its stack file with `old` replaced by `new`."""
+    where = stack_dir(tmp_path)
+    stack = where / "Pulumi.just-in-time.yaml"
+    text = stack.read_text()
+    assert old in text
+    stack.write_text(text.replace(old, new))
+    return where
+
+
 def check(capsys: pytest.CaptureFixture[str], where: Path) -> tuple[int, str]:
     code = main(["jit", "check", "--stack", "just-in-time", "--project-dir", str(where)])
     captured = capsys.readouterr()
@@ -47,10 +57,8 @@ def test_the_example_table_passes(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_a_flipped_condition_is_a_mismatch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    where = stack_dir(tmp_path)
-    stack = where / "Pulumi.just-in-time.yaml"
     # Developers' auto-approval moves from dev nodes to production nodes.
-    stack.write_text(stack.read_text().replace('== "dev"', '== "production"'))
+    where = edited_stack(tmp_path, '== "dev"', '== "production"')
     code, out = check(capsys, where)
     assert code == 1
     assert (
@@ -358,13 +366,8 @@ def test_rows_naming_an_unmanaged_account_or_region_are_refused(
 def test_jit_check_honours_ou_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`--ou-accounts OU=ACCOUNT` says which accounts an OU target holds (as for `plan`):
     a row naming such an account gets that target's policies without naming the OU."""
-    where = stack_dir(tmp_path)
-    stack = where / "Pulumi.just-in-time.yaml"
-    stack.write_text(
-        stack.read_text().replace(
-            '    - account: "111111111111"\n',
-            "    - organizationalUnit: ou-ab12-cdef3456\n",
-        )
+    where = edited_stack(
+        tmp_path, '    - account: "111111111111"\n', "    - organizationalUnit: ou-ab12-cdef3456\n"
     )
     args = ["jit", "check", "--stack", "just-in-time", "--project-dir", str(where)]
     assert main(args) == 2
@@ -377,9 +380,7 @@ def test_jit_check_honours_ou_accounts(tmp_path: Path, capsys: pytest.CaptureFix
 def test_a_missing_request_table_names_the_config_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    where = stack_dir(tmp_path)
-    stack = where / "Pulumi.just-in-time.yaml"
-    stack.write_text(stack.read_text().replace("    requestTable: jit-requests.yaml\n", ""))
+    where = edited_stack(tmp_path, "    requestTable: jit-requests.yaml\n", "")
     code, out = check(capsys, where)
     assert code == 2
     assert "session-manager:justInTimeAccess.requestTable is not set" in out
