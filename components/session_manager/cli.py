@@ -134,7 +134,7 @@ def _plan(args: argparse.Namespace) -> int:
             offline=True,
         )
         # The request table's answers: `plan --json` keeps them for a later --diff.
-        answers = plan_answers(Path(args.project_dir), args.stack)
+        answers = plan_answers(Path(args.project_dir), args.stack, args.ou_accounts)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -398,7 +398,7 @@ def _jit_check(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
 
     try:
-        rows = check_stack(Path(args.project_dir), args.stack)
+        rows = check_stack(Path(args.project_dir), args.stack, args.ou_accounts)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     wrong = [row for row in rows if not row.matches]
