@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,59 @@ def test_one_shard_against_a_base_of_every_stack_is_refused(
     (tmp_path / "own.json").write_text(own)
     code, out = _plan(capsys, folder, "--shard", "1", "--diff", str(tmp_path / "own.json"))
     assert code == 0, out
+
+
+# `pulumi stack --stack organization-shard-4 --show-urns` of an emptied shard: its root
+# stack, the StackReference to the shared stack that every shard with centralLogging
+# reads (a read resource, type pulumi:pulumi:StackReference, pulumi/pulumi
+# pkg/resource/deploy/builtins.go), and the provider copies `pulumi state move` left.
+# The layout is renderTree/renderResourceRow's (pkg/cmd/pulumi/stack/stack.go): a
+# tree of `TYPE  NAME` rows, each followed by `    URN: <urn>` with --show-urns.
+_SHOW_URNS = """\
+Current stack is organization-shard-4:
+    Managed by ci
+    Last updated: 2 hours ago (2026-12-07 03:10:00.000000000 +0000 UTC)
+    Pulumi version used: v3.200.0
+Current stack resources (4):
+    TYPE                                 NAME
+    pulumi:pulumi:Stack                  session-manager-organization-shard-4
+    │   URN: urn:pulumi:organization-shard-4::session-manager::pulumi:pulumi:Stack::session-manager-organization-shard-4
+    ├─ pulumi:pulumi:StackReference      organization/session-manager/organization
+    │     URN: urn:pulumi:organization-shard-4::session-manager::pulumi:pulumi:StackReference::organization/session-manager/organization
+    ├─ pulumi:providers:aws              aws-555555555555
+    │     URN: urn:pulumi:organization-shard-4::session-manager::pulumi:providers:aws::aws-555555555555
+    └─ pulumi:providers:aws              aws-666666666666
+          URN: urn:pulumi:organization-shard-4::session-manager::pulumi:providers:aws::aws-666666666666
+"""  # noqa: E501
+_LEFT_BEHIND = (
+    "urn:pulumi:organization-shard-4::session-manager::session-manager:index:"
+    "SessionManagerAccessPolicies::session-manager-555555555555-access-policies"
+)
+
+
+@pytest.mark.parametrize("left", ["", _LEFT_BEHIND])
+def test_the_removal_check_prints_nothing_for_an_emptied_shard_only(
+    tmp_path: Path, left: str
+) -> None:
+    """The printed check runs in a shell against a realistic `--show-urns` listing: it
+    prints nothing for a shard holding only its root stack, its StackReference and
+    provider copies (before, the StackReference always printed, so the check never
+    passed), and prints a resource a state move left behind."""
+    from session_manager.offline.shard_moves import removal_check
+
+    listing = _SHOW_URNS + (f"    └─ x  y\n          URN: {left}\n" if left else "")
+    (tmp_path / "listing.txt").write_text(listing)
+    fake = tmp_path / "bin" / "pulumi"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat {shlex.quote(str(tmp_path / 'listing.txt'))}\n")
+    fake.chmod(0o755)
+    bash = shutil.which("bash")
+    assert bash is not None
+    result = subprocess.run(
+        [bash, "-c", removal_check("organization-shard-4")],
+        env={"PATH": f"{fake.parent}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ([left] if left else [])

@@ -187,11 +187,15 @@ def removal_command(stack: str) -> str:
 
 
 def removal_check(stack: str) -> str:
-    """A shell check that prints nothing when `stack` holds only its root stack and
-    providers: `pulumi stack --show-urns` prints each resource's URN."""
+    """A shell check that prints nothing when `stack` holds only its root stack, its
+    providers and the shared stack's StackReference (a read resource: removing the stack
+    touches no AWS resource): `pulumi stack --show-urns` prints each resource's URN
+    (pulumi/pulumi pkg/cmd/pulumi/stack/stack.go renderResourceRow). Every shard with
+    centralLogging holds `pulumi:pulumi:StackReference` (pkg/resource/deploy/builtins.go)."""
     return (
         f"pulumi stack --stack {shlex.quote(stack)} --show-urns | grep -o 'urn:pulumi:[^ ]*' "
-        "| grep -v -e '::pulumi:pulumi:Stack::' -e '::pulumi:providers:'"
+        "| grep -v -e '::pulumi:pulumi:Stack::' -e '::pulumi:pulumi:StackReference::' "
+        "-e '::pulumi:providers:'"
     )
 
 
