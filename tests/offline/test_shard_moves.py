@@ -277,3 +277,29 @@ def test_the_removal_check_prints_nothing_for_an_emptied_shard_only(
         check=False,
     )
     assert result.stdout.split() == ([left] if left else [])
+
+
+@pytest.mark.parametrize(
+    ("shard", "stack"), [("2", "organization-shard-2"), ("shared", "organization")]
+)
+def test_every_stack_against_a_base_of_one_of_them_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shard: str, stack: str
+) -> None:
+    """`plan --diff <plan --shard N --json>` of every stack: the base holds one stack of
+    the organization (it exports shardCount), so every other stack would read as created
+    from nothing (and, for the shared stack's base, exit 0 with 'No changes' on it).
+    Bad input, exit 2, as `--shard N` against a merged base is; an unsharded stack's base
+    (it exports no shardCount) is still the organization before it was sharded."""
+    folder = _project(tmp_path / "p", 4)
+    code, base_json = _plan(capsys, folder, "--shard", shard, "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    code = main(
+        ["plan", "--stack", "organization", "--project-dir", str(folder), "--ou-accounts", OU,
+         "--diff", str(tmp_path / "base.json")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"is the plan of one stack of a sharded organization ({stack})" in captured.err
+    assert f"`plan --shard {shard} --diff" in captured.err
