@@ -217,7 +217,14 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
         except (OSError, ValueError) as exc:
             print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
             return 2
-        return print_stack_diffs(base_file, base, [r.data for r in results], as_json, args.summary)
+        return print_stack_diffs(
+            base_file,
+            base,
+            [r.data for r in results],
+            as_json,
+            args.summary,
+            ous_without_accounts=_ous_without_accounts(args),
+        )
     if as_json:
         print(merged_json(sharded, [r.rendered for r in results]))
     elif args.summary:
@@ -225,6 +232,20 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
     else:
         print(merged_text(results))
     return 0
+
+
+def _ous_without_accounts(args: argparse.Namespace) -> list[str]:
+    """The OUs the stack's targets name that `--ou-accounts` gives no accounts: offline
+    they plan nothing, so their accounts' state moves can't be listed."""
+    from session_manager.offline.ou_accounts import (  # noqa: PLC0415
+        configured_ous,
+        parse_ou_accounts,
+    )
+    from session_manager.offline.plan import read_stack_config  # noqa: PLC0415
+
+    given = parse_ou_accounts(args.ou_accounts)
+    config = read_stack_config(Path(args.project_dir), args.stack)[0]
+    return [ou for ou in configured_ous(config) if ou not in given]
 
 
 def print_stack_diffs(
@@ -235,6 +256,7 @@ def print_stack_diffs(
     summary: bool,
     *,
     shard: str | None = None,
+    ous_without_accounts: list[str] | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
     `plan --json`) to `heads`: the state moves first, then each stack's diff. With
@@ -271,6 +293,7 @@ def print_stack_diffs(
             )
             return 2
         diffs = diff_stacks(bases, heads)
+        diffs.ous_without_accounts = list(ous_without_accounts or [])
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2

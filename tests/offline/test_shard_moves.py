@@ -303,3 +303,40 @@ def test_every_stack_against_a_base_of_one_of_them_is_refused(
     assert captured.out == ""
     assert f"is the plan of one stack of a sharded organization ({stack})" in captured.err
     assert f"`plan --shard {shard} --diff" in captured.err
+
+
+def test_moves_without_the_ous_accounts_are_said_to_be_incomplete(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The organization example targets OU ou-ab12-cdef3456. Offline, an OU that
+    `--ou-accounts` gives no accounts holds none, so 4 -> 5 shards planned without the
+    flag listed only the explicit accounts' moves: the OU's accounts, which move all
+    the same at `pulumi up` (the program reads them from AWS Organizations), had none,
+    and their new shard's `pulumi up` would create them again. The header says so."""
+
+    def diff(*ou: str) -> tuple[str, dict[str, Any]]:
+        outs: list[str] = []
+        for extra in ((), ("--json",)):
+            for shards in (4, 5):
+                folder = tmp_path / f"{shards}{'-'.join(ou)}{''.join(extra)}"
+                _project(folder, shards)
+                argv = ["plan", "--stack", "organization", "--project-dir", str(folder), *ou]
+                if shards == 4:
+                    assert main([*argv, "--json"]) == 0
+                    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+                else:
+                    assert main([*argv, "--diff", str(tmp_path / "base.json"), *extra]) == 0
+                    outs.append(capsys.readouterr().out)
+        return outs[0], json.loads(outs[1])
+
+    text, data = diff()
+    first = text.splitlines()[0]
+    assert first.startswith("!! State moves: INCOMPLETE: organizational unit(s) ou-ab12-cdef3456")
+    assert "--ou-accounts ou-ab12-cdef3456=ACCOUNT,..." in first
+    assert "(or more: INCOMPLETE, see above) change stack" in text
+    assert data["movesIncomplete"].startswith("INCOMPLETE: organizational unit(s) ou-ab12")
+    # With every OU's accounts: complete, and said nowhere.
+    text, data = diff("--ou-accounts", OU)
+    assert "INCOMPLETE" not in text
+    assert "movesIncomplete" not in data
+    assert {m["account"] for m in data["moves"]} & set(OU.split("=")[1].split(","))
