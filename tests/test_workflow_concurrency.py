@@ -182,5 +182,19 @@ def test_read_only_jobs_never_share_a_group_with_a_deploy(
         where = f"{workflow} {job} ({stack})"
         assert group is not None, where
         assert group not in deploy_groups, where
-        family = "preview" if workflow == "preview.yml" else "verify"
+        family = {"preview.yml": "preview", "deploy.yml": "deployverify"}.get(workflow, "verify")
         assert group == f"session-manager-{family}-{stack}", where
+
+
+def test_read_only_jobs_of_two_workflows_never_share_a_group(
+    shards_output: dict[str, Any],
+) -> None:
+    """Two read-only jobs in one group cancel each other's pending run (same GitHub
+    rule): deploy.yml's verify after the shards' `up` and drift.yml's daily verify of
+    the shared stack took one group, so either could drop the other."""
+    workflows: dict[str, set[str]] = {}
+    for workflow, _, _, group, deploys in _groups(shards_output):
+        if not deploys and group is not None:
+            workflows.setdefault(group, set()).add(workflow)
+    shared = {group: sorted(names) for group, names in workflows.items() if len(names) > 1}
+    assert shared == {}

@@ -601,3 +601,36 @@ def test_the_comment_updated_is_the_bots_own(tmp_path: Path) -> None:
     # With only others' marker comments, the bot posts a new comment of its own.
     calls = run_comment_step(tmp_path / "new", fakes)
     assert calls[-1].startswith("pr comment 7 ")
+
+
+def test_the_offline_plan_gives_the_organizations_ou_accounts_to_every_plan(
+    tmp_path: Path,
+) -> None:
+    """Offline an OU holds only the accounts --ou-accounts gives it, so a shard count
+    change planned without them lists none of the OUs' state moves (docs/shards.md).
+    The job's loop turns ORGANIZATION_OU_ACCOUNTS into one flag per entry, for the
+    head's plans, the base's and the diff, and for the organization stack only (the
+    dev stack names no OU, and an entry for an OU it doesn't target is refused)."""
+    job = load("preview.yml")["jobs"]["offline-plan"]
+    step = next(s for s in job["steps"] if "session_manager plan" in s.get("run", ""))
+    env = step["env"]["OU_ACCOUNTS"]
+    assert "matrix.stack == vars.ORGANIZATION_STACK" in env
+    assert "vars.ORGANIZATION_OU_ACCOUNTS" in env
+    plans = [line for line in step["run"].splitlines() if "session_manager plan" in line]
+    assert len(plans) == 4
+    assert all('"${ou[@]}"' in line for line in plans), plans
+    loop = next(line for line in step["run"].splitlines() if "for entry in" in line)
+    script = f'ou=()\n{loop}\nprintf "%s\\n" "${{ou[@]}}"'
+    for given, flags in (
+        ("ou-ab12-cdef3456=1,2 ou-cd34-abcdef12=3", ["--ou-accounts", "ou-ab12-cdef3456=1,2",
+                                                    "--ou-accounts", "ou-cd34-abcdef12=3"]),
+        ("", [""]),
+    ):  # fmt: skip
+        result = subprocess.run(
+            ["bash", "-c", script],
+            env={"OU_ACCOUNTS": given, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout.split("\n")[:-1] == flags

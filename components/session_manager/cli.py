@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from session_manager.cli_shards import add_shard_options, add_shards_command
+from session_manager.cli_shards import add_shard_options, add_shards_command, refusing_shard_stacks
 from session_manager.cli_values import (
     endpoint_url,
     readable_file,
@@ -550,14 +550,14 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the emulator, e.g. http://127.0.0.1:5000",
     )
-    emulate.set_defaults(handler=_emulate)
+    emulate.set_defaults(handler=refusing_shard_stacks(_emulate))
 
     demo = commands.add_parser(
         "demo",
         help="start moto on loopback, emulate and verify a stack, print a summary, stop",
     )
     _stack_options(demo)
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=refusing_shard_stacks(_demo))
 
     jit = commands.add_parser(
         "jit", help="just-in-time node access: `jit check` answers the stack's request table"

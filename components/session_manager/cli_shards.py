@@ -57,7 +57,7 @@ def select(args: argparse.Namespace) -> Sharding | None:
 
     args.part = None
     shard = getattr(args, "shard", None)
-    _refuse_shard_stack(args)
+    refuse_shard_stack(args)
     sharded = sharding(args.project_dir, args.stack)
     if sharded is None:
         if shard not in (None, "all"):
@@ -83,11 +83,12 @@ def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _refuse_shard_stack(args: argparse.Namespace) -> None:
+def refuse_shard_stack(args: argparse.Namespace) -> None:
     """`--stack organization-shard-2`: a shard stack reads the organization's file
-    (pulumi --config-file), so the commands take it as `--stack organization --shard
-    2`, whether or not a Pulumi.organization-shard-2.yaml exists (`pulumi stack init`
-    may write one; a copy of the organization's file would plan a second organization)."""
+    (pulumi --config-file), so every command takes it as `--stack organization --shard
+    2` (or refuses it), whether or not a Pulumi.organization-shard-2.yaml exists (`pulumi
+    stack init` may write one; a copy of the organization's file would plan a second
+    organization). A shard number the file doesn't have is said to be out of range."""
     from session_manager.config.shards import named_shard  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
@@ -102,11 +103,33 @@ def _refuse_shard_stack(args: argparse.Namespace) -> None:
         return  # no Pulumi.<base>.yaml: an ordinary stack name
     if sharded_base is None:
         return
+    count = sharded_base.shards.count
+    if index >= count:
+        _usage_error(
+            args,
+            f"stack {args.stack!r} is named as shard {index} of {base!r}, but "
+            f"Pulumi.{base}.yaml has shards 0-{count - 1} (session-manager:shards.count "
+            f"{count}): shard {index} is out of range; use --stack {base} --shard N with N "
+            f"in 0-{count - 1}, shared, or all",
+        )
     _usage_error(
         args,
         f"stack {args.stack!r} is shard {index} of {base!r}, and reads Pulumi.{base}.yaml: "
         f"use --stack {base} --shard {index}",
     )
+
+
+def refusing_shard_stacks(
+    handler: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A command (shards, emulate, demo) that refuses `--stack <x>-shard-<n>` as
+    plan, verify and adopt do (`refuse_shard_stack`), before it reads anything."""
+
+    def run(args: argparse.Namespace) -> int:
+        refuse_shard_stack(args)
+        return handler(args)
+
+    return run
 
 
 def load_arguments(args: argparse.Namespace) -> dict[str, Any]:
@@ -194,7 +217,14 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
         except (OSError, ValueError) as exc:
             print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
             return 2
-        return print_stack_diffs(base_file, base, [r.data for r in results], as_json, args.summary)
+        return print_stack_diffs(
+            base_file,
+            base,
+            [r.data for r in results],
+            as_json,
+            args.summary,
+            ous_without_accounts=_ous_without_accounts(args),
+        )
     if as_json:
         print(merged_json(sharded, [r.rendered for r in results]))
     elif args.summary:
@@ -202,6 +232,20 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
     else:
         print(merged_text(results))
     return 0
+
+
+def _ous_without_accounts(args: argparse.Namespace) -> list[str]:
+    """The OUs the stack's targets name that `--ou-accounts` gives no accounts: offline
+    they plan nothing, so their accounts' state moves can't be listed."""
+    from session_manager.offline.ou_accounts import (  # noqa: PLC0415
+        configured_ous,
+        parse_ou_accounts,
+    )
+    from session_manager.offline.plan import read_stack_config  # noqa: PLC0415
+
+    given = parse_ou_accounts(args.ou_accounts)
+    config = read_stack_config(Path(args.project_dir), args.stack)[0]
+    return [ou for ou in configured_ous(config) if ou not in given]
 
 
 def print_stack_diffs(
@@ -212,6 +256,7 @@ def print_stack_diffs(
     summary: bool,
     *,
     shard: str | None = None,
+    ous_without_accounts: list[str] | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
     `plan --json`) to `heads`: the state moves first, then each stack's diff. With
@@ -224,6 +269,17 @@ def print_stack_diffs(
         format_stack_diffs,
     )
 
+    one_of_many = _one_stack_of_an_organization(base)
+    if shard is None and len(heads) > 1 and one_of_many is not None:
+        print(
+            f"plan: {base_file} is the plan of one stack of a sharded organization "
+            f"({one_of_many}), but this plan holds every stack: the others would read as "
+            "created from nothing. Diff against the base branch's `plan --json` without "
+            f"--shard, or that stack alone with `plan --shard {_shard_label(one_of_many)} "
+            f"--diff {base_file}`",
+            file=sys.stderr,
+        )
+        return 2
     try:
         bases = base_stacks(base)
         others = sorted({str(b.get("stack")) for b in bases} - {str(h.get("stack")) for h in heads})
@@ -237,6 +293,7 @@ def print_stack_diffs(
             )
             return 2
         diffs = diff_stacks(bases, heads)
+        diffs.ous_without_accounts = list(ous_without_accounts or [])
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
@@ -245,6 +302,29 @@ def print_stack_diffs(
     else:
         print(format_stack_diffs(diffs, summary=summary))
     return 0
+
+
+def _one_stack_of_an_organization(base: Any) -> str | None:
+    """The stack a base plan of ONE stack of a sharded organization (`plan --shard N
+    --json`, or `--shard shared`) is of; None for a merged base, or an unsharded stack's
+    plan (the organization before it was sharded: it exports no shardCount)."""
+    from session_manager.config.shards import SHARD_COUNT_OUTPUT  # noqa: PLC0415
+
+    if not isinstance(base, dict) or "stacks" in base:
+        return None
+    plan = cast("dict[str, Any]", base)
+    outputs = plan.get("outputs")
+    if not isinstance(outputs, dict) or SHARD_COUNT_OUTPUT not in outputs:
+        return None
+    return str(plan.get("stack"))
+
+
+def _shard_label(stack: str) -> str:
+    """`--shard`'s value for one of the organization's stacks."""
+    from session_manager.config.shards import named_shard  # noqa: PLC0415
+
+    named = named_shard(stack)
+    return "shared" if named is None else str(named[1])
 
 
 def verify_all(
@@ -316,7 +396,7 @@ def add_shards_command(commands: Any) -> None:
         help="`pulumi stack output --json` of a stack about to deploy (repeatable): its "
         "shardCount must be the file's count",
     )
-    parser.set_defaults(handler=shards_command)
+    parser.set_defaults(handler=refusing_shard_stacks(shards_command))
 
 
 def _stack_file_shards(project_dir: Path, stack: str) -> Any:

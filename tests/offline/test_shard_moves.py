@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +221,122 @@ def test_one_shard_against_a_base_of_every_stack_is_refused(
     (tmp_path / "own.json").write_text(own)
     code, out = _plan(capsys, folder, "--shard", "1", "--diff", str(tmp_path / "own.json"))
     assert code == 0, out
+
+
+# `pulumi stack --stack organization-shard-4 --show-urns` of an emptied shard: its root
+# stack, the StackReference to the shared stack that every shard with centralLogging
+# reads (a read resource, type pulumi:pulumi:StackReference, pulumi/pulumi
+# pkg/resource/deploy/builtins.go), and the provider copies `pulumi state move` left.
+# The layout is renderTree/renderResourceRow's (pkg/cmd/pulumi/stack/stack.go): a
+# tree of `TYPE  NAME` rows, each followed by `    URN: <urn>` with --show-urns.
+_SHOW_URNS = """\
+Current stack is organization-shard-4:
+    Managed by ci
+    Last updated: 2 hours ago (2026-12-07 03:10:00.000000000 +0000 UTC)
+    Pulumi version used: v3.200.0
+Current stack resources (4):
+    TYPE                                 NAME
+    pulumi:pulumi:Stack                  session-manager-organization-shard-4
+    │   URN: urn:pulumi:organization-shard-4::session-manager::pulumi:pulumi:Stack::session-manager-organization-shard-4
+    ├─ pulumi:pulumi:StackReference      organization/session-manager/organization
+    │     URN: urn:pulumi:organization-shard-4::session-manager::pulumi:pulumi:StackReference::organization/session-manager/organization
+    ├─ pulumi:providers:aws              aws-555555555555
+    │     URN: urn:pulumi:organization-shard-4::session-manager::pulumi:providers:aws::aws-555555555555
+    └─ pulumi:providers:aws              aws-666666666666
+          URN: urn:pulumi:organization-shard-4::session-manager::pulumi:providers:aws::aws-666666666666
+"""  # noqa: E501
+_LEFT_BEHIND = (
+    "urn:pulumi:organization-shard-4::session-manager::session-manager:index:"
+    "SessionManagerAccessPolicies::session-manager-555555555555-access-policies"
+)
+
+
+@pytest.mark.parametrize("left", ["", _LEFT_BEHIND])
+def test_the_removal_check_prints_nothing_for_an_emptied_shard_only(
+    tmp_path: Path, left: str
+) -> None:
+    """The printed check runs in a shell against a realistic `--show-urns` listing: it
+    prints nothing for a shard holding only its root stack, its StackReference and
+    provider copies (before, the StackReference always printed, so the check never
+    passed), and prints a resource a state move left behind."""
+    from session_manager.offline.shard_moves import removal_check
+
+    listing = _SHOW_URNS + (f"    └─ x  y\n          URN: {left}\n" if left else "")
+    (tmp_path / "listing.txt").write_text(listing)
+    fake = tmp_path / "bin" / "pulumi"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat {shlex.quote(str(tmp_path / 'listing.txt'))}\n")
+    fake.chmod(0o755)
+    bash = shutil.which("bash")
+    assert bash is not None
+    result = subprocess.run(
+        [bash, "-c", removal_check("organization-shard-4")],
+        env={"PATH": f"{fake.parent}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ([left] if left else [])
+
+
+@pytest.mark.parametrize(
+    ("shard", "stack"), [("2", "organization-shard-2"), ("shared", "organization")]
+)
+def test_every_stack_against_a_base_of_one_of_them_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shard: str, stack: str
+) -> None:
+    """`plan --diff <plan --shard N --json>` of every stack: the base holds one stack of
+    the organization (it exports shardCount), so every other stack would read as created
+    from nothing (and, for the shared stack's base, exit 0 with 'No changes' on it).
+    Bad input, exit 2, as `--shard N` against a merged base is; an unsharded stack's base
+    (it exports no shardCount) is still the organization before it was sharded."""
+    folder = _project(tmp_path / "p", 4)
+    code, base_json = _plan(capsys, folder, "--shard", shard, "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    code = main(
+        ["plan", "--stack", "organization", "--project-dir", str(folder), "--ou-accounts", OU,
+         "--diff", str(tmp_path / "base.json")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"is the plan of one stack of a sharded organization ({stack})" in captured.err
+    assert f"`plan --shard {shard} --diff" in captured.err
+
+
+def test_moves_without_the_ous_accounts_are_said_to_be_incomplete(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The organization example targets OU ou-ab12-cdef3456. Offline, an OU that
+    `--ou-accounts` gives no accounts holds none, so 4 -> 5 shards planned without the
+    flag listed only the explicit accounts' moves: the OU's accounts, which move all
+    the same at `pulumi up` (the program reads them from AWS Organizations), had none,
+    and their new shard's `pulumi up` would create them again. The header says so."""
+
+    def diff(*ou: str) -> tuple[str, dict[str, Any]]:
+        outs: list[str] = []
+        for extra in ((), ("--json",)):
+            for shards in (4, 5):
+                folder = tmp_path / f"{shards}{'-'.join(ou)}{''.join(extra)}"
+                _project(folder, shards)
+                argv = ["plan", "--stack", "organization", "--project-dir", str(folder), *ou]
+                if shards == 4:
+                    assert main([*argv, "--json"]) == 0
+                    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+                else:
+                    assert main([*argv, "--diff", str(tmp_path / "base.json"), *extra]) == 0
+                    outs.append(capsys.readouterr().out)
+        return outs[0], json.loads(outs[1])
+
+    text, data = diff()
+    first = text.splitlines()[0]
+    assert first.startswith("!! State moves: INCOMPLETE: organizational unit(s) ou-ab12-cdef3456")
+    assert "--ou-accounts ou-ab12-cdef3456=ACCOUNT,..." in first
+    assert "(or more: INCOMPLETE, see above) change stack" in text
+    assert data["movesIncomplete"].startswith("INCOMPLETE: organizational unit(s) ou-ab12")
+    # With every OU's accounts: complete, and said nowhere.
+    text, data = diff("--ou-accounts", OU)
+    assert "INCOMPLETE" not in text
+    assert "movesIncomplete" not in data
+    assert {m["account"] for m in data["moves"]} & set(OU.split("=")[1].split(","))

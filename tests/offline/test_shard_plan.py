@@ -205,8 +205,31 @@ def test_a_shard_stack_named_by_stack_is_refused_with_the_shard_option(
             shutil.copy(
                 sharded / "Pulumi.organization.yaml", sharded / "Pulumi.organization-shard-2.yaml"
             )
-        for command in ("plan", "verify"):
+        for command, *extra in (
+            ("plan",),
+            ("verify",),
+            ("adopt", "--out", str(sharded / "import.json")),
+            # Every command that takes --stack says the same (before, these three read
+            # the shard's own file, or said it had no Pulumi.organization-shard-2.yaml).
+            ("shards",),
+            ("emulate", "--endpoint-url", "http://127.0.0.1:9"),
+            ("demo",),
+        ):
             argv = [command, "--stack", "organization-shard-2", "--project-dir", str(sharded)]
-            err = _usage_error(capsys, *argv)
+            err = _usage_error(capsys, *argv, *extra)
             assert expected in err, (own_file, command)
             assert "Traceback" not in err
+            assert err.startswith(f"python -m session_manager {command}: error:"), err
+
+
+def test_a_shard_stack_out_of_range_is_said_to_be(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--stack organization-shard-9` of an organization with shards 0-3 names no
+    stack: suggesting `--shard 9` (refused in turn) sent the user round in a circle."""
+    for command in ("plan", "verify", "shards"):
+        argv = [command, "--stack", "organization-shard-9", "--project-dir", str(sharded)]
+        err = _usage_error(capsys, *argv)
+        assert "has shards 0-3" in err, err
+        assert "shard 9 is out of range" in err
+        assert "--shard 9" not in err

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from session_manager.offline.diff import DiffError, PlanDiff, diff_plans
 from session_manager.offline.diff_text import format_diff
+from session_manager.offline.ou_accounts import FLAG
 
 ROOT_TYPE = "pulumi:pulumi:Stack"
 # An account's top-level components: `session-manager-<account>-<role>` (program.py).
@@ -187,11 +188,15 @@ def removal_command(stack: str) -> str:
 
 
 def removal_check(stack: str) -> str:
-    """A shell check that prints nothing when `stack` holds only its root stack and
-    providers: `pulumi stack --show-urns` prints each resource's URN."""
+    """A shell check that prints nothing when `stack` holds only its root stack, its
+    providers and the shared stack's StackReference (a read resource: removing the stack
+    touches no AWS resource): `pulumi stack --show-urns` prints each resource's URN
+    (pulumi/pulumi pkg/cmd/pulumi/stack/stack.go renderResourceRow). Every shard with
+    centralLogging holds `pulumi:pulumi:StackReference` (pkg/resource/deploy/builtins.go)."""
     return (
         f"pulumi stack --stack {shlex.quote(stack)} --show-urns | grep -o 'urn:pulumi:[^ ]*' "
-        "| grep -v -e '::pulumi:pulumi:Stack::' -e '::pulumi:providers:'"
+        "| grep -v -e '::pulumi:pulumi:Stack::' -e '::pulumi:pulumi:StackReference::' "
+        "-e '::pulumi:providers:'"
     )
 
 
@@ -202,8 +207,12 @@ class StackDiffs:
     # Stacks the stack file no longer has whose state, after the moves, holds only the
     # root stack and the providers `pulumi state move` copied (it can't move them).
     removed: list[str] = field(default_factory=list[str])
+    # The stack's OUs that `--ou-accounts` gave no accounts: offline they hold none, so
+    # the moves of their accounts are missing from `moves`.
+    ous_without_accounts: list[str] = field(default_factory=list[str])
 
     def to_json(self) -> dict[str, Any]:
+        incomplete = {"movesIncomplete": self.incomplete()} if self.ous_without_accounts else {}
         return {
             "moves": [m.to_json() for m in self.moves],
             "stacks": [{"stack": s, "diff": d.to_json()} for s, d in self.diffs],
@@ -211,7 +220,19 @@ class StackDiffs:
                 {"stack": s, "check": removal_check(s), "command": removal_command(s)}
                 for s in self.removed
             ],
-        }
+        } | incomplete
+
+    def incomplete(self) -> str:
+        """Why the moves listed are not all the moves: the OUs planned with no accounts."""
+        ous = ", ".join(self.ous_without_accounts)
+        example = " ".join(f"{FLAG} {ou}=ACCOUNT,..." for ou in self.ous_without_accounts)
+        return (
+            f"INCOMPLETE: organizational unit(s) {ous} hold no accounts in this offline plan, "
+            "so no state move of their accounts is listed (an account that changes stack "
+            "with no move is created again by its new stack, which AWS refuses, and deleted "
+            "by its old one). Plan the base and this change again, both with "
+            f"{example} (every account each OU holds, its child OUs' included)"
+        )
 
 
 def _only_providers(plan: Mapping[str, Any]) -> bool:
@@ -252,9 +273,12 @@ def diff_stacks(
 
 def format_stack_diffs(diffs: StackDiffs, *, summary: bool = False) -> str:
     lines: list[str] = []
+    if diffs.ous_without_accounts:
+        lines += [f"!! State moves: {diffs.incomplete()}", ""]
     if diffs.moves:
+        partial = " (or more: INCOMPLETE, see above)" if diffs.ous_without_accounts else ""
         lines += [
-            f"State moves: {len(diffs.moves)} account(s) change stack. Run these BEFORE "
+            f"State moves: {len(diffs.moves)} account(s){partial} change stack. Run these BEFORE "
             "`pulumi up` of any stack: without them the destination creates each account's "
             "resources again (AWS refuses their names: AlreadyExists) and the source "
             "deletes what it does not retain. The diffs below assume they ran.",
