@@ -11,10 +11,10 @@ from session_manager.aws.account_events import github_dispatch_endpoint
 from session_manager.aws.limits import event_ages, retry_attempts
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
+    AccountId,
     ConfigModel,
     Flag,
     WholeNumber,
-    check_account,
     check_range,
     check_role_arn,
 )
@@ -38,7 +38,7 @@ TOPIC_ARN_PATTERN = re.compile(
 class AccountEvents(ConfigModel):
     """Organizations events that change a target OU's accounts start a deployment."""
 
-    account: str = Field(
+    account: AccountId = Field(
         default="",
         description=(
             "The organization's management account: AWS Organizations delivers its events "
@@ -118,11 +118,6 @@ class AccountEvents(ConfigModel):
     name: str = Field(
         default=DEFAULT_NAME, description="Prefix of the names of the resources it creates."
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("role_arn")
     @classmethod

@@ -12,6 +12,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -240,6 +241,10 @@ def check_account(value: str) -> str:
             "account_id", "{got} is not an account id (12 digits)", {"got": repr(value)}
         )
     return value
+
+
+# An account id field ("" where the field allows none).
+AccountId = Annotated[str, AfterValidator(check_account)]
 
 
 def check_bucket(value: str, *, required: bool = False) -> str:

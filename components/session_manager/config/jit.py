@@ -35,9 +35,9 @@ from session_manager.aws.jit import (
 from session_manager.config.cedar import Node, Person, permits, policy_problems
 from session_manager.config.errors import Problem, raise_problems
 from session_manager.config.fields import (
+    AccountId,
     ConfigModel,
     WholeNumber,
-    check_account,
     check_document_name,
     check_range,
     check_regions,
@@ -181,7 +181,7 @@ class DenyAccess(CedarPolicy):
     effect = DENY_ACCESS_EFFECT
     key = "denyAccess"
 
-    account: str = Field(description="The management or delegated administrator account.")
+    account: AccountId = Field(description="The management or delegated administrator account.")
     region: str = Field(description="The Region it is created in (AWS replicates it).")
     policy: str = Field(
         default="",
@@ -189,11 +189,6 @@ class DenyAccess(CedarPolicy):
             "Cedar `forbid` statements: matched requests are never auto-approved; or `policyFile`."
         ),
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("region")
     @classmethod

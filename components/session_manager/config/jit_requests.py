@@ -20,8 +20,8 @@ from pydantic_core import PydanticCustomError
 from session_manager.aws.jit import NODE_TYPES, PRINCIPAL_ATTRIBUTES
 from session_manager.config.cedar import Node, Person
 from session_manager.config.fields import (
+    AccountId,
     ConfigModel,
-    check_account,
     check_organizational_unit,
     check_regions,
 )
@@ -93,7 +93,7 @@ class RequestNode(ConfigModel):
         ),
     )
     tags: dict[str, str] = Field(default_factory=dict[str, str], description="The node's tags.")
-    account: str = Field(
+    account: AccountId = Field(
         default="",
         description=(
             "The node's account: the answer uses the policies of its target (an account "
@@ -108,11 +108,6 @@ class RequestNode(ConfigModel):
             "target names it: the answer uses that target's policies."
         ),
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("region")
     @classmethod

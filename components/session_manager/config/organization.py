@@ -27,10 +27,10 @@ from session_manager.aws.rules import bucket_name_problem
 from session_manager.config.errors import NAMESPACE, raise_problems
 from session_manager.config.fields import (
     ORGANIZATION_ID_PATTERN,
+    AccountId,
     ConfigModel,
     Flag,
     WholeNumber,
-    check_account,
     check_bucket,
     check_key_prefix,
     check_new_alias,
@@ -59,7 +59,7 @@ POLICY_PLACEMENT = frozenset({"partition", "account_id", "region"})
 class Target(ConfigModel):
     """One account, or every account of an organizational unit, with its Regions."""
 
-    account: str = Field(default="", description="Account id (12 digits).")
+    account: AccountId = Field(default="", description="Account id (12 digits).")
     organizational_unit: str = Field(
         default="",
         description=(
@@ -97,11 +97,6 @@ class Target(ConfigModel):
             "at a time; remove it after the first `pulumi up`."
         ),
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("organizational_unit")
     @classmethod
@@ -156,7 +151,7 @@ class Target(ConfigModel):
 class CentralLogging(ConfigModel):
     """A session-log bucket in a log-archive account that every target writes to."""
 
-    account: str = Field(description="The log-archive account id.")
+    account: AccountId = Field(description="The log-archive account id.")
     role_arn: str = Field(
         default="",
         description="Role to assume in the log-archive account. Default: `defaultRoleName`.",
@@ -210,11 +205,6 @@ class CentralLogging(ConfigModel):
     kms_key_alias: str = Field(
         default="alias/session-manager/central-logs", description="Alias of the bucket's KMS key."
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("bucket_name")
     @classmethod

@@ -18,10 +18,10 @@ from session_manager.aws.rules import (
 )
 from session_manager.config.errors import raise_problems
 from session_manager.config.fields import (
+    AccountId,
     ConfigModel,
     Flag,
     WholeNumber,
-    check_account,
     check_ec2_id,
     check_kms_key_arn,
     check_new_alias,
@@ -120,7 +120,7 @@ class S3Logging(ConfigModel):
     bucket_kms_key_arn: str = Field(
         default="", description="The bucket's SSE-KMS key ARN; nodes get kms:GenerateDataKey on it."
     )
-    bucket_account_id: str = Field(
+    bucket_account_id: AccountId = Field(
         default="",
         description="Owner of the bucket when it is another account (adds s3:PutObjectAcl).",
     )
@@ -129,11 +129,6 @@ class S3Logging(ConfigModel):
     @classmethod
     def _key(cls, value: str) -> str:
         return check_kms_key_arn(value)
-
-    @field_validator("bucket_account_id")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
 
 class InstanceAccess(ConfigModel):
@@ -209,7 +204,7 @@ class InstanceAccess(ConfigModel):
 class VpcEndpoints(ConfigModel):
     """Interface endpoints so nodes in private subnets reach Session Manager."""
 
-    account: str = Field(
+    account: AccountId = Field(
         default="", description="Target account of the VPC (required with targets)."
     )
     region: str = Field(description="Region of the VPC.")
@@ -222,11 +217,6 @@ class VpcEndpoints(ConfigModel):
         default_factory=list[str],
         description="Route tables for the S3 gateway endpoint, used when S3 logging is on.",
     )
-
-    @field_validator("account")
-    @classmethod
-    def _account(cls, value: str) -> str:
-        return check_account(value)
 
     @field_validator("region")
     @classmethod
