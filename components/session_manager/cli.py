@@ -305,6 +305,7 @@ def _adopt_stack(args: argparse.Namespace) -> int:
         held_back,
         import_file,
         next_steps,
+        other_auto_approvals,
         review,
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
@@ -317,6 +318,7 @@ def _adopt_stack(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
         existing = find_existing(plan, AwsAccess(args.endpoint_url))
+        renamed = other_auto_approvals(plan, AwsAccess(args.endpoint_url))
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     except CannotCheckError as exc:
@@ -325,8 +327,12 @@ def _adopt_stack(args: argparse.Namespace) -> int:
     blocked = held_back(existing)
     if blocked:
         print("\n" + default_version_report(blocked, force=args.force, out=args.out))
-        if not args.force:
-            return 1
+    if renamed:  # the same all-or-nothing import as held_back's
+        print("\n" + "\n".join(renamed))
+        if not (blocked or args.force):
+            print(f"Nothing was written to {args.out}. Or pass --force to import the rest.")
+    if (blocked or renamed) and not args.force:
+        return 1
     if not existing:
         return 0
     failed = write_text(
