@@ -123,7 +123,7 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, merged
-            return plan_all(args, sharded)
+            return plan_all(args, sharded, plan_answers(Path(args.project_dir), args.stack))
         # A summary prints no outputs, so it need not resolve them. The full plan and
         # --json print the warnings themselves; so does a diff, text or JSON (an
         # offboarding account, a skipped closed account: what the change is about).
@@ -207,7 +207,8 @@ def _print_diff(
                 f"column {exc.colno}); is it `plan --json` output?"
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
-            return print_stack_diffs(base_file, base, [plan.to_json()], as_json, summary)
+            heads = [plan.to_json()]
+            return print_stack_diffs(base_file, base, heads, as_json, summary, answers=answers)
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")

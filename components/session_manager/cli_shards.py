@@ -113,8 +113,11 @@ def _errors(results: list[Any]) -> int | None:
     return 2 if errors else None
 
 
-def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
-    """`plan` of every stack of a sharded organization, merged."""
+def plan_all(
+    args: argparse.Namespace, sharded: Sharding, answers: dict[str, dict[str, str]]
+) -> int:
+    """`plan` of every stack of a sharded organization, merged (`answers`: the request
+    table's, jit_check.plan_answers, kept in --json and compared by --diff)."""
     from session_manager.offline.shard_plan import (  # noqa: PLC0415
         PlanRequest,
         merged_json,
@@ -161,9 +164,10 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
         except (OSError, ValueError) as exc:
             print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
             return 2
-        return print_stack_diffs(base_file, base, [r.data for r in results], as_json, args.summary)
+        heads = [r.data for r in results]
+        return print_stack_diffs(base_file, base, heads, as_json, args.summary, answers=answers)
     if as_json:
-        print(merged_json(sharded, [r.rendered for r in results]))
+        print(merged_json(sharded, [r.rendered for r in results], answers))
     elif args.summary:
         print(merged_summary(results))
     else:
@@ -172,11 +176,19 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
 
 
 def print_stack_diffs(
-    base_file: Path, base: Any, heads: list[Any], as_json: bool, summary: bool
+    base_file: Path,
+    base: Any,
+    heads: list[Any],
+    as_json: bool,
+    summary: bool,
+    *,
+    answers: dict[str, dict[str, str]] | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
-    `plan --json`) to `heads`: the state moves first, then each stack's diff."""
+    `plan --json`) to `heads`: the access answers that change (as an unsharded stack's
+    diff shows them), the state moves, then each stack's diff."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
+    from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
         base_stacks,
         diff_stacks,
@@ -188,9 +200,12 @@ def print_stack_diffs(
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
+    flips = answer_flips(base, answers or {})
     if as_json:
-        print(json.dumps(diffs.to_json(), indent=2, sort_keys=True))
+        extra = {"accessAnswers": flips} if flips else {}
+        print(json.dumps(diffs.to_json() | extra, indent=2, sort_keys=True))
     else:
+        print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
         print(format_stack_diffs(diffs, summary=summary))
     return 0
 
