@@ -257,7 +257,7 @@ def _verify(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     if args.endpoint_url:
         # An emulator: what `emulate` skips is left out here too, with a warning.
-        plan, skipped = emulated_part(plan)
+        plan, skipped = emulated_part(plan, AwsAccess(args.endpoint_url))
     report = verify(
         plan,
         AwsAccess(args.endpoint_url),

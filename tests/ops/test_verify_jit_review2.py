@@ -43,6 +43,11 @@ from session_manager.ops.adopt import find_existing, other_auto_approvals, revie
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.drift.jit import CedarText, policy_content
 from session_manager.ops.drift.severity import BREAKS_SESSIONS, WEAKENS_SECURITY
+from session_manager.ops.emulate import Emulator
+from session_manager.ops.emulate_jit import (  # pyright: ignore[reportPrivateUsage]
+    _original_info,
+    emulator_refusal,
+)
 from session_manager.ops.verify import IN_SYNC
 
 SAMPLE_AUTO_APPROVAL = "SSM-JustInTimeAccessAutoApprovalPolicy"
@@ -199,3 +204,35 @@ def test_adopt_lists_an_auto_approval_of_another_name(
     assert main([*argv, "--endpoint-url", emulator_url, "--out", str(out)]) == 1
     assert SAMPLE_AUTO_APPROVAL in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_verify_against_an_untaught_moto_leaves_the_policies_out(
+    emulator_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A moto this project did not start refuses both types (moto/ssm/models.py
+    `_validate_document_info`): emulate skips the documents, and verify leaves them out
+    with a note, as it leaves out the VPC endpoints emulate can't create, instead of
+    reporting them missing (exit 4)."""
+    from moto.ssm import models
+
+    monkeypatch.setattr(models, "_validate_document_info", _original_info[0])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    directory = project(tmp_path)
+    plan = load_plan(directory, "just-in-time", [], resolve_outputs=False)
+    report = Emulator(emulator_url).apply(plan)
+    assert [r for r in report.skipped if r.type == "aws-native:ssm:Document"]
+    argv = ["verify", "--stack", "just-in-time", "--project-dir", str(directory)]
+    assert main([*argv, "--endpoint-url", emulator_url]) == IN_SYNC
+    out = capsys.readouterr().out
+    assert "just-in-time approval policy document(s)" in out
+    assert "Invalid document type AutoApprovalPolicy" in out
+    # A taught moto holds them: no refusal, and the probe's document is gone again.
+    monkeypatch.undo()
+    ssm = ssm_in(emulator_url)
+    assert emulator_refusal(ssm) is None
+    kinds = [{"Key": "DocumentType", "Values": ["AutoApprovalPolicy"]}]
+    assert not ssm.list_documents(Filters=kinds)["DocumentIdentifiers"]
