@@ -142,11 +142,17 @@ def test_preview_uses_its_own_read_only_role_never_the_deploy_role() -> None:
     assert '"repo:<org>/<repo>:environment:prod",\n' not in readme
 
 
-def test_drift_and_deploy_share_one_group_per_stack() -> None:
-    for name, job in (("deploy.yml", "up"), ("drift.yml", "verify")):
-        concurrency = load(name)["jobs"][job]["concurrency"]
-        # Nothing may cancel a running `pulumi up`.
-        assert concurrency == {"group": STACK_GROUP, "cancel-in-progress": False}, name
+def test_deploys_share_one_group_per_stack_and_drift_takes_its_own() -> None:
+    """Drift is read-only: in the deploy's group, its queueing would cancel a pending
+    deploy (GitHub docs, "Control the concurrency of workflows and jobs"; see below)."""
+    concurrency = load("deploy.yml")["jobs"]["up"]["concurrency"]
+    # Nothing may cancel a running `pulumi up`.
+    assert concurrency == {"group": STACK_GROUP, "cancel-in-progress": False}
+    drift = load("drift.yml")["jobs"]["verify"]["concurrency"]
+    assert drift == {
+        "group": "session-manager-verify-${{ matrix.stack }}",
+        "cancel-in-progress": False,
+    }
     organization = load("deploy.yml")["jobs"]["organization"]["concurrency"]
     assert organization == {
         "group": "session-manager-${{ vars.ORGANIZATION_STACK }}",

@@ -99,6 +99,15 @@ def test_a_deploy_is_refused_while_a_stack_deployed_with_another_count(
     assert _shards(capsys, folder, "--check-deployed", five, "--check-deployed", never)[0] == 0
     garbage = _outputs(tmp_path, "garbage.json", [])  # type: ignore[arg-type]
     assert _shards(capsys, folder, "--check-deployed", garbage)[0] == 2
+    # Bad input says what is wrong: a missing file, a count of the wrong type (the
+    # program exports a number; "4" must not read as "deployed with 4, but sets 4").
+    code, _, err = _shards(capsys, folder, "--check-deployed", str(tmp_path / "nonexistent"))
+    assert (code, err.strip()) == (2, f"shards: {tmp_path / 'nonexistent'}: file not found")
+    texted = _outputs(tmp_path, "texted.json", {"shardCount": "5"})
+    code, _, err = _shards(capsys, folder, "--check-deployed", texted)
+    assert code == 2
+    assert "texted.json: shardCount is '5', not a whole number" in err
+    assert "but Pulumi.organization.yaml sets" not in err
     # An unsharded stack file and an unsharded stack agree.
     plain = _project(tmp_path, UNSHARDED)
     assert _shards(capsys, plain, "--check-deployed", unsharded)[0] == 0

@@ -24,6 +24,7 @@ import pulumi_aws_native as aws_native
 import pytest
 import yaml
 from policy_lint import lint, sar_resource_types, scoping_problems
+from session_manager.aws.jit import ACCESS_TOKEN_ROLE
 from session_manager.aws.replacements import replaces
 from session_manager.offline.diff import diff_plans
 from session_manager.offline.plan import Plan, run_plan
@@ -345,7 +346,7 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
     policy = _gitops_policy("ApprovalPolicyDocuments")
     assert lint(policy) == []
     assert scoping_problems(policy) == []
-    cloud_control, document = policy["Statement"]
+    cloud_control, document, pass_role = policy["Statement"]
     assert set(cloud_control["Action"]) == {
         f"cloudformation:{a}"
         for a in ("CreateResource", "GetResource", "UpdateResource", "DeleteResource")
@@ -355,6 +356,15 @@ def test_the_deploy_role_policy_for_cloud_control_is_least_privilege() -> None:
         assert sar_resource_types(action) == []
     needed = set().union(*DOCUMENT_HANDLER_PERMISSIONS.values()) - {"s3:GetObject", "iam:PassRole"}
     assert set(document["Action"]) == needed
+    # The create and update handlers pass the documents' access token role: AWS's
+    # "Setting up just-in-time access with Systems Manager" (administrator policy) grants
+    # iam:PassRole on role/SSM-JustInTimeAccessTokenRole, passed to just-in-time access only.
+    assert pass_role["Action"] == "iam:PassRole"
+    assert pass_role["Resource"] == "arn:aws:iam::111111111111:role/SSM-JustInTimeAccessTokenRole"
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "justintimeaccess.ssm.amazonaws.com"}
+    }
+    assert ACCESS_TOKEN_ROLE in pass_role["Resource"]
     # The example's documents: its auto-approval policy and its manual policy `production`.
     assert [r.rsplit(":document/", 1)[1] for r in document["Resource"]] == [
         "session-manager-auto-approval",
@@ -410,3 +420,56 @@ def test_the_component_needs_a_policy_and_unique_manual_names() -> None:
     }
     with pytest.raises(ArgsError, match="'production' names two policies"):
         SessionManagerJustInTimeAccess("x", {"manual_approvals": [policy, policy]})
+
+
+def test_renaming_a_manual_policy_creates_the_new_one_before_deleting_the_old(
+    plan: Plan, tmp_path: Path
+) -> None:
+    """A manual policy's `name` is in its logical name, so a rename is a new URN: the
+    engine creates it during the update and deletes the old URN at its end (pulumi/pulumi
+    pkg/resource/deploy/step_generator.go; step.go DeleteStep), and deleteBeforeReplace
+    doesn't apply across URNs. Until then both documents target the same tags, and AWS
+    fails requests to a node two manual policies apply to ("Create approval policies for
+    your nodes"). The logical name stays keyed by the name, so retargeting a policy (a
+    content change) stays an update in place; docs/just-in-time-access.md says what a
+    rename does and how to avoid the overlap."""
+    base = plan.to_json()
+
+    def rename(jit: dict[str, Any]) -> None:
+        jit["manualApprovals"][0]["name"] = "production-access"
+
+    changes = [
+        (c.action, c.name.rsplit("-manual-", 1)[1])
+        for c in diff_plans(base, _variant(tmp_path, "renamed", rename).to_json()).changes
+        if c.type == "aws-native:ssm:Document"
+    ]
+    assert sorted(set(changes)) == [("add", "production-access"), ("remove", "production")]
+    docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
+    assert "Renaming a manual policy creates the new document first" in docs
+    assert "(`justInTimeAccess.autoApproval.name`, a manual policy's `name`)" not in docs
+
+
+def test_the_docs_say_to_enable_just_in_time_access_before_deploying() -> None:
+    """The documents name the access token role (aws/jit.py ACCESS_TOKEN_ROLE, from AWS's
+    CloudFormation sample), which enabling just-in-time node access creates; AWS's IaC
+    recipe ("Enable JITNA using Infrastructure-as-Code") deploys the Quick Setup
+    configuration `AWSQuickSetupType-JITNA` (AWS::SSMQuickSetup::ConfigurationManager)
+    before the policies. The stack doesn't, so its page must say so."""
+    docs = (ROOT / "docs" / "just-in-time-access.md").read_text(encoding="utf-8")
+    section = docs.split("## Before you deploy: turn just-in-time node access on", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    for needed in (
+        ACCESS_TOKEN_ROLE,
+        "AWSQuickSetupType-JITNA",
+        "systems-manager-just-in-time-node-access-setting-up.html",
+    ):
+        assert needed in section, needed
+    # Why it isn't built: the Quick Setup API model's list of each type's parameters
+    # (botocore ssm-quicksetup ConfigurationDefinitionInput.Parameters) has no JITNA type.
+    # Once AWS documents it, this fails: build it then.
+    import botocore.loaders
+
+    model = botocore.loaders.Loader().load_service_model("ssm-quicksetup", "service-2")
+    shape = model["shapes"]["ConfigurationDefinitionInput"]
+    assert "QuickSetupType-JITNA" not in shape["members"]["Parameters"]["documentation"]
+    assert "QuickSetupType-PatchPolicy" in shape["members"]["Parameters"]["documentation"]

@@ -236,3 +236,79 @@ def test_the_deploy_jobs_stop_before_pulumi_up_while_the_count_changed(tmp_path:
         5,
     )
     assert done.returncode == 0, done.stderr
+
+
+def _condition(text: str, needs: dict[str, dict[str, Any]]) -> bool:
+    """A job's `if`, as GitHub evaluates the few forms the workflows use: `&&`, `||`,
+    `!`, parentheses, `==`/`!=` of strings, `needs.J.result`, `needs.J.outputs.X`,
+    `vars.X`, `always()` and `success()`. With no status function, `success()` is
+    implied; `success()` is true when every needed job succeeded; a need that was
+    skipped, or never set an output, gives the empty string (GitHub Actions docs,
+    "Evaluate expressions in workflows and actions", Status check functions;
+    "Contexts reference", needs context: outputs of a job that didn't run are empty)."""
+    import re
+
+    text = text.strip().removeprefix("${{").removesuffix("}}").strip()
+    if not re.search(r"\b(always|success|failure|cancelled)\(\)", text):
+        text = f"success() && ({text})"
+    all_succeeded = all(need["result"] == "success" for need in needs.values())
+    tokens = re.findall(r"'[^']*'|&&|\|\||!=|==|!|\(|\)|[\w.()-]+", text)
+    python: list[str] = []
+    for token in tokens:
+        if token in ("&&", "||"):
+            python.append(" and " if token == "&&" else " or ")
+        elif token in ("!=", "==", "(", ")"):
+            python.append(f" {token} ")
+        elif token == "!":
+            python.append(" not ")
+        elif token.startswith("'"):
+            python.append(repr(token[1:-1]))
+        elif token in ("always()", "success()"):
+            python.append(repr(token == "always()" or all_succeeded))
+        elif token.startswith("needs."):
+            _, job, field, *rest = token.split(".")
+            need = needs[job]
+            found = need["result"] if field == "result" else need["outputs"].get(rest[0], "")
+            python.append(repr(found))
+        elif token.startswith("vars."):
+            python.append(repr(""))
+        else:
+            raise AssertionError(f"can't evaluate {token!r} in {text!r}")
+    return bool(eval("".join(python), {"__builtins__": {}}))
+
+
+def test_no_shard_job_runs_when_the_stack_list_was_skipped_or_failed() -> None:
+    """With no ORGANIZATION_STACK (or on a fork's pull request) the `shards` job is
+    skipped; its outputs are then empty strings, so `count != '0'` alone is true and
+    an `always()` summary would run on an empty stack list and fail every day."""
+    for workflow, jobs in (
+        ("drift.yml", ("verify-shards", "verify-shards-summary")),
+        ("preview.yml", ("preview-shards", "preview-shards-summary")),
+        ("deploy.yml", ("organization-shards", "organization-shards-verify")),
+    ):
+        defined = _jobs(workflow)
+        for name in jobs:
+            condition = defined[name]["if"]
+            listed = defined[name]["needs"]
+            listed = [listed] if isinstance(listed, str) else listed
+            for result in ("skipped", "failure"):
+                needs = {n: {"result": result, "outputs": {}} for n in listed}
+                needs["shards"] = {"result": result, "outputs": {}}
+                assert not _condition(condition, needs), (workflow, name, result)
+            # Listed and sharded: each runs (after every need succeeded).
+            needs = {n: {"result": "success", "outputs": {}} for n in listed}
+            needs["shards"]["outputs"] = {"count": "4"}
+            assert _condition(condition, needs), (workflow, name)
+            # Listed, unsharded: none runs.
+            needs["shards"]["outputs"] = {"count": "0"}
+            assert not _condition(condition, needs), (workflow, name)
+    # The summaries run when a shard failed: that failure is what they report.
+    for workflow, summary, matrix in (
+        ("drift.yml", "verify-shards-summary", "verify-shards"),
+        ("preview.yml", "preview-shards-summary", "preview-shards"),
+    ):
+        needs = {
+            "shards": {"result": "success", "outputs": {"count": "4"}},
+            matrix: {"result": "failure", "outputs": {}},
+        }
+        assert _condition(_jobs(workflow)[summary]["if"], needs), workflow

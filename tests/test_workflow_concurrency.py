@@ -1,12 +1,14 @@
-"""One concurrency group per stack, in every workflow.
+"""Concurrency groups: a stack's deploys share one group, read-only jobs never do.
 
 GitHub runs at most one job of a concurrency group at a time, across all workflows
-of the repository, and only jobs that name the same group wait for each other
-(GitHub Actions docs, "Control the concurrency of workflows and jobs":
+of the repository, and only jobs that name the same group wait for each other; with
+`cancel-in-progress: false`, "any existing pending job or workflow in the same
+concurrency group will be canceled" when a new one queues (GitHub Actions docs,
+"Control the concurrency of workflows and jobs", Using concurrency:
 https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/control-the-concurrency-of-workflows-and-jobs).
-So a stack's deploy and drift jobs must name the same group, or drift reads a stack
-mid-deploy; the previews share a family of their own (preview.yml says why), again
-one group per stack.
+So every job that deploys a stack (`pulumi up`, refresh, destroy) names the stack's one
+group in every workflow, or two deploys interleave; and a read-only job (preview,
+verify) never names a deploy's group, or its queueing could cancel a pending deploy.
 
 Each job's stack is read from what it runs (the Pulumi action's `stack-name`, a
 `pulumi ... --stack`, or `session_manager verify --stack S [--shard P]`), for every
@@ -34,9 +36,11 @@ VARS = {"ORGANIZATION_STACK": "organization", "ORGANIZATION_SHARDS": "[0, 1, 2, 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 # A stack some job runs a Pulumi or session_manager command against.
 STACK_COMMAND = re.compile(
-    r"(?:pulumi (?:up|preview|refresh|destroy)|session_manager verify)\b[^\n]*?"
+    r"(pulumi (?:up|preview|refresh|destroy)|session_manager verify)\b[^\n]*?"
     r"--stack \"?\$(\w+)\"?(?:[^\n]*?--shard \"?\$(\w+)\"?)?"
 )
+# The commands that change a stack (its state, its resources).
+DEPLOYS = {"up", "refresh", "destroy"}
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +102,24 @@ def _combinations(job: dict[str, Any], context: dict[str, Any]) -> list[dict[str
     return combos or [{}]
 
 
-def _stacks(job: dict[str, Any], context: dict[str, Any]) -> set[str]:
-    """The stacks a job runs commands against, in one matrix combination."""
-    stacks: set[str] = set()
+def _joined(step: dict[str, Any]) -> str:
+    """A step's script with bash's backslash-newline continuations joined."""
+    return re.sub(r"\\\n\s*", " ", str(step.get("run", "")))
+
+
+def _stacks(job: dict[str, Any], context: dict[str, Any]) -> dict[str, bool]:
+    """The stacks a job runs commands against in one matrix combination, each with
+    whether the job deploys it (True) or only reads it."""
+    stacks: dict[str, bool] = {}
     job_env = job.get("env") or {}
     for step in job.get("steps", []):
         with_ = step.get("with") or {}
         if str(step.get("uses", "")).startswith("pulumi/actions") and "stack-name" in with_:
-            stacks.add(str(_evaluate(with_["stack-name"], context)))
+            stack = str(_evaluate(with_["stack-name"], context))
+            deploys = with_.get("command") in DEPLOYS
+            stacks[stack] = stacks.get(stack, False) or deploys
         env = {**job_env, **(step.get("env") or {})}
-        for stack_var, shard_var in STACK_COMMAND.findall(str(step.get("run", ""))):
+        for command, stack_var, shard_var in STACK_COMMAND.findall(_joined(step)):
             assert stack_var in env, f"--stack ${stack_var} is not set from the job's env"
             stack = str(_evaluate(env[stack_var], context))
             if shard_var:
@@ -116,13 +128,17 @@ def _stacks(job: dict[str, Any], context: dict[str, Any]) -> set[str]:
                     stack = f"{stack}-shard-{shard}"
                 else:
                     assert shard == "shared", f"--shard {shard}: one stack per job"
-            stacks.add(stack)
+            deploys = command.split()[-1] in DEPLOYS
+            stacks[stack] = stacks.get(stack, False) or deploys
     return stacks
 
 
-def _groups(shards_output: dict[str, Any]) -> list[tuple[str, str, str, str | None]]:
-    """(workflow, job, stack, group) for every job and matrix combination."""
-    found: list[tuple[str, str, str, str | None]] = []
+Group = tuple[str, str, str, str | None, bool]
+
+
+def _groups(shards_output: dict[str, Any]) -> list[Group]:
+    """(workflow, job, stack, group, deploys) for every job and matrix combination."""
+    found: list[Group] = []
     for path in sorted((ROOT / ".github/workflows").glob("*.yml")):
         jobs = yaml.safe_load(path.read_text())["jobs"]
         for name, job in jobs.items():
@@ -133,31 +149,38 @@ def _groups(shards_output: dict[str, Any]) -> list[tuple[str, str, str, str | No
             for combo in _combinations(job, base):
                 context = {**base, "matrix": combo}
                 group = (job.get("concurrency") or {}).get("group")
-                for stack in _stacks(job, context):
+                for stack, deploys in _stacks(job, context).items():
                     evaluated = None if group is None else str(_evaluate(group, context))
-                    found.append((path.name, name, stack, evaluated))
+                    found.append((path.name, name, stack, evaluated, deploys))
     return found
 
 
-def test_every_job_on_a_stack_takes_that_stacks_one_group(shards_output: dict[str, Any]) -> None:
+def test_a_stacks_deploys_share_its_one_group_in_every_workflow(
+    shards_output: dict[str, Any],
+) -> None:
     groups = _groups(shards_output)
-    stacks = {stack for _, _, stack, _ in groups}
-    # Every stack of the sharded example is deployed, checked and previewed somewhere.
-    assert {"organization", *(f"organization-shard-{i}" for i in range(4))} <= stacks
-    for workflow, job, stack, group in groups:
-        family = "session-manager-preview-" if workflow == "preview.yml" else "session-manager-"
-        where = f"{workflow} {job} ({stack})"
-        if job == "organization-shards-verify":
-            # Verifies every stack after this run's deploys: one job can't hold five
-            # groups, and it changes nothing.
+    deployed = {stack for *_, stack, _, deploys in groups if deploys}
+    # Every stack of the sharded example is deployed somewhere, and checked.
+    assert {"organization", *(f"organization-shard-{i}" for i in range(4))} <= deployed
+    read = {stack for *_, stack, _, deploys in groups if not deploys}
+    assert {"organization", *(f"organization-shard-{i}" for i in range(4))} <= read
+    for workflow, job, stack, group, deploys in groups:
+        if deploys:
+            assert group == f"session-manager-{stack}", f"{workflow} {job} ({stack})"
+
+
+def test_read_only_jobs_never_share_a_group_with_a_deploy(
+    shards_output: dict[str, Any],
+) -> None:
+    """A preview or verify queued behind a deploy would cancel a deploy pending in
+    the same group: read-only jobs take groups of their own, one per stack."""
+    groups = _groups(shards_output)
+    deploy_groups = {group for *_, group, deploys in groups if deploys}
+    for workflow, job, stack, group, deploys in groups:
+        if deploys:
             continue
-        assert group == f"{family}{stack}", where
-
-
-def test_the_shared_stacks_drift_job_waits_for_its_deploy(shards_output: dict[str, Any]) -> None:
-    by_stack: dict[str, set[str]] = {}
-    for workflow, _, stack, group in _groups(shards_output):
-        if workflow != "preview.yml" and group is not None:
-            by_stack.setdefault(stack, set()).add(group)
-    assert by_stack["organization"] == {"session-manager-organization"}
-    assert by_stack["organization-shard-2"] == {"session-manager-organization-shard-2"}
+        where = f"{workflow} {job} ({stack})"
+        assert group is not None, where
+        assert group not in deploy_groups, where
+        family = "preview" if workflow == "preview.yml" else "verify"
+        assert group == f"session-manager-{family}-{stack}", where

@@ -123,7 +123,7 @@ def _plan(args: argparse.Namespace) -> int:
     try:
         sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, merged
-            return plan_all(args, sharded, plan_answers(Path(args.project_dir), args.stack))
+            return plan_all(args, sharded)
         # A summary prints no outputs, so it need not resolve them. The full plan and
         # --json print the warnings themselves; so does a diff, text or JSON (an
         # offboarding account, a skipped closed account: what the change is about).
@@ -134,7 +134,7 @@ def _plan(args: argparse.Namespace) -> int:
             offline=True,
         )
         # The request table's answers: `plan --json` keeps them for a later --diff.
-        answers = plan_answers(Path(args.project_dir), args.stack)
+        answers = plan_answers(Path(args.project_dir), args.stack, args.ou_accounts)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     if args.diff:
@@ -145,6 +145,7 @@ def _plan(args: argparse.Namespace) -> int:
             summary=args.summary,
             answers=answers,
             import_path=args.import_file,
+            shard=args.shard if args.part is not None else None,
         )
     if args.format == "terraform-plan":
         return _print_terraform_plan(plan)
@@ -182,11 +183,10 @@ def _print_diff(
     summary: bool,
     answers: dict[str, dict[str, str]] | None = None,
     import_path: str | None = None,
+    shard: str | None = None,
 ) -> int:
-    """`plan --diff BASE.json`: the change from the base plan to this one.
-
-    A base of another stack, project or kind of plan is refused (exit 2).
-    """
+    """`plan --diff BASE.json`: the change from the base plan to this one; a base of
+    another stack, project or kind of plan is refused (exit 2)."""
     from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
@@ -207,8 +207,9 @@ def _print_diff(
                 f"column {exc.colno}); is it `plan --json` output?"
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
-            heads = [plan.to_json()]
-            return print_stack_diffs(base_file, base, heads, as_json, summary, answers=answers)
+            return print_stack_diffs(
+                base_file, base, [plan.to_json()], as_json, summary, shard=shard, answers=answers
+            )
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
         return _fail(f"cannot diff against {base_file}: {exc}")
@@ -242,8 +243,8 @@ def _verify(args: argparse.Namespace) -> int:
     if not_aws:
         return _print_report(args, Report(stack=args.stack, results=[], errors=[not_aws]))
     try:
+        sharded = select(args)  # first: bad --stack/--shard is a usage error, no report
         members = _read_organization(args, strict=False)
-        sharded = select(args)
         if sharded is not None:  # every stack of a sharded organization, one report
             merged = verify_all(args, sharded, members.warnings, members.error_lines())
             return _print_report(args, merged)
@@ -301,12 +302,10 @@ def _adopt(args: argparse.Namespace) -> int:
 def _adopt_stack(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import (  # noqa: PLC0415
-        default_version_report,
-        find_existing,
-        held_back,
+        import_blockers,
         import_file,
+        look_up,
         next_steps,
-        other_auto_approvals,
         review,
     )
     from session_manager.ops.aws_access import AwsAccess, CannotCheckError  # noqa: PLC0415
@@ -318,22 +317,17 @@ def _adopt_stack(args: argparse.Namespace) -> int:
         for warning in _read_organization(args).warnings:
             print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
-        existing = find_existing(plan, AwsAccess(args.endpoint_url))
-        renamed = other_auto_approvals(plan, AwsAccess(args.endpoint_url))
+        existing, renamed = look_up(plan, AwsAccess(args.endpoint_url))
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
     print(review(existing, plan.invented))
-    blocked = held_back(existing)
-    if blocked:
-        print("\n" + default_version_report(blocked, force=args.force, out=args.out))
-    if renamed:  # the same all-or-nothing import as held_back's
-        print("\n" + "\n".join(renamed))
-        if not (blocked or args.force):
-            print(f"Nothing was written to {args.out}. Or pass --force to import the rest.")
-    if (blocked or renamed) and not args.force:
-        return 1
+    blockers = import_blockers(existing, renamed, force=args.force, out=args.out)
+    if blockers:
+        print("\n" + blockers)
+        if not args.force:
+            return 1
     if not existing:
         return 0
     failed = write_text(
@@ -403,7 +397,7 @@ def _jit_check(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
 
     try:
-        rows = check_stack(Path(args.project_dir), args.stack)
+        rows = check_stack(Path(args.project_dir), args.stack, args.ou_accounts)
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     wrong = [row for row in rows if not row.matches]

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from session_manager.cli_values import stack_name
 from session_manager.config.errors import ConfigError
@@ -57,12 +57,14 @@ def select(args: argparse.Namespace) -> Sharding | None:
 
     args.part = None
     shard = getattr(args, "shard", None)
+    _refuse_shard_stack(args)
     sharded = sharding(args.project_dir, args.stack)
     if sharded is None:
         if shard not in (None, "all"):
-            raise PlanError(
-                f"--shard {shard}: stack {args.stack!r} sets no (valid) session-manager:shards; "
-                "leave --shard out"
+            _usage_error(
+                args,
+                f"--shard {shard}: stack {args.stack!r} sets no (valid) "
+                "session-manager:shards; leave --shard out",
             )
         return None
     if shard in (None, "all"):
@@ -70,10 +72,41 @@ def select(args: argparse.Namespace) -> Sharding | None:
     try:
         args.part = sharded.part(shard)
     except PlanError as exc:
-        # Bad input, not a stack that could not be checked: argparse's usage error.
-        print(f"python -m session_manager {args.command}: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _usage_error(args, str(exc))
     return None
+
+
+def _usage_error(args: argparse.Namespace, message: str) -> NoReturn:
+    """Bad input, not a stack that could not be checked: argparse's usage error (exit
+    2, and no report)."""
+    print(f"python -m session_manager {args.command}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _refuse_shard_stack(args: argparse.Namespace) -> None:
+    """`--stack organization-shard-2`: a shard stack reads the organization's file
+    (pulumi --config-file), so the commands take it as `--stack organization --shard
+    2`, whether or not a Pulumi.organization-shard-2.yaml exists (`pulumi stack init`
+    may write one; a copy of the organization's file would plan a second organization)."""
+    from session_manager.config.shards import named_shard  # noqa: PLC0415
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
+
+    named = named_shard(args.stack)
+    if named is None:
+        return
+    base, index = named
+    try:
+        sharded_base = sharding(args.project_dir, base)
+    except PlanError:
+        return  # no Pulumi.<base>.yaml: an ordinary stack name
+    if sharded_base is None:
+        return
+    _usage_error(
+        args,
+        f"stack {args.stack!r} is shard {index} of {base!r}, and reads Pulumi.{base}.yaml: "
+        f"use --stack {base} --shard {index}",
+    )
 
 
 def load_arguments(args: argparse.Namespace) -> dict[str, Any]:
@@ -113,11 +146,11 @@ def _errors(results: list[Any]) -> int | None:
     return 2 if errors else None
 
 
-def plan_all(
-    args: argparse.Namespace, sharded: Sharding, answers: dict[str, dict[str, str]]
-) -> int:
-    """`plan` of every stack of a sharded organization, merged (`answers`: the request
-    table's, jit_check.plan_answers, kept in --json and compared by --diff)."""
+def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
+    """`plan` of every stack of a sharded organization, merged, with the request table's
+    answers (jit_check.plan_answers: the stack file's, the same for every stack) kept in
+    --json and compared by --diff."""
+    from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.shard_plan import (  # noqa: PLC0415
         PlanRequest,
         merged_json,
@@ -154,6 +187,7 @@ def plan_all(
     failed = _errors(results)
     if failed:
         return failed
+    answers = plan_answers(Path(args.project_dir), args.stack, args.ou_accounts)
     if args.summary or args.diff:
         for warning in merged_warnings(results):
             print(f"warning: {warning}", file=sys.stderr)
@@ -182,11 +216,14 @@ def print_stack_diffs(
     as_json: bool,
     summary: bool,
     *,
+    shard: str | None = None,
     answers: dict[str, dict[str, str]] | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
     `plan --json`) to `heads`: the access answers that change (as an unsharded stack's
-    diff shows them), the state moves, then each stack's diff."""
+    diff shows them), the state moves, then each stack's diff. With `--shard` (one stack
+    planned) the base must be that stack's alone: the base's other stacks would read as
+    deleted, and moves out of them can't be known."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
     from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
@@ -196,7 +233,18 @@ def print_stack_diffs(
     )
 
     try:
-        diffs = diff_stacks(base_stacks(base), heads)
+        bases = base_stacks(base)
+        others = sorted({str(b.get("stack")) for b in bases} - {str(h.get("stack")) for h in heads})
+        if shard is not None and others:
+            print(
+                f"plan: --shard {shard} plans one stack, but {base_file} holds every stack of "
+                f"the organization ({', '.join(others)} too): diff against that stack's own "
+                f"`plan --shard {shard} --json` on the base branch, or leave --shard out to "
+                "diff every stack (and see the state moves)",
+                file=sys.stderr,
+            )
+            return 2
+        diffs = diff_stacks(bases, heads)
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
@@ -333,15 +381,31 @@ def shards_command(args: argparse.Namespace) -> int:
 
 def _check_deployed(files: list[Path], stack: str, count: int) -> int:
     """Exit 1 when a stack deployed with another count than the file's, 2 bad input."""
+    from session_manager.config.shards import SHARD_COUNT_OUTPUT  # noqa: PLC0415
+
     worst = 0
     for outputs_file in files:
         try:
             outputs: Any = json.loads(outputs_file.read_text())
+        except FileNotFoundError:
+            print(f"shards: {outputs_file}: file not found", file=sys.stderr)
+            worst = 2
+            continue
         except (OSError, ValueError) as exc:
             outputs = f"cannot read {outputs_file}: {exc}"
         if not isinstance(outputs, dict):
             print(f"shards: {outputs_file}: not what `pulumi stack output --json` prints",
                   file=sys.stderr)  # fmt: skip
+            worst = 2
+            continue
+        deployed = cast("dict[str, Any]", outputs).get(SHARD_COUNT_OUTPUT, 0)
+        if isinstance(deployed, bool) or not isinstance(deployed, int):
+            print(
+                f"shards: {outputs_file}: {SHARD_COUNT_OUTPUT} is {deployed!r}, not a whole "
+                "number: the program exports it as one; is this `pulumi stack output --json` "
+                "of this organization's stacks?",
+                file=sys.stderr,
+            )
             worst = 2
             continue
         problem = _deployed_problem(outputs_file, cast("dict[str, Any]", outputs), stack, count)

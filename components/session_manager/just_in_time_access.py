@@ -15,10 +15,13 @@ sharing property, so its handlers never make that call.
 
 The documents are never retained on delete: they grant access, so a policy left in AWS
 unmanaged would keep approving after the stack (and `jit check`) say it is gone.
-A rename replaces one delete-first: AWS allows one auto-approval policy per account and
-Region ("Create an auto-approval policy for just-in-time node access"), so the new one
-can't be created while the old one exists; a manual policy's replacement keeps its name
-(only `name` and `documentType` replace), which AWS can't hold twice either.
+Renaming the auto-approval policy replaces it delete-first (its logical name doesn't
+hold the document name): AWS allows one auto-approval policy per account and Region
+("Create an auto-approval policy for just-in-time node access"). A manual policy's
+logical name holds its name, so a rename is a new resource, created before the old one
+is deleted at the end of the update (the engine's step rules; deleteBeforeReplace only
+orders a replacement of one resource); its other changes are updates of the same
+document. docs/just-in-time-access.md says what that means for requests.
 """
 
 import pulumi

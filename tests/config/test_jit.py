@@ -186,7 +186,7 @@ def test_the_auto_approval_document_name_is_not_another_managed_documents() -> N
     error = jit({"autoApproval": {"policy": AWS_EXAMPLE, "name": "SSM-SessionManagerRunShell"}})
     assert (
         "session-manager:justInTimeAccess.autoApproval.name: 'SSM-SessionManagerRunShell' "
-        "names another managed document too"
+        "is the name of the Session preferences document (documentName)"
     ) in error
 
 
@@ -247,7 +247,36 @@ def test_a_policy_over_64_kb_is_refused_with_its_size() -> None:
     statement = f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource);\n'
     policy = (statement * (65536 // len(statement) + 1)).strip()
     error = jit({"autoApproval": {"policy": policy}})
-    assert f"is {len(policy)} bytes; an SSM document's content is at most 65536 bytes" in error
+    assert "-byte document (the policy in its YAML content); an SSM document's content" in error
+
+
+def test_the_64_kb_limit_is_measured_on_the_rendered_document() -> None:
+    """The limit is the document's (CreateDocument, MaxDocumentSizeExceeded), and the
+    document is the policy in AWS's YAML wrapper (aws-samples cloud-operations-best-practices
+    just-in-time-cfn-approval-policies.yaml): Cedar text just under 64 KB makes a document
+    over it once quoted and wrapped."""
+    import yaml
+    from session_manager.aws.jit import auto_approval_content
+
+    statement = f'permit (principal in AWS::IdentityStore::Group::"g", {ACTION}, resource);\n'
+    policy = (statement * (65000 // len(statement))).strip()
+    assert len(policy.encode()) < 65536
+    rendered = yaml.safe_dump(auto_approval_content(policy), sort_keys=True).encode()
+    assert len(rendered) > 65536
+    assert f"makes a {len(rendered)}-byte document" in jit({"autoApproval": {"policy": policy}})
+
+
+def test_manual_policy_nits_identical_targets_and_duplicate_approvers_are_refused() -> None:
+    """AWS ("Create approval policies for your nodes"): a node two manual policies apply
+    to fails every request; identical targets are that for every node they name, always.
+    A level asks one approval of its approvers: one listed twice is a mistake."""
+    targets = [{"key": "Environment", "value": "production"}]
+    policy = {"accessDurationHours": 1, "targets": targets, "levels": [LEVEL]}
+    error = jit({"manualApprovals": [policy | {"name": "pol-a"}, policy | {"name": "pol-b"}]})
+    assert "manualApprovals[1].targets: are manualApprovals[0]'s targets too" in error
+    twice = {"approvers": [LEVEL["approvers"][0], LEVEL["approvers"][0]]}
+    error = jit({"manualApprovals": [policy | {"name": "pol-a", "levels": [twice]}]})
+    assert "IdentityStoreGroup g-approvers is listed twice" in error
 
 
 def test_approvers_are_identity_center_users_and_groups_or_iam_users() -> None:
@@ -273,3 +302,56 @@ def test_the_access_duration_is_required() -> None:
         jit({"manualApprovals": [{"name": "pol-a", "levels": [LEVEL], "accessDurationHours": 8}]})
         == ""
     )
+
+
+def test_the_everyone_to_production_check_tries_attributes_tags_and_groups() -> None:
+    """AWS's schema (auto-approval-deny-access-policy-statement-structure.html) gives a
+    user four optional attributes (employeeNumber, costCenter, organization, division)
+    and the request context `iam.principalTags`: a policy that only asks that one of them
+    exists, or matches any value, admits everyone who has it. Each must be flagged."""
+    production = 'resource.hasTag("Environment") && resource.getTag("Environment") == "production"'
+    for condition in (
+        "principal has costCenter",
+        'principal has employeeNumber && principal.employeeNumber like "*"',
+        'context.iam.principalTags.hasTag("Team")',
+        'principal has division && principal.division != "Finance"',
+    ):
+        policy = f"permit (principal, {ACTION}, resource) when {{ {condition} && {production} }};"
+        error = jit({"autoApproval": {"policy": policy}})
+        assert "auto-approves every principal (any group, any attribute" in error, condition
+    # A specific value is a choice, not everyone.
+    chosen = f"permit (principal, {ACTION}, resource) when {{ principal has costCenter && "
+    chosen += f'principal.costCenter == "4711" && {production} }};'
+    assert jit({"autoApproval": {"policy": chosen}}) == ""
+
+
+def test_production_tag_values_are_tried_in_every_case_and_aws_spelling() -> None:
+    """AWS's deny-access example (create-deny-access-policies.html) tags production
+    `Environment: Production`; Cedar's `==` is case-sensitive, so the default `production`
+    alone would miss a policy written for `Production` or `PROD`."""
+    for value in ("Production", "PROD", "PRODUCTION", "prod"):
+        policy = (
+            f"permit (principal, {ACTION}, resource) when "
+            f'{{ resource.hasTag("Environment") && resource.getTag("Environment") == "{value}" }};'
+        )
+        assert f"Environment={value}" in jit({"autoApproval": {"policy": policy}}), value
+
+
+def test_a_syntax_error_names_the_line_of_the_offending_token() -> None:
+    """cedarpy's parse errors carry no place; the check names the line the parser stops
+    at (the first prefix of the statement that fails with the same error), not the line
+    the statement starts on."""
+    policy = (
+        f"permit (principal, {ACTION}, resource);\n"
+        "\n"
+        "// a statement over several lines\n"
+        "permit (\n"
+        "    principal,\n"
+        f"    {ACTION},\n"
+        "    resource\n"
+        ") when {\n"
+        '    resource.hasTag("Environment") &&& true\n'
+        "};\n"
+    )
+    error = jit({"autoApproval": {"policy": policy}})
+    assert "line 9 of autoApproval.policy: Policy parse error" in error

@@ -264,5 +264,44 @@ def test_a_manual_policy_may_not_take_a_managed_documents_name() -> None:
     )
     assert (
         "targets[0].justInTimeAccess.manualApprovals[0].name: 'SSM-SessionManagerRunShell' "
-        "names another managed document too"
+        "is the name of the Session preferences document (documentName)"
     ) in got
+
+
+def test_a_name_clash_is_reported_at_the_key_that_holds_it() -> None:
+    """A target that sets only `autoApproval` keeps the stack's manual policies: a clash
+    of one of them is the stack's key's, reported once there, not at the target's path,
+    which holds no `manualApprovals`."""
+    got = error(
+        justInTimeAccess={"manualApprovals": [manual("SSM-SessionManagerRunShell", "A", "1")]},
+        targets=[
+            {
+                "account": "111111111111",
+                "justInTimeAccess": {"autoApproval": {"policy": DEVS}},
+            }
+        ],
+    )
+    assert "session-manager:justInTimeAccess.manualApprovals[0].name" in got
+    assert "targets[0].justInTimeAccess.manualApprovals" not in got
+
+
+def test_a_policy_file_with_a_utf8_bom_is_read_without_it(tmp_path: Path) -> None:
+    """Windows editors start UTF-8 files with a byte order mark, which Cedar's parser
+    refuses as an unexpected token: it is dropped, the file's lines stay."""
+    (tmp_path / "auto.cedar").write_bytes(b"\xef\xbb\xbf" + DEVS.encode())
+    with policy_files_from(tmp_path):
+        config = stack(justInTimeAccess={"autoApproval": {"policyFile": "auto.cedar"}})
+    assert config.just_in_time_access is not None
+    assert config.just_in_time_access.auto_approval is not None
+    assert config.just_in_time_access.auto_approval.policy == DEVS
+
+
+def test_a_policy_file_outside_the_stack_files_directory_is_refused(tmp_path: Path) -> None:
+    """A stack file from a pull request must not make the plan read other files of the
+    machine (the error would show what Cedar makes of them)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "outside.cedar").write_text(DEVS, encoding="utf-8")
+    for path in ("../outside.cedar", str(tmp_path / "outside.cedar")):
+        got = from_files(project, justInTimeAccess={"autoApproval": {"policyFile": path}})
+        assert "is outside the stack file's directory" in got, path

@@ -107,9 +107,15 @@ def test_bad_shards_config_names_the_key() -> None:
     assert _problems({"targets": targets, "shards": {}}) == [
         ("session-manager:shards.count", "is required")
     ]
-    assert _problems({"targets": targets, "shards": {"count": 2, "maxAccountRegions": 0}}) == [
-        ("session-manager:shards.maxAccountRegions", "must be at least 1, got 0")
-    ]
+    # maxAccountRegions as strict as count: a YAML integer, not "5" nor 5.0.
+    for bad, shown in ((0, "0"), ("5", "'5'"), (5.0, "5.0"), (True, "True")):
+        shards = {"count": 2, "maxAccountRegions": bad}
+        assert _problems({"targets": targets, "shards": shards}) == [
+            (
+                "session-manager:shards.maxAccountRegions",
+                f"must be a whole number, at least 1, got {shown}",
+            )
+        ], bad
 
 
 def test_the_shared_stack_reference_follows_pulumis_grammar() -> None:

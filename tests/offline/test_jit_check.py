@@ -33,6 +33,16 @@ def stack_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def edited_stack(tmp_path: Path, old: str, new: str) -> Path:
+    """The example in `tmp_path`, its stack file with `old` replaced by `new`."""
+    where = stack_dir(tmp_path)
+    stack = where / "Pulumi.just-in-time.yaml"
+    text = stack.read_text()
+    assert old in text
+    stack.write_text(text.replace(old, new))
+    return where
+
+
 def check(capsys: pytest.CaptureFixture[str], where: Path) -> tuple[int, str]:
     code = main(["jit", "check", "--stack", "just-in-time", "--project-dir", str(where)])
     captured = capsys.readouterr()
@@ -47,10 +57,8 @@ def test_the_example_table_passes(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_a_flipped_condition_is_a_mismatch(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    where = stack_dir(tmp_path)
-    stack = where / "Pulumi.just-in-time.yaml"
     # Developers' auto-approval moves from dev nodes to production nodes.
-    stack.write_text(stack.read_text().replace('== "dev"', '== "production"'))
+    where = edited_stack(tmp_path, '== "dev"', '== "production"')
     code, out = check(capsys, where)
     assert code == 1
     assert (
@@ -222,7 +230,7 @@ def test_rows_need_unique_names_and_a_table_needs_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`plan --diff` tells answers apart by row name: two rows of one name would hide one."""
-    row = "  - name: same\n    person: {user: u}\n    node: {id: i-1}\n    expect: denied\n"
+    row = "  - name: same\n    person: {user: u}\n    node: {id: i-01234567}\n    expect: denied\n"
     out = _table_error(tmp_path, capsys, "requests:\n" + row + row)
     assert "requests: row 1 is named 'same', like row 0" in out
     (tmp_path / "empty").mkdir()
@@ -235,7 +243,7 @@ def test_an_answer_asks_one_approval_per_level() -> None:
     one level", another "two approvals from two levels": one approval at each level."""
     from session_manager.config.jit_requests import AccessRequest
 
-    base = {"name": "r", "person": {"user": "u"}, "node": {"id": "i-1"}}
+    base = {"name": "r", "person": {"user": "u"}, "node": {"id": "i-01234567"}}
     assert AccessRequest.model_validate(base | {"expect": "needs 2 approvals at 2 levels"})
     with pytest.raises(ValueError, match="AWS asks one approval at each level"):
         AccessRequest.model_validate(base | {"expect": "needs 2 approvals at 1 level"})
@@ -279,8 +287,9 @@ def test_a_row_whose_policies_depend_on_an_ou_must_name_it(
     code, out = check(capsys, where)
     assert code == 2
     assert (
-        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: no account target "
-        "names 111111111111, and an organizationalUnit target has policies of its own"
+        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: the stack manages "
+        "no account 111111111111 (its accounts: 222222222222); an account of "
+        "ou-ab12-cdef3456: name the node's organizationalUnit, or pass --ou-accounts"
     ) in out
     table = where / "jit-requests.yaml"
     table.write_text(
@@ -293,3 +302,85 @@ def test_a_row_whose_policies_depend_on_an_ou_must_name_it(
     # The OU has no auto-approval policy: the on-call and developer rows without an
     # account still get the stack's; the one naming the OU gets none.
     assert code == 0, out
+
+
+def _row(**node: object) -> dict[str, object]:
+    return {"name": "r", "person": {"user": "u"}, "node": node, "expect": "denied"}
+
+
+def test_node_ids_are_checked_and_mi_ids_are_managed_instances() -> None:
+    """SSM's node ids (API reference, InstanceInformation InstanceId pattern
+    `(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)`): EC2 instances i-, hybrid nodes mi-, which AWS's
+    Cedar schema types AWS::SSM::ManagedInstance (statement-structure page). A policy
+    scoped to `resource is AWS::SSM::ManagedInstance` must answer a mi- row."""
+    from session_manager.config.jit_requests import AccessRequest
+
+    hybrid = AccessRequest.model_validate(_row(id="mi-0123456789abcdef0"))
+    assert hybrid.cedar_node().node_type == "AWS::SSM::ManagedInstance"
+    ec2 = AccessRequest.model_validate(_row(id="i-0123456789abcdef0"))
+    assert ec2.cedar_node().node_type == "AWS::EC2::Instance"
+    for bad in ("host-1", "i-1", "mi-0123", "arn:aws:ec2:us-east-1:1:instance/i-01234567"):
+        with pytest.raises(ValueError, match="is not a node id"):
+            AccessRequest.model_validate(_row(id=bad))
+    with pytest.raises(ValueError, match="does not fit id"):
+        AccessRequest.model_validate(_row(id="mi-0123456789abcdef0", type="AWS::EC2::Instance"))
+    policy = f"permit (principal, {ACTION}, resource is AWS::SSM::ManagedInstance) "
+    policy += 'when { resource.hasTag("Env") && resource.getTag("Env") == "lab" };'
+    lab = AccessRequest.model_validate(_row(id="mi-0123456789abcdef0", tags={"Env": "lab"}))
+    got = answer(jit(autoApproval={"policy": policy}), Person("u"), lab.cedar_node())
+    assert got.text == "auto-approved"
+
+
+def test_needs_one_approval_is_accepted_in_either_spelling() -> None:
+    """`jit check` answers `needs 1 approval at 1 level`; a table may write the plural."""
+    from session_manager.config.jit_requests import AccessRequest
+
+    for written in ("needs 1 approvals at 1 levels", "needs 1 approval at 1 level"):
+        row = AccessRequest.model_validate(_row(id="i-01234567") | {"expect": written})
+        assert row.expect == "needs 1 approval at 1 level"
+
+
+def test_rows_naming_an_unmanaged_account_or_region_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row's account and Region pick the policies of that account-Region: one the stack
+    doesn't manage has none of the stack's, so answering it with them would be wrong."""
+    where = stack_dir(tmp_path)
+    table = where / "jit-requests.yaml"
+    text = table.read_text()
+    table.write_text(text.replace('account: "111111111111"}', 'account: "333333333333"}'))
+    code, out = check(capsys, where)
+    assert code == 2
+    assert (
+        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: the stack manages "
+        "no account 333333333333 (its accounts: 111111111111, 222222222222)"
+    ) in out
+    table.write_text(
+        text.replace('account: "111111111111"}', 'account: "111111111111", region: eu-west-1}')
+    )
+    code, out = check(capsys, where)
+    assert code == 2
+    assert "the stack manages account 111111111111 in us-east-1, not in eu-west-1" in out
+
+
+def test_jit_check_honours_ou_accounts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--ou-accounts OU=ACCOUNT` says which accounts an OU target holds (as for `plan`):
+    a row naming such an account gets that target's policies without naming the OU."""
+    where = edited_stack(
+        tmp_path, '    - account: "111111111111"\n', "    - organizationalUnit: ou-ab12-cdef3456\n"
+    )
+    args = ["jit", "check", "--stack", "just-in-time", "--project-dir", str(where)]
+    assert main(args) == 2
+    capsys.readouterr()
+    code = main([*args, "--ou-accounts", "ou-ab12-cdef3456=111111111111"])
+    out = capsys.readouterr().out
+    assert (code, out) == (0, "8 of 8 requests answered as expected\n")
+
+
+def test_a_missing_request_table_names_the_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = edited_stack(tmp_path, "    requestTable: jit-requests.yaml\n", "")
+    code, out = check(capsys, where)
+    assert code == 2
+    assert "session-manager:justInTimeAccess.requestTable is not set" in out

@@ -127,9 +127,39 @@ def test_unsharding_moves_every_account_back_to_the_one_stack(
     assert {m["dest"] for m in diff["moves"]} == {"organization"}
     stacks = {s["stack"]: s["diff"]["summary"] for s in diff["stacks"]}
     assert stacks["organization"]["add"] == stacks["organization"]["update"] == 0
-    # The emptied shard stacks keep only provider copies, deleted by their next `up`.
-    for index in range(4):
-        assert stacks[f"organization-shard-{index}"]["add"] == 0
+    # The emptied shard stacks keep only provider copies, and the program refuses to
+    # run them: they are listed to remove, not diffed.
+    assert list(stacks) == ["organization"]
+    removed = [r["stack"] for r in diff["removedStacks"]]
+    assert removed == [f"organization-shard-{index}" for index in range(4)]
+
+
+def test_lowering_the_count_says_to_remove_the_emptied_shard_stack(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """5 -> 4 shards: shard 4's accounts move out, and `pulumi state move` COPIES their
+    providers ("cannot move providers", pulumi/pulumi pkg/cmd/pulumi/state/state_move.go),
+    so shard 4 keeps them; the program refuses to run a shard >= count, so no `pulumi up`
+    deletes them: the diff says to remove the stack (`pulumi stack rm --force`: "even if
+    it still contains resources", pkg/cmd/pulumi/stack/stack_remove.go), and how to check
+    that only providers are left, instead of listing provider deletions."""
+    code, base_json = _plan(capsys, _project(tmp_path / "base", 5), "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    head = _project(tmp_path / "head", 4)
+    code, out = _plan(capsys, head, "--diff", str(tmp_path / "base.json"))
+    assert code == 0, out
+    shard_4 = out[out.index("=== stack organization-shard-4 ===") :]
+    assert "stack organization-shard-4 is no longer in the stack file" in shard_4
+    assert "pulumi stack rm --stack organization-shard-4 --force --yes" in shard_4
+    assert "pulumi stack --stack organization-shard-4 --show-urns" in shard_4
+    assert "(remove)" not in shard_4
+    assert "ciphertext" not in capsys.readouterr().err + out
+    assert out.count("=== stack organization-shard-4 ===") == 1
+    code, out = _plan(capsys, head, "--diff", str(tmp_path / "base.json"), "--json")
+    diff = json.loads(out)
+    assert [r["stack"] for r in diff["removedStacks"]] == ["organization-shard-4"]
+    assert "organization-shard-4" not in {s["stack"] for s in diff["stacks"]}
 
 
 def test_a_move_takes_descendants_and_copies_the_provider() -> None:
@@ -165,3 +195,28 @@ def test_a_move_takes_descendants_and_copies_the_provider() -> None:
 
 def base_urns(plan: dict[str, Any]) -> list[str]:
     return [r["urn"] for r in plan["resources"]]
+
+
+def test_one_shard_against_a_base_of_every_stack_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`plan --shard 1 --diff <merged base>` planned one stack: the base's four others
+    would read as deleted (and exit 0). It is bad input, exit 2, saying what to diff."""
+    folder = _project(tmp_path / "p", 4)
+    code, base_json = _plan(capsys, folder, "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    code = main(
+        ["plan", "--stack", "organization", "--project-dir", str(folder), "--ou-accounts", OU,
+         "--shard", "1", "--diff", str(tmp_path / "base.json")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "--shard 1 plans one stack" in captured.err
+    assert "organization-shard-0" in captured.err
+    # Its own base is fine: no change.
+    code, own = _plan(capsys, folder, "--shard", "1", "--json")
+    (tmp_path / "own.json").write_text(own)
+    code, out = _plan(capsys, folder, "--shard", "1", "--diff", str(tmp_path / "own.json"))
+    assert code == 0, out

@@ -131,28 +131,42 @@ def test_one_shard_prints_as_that_stacks_own_plan(
         assert json.loads(out) == expected
 
 
+def _usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Bad input, refused as argparse refuses it (exit 2, `<prog> <command>: error:`),
+    with nothing on stdout: not a report saying a stack "could not be checked"."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err.strip()
+
+
 def test_bad_shard_arguments_are_refused_plainly(
     sharded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Bad input, refused as argparse refuses it (exit 2, `<prog> <command>: error:`),
-    # for verify too: not a report saying a stack "could not be checked".
     for command in ("plan", "verify"):
-        with pytest.raises(SystemExit) as exited:
-            main([command, "--stack", "organization", "--project-dir", str(sharded),
-                  "--shard", "4"])  # fmt: skip
-        assert exited.value.code == 2
-        out, err = capsys.readouterr()
-        assert out == ""
-        assert err.strip() == (
+        err = _usage_error(
+            capsys, command, "--stack", "organization", "--project-dir", str(sharded),
+            "--shard", "4",
+        )  # fmt: skip
+        assert err == (
             f"python -m session_manager {command}: error: --shard 4: stack 'organization' has "
             "shards 0-3 (session-manager:shards.count); use one of them, shared, or all"
         )
-    unsharded = _project(tmp_path, UNSHARDED)
-    code, _, err = _run(
-        capsys, "plan", "--stack", "organization", "--project-dir", str(unsharded), "--shard", "1"
+    # A shard's number as its stack is named: "01" names no stack.
+    err = _usage_error(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded), "--shard", "01"
     )
-    assert code == 2
-    assert "sets no (valid) session-manager:shards" in err
+    assert "--shard 01: stack 'organization' has shards 0-3" in err
+    # --shard of an unsharded stack: a usage error too, with no report.
+    unsharded = _project(tmp_path, UNSHARDED)
+    for command in ("plan", "verify"):
+        err = _usage_error(
+            capsys, command, "--stack", "organization", "--project-dir", str(unsharded),
+            "--shard", "1",
+        )  # fmt: skip
+        assert "sets no (valid) session-manager:shards; leave --shard out" in err
     code, _, err = _run(
         capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
         "--format", "terraform-plan",
@@ -172,3 +186,27 @@ def test_merged_json_is_what_json_dumps_writes() -> None:
         {"shards": {"count": 1, "stack": "org"}, "stacks": plans}, indent=2, sort_keys=True
     )
     assert merged_json(sharding, rendered) == expected
+
+
+def test_a_shard_stack_named_by_stack_is_refused_with_the_shard_option(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A shard stack reads the organization's stack file (pulumi --config-file,
+    pulumi/pulumi pkg/cmd/pulumi/config/io.go): `--stack organization-shard-2` is
+    `--stack organization --shard 2`, whether or not the shard has a file of its own
+    (a copy of the organization's file planned a second sharded organization, and
+    failed in the workers with a traceback)."""
+    expected = (
+        "error: stack 'organization-shard-2' is shard 2 of 'organization', and reads "
+        "Pulumi.organization.yaml: use --stack organization --shard 2"
+    )
+    for own_file in (False, True):
+        if own_file:
+            shutil.copy(
+                sharded / "Pulumi.organization.yaml", sharded / "Pulumi.organization-shard-2.yaml"
+            )
+        for command in ("plan", "verify"):
+            argv = [command, "--stack", "organization-shard-2", "--project-dir", str(sharded)]
+            err = _usage_error(capsys, *argv)
+            assert expected in err, (own_file, command)
+            assert "Traceback" not in err

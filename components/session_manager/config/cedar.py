@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import cedarpy
+import yaml
 
 from session_manager.aws.jit import (
     ACTION,
@@ -19,6 +20,8 @@ from session_manager.aws.jit import (
     PRINCIPAL_ATTRIBUTES,
     PRINCIPAL_TAGS_TYPE,
     PRINCIPAL_TYPE,
+    Statement,
+    auto_approval_content,
     code_only,
     split_statements,
     statement_effect,
@@ -66,6 +69,41 @@ def _shape_problems(statement: str, effect: str | None) -> list[str]:
     return reasons
 
 
+_PARSE_ERROR = "Policy parse error: "
+
+
+def _parse_error_line(statement: Statement, error: str) -> int:
+    """The line of a parse error, which cedarpy reports without a place: the first line
+    whose prefix of the statement fails with the same error (before it, the prefix only
+    ends too early), else the statement's first line."""
+    text = statement.text
+    code = code_only(text)
+    first = len(code) - len(code.lstrip())
+    lead = text.count("\n", 0, first)
+    lines = text.split("\n")
+    for count in range(lead + 1, len(lines)):
+        prefix = "\n".join(lines[:count])
+        result = cedarpy.validate_policies(  # pyright: ignore[reportUnknownMemberType]
+            prefix, CEDAR_SCHEMA
+        )
+        if any(str(e.error) == error for e in result.errors):
+            return statement.line + count - 1 - lead
+    # Only the whole statement fails so: the error is on its last line when that line holds
+    # the unexpected token; other errors (an invalid scope variable) show only at the end.
+    token = re.search(r"unexpected token `([^`]*)`", error)
+    last = code.rstrip().rsplit("\n", 1)[-1]
+    if token and token.group(1) in last and len(lines) - 1 > lead:
+        return statement.line + code.rstrip().count("\n") - lead
+    return statement.line
+
+
+def rendered_size(policy: str) -> int:
+    """Bytes of the document that carries `policy`: its content as YAML, the format the
+    approval-policy documents are deployed in (aws/jit.py POLICY_DOCUMENT_FORMAT)."""
+    rendered = yaml.safe_dump(auto_approval_content(policy), sort_keys=True)
+    return max(len(rendered.encode()), len(policy.encode()))
+
+
 def policy_problems(
     text: str, *, effect: str | None = None, where: str = "the policy"
 ) -> list[str]:
@@ -73,12 +111,13 @@ def policy_problems(
 
     `effect`: the only effect its statements may have (`permit` for an auto-approval
     policy, `forbid` for a deny-access one)."""
-    size = len(text.encode())
+    size = rendered_size(text)
     if size > DOCUMENT_CONTENT_MAX_BYTES:
-        # CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB".
+        # CreateDocument's MaxDocumentSizeExceeded: "The size limit of a document is 64 KB",
+        # measured on the document as deployed: the policy in its YAML wrapper.
         return [
-            f"is {size} bytes; an SSM document's content is at most "
-            f"{DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB)"
+            f"makes a {size}-byte document (the policy in its YAML content); an SSM "
+            f"document's content is at most {DOCUMENT_CONTENT_MAX_BYTES} bytes (64 KB)"
         ]
     statements = split_statements(text)
     if not statements:
@@ -91,11 +130,17 @@ def policy_problems(
         )
         reasons = _shape_problems(statement.text, effect)
         reasons += _never_true(statement.text) if result.validation_passed else []
+        lines = dict.fromkeys(reasons, statement.line)
         for error in result.errors:
             reason = str(error.error).replace("for policy `policy0`, ", "")
             if reason not in reasons:
                 reasons.append(reason)
-        problems += [f"line {statement.line} of {where}: {reason}" for reason in reasons]
+                lines[reason] = (
+                    _parse_error_line(statement, reason)
+                    if reason.startswith(_PARSE_ERROR)
+                    else statement.line
+                )
+        problems += [f"line {lines[reason]} of {where}: {reason}" for reason in reasons]
     return problems
 
 

@@ -8,6 +8,7 @@ policies are tag targets and levels of approvers. Limits and rules: aws/jit.py.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Generator
 from contextvars import ContextVar
 from pathlib import Path
@@ -25,6 +26,7 @@ from session_manager.aws.jit import (
     MAX_APPROVAL_LEVELS,
     MAX_APPROVERS_PER_LEVEL,
     NODE_TYPES,
+    PRINCIPAL_ATTRIBUTES,
     ManualPolicy,
     Tag,
     overlapping_targets,
@@ -62,13 +64,24 @@ def policy_files_from(stack_dir: Path) -> Generator[None]:
 
 def read_policy_file(path: str) -> str:
     """The text of a policy file, relative to the stack file's directory."""
-    full = (_STACK_DIR.get() or Path.cwd()) / path
+    base = _STACK_DIR.get() or Path.cwd()
+    full = base / path
+    if not full.resolve().is_relative_to(base.resolve()):
+        # A stack file (from a pull request) must not read files from elsewhere on the
+        # machine that runs the plan or `pulumi up`.
+        raise PydanticCustomError(
+            "policy_file",
+            "{got} is outside the stack file's directory ({where}); keep policy files in it",
+            {"got": repr(path), "where": str(base)},
+        )
     if full.is_dir():
         raise PydanticCustomError(
             "policy_file", "{got} is a directory; name the file of Cedar text", {"got": repr(path)}
         )
     try:
-        return full.read_bytes().decode("utf-8")
+        text = full.read_bytes().decode("utf-8")
+        # Editors on Windows write a UTF-8 byte order mark; Cedar's parser refuses it.
+        return text.removeprefix("\ufeff")
     except FileNotFoundError:
         raise PydanticCustomError(
             "policy_file",
@@ -230,6 +243,15 @@ class ApprovalLevel(ConfigModel):
                 "needs 1 to {most} approvers, got {got}",
                 {"most": MAX_APPROVERS_PER_LEVEL, "got": len(value)},
             )
+        seen = [(a.type, a.id) for a in value]
+        twice = sorted({f"{kind} {ident}" for kind, ident in seen if seen.count((kind, ident)) > 1})
+        if twice:
+            raise PydanticCustomError(
+                "approvers",
+                "{twice} is listed twice; a level's approvers are distinct (one of them approves "
+                "for the level)",
+                {"twice": ", ".join(twice)},
+            )
         return value
 
 
@@ -324,27 +346,81 @@ def policy_set_problems(
         )
         for index in every_node[1:]
     ]
+    tagged = [(i, sorted(set(p.tags))) for i, p in enumerate(manual_approvals) if p.targets]
+    problems += [
+        (
+            ("manualApprovals", index, "targets"),
+            f"are manualApprovals[{first}]'s targets too: two policies for the same nodes make "
+            "every access request to them fail",
+        )
+        for position, (index, tags) in enumerate(tagged)
+        for first, earlier in tagged[:position]
+        if earlier == tags
+    ]
     if auto_approval is not None:
         problems += _open_production_problems(auto_approval.policy, production_tags)
     return problems
 
 
-def _open_production_problems(policy: str, production_tags: dict[str, list[str]]) -> list[Problem]:
-    """An auto-approval that admits a person with no group and no attribute to production."""
-    anyone = Person(user="anyone")
+# A value nobody's policy names: a person whose every attribute and principal tag holds
+# it is "anyone who has the attribute or tag", not someone the policy picked.
+_FRESH = "jit-check-anyone"
+_TAG_NAME = re.compile(r'\b(?:hasTag|getTag)\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
+
+
+def _anyone(policy: str) -> list[tuple[str, Person]]:
+    """The people an auto-approval must not admit to production: one with nothing (no
+    group, no attribute, no principal tag), and one with a fresh group, every attribute of
+    AWS's schema and every tag key the policy names set to a fresh value (so `principal has
+    costCenter`, `principal.employeeNumber like "*"` or `principalTags.hasTag("Team")`
+    admits them)."""
+    tag_keys = sorted(set(_TAG_NAME.findall(policy)))
     return [
+        ("no group, no attribute", Person(user="anyone")),
         (
-            ("autoApproval", "policy"),
-            f"auto-approves every principal (no group, no attribute) to {node_type} "
-            f"nodes tagged {key}={value}; scope it to a group or an attribute",
-        )
-        for key, values in sorted(production_tags.items())
-        for value in values
-        # Every node type of AWS's schema: a policy scoped to `resource is
-        # AWS::SSM::ManagedInstance` opens hybrid nodes only.
-        for node_type in NODE_TYPES
-        if permits(policy, anyone, Node("production-node", {key: value}, node_type))
+            "any group, any attribute or principal tag value",
+            Person(
+                user="anyone-with-attributes",
+                groups=(_FRESH,),
+                attributes=dict.fromkeys(PRINCIPAL_ATTRIBUTES, _FRESH),
+                principal_tags=dict.fromkeys(tag_keys, _FRESH),
+            ),
+        ),
     ]
+
+
+def production_values(values: list[str]) -> list[str]:
+    """The tag values tried for `productionTags`: each as written, lower-case, upper-case
+    and capitalized (Cedar's `==` is case-sensitive, and AWS's own examples write
+    `Production`)."""
+    tried: list[str] = []
+    for value in values:
+        for variant in (value, value.lower(), value.upper(), value.capitalize()):
+            if variant not in tried:
+                tried.append(variant)
+    return tried
+
+
+def _open_production_problems(policy: str, production_tags: dict[str, list[str]]) -> list[Problem]:
+    """An auto-approval that admits anyone (or anyone with some attribute) to production."""
+    problems: list[Problem] = []
+    for key, values in sorted(production_tags.items()):
+        for value in production_values(values):
+            # Every node type of AWS's schema: a policy scoped to `resource is
+            # AWS::SSM::ManagedInstance` opens hybrid nodes only.
+            for node_type in NODE_TYPES:
+                node = Node("production-node", {key: value}, node_type)
+                admitted = next((w for w, p in _anyone(policy) if permits(policy, p, node)), None)
+                if admitted is not None:
+                    problems.append(
+                        (
+                            ("autoApproval", "policy"),
+                            f"auto-approves every principal ({admitted}) to {node_type} "
+                            f"nodes tagged {key}={value}; scope it to a group or an "
+                            "attribute value",
+                        )
+                    )
+    return problems
 
 
 class TargetJustInTimeAccess(ConfigModel):
@@ -384,10 +460,12 @@ class JustInTimeAccess(ConfigModel):
         ),
     )
     production_tags: dict[str, list[str]] = Field(
-        default_factory=lambda: {"Environment": ["production"]},
+        default_factory=lambda: {"Environment": ["production", "prod"]},
         description=(
-            "Tag keys and the values that mark production nodes: an auto-approval that lets "
-            "anyone (no group, no attribute) onto such a node is refused."
+            "Tag keys and the values that mark production nodes (each also tried lower-case, "
+            "upper-case and capitalized): an auto-approval that lets anyone (no group, no "
+            "attribute, or any value of an attribute or principal tag) onto such a node is "
+            "refused."
         ),
     )
     request_table: str = Field(
@@ -428,6 +506,8 @@ class JustInTimeAccess(ConfigModel):
         policies = [p for p in self.manual_approvals if p.targets]
         for index, first in enumerate(policies):
             for second in policies[index + 1 :]:
+                if sorted(set(first.tags)) == sorted(set(second.tags)):
+                    continue  # the same targets: refused (policy_set_problems)
                 pair = overlapping_targets(first.tags, second.tags)
                 if pair is not None:
                     (key_a, value_a), (key_b, value_b) = pair

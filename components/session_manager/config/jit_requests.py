@@ -5,7 +5,7 @@ A YAML file kept next to the stack file (`justInTimeAccess.requestTable`):
     requests:
       - name: on-call to production
         person: {user: alice, groups: [<Identity Center group id>], attributes: {...}}
-        node: {id: i-0abc, tags: {Environment: production}}
+        node: {id: i-0123456789abcdef0, tags: {Environment: production}}
         expect: auto-approved        # or: denied, fails, "needs 2 approvals at 2 levels"
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from session_manager.aws.jit import NODE_TYPES, PRINCIPAL_ATTRIBUTES
@@ -36,6 +36,18 @@ EXPECTATIONS = (
     f"{AUTO_APPROVED}, {DENIED}, {FAILS} or 'needs N approvals at N levels' (N: 1-5; one "
     "approval per level)"
 )
+
+
+# SSM's node ids (API reference, InstanceInformation's InstanceId pattern
+# `(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)`): EC2 instances are i-, hybrid (on-premises)
+# nodes mi-; AWS's Cedar schema types the latter AWS::SSM::ManagedInstance
+# (auto-approval-deny-access-policy-statement-structure.html).
+NODE_ID = re.compile(r"^(?:i-(?:\w{8}|\w{17})|mi-\w{17})$")
+
+
+def node_type_of(node_id: str) -> str:
+    """The Cedar entity type of a node id (AWS::SSM::ManagedInstance for mi-)."""
+    return NODE_TYPES[1] if node_id.startswith("mi-") else NODE_TYPES[0]
 
 
 def needs(levels: int) -> str:
@@ -72,8 +84,14 @@ class RequestPerson(ConfigModel):
 class RequestNode(ConfigModel):
     """Which node."""
 
-    id: str = Field(description="Node id.")
-    type: str = Field(default="AWS::EC2::Instance", description="Or AWS::SSM::ManagedInstance.")
+    id: str = Field(description="Node id: i-... (an EC2 instance) or mi-... (a hybrid node).")
+    type: str = Field(
+        default="",
+        description=(
+            "AWS::EC2::Instance or AWS::SSM::ManagedInstance; default: from the id "
+            "(mi-: a managed instance)."
+        ),
+    )
     tags: dict[str, str] = Field(default_factory=dict[str, str], description="The node's tags.")
     account: str = Field(
         default="",
@@ -106,9 +124,36 @@ class RequestNode(ConfigModel):
     def _ou(cls, value: str) -> str:
         return check_organizational_unit(value)
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not NODE_ID.match(value):
+            raise PydanticCustomError(
+                "node_id",
+                "{got} is not a node id: an EC2 instance is i- and 8 or 17 characters, a "
+                "hybrid node mi- and 17 (i-0123456789abcdef0, mi-0123456789abcdef0)",
+                {"got": repr(value)},
+            )
+        return value
+
     @field_validator("type")
     @classmethod
-    def _type(cls, value: str) -> str:
+    def _type(cls, value: str, info: ValidationInfo) -> str:
+        node_id = str(info.data.get("id", ""))
+        implied = node_type_of(node_id) if node_id else ""
+        if not value:
+            return implied
+        if implied and value != implied:
+            raise PydanticCustomError(
+                "node_type",
+                "{got} does not fit id {id}: AWS's schema types {prefix} nodes {implied}",
+                {
+                    "got": repr(value),
+                    "id": repr(node_id),
+                    "prefix": node_id.split("-", 1)[0] + "-",
+                    "implied": implied,
+                },
+            )
         if value not in NODE_TYPES:
             raise PydanticCustomError(
                 "node_type",
@@ -143,14 +188,18 @@ class AccessRequest(ConfigModel):
                 "{got} never happens: AWS asks one approval at each level of a manual policy",
                 {"got": repr(value)},
             )
-        return text
+        # "needs 1 approvals at 1 levels" and "needs 1 approval at 1 level" are one answer:
+        # kept in the spelling `jit check` answers with.
+        return needs(int(need.group(1))) if need else text
 
     def cedar_person(self) -> Person:
         p = self.person
         return Person(p.user, tuple(p.groups), dict(p.attributes), dict(p.principal_tags))
 
     def cedar_node(self) -> Node:
-        return Node(self.node.id, dict(self.node.tags), self.node.type)
+        return Node(
+            self.node.id, dict(self.node.tags), self.node.type or node_type_of(self.node.id)
+        )
 
 
 class RequestTable(ConfigModel):

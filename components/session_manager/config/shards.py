@@ -26,7 +26,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from session_manager.config.errors import NAMESPACE, ConfigError
-from session_manager.config.fields import ConfigModel, WholeNumber
+from session_manager.config.fields import ConfigModel
 
 MAX_SHARDS = 100
 # The largest shard, by default: measured, a plan costs about 500 KB of memory per
@@ -73,7 +73,7 @@ class Shards(ConfigModel):
             "(or run `pulumi state upgrade`; docs/shards.md)."
         ),
     )
-    max_account_regions: WholeNumber = Field(
+    max_account_regions: int = Field(
         default=DEFAULT_MAX_ACCOUNT_REGIONS,
         description=(
             "A shard with more account-Regions than this is warned about on every plan and "
@@ -106,11 +106,14 @@ class Shards(ConfigModel):
             )
         return value
 
-    @field_validator("max_account_regions")
+    @field_validator("max_account_regions", mode="before")
     @classmethod
-    def _max(cls, value: int) -> int:
-        if value < 1:
-            raise PydanticCustomError("shard_size", "must be at least 1, got {got}", {"got": value})
+    def _max(cls, value: Any) -> int:
+        # As strict as count: a number, as YAML writes one, not "5" nor 5.0.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PydanticCustomError(
+                "shard_size", "must be a whole number, at least 1, got {got}", {"got": repr(value)}
+            )
         return value
 
 
@@ -157,6 +160,12 @@ class StackPart:
     @property
     def name(self) -> str:
         return self.base if self.index is None else shard_stack(self.base, self.index)
+
+
+def named_shard(stack: str) -> tuple[str, int] | None:
+    """(base, index) when `stack` is named as a shard stack, `<base>-shard-<index>`."""
+    found = _SHARD_STACK.match(stack)
+    return (found["base"], int(found["index"])) if found else None
 
 
 def stack_part(stack: str, shards: Shards | None) -> StackPart | None:

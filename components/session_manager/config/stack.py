@@ -323,8 +323,10 @@ class StackConfig(ConfigModel):
     def _jit_problems(self, document_names: list[str]) -> list[Problem]:
         """Each account-Region's policies together, and their names against the managed
         documents of every account-Region."""
-        sets: list[tuple[tuple[str | int, ...], JustInTimeAccess | None]] = [
-            (("justInTimeAccess",), self.just_in_time_access)
+        # Each set with the keys it sets itself: a key a target leaves to the stack is
+        # reported once, at the stack's key (not at a target path that doesn't hold it).
+        sets: list[tuple[tuple[str | int, ...], JustInTimeAccess | None, set[str]]] = [
+            (("justInTimeAccess",), self.just_in_time_access, set(_JIT_FIELDS.values()))
         ]
         problems: list[Problem] = []
         for index, target in enumerate(self.targets):
@@ -342,17 +344,27 @@ class StackConfig(ConfigModel):
                 # A key the target leaves to the stack was checked there already.
                 if _JIT_FIELDS.get(str(loc[0])) in target.just_in_time_access.model_fields_set
             ]
-            sets.append((where, merged))
-        for where, jit in sets:
+            sets.append((where, merged, set(target.just_in_time_access.model_fields_set)))
+        described = {self.document_name: "the Session preferences document (documentName)"}
+        for index, document in enumerate(self.documents):
+            described.setdefault(document.name, f"the custom Session document documents[{index}]")
+        for where, jit, own in sets:
             if jit is None:
                 continue
-            named: list[tuple[tuple[str | int, ...], str]] = [
-                (("manualApprovals", i, "name"), m.name) for i, m in enumerate(jit.manual_approvals)
-            ]
-            if jit.auto_approval is not None:
+            named: list[tuple[tuple[str | int, ...], str]] = []
+            if "manual_approvals" in own:
+                named += [
+                    (("manualApprovals", i, "name"), m.name)
+                    for i, m in enumerate(jit.manual_approvals)
+                ]
+            if jit.auto_approval is not None and "auto_approval" in own:
                 named.insert(0, (("autoApproval", "name"), jit.auto_approval.name))
             problems += [
-                ((*where, *key), f"{name!r} names another managed document too")
+                (
+                    (*where, *key),
+                    f"{name!r} is the name of {described[name]}; a document name is unique "
+                    "in the account and Region: name the approval policy otherwise",
+                )
                 for key, name in named
                 if name in document_names
             ]

@@ -9,6 +9,7 @@ for every node; two that apply make the request fail; none means nobody can ask.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -25,11 +26,14 @@ from session_manager.config.jit_requests import (
     DENIED,
     FAILS,
     AccessRequest,
+    RequestNode,
     RequestTable,
     needs,
 )
 from session_manager.config.loading import namespace_values, parse_stack_config
 from session_manager.config.stack import StackConfig
+from session_manager.config.targets import resolve_targets
+from session_manager.offline.ou_accounts import OuAccountsError, parse_ou_accounts
 from session_manager.offline.plan import PlanError, read_stack_config
 
 
@@ -125,17 +129,98 @@ def read_table(path: Path) -> RequestTable:
         raise PlanError(f"{path}: " + "; ".join(problems)) from None
 
 
-def row_policies(config: StackConfig, request: AccessRequest, index: int) -> JustInTimeAccess:
-    """The policies of the row's node's account-Region (config/stack.py `jit_at`), with the
-    organization's deny-access policy, which applies everywhere."""
+# Each managed account's Regions and their policies (config/targets.py resolve_targets).
+Managed = dict[str, dict[str, JustInTimeAccess | None]]
+
+
+def managed_accounts(config: StackConfig, ou_accounts: Sequence[str] = ()) -> Managed | None:
+    """The account-Regions the stack manages, with each one's policies; None for a stack
+    without targets (it manages the credentials' account, unknown offline). An
+    organizational unit holds the accounts `--ou-accounts` lists for it, else none."""
+    if not config.targets:
+        return None
+    try:
+        organization = parse_ou_accounts(ou_accounts, known_ous(config))
+    except OuAccountsError as exc:
+        raise PlanError("--ou-accounts: " + "; ".join(exc.problems)) from None
+    resolved = resolve_targets(
+        config, "aws", lambda ou: dict.fromkeys(organization.get(ou, []), "ACTIVE")
+    )
+    return {target.account_id: dict(target.just_in_time) for target in resolved.accounts}
+
+
+def known_ous(config: StackConfig) -> list[str]:
+    return sorted({t.organizational_unit for t in config.targets if t.organizational_unit})
+
+
+def _managed_policies(
+    config: StackConfig, managed: Managed, node: RequestNode, listed_ous: Sequence[str]
+) -> tuple[bool, JustInTimeAccess | None]:
+    """(found, policies) of a row's account-Region among the managed ones; raises
+    ValueError for an account or Region the stack doesn't manage."""
+    if node.account and node.account in managed:
+        regions = managed[node.account]
+        if node.region:
+            if node.region not in regions:
+                raise ValueError(
+                    f"the stack manages account {node.account} in {', '.join(sorted(regions))}, "
+                    f"not in {node.region}"
+                )
+            return True, regions[node.region]
+        distinct = {p.model_dump_json() if p else "" for p in regions.values()}
+        if len(distinct) > 1:
+            raise ValueError(
+                f"account {node.account}'s Regions have different policies: name its region "
+                f"({', '.join(sorted(regions))})"
+            )
+        return True, next(iter(regions.values()))
+    if node.account:
+        # An organizational unit whose accounts `--ou-accounts` doesn't list may hold it.
+        unlisted = [ou for ou in known_ous(config) if ou not in listed_ous]
+        if node.organizational_unit not in unlisted or not node.organizational_unit:
+            raise ValueError(
+                f"the stack manages no account {node.account} (its accounts: "
+                f"{', '.join(sorted(managed)) or 'none'})"
+                + (
+                    f"; an account of {', '.join(unlisted)}: name the node's "
+                    "organizationalUnit, or pass --ou-accounts OU=ACCOUNT,..."
+                    if unlisted
+                    else ""
+                )
+            )
+    if node.region and not node.account:
+        regions = sorted({r for per in managed.values() for r in per} | set(config.regions))
+        if node.region not in regions:
+            raise ValueError(
+                f"the stack manages no Region {node.region} (it manages {', '.join(regions)})"
+            )
+    return False, None
+
+
+def row_policies(
+    config: StackConfig,
+    request: AccessRequest,
+    index: int,
+    managed: Managed | None = None,
+    listed_ous: Sequence[str] = (),
+) -> JustInTimeAccess:
+    """The policies of the row's node's account-Region (the managed account-Regions, else
+    config/stack.py `jit_at`), with the organization's deny-access policy, which applies
+    everywhere. A row naming an account or Region the stack doesn't manage is refused."""
     node = request.node
     try:
-        found = config.jit_at(node.account, node.region, node.organizational_unit)
+        found, policies = (
+            _managed_policies(config, managed, node, listed_ous)
+            if managed is not None
+            else (False, None)
+        )
+        if not found:
+            policies = config.jit_at(node.account, node.region, node.organizational_unit)
     except ValueError as exc:
         raise PlanError(f"requests[{index}] ({request.name!r}).node: {exc}") from None
     stack = config.just_in_time_access
     deny = stack.deny_access if stack is not None else None
-    policies = found or JustInTimeAccess()
+    policies = policies or JustInTimeAccess()
     return (
         policies
         if policies.deny_access == deny
@@ -143,13 +228,17 @@ def row_policies(config: StackConfig, request: AccessRequest, index: int) -> Jus
     )
 
 
-def table_answers(config: StackConfig, table: RequestTable) -> list[Row]:
+def table_answers(
+    config: StackConfig, table: RequestTable, ou_accounts: Sequence[str] = ()
+) -> list[Row]:
+    managed = managed_accounts(config, ou_accounts)
+    listed = [entry.partition("=")[0].strip() for entry in ou_accounts]
     return [
         Row(
             request.name,
             request.expect,
             answer(
-                row_policies(config, request, index),
+                row_policies(config, request, index, managed, listed),
                 request.cedar_person(),
                 request.cedar_node(),
             ),
@@ -163,14 +252,17 @@ def _request_table(config: StackConfig) -> str:
     return jit.request_table if jit is not None else ""
 
 
-def check_stack(project_dir: Path, stack: str) -> list[Row]:
+def check_stack(project_dir: Path, stack: str, ou_accounts: Sequence[str] = ()) -> list[Row]:
     """Every row of the stack's request table with the answer its policies give."""
     config = stack_jit(project_dir, stack)
     if config is None or config.just_in_time_access is None:
         raise PlanError(f"Pulumi.{stack}.yaml sets no session-manager:justInTimeAccess")
     if not _request_table(config):
-        raise PlanError("justInTimeAccess.requestTable names no request table")
-    return table_answers(config, read_table(project_dir / _request_table(config)))
+        raise PlanError(
+            "session-manager:justInTimeAccess.requestTable is not set: name the YAML file of "
+            "access requests (relative to the stack file) that `jit check` answers"
+        )
+    return table_answers(config, read_table(project_dir / _request_table(config)), ou_accounts)
 
 
 __all__ = [
@@ -192,12 +284,14 @@ __all__ = [
 ANSWERS_KEY = "justInTimeAnswers"
 
 
-def plan_answers(project_dir: Path, stack: str) -> dict[str, dict[str, str]]:
+def plan_answers(
+    project_dir: Path, stack: str, ou_accounts: Sequence[str] = ()
+) -> dict[str, dict[str, str]]:
     """`{ANSWERS_KEY: {row: answer}}` for a stack with a request table, else `{}`."""
     config = stack_jit(project_dir, stack)
     if config is None or not _request_table(config):
         return {}
-    rows = table_answers(config, read_table(project_dir / _request_table(config)))
+    rows = table_answers(config, read_table(project_dir / _request_table(config)), ou_accounts)
     return {ANSWERS_KEY: {row.name: row.got.text for row in rows}}
 
 

@@ -181,16 +181,42 @@ def _empty(stack: str, project: Any, preview: bool) -> dict[str, Any]:
     return empty | {"preview": True} if preview else empty
 
 
+def removal_command(stack: str) -> str:
+    """How to remove a stack the stack file no longer has, once the moves ran."""
+    return f"pulumi stack rm --stack {shlex.quote(stack)} --force --yes"
+
+
+def removal_check(stack: str) -> str:
+    """A shell check that prints nothing when `stack` holds only its root stack and
+    providers: `pulumi stack --show-urns` prints each resource's URN."""
+    return (
+        f"pulumi stack --stack {shlex.quote(stack)} --show-urns | grep -o 'urn:pulumi:[^ ]*' "
+        "| grep -v -e '::pulumi:pulumi:Stack::' -e '::pulumi:providers:'"
+    )
+
+
 @dataclass
 class StackDiffs:
     moves: list[Move]
     diffs: list[tuple[str, PlanDiff]] = field(default_factory=list[tuple[str, PlanDiff]])
+    # Stacks the stack file no longer has whose state, after the moves, holds only the
+    # root stack and the providers `pulumi state move` copied (it can't move them).
+    removed: list[str] = field(default_factory=list[str])
 
     def to_json(self) -> dict[str, Any]:
         return {
             "moves": [m.to_json() for m in self.moves],
             "stacks": [{"stack": s, "diff": d.to_json()} for s, d in self.diffs],
+            "removedStacks": [
+                {"stack": s, "check": removal_check(s), "command": removal_command(s)}
+                for s in self.removed
+            ],
         }
+
+
+def _only_providers(plan: Mapping[str, Any]) -> bool:
+    kinds = {str(r.get("type", "")) for r in _resources(plan)}
+    return all(k == ROOT_TYPE or k.startswith("pulumi:providers:") for k in kinds)
 
 
 def _check_bases(bases: Sequence[Mapping[str, Any]]) -> None:
@@ -202,8 +228,11 @@ def _check_bases(bases: Sequence[Mapping[str, Any]]) -> None:
 def diff_stacks(
     bases: Sequence[Mapping[str, Any]], heads: Sequence[Mapping[str, Any]]
 ) -> StackDiffs:
-    """The moves, then each head stack's diff against its base after the moves; a base
-    stack the head no longer has is diffed against nothing (all of it deleted)."""
+    """The moves, then each head stack's diff against its base after the moves. A base
+    stack the head no longer has holds, after the moves, only the providers they copied
+    (state_move.go can't move a provider) when every account moved out: it is listed to
+    remove (`pulumi stack rm --force`; the program refuses to run it, so no `pulumi up`
+    would delete them). Else it is diffed against nothing (all of it deleted)."""
     _check_bases(bases)
     moves = moves_between(bases, heads)
     after = apply_moves(bases, moves)
@@ -213,6 +242,9 @@ def diff_stacks(
         base = after.pop(name, None) or _empty(name, head.get("project"), bool(head.get("preview")))
         result.diffs.append((name, diff_plans(base, head)))
     for name, base in after.items():
+        if _only_providers(base):
+            result.removed.append(name)
+            continue
         gone = _empty(name, base.get("project"), bool(base.get("preview")))
         result.diffs.append((name, diff_plans(base, gone)))
     return result
@@ -234,4 +266,14 @@ def format_stack_diffs(diffs: StackDiffs, *, summary: bool = False) -> str:
         lines.append("")
     for stack, diff in diffs.diffs:
         lines += [f"=== stack {stack} ===", format_diff(diff, summary=summary), ""]
+    for stack in diffs.removed:
+        lines += [
+            f"=== stack {stack} ===",
+            f"stack {stack} is no longer in the stack file: after the moves it holds only "
+            "the providers `pulumi state move` copied (it can't move them, and no `pulumi "
+            "up` of it runs to delete them; deleting a provider calls no AWS API). Once this "
+            f"prints nothing: {removal_check(stack)}",
+            f"remove it with: {removal_command(stack)}",
+            "",
+        ]
     return "\n".join(lines).rstrip("\n")

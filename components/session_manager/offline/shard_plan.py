@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Generator, Mapping, Sequence
@@ -53,7 +54,8 @@ class Sharding:
         """`--shard`: "shared", or a shard's number."""
         if shard == "shared":
             return StackPart(self.base, None)
-        if not shard.isdigit() or int(shard) >= self.shards.count:
+        # A shard's number as its stack names it: "01" or "²" would name no stack.
+        if not re.fullmatch(r"0|[1-9][0-9]*", shard) or int(shard) >= self.shards.count:
             raise PlanError(
                 f"--shard {shard}: stack {self.base!r} has shards 0-{self.shards.count - 1} "
                 "(session-manager:shards.count); use one of them, shared, or all"

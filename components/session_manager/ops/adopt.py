@@ -196,6 +196,26 @@ def other_auto_approvals(plan: Plan, access: AwsAccess) -> list[str]:
     return notes
 
 
+def look_up(plan: Plan, access: AwsAccess) -> tuple[list[ExistingDocument], list[str]]:
+    """`find_existing`'s documents, and `other_auto_approvals`' notes."""
+    return find_existing(plan, access), other_auto_approvals(plan, access)
+
+
+def import_blockers(
+    existing: list[ExistingDocument], renamed: list[str], *, force: bool, out: str
+) -> str:
+    """What stops the import, as text ("" when nothing does): documents whose default
+    version is not their latest, and auto-approval policies of another name. Either
+    way nothing is written without --force (one import, of every document, at once)."""
+    blocked = held_back(existing)
+    parts = [default_version_report(blocked, force=force, out=out)] if blocked else []
+    if renamed:
+        parts.append("\n".join(renamed))
+        if not (blocked or force):
+            parts.append(f"Nothing was written to {out}. Or pass --force to import the rest.")
+    return "\n".join(parts)
+
+
 def held_back(existing: list[ExistingDocument]) -> list[ExistingDocument]:
     """Documents whose default version is not their latest: importing them now would fail."""
     return [item for item in existing if not item.default_is_latest]
