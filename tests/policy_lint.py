@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports the deprecated pkg_resources
@@ -15,8 +17,9 @@ with warnings.catch_warnings():
 
 # Actions AWS documents for just-in-time node access that parliament's bundled IAM database
 # (generated from an older Service Authorization Reference) does not know. Only these are
-# accepted as UNKNOWN_ACTION; tests/aws/test_jit_iam.py fails once parliament learns one,
-# so the list shrinks as parliament catches up.
+# accepted as UNKNOWN_ACTION, and only on Resource "*" (SCOPED_FINDINGS);
+# tests/aws/test_jit_iam.py fails once parliament learns one, so the list shrinks as
+# parliament catches up.
 MISSING_FROM_PARLIAMENT = ("ssm:GetAccessToken", "ssm:StartAccessRequest")
 
 # Findings accepted for a kind of policy: (issue, text the finding must contain, reason).
@@ -42,28 +45,6 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
             "AWS's quickstart end-user policy grants ssmmessages:OpenDataChannel on the user's "
             "own session ARNs and AWS's AmazonEKSLocalOutpostServiceRolePolicy on session/*",
         ),
-        *(
-            (
-                "UNKNOWN_ACTION",
-                f"Unknown action {action}",
-                "a just-in-time node access action parliament's database predates (AWS "
-                "'Setting up just-in-time access with Systems Manager' example policies)",
-            )
-            for action in MISSING_FROM_PARLIAMENT
-        ),
-        (
-            "UNKNOWN_CONDITION_FOR_ACTION",
-            "Unknown condition ssm:DocumentType for action",
-            "parliament's database lacks ssm:DocumentType, which AWS's just-in-time node access "
-            "policies use to scope document reads and approvals to the approval policy types",
-        ),
-        (
-            "RESOURCE_MISMATCH",
-            "'action': 'ssm:StartAutomationExecution'",
-            "parliament knows only automation-definition for StartAutomationExecution; AWS's "
-            "just-in-time requester policy grants it on ManualApprovalPolicy documents and on "
-            "the automation executions a request starts",
-        ),
         # No UNKNOWN_CONDITION_FOR_ACTION is accepted for ssmmessages:OpenDataChannel: the SAR
         # lists no condition key for it, so a session-tag condition would never match and role
         # users could not open data channels (people_policies.DataChannelsOfOwnRoleSessions).
@@ -88,19 +69,128 @@ ACCEPTED_FINDINGS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+Statement = dict[str, Any]
+
+
+def _listed(statement: Statement, key: str) -> list[str]:
+    value = statement.get(key)
+    return [str(v) for v in cast(list[Any], value)] if isinstance(value, list) else [str(value)]
+
+
+def _resources_match(pattern: str) -> Callable[[Statement], bool]:
+    """Every Resource of the statement matches `pattern`."""
+    compiled = re.compile(pattern)
+    return lambda statement: all(compiled.fullmatch(r) for r in _listed(statement, "Resource"))
+
+
+def _document_type_is(*types: str) -> Callable[[Statement], bool]:
+    """The statement's condition is StringEquals ssm:DocumentType, limited to `types`."""
+
+    def check(statement: Statement) -> bool:
+        condition = cast(dict[str, Any], statement.get("Condition") or {})
+        equals = cast(dict[str, Any], condition.get("StringEquals") or {})
+        wanted = equals.get("ssm:DocumentType")
+        found = cast(list[Any], wanted) if isinstance(wanted, list) else [wanted]
+        return bool(found) and {str(t) for t in found} <= set(types)
+
+    return check
+
+
+_ACCOUNT_ARN = r"arn:aws[a-z-]*:ssm:[^:]*:\d{12}"
+_ANY_RESOURCE = _resources_match(r"\*")
+_APPROVAL_POLICY_DOCUMENTS = _resources_match(_ACCOUNT_ARN + r":document/\*")
+
+# Findings for just-in-time node access that parliament's database can't judge, each
+# accepted only for the one action, resource pattern and condition AWS's "Setting up
+# just-in-time access with Systems Manager" example policies (requester and approver) use
+# it with: (issue, the finding's whole text, statement check, reason). Anywhere else the
+# same finding fails the lint (tests/test_policy_lint_scope.py).
+SCOPED_FINDINGS: list[tuple[str, str, Callable[[Statement], bool], str]] = [
+    *(
+        (
+            "UNKNOWN_ACTION",
+            f"Unknown action {action}",
+            _ANY_RESOURCE,
+            "a just-in-time node access action parliament's database predates; the Service "
+            "Authorization Reference gives it no resource type, so Resource '*'",
+        )
+        for action in MISSING_FROM_PARLIAMENT
+    ),
+    (
+        "RESOURCE_MISMATCH",
+        "[{'action': 'ssm:StartAutomationExecution', "
+        "'required_format': 'arn:*:ssm:*:*:automation-definition/*:*'}]",
+        lambda s: (
+            (_APPROVAL_POLICY_DOCUMENTS(s) and _document_type_is("ManualApprovalPolicy")(s))
+            or _resources_match(_ACCOUNT_ARN + r":automation-execution/\*")(s)
+        ),
+        "parliament knows only automation-definition for StartAutomationExecution; AWS's "
+        "requester policy grants it on ManualApprovalPolicy documents (ssm:DocumentType) "
+        "and on the automation executions a request starts",
+    ),
+    *(
+        (
+            "UNKNOWN_CONDITION_FOR_ACTION",
+            f"Unknown condition ssm:DocumentType for action {action}",
+            lambda s: (
+                _APPROVAL_POLICY_DOCUMENTS(s)
+                and _document_type_is("AutoApprovalPolicy", "ManualApprovalPolicy")(s)
+            ),
+            "parliament's database lacks ssm:DocumentType, which AWS's just-in-time policies "
+            "use to scope document reads and approvals to the approval policy types",
+        )
+        for action in ("ssm:StartAutomationExecution", "ssm:DescribeDocument", "ssm:GetDocument")
+    ),
+]
+
+
+def _analyze(policy: dict[str, Any]) -> list[Any]:
+    findings = analyze_policy_string(json.dumps(policy), ignore_private_auditors=True).findings
+    return cast(list[Any], findings)
+
+
+def _accepted(issue: str, text: str, kind: str) -> bool:
+    return any(
+        issue == accepted
+        # An action name must match whole: ssm:StartAccessRequests is another action.
+        and (text.endswith(fragment) if accepted == "UNKNOWN_ACTION" else fragment in text)
+        for accepted, fragment, _ in ACCEPTED_FINDINGS[kind]
+    )
+
+
+def _scoped(issue: str, detail: str) -> list[Callable[[Statement], bool]]:
+    return [check for i, whole, check, _ in SCOPED_FINDINGS if i == issue and detail == whole]
+
+
 def lint(policy: dict[str, Any], kind: str = "identity") -> list[str]:
-    """Parliament findings that are not accepted for this kind of policy."""
-    analysis = analyze_policy_string(json.dumps(policy), ignore_private_auditors=True)
+    """Parliament findings that are not accepted for this kind of policy.
+
+    A finding of SCOPED_FINDINGS is judged statement by statement (each linted alone):
+    accepted only where that statement has the action, resources and condition it is
+    accepted for."""
     unaccepted: list[str] = []
-    for finding in analysis.findings:
+    scoped_kind = kind == "identity"
+    for finding in _analyze(policy):
         text = f"{finding.issue}: {finding.detail}"
-        if not any(
-            finding.issue == issue
-            # An action name must match whole: ssm:StartAccessRequests is another action.
-            and (text.endswith(fragment) if issue == "UNKNOWN_ACTION" else fragment in text)
-            for issue, fragment, _ in ACCEPTED_FINDINGS[kind]
-        ):
-            unaccepted.append(text)
+        if _accepted(finding.issue, text, kind):
+            continue
+        if scoped_kind and _scoped(finding.issue, str(finding.detail)):
+            continue  # judged per statement below
+        unaccepted.append(text)
+    statements: Any = policy.get("Statement", [])
+    for statement in cast(
+        list[Statement], statements if isinstance(statements, list) else [statements]
+    ):
+        if not scoped_kind:
+            break
+        alone = {"Version": policy.get("Version", "2012-10-17"), "Statement": [statement]}
+        for finding in _analyze(alone):
+            checks = _scoped(finding.issue, str(finding.detail))
+            if checks and not any(check(statement) for check in checks):
+                unaccepted.append(
+                    f"{finding.issue}: {finding.detail} (statement {statement.get('Sid')!r}: "
+                    "accepted only for the resources and condition AWS's policies use)"
+                )
     return unaccepted
 
 

@@ -208,7 +208,7 @@ def _print_diff(
             )
         if isinstance(base, dict) and "stacks" in base:  # a sharded organization's plans
             return print_stack_diffs(
-                base_file, base, [plan.to_json()], as_json, summary, shard=shard
+                base_file, base, [plan.to_json()], as_json, summary, shard=shard, answers=answers
             )
         diff = diff_plans(base, plan.to_json())
     except (OSError, ValueError, DiffError) as exc:
@@ -258,7 +258,7 @@ def _verify(args: argparse.Namespace) -> int:
     skipped: list[str] = []
     if args.endpoint_url:
         # An emulator: what `emulate` skips is left out here too, with a warning.
-        plan, skipped = emulated_part(plan)
+        plan, skipped = emulated_part(plan, AwsAccess(args.endpoint_url))
     report = verify(
         plan,
         AwsAccess(args.endpoint_url),
@@ -302,10 +302,9 @@ def _adopt(args: argparse.Namespace) -> int:
 def _adopt_stack(args: argparse.Namespace) -> int:
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.ops.adopt import (  # noqa: PLC0415
-        default_version_report,
-        find_existing,
-        held_back,
+        import_blockers,
         import_file,
+        look_up,
         next_steps,
         review,
     )
@@ -318,15 +317,15 @@ def _adopt_stack(args: argparse.Namespace) -> int:
         for warning in _read_organization(args).warnings:
             print(f"warning: {warning}", file=sys.stderr)
         plan = _load_plan(args, resolve_outputs=False)
-        existing = find_existing(plan, AwsAccess(args.endpoint_url))
+        existing, renamed = look_up(plan, AwsAccess(args.endpoint_url))
     except (ConfigError, PlanError) as exc:
         return _fail(str(exc))
     except CannotCheckError as exc:
         return _fail(f"could not look for existing documents: {exc}")
     print(review(existing, plan.invented))
-    blocked = held_back(existing)
-    if blocked:
-        print("\n" + default_version_report(blocked, force=args.force, out=args.out))
+    blockers = import_blockers(existing, renamed, force=args.force, out=args.out)
+    if blockers:
+        print("\n" + blockers)
         if not args.force:
             return 1
     if not existing:

@@ -170,7 +170,10 @@ def _errors(results: list[Any]) -> int | None:
 
 
 def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
-    """`plan` of every stack of a sharded organization, merged."""
+    """`plan` of every stack of a sharded organization, merged, with the request table's
+    answers (jit_check.plan_answers: the stack file's, the same for every stack) kept in
+    --json and compared by --diff."""
+    from session_manager.offline.jit_check import plan_answers  # noqa: PLC0415
     from session_manager.offline.shard_plan import (  # noqa: PLC0415
         PlanRequest,
         merged_json,
@@ -207,6 +210,7 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
     failed = _errors(results)
     if failed:
         return failed
+    answers = plan_answers(Path(args.project_dir), args.stack, args.ou_accounts)
     if args.summary or args.diff:
         for warning in merged_warnings(results):
             print(f"warning: {warning}", file=sys.stderr)
@@ -224,9 +228,10 @@ def plan_all(args: argparse.Namespace, sharded: Sharding) -> int:
             as_json,
             args.summary,
             ous_without_accounts=_ous_without_accounts(args),
+            answers=answers,
         )
     if as_json:
-        print(merged_json(sharded, [r.rendered for r in results]))
+        print(merged_json(sharded, [r.rendered for r in results], answers))
     elif args.summary:
         print(merged_summary(results))
     else:
@@ -257,12 +262,15 @@ def print_stack_diffs(
     *,
     shard: str | None = None,
     ous_without_accounts: list[str] | None = None,
+    answers: dict[str, dict[str, str]] | None = None,
 ) -> int:
     """The diff from a base of one or many stacks (a sharded organization's merged
-    `plan --json`) to `heads`: the state moves first, then each stack's diff. With
-    `--shard` (one stack planned) the base must be that stack's alone: the base's other
-    stacks would read as deleted, and moves out of them can't be known."""
+    `plan --json`) to `heads`: the access answers that change (as an unsharded stack's
+    diff shows them), the state moves, then each stack's diff. With `--shard` (one stack
+    planned) the base must be that stack's alone: the base's other stacks would read as
+    deleted, and moves out of them can't be known."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
+    from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
         base_stacks,
         diff_stacks,
@@ -297,9 +305,12 @@ def print_stack_diffs(
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
+    flips = answer_flips(base, answers or {})
     if as_json:
-        print(json.dumps(diffs.to_json(), indent=2, sort_keys=True))
+        extra = {"accessAnswers": flips} if flips else {}
+        print(json.dumps(diffs.to_json() | extra, indent=2, sort_keys=True))
     else:
+        print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
         print(format_stack_diffs(diffs, summary=summary))
     return 0
 

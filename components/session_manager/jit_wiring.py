@@ -66,8 +66,13 @@ def deploy_just_in_time_access(
     prefix: str,
     account_id: str | None,
     role_arn: str | None,
+    *,
+    former_prefix: str | None = None,
 ) -> list[SessionManagerJustInTimeAccess]:
-    """The approval policies of every managed Region of one account (`policies`: by Region)."""
+    """The approval policies of every managed Region of one account (`policies`: by Region).
+
+    `former_prefix`: as program._deploy_account's (movedFromAccountStack): the component
+    is aliased to its per-account stack's name, and its documents follow it."""
     deployed: list[SessionManagerJustInTimeAccess] = []
     for region, jit in policies.items():
         args = just_in_time_args(jit, tags) if jit is not None else None
@@ -93,7 +98,14 @@ def deploy_just_in_time_access(
             SessionManagerJustInTimeAccess(
                 f"{prefix}-{region}-just-in-time-access",
                 args,
-                opts=pulumi.ResourceOptions(providers=[provider]),
+                opts=pulumi.ResourceOptions(
+                    providers=[provider],
+                    aliases=(
+                        [pulumi.Alias(name=f"{former_prefix}-{region}-just-in-time-access")]
+                        if former_prefix
+                        else None
+                    ),
+                ),
             )
         )
     return deployed

@@ -415,6 +415,7 @@ def _deploy_account(
         prefix,
         account_id,
         deploy_role_arn,
+        former_prefix=former_prefix,
     )
     return deployed
 

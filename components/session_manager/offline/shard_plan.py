@@ -266,11 +266,15 @@ def merged_summary(results: Sequence[UnitResult]) -> str:
     return "\n".join([*lines, "", *summary_lines(total)])
 
 
-def merged_json(sharded: Sharding, rendered: Sequence[str]) -> str:
+def merged_json(
+    sharded: Sharding, rendered: Sequence[str], answers: Mapping[str, Any] | None = None
+) -> str:
     """`{"shards": {...}, "stacks": [plan, ...]}` as `json.dumps(indent=2, sort_keys=True)`
-    would write it, from each stack's own dump: the parent never parses the plans."""
+    would write it, from each stack's own dump: the parent never parses the plans.
+    `answers`: the request table's (jit_check.plan_answers, `{justInTimeAnswers: ...}`),
+    the organization's once: every stack reads the same stack file and table."""
     head = json.dumps(
-        {"shards": {"count": sharded.shards.count, "stack": sharded.base}},
+        {**(answers or {}), "shards": {"count": sharded.shards.count, "stack": sharded.base}},
         indent=2,
         sort_keys=True,
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY
 from session_manager.config.secrets import UNDECRYPTED
 from session_manager.offline.invented import mark_invented
 from session_manager.offline.plan import Plan, PlannedResource
@@ -31,7 +32,7 @@ from session_manager.ops.verify import DOCUMENT, flatten, parse_document
 
 def _parsed(content: Any, document_format: str, native: bool) -> Any:
     """A document's content to compare, parsed. A just-in-time approval policy's as
-    verify compares it (drift/jit.py policy_content: its Cedar text's whitespace folded)."""
+    verify compares it (drift/jit.py policy_content: its Cedar text compared as Cedar)."""
     if native:
         return policy_content(content, document_format)
     return parse_document(content, document_format)
@@ -145,6 +146,74 @@ def find_existing(plan: Plan, access: AwsAccess) -> list[ExistingDocument]:
             )
         )
     return found
+
+
+def other_auto_approvals(plan: Plan, access: AwsAccess) -> list[str]:
+    """Each AutoApprovalPolicy of another name in an account-Region where the stack plans
+    one, as what to do about it.
+
+    AWS allows one auto-approval policy per account and Region ("Create an auto-approval
+    policy", Systems Manager User Guide), so the planned one can't be created beside it;
+    `find_existing` looks only under the planned name, and AWS's own sample names its
+    `SSM-JustInTimeAccessAutoApprovalPolicy`.
+    """
+    notes: list[str] = []
+    access.pin_plan(plan)
+    for resource in plan.of_type(NATIVE_DOCUMENT):
+        if resource.inputs.get("documentType") != AUTO_APPROVAL_POLICY:
+            continue
+        provider = plan.provider_of(resource)
+        region = plan.region_of(resource)
+        name = str(resource.inputs["name"])
+        try:
+            account = access.confirmed_account(provider, region)
+            ssm = access.client(provider, "ssm", region)
+            pages = ssm.get_paginator("list_documents").paginate(
+                Filters=[
+                    {"Key": "DocumentType", "Values": [AUTO_APPROVAL_POLICY]},
+                    {"Key": "Owner", "Values": ["Self"]},
+                ]
+            )
+            others = sorted(
+                str(d["Name"]) for page in pages for d in page.get("DocumentIdentifiers", [])
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise CannotCheckError(
+                f"{name} in {region}: {failure_reason(exc, access.endpoint_url)}"
+            ) from None
+        for other in others:
+            if other == name:
+                continue
+            notes.append(
+                f"{other} in {region} (account {account}) is an {AUTO_APPROVAL_POLICY}, and "
+                f"the stack plans {name} there: AWS allows one auto-approval policy per "
+                "account and Region, so the planned one can't be created beside it. To adopt "
+                f"it, set `justInTimeAccess.autoApproval.name: {other}` (on the target that "
+                "holds this account, if it sets its own autoApproval) and run adopt again: it "
+                f"then imports {other}. Or review it and delete it "
+                f"(aws ssm delete-document --name {other} --region {region})."
+            )
+    return notes
+
+
+def look_up(plan: Plan, access: AwsAccess) -> tuple[list[ExistingDocument], list[str]]:
+    """`find_existing`'s documents, and `other_auto_approvals`' notes."""
+    return find_existing(plan, access), other_auto_approvals(plan, access)
+
+
+def import_blockers(
+    existing: list[ExistingDocument], renamed: list[str], *, force: bool, out: str
+) -> str:
+    """What stops the import, as text ("" when nothing does): documents whose default
+    version is not their latest, and auto-approval policies of another name. Either
+    way nothing is written without --force (one import, of every document, at once)."""
+    blocked = held_back(existing)
+    parts = [default_version_report(blocked, force=force, out=out)] if blocked else []
+    if renamed:
+        parts.append("\n".join(renamed))
+        if not (blocked or force):
+            parts.append(f"Nothing was written to {out}. Or pass --force to import the rest.")
+    return "\n".join(parts)
 
 
 def held_back(existing: list[ExistingDocument]) -> list[ExistingDocument]:

@@ -17,15 +17,25 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from typing import Any, cast
 
 import yaml
+from botocore.exceptions import BotoCoreError, ClientError
 
-from session_manager.aws.jit_iam import JIT_DOCUMENT_TYPES
+from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY, JIT_DOCUMENT_TYPES
 from session_manager.ops.drift.jit import NATIVE_DOCUMENT
 
-__all__ = ["NATIVE_DOCUMENT", "document_text", "moto_refuses_jit_types", "tag_list", "teach_moto"]
+__all__ = [
+    "NATIVE_DOCUMENT",
+    "document_text",
+    "emulator_refusal",
+    "moto_refuses_jit_types",
+    "tag_list",
+    "teach_moto",
+]
 
 _taught = threading.Lock()
 # moto's own document check, kept to show it still refuses the types (moto_refuses_jit_types).
@@ -89,3 +99,28 @@ def tag_list(inputs: Mapping[str, Any]) -> dict[str, str]:
         return {}
     tags = cast(list[dict[str, Any]], raw)
     return {str(t["key"]): str(t["value"]) for t in tags}
+
+
+def emulator_refusal(ssm: Any) -> str | None:
+    """Why the emulator behind `ssm` (a client of an `--endpoint-url`) refuses the
+    just-in-time document types, or None when it holds them (or can't be asked).
+
+    A moto started elsewhere is not taught (`teach_moto`): `emulate` skips the documents,
+    and verify must leave them out as it leaves out what emulate can't create. Asked by
+    creating a throwaway AutoApprovalPolicy, deleted at once; only ever an emulator."""
+    name = f"session-manager-probe-{uuid.uuid4().hex[:12]}"
+    try:
+        ssm.create_document(
+            Name=name,
+            Content='schemaVersion: "0.3"\n',
+            DocumentType=AUTO_APPROVAL_POLICY,
+            DocumentFormat="YAML",
+        )
+    except ClientError as exc:
+        message = str(exc.response.get("Error", {}).get("Message") or "")
+        return message if "document type" in message.lower() else None
+    except BotoCoreError:
+        return None
+    with suppress(ClientError, BotoCoreError):
+        ssm.delete_document(Name=name)
+    return None

@@ -35,7 +35,7 @@ class VerifyUnitWork:
         skipped: list[str] = []
         if self.endpoint_url:
             # An emulator: what `emulate` skips is left out here too, with a warning.
-            plan, skipped = emulated_part(plan)
+            plan, skipped = emulated_part(plan, AwsAccess(self.endpoint_url))
         try:
             return verify(plan, AwsAccess(self.endpoint_url), warnings=skipped)
         except CannotCheckError as exc:

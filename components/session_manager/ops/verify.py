@@ -34,6 +34,7 @@ from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.ops.aws_access import AwsAccess, CannotCheckError, failure_reason
 from session_manager.ops.drift.compare import CheckContext, KeyResolver
 from session_manager.ops.drift.grants import RoleGrants
+from session_manager.ops.drift.jit import NATIVE_DOCUMENT
 from session_manager.ops.drift.registry import CHECKS, GLOBAL_TYPES, ORDER
 from session_manager.ops.drift.result import (
     CANNOT_CHECK,
@@ -46,6 +47,7 @@ from session_manager.ops.drift.result import (
 )
 from session_manager.ops.drift.ssm import DOCUMENT, flatten, parse_document
 from session_manager.ops.emulate import not_emulated
+from session_manager.ops.emulate_jit import emulator_refusal
 
 __all__ = [
     "CANNOT_CHECK",
@@ -121,23 +123,36 @@ def targets_of(plan: Plan) -> list[Target]:
     return [t for _, t in sorted(regional, key=lambda item: (item[1].account, item[1].region))]
 
 
-def emulated_part(plan: Plan) -> tuple[Plan, list[str]]:
+def emulated_part(plan: Plan, access: AwsAccess | None = None) -> tuple[Plan, list[str]]:
     """The plan without what `emulate` skips, and a warning naming what was left out.
 
     Against an emulator (`--endpoint-url`, `make demo`) verify checks what emulate
     created: a resource it cannot create (a VPC endpoint names a VPC only a real
-    account has) would otherwise be reported missing.
+    account has) would otherwise be reported missing. With `access` (the emulator's),
+    the just-in-time approval-policy documents too when that emulator refuses their
+    types (a moto this project did not start: emulate_jit.emulator_refusal).
     """
     skipped = {id(r) for r in not_emulated(plan)}
+    warnings: list[str] = []
+    if skipped:
+        kinds = sorted({r.type.rsplit(":", 1)[-1] for r in plan.resources if id(r) in skipped})
+        warnings.append(
+            f"not emulated, so not verified: {len(skipped)} ({', '.join(kinds)}): "
+            "they name a VPC or group only a real account has"
+        )
+    policies = plan.of_type(NATIVE_DOCUMENT)
+    if access is not None and policies:
+        refusal = emulator_refusal(access.client(None, "ssm", plan.region_of(policies[0])))
+        if refusal:
+            skipped |= {id(r) for r in policies}
+            warnings.append(
+                f"not emulated, so not verified: {len(policies)} just-in-time approval "
+                f"policy document(s): the emulator refuses their types ({refusal})"
+            )
     if not skipped:
         return plan, []
-    kinds = sorted({r.type.rsplit(":", 1)[-1] for r in plan.resources if id(r) in skipped})
-    warning = (
-        f"not emulated, so not verified: {len(skipped)} ({', '.join(kinds)}): "
-        "they name a VPC or group only a real account has"
-    )
     kept = [r for r in plan.resources if id(r) not in skipped]
-    return dataclasses.replace(plan, resources=kept), [warning]
+    return dataclasses.replace(plan, resources=kept), warnings
 
 
 class Verifier:

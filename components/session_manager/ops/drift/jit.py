@@ -12,10 +12,17 @@ for every document) and compares:
 - its type: a document of another type is not an approval policy (breaks, 4).
 - its content, as data: the YAML (or JSON) AWS returns parsed and compared with the
   planned object (AWS's sample shape, aws/jit.py), so key order and YAML layout are no
-  finding; the Cedar text in an auto-approval policy's `AutoApprovalPolicyDocuments`
-  with whitespace runs folded to one space, so line endings or indentation are none
-  either. Any other difference (a manual policy's approvers, targets or duration too)
-  may grant more than the stack declares: "weakens security" (1).
+  finding. The Cedar text in an auto-approval policy's `AutoApprovalPolicyDocuments` is
+  compared as Cedar: both texts parsed by Cedar's own engine (cedarpy's policy-set JSON,
+  where comments and layout are gone), so re-indenting is no finding but a newline that
+  ends a `//` comment early (un-commenting a `permit`) is. A text Cedar can't parse is
+  compared as text, only its line endings (CRLF) and trailing whitespace normalized.
+  Any other difference (a manual policy's approvers, targets or duration too) may grant
+  more than the stack declares: "weakens security" (1); the finding names the fields
+  that differ, each with both values.
+- a ManualApprovalPolicy the stack doesn't declare whose tag targets one node can share
+  with a declared one: requests to that node fail ("Create approval policies for your
+  nodes"), breaks sessions (4). One no node can share, or one for every node, is none.
 - one auto-approval policy per account and Region ("Create an auto-approval policy":
   "You can only have one auto-approval policy per AWS account and AWS Region"): an
   AutoApprovalPolicy of another name there (made in the console) is reported, weakens
@@ -24,32 +31,67 @@ for every document) and compares:
 
 from __future__ import annotations
 
-import re
+import json
+from functools import cached_property
 from typing import Any, cast
 
+import cedarpy
 import yaml
 
-from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY
+from session_manager.aws.jit import Tag, overlapping_targets
+from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY, MANUAL_APPROVAL_POLICY
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift.compare import Check, CheckContext, document_version, planned_format
-from session_manager.ops.drift.severity import REFRESH_UP, WEAKENS_SECURITY
+from session_manager.ops.drift.severity import BREAKS_SESSIONS, REFRESH_UP, WEAKENS_SECURITY
 from session_manager.ops.drift.ssm import parse_document
 
 NATIVE_DOCUMENT = "aws-native:ssm:Document"
 # The types AWS allows only one document of per account and Region.
 ONE_PER_ACCOUNT_REGION = frozenset({AUTO_APPROVAL_POLICY})
-_SPACE = re.compile(r"\s+")
 
 
 def normalized(text: str) -> str:
-    """Policy text with every run of whitespace as one space, ends trimmed."""
-    return _SPACE.sub(" ", text).strip()
+    """Text with CRLF line endings as LF and trailing whitespace dropped, nothing else:
+    in Cedar a newline ends a `//` comment, so folding whitespace could hide a change."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).rstrip()
+
+
+class CedarText(str):
+    """Cedar policy text, shown as written, equal to another that means the same policies.
+
+    Equality compares Cedar's own parse (cedarpy.policies_to_json_str, the policy set's
+    JSON form: no comments, no layout; Cedar's grammar, docs.cedarpolicy.com/policies/
+    syntax-grammar.html: a `//` comment runs to the end of its line). If either side
+    fails to parse, the texts are compared after `normalized`."""
+
+    @cached_property
+    def meaning(self) -> str:
+        try:
+            parsed = cedarpy.policies_to_json_str(str(self))  # pyright: ignore[reportUnknownMemberType]
+        except ValueError:
+            return ""
+        return json.dumps(json.loads(str(parsed)), sort_keys=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str):
+            return False
+        theirs = other if isinstance(other, CedarText) else CedarText(other)
+        if self.meaning and theirs.meaning:
+            return self.meaning == theirs.meaning
+        return normalized(self) == normalized(theirs)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.meaning or normalized(self))
 
 
 def policy_content(content: Any, document_format: str) -> Any:
     """A policy document's content to compare: parsed (unless the plan's object already),
-    with each Cedar text of `AutoApprovalPolicyDocuments` normalized. Text that does not
-    parse stays text, whitespace folded: it differs from any planned object."""
+    with each Cedar text of `AutoApprovalPolicyDocuments` a CedarText. Text that does not
+    parse stays text (`normalized`): it differs from any planned object."""
     if isinstance(content, str):
         try:
             content = parse_document(content, document_format)
@@ -68,12 +110,34 @@ def policy_content(content: Any, document_format: str) -> Any:
 
 
 def _folded(document: Any) -> Any:
-    """One of `AutoApprovalPolicyDocuments`, its Cedar text's whitespace folded."""
+    """One of `AutoApprovalPolicyDocuments`, its Cedar text compared as Cedar."""
     if not isinstance(document, dict):
         return document
     entry = cast(dict[str, Any], document)
     text = entry.get("content")
-    return {**entry, "content": normalized(text)} if isinstance(text, str) else entry
+    return {**entry, "content": CedarText(text)} if isinstance(text, str) else entry
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested document as `a.0.b` -> value, lists by index (a step, an approver)."""
+    if isinstance(value, list) and value:
+        value = {str(i): item for i, item in enumerate(cast(list[Any], value))}
+    if isinstance(value, dict) and value:
+        found: dict[str, Any] = {}
+        for key, item in cast(dict[str, Any], value).items():
+            found |= _leaves(item, f"{prefix}.{key}" if prefix else str(key))
+        return found
+    return {prefix: value}
+
+
+def differing(wanted: Any, actual: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields (`a.0.b` paths) whose values differ, each side's values of those only."""
+    ours, theirs = _leaves(wanted), _leaves(actual)
+    paths = sorted(p for p in set(ours) | set(theirs) if ours.get(p) != theirs.get(p))
+    return (
+        {p: ours.get(p) for p in paths if p in ours},
+        {p: theirs.get(p) for p in paths if p in theirs},
+    )
 
 
 def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
@@ -91,14 +155,16 @@ def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
         described, content = read
         if described.get("DocumentType") != document_type:
             ctx.drift(label, "documentType", document_type, described.get("DocumentType"))
-        wanted = resource.inputs.get("content") or ""
         document_format = planned_format(resource)
-        if policy_content(content, document_format) != policy_content(wanted, document_format):
+        wanted = policy_content(resource.inputs.get("content") or "", document_format)
+        held = policy_content(content, document_format)
+        if held != wanted:
+            ours, theirs = differing(wanted, held)
             ctx.drift(
                 label,
                 "content",
-                wanted,
-                content,
+                ours,
+                theirs,
                 severity=WEAKENS_SECURITY,
                 fix=(
                     f"run `{REFRESH_UP}`: it puts the declared policy back as a new default "
@@ -117,10 +183,73 @@ def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
                 severity=WEAKENS_SECURITY,
                 fix=(
                     f"review it, then delete it (aws ssm delete-document --name {other} "
-                    f"--region {ctx.region}) and run `{REFRESH_UP}`; or adopt it: "
-                    "`session-manager adopt` imports a document of the planned name"
+                    f"--region {ctx.region}) and run `{REFRESH_UP}`; or keep it instead of "
+                    f"{name}: set `justInTimeAccess.autoApproval.name: {other}`, then "
+                    f"`session-manager adopt` imports it (and `{name}` leaves the stack)"
                 ),
             )
+    if document_type == MANUAL_APPROVAL_POLICY:
+        _overlapping_manual_policies(ctx, ssm, resource)
+
+
+def _tag_targets(content: Any) -> list[Tag]:
+    """A manual policy's `tag:<key>` targets as (key, value) pairs (aws/jit.py's shape)."""
+    targets: Any = (
+        cast(dict[str, Any], content).get("targets") if isinstance(content, dict) else None
+    )
+    pairs: list[Tag] = []
+    for target in cast(list[Any], targets) if isinstance(targets, list) else []:
+        if not isinstance(target, dict):
+            continue
+        entry = cast(dict[str, Any], target)
+        key, values = str(entry.get("Key") or ""), entry.get("Values")
+        if key.startswith("tag:") and isinstance(values, list):
+            pairs += [(key.removeprefix("tag:"), str(v)) for v in cast(list[Any], values)]
+    return pairs
+
+
+def _overlapping_manual_policies(ctx: CheckContext, ssm: Any, resource: PlannedResource) -> None:
+    """An undeclared ManualApprovalPolicy here whose tag targets one node can share with
+    this declared one: AWS fails every request to such a node ("Create approval policies
+    for your nodes": a node two manual policies apply to can't be requested). Breaks
+    sessions (4). One that targets every node is no finding: a tag-targeted policy is
+    favoured over it. Declared: the names the component registered (manualApprovalNames)."""
+    name = str(resource.inputs["name"])
+    declared = set(
+        ctx.component_outputs.get(resource.parent or "", {}).get("manualApprovalNames") or []
+    )
+    ours = _tag_targets(
+        policy_content(resource.inputs.get("content") or "", planned_format(resource))
+    )
+    for other in _documents_of_type(ctx, ssm, MANUAL_APPROVAL_POLICY):
+        if other == name or other in declared:
+            continue
+        try:
+            text = ctx.access.read(
+                ssm, "get_document", Name=other, DocumentFormat=planned_format(resource)
+            )["Content"]
+        except ssm.exceptions.InvalidDocument:
+            continue
+        pair = overlapping_targets(
+            ours, _tag_targets(policy_content(text, planned_format(resource)))
+        )
+        if pair is None:
+            continue
+        (key, value), (other_key, other_value) = pair
+        ctx.drift(
+            f"document {other}",
+            "targets",
+            f"no node that {name} targets too",
+            f"tag {other_key}={other_value}, and {name} targets tag {key}={value}: "
+            "one node can carry both",
+            severity=BREAKS_SESSIONS,
+            fix=(
+                f"requests to a node both apply to fail: review {other}, then delete it "
+                f"(aws ssm delete-document --name {other} --region {ctx.region}); or declare "
+                "it in `justInTimeAccess.manualApprovals` with targets that don't overlap "
+                f"and run `session-manager adopt` to import it"
+            ),
+        )
 
 
 def _documents_of_type(ctx: CheckContext, ssm: Any, document_type: str) -> list[str]:
