@@ -78,8 +78,16 @@ def test_the_aws_native_providers_assume_the_stacks_role(tmp_path: Path) -> None
     planned = plan(
         tmp_path,
         _per_account_config(
-            assumeRoles=[{"roleArn": role, "sessionName": "ci", "externalId": "x-1"}],
+            assumeRoles=[
+                {
+                    "roleArn": role,
+                    "sessionName": "ci",
+                    "externalId": "x-1",
+                    "transitiveTagKeys": ["Team"],
+                }
+            ],
             forbiddenAccountIds=["999999999999"],
+            sharedCredentialsFiles=["/ci/credentials"],
         ),
         stack=f"account-{ACCOUNT}",
         account_id=ACCOUNT,
@@ -90,8 +98,10 @@ def test_the_aws_native_providers_assume_the_stacks_role(tmp_path: Path) -> None
             "roleArn": role,
             "sessionName": "ci",
             "externalId": "x-1",
+            "transitiveTagKeys": ["Team"],
         }
         assert _as_list(native["forbiddenAccountIds"]) == ["999999999999"]
+        assert native["sharedCredentialsFile"] == "/ci/credentials"
 
 
 def test_a_role_chain_the_aws_native_provider_cannot_follow_is_refused(tmp_path: Path) -> None:

@@ -40,14 +40,11 @@ class StackCredentials:
     `aws:allowedAccountIds` pins."""
 
     profile: str | None = None
+    # pulumi-aws takes a list; aws-native one file: passed when the list has one.
+    shared_credentials_file: str | None = None
     allowed_account_ids: list[str] | None = None
     forbidden_account_ids: list[str] | None = None
     assume_role: dict[str, Any] | None = None
-
-
-# pulumi-aws's assume-role keys that aws-native's `assumeRole` has under the same name
-# (pulumi-aws-native ProviderAssumeRoleArgs; pulumi-aws ProviderAssumeRole).
-_SHARED_ROLE_KEYS = ("roleArn", "sessionName", "externalId", "policy", "policyArns", "tags")
 
 
 def stack_credentials() -> StackCredentials:
@@ -65,21 +62,26 @@ def stack_credentials() -> StackCredentials:
                 (
                     "aws:assumeRoles",
                     f"names a chain of {len(chain)} roles; the just-in-time documents' "
-                    "aws-native provider assumes one role: name only the last one, or "
-                    "deploy through `session-manager:targets` (docs/just-in-time-access.md)",
+                    "aws-native provider assumes one role: use one role that the stack's "
+                    "credentials can assume directly, or deploy through "
+                    "`session-manager:targets` (docs/just-in-time-access.md)",
                 )
             ]
         )
     role = cast(dict[str, Any], chain[0]) if chain and isinstance(chain[0], dict) else None
     allowed: Any = config.get_object("allowedAccountIds")
     forbidden: Any = config.get_object("forbiddenAccountIds")
+    files: Any = config.get_object("sharedCredentialsFiles")
     return StackCredentials(
         profile=config.get("profile"),
+        shared_credentials_file=(
+            str(cast(list[Any], files)[0])
+            if isinstance(files, list) and len(cast(list[Any], files)) == 1
+            else None
+        ),
         allowed_account_ids=[str(a) for a in cast(list[Any], allowed)] if allowed else None,
         forbidden_account_ids=([str(a) for a in cast(list[Any], forbidden)] if forbidden else None),
-        assume_role=(
-            {key: role[key] for key in _SHARED_ROLE_KEYS if key in role} if role else None
-        ),
+        assume_role=role,
     )
 
 
@@ -93,6 +95,8 @@ def _native_assume_role(
     role = stack.assume_role if stack else None
     if not role:
         return None
+    # The keys pulumi-aws's ProviderAssumeRole and aws-native's ProviderAssumeRoleArgs
+    # share; pulumi-aws's `duration` (text) and `sourceIdentity` have no aws-native twin.
     return aws_native.ProviderAssumeRoleArgs(
         role_arn=role.get("roleArn"),
         session_name=role.get("sessionName"),
@@ -100,6 +104,7 @@ def _native_assume_role(
         policy=role.get("policy"),
         policy_arns=role.get("policyArns"),
         tags=role.get("tags"),
+        transitive_tag_keys=role.get("transitiveTagKeys"),
     )
 
 
@@ -171,6 +176,9 @@ def deploy_just_in_time_access(
             ),
             forbidden_account_ids=None if account_id or not stack else stack.forbidden_account_ids,
             profile=None if account_id or not stack else stack.profile,
+            shared_credentials_file=(
+                None if account_id or not stack else stack.shared_credentials_file
+            ),
             assume_role=_native_assume_role(role_arn, None if account_id else stack),
         )
         deployed.append(
