@@ -79,3 +79,37 @@ def test_the_just_in_time_policies_move_with_the_account(tmp_path: Path) -> None
     assert {component, *documents} <= found["same"]
     assert not ({component, *documents} & found.get("add", set()))
     assert not [n for n in found.get("remove", set()) if "just-in-time-access" in n]
+
+
+def test_the_policies_move_from_a_stack_with_a_profile_and_an_account_pin(
+    tmp_path: Path,
+) -> None:
+    """A per-account stack's aws-native providers carry its `aws:profile` and
+    `aws:allowedAccountIds` (jit_wiring.stack_credentials): the move still leaves the
+    documents "same" and in the same account (diff_accounts.account_moves)."""
+    per_account = plan(
+        tmp_path,
+        {
+            "aws:region": "us-east-1",
+            "aws:profile": "account-333",
+            "aws:allowedAccountIds": [ACCOUNT],
+            "session-manager:regions": ["us-east-1"],
+            "session-manager:instanceAccess": {"createRole": True},
+            "session-manager:justInTimeAccess": JIT,
+        },
+        stack=ACCOUNT_STACK,
+        account_id=ACCOUNT,
+    )
+    native = [r for r in per_account.resources if r.type == "pulumi:providers:aws-native"]
+    assert [r.inputs.get("profile") for r in native] == ["account-333"]
+    before = plan(tmp_path, org_config(justInTimeAccess=JIT)).to_json()
+    moved_in = [{"account": "111111111111"}, {"account": ACCOUNT, "movedFromAccountStack": True}]
+    head = plan(tmp_path, org_config(justInTimeAccess=JIT, targets=moved_in))
+    component = f"session-manager-{ACCOUNT}-us-east-1-just-in-time-access"
+    documents = {f"{component}-auto-approval", f"{component}-manual-production"}
+    moved = state_move(per_account, before)
+    found = steps(moved, head)
+    assert {component, *documents} <= found["same"]
+    assert not ({component, *documents} & found.get("add", set()))
+    moves = diff_plans(moved, head.to_json()).account_moves
+    assert not [urn for urn, _, _ in moves if "just-in-time-access" in urn]

@@ -1,7 +1,10 @@
 """How the program turns `justInTimeAccess` config into each account-Region's component.
 
 aws-native resources have no per-resource Region: each account-Region gets its own
-aws-native provider, pinned to the account and assuming the account's deploy role.
+aws-native provider, pinned to the account and assuming the account's deploy role. A
+stack without targets has no deploy role: its aws-native providers take the stack's
+default pulumi-aws provider's credentials settings (`aws:profile`, `aws:allowedAccountIds`,
+`aws:assumeRoles`), which an explicit provider does not read.
 Each account-Region gets its own policies: its target's `justInTimeAccess`, else the
 stack's (config/stack.py `jit_for`).
 """
@@ -9,6 +12,8 @@ stack's (config/stack.py `jit_for`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws_native as aws_native
@@ -20,8 +25,87 @@ from session_manager.args import (
 )
 from session_manager.aws.defaults import DEPLOY_SESSION_NAME
 from session_manager.aws.jit import undeployable_reason
+from session_manager.config.errors import ConfigError
 from session_manager.config.jit import JustInTimeAccess, ManualApproval
 from session_manager.just_in_time_access import SessionManagerJustInTimeAccess
+
+
+@dataclass(frozen=True)
+class StackCredentials:
+    """The stack's default pulumi-aws provider settings that choose the account.
+
+    An explicit provider reads none of the stack's `aws:` config, so without these the
+    aws-native providers of a stack without targets use whatever account the ambient
+    credentials are in, not the one `aws:profile` / `aws:assumeRoles` reach and
+    `aws:allowedAccountIds` pins."""
+
+    profile: str | None = None
+    # pulumi-aws takes a list; aws-native one file: passed when the list has one.
+    shared_credentials_file: str | None = None
+    allowed_account_ids: list[str] | None = None
+    forbidden_account_ids: list[str] | None = None
+    assume_role: dict[str, Any] | None = None
+
+
+def stack_credentials() -> StackCredentials:
+    """Read the stack's `aws:` provider settings; a role chain aws-native can't follow is
+    refused here, before any resource is registered."""
+    config = pulumi.Config("aws")
+    roles: Any = config.get_object("assumeRoles")
+    single: Any = config.get_object("assumeRole")  # pulumi-aws 6's one-role form
+    chain: list[Any] = cast(list[Any], roles) if isinstance(roles, list) else []
+    if isinstance(single, dict):
+        chain = [cast(dict[str, Any], single), *chain]
+    if len(chain) > 1:
+        raise ConfigError(
+            [
+                (
+                    "aws:assumeRoles",
+                    f"names a chain of {len(chain)} roles; the just-in-time documents' "
+                    "aws-native provider assumes one role: use one role that the stack's "
+                    "credentials can assume directly, or deploy through "
+                    "`session-manager:targets` (docs/just-in-time-access.md)",
+                )
+            ]
+        )
+    role = cast(dict[str, Any], chain[0]) if chain and isinstance(chain[0], dict) else None
+    allowed: Any = config.get_object("allowedAccountIds")
+    forbidden: Any = config.get_object("forbiddenAccountIds")
+    files: Any = config.get_object("sharedCredentialsFiles")
+    return StackCredentials(
+        profile=config.get("profile"),
+        shared_credentials_file=(
+            str(cast(list[Any], files)[0])
+            if isinstance(files, list) and len(cast(list[Any], files)) == 1
+            else None
+        ),
+        allowed_account_ids=[str(a) for a in cast(list[Any], allowed)] if allowed else None,
+        forbidden_account_ids=([str(a) for a in cast(list[Any], forbidden)] if forbidden else None),
+        assume_role=role,
+    )
+
+
+def _native_assume_role(
+    role_arn: str | None, stack: StackCredentials | None
+) -> aws_native.ProviderAssumeRoleArgs | None:
+    if role_arn:
+        return aws_native.ProviderAssumeRoleArgs(
+            role_arn=role_arn, session_name=DEPLOY_SESSION_NAME
+        )
+    role = stack.assume_role if stack else None
+    if not role:
+        return None
+    # The keys pulumi-aws's ProviderAssumeRole and aws-native's ProviderAssumeRoleArgs
+    # share; pulumi-aws's `duration` (text) and `sourceIdentity` have no aws-native twin.
+    return aws_native.ProviderAssumeRoleArgs(
+        role_arn=role.get("roleArn"),
+        session_name=role.get("sessionName"),
+        external_id=role.get("externalId"),
+        policy=role.get("policy"),
+        policy_arns=role.get("policyArns"),
+        tags=role.get("tags"),
+        transitive_tag_keys=role.get("transitiveTagKeys"),
+    )
 
 
 def manual_approval_args(policy: ManualApproval) -> ManualApprovalPolicyArgs:
@@ -68,11 +152,13 @@ def deploy_just_in_time_access(
     role_arn: str | None,
     *,
     former_prefix: str | None = None,
+    stack: StackCredentials | None = None,
 ) -> list[SessionManagerJustInTimeAccess]:
     """The approval policies of every managed Region of one account (`policies`: by Region).
 
     `former_prefix`: as program._deploy_account's (movedFromAccountStack): the component
-    is aliased to its per-account stack's name, and its documents follow it."""
+    is aliased to its per-account stack's name, and its documents follow it. `stack`: the
+    stack's own provider settings, for a stack without targets (no `account_id`)."""
     deployed: list[SessionManagerJustInTimeAccess] = []
     for region, jit in policies.items():
         args = just_in_time_args(jit, tags) if jit is not None else None
@@ -85,14 +171,15 @@ def deploy_just_in_time_access(
             # after its STS GetCallerIdentity, which that skips (pulumi-aws-native
             # provider/pkg/provider/provider.go Configure, validateAccountId).
             skip_credentials_validation=False,
-            allowed_account_ids=[account_id] if account_id else None,
-            assume_role=(
-                aws_native.ProviderAssumeRoleArgs(
-                    role_arn=role_arn, session_name=DEPLOY_SESSION_NAME
-                )
-                if role_arn
-                else None
+            allowed_account_ids=(
+                [account_id] if account_id else stack.allowed_account_ids if stack else None
             ),
+            forbidden_account_ids=None if account_id or not stack else stack.forbidden_account_ids,
+            profile=None if account_id or not stack else stack.profile,
+            shared_credentials_file=(
+                None if account_id or not stack else stack.shared_credentials_file
+            ),
+            assume_role=_native_assume_role(role_arn, None if account_id else stack),
         )
         deployed.append(
             SessionManagerJustInTimeAccess(

@@ -51,7 +51,11 @@ from session_manager.config.regions import region_warnings
 from session_manager.config.stack import StackConfig
 from session_manager.config.targets import resolve_own_account, resolve_targets
 from session_manager.instance_access import SessionManagerInstanceAccess
-from session_manager.jit_wiring import deploy_just_in_time_access
+from session_manager.jit_wiring import (
+    StackCredentials,
+    deploy_just_in_time_access,
+    stack_credentials,
+)
 from session_manager.preferences import SessionManagerPreferences
 from session_manager.secret_inputs import keep_config_secrets, refuse_secret_names
 from session_manager.shard_wiring import StackShare
@@ -331,6 +335,7 @@ def _deploy_account(
     offboard: bool = False,
     former_prefix: str | None = None,
     just_in_time: Mapping[str, JustInTimeAccess | None] | None = None,
+    stack: StackCredentials | None = None,
 ) -> AccountDeployment:
     """One account's components, named `<prefix>-<role>`.
 
@@ -416,6 +421,7 @@ def _deploy_account(
         account_id,
         deploy_role_arn,
         former_prefix=former_prefix,
+        stack=stack,
     )
     return deployed
 
@@ -442,12 +448,18 @@ def deploy(config: StackConfig, home_region: str | None = None) -> Deployment:
     events = config.account_events is not None and share.shared
     events_token = account_events_token(config) if events else None
     if not config.targets:
+        # Read (and a role chain refused) before any resource is registered.
+        stack = stack_credentials() if config.just_in_time_access is not None else None
         own = resolve_own_account(config, own_account_id)
         for warning in own.warnings:
             pulumi.log.warn(warning)
         deployed = {
             account.account_id: _deploy_account(
-                config, account.regions, prefix="session-manager", offboard=account.offboard
+                config,
+                account.regions,
+                prefix="session-manager",
+                offboard=account.offboard,
+                stack=stack,
             )
             for account in own.accounts
         }

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 ACTION = 'AWS::SSM::Action::"getTokenForInstanceAccess"'
 PRINCIPAL_TYPE = "AWS::IdentityStore::User"
@@ -215,6 +216,23 @@ def manual_policies_for_node(
     )
     every = sorted(name for name, tags in targets.items() if not tags)
     return specific, every
+
+
+def manual_policy_tags(content: Any) -> list[Tag]:
+    """A manual policy document's `tag:<key>` targets as (key, value) pairs (the shape
+    `manual_approval_content` writes)."""
+    targets: Any = (
+        cast(dict[str, Any], content).get("targets") if isinstance(content, dict) else None
+    )
+    pairs: list[Tag] = []
+    for target in cast(list[Any], targets) if isinstance(targets, list) else []:
+        if not isinstance(target, dict):
+            continue
+        entry = cast(dict[str, Any], target)
+        key, values = str(entry.get("Key") or ""), entry.get("Values")
+        if key.startswith("tag:") and isinstance(values, list):
+            pairs += [(key.removeprefix("tag:"), str(v)) for v in cast(list[Any], values)]
+    return pairs
 
 
 def overlapping_targets(a: list[Tag], b: list[Tag]) -> tuple[Tag, Tag] | None:

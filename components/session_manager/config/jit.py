@@ -396,25 +396,38 @@ def production_values(values: list[str]) -> list[str]:
     return tried
 
 
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _production_node_tags(policy: str, key: str, value: str) -> dict[str, str]:
+    """A production node's tags: `key=value` and every other tag key the policy names
+    with a value nobody names, so `resource.hasTag("Owner")` or `resource.getTag("Owner")
+    != "security"` doesn't make an open policy look scoped."""
+    return dict.fromkeys(_TAG_NAME.findall(policy), _FRESH) | {key: value}
+
+
 def _open_production_problems(policy: str, production_tags: dict[str, list[str]]) -> list[Problem]:
-    """An auto-approval that admits anyone (or anyone with some attribute) to production."""
+    """An auto-approval that admits anyone (or anyone with some attribute) to production.
+
+    A key with no values marks production by the key alone (AWS's examples tag production
+    nodes `Production`): every value is tried, a fresh one and each string the policy names."""
     problems: list[Problem] = []
     for key, values in sorted(production_tags.items()):
-        for value in production_values(values):
+        tried = production_values(values) if values else [_FRESH, *_STRING.findall(policy)]
+        for value in dict.fromkeys(tried):
             # Every node type of AWS's schema: a policy scoped to `resource is
             # AWS::SSM::ManagedInstance` opens hybrid nodes only.
             for node_type in NODE_TYPES:
-                node = Node("production-node", {key: value}, node_type)
+                node = Node("production-node", _production_node_tags(policy, key, value), node_type)
                 admitted = next((w for w, p in _anyone(policy) if permits(policy, p, node)), None)
-                if admitted is not None:
-                    problems.append(
-                        (
-                            ("autoApproval", "policy"),
-                            f"auto-approves every principal ({admitted}) to {node_type} "
-                            f"nodes tagged {key}={value}; scope it to a group or an "
-                            "attribute value",
-                        )
-                    )
+                tagged = f"{key}={value}" if values else f"{key} (any value)"
+                problem: Problem = (
+                    ("autoApproval", "policy"),
+                    f"auto-approves every principal ({admitted}) to {node_type} nodes "
+                    f"tagged {tagged}; scope it to a group or an attribute value",
+                )
+                if admitted is not None and problem not in problems:
+                    problems.append(problem)
     return problems
 
 
@@ -460,7 +473,7 @@ class JustInTimeAccess(ConfigModel):
             "Tag keys and the values that mark production nodes (each also tried lower-case, "
             "upper-case and capitalized): an auto-approval that lets anyone (no group, no "
             "attribute, or any value of an attribute or principal tag) onto such a node is "
-            "refused."
+            "refused. An empty list marks production by the key alone (any value)."
         ),
     )
     request_table: str = Field(
@@ -473,9 +486,18 @@ class JustInTimeAccess(ConfigModel):
 
     @model_validator(mode="after")
     def _rules(self) -> JustInTimeAccess:
-        raise_problems(
-            policy_set_problems(self.auto_approval, self.manual_approvals, self.production_tags)
+        problems = policy_set_problems(
+            self.auto_approval, self.manual_approvals, self.production_tags
         )
+        if not self.production_tags:
+            problems.append(
+                (
+                    ("productionTags",),
+                    "is empty, which would turn the open-production check off; name at least "
+                    "one tag key (an empty value list marks production by the key alone)",
+                )
+            )
+        raise_problems(problems)
         return self
 
     def overridden(self, target: TargetJustInTimeAccess | None) -> JustInTimeAccess:

@@ -69,6 +69,7 @@ from session_manager.offline.diff_accounts import account_moves, unreachable_pro
 from session_manager.offline.diff_documents import unified_document_diff
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
+from session_manager.offline.jit_rename import manual_policy_rename_warnings
 from session_manager.offline.plan_shape import resource_shape_problem
 from session_manager.offline.returning_accounts import (
     ImportCandidate,
@@ -510,7 +511,10 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
         shown,
         len(changes) - len(shown),
         # The head plan's warnings (a skipped account, an offboarding): what the change is about.
-        warnings=[str(w) for w in cast(list[Any], head_plan.get("warnings") or [])],
+        warnings=[str(w) for w in cast(list[Any], head_plan.get("warnings") or [])]
+        + manual_policy_rename_warnings(
+            added, [c.urn for c in changes if c.action == "remove"], before, after
+        ),
         secret_changes=secrets,
         awaiting_state_move=moves,
         moved_adds=moved,

@@ -252,6 +252,18 @@ def _request_table(config: StackConfig) -> str:
     return jit.request_table if jit is not None else ""
 
 
+def _request_table_path(project_dir: Path, config: StackConfig) -> Path:
+    """The request table's file, kept in the stack file's directory like `policyFile`s: a
+    stack file (from a pull request) must not read files from elsewhere on the machine."""
+    path = project_dir / _request_table(config)
+    if not path.resolve().is_relative_to(project_dir.resolve()):
+        raise PlanError(
+            f"session-manager:justInTimeAccess.requestTable: {_request_table(config)!r} is "
+            f"outside the stack file's directory ({project_dir}); keep the table in it"
+        )
+    return path
+
+
 def check_stack(project_dir: Path, stack: str, ou_accounts: Sequence[str] = ()) -> list[Row]:
     """Every row of the stack's request table with the answer its policies give."""
     config = stack_jit(project_dir, stack)
@@ -262,7 +274,7 @@ def check_stack(project_dir: Path, stack: str, ou_accounts: Sequence[str] = ()) 
             "session-manager:justInTimeAccess.requestTable is not set: name the YAML file of "
             "access requests (relative to the stack file) that `jit check` answers"
         )
-    return table_answers(config, read_table(project_dir / _request_table(config)), ou_accounts)
+    return table_answers(config, read_table(_request_table_path(project_dir, config)), ou_accounts)
 
 
 __all__ = [
@@ -291,7 +303,7 @@ def plan_answers(
     config = stack_jit(project_dir, stack)
     if config is None or not _request_table(config):
         return {}
-    rows = table_answers(config, read_table(project_dir / _request_table(config)), ou_accounts)
+    rows = table_answers(config, read_table(_request_table_path(project_dir, config)), ou_accounts)
     return {ANSWERS_KEY: {row.name: row.got.text for row in rows}}
 
 

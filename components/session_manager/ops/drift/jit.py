@@ -38,7 +38,7 @@ from typing import Any, cast
 import cedarpy
 import yaml
 
-from session_manager.aws.jit import Tag, overlapping_targets
+from session_manager.aws.jit import manual_policy_tags, overlapping_targets
 from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY, MANUAL_APPROVAL_POLICY
 from session_manager.offline.plan import PlannedResource
 from session_manager.ops.drift.compare import Check, CheckContext, document_version, planned_format
@@ -192,22 +192,6 @@ def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
         _overlapping_manual_policies(ctx, ssm, resource)
 
 
-def _tag_targets(content: Any) -> list[Tag]:
-    """A manual policy's `tag:<key>` targets as (key, value) pairs (aws/jit.py's shape)."""
-    targets: Any = (
-        cast(dict[str, Any], content).get("targets") if isinstance(content, dict) else None
-    )
-    pairs: list[Tag] = []
-    for target in cast(list[Any], targets) if isinstance(targets, list) else []:
-        if not isinstance(target, dict):
-            continue
-        entry = cast(dict[str, Any], target)
-        key, values = str(entry.get("Key") or ""), entry.get("Values")
-        if key.startswith("tag:") and isinstance(values, list):
-            pairs += [(key.removeprefix("tag:"), str(v)) for v in cast(list[Any], values)]
-    return pairs
-
-
 def _overlapping_manual_policies(ctx: CheckContext, ssm: Any, resource: PlannedResource) -> None:
     """An undeclared ManualApprovalPolicy here whose tag targets one node can share with
     this declared one: AWS fails every request to such a node ("Create approval policies
@@ -218,7 +202,7 @@ def _overlapping_manual_policies(ctx: CheckContext, ssm: Any, resource: PlannedR
     declared = set(
         ctx.component_outputs.get(resource.parent or "", {}).get("manualApprovalNames") or []
     )
-    ours = _tag_targets(
+    ours = manual_policy_tags(
         policy_content(resource.inputs.get("content") or "", planned_format(resource))
     )
     for other in _documents_of_type(ctx, ssm, MANUAL_APPROVAL_POLICY):
@@ -231,7 +215,7 @@ def _overlapping_manual_policies(ctx: CheckContext, ssm: Any, resource: PlannedR
         except ssm.exceptions.InvalidDocument:
             continue
         pair = overlapping_targets(
-            ours, _tag_targets(policy_content(text, planned_format(resource)))
+            ours, manual_policy_tags(policy_content(text, planned_format(resource)))
         )
         if pair is None:
             continue
