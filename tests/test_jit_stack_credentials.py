@@ -116,3 +116,29 @@ def test_a_role_chain_the_aws_native_provider_cannot_follow_is_refused(tmp_path:
             stack=f"account-{ACCOUNT}",
             account_id=ACCOUNT,
         )
+
+
+@pytest.mark.parametrize(
+    ("aws", "message"),
+    [
+        ({"accessKey": "AKIAEXAMPLE", "secretKey": "x"}, r"aws:accessKey: sets keys in the stack"),
+        (
+            {"sharedCredentialsFiles": ["/a/credentials", "/b/credentials"]},
+            r"aws:sharedCredentialsFiles: sets more than one credentials file",
+        ),
+    ],
+)
+def test_credentials_the_aws_native_provider_cannot_take_are_refused(
+    tmp_path: Path, aws: dict[str, Any], message: str
+) -> None:
+    """Static keys and a list of credentials files reach pulumi-aws's default provider
+    (its `accessKey`/`sharedCredentialsFiles` inputs) but aren't handed to aws-native
+    (its `sharedCredentialsFile` takes one file): refused, not silently left to the
+    ambient credentials' account."""
+    with pytest.raises(Exception, match=message):
+        plan(
+            tmp_path,
+            _per_account_config(**aws),
+            stack=f"account-{ACCOUNT}",
+            account_id=ACCOUNT,
+        )

@@ -72,6 +72,34 @@ def stack_credentials() -> StackCredentials:
     allowed: Any = config.get_object("allowedAccountIds")
     forbidden: Any = config.get_object("forbiddenAccountIds")
     files: Any = config.get_object("sharedCredentialsFiles")
+    # What aws-native can't take over stays out, rather than its documents silently
+    # going to the ambient credentials' account: static keys in the stack (secret
+    # inputs we don't copy into a second provider), and more than one credentials file.
+    unfollowed = [
+        (key, why)
+        for key, why, present in (
+            ("aws:accessKey", "keys in the stack file", config.get_secret("accessKey")),
+            (
+                "aws:sharedCredentialsFiles",
+                "more than one credentials file",
+                (isinstance(files, list) and len(cast(list[Any], files)) > 1) or None,
+            ),
+        )
+        if present is not None
+    ]
+    if unfollowed:
+        raise ConfigError(
+            [
+                (
+                    key,
+                    f"sets {why}, which the just-in-time documents' aws-native provider "
+                    "can't follow: give the credentials through the environment, `aws:profile` "
+                    "or one `aws:sharedCredentialsFiles` entry, or deploy through "
+                    "`session-manager:targets` (docs/just-in-time-access.md)",
+                )
+                for key, why in unfollowed
+            ]
+        )
     return StackCredentials(
         profile=config.get("profile"),
         shared_credentials_file=(
