@@ -25,6 +25,9 @@ def test_another_tag_key_does_not_hide_an_open_production_policy() -> None:
     for extra in (
         'resource.hasTag("Owner")',
         'resource.hasTag("Owner") && resource.getTag("Owner") != "security"',
+        # Production nodes without the tag: the check tries a node with only its
+        # production tag too.
+        '!resource.hasTag("Owner")',
     ):
         error = jit({"autoApproval": {"policy": _anyone_when(f"{OPEN_PRODUCTION} && {extra}")}})
         assert "auto-approves every principal" in error, extra

@@ -11,6 +11,7 @@ import contextlib
 import re
 from collections.abc import Generator
 from contextvars import ContextVar
+from itertools import product
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
@@ -416,9 +417,13 @@ def _open_production_problems(policy: str, production_tags: dict[str, list[str]]
         tried = production_values(values) if values else [_FRESH, *_STRING.findall(policy)]
         for value in dict.fromkeys(tried):
             # Every node type of AWS's schema: a policy scoped to `resource is
-            # AWS::SSM::ManagedInstance` opens hybrid nodes only.
-            for node_type in NODE_TYPES:
-                node = Node("production-node", _production_node_tags(policy, key, value), node_type)
+            # AWS::SSM::ManagedInstance` opens hybrid nodes only. A node with only its
+            # production tag too: `!resource.hasTag("Owner")` admits that one.
+            bare = {key: value}
+            for node_type, tags in product(
+                NODE_TYPES, (bare, _production_node_tags(policy, key, value))
+            ):
+                node = Node("production-node", tags, node_type)
                 admitted = next((w for w, p in _anyone(policy) if permits(policy, p, node)), None)
                 tagged = f"{key}={value}" if values else f"{key} (any value)"
                 problem: Problem = (
