@@ -449,6 +449,8 @@ FILE_OR_HOST = re.compile(r"\.(ya?ml|json|go|py|md|txt|toml|com)$")
 # camelCase code spans that are not config keys, by what they are.
 NOT_KEY_WORDS = frozenset(
     {
+        # fields of pulumi-aws's and aws-native's assumeRole (docs/just-in-time-access.md)
+        *("durationSeconds", "sourceIdentity"),
         # the components' outputs (docs/resources.md)
         *("accessPolicyArns", "apiDestinationArn", "bucketArn", "centralLogs"),
         *("deadLetterQueueUrl", "documentArn", "instancePolicyArn", "instanceProfileName"),

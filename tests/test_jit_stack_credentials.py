@@ -126,6 +126,30 @@ def test_a_role_chain_the_aws_native_provider_cannot_follow_is_refused(tmp_path:
             {"sharedCredentialsFiles": ["/a/credentials", "/b/credentials"]},
             r"aws:sharedCredentialsFiles: sets more than one credentials file",
         ),
+        ({"secretKey": "x"}, r"aws:secretKey: sets keys in the stack"),
+        ({"token": "x"}, r"aws:token: sets keys in the stack"),
+        (
+            {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/ci"}},
+            r"aws:assumeRoleWithWebIdentity: sets a web-identity role",
+        ),
+        ({"sharedConfigFiles": ["/a/config"]}, r"aws:sharedConfigFiles: sets shared config"),
+        (
+            {
+                "assumeRoles": [
+                    {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/d", "sourceIdentity": "me"}
+                ]
+            },
+            r"aws:assumeRoles: sets the role's sourceIdentity",
+        ),
+        # Wrong shapes are config errors naming the key, not tracebacks.
+        ({"assumeRole": f"arn:aws:iam::{ACCOUNT}:role/d"}, r"aws:assumeRole: must be an object"),
+        ({"assumeRoles": "x"}, r"aws:assumeRoles: must be a list"),
+        ({"sharedCredentialsFiles": "/a"}, r"aws:sharedCredentialsFiles: must be a list"),
+        ({"allowedAccountIds": ACCOUNT}, r"aws:allowedAccountIds: must be a list"),
+        (
+            {"assumeRoles": [{"roleArn": f"arn:aws:iam::{ACCOUNT}:role/d", "duration": "soon"}]},
+            r"duration 'soon' is not like 1h",
+        ),
     ],
 )
 def test_credentials_the_aws_native_provider_cannot_take_are_refused(
@@ -142,3 +166,18 @@ def test_credentials_the_aws_native_provider_cannot_take_are_refused(
             stack=f"account-{ACCOUNT}",
             account_id=ACCOUNT,
         )
+
+
+def test_the_roles_duration_becomes_aws_natives_duration_seconds(tmp_path: Path) -> None:
+    """pulumi-aws's assumeRole `duration` is text ("1h30m"); aws-native's
+    ProviderAssumeRoleArgs takes `durationSeconds` (pulumi_aws_native/_inputs.py)."""
+    role = {"roleArn": f"arn:aws:iam::{ACCOUNT}:role/deploy", "duration": "1h30m"}
+    planned = plan(
+        tmp_path,
+        _per_account_config(assumeRoles=[role]),
+        stack=f"account-{ACCOUNT}",
+        account_id=ACCOUNT,
+    )
+    for inputs in _providers(planned)[1]:
+        assume = _as_list(inputs["assumeRole"])
+        assert assume["durationSeconds"] == 5400

@@ -11,6 +11,8 @@ stack's (config/stack.py `jit_for`).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -47,15 +49,73 @@ class StackCredentials:
     assume_role: dict[str, Any] | None = None
 
 
+# pulumi-aws settings that choose credentials and aws-native has no input for (its
+# provider: profile, sharedCredentialsFile, assumeRole{roleArn, sessionName, externalId,
+# durationSeconds, policy, policyArns, tags, transitiveTagKeys}, allowed/forbidden ids).
+_UNFOLLOWED_KEYS = {
+    "accessKey": "keys in the stack file",
+    "secretKey": "keys in the stack file",
+    "token": "keys in the stack file",
+    "assumeRoleWithWebIdentity": "a web-identity role",
+    "sharedConfigFiles": "shared config files",
+}
+_UNFOLLOWED_ROLE_FIELDS = ("sourceIdentity",)
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def _aws_object(config: pulumi.Config, key: str, kind: type) -> Any:
+    """`aws:<key>` as JSON of `kind` (None when unset), or a config error naming it."""
+    raw = config.get(key)
+    if raw is None:
+        return None
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw
+    if not isinstance(value, kind):
+        expected = "a list" if kind is list else "an object"
+        raise ConfigError([(f"aws:{key}", f"must be {expected} (got {raw!r})")])
+    return value
+
+
+def _refuse(problems: list[tuple[str, str]]) -> None:
+    if problems:
+        raise ConfigError(
+            [
+                (
+                    key,
+                    f"{why}, which the just-in-time documents' aws-native provider can't "
+                    "follow: give the credentials through the environment, `aws:profile` or "
+                    "one `aws:sharedCredentialsFiles` entry, or deploy through "
+                    "`session-manager:targets` (docs/just-in-time-access.md)",
+                )
+                for key, why in problems
+            ]
+        )
+
+
+def _duration_seconds(role: dict[str, Any]) -> int | None:
+    """pulumi-aws's `duration` ("1h", "15m", "900s") as aws-native's durationSeconds."""
+    duration = role.get("duration")
+    if duration in (None, ""):
+        return None
+    match = _DURATION.fullmatch(str(duration))
+    if not match or not any(match.groups()):
+        raise ConfigError(
+            [("aws:assumeRoles", f"duration {duration!r} is not like 1h, 15m or 900s")]
+        )
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
 def stack_credentials() -> StackCredentials:
-    """Read the stack's `aws:` provider settings; a role chain aws-native can't follow is
-    refused here, before any resource is registered."""
+    """Read the stack's `aws:` provider settings; what aws-native can't follow (a role
+    chain, static keys, a web identity, config files, a source identity) is refused here,
+    before any resource is registered."""
     config = pulumi.Config("aws")
-    roles: Any = config.get_object("assumeRoles")
-    single: Any = config.get_object("assumeRole")  # pulumi-aws 6's one-role form
-    chain: list[Any] = cast(list[Any], roles) if isinstance(roles, list) else []
-    if isinstance(single, dict):
-        chain = [cast(dict[str, Any], single), *chain]
+    roles = _aws_object(config, "assumeRoles", list)
+    single = _aws_object(config, "assumeRole", dict)  # pulumi-aws 6's one-role form
+    chain: list[Any] = [*([single] if single else []), *(roles or [])]
     if len(chain) > 1:
         raise ConfigError(
             [
@@ -69,46 +129,29 @@ def stack_credentials() -> StackCredentials:
             ]
         )
     role = cast(dict[str, Any], chain[0]) if chain and isinstance(chain[0], dict) else None
-    allowed: Any = config.get_object("allowedAccountIds")
-    forbidden: Any = config.get_object("forbiddenAccountIds")
-    files: Any = config.get_object("sharedCredentialsFiles")
-    # What aws-native can't take over stays out, rather than its documents silently
-    # going to the ambient credentials' account: static keys in the stack (secret
-    # inputs we don't copy into a second provider), and more than one credentials file.
-    unfollowed = [
-        (key, why)
-        for key, why, present in (
-            ("aws:accessKey", "keys in the stack file", config.get_secret("accessKey")),
-            (
-                "aws:sharedCredentialsFiles",
-                "more than one credentials file",
-                (isinstance(files, list) and len(cast(list[Any], files)) > 1) or None,
-            ),
-        )
-        if present is not None
+    files = _aws_object(config, "sharedCredentialsFiles", list)
+    problems = [
+        (f"aws:{key}", f"sets {why}")
+        for key, why in _UNFOLLOWED_KEYS.items()
+        if config.get_secret(key) is not None
     ]
-    if unfollowed:
-        raise ConfigError(
-            [
-                (
-                    key,
-                    f"sets {why}, which the just-in-time documents' aws-native provider "
-                    "can't follow: give the credentials through the environment, `aws:profile` "
-                    "or one `aws:sharedCredentialsFiles` entry, or deploy through "
-                    "`session-manager:targets` (docs/just-in-time-access.md)",
-                )
-                for key, why in unfollowed
-            ]
-        )
+    if files and len(files) > 1:
+        problems.append(("aws:sharedCredentialsFiles", "sets more than one credentials file"))
+    problems += [
+        ("aws:assumeRoles", f"sets the role's {field}")
+        for field in _UNFOLLOWED_ROLE_FIELDS
+        if role and role.get(field)
+    ]
+    _refuse(sorted(set(problems)))
+    if role is not None and role.get("duration") not in (None, ""):
+        role = {**role, "durationSeconds": _duration_seconds(role)}
+    allowed = _aws_object(config, "allowedAccountIds", list)
+    forbidden = _aws_object(config, "forbiddenAccountIds", list)
     return StackCredentials(
         profile=config.get("profile"),
-        shared_credentials_file=(
-            str(cast(list[Any], files)[0])
-            if isinstance(files, list) and len(cast(list[Any], files)) == 1
-            else None
-        ),
-        allowed_account_ids=[str(a) for a in cast(list[Any], allowed)] if allowed else None,
-        forbidden_account_ids=([str(a) for a in cast(list[Any], forbidden)] if forbidden else None),
+        shared_credentials_file=str(files[0]) if files and len(files) == 1 else None,
+        allowed_account_ids=[str(a) for a in allowed] if allowed else None,
+        forbidden_account_ids=[str(a) for a in forbidden] if forbidden else None,
         assume_role=role,
     )
 
@@ -124,10 +167,11 @@ def _native_assume_role(
     if not role:
         return None
     # The keys pulumi-aws's ProviderAssumeRole and aws-native's ProviderAssumeRoleArgs
-    # share; pulumi-aws's `duration` (text) and `sourceIdentity` have no aws-native twin.
+    # share; `duration` is converted (stack_credentials), `sourceIdentity` is refused there.
     return aws_native.ProviderAssumeRoleArgs(
         role_arn=role.get("roleArn"),
         session_name=role.get("sessionName"),
+        duration_seconds=role.get("durationSeconds"),
         external_id=role.get("externalId"),
         policy=role.get("policy"),
         policy_arns=role.get("policyArns"),
