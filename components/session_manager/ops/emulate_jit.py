@@ -15,12 +15,14 @@ learns these types, tests/ops/test_emulate_jit.py's first test fails and this ca
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
@@ -101,13 +103,27 @@ def tag_list(inputs: Mapping[str, Any]) -> dict[str, str]:
     return {str(t["key"]): str(t["value"]) for t in tags}
 
 
+def _is_loopback(endpoint_url: str) -> bool:
+    host = urlsplit(endpoint_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def emulator_refusal(ssm: Any) -> str | None:
     """Why the emulator behind `ssm` (a client of an `--endpoint-url`) refuses the
     just-in-time document types, or None when it holds them (or can't be asked).
 
     A moto started elsewhere is not taught (`teach_moto`): `emulate` skips the documents,
     and verify must leave them out as it leaves out what emulate can't create. Asked by
-    creating a throwaway AutoApprovalPolicy, deleted at once; only ever an emulator."""
+    creating a throwaway AutoApprovalPolicy, deleted at once: only on a loopback endpoint
+    (an emulator on this machine); any other endpoint is never written to, and its
+    documents are compared as AWS's would be."""
+    if not _is_loopback(str(getattr(ssm.meta, "endpoint_url", "") or "")):
+        return None
     name = f"session-manager-probe-{uuid.uuid4().hex[:12]}"
     try:
         ssm.create_document(
