@@ -271,6 +271,7 @@ def print_stack_diffs(
     deleted, and moves out of them can't be known."""
     from session_manager.offline.diff import DiffError  # noqa: PLC0415
     from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
+    from session_manager.offline.ou_accounts import ous_planned_without_accounts  # noqa: PLC0415
     from session_manager.offline.shard_moves import (  # noqa: PLC0415
         base_stacks,
         diff_stacks,
@@ -301,7 +302,10 @@ def print_stack_diffs(
             )
             return 2
         diffs = diff_stacks(bases, heads)
-        diffs.ous_without_accounts = list(ous_without_accounts or [])
+        # Either side planned without an OU's accounts: their moves are missing.
+        diffs.ous_without_accounts = sorted(
+            {*(ous_without_accounts or []), *ous_planned_without_accounts(base)}
+        )
     except (ValueError, DiffError) as exc:
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2

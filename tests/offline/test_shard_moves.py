@@ -340,3 +340,26 @@ def test_moves_without_the_ous_accounts_are_said_to_be_incomplete(
     assert "INCOMPLETE" not in text
     assert "movesIncomplete" not in data
     assert {m["account"] for m in data["moves"]} & set(OU.split("=")[1].split(","))
+
+
+def test_a_base_planned_without_the_ous_accounts_makes_the_moves_incomplete(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The base's own plan warned that the OU held no accounts: its accounts were in no
+    stack of the base, so the diff can list no move for them (they read as created in
+    their new stack, which AWS refuses: pulumi/pulumi state_move.go is the only way
+    across). The header says INCOMPLETE when either side was planned so."""
+    base_folder, head_folder = tmp_path / "base", tmp_path / "head"
+    _project(base_folder, 4)
+    _project(head_folder, 5)
+    assert (
+        main(["plan", "--stack", "organization", "--project-dir", str(base_folder), "--json"]) == 0
+    )
+    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+    argv = ["plan", "--stack", "organization", "--project-dir", str(head_folder),
+            "--ou-accounts", OU, "--diff", str(tmp_path / "base.json")]  # fmt: skip
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0].startswith(
+        "!! State moves: INCOMPLETE: organizational unit(s) ou-ab12-cdef3456"
+    )

@@ -8,6 +8,7 @@ each account id. verify and adopt call the same parser.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
@@ -111,6 +112,29 @@ def account_states(entries: Sequence[str]) -> dict[str, str]:
         for account, _, state in [written.strip().partition(":")]
         if state
     }
+
+
+# What offline_ou_warnings says, read back from a base plan's warnings.
+_OU_WITHOUT_ACCOUNTS = re.compile(r"organizational unit (\S+) has no accounts in this offline plan")
+
+
+def ous_planned_without_accounts(plan_json: object) -> list[str]:
+    """The OUs a plan's JSON (one stack's, or the merged stacks' `stacks` list) warned it
+    planned with no accounts: a base planned so lists none of their accounts' moves."""
+    found: set[str] = set()
+    todo: list[object] = [plan_json]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            for key, item in cast(dict[str, object], value).items():
+                if key == "warnings" and isinstance(item, list):
+                    for warning in cast(list[object], item):
+                        found.update(_OU_WITHOUT_ACCOUNTS.findall(str(warning)))
+                elif key == "stacks":
+                    todo.append(item)
+        elif isinstance(value, list):
+            todo.extend(cast(list[object], value))
+    return sorted(found)
 
 
 def offline_ou_warnings(

@@ -294,9 +294,10 @@ def format_stack_diffs(diffs: StackDiffs, *, summary: bool = False) -> str:
         lines += [
             f"=== stack {stack} ===",
             f"stack {stack} is no longer in the stack file: after the moves it holds only "
-            "the providers `pulumi state move` copied (it can't move them, and no `pulumi "
-            "up` of it runs to delete them; deleting a provider calls no AWS API). Once this "
-            f"prints nothing: {removal_check(stack)}",
+            "the providers `pulumi state move` copied and the stack reference to the shared "
+            "stack (it can't move them, and no `pulumi up` of it runs to delete them; "
+            "neither calls an AWS API to go). Once this prints nothing (and `pulumi stack` "
+            f"itself succeeded: check its exit status first): {removal_check(stack)}",
             f"remove it with: {removal_command(stack)}",
             "",
         ]
