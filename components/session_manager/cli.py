@@ -187,7 +187,7 @@ def _print_diff(
 ) -> int:
     """`plan --diff BASE.json`: the change from the base plan to this one; a base of
     another stack, project or kind of plan is refused (exit 2)."""
-    from session_manager.cli_shards import print_stack_diffs  # noqa: PLC0415
+    from session_manager.cli_shards import print_diff, print_stack_diffs  # noqa: PLC0415
     from session_manager.offline.diff import DiffError, diff_plans  # noqa: PLC0415
     from session_manager.offline.diff_text import format_diff  # noqa: PLC0415
     from session_manager.offline.jit_check import answer_flips  # noqa: PLC0415
@@ -217,13 +217,7 @@ def _print_diff(
     if import_path:
         # `pulumi import --file` input for an account that comes back (empty when none).
         Path(import_path).write_text(json.dumps(diff.import_file or {"resources": []}, indent=2))
-    if as_json:
-        extra = {"accessAnswers": flips} if flips else {}
-        print(json.dumps(diff.to_json() | extra, indent=2, sort_keys=True))
-    else:
-        # Which access requests the change answers differently (justInTimeAccess).
-        print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
-        print(format_diff(diff, summary=summary))
+    print_diff(diff.to_json, lambda: format_diff(diff, summary=summary), flips, as_json)
     # Steps the engine refuses (a protected resource deleted or replaced, an unreachable
     # account's provider): `pulumi up` will fail, so a pipeline must not pass.
     # Or the state would point at another account than AWS (a provider swap across accounts).

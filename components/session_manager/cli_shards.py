@@ -310,13 +310,23 @@ def print_stack_diffs(
         print(f"cannot diff against {base_file}: {exc}", file=sys.stderr)
         return 2
     flips = answer_flips(base, answers or {})
+    print_diff(diffs.to_json, lambda: format_stack_diffs(diffs, summary=summary), flips, as_json)
+    return 0
+
+
+def print_diff(
+    as_data: Callable[[], dict[str, Any]],
+    as_text: Callable[[], str],
+    flips: list[str],
+    as_json: bool,
+) -> None:
+    """A plan diff, with the access requests it answers differently (justInTimeAccess)."""
     if as_json:
         extra = {"accessAnswers": flips} if flips else {}
-        print(json.dumps(diffs.to_json() | extra, indent=2, sort_keys=True))
+        print(json.dumps(as_data() | extra, indent=2, sort_keys=True))
     else:
         print("\n".join(["Access answers that change:", *flips, ""]) if flips else "", end="")
-        print(format_stack_diffs(diffs, summary=summary))
-    return 0
+        print(as_text())
 
 
 def _one_stack_of_an_organization(base: Any) -> str | None:

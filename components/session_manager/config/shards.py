@@ -50,6 +50,13 @@ _MULTIPLIER = 2862933555777941757
 _MASK = (1 << 64) - 1
 
 
+def _yaml_integer(value: Any, low: int, high: int | None = None) -> bool:
+    """An integer as YAML writes one (not a bool, "4" or 4.0), from low to high."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return False
+    return low <= value and (high is None or value <= high)
+
+
 class Shards(ConfigModel):
     """Split the organization across stacks that CI runs side by side (docs/shards.md)."""
 
@@ -86,7 +93,7 @@ class Shards(ConfigModel):
     def _count(cls, value: Any) -> int:
         # A number, as YAML writes one (`count: 4`): not "4" nor 4.0, which name a
         # count no less plainly but could as well be a typo'd string or a ratio.
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SHARDS:
+        if not _yaml_integer(value, 1, MAX_SHARDS):
             raise PydanticCustomError(
                 "shard_count",
                 "must be a whole number from 1 to {high}, got {got}",
@@ -110,7 +117,7 @@ class Shards(ConfigModel):
     @classmethod
     def _max(cls, value: Any) -> int:
         # As strict as count: a number, as YAML writes one, not "5" nor 5.0.
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if not _yaml_integer(value, 1):
             raise PydanticCustomError(
                 "shard_size", "must be a whole number, at least 1, got {got}", {"got": repr(value)}
             )
