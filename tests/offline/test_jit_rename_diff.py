@@ -17,18 +17,23 @@ from session_manager.offline.diff_text import format_diff
 from test_lifecycle import plan
 
 
-def _stack(name: str, value: str = "production") -> dict[str, Any]:
+def _stack(name: str, value: str = "production", accounts: int = 0) -> dict[str, Any]:
     manual = {
         "name": name,
         "accessDurationHours": 4,
         "targets": [{"key": "Environment", "value": value}],
         "levels": [{"approvers": [{"type": "IdentityStoreGroup", "id": "leads"}]}],
     }
-    return {
+    stack: dict[str, Any] = {
         "aws:region": "us-east-1",
         "session-manager:regions": ["us-east-1"],
         "session-manager:justInTimeAccess": {"manualApprovals": [manual]},
     }
+    if accounts:
+        stack["session-manager:targets"] = [
+            {"account": f"{i}" * 12} for i in range(1, accounts + 1)
+        ]
+    return stack
 
 
 def _diff(tmp_path: Path, base: dict[str, Any], head: dict[str, Any]) -> tuple[list[str], str]:
@@ -44,6 +49,15 @@ def test_a_manual_policy_renamed_in_one_update_is_warned_about(tmp_path: Path) -
     assert len(rename) == 1
     assert "AWS fails every access request" in rename[0]
     assert "is renamed to 'prod-access'" in text
+
+
+def test_a_rename_in_several_accounts_is_one_warning_naming_each(tmp_path: Path) -> None:
+    warnings, _ = _diff(
+        tmp_path, _stack("production", accounts=2), _stack("prod-access", accounts=2)
+    )
+    rename = [w for w in warnings if "renamed" in w]
+    assert len(rename) == 1, rename
+    assert "(in 111111111111-us-east-1, 222222222222-us-east-1)" in rename[0]
 
 
 def test_a_retargeted_policy_or_a_rename_to_other_nodes_is_not(tmp_path: Path) -> None:

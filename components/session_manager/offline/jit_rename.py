@@ -42,23 +42,28 @@ def manual_policy_rename_warnings(
     before: Mapping[str, Mapping[str, Any]],
     after: Mapping[str, Mapping[str, Any]],
 ) -> list[str]:
-    """A warning per added manual policy whose targets overlap those of one this update
-    removes in the same account-Region (the same provider)."""
-    warnings: list[str] = []
+    """One warning per rename (old name, new name): an added manual policy whose targets
+    overlap those of one this update removes in the same account-Region (the same
+    provider), naming every account-Region where it happens."""
+    where_by_rename: dict[tuple[str, str], list[str]] = {}
     for new_urn in added:
         new = _manual_policy(after[new_urn])
         if new is None:
             continue
+        provider = str(after[new_urn].get("provider") or "")
         for old_urn in removed:
             old = _manual_policy(before[old_urn])
-            if old is None or before[old_urn].get("provider") != after[new_urn].get("provider"):
+            if old is None or before[old_urn].get("provider") != provider:
                 continue
             if new[1] and old[1] and overlapping_targets(new[1], old[1]):
-                warnings.append(
-                    f"manual approval policy {old[0]!r} is renamed to {new[0]!r} in one "
-                    f"update: {new[0]!r} is created first and {old[0]!r} deleted at the end, "
-                    "and in between AWS fails every access request to the nodes both "
-                    "target; to avoid that window, remove the policy in one update and add "
-                    "it under its new name in the next (docs/just-in-time-access.md)"
-                )
-    return warnings
+                # The provider's name is aws-native-<account>-<Region> (or -<Region>).
+                where = provider.rsplit("::", 1)[-1].removeprefix("aws-native-")
+                where_by_rename.setdefault((old[0], new[0]), []).append(where or "default")
+    return [
+        f"manual approval policy {old!r} is renamed to {new!r} in one update "
+        f"(in {', '.join(sorted(set(where)))}): {new!r} is created first and {old!r} "
+        "deleted at the end, and in between AWS fails every access request to the nodes "
+        "both target; to avoid that window, remove the policy in one update and add it "
+        "under its new name in the next (docs/just-in-time-access.md)"
+        for (old, new), where in sorted(where_by_rename.items())
+    ]
