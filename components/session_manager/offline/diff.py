@@ -25,7 +25,10 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
 - `retainOnDelete`, `protect`, `ignoreChanges`, aliases and `deleteBeforeReplace`
   are not inputs: changing only them is a same step that rewrites state
   (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
-- an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`);
+- an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`), and so does
+  a changed input the head's `replaceOnChanges` names (`continueStepsFromDiff`, line 1946,
+  `applyReplaceOnChanges`, lines 3170-3230: a changed key a listed path contains becomes a
+  replace key; `*` contains every key; the goal's list, so the head's);
   `deleteBeforeReplace` orders the replacement (`continueStepsFromDiff`, line 2043:
   the goal's option overrides the provider's choice);
 - a replace of a resource protected in both plans fails the update
@@ -59,7 +62,7 @@ left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -305,8 +308,19 @@ def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
 # --- Judging one resource ----------------------------------------------------
 
 
+def _replace_on_changes(resource: dict[str, Any], key: str) -> bool:
+    """Whether the resource's `replaceOnChanges` makes a change of top-level input `key` a
+    replacement: a listed path contains the key's path (properties_path.go Contains: no
+    longer than it, `*` matching any key). A nested path (`content.x`) contains no
+    top-level key: it needs the provider's detailed diff, which a plan doesn't have."""
+    return any(str(path) in ("*", key) for path in _list_option(resource, "replaceOnChanges"))
+
+
 def _property_changes(
-    resource_type: str, before: dict[str, Any], after: dict[str, Any]
+    resource_type: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    replace_on: Callable[[str], bool] = lambda _key: False,
 ) -> list[PropertyChange]:
     changes: list[PropertyChange] = []
     for key in sorted(set(before) | set(after)):
@@ -316,8 +330,8 @@ def _property_changes(
         if old == new:
             continue
         # A Region that only appears or disappears keeps the provider's Region.
-        forces = replaces(resource_type, key) and not (
-            key == REGION and (old is None or new is None)
+        forces = replace_on(key) or (
+            replaces(resource_type, key) and not (key == REGION and (old is None or new is None))
         )
         unified = unified_document_diff(key, old, new)
         if unified == []:
@@ -431,7 +445,9 @@ def _judge(
     ignored = [str(p) for p in _list_option(new, "ignoreChanges")]
     old_inputs: dict[str, Any] = old.get("inputs") or {}
     new_inputs = ignoring_changes(new.get("inputs") or {}, old_inputs, ignored)
-    properties = _property_changes(new["type"], old_inputs, new_inputs)
+    properties = _property_changes(
+        new["type"], old_inputs, new_inputs, lambda key: _replace_on_changes(new, key)
+    )
     provider, swap = _provider_change(old, new, before, after, matches)
     if provider is not None:
         properties.append(provider)

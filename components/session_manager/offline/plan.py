@@ -75,6 +75,9 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list[str])
     aliases: list[str] = field(default_factory=list[str])
     delete_before_replace: bool | None = None
+    # Input keys whose change replaces the resource whatever its provider says
+    # (`replaceOnChanges`; step_generator.go applyReplaceOnChanges), the SDK's own included.
+    replace_on_changes: list[str] = field(default_factory=list[str])
     # The `deleted_with` target's URN: its delete stands in for this one's (step.go).
     deleted_with: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
@@ -103,6 +106,7 @@ class PlannedResource:
                 "ignoreChanges": self.ignore_changes,
                 "aliases": self.aliases,
                 "deleteBeforeReplace": self.delete_before_replace,
+                "replaceOnChanges": self.replace_on_changes,
                 "deletedWith": self.deleted_with,
             },
         }
@@ -338,6 +342,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     if request.deleteBeforeReplaceDefined
                     else None
                 ),
+                replace_on_changes=sorted(request.replaceOnChanges),
                 deleted_with=request.deletedWith or None,
                 state=mask_secrets(
                     state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)

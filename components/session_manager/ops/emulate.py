@@ -23,7 +23,7 @@ from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
-from session_manager.ops.drift.ssm import version_with_content
+from session_manager.ops.drift.ssm import parse_document, version_with_content
 from session_manager.ops.emulate_bucket_settings import (
     BUCKET_LOGGING,
     LIFECYCLE_CONFIGURATION,
@@ -363,6 +363,8 @@ class Emulator:
         document. A moto not taught these types (emulate_jit.teach_moto) refuses it, and
         emulate says so."""
         content = document_text(inputs["content"], str(inputs.get("documentFormat") or "JSON"))
+        if "content" in resource.replace_on_changes:
+            self._replace_changed_document({**inputs, "content": content})
         try:
             self._document(
                 resource, {**inputs, "content": content, "tags": tag_list(inputs)}, report
@@ -375,6 +377,27 @@ class Emulator:
                     f"DocumentFormat {inputs.get('documentFormat')}: {message}"
                 ) from None
             raise
+
+    def _replace_changed_document(self, inputs: Mapping[str, Any]) -> None:
+        """A document whose content change replaces it (replaceOnChanges, delete first: the
+        engine's order with deleteBeforeReplace): an earlier run's document holding other
+        content is deleted, so the create that follows makes it anew, and a revert to an
+        earlier version's content is no UpdateDocument (DuplicateDocumentContent)."""
+        ssm = self.client("ssm", self._region(inputs))
+        name, document_format = str(inputs["name"]), str(inputs.get("documentFormat", "JSON"))
+        try:
+            held = ssm.get_document(
+                Name=name, DocumentVersion="$LATEST", DocumentFormat=document_format
+            )["Content"]
+        except ssm.exceptions.InvalidDocument:
+            return
+        tags = ssm.list_tags_for_resource(ResourceType="Document", ResourceId=name)["TagList"]
+        if not _emulated(tags):
+            return  # not ours: the create collides, as it would in AWS
+        if parse_document(held, document_format) != parse_document(
+            str(inputs["content"]), document_format
+        ):
+            ssm.delete_document(Name=name)
 
     def _parameter(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
