@@ -516,7 +516,9 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
-    unreachable_providers(changes, before, head_plan.get("warnings") or [])
+    unreachable_providers(
+        changes, before, head_plan.get("warnings") or [], str(head_plan.get("stack") or "")
+    )
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
