@@ -26,6 +26,7 @@ import yaml
 from session_manager.offline.diff import diff_plans
 from session_manager.offline.diff_text import format_diff
 from session_manager.offline.plan import Plan
+from session_manager.ops.adopt import ExistingDocument, next_steps
 from session_manager.ops.aws_access import AwsAccess
 from session_manager.ops.emulate import Emulator
 from session_manager.ops.verify import IN_SYNC, verify
@@ -217,3 +218,26 @@ def test_verifys_fix_for_a_drifted_policy_puts_it_back(emulator_url: str, tmp_pa
     # ... and carried out as the engine does (delete, then create).
     assert Emulator(emulator_url).apply(planned).notes == []
     assert verify(planned, access).exit_code == IN_SYNC
+
+
+def test_adopt_says_a_differing_policy_is_replaced_by_the_first_up(tmp_path: Path) -> None:
+    """An adopted (imported) policy's state holds the console's content (pulumi import reads
+    it: cfnProvider.Read); the first `pulumi up` replaces it, and adopt's next steps say so
+    instead of promising an in-place update."""
+    planned = plan(tmp_path, stack(), stack="dev")
+    document = next(iter(documents(planned).values()))
+    existing = ExistingDocument(
+        resource=document, region="us-east-1", provider=None, current={}, wanted={}
+    )
+    steps = next_steps("import.json", [existing])
+    assert "an approval policy whose content differs shows a replacement" in steps
+    imported = copy.deepcopy(planned.to_json())
+    for resource in imported["resources"]:
+        if resource["urn"] == document.urn:
+            resource["inputs"]["content"] = {"schemaVersion": "0.3", "console": True}
+    (change,) = diff_plans(imported, planned.to_json()).changes
+    assert (change.urn, change.action, change.order) == (
+        document.urn,
+        "replace",
+        "delete-then-create",
+    )
