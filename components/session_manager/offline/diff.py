@@ -70,6 +70,12 @@ from session_manager.aws.replacements import REGION, replaces
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
 from session_manager.offline.diff_accounts import account_moves, unreachable_providers
 from session_manager.offline.diff_documents import unified_document_diff
+from session_manager.offline.diff_options import (
+    list_option,
+    option,
+    option_changes,
+    replace_on_changes,
+)
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.jit_rename import manual_policy_rename_warnings
@@ -81,15 +87,6 @@ from session_manager.offline.returning_accounts import (
 )
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
-# Resource options the engine keeps in state without calling the provider.
-STATE_ONLY_OPTIONS = (
-    "retainOnDelete",
-    "protect",
-    "ignoreChanges",
-    "aliases",
-    "deleteBeforeReplace",
-    "deletedWith",
-)
 # Provider inputs that are the plugin's, not the provider's config (providers/registry.go
 # keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
 PROVIDER_PLUGIN_INPUTS = frozenset({"version", "pluginDownloadURL"})
@@ -308,14 +305,6 @@ def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
 # --- Judging one resource ----------------------------------------------------
 
 
-def _replace_on_changes(resource: dict[str, Any], key: str) -> bool:
-    """Whether the resource's `replaceOnChanges` makes a change of top-level input `key` a
-    replacement: a listed path contains the key's path (properties_path.go Contains: no
-    longer than it, `*` matching any key). A nested path (`content.x`) contains no
-    top-level key: it needs the provider's detailed diff, which a plan doesn't have."""
-    return any(str(path) in ("*", key) for path in _list_option(resource, "replaceOnChanges"))
-
-
 def _property_changes(
     resource_type: str,
     before: dict[str, Any],
@@ -392,40 +381,10 @@ def _in_aws(resource: dict[str, Any]) -> bool:
     return bool(resource.get("provider")) and not is_provider
 
 
-def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    old_options: dict[str, Any] = old.get("options") or {}
-    new_options: dict[str, Any] = new.get("options") or {}
-    defaults: dict[str, Any] = {
-        "retainOnDelete": False,
-        "protect": False,
-        "ignoreChanges": [],
-        "aliases": [],
-        "deleteBeforeReplace": None,
-        "deletedWith": None,
-    }
-    changed: list[tuple[str, Any, Any]] = []
-    for key in STATE_ONLY_OPTIONS:
-        before = old_options.get(key, defaults[key])
-        after = new_options.get(key, defaults[key])
-        if before != after:
-            changed.append((key, before, after))
-    return changed
-
-
-def _option(resource: dict[str, Any], key: str) -> Any:
-    options = cast(dict[str, Any], resource.get("options") or {})
-    return options.get(key)
-
-
-def _list_option(resource: dict[str, Any], key: str) -> list[Any]:
-    value = _option(resource, key)
-    return cast(list[Any], value) if isinstance(value, list) else []
-
-
 def _replace_error(old: dict[str, Any], new: dict[str, Any], urn: str) -> str | None:
     # continueStepsFromDiff: `new.Protect && old.Protect` refuses the replace, and the
     # update stops (a preview shows it as an error). Unprotecting in the same change works.
-    if _option(old, "protect") and _option(new, "protect"):
+    if option(old, "protect") and option(new, "protect"):
         return (
             f"the update FAILS: {urn} is protected and this change replaces it; "
             "remove `protect` first in a change of its own"
@@ -442,11 +401,11 @@ def _judge(
     after: dict[str, dict[str, Any]],
     matches: dict[str, str],
 ) -> ResourceChange:
-    ignored = [str(p) for p in _list_option(new, "ignoreChanges")]
+    ignored = [str(p) for p in list_option(new, "ignoreChanges")]
     old_inputs: dict[str, Any] = old.get("inputs") or {}
     new_inputs = ignoring_changes(new.get("inputs") or {}, old_inputs, ignored)
     properties = _property_changes(
-        new["type"], old_inputs, new_inputs, lambda key: _replace_on_changes(new, key)
+        new["type"], old_inputs, new_inputs, lambda key: replace_on_changes(new, key)
     )
     provider, swap = _provider_change(old, new, before, after, matches)
     if provider is not None:
@@ -458,17 +417,17 @@ def _judge(
         new["name"],
         properties,
         renamed_from=old["urn"] if old["urn"] != urn else None,
-        option_changes=_option_changes(old, new),
+        option_changes=option_changes(old, new),
         provider_swap=swap[:2] if swap else None,
         provider_config_changes=swap[2] if swap else [],
-        retained=bool(_option(old, "retainOnDelete")),
+        retained=bool(option(old, "retainOnDelete")),
         in_aws=_in_aws(new),
     )
     if any(p.replaces for p in properties):
         change.action = "replace"
         # continueStepsFromDiff: the goal's deleteBeforeReplace overrides the provider's.
         change.order = (
-            "delete-then-create" if _option(new, "deleteBeforeReplace") else "create-then-delete"
+            "delete-then-create" if option(new, "deleteBeforeReplace") else "create-then-delete"
         )
         change.error = _replace_error(old, new, urn)
     elif properties:
@@ -478,7 +437,7 @@ def _judge(
 
 
 def _removal(old: dict[str, Any]) -> ResourceChange:
-    retained = bool(_option(old, "retainOnDelete"))
+    retained = bool(option(old, "retainOnDelete"))
     change = ResourceChange(
         "retain" if retained else "remove",
         old["urn"],
@@ -488,7 +447,7 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
         in_aws=_in_aws(old),
     )
     # step.go DeleteStep.Apply: a protected resource is never deleted (deleteProtectedError).
-    if _option(old, "protect"):
+    if option(old, "protect"):
         change.error = (
             f"the update FAILS: {old['urn']} is protected and this change deletes it; "
             "remove `protect` first in a change of its own"
@@ -574,14 +533,14 @@ def _cascade_deleted_with(changes: list[ResourceChange], after: dict[str, dict[s
         for change in changes:
             if change.action not in ("same", "update") or change.urn not in after:
                 continue
-            target = _option(after[change.urn], "deletedWith")
+            target = option(after[change.urn], "deletedWith")
             if target and target in replaced:
                 change.changes.append(PropertyChange("deletedWith", target, target, True))
                 change.action = "replace"
                 new = after[change.urn]
                 change.order = (
                     "delete-then-create"
-                    if _option(new, "deleteBeforeReplace")
+                    if option(new, "deleteBeforeReplace")
                     else "create-then-delete"
                 )
                 replaced.add(change.urn)
@@ -600,14 +559,14 @@ def _skip_deletes_deleted_with(
         if change.action not in ("remove", "replace") or change.retained:
             continue
         old = before.get(base_urn[change.urn])
-        target = _option(old, "deletedWith") if old else None
+        target = option(old, "deletedWith") if old else None
         if not target or target not in deletes:
             continue
         change.deleted_with = target
         # The target's own fate decides whether the AWS object goes: a retained target
         # stays, and so does what is deleted with it.
         target_retained = (
-            bool(_option(before[target], "retainOnDelete")) if target in before else False
+            bool(option(before[target], "retainOnDelete")) if target in before else False
         )
         if target_retained:
             change.retained = True

@@ -43,10 +43,10 @@ from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
 from session_manager.offline.secret_fingerprints import secret_fingerprints
 from session_manager.offline.secret_masks import (
-    SECRET_MASK,
     mask_secret_inputs,
     mask_secret_scalars,
     mask_secrets,
+    mask_secure,
     unwrap_secrets,
 )
 from session_manager.offline.urns import alias_urns, engine_urn
@@ -362,23 +362,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
 
 
-def _mask_secure(value: Any) -> tuple[Any, bool]:
-    """Replace `secure:` values (which need the stack's secrets provider) with a mask."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:  # pyright: ignore[reportUnknownArgumentType]
-            return SECRET_MASK, True
-        masked: dict[str, Any] = {}
-        secret = False
-        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
-            masked[str(key)], item_secret = _mask_secure(item)  # pyright: ignore[reportUnknownArgumentType]
-            secret = secret or item_secret
-        return masked, secret
-    if isinstance(value, list):
-        items = [_mask_secure(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
-        return [item for item, _ in items], any(s for _, s in items)
-    return value, False
-
-
 def _engine_text(value: Any) -> str:
     """A config value as the Pulumi engine hands it to programs."""
     if isinstance(value, (dict, list)):
@@ -456,7 +439,7 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     secret_keys: list[str] = []
     for key, value in values.items():
         full_key = key if ":" in key else f"{project_name}:{key}"
-        masked, secret = _mask_secure(value)
+        masked, secret = mask_secure(value)
         config[full_key] = _engine_text(masked)
         if secret:
             secret_keys.append(full_key)

@@ -23,7 +23,7 @@ from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
-from session_manager.ops.drift.ssm import parse_document, version_with_content
+from session_manager.ops.drift.ssm import reverted_document_note
 from session_manager.ops.emulate_bucket_settings import (
     BUCKET_LOGGING,
     LIFECYCLE_CONFIGURATION,
@@ -31,7 +31,12 @@ from session_manager.ops.emulate_bucket_settings import (
     SSE_CONFIGURATION,
     BucketSettingsEmulation,
 )
-from session_manager.ops.emulate_jit import NATIVE_DOCUMENT, document_text, tag_list
+from session_manager.ops.emulate_jit import (
+    NATIVE_DOCUMENT,
+    delete_if_changed,
+    document_text,
+    tag_list,
+)
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -108,28 +113,6 @@ def _tags(
 
 def _emulated(tags: list[dict[str, str]], key: str = "Key") -> bool:
     return any(tag.get(key) == EMULATED_TAG for tag in tags)
-
-
-def reverted_document_note(ssm: Any, inputs: Mapping[str, Any], latest: str) -> str:
-    """What a revert to an earlier version's content really leaves as the default; ""
-    when the content is the latest's (no change: the provider calls no UpdateDocument)."""
-    name = str(inputs["name"])
-    match = version_with_content(
-        ssm, name, str(inputs["content"]), str(inputs.get("documentFormat", "JSON"))
-    )
-    if match == str(latest):
-        return ""
-    fix = (
-        f"aws ssm update-document-default-version --name {name} --document-version {match}"
-        if match
-        else "no version holds it"
-    )
-    return (
-        f"document {name}: its content is an earlier version's, which AWS refuses to store "
-        f"again (DuplicateDocumentContent); as the provider does, version {latest} (the "
-        f"latest, with the newer content) stays the default, so the reverted content is "
-        f"NOT in effect: {fix}"
-    )
 
 
 class Emulator:
@@ -364,7 +347,8 @@ class Emulator:
         emulate says so."""
         content = document_text(inputs["content"], str(inputs.get("documentFormat") or "JSON"))
         if "content" in resource.replace_on_changes:
-            self._replace_changed_document({**inputs, "content": content})
+            region = self._region(inputs)
+            delete_if_changed(self.client("ssm", region), {**inputs, "content": content}, _emulated)
         try:
             self._document(
                 resource, {**inputs, "content": content, "tags": tag_list(inputs)}, report
@@ -377,27 +361,6 @@ class Emulator:
                     f"DocumentFormat {inputs.get('documentFormat')}: {message}"
                 ) from None
             raise
-
-    def _replace_changed_document(self, inputs: Mapping[str, Any]) -> None:
-        """A document whose content change replaces it (replaceOnChanges, delete first: the
-        engine's order with deleteBeforeReplace): an earlier run's document holding other
-        content is deleted, so the create that follows makes it anew, and a revert to an
-        earlier version's content is no UpdateDocument (DuplicateDocumentContent)."""
-        ssm = self.client("ssm", self._region(inputs))
-        name, document_format = str(inputs["name"]), str(inputs.get("documentFormat", "JSON"))
-        try:
-            held = ssm.get_document(
-                Name=name, DocumentVersion="$LATEST", DocumentFormat=document_format
-            )["Content"]
-        except ssm.exceptions.InvalidDocument:
-            return
-        tags = ssm.list_tags_for_resource(ResourceType="Document", ResourceId=name)["TagList"]
-        if not _emulated(tags):
-            return  # not ours: the create collides, as it would in AWS
-        if parse_document(held, document_format) != parse_document(
-            str(inputs["content"]), document_format
-        ):
-            ssm.delete_document(Name=name)
 
     def _parameter(
         self, resource: PlannedResource, inputs: dict[str, Any], report: EmulationReport
