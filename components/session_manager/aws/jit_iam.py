@@ -15,6 +15,14 @@ policies for operators (requesters) and approvers these follow, narrowed:
   API calls need. GetOpsSummary is left out too: its only resource type is a resource
   data sync, which a request never names.
 
+Resuming and ending one's own sessions (ssm:ResumeSession, ssm:TerminateSession): AWS's
+"Moving to just-in-time node access from Session Manager" (systems-manager-just-in-time-
+node-access-moving-from-session-manager.html) gives the requesters' policy as
+StartAccessRequest, GetAccessToken, ResumeSession and TerminateSession (the setting-up
+page's example leaves the last two out). They are scoped to the caller's own sessions as
+the session users' policy scopes them (aws/people_policies.py own_session_statements: an
+IAM user's session ids, a role session's session tag), not to every session.
+
 No `ssm:StartSession`: a just-in-time session is started with the credentials
 GetAccessToken returns, whose permissions are AWS's
 AWSSystemsManagerJustInTimeAccessTokenPolicy, and whoever holds ssm:StartSession keeps
@@ -24,6 +32,7 @@ just-in-time node access session": remove ssm:StartSession from the users' polic
 
 from __future__ import annotations
 
+from session_manager.aws.people_policies import OWN_SESSION_METHODS, own_session_statements
 from session_manager.aws.policy_document import Policy, Statement, policy_document
 
 # The document types of just-in-time node access's approval policies (AWS::SSM::Document's
@@ -121,6 +130,7 @@ def requester_policy(partition: str, account_id: str) -> Policy:
             "Condition": {"StringEquals": {f"aws:ResourceTag/{MANAGED_TAG}": "true"}},
         },
         *_read_approval_policies(partition, account_id),
+        *own_session_statements(partition, account_id, OWN_SESSION_METHODS, data_channel=False),
     ]
     return policy_document(statements)
 
