@@ -176,6 +176,15 @@ def test_plan_diff_shows_the_answers_a_change_flips(
         "-> auto-approved in 111111111111; needs 2 approvals at 2 levels in 222222222222\n"
     )
     assert "aws-native:ssm:Document" in out
+    # The document's Cedar text shows as its lines: the changed condition, not one escaped
+    # JSON string of the whole policy.
+    assert (
+        '        -        when { resource.hasTag("Environment") && resource.getTag("Environment") '
+        '== "dev" };\n'
+        '        +        when { resource.hasTag("Environment") && resource.getTag("Environment") '
+        '== "production" };\n'
+    ) in out
+    assert "\\n" not in out
     # Only account 111111111111's auto-approval document changes: the sandbox account
     # 222222222222 has its own (its target's `justInTimeAccess`).
     assert "1 to update, 0 to replace" in out
