@@ -56,6 +56,24 @@ def test_requesters_can_request_and_get_the_token_but_not_start_plain_sessions()
     }
 
 
+def test_requesters_ask_for_their_accounts_nodes_only() -> None:
+    """The Service Authorization Reference ("Actions, resources, and condition keys for AWS
+    Systems Manager", https://docs.aws.amazon.com/service-authorization/latest/reference/
+    list_awssystemsmanager.html; its machine-readable copy: iann0036/iam-dataset
+    aws/iam_definition.json) gives ssm:StartAccessRequest the resource types `instance`
+    (arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}) and
+    `managed-instance` (arn:${Partition}:ssm:${Region}:${Account}:managed-instance/
+    ${InstanceId}); ssm:GetAccessToken has none, so "*"."""
+    granted = actions(requester_policy("aws-cn", ACCOUNT))
+    (request,) = granted["ssm:StartAccessRequest"]
+    assert request["Resource"] == [
+        f"arn:aws-cn:ec2:*:{ACCOUNT}:instance/*",
+        f"arn:aws-cn:ssm:*:{ACCOUNT}:managed-instance/*",
+    ]
+    (token,) = granted["ssm:GetAccessToken"]
+    assert token["Resource"] == "*"
+
+
 def test_requesters_resume_and_end_only_their_own_sessions() -> None:
     """AWS's "Moving to just-in-time node access from Session Manager"
     (https://docs.aws.amazon.com/systems-manager/latest/userguide/

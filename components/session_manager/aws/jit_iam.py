@@ -7,8 +7,12 @@ policies for operators (requesters) and approvers these follow, narrowed:
 - ARNs are partition-aware and name the account; the Region is `*` because IAM is
   global to the account and the stack manages several Regions.
 - Actions the Service Authorization Reference gives a resource type are scoped to it;
-  the others take `*` (the SAR lists no resource type for StartAccessRequest,
-  GetAccessToken, DescribeOpsItems, ListOpsItemEvents, ListDocuments, CreateOpsItem).
+  the others take `*` (the SAR lists no resource type for GetAccessToken,
+  DescribeOpsItems, ListOpsItemEvents, ListDocuments, CreateOpsItem). StartAccessRequest
+  takes the node's: `instance` (arn:${Partition}:ec2:${Region}:${Account}:instance/...)
+  or `managed-instance` (arn:${Partition}:ssm:...:managed-instance/...) (SAR, "Actions
+  defined by AWS Systems Manager"; its machine-readable copy in iann0036/iam-dataset
+  aws/iam_definition.json), so a requester may ask for the account's own nodes only.
 - The console-only statements of AWS's examples (Quick Setup, CloudFormation,
   Organizations, IAM Identity Center look-ups, EC2 and node listing, RDP) are left out:
   they are what the console needs to draw its pages, not what the request and approval
@@ -44,6 +48,14 @@ JIT_DOCUMENT_TYPES = (AUTO_APPROVAL_POLICY, MANUAL_APPROVAL_POLICY)
 # The tag just-in-time node access puts on the automation executions and OpsItems of an
 # access request; AWS's examples condition approval signals and cancellations on it.
 MANAGED_TAG = "SystemsManagerJustInTimeNodeAccessManaged"
+
+
+def node_arns(partition: str, account_id: str) -> list[str]:
+    """The account's nodes in every Region: EC2 instances and hybrid (mi-) nodes."""
+    return [
+        f"arn:{partition}:ec2:*:{account_id}:instance/*",
+        f"arn:{partition}:ssm:*:{account_id}:managed-instance/*",
+    ]
 
 
 def _read_approval_policies(partition: str, account_id: str) -> list[Statement]:
@@ -94,9 +106,15 @@ def requester_policy(partition: str, account_id: str) -> Policy:
     executions = f"arn:{partition}:ssm:*:{account_id}:automation-execution/*"
     statements: list[Statement] = [
         {
-            "Sid": "RequestAccess",
+            "Sid": "RequestAccessToOwnNodes",
             "Effect": "Allow",
-            "Action": ["ssm:GetAccessToken", "ssm:StartAccessRequest"],
+            "Action": "ssm:StartAccessRequest",
+            "Resource": node_arns(partition, account_id),
+        },
+        {
+            "Sid": "GetAccessTokens",
+            "Effect": "Allow",
+            "Action": "ssm:GetAccessToken",
             "Resource": "*",
         },
         {
