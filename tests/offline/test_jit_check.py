@@ -473,3 +473,46 @@ def test_policies_moved_onto_the_targets_flip_no_answer(
 
     assert _plan_flips(tmp_path, capsys, edit) == []
     assert check(capsys, tmp_path) == (0, "8 of 8 requests answered as expected\n")
+
+
+def test_an_accounts_regions_are_named_only_where_they_differ() -> None:
+    """A row without `account` or `region`, answered in every managed account-Region: one
+    account whose two Regions answer differently is named with each Region; an account
+    whose Regions agree is named once."""
+    from session_manager.config.jit_requests import RequestTable
+    from session_manager.config.loading import parse_stack_config
+    from session_manager.offline.jit_check import table_answers
+
+    devs = f'permit (principal in AWS::IdentityStore::Group::"devs", {ACTION}, resource);'
+    config = parse_stack_config(
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "justInTimeAccess": {
+                "manualApprovals": [{"name": "all", "accessDurationHours": 1, "levels": [LEVEL]}]
+            },
+            "targets": [
+                {
+                    "account": "111111111111",
+                    "regions": ["us-east-1"],
+                    "justInTimeAccess": {"autoApproval": {"policy": devs}},
+                },
+                {"account": "111111111111", "regions": ["eu-west-1"]},
+                {"account": "222222222222"},
+            ],
+        }
+    )
+    row = {"name": "dev", "person": {"user": "u", "groups": ["devs"]}, "expect": "denied"}
+    table = RequestTable.model_validate({"requests": [row | {"node": {"id": "i-01234567"}}]})
+    (got,) = table_answers(config, table)
+    assert got.got.text == (
+        "needs 1 approval at 1 level in 111111111111 eu-west-1, 222222222222; "
+        "auto-approved in 111111111111 us-east-1"
+    )
+    # A row naming its Region is answered there only.
+    table = RequestTable.model_validate(
+        {"requests": [row | {"node": {"id": "i-01234567", "region": "us-east-1"}}]}
+    )
+    (got,) = table_answers(config, table)
+    assert got.got.text == (
+        "auto-approved in 111111111111; needs 1 approval at 1 level in 222222222222"
+    )
