@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from session_manager.offline.shard_plan import Sharding
     from session_manager.ops.drift.result import Report
 
+# `plan --diff`: the diff is printed, but `pulumi up` would fail on a step it lists
+# (in any stack of a sharded organization: CI's offline plan must not pass).
+EXIT_ENGINE_REFUSES = 1
+
 
 def add_shard_options(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
     from session_manager.offline.workers import default_jobs  # noqa: PLC0415
@@ -311,7 +315,7 @@ def print_stack_diffs(
         return 2
     flips = answer_flips(base, answers or {})
     print_diff(diffs.to_json, lambda: format_stack_diffs(diffs, summary=summary), flips, as_json)
-    return 0
+    return EXIT_ENGINE_REFUSES if diffs.fails else 0
 
 
 def print_diff(

@@ -363,3 +363,52 @@ def test_a_base_planned_without_the_ous_accounts_makes_the_moves_incomplete(
     assert text.splitlines()[0].startswith(
         "!! State moves: INCOMPLETE: organizational unit(s) ou-ab12-cdef3456"
     )
+
+
+@pytest.mark.parametrize(
+    ("base_shards", "shard"),
+    [(4, None), (None, None), (4, "1")],
+    ids=["every-stack", "unsharded-base", "one-shard"],
+)
+@pytest.mark.parametrize("output", [[], ["--json"], ["--summary"]], ids=["text", "json", "summary"])
+def test_a_diff_the_engine_refuses_in_any_stack_exits_1(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    base_shards: int | None,
+    shard: str | None,
+    output: list[str],
+) -> None:
+    """An OU account that turned SUSPENDED while its stack's state holds its resources:
+    `pulumi up` of that stack fails (the engine loads the account's provider to delete
+    them, and Organizations refuses the role of a suspended account; pulumi/pulumi
+    pkg/resource/deploy/step.go DeleteStep, session-manager-facts "Closed accounts").
+    `plan --diff` printed `!! ... the engine REFUSES` in that shard's section, yet across
+    every stack it exited 0 where an unsharded stack and `--shard N` exit 1: CI's
+    offline plan passed a change `pulumi up` would fail on. Against the unsharded base
+    the account's resources are still in the shared stack, whose `pulumi up` deletes
+    them: only shard 1 warned that the account is suspended, so that stack's diff must
+    take the other stacks' warnings too."""
+    base_folder, head_folder = tmp_path / "base", tmp_path / "head"
+    _project(base_folder, base_shards)
+    _project(head_folder, 4)
+    one = ["--shard", shard] if shard else []
+    accounts = "ou-ab12-cdef3456=555555555555,666666666666"
+    common = ["plan", "--stack", "organization", *one]
+    argv = [*common, "--project-dir", str(base_folder), "--ou-accounts", accounts, "--json"]
+    assert main(argv) == 0
+    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+    assert shard_of("666666666666", 4) == 1  # the suspended account's shard
+    head = [*common, "--project-dir", str(head_folder), "--diff", str(tmp_path / "base.json")]
+    assert main([*head, "--ou-accounts", accounts, *output]) == 0  # nothing changed
+    capsys.readouterr()
+    code = main([*head, "--ou-accounts", f"{accounts}:SUSPENDED", *output])
+    out = capsys.readouterr().out
+    assert code == 1
+    if not output:
+        assert "the engine REFUSES" in out
+    if not output and base_shards is None:
+        provider = (
+            "urn:pulumi:organization::session-manager::pulumi:providers:aws::aws-666666666666"
+        )
+        assert "the engine must load provider aws-666666666666" in out
+        assert f"`pulumi state delete --target-dependents '{provider}'`" in out
