@@ -56,6 +56,7 @@ def select(args: argparse.Namespace) -> Sharding | None:
     """The stack's sharding when `--shard all` runs every stack; else None, with
     `args.part` set to the one shard asked for. A --shard out of range exits 2 as
     argparse does for bad arguments, naming the valid ones."""
+    from session_manager.config.shards import stack_part  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
 
@@ -71,6 +72,8 @@ def select(args: argparse.Namespace) -> Sharding | None:
                 "session-manager:shards; leave --shard out",
             )
         return None
+    # The names `shards` lists, refused alike (a mistyped shard, names too long for Pulumi).
+    stack_part(args.stack, sharded.shards)
     if shard in (None, "all"):
         return sharded
     try:
@@ -451,11 +454,13 @@ def _stack_file_shards(project_dir: Path, stack: str) -> Any:
 
 
 def shards_command(args: argparse.Namespace) -> int:
-    from session_manager.config.shards import all_parts  # noqa: PLC0415
+    from session_manager.config.shards import all_parts, stack_part  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
 
     try:
         shards = _stack_file_shards(Path(args.project_dir), args.stack)
+        if shards:  # the stacks plan, verify and adopt take: never one they refuse
+            stack_part(args.stack, shards)
     except (ConfigError, PlanError) as exc:
         print(f"shards: {exc}", file=sys.stderr)
         return 2
