@@ -412,3 +412,36 @@ def test_a_diff_the_engine_refuses_in_any_stack_exits_1(
         )
         assert "the engine must load provider aws-666666666666" in out
         assert f"`pulumi state delete --target-dependents '{provider}'`" in out
+
+
+def test_a_per_account_stack_moves_into_the_accounts_shard(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`movedFromAccountStack` in a sharded organization: the account's resources land
+    in its shard stack, so `pulumi state move --dest` must name that stack (the aliases
+    are URNs of the stack the program runs as; pulumi/pulumi state_move.go rewrites only
+    the stack and project), and docs/changing-things-safely.md, which said `--dest
+    organization`, must say so."""
+    folder = _project(tmp_path / "p", 4)
+    stack_file = folder / STACK_FILE.name
+    config = yaml.safe_load(stack_file.read_text())
+    targets = config["config"]["session-manager:targets"]
+    config["config"]["session-manager:targets"] = [
+        t for t in targets if t.get("account") != "333333333333"
+    ]
+    stack_file.write_text(yaml.safe_dump(config))
+    code, base_json = _plan(capsys, folder, "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    for target in targets:
+        if target.get("account") == "333333333333":
+            target["movedFromAccountStack"] = True
+    config["config"]["session-manager:targets"] = targets
+    stack_file.write_text(yaml.safe_dump(config))
+    code, out = _plan(capsys, folder, "--diff", str(tmp_path / "base.json"))
+    assert code == 0
+    shard = f"organization-shard-{shard_of('333333333333', 4)}"
+    assert f"!!   pulumi state move --source SOURCE_STACK --dest {shard} \\" in out
+    doc = (ROOT / "docs/changing-things-safely.md").read_text()
+    assert f"`--dest {shard}` for 333333333333 with `shards.count: 4`" in doc
+    assert "(`--dest <organization>-shard-N`)" in doc
