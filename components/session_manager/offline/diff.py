@@ -481,11 +481,8 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
 
 
 def diff_plans(base: Any, head: Any, *, organization_warnings: Sequence[str] = ()) -> PlanDiff:
-    """The engine's steps from `base` to `head`, both `plan --json` objects.
-
-    `organization_warnings`: the other stacks' warnings of a sharded organization. Only
-    the stack that holds a skipped (suspended) account warns about it, but the base may
-    hold that account's resources in another stack (before the count changed)."""
+    """The engine's steps from `base` to `head`, both `plan --json` objects;
+    `organization_warnings`: a sharded organization's other stacks' (shard_moves.py)."""
     base_plan, head_plan = _plan_object(base, "base"), _plan_object(head, "head")
     before, after = _resources(base_plan, "base"), _resources(head_plan, "head")
     check_same_stack(base_plan, head_plan)
