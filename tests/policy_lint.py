@@ -17,7 +17,8 @@ with warnings.catch_warnings():
 
 # Actions AWS documents for just-in-time node access that parliament's bundled IAM database
 # (generated from an older Service Authorization Reference) does not know. Only these are
-# accepted as UNKNOWN_ACTION, and only on Resource "*" (SCOPED_FINDINGS);
+# accepted as UNKNOWN_ACTION, and only on the resources the SAR gives them (SCOPED_FINDINGS:
+# "*" for GetAccessToken, the account's node ARNs for StartAccessRequest);
 # tests/aws/test_jit_iam.py fails once parliament learns one, so the list shrinks as
 # parliament catches up.
 MISSING_FROM_PARLIAMENT = ("ssm:GetAccessToken", "ssm:StartAccessRequest")
@@ -99,6 +100,9 @@ def _document_type_is(*types: str) -> Callable[[Statement], bool]:
 _ACCOUNT_ARN = r"arn:aws[a-z-]*:ssm:[^:]*:\d{12}"
 _ANY_RESOURCE = _resources_match(r"\*")
 _APPROVAL_POLICY_DOCUMENTS = _resources_match(_ACCOUNT_ARN + r":document/\*")
+_OWN_NODES = _resources_match(
+    r"arn:aws[a-z-]*:(?:ec2:[^:]*:\d{12}:instance|ssm:[^:]*:\d{12}:managed-instance)/\*"
+)
 
 # Findings for just-in-time node access that parliament's database can't judge, each
 # accepted only for the one action, resource pattern and condition AWS's "Setting up
@@ -106,15 +110,21 @@ _APPROVAL_POLICY_DOCUMENTS = _resources_match(_ACCOUNT_ARN + r":document/\*")
 # it with: (issue, the finding's whole text, statement check, reason). Anywhere else the
 # same finding fails the lint (tests/test_policy_lint_scope.py).
 SCOPED_FINDINGS: list[tuple[str, str, Callable[[Statement], bool], str]] = [
-    *(
-        (
-            "UNKNOWN_ACTION",
-            f"Unknown action {action}",
-            _ANY_RESOURCE,
-            "a just-in-time node access action parliament's database predates; the Service "
-            "Authorization Reference gives it no resource type, so Resource '*'",
-        )
-        for action in MISSING_FROM_PARLIAMENT
+    (
+        "UNKNOWN_ACTION",
+        "Unknown action ssm:GetAccessToken",
+        _ANY_RESOURCE,
+        "a just-in-time node access action parliament's database predates; the Service "
+        "Authorization Reference gives it no resource type, so Resource '*'",
+    ),
+    (
+        "UNKNOWN_ACTION",
+        "Unknown action ssm:StartAccessRequest",
+        _OWN_NODES,
+        "a just-in-time node access action parliament's database predates; the Service "
+        "Authorization Reference gives it the node's resource types, instance and "
+        "managed-instance (iann0036/iam-dataset aws/iam_definition.json), so the account's "
+        "node ARNs",
     ),
     (
         "RESOURCE_MISMATCH",

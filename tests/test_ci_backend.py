@@ -173,7 +173,9 @@ def test_preview_cannot_replace_a_pending_deploy() -> None:
     """
     preview = load("preview.yml")["jobs"]["preview"]["concurrency"]
     assert preview == {
-        "group": "session-manager-preview-${{ matrix.stack }}",
+        "group": (
+            "session-manager-preview-${{ github.event.pull_request.number }}-${{ matrix.stack }}"
+        ),
         "cancel-in-progress": False,
     }
     groups = {

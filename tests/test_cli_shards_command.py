@@ -184,3 +184,63 @@ def test_a_configured_reference_names_the_shared_stack_for_a_legacy_backend(
     key_arn = shared.outputs["centralLogs"]["kmsKeyArn"]
     assert key_arn
     assert key_arn in json.dumps([r.inputs for r in shard.resources])
+
+
+def _named(tmp_path: Path, stack: str) -> Path:
+    """The sharded example's stack file as `Pulumi.<stack>.yaml`."""
+    folder = tmp_path / f"named-{len(stack)}-{stack[:20]}"
+    folder.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copy(SHARDED, folder / f"Pulumi.{stack}.yaml")
+    return folder
+
+
+@pytest.mark.parametrize("stack", ["eu-shard", "prod-shards"])
+def test_shards_and_plan_agree_on_a_name_that_only_contains_shard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str
+) -> None:
+    """`shards` listed `eu-shard` and `eu-shard-shard-0` ... for CI's matrix, while
+    `plan` (and the program, so every `pulumi up`) refused `eu-shard` as a mistyped shard
+    of `eu`: a name is a shard's only as `<stack>-shard-<n>` (docs/shards.md)."""
+    folder = _named(tmp_path, stack)
+    common = ["--stack", stack, "--project-dir", str(folder)]
+    assert main(["shards", *common, "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert [s["stack"] for s in listing["stacks"]] == [
+        stack, *(f"{stack}-shard-{i}" for i in range(4))
+    ]  # fmt: skip
+    for one in ([], ["--shard", "shared"], ["--shard", "2"]):
+        code = main(["plan", *common, *one, "--summary"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "resources in all" in out
+
+
+@pytest.mark.parametrize(
+    ("stack", "key"),
+    [
+        ("organization-shard2", "session-manager:shards"),
+        ("o" * 93, "session-manager:shards.count"),  # o...o-shard-3: 101 characters
+    ],
+    ids=["mistyped-shard", "too-long"],
+)
+def test_shards_refuses_the_stacks_plan_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack: str, key: str
+) -> None:
+    """A stack name `plan` refuses is never listed for CI's matrix either: `shards`
+    exits 2 with plan's message. A shard stack name over Pulumi's 100 characters
+    (pulumi/pulumi sdk/go/common/tokens/stack_name.go ParseStackName, "a stack name
+    cannot exceed 100 characters") could never be created by `pulumi stack init`."""
+    folder = _named(tmp_path, stack)
+    common = ["--stack", stack, "--project-dir", str(folder)]
+    assert main(["shards", *common, "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    message = captured.err.strip().removeprefix("shards: ")
+    assert f"  - {key}: " in message
+    adopt = ["adopt", "--out", str(tmp_path / "i.json")]
+    for command in (["plan"], ["plan", "--shard", "0"], ["verify"], adopt):
+        assert main([*command, *common]) == 2
+        captured = capsys.readouterr()
+        assert message in captured.err

@@ -4,7 +4,8 @@ parliament's database predates ssm:StartAccessRequest, ssm:GetAccessToken and th
 ssm:DocumentType condition key, and knows only automation-definition for
 ssm:StartAutomationExecution. AWS's "Setting up just-in-time access with Systems Manager"
 (docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-just-in-time-node-access-setting-up.html)
-uses them in exactly these ways: the two actions on "*", StartAutomationExecution on
+uses them in exactly these ways: the two actions on "*" (StartAccessRequest here narrowed to
+the node resource types the Service Authorization Reference gives it), StartAutomationExecution on
 ManualApprovalPolicy documents and on automation executions, ssm:DocumentType on
 document reads and StartAutomationExecution. The same findings anywhere else must fail.
 """
@@ -47,8 +48,10 @@ def test_aws_shaped_policies_still_pass(build: Any) -> None:
         one("ssm:StartSession", DOCUMENTS, MANUAL_ONLY),
         # ssm:DocumentType on document reads, for documents that aren't approval policies.
         one("ssm:GetDocument", DOCUMENTS, {"StringEquals": {"ssm:DocumentType": "Command"}}),
-        # The unknown actions on anything but "*".
+        # The unknown actions on anything but the resources the SAR gives them.
         one("ssm:StartAccessRequest", DOCUMENTS),
+        one("ssm:StartAccessRequest", "*"),
+        one("ssm:GetAccessToken", f"arn:aws:ec2:*:{ACCOUNT}:instance/*"),
     ],
     ids=[
         "start-automation-on-s3",
@@ -56,6 +59,8 @@ def test_aws_shaped_policies_still_pass(build: Any) -> None:
         "document-type-on-start-session",
         "document-type-command",
         "access-request-on-documents",
+        "access-request-on-anything",
+        "access-token-on-instances",
     ],
 )
 def test_the_allowances_do_not_reach_other_policies(policy: dict[str, Any]) -> None:

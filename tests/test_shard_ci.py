@@ -312,3 +312,29 @@ def test_no_shard_job_runs_when_the_stack_list_was_skipped_or_failed() -> None:
             matrix: {"result": "failure", "outputs": {}},
         }
         assert _condition(_jobs(workflow)[summary]["if"], needs), workflow
+
+
+def test_every_upload_of_a_matrix_job_overwrites_its_artifact_on_a_rerun() -> None:
+    """Re-running a failed shard job uploads its report again under the same name:
+    actions/upload-artifact v4 refuses that unless `overwrite: true` ("If false, the
+    action will fail if an artifact for the given name already exists", its action.yml,
+    input `overwrite`, in v4.6.2 ea165f8d; the run fails with "(409) Conflict: an
+    artifact with this name already exists on the workflow run"), and the summary
+    would read the first attempt's status. Every upload in every workflow overwrites:
+    any job can be re-run; at least the shard matrices' ones are checked to be there."""
+    in_matrix: list[str] = []
+    for path in sorted((ROOT / ".github/workflows").glob("*.yml")):
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+            for step in job.get("steps", []):
+                if not str(step.get("uses", "")).startswith("actions/upload-artifact@"):
+                    continue
+                where = f"{path.name} {name} {step['with']['name']}"
+                assert step["with"].get("overwrite") is True, where
+                if "matrix" in (job.get("strategy") or {}):
+                    in_matrix.append(f"{path.name} {name}")
+    assert {
+        "deploy.yml organization-shards",
+        "drift.yml verify-shards",
+        "preview.yml preview-shards",
+        "preview.yml offline-plan",
+    } <= set(in_matrix)

@@ -39,6 +39,8 @@ STACK_COMMAND = re.compile(
     r"(pulumi (?:up|preview|refresh|destroy)|session_manager verify)\b[^\n]*?"
     r"--stack \"?\$(\w+)\"?(?:[^\n]*?--shard \"?\$(\w+)\"?)?"
 )
+# The pull request a preview.yml run is of (github.event.pull_request.number).
+PULL_REQUEST = 7
 # The commands that change a stack (its state, its resources).
 DEPLOYS = {"up", "refresh", "destroy"}
 
@@ -136,8 +138,9 @@ def _stacks(job: dict[str, Any], context: dict[str, Any]) -> dict[str, bool]:
 Group = tuple[str, str, str, str | None, bool]
 
 
-def _groups(shards_output: dict[str, Any]) -> list[Group]:
-    """(workflow, job, stack, group, deploys) for every job and matrix combination."""
+def _groups(shards_output: dict[str, Any], pull_request: int = PULL_REQUEST) -> list[Group]:
+    """(workflow, job, stack, group, deploys) for every job and matrix combination; a
+    pull_request workflow's run is of pull request `pull_request`."""
     found: list[Group] = []
     for path in sorted((ROOT / ".github/workflows").glob("*.yml")):
         jobs = yaml.safe_load(path.read_text())["jobs"]
@@ -145,6 +148,7 @@ def _groups(shards_output: dict[str, Any]) -> list[Group]:
             base: dict[str, Any] = {
                 "vars": VARS,
                 "needs": {"shards": {"outputs": shards_output}},
+                "github": {"event": {"pull_request": {"number": pull_request}}},
             }
             for combo in _combinations(job, base):
                 context = {**base, "matrix": combo}
@@ -182,8 +186,8 @@ def test_read_only_jobs_never_share_a_group_with_a_deploy(
         where = f"{workflow} {job} ({stack})"
         assert group is not None, where
         assert group not in deploy_groups, where
-        family = {"preview.yml": "preview", "deploy.yml": "deployverify"}.get(workflow, "verify")
-        assert group == f"session-manager-{family}-{stack}", where
+        family = {"preview.yml": f"preview-{PULL_REQUEST}", "deploy.yml": "deployverify"}
+        assert group == f"session-manager-{family.get(workflow, 'verify')}-{stack}", where
 
 
 def test_read_only_jobs_of_two_workflows_never_share_a_group(
@@ -198,3 +202,19 @@ def test_read_only_jobs_of_two_workflows_never_share_a_group(
             workflows.setdefault(group, set()).add(workflow)
     shared = {group: sorted(names) for group, names in workflows.items() if len(names) > 1}
     assert shared == {}
+
+
+def test_one_pull_requests_preview_never_cancels_anothers(
+    shards_output: dict[str, Any],
+) -> None:
+    """With `session-manager-preview-<stack>` every pull request's previews shared a
+    group, so a third PR's preview queued behind a running one cancelled a second PR's
+    pending preview (same GitHub rule: the pending job of a group is cancelled when a
+    new one queues). Each PR's previews take a group of their own; a newer push to the
+    same PR still replaces its own pending preview."""
+    seven, eight = _groups(shards_output, 7), _groups(shards_output, 8)
+    previews = [(a, b) for a, b in zip(seven, eight, strict=True) if a[0] == "preview.yml"]
+    assert len(previews) >= 6  # dev, and the organization's five stacks
+    for (_, job, stack, group7, _), (*_, group8, _) in previews:
+        assert group7 == f"session-manager-preview-7-{stack}", job
+        assert group8 == f"session-manager-preview-8-{stack}", job

@@ -61,7 +61,9 @@ def test_pull_requests_preview_per_stack_without_trusting_forks() -> None:
         "pull-requests": "write",
     }
     # Not the deploy group: a newer run in a group cancels the pending one (see test_ci_backend).
-    assert preview["concurrency"]["group"] == "session-manager-preview-${{ matrix.stack }}"
+    assert preview["concurrency"]["group"] == (
+        "session-manager-preview-${{ github.event.pull_request.number }}-${{ matrix.stack }}"
+    )
     pulumi_step = next(
         s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")
     )

@@ -17,7 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from session_manager.cli_shards import add_shard_options, add_shards_command, refusing_shard_stacks
+from session_manager.cli_shards import (
+    EXIT_ENGINE_REFUSES,
+    add_shard_options,
+    add_shards_command,
+    refusing_shard_stacks,
+)
 from session_manager.cli_values import (
     endpoint_url,
     readable_file,
@@ -89,10 +94,6 @@ def _not_aws_endpoint(args: argparse.Namespace) -> str | None:
     from session_manager.ops.endpoint_check import endpoint_problem  # noqa: PLC0415
 
     return endpoint_problem(args.endpoint_url)
-
-
-# `plan --diff`: the diff is printed, but `pulumi up` would fail on a step it lists.
-EXIT_ENGINE_REFUSES = 1
 
 
 def _fail(message: str) -> int:

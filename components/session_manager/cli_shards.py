@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from session_manager.offline.shard_plan import Sharding
     from session_manager.ops.drift.result import Report
 
+# `plan --diff`: the diff is printed, but `pulumi up` would fail on a step it lists
+# (in any stack of a sharded organization: CI's offline plan must not pass).
+EXIT_ENGINE_REFUSES = 1
+
 
 def add_shard_options(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
     from session_manager.offline.workers import default_jobs  # noqa: PLC0415
@@ -52,6 +56,7 @@ def select(args: argparse.Namespace) -> Sharding | None:
     """The stack's sharding when `--shard all` runs every stack; else None, with
     `args.part` set to the one shard asked for. A --shard out of range exits 2 as
     argparse does for bad arguments, naming the valid ones."""
+    from session_manager.config.shards import stack_part  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
     from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
 
@@ -67,6 +72,8 @@ def select(args: argparse.Namespace) -> Sharding | None:
                 "session-manager:shards; leave --shard out",
             )
         return None
+    # The names `shards` lists, refused alike (a mistyped shard, names too long for Pulumi).
+    stack_part(args.stack, sharded.shards)
     if shard in (None, "all"):
         return sharded
     try:
@@ -311,7 +318,7 @@ def print_stack_diffs(
         return 2
     flips = answer_flips(base, answers or {})
     print_diff(diffs.to_json, lambda: format_stack_diffs(diffs, summary=summary), flips, as_json)
-    return 0
+    return EXIT_ENGINE_REFUSES if diffs.fails else 0
 
 
 def print_diff(
@@ -447,11 +454,13 @@ def _stack_file_shards(project_dir: Path, stack: str) -> Any:
 
 
 def shards_command(args: argparse.Namespace) -> int:
-    from session_manager.config.shards import all_parts  # noqa: PLC0415
+    from session_manager.config.shards import all_parts, stack_part  # noqa: PLC0415
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
 
     try:
         shards = _stack_file_shards(Path(args.project_dir), args.stack)
+        if shards:  # the stacks plan, verify and adopt take: never one they refuse
+            stack_part(args.stack, shards)
     except (ConfigError, PlanError) as exc:
         print(f"shards: {exc}", file=sys.stderr)
         return 2

@@ -56,6 +56,49 @@ def test_requesters_can_request_and_get_the_token_but_not_start_plain_sessions()
     }
 
 
+def test_requesters_ask_for_their_accounts_nodes_only() -> None:
+    """The Service Authorization Reference ("Actions, resources, and condition keys for AWS
+    Systems Manager", https://docs.aws.amazon.com/service-authorization/latest/reference/
+    list_awssystemsmanager.html; its machine-readable copy: iann0036/iam-dataset
+    aws/iam_definition.json) gives ssm:StartAccessRequest the resource types `instance`
+    (arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}) and
+    `managed-instance` (arn:${Partition}:ssm:${Region}:${Account}:managed-instance/
+    ${InstanceId}); ssm:GetAccessToken has none, so "*"."""
+    granted = actions(requester_policy("aws-cn", ACCOUNT))
+    (request,) = granted["ssm:StartAccessRequest"]
+    assert request["Resource"] == [
+        f"arn:aws-cn:ec2:*:{ACCOUNT}:instance/*",
+        f"arn:aws-cn:ssm:*:{ACCOUNT}:managed-instance/*",
+    ]
+    (token,) = granted["ssm:GetAccessToken"]
+    assert token["Resource"] == "*"
+
+
+def test_requesters_resume_and_end_only_their_own_sessions() -> None:
+    """AWS's "Moving to just-in-time node access from Session Manager"
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/
+    systems-manager-just-in-time-node-access-moving-from-session-manager.html), "Modified
+    policy for just-in-time node access": ssm:StartAccessRequest, ssm:GetAccessToken,
+    ssm:ResumeSession, ssm:TerminateSession. Scoped as AWS's "Additional sample IAM policies
+    for Session Manager" restricts users to their own sessions: an IAM user's session ids
+    (`session/<user name>-<suffix>`), a role session's tag `aws:ssmmessages:session-id`
+    (its `${aws:userid}`); the Service Authorization Reference gives both actions the
+    resource type `session` and that condition key."""
+    granted = actions(requester_policy("aws-us-gov", ACCOUNT))
+    sessions = f"arn:aws-us-gov:ssm:*:{ACCOUNT}:session/"
+    for action in ("ssm:ResumeSession", "ssm:TerminateSession"):
+        by_user, by_tag = granted[action]
+        assert by_user["Resource"] == sessions + "${aws:username}-" + "?" * 17
+        assert "Condition" not in by_user
+        assert by_tag["Resource"] == sessions + "*"
+        assert by_tag["Condition"] == {
+            "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
+        }
+    # Not on AWS's list for requesters: no data channel, no plain session.
+    assert "ssmmessages:OpenDataChannel" not in granted
+    assert "ssm:StartSession" not in granted
+
+
 def test_approvers_signal_only_just_in_time_automations_of_their_account() -> None:
     granted = actions(approver_policy("aws", ACCOUNT))
     # AWS's approver example: AllowApprovalRejectionSignal.

@@ -168,7 +168,9 @@ def test_a_stack_named_like_no_part_of_the_organization_is_refused() -> None:
                 f"stack {stack!r} is not one of this organization's stacks, 'org' (shared) "
                 "and 'org-shard-0' ... 'org-shard-3': it would deploy a second shared stack "
                 "(central log bucket, accountEvents). Run the shared stack's own name, or a "
-                "shard as <stack>-shard-<n>",
+                "shard as <stack>-shard-<n> (a name ending in -shard-<word> or "
+                "-shard<digits> reads as a mistyped shard: give the shared stack another "
+                "name)",
             )
         ]
     named = Shards(count=2, shared_stack_reference="acme/p/org")
@@ -176,6 +178,40 @@ def test_a_stack_named_like_no_part_of_the_organization_is_refused() -> None:
         stack_part("other", named)
     assert "'org' (shared) and 'org-shard-0' ... 'org-shard-1'" in caught.value.problems[0][1]
     assert stack_part("org", named) == StackPart("org", None)
+
+
+@pytest.mark.parametrize("stack", ["eu-shard", "prod-shards", "org-sharding", "shard"])
+def test_a_name_that_only_contains_shard_is_an_ordinary_shared_stack(stack: str) -> None:
+    """Only `<stack>-shard-<n>` names a shard, and a name ending like a mistyped one
+    (`-shard2`, `-shard-02`) is refused. `shards --stack eu-shard` lists `eu-shard` and
+    `eu-shard-shard-0` ...; plan refused `eu-shard` as a mistyped shard of `eu`."""
+    shards = Shards(count=4)
+    assert stack_part(stack, shards) == StackPart(stack, None)
+    assert stack_part(f"{stack}-shard-3", shards) == StackPart(stack, 3)
+
+
+def test_shard_stack_names_pulumi_refuses_as_too_long_are_refused() -> None:
+    """pulumi/pulumi sdk/go/common/tokens/stack_name.go ParseStackName: "a stack name
+    cannot exceed 100 characters", so `pulumi stack init` of a longer shard stack fails
+    and that shard could never deploy. The longest name is the last shard's."""
+    shards = Shards(count=10)
+    fits, over = "o" * 92, "o" * 93  # + "-shard-9": 100 and 101 characters
+    assert stack_part(fits, shards) == StackPart(fits, None)
+    assert stack_part(f"{fits}-shard-9", shards) == StackPart(fits, 9)
+    for stack in (over, f"{over}-shard-0"):
+        with pytest.raises(ConfigError) as caught:
+            stack_part(stack, shards)
+        assert caught.value.problems == [
+            (
+                "session-manager:shards.count",
+                f"is 10, so the last shard stack of {over!r} is named {over + '-shard-9'!r}, "
+                "101 characters: Pulumi takes a stack name of at most 100. Name the "
+                "organization's stack (the stack file's) in at most 92 characters",
+            )
+        ]
+    # One more digit in the count is one character less for the name.
+    with pytest.raises(ConfigError):
+        stack_part(fits, Shards(count=11))
 
 
 def test_a_stack_knows_its_part_from_its_name() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shlex
 import shutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 from session_manager.cli import main
@@ -63,7 +64,9 @@ def test_a_flipped_condition_is_a_mismatch(
     assert code == 1
     assert (
         "MISMATCH developer to a production node: expected needs 2 approvals at 2 levels, got "
-        "auto-approved (the auto-approval policy permits it)"
+        "auto-approved in 111111111111; needs 2 approvals at 2 levels in 222222222222 "
+        "(111111111111: the auto-approval policy permits it; 222222222222: manual policy "
+        "'production')"
     ) in out
     assert "MISMATCH developer to a dev node: expected auto-approved, got denied" in out
     assert "6 of 8 requests answered as expected" in out
@@ -148,16 +151,21 @@ def test_no_policy_means_denied() -> None:
     assert answer(jit(), Person("bob"), Node("i-1")).text == "denied"
 
 
+def _planned_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[list[str], Path]:
+    """The example copied to `tmp_path`: its `plan` command and its `plan --json` file."""
+    plan = ["plan", "--stack", "just-in-time", "--project-dir", str(stack_dir(tmp_path))]
+    assert main([*plan, "--json"]) == 0
+    base = tmp_path / "base.json"
+    base.write_text(capsys.readouterr().out)
+    return plan, base
+
+
 def test_plan_diff_shows_the_answers_a_change_flips(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 24's "done when": flipping one condition shows the flipped answers."""
-    where = stack_dir(tmp_path)
-    plan = ["plan", "--stack", "just-in-time", "--project-dir", str(where)]
-    assert main([*plan, "--json"]) == 0
-    base = tmp_path / "base.json"
-    base.write_text(capsys.readouterr().out)
-    stack = where / "Pulumi.just-in-time.yaml"
+    plan, base = _planned_base(tmp_path, capsys)
+    stack = tmp_path / "Pulumi.just-in-time.yaml"
     stack.write_text(stack.read_text().replace('== "dev" };', '== "production" };'))
     assert main([*plan, "--diff", str(base)]) == 0
     out = capsys.readouterr().out
@@ -165,9 +173,18 @@ def test_plan_diff_shows_the_answers_a_change_flips(
         "Access answers that change:\n"
         "~ access request 'developer to a dev node': auto-approved -> denied\n"
         "~ access request 'developer to a production node': needs 2 approvals at 2 levels "
-        "-> auto-approved\n"
+        "-> auto-approved in 111111111111; needs 2 approvals at 2 levels in 222222222222\n"
     )
     assert "aws-native:ssm:Document" in out
+    # The document's Cedar text shows as its lines: the changed condition, not one escaped
+    # JSON string of the whole policy.
+    assert (
+        '        -        when { resource.hasTag("Environment") && resource.getTag("Environment") '
+        '== "dev" };\n'
+        '        +        when { resource.hasTag("Environment") && resource.getTag("Environment") '
+        '== "production" };\n'
+    ) in out
+    assert "\\n" not in out
     # Only account 111111111111's auto-approval document changes: the sandbox account
     # 222222222222 has its own (its target's `justInTimeAccess`).
     # A content change replaces the document, delete first (tests/test_jit_revert.py).
@@ -288,7 +305,7 @@ def test_a_row_whose_policies_depend_on_an_ou_must_name_it(
     code, out = check(capsys, where)
     assert code == 2
     assert (
-        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: the stack manages "
+        "requests[0] ('on-call engineer to a production node').node: the stack manages "
         "no account 111111111111 (its accounts: 222222222222); an account of "
         "ou-ab12-cdef3456: name the node's organizationalUnit, or pass --ou-accounts"
     ) in out
@@ -300,9 +317,16 @@ def test_a_row_whose_policies_depend_on_an_ou_must_name_it(
         )
     )
     code, out = check(capsys, where)
-    # The OU has no auto-approval policy: the on-call and developer rows without an
-    # account still get the stack's; the one naming the OU gets none.
-    assert code == 0, out
+    # The OU has no auto-approval policy: the rows naming it get none; the rows without an
+    # account are answered alike in 222222222222 and in the OU's (unlisted) accounts.
+    assert code == 1, out
+    assert out.splitlines() == [
+        "MISMATCH on-call engineer to a production node: expected auto-approved, got needs 2 "
+        "approvals at 2 levels (manual policy 'production')",
+        "MISMATCH developer to a dev node: expected auto-approved, got denied (no manual "
+        "approval policy applies to the node)",
+        "6 of 8 requests answered as expected",
+    ]
 
 
 def _row(**node: object) -> dict[str, object]:
@@ -353,7 +377,7 @@ def test_rows_naming_an_unmanaged_account_or_region_are_refused(
     code, out = check(capsys, where)
     assert code == 2
     assert (
-        "requests[7] ('developer to a sandbox-tagged node elsewhere').node: the stack manages "
+        "requests[0] ('on-call engineer to a production node').node: the stack manages "
         "no account 333333333333 (its accounts: 111111111111, 222222222222)"
     ) in out
     table.write_text(
@@ -385,3 +409,111 @@ def test_a_missing_request_table_names_the_config_key(
     code, out = check(capsys, where)
     assert code == 2
     assert "session-manager:justInTimeAccess.requestTable is not set" in out
+
+
+def _plan_flips(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: object) -> list[str]:
+    """The example planned to a base, its stack config changed by `edit(config)`, and the
+    access-answer lines `plan --diff` shows."""
+    import yaml
+
+    plan, base = _planned_base(tmp_path, capsys)
+    stack = tmp_path / "Pulumi.just-in-time.yaml"
+    loaded = yaml.safe_load(stack.read_text())
+    edit(loaded["config"])  # type: ignore[operator]
+    stack.write_text(yaml.safe_dump(loaded))
+    assert main([*plan, "--diff", str(base)]) == 0
+    return [line for line in capsys.readouterr().out.splitlines() if "access request" in line]
+
+
+def test_a_row_without_account_is_answered_in_every_managed_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review repro A: account 111111111111's own auto-approval policy admits developers to
+    every node. The row 'developer to a production node' names no account: answered with
+    the stack's policies alone, neither `plan --diff` nor `jit check` saw it auto-approved
+    in 111111111111. Answered in each managed account, the answer names where it differs."""
+    every_node = (
+        "permit (principal in AWS::IdentityStore::Group::"
+        f'"a1b2c3d4-0002-7000-8000-0000developers", {ACTION}, resource);'
+    )
+
+    def edit(config: dict[str, list[dict[str, object]]]) -> None:
+        config["session-manager:targets"][0]["justInTimeAccess"] = {
+            "autoApproval": {"policy": every_node}
+        }
+
+    assert _plan_flips(tmp_path, capsys, edit) == [
+        "~ access request 'developer to a production node': needs 2 approvals at 2 levels -> "
+        "auto-approved in 111111111111; needs 2 approvals at 2 levels in 222222222222",
+        "~ access request 'developer to a sandbox-tagged node elsewhere': denied -> auto-approved",
+        # The target's own auto-approval policy replaces the stack's in 111111111111.
+        "~ access request 'on-call engineer to a production node': auto-approved -> needs 2 "
+        "approvals at 2 levels",
+    ]
+    code, out = check(capsys, tmp_path)
+    assert code == 1
+    assert "MISMATCH developer to a production node" in out
+
+
+def test_policies_moved_onto_the_targets_flip_no_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Review repro B: the stack's auto-approval and manual policies move onto the targets
+    (each account keeps the very policies it had) and the stack's become empty. Nothing
+    changes in AWS, so no answer may flip; answering account-less rows with the stack's
+    (now empty) policies invented four flips."""
+
+    def edit(config: dict[str, object]) -> None:
+        stack = cast(dict[str, object], config["session-manager:justInTimeAccess"])
+        targets = cast(list[dict[str, object]], config["session-manager:targets"])
+        auto, manual = stack.pop("autoApproval"), stack["manualApprovals"]
+        stack["manualApprovals"] = []
+        targets[0]["justInTimeAccess"] = {"autoApproval": auto, "manualApprovals": manual}
+        sandbox = cast(dict[str, object], targets[1]["justInTimeAccess"])
+        sandbox["manualApprovals"] = manual
+
+    assert _plan_flips(tmp_path, capsys, edit) == []
+    assert check(capsys, tmp_path) == (0, "8 of 8 requests answered as expected\n")
+
+
+def test_an_accounts_regions_are_named_only_where_they_differ() -> None:
+    """A row without `account` or `region`, answered in every managed account-Region: one
+    account whose two Regions answer differently is named with each Region; an account
+    whose Regions agree is named once."""
+    from session_manager.config.jit_requests import RequestTable
+    from session_manager.config.loading import parse_stack_config
+    from session_manager.offline.jit_check import table_answers
+
+    devs = f'permit (principal in AWS::IdentityStore::Group::"devs", {ACTION}, resource);'
+    config = parse_stack_config(
+        {
+            "regions": ["us-east-1", "eu-west-1"],
+            "justInTimeAccess": {
+                "manualApprovals": [{"name": "all", "accessDurationHours": 1, "levels": [LEVEL]}]
+            },
+            "targets": [
+                {
+                    "account": "111111111111",
+                    "regions": ["us-east-1"],
+                    "justInTimeAccess": {"autoApproval": {"policy": devs}},
+                },
+                {"account": "111111111111", "regions": ["eu-west-1"]},
+                {"account": "222222222222"},
+            ],
+        }
+    )
+    row = {"name": "dev", "person": {"user": "u", "groups": ["devs"]}, "expect": "denied"}
+    table = RequestTable.model_validate({"requests": [row | {"node": {"id": "i-01234567"}}]})
+    (got,) = table_answers(config, table)
+    assert got.got.text == (
+        "needs 1 approval at 1 level in 111111111111 eu-west-1, 222222222222; "
+        "auto-approved in 111111111111 us-east-1"
+    )
+    # A row naming its Region is answered there only.
+    table = RequestTable.model_validate(
+        {"requests": [row | {"node": {"id": "i-01234567", "region": "us-east-1"}}]}
+    )
+    (got,) = table_answers(config, table)
+    assert got.got.text == (
+        "auto-approved in 111111111111; needs 1 approval at 1 level in 222222222222"
+    )

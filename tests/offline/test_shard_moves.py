@@ -363,3 +363,86 @@ def test_a_base_planned_without_the_ous_accounts_makes_the_moves_incomplete(
     assert text.splitlines()[0].startswith(
         "!! State moves: INCOMPLETE: organizational unit(s) ou-ab12-cdef3456"
     )
+
+
+@pytest.mark.parametrize(
+    ("base_shards", "shard"),
+    [(4, None), (None, None), (4, "1")],
+    ids=["every-stack", "unsharded-base", "one-shard"],
+)
+@pytest.mark.parametrize("output", [[], ["--json"], ["--summary"]], ids=["text", "json", "summary"])
+def test_a_diff_the_engine_refuses_in_any_stack_exits_1(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    base_shards: int | None,
+    shard: str | None,
+    output: list[str],
+) -> None:
+    """An OU account that turned SUSPENDED while its stack's state holds its resources:
+    `pulumi up` of that stack fails (the engine loads the account's provider to delete
+    them, and Organizations refuses the role of a suspended account; pulumi/pulumi
+    pkg/resource/deploy/step.go DeleteStep, session-manager-facts "Closed accounts").
+    `plan --diff` printed `!! ... the engine REFUSES` in that shard's section, yet across
+    every stack it exited 0 where an unsharded stack and `--shard N` exit 1: CI's
+    offline plan passed a change `pulumi up` would fail on. Against the unsharded base
+    the account's resources are still in the shared stack, whose `pulumi up` deletes
+    them: only shard 1 warned that the account is suspended, so that stack's diff must
+    take the other stacks' warnings too."""
+    base_folder, head_folder = tmp_path / "base", tmp_path / "head"
+    _project(base_folder, base_shards)
+    _project(head_folder, 4)
+    one = ["--shard", shard] if shard else []
+    accounts = "ou-ab12-cdef3456=555555555555,666666666666"
+    common = ["plan", "--stack", "organization", *one]
+    argv = [*common, "--project-dir", str(base_folder), "--ou-accounts", accounts, "--json"]
+    assert main(argv) == 0
+    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+    assert shard_of("666666666666", 4) == 1  # the suspended account's shard
+    head = [*common, "--project-dir", str(head_folder), "--diff", str(tmp_path / "base.json")]
+    assert main([*head, "--ou-accounts", accounts, *output]) == 0  # nothing changed
+    capsys.readouterr()
+    code = main([*head, "--ou-accounts", f"{accounts}:SUSPENDED", *output])
+    out = capsys.readouterr().out
+    assert code == 1
+    if not output:
+        assert "the engine REFUSES" in out
+    if not output and base_shards is None:
+        provider = (
+            "urn:pulumi:organization::session-manager::pulumi:providers:aws::aws-666666666666"
+        )
+        assert "the engine must load provider(s) aws-666666666666" in out
+        # The diffed stack's own name (docs/changing-things-safely.md: --stack on each).
+        assert f"`pulumi state delete --stack organization --target-dependents '{provider}'`" in out
+
+
+def test_a_per_account_stack_moves_into_the_accounts_shard(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`movedFromAccountStack` in a sharded organization: the account's resources land
+    in its shard stack, so `pulumi state move --dest` must name that stack (the aliases
+    are URNs of the stack the program runs as; pulumi/pulumi state_move.go rewrites only
+    the stack and project), and docs/changing-things-safely.md, which said `--dest
+    organization`, must say so."""
+    folder = _project(tmp_path / "p", 4)
+    stack_file = folder / STACK_FILE.name
+    config = yaml.safe_load(stack_file.read_text())
+    targets = config["config"]["session-manager:targets"]
+    config["config"]["session-manager:targets"] = [
+        t for t in targets if t.get("account") != "333333333333"
+    ]
+    stack_file.write_text(yaml.safe_dump(config))
+    code, base_json = _plan(capsys, folder, "--json")
+    assert code == 0
+    (tmp_path / "base.json").write_text(base_json)
+    for target in targets:
+        if target.get("account") == "333333333333":
+            target["movedFromAccountStack"] = True
+    config["config"]["session-manager:targets"] = targets
+    stack_file.write_text(yaml.safe_dump(config))
+    code, out = _plan(capsys, folder, "--diff", str(tmp_path / "base.json"))
+    assert code == 0
+    shard = f"organization-shard-{shard_of('333333333333', 4)}"
+    assert f"!!   pulumi state move --source SOURCE_STACK --dest {shard} \\" in out
+    doc = (ROOT / "docs/changing-things-safely.md").read_text()
+    assert f"`--dest {shard}` for 333333333333 with `shards.count: 4`" in doc
+    assert "(`--dest <organization>-shard-N`)" in doc

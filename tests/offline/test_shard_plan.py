@@ -9,6 +9,7 @@ bucket and accountEvents in the shared stack only.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,30 @@ def test_a_shard_stack_out_of_range_is_said_to_be(
         assert "has shards 0-3" in err, err
         assert "shard 9 is out of range" in err
         assert "--shard 9" not in err
+
+
+def test_the_documented_ou_accounts_fill_every_shard_of_the_example(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example's own `--ou-accounts` (its header, and docs/shards.md's recipe and CI
+    variable) once gave 555555555555 and 666666666666 only: with the named accounts,
+    shards 1, 2 and 3 held accounts and organization-shard-0 none, so the example's
+    "4 shards" showed an empty one. Every shard holds an account with the documented
+    list (jump hash, `shard_of`; the plan decides by the same function)."""
+    header = SHARDED.read_text()
+    documented = re.findall(r"--ou-accounts (ou-\S+=[0-9,]+)", header)
+    assert len(documented) == 1
+    ou = documented[0]
+    shards_doc = (ROOT / "docs/shards.md").read_text()
+    assert f"OU={ou} " in shards_doc
+    assert f"(`{ou}`)" in shards_doc
+    code, out, _ = _run(
+        capsys, "plan", "--stack", "organization", "--project-dir", str(sharded),
+        "--ou-accounts", ou, "--summary",
+    )  # fmt: skip
+    assert code == 0
+    listed = re.finditer(r"^\s*(\d+)  resources in stack (\S+)$", out, re.M)
+    counts = {m[2]: int(m[1]) for m in listed}
+    shards = {f"organization-shard-{i}" for i in range(4)}
+    assert shards <= set(counts)
+    assert all(counts[s] > 0 for s in shards), counts

@@ -18,7 +18,9 @@ def _shard(org: Organization, count: int) -> None:
     path = org.project / "Pulumi.org.yaml"
     stack_file = yaml.safe_load(path.read_text())
     stack_file["config"]["session-manager:shards"] = {"count": count}
-    path.write_text(yaml.safe_dump(stack_file))
+    # JSON, as the fixture writes it: yaml.safe_dump leaves a moto account id such as
+    # 000989863457 unquoted, which the stack file's reader takes as a number (flaky).
+    path.write_text(json.dumps(stack_file, indent=2))
 
 
 def test_sharded_verify_matches_the_one_stack_for_any_jobs(

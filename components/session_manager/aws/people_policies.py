@@ -151,9 +151,16 @@ def session_user_policy(inputs: SessionUserPolicyInputs) -> Policy:
 
 
 def own_session_statements(
-    partition: str, account_id: str, methods: Sequence[str], *, any_data_channel: bool = False
+    partition: str,
+    account_id: str,
+    methods: Sequence[str],
+    *,
+    any_data_channel: bool = False,
+    data_channel: bool = True,
 ) -> list[Statement]:
     """Resume, end and open the data channel of one's own sessions, by each chosen method.
+
+    `data_channel=False` leaves ssmmessages:OpenDataChannel out (resume and end only).
 
     `any_data_channel` adds ssmmessages:OpenDataChannel on every session of the account, for
     clients whose data-channel request the session tag condition does not match. The trade-off:
@@ -170,12 +177,12 @@ def own_session_statements(
             {
                 "Sid": "OwnSessionsOfIamUsers",
                 "Effect": "Allow",
-                "Action": list(OWN_SESSION_ACTIONS),
+                "Action": list(OWN_SESSION_ACTIONS if data_channel else SESSION_TAG_ACTIONS),
                 "Resource": f"{sessions}/${{aws:username}}-{SESSION_ID_SUFFIX}",
             }
         )
     if OWN_SESSIONS_BY_SESSION_TAG in methods:
-        statements += [
+        statements.append(
             {
                 "Sid": "OwnSessionsOfRoleSessions",
                 "Effect": "Allow",
@@ -184,7 +191,10 @@ def own_session_statements(
                 "Condition": {
                     "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}
                 },
-            },
+            }
+        )
+    if OWN_SESSIONS_BY_SESSION_TAG in methods and data_channel:
+        statements.append(
             {
                 # The SAR lists no condition key for ssmmessages:OpenDataChannel, so the tag
                 # condition above would never match it. AWS's quickstart end-user policy scopes
@@ -196,8 +206,8 @@ def own_session_statements(
                 "Effect": "Allow",
                 "Action": "ssmmessages:OpenDataChannel",
                 "Resource": f"{sessions}/${{aws:userid}}-{SESSION_ID_SUFFIX}",
-            },
-        ]
+            }
+        )
     if any_data_channel:
         statements.append(
             {

@@ -6,9 +6,11 @@ evaluation answers one access request the way the policy's evaluator would.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import cedarpy
 import yaml
@@ -142,6 +144,87 @@ def policy_problems(
                 )
         problems += [f"line {lines[reason]} of {where}: {reason}" for reason in reasons]
     return problems
+
+
+# AWS's "Statement structure and built-in operators for auto-approval and deny-access
+# policies" gives a statement as an effect (`permit | forbid`), a scope `(principal, action,
+# resource)` and `when { ... }` conditions with Cedar's built-in operators. Cedar takes
+# more; whether AWS refuses the rest is unverified, so the plan warns (never refuses).
+STATEMENT_STRUCTURE_URL = (
+    "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
+    "auto-approval-deny-access-policy-statement-structure.html"
+)
+# Keys of Cedar's JSON policy form whose list value is not a function call's arguments.
+_LIST_KEYS = frozenset({"Set", "pattern", "Value"})
+
+
+def _walk(node: object) -> Iterator[tuple[str, object]]:
+    """Every (key, value) of a JSON value, depth first."""
+    if isinstance(node, dict):
+        for key, value in cast(dict[str, object], node).items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in cast(list[object], node):
+            yield from _walk(item)
+
+
+def _constructs(policy: dict[str, Any]) -> list[tuple[str, str]]:
+    """(construct, regex finding it in the statement's code) for each construct of one
+    statement, in Cedar's JSON form, that AWS's statement structure doesn't show."""
+    found: list[tuple[str, str]] = [
+        (f"the annotation `@{name}`", rf"@\s*{re.escape(name)}\b")
+        for name in cast(dict[str, str], policy.get("annotations") or {})
+    ]
+    for var in ("principal", "resource"):
+        scope = cast(dict[str, Any], policy.get(var) or {})
+        if scope.get("op") == "is":
+            found.append(
+                (f"`{var} is {scope.get('entity_type')}` in the scope", rf"\b{var}\s+is\b")
+            )
+    for condition in cast(list[dict[str, object]], policy.get("conditions") or []):
+        if condition.get("kind") == "unless":
+            found.append(("an `unless` clause", r"\bunless\b"))
+        for key, value in _walk(condition.get("body")):
+            if key == "if-then-else":
+                found.append(("`if ... then ... else`", r"\bif\b"))
+            elif key == "is":
+                found.append(("the `is` operator", r"\bis\b"))
+            elif isinstance(value, list) and key not in _LIST_KEYS:
+                found.append((f"the extension function `{key}()`", rf"\b{re.escape(key)}\s*\("))
+    return list(dict.fromkeys(found))
+
+
+def _line_of(statement: Statement, pattern: str) -> int:
+    """The line of the first match of `pattern` in the statement's code (not in its strings
+    or comments), else the statement's first line."""
+    code = code_only(statement.text)
+    lead = statement.text.count("\n", 0, len(code) - len(code.lstrip()))
+    match = re.search(pattern, code)
+    return statement.line + (statement.text.count("\n", 0, match.start()) - lead if match else 0)
+
+
+def undocumented_grammar(text: str) -> list[tuple[int, str]]:
+    """(line, construct) of what a valid policy text uses beyond AWS's documented
+    statement structure: annotations, `is`, `unless`, `if-then-else`, extension functions
+    (`ip("10.0.0.1").isLoopback()`), and a statement that repeats an earlier one."""
+    found: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for statement in split_statements(text):
+        try:
+            parsed = json.loads(cedarpy.policies_to_json_str(statement.text))
+        except ValueError:
+            continue  # not Cedar: policy_problems reports it
+        for policy in cast(dict[str, Any], parsed.get("staticPolicies") or {}).values():
+            found += [
+                (_line_of(statement, pattern), construct)
+                for construct, pattern in _constructs(policy)
+            ]
+            canonical = json.dumps(policy, sort_keys=True)
+            if canonical in seen:
+                found.append((statement.line, f"a statement that repeats line {seen[canonical]}'s"))
+            seen.setdefault(canonical, statement.line)
+    return found
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,14 @@ from session_manager.aws.jit import (
     overlapping_targets,
     undeployable_reason,
 )
-from session_manager.config.cedar import Node, Person, permits, policy_problems
+from session_manager.config.cedar import (
+    STATEMENT_STRUCTURE_URL,
+    Node,
+    Person,
+    permits,
+    policy_problems,
+    undocumented_grammar,
+)
 from session_manager.config.errors import Problem, raise_problems
 from session_manager.config.fields import (
     AccountId,
@@ -153,6 +160,22 @@ class CedarPolicy(ConfigModel):
                 {"problems": "; ".join(problems)},
             )
         return value
+
+    def grammar_warnings(self, prefix: str) -> list[str]:
+        """What the policy uses beyond AWS's documented statement structure, each with its
+        line (config/cedar.py undocumented_grammar)."""
+        where = (
+            f"{prefix}.{self.key}.policyFile {self.policy_file!r}"
+            if self.policy_file
+            else f"{prefix}.{self.key}.policy"
+        )
+        return [
+            f"{where}: line {line}: {construct} is outside the Cedar grammar AWS documents "
+            "for just-in-time node access policies (an effect, the scope (principal, action, "
+            f"resource), `when` conditions; {STATEMENT_STRUCTURE_URL}): whether AWS accepts "
+            "it is unverified, and `jit check` answers with Cedar's own reading"
+            for line, construct in undocumented_grammar(self.policy)
+        ]
 
 
 class AutoApproval(CedarPolicy):

@@ -440,9 +440,30 @@ def just_in_time_warnings(config: StackConfig) -> list[str]:
         if target.just_in_time_access is not None
         and "manual_approvals" in target.just_in_time_access.model_fields_set
     ]
-    return [
+    warnings = [
         f"{NAMESPACE}:{warning}"
         for where, jit in sets
         if jit is not None
         for warning in jit.overlap_warnings(where) + jit.undeployed_warnings(where)
+    ]
+    return warnings + jit_grammar_warnings(config)
+
+
+def jit_grammar_warnings(config: StackConfig) -> list[str]:
+    """Cedar policies using more than AWS's documented statement structure, each policy
+    where it is written (the stack's, a target's own auto-approval policy)."""
+    stack = config.just_in_time_access
+    policies = [
+        (f"{NAMESPACE}:justInTimeAccess", policy)
+        for policy in ((stack.deny_access, stack.auto_approval) if stack is not None else ())
+    ] + [
+        (f"{NAMESPACE}:targets[{index}].justInTimeAccess", target.just_in_time_access.auto_approval)
+        for index, target in enumerate(config.targets)
+        if target.just_in_time_access is not None
+    ]
+    return [
+        warning
+        for prefix, policy in policies
+        if policy is not None
+        for warning in policy.grammar_warnings(prefix)
     ]

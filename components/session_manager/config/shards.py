@@ -39,6 +39,13 @@ DIY_ORGANIZATION = "organization"
 # The stack output that holds the count a sharded organization's stack deployed with.
 SHARD_COUNT_OUTPUT = "shardCount"
 _SHARD_STACK = re.compile(r"^(?P<base>.+)-shard-(?P<index>0|[1-9][0-9]*)$")
+# A name that reads as a mistyped shard stack: `-shard` then `-<one word>` (`-shard-02`,
+# `-shard-x`) or digits (`-shard2`) at its end. `eu-shard`, `prod-shards` and
+# `org-sharding` are ordinary stack names, shared stacks like any other.
+_SHARD_TYPO = re.compile(r"-shard(?:-[^-]*|[0-9]+)$")
+# pulumi/pulumi sdk/go/common/tokens/stack_name.go ParseStackName: "a stack name cannot
+# exceed 100 characters".
+MAX_STACK_NAME = 100
 # A stack reference, `[<organization>/[<project>/]]<stack>`: each part 1-100 of
 # [A-Za-z0-9_.-] (pulumi/pulumi sdk/go/common/tokens/stack_name.go ParseStackName,
 # project.go ValidateProjectName, names.go; pkg/backend/diy/store.go ParseReference
@@ -66,7 +73,8 @@ class Shards(ConfigModel):
             "`<stack>-shard-<count-1>` hold the accounts; `<stack>` keeps the central log "
             "bucket and accountEvents. Changing it moves accounts: `plan --diff` prints the "
             "`pulumi state move` commands. A shard over `maxAccountRegions` is warned about "
-            "with the count that fits."
+            "with the count that fits. Every shard stack's name must fit Pulumi's 100 "
+            "characters."
         )
     )
     shared_stack_reference: str | None = Field(
@@ -195,7 +203,9 @@ def stack_part(stack: str, shards: Shards | None) -> StackPart | None:
         return None
     if not found:
         _refuse_second_shared(stack, shards)
+        _refuse_long_names(stack, shards)
         return StackPart(stack, None)
+    _refuse_long_names(found["base"], shards)
     index = int(found["index"])
     if index >= shards.count:
         raise ConfigError(
@@ -216,20 +226,46 @@ def _refuse_second_shared(stack: str, shards: Shards) -> None:
     says otherwise (a mistyped shard, or not the stack the shards reference), since it
     would create a second central bucket and accountEvents."""
     named = (shards.shared_stack_reference or "").rsplit("/", 1)[-1] or None
-    typo = re.search(r"-shard", stack)
+    typo = _SHARD_TYPO.search(stack)
     if named in (None, stack) and not typo:
         return
     base = named or stack[: typo.start() if typo else len(stack)]
     expected = f"{base!r} (shared) and {shard_stack(base, 0)!r}"
     if shards.count > 1:
         expected += f" ... {shard_stack(base, shards.count - 1)!r}"
+    why = (
+        " (a name ending in -shard-<word> or -shard<digits> reads as a mistyped shard: "
+        "give the shared stack another name)"
+        if typo and named is None
+        else ""
+    )
     raise ConfigError(
         [
             (
                 f"{NAMESPACE}:shards",
                 f"stack {stack!r} is not one of this organization's stacks, {expected}: it "
                 "would deploy a second shared stack (central log bucket, accountEvents). "
-                "Run the shared stack's own name, or a shard as <stack>-shard-<n>",
+                f"Run the shared stack's own name, or a shard as <stack>-shard-<n>{why}",
+            )
+        ]
+    )
+
+
+def _refuse_long_names(base: str, shards: Shards) -> None:
+    """Every shard stack's name must be one Pulumi takes (MAX_STACK_NAME characters):
+    `pulumi stack init` of a longer one fails, so that shard could never deploy."""
+    longest = shard_stack(base, shards.count - 1)
+    if len(longest) <= MAX_STACK_NAME:
+        return
+    room = MAX_STACK_NAME - len(longest) + len(base)
+    raise ConfigError(
+        [
+            (
+                f"{NAMESPACE}:shards.count",
+                f"is {shards.count}, so the last shard stack of {base!r} is named "
+                f"{longest!r}, {len(longest)} characters: Pulumi takes a stack name of at "
+                f"most {MAX_STACK_NAME}. Name the organization's stack (the stack file's) "
+                f"in at most {room} characters",
             )
         ]
     )

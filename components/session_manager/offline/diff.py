@@ -62,7 +62,7 @@ left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -455,8 +455,9 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
     return change
 
 
-def diff_plans(base: Any, head: Any) -> PlanDiff:
-    """The engine's steps from `base` to `head`, both `plan --json` objects."""
+def diff_plans(base: Any, head: Any, *, organization_warnings: Sequence[str] = ()) -> PlanDiff:
+    """The engine's steps from `base` to `head`, both `plan --json` objects;
+    `organization_warnings`: a sharded organization's other stacks' (shard_moves.py)."""
     base_plan, head_plan = _plan_object(base, "base"), _plan_object(head, "head")
     before, after = _resources(base_plan, "base"), _resources(head_plan, "head")
     check_same_stack(base_plan, head_plan)
@@ -475,9 +476,8 @@ def diff_plans(base: Any, head: Any) -> PlanDiff:
     changes += [_removal(before[urn]) for urn in sorted(before) if urn not in matched]
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
-    unreachable_providers(
-        changes, before, head_plan.get("warnings") or [], str(head_plan.get("stack") or "")
-    )
+    warned = [*cast(list[str], head_plan.get("warnings") or []), *organization_warnings]
+    unreachable_providers(changes, before, warned, str(head_plan.get("stack") or ""))
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)

@@ -218,6 +218,12 @@ def row_policies(
             policies = config.jit_at(node.account, node.region, node.organizational_unit)
     except ValueError as exc:
         raise PlanError(f"requests[{index}] ({request.name!r}).node: {exc}") from None
+    return _with_deny(config, policies)
+
+
+def _with_deny(config: StackConfig, policies: JustInTimeAccess | None) -> JustInTimeAccess:
+    """An account-Region's policies with the organization's deny-access policy, which
+    applies everywhere."""
     stack = config.just_in_time_access
     deny = stack.deny_access if stack is not None else None
     policies = policies or JustInTimeAccess()
@@ -228,23 +234,82 @@ def row_policies(
     )
 
 
+def _everywhere(
+    config: StackConfig, managed: Managed, region: str, listed_ous: Sequence[str]
+) -> list[tuple[str, str, JustInTimeAccess | None]]:
+    """(account or OU, Region, policies) of every account-Region a row without `account`
+    may be in: each managed account's, and each organizational unit target's whose
+    accounts `--ou-accounts` doesn't list (they are unknown offline, not absent)."""
+    places = [
+        (account, in_region, policies)
+        for account, regions in sorted(managed.items())
+        for in_region, policies in regions.items()
+        if not region or in_region == region
+    ]
+    for target in config.targets:
+        ou = target.organizational_unit
+        if ou and ou not in listed_ous:
+            places += [
+                (f"{ou}'s accounts", in_region, config.jit_for(target))
+                for in_region in target.regions or config.regions
+                if in_region not in config.exclude_regions and (not region or in_region == region)
+            ]
+    return places
+
+
+def _answer_everywhere(
+    config: StackConfig,
+    places: list[tuple[str, str, JustInTimeAccess | None]],
+    person: Person,
+    node: Node,
+) -> Answer:
+    """One answer when every account-Region agrees; else one naming where each answer
+    holds ("auto-approved in 111111111111; needs 2 approvals at 2 levels in
+    222222222222"), an account's Regions named only where they disagree."""
+    got = [
+        (where, region, answer(_with_deny(config, p), person, node)) for where, region, p in places
+    ]
+    texts = {a.text for _, _, a in got}
+    if len(texts) == 1:
+        return got[0][2]
+    per_account: dict[str, set[str]] = {}
+    for where, _, a in got:
+        per_account.setdefault(where, set()).add(a.text)
+    groups: dict[str, list[str]] = {}  # answer text -> where, in the order met
+    whys: dict[str, str] = {}
+    for where, region, a in got:
+        label = where if len(per_account[where]) == 1 else f"{where} {region}"
+        if label not in groups.setdefault(a.text, []):
+            groups[a.text].append(label)
+            whys.setdefault(label, a.why)
+    text = "; ".join(f"{t} in {', '.join(labels)}" for t, labels in groups.items())
+    why = "; ".join(f"{label}: {reason}" for label, reason in whys.items())
+    return Answer(text, why)
+
+
 def table_answers(
     config: StackConfig, table: RequestTable, ou_accounts: Sequence[str] = ()
 ) -> list[Row]:
+    """Each row's answer. A row without `account` (nor `organizationalUnit`) is answered in
+    every account-Region the stack manages (only its `region`'s, when it names one)."""
     managed = managed_accounts(config, ou_accounts)
     listed = [entry.partition("=")[0].strip() for entry in ou_accounts]
-    return [
-        Row(
-            request.name,
-            request.expect,
-            answer(
-                row_policies(config, request, index, managed, listed),
-                request.cedar_person(),
-                request.cedar_node(),
-            ),
-        )
-        for index, request in enumerate(table.requests)
-    ]
+    rows: list[Row] = []
+    for index, request in enumerate(table.requests):
+        node = request.node
+        person, cedar_node = request.cedar_person(), request.cedar_node()
+        if managed is not None and not node.account and not node.organizational_unit:
+            row_policies(config, request, index, managed, listed)  # refuses an unmanaged Region
+            places = _everywhere(config, managed, node.region, listed)
+            got = (
+                _answer_everywhere(config, places, person, cedar_node)
+                if places
+                else answer(row_policies(config, request, index), person, cedar_node)
+            )
+        else:
+            got = answer(row_policies(config, request, index, managed, listed), person, cedar_node)
+        rows.append(Row(request.name, request.expect, got))
+    return rows
 
 
 def _request_table(config: StackConfig) -> str:

@@ -222,6 +222,11 @@ class StackDiffs:
             ],
         } | incomplete
 
+    @property
+    def fails(self) -> bool:
+        """Some stack's `pulumi up` fails on a step its diff lists (PlanDiff.fails)."""
+        return any(diff.fails for _, diff in self.diffs)
+
     def incomplete(self) -> str:
         """Why the moves listed are not all the moves: the OUs planned with no accounts."""
         ous = ", ".join(self.ous_without_accounts)
@@ -258,16 +263,19 @@ def diff_stacks(
     moves = moves_between(bases, heads)
     after = apply_moves(bases, moves)
     result = StackDiffs(moves)
+    # A suspended account is warned about by the stack that now holds it only, but its
+    # resources may still be in another stack's base, whose `pulumi up` fails as well.
+    warned = [str(w) for head in heads for w in cast(list[Any], head.get("warnings") or [])]
     for head in heads:
         name = str(head.get("stack"))
         base = after.pop(name, None) or _empty(name, head.get("project"), bool(head.get("preview")))
-        result.diffs.append((name, diff_plans(base, head)))
+        result.diffs.append((name, diff_plans(base, head, organization_warnings=warned)))
     for name, base in after.items():
         if _only_providers(base):
             result.removed.append(name)
             continue
         gone = _empty(name, base.get("project"), bool(base.get("preview")))
-        result.diffs.append((name, diff_plans(base, gone)))
+        result.diffs.append((name, diff_plans(base, gone, organization_warnings=warned)))
     return result
 
 
