@@ -451,6 +451,8 @@ NOT_KEY_WORDS = frozenset(
     {
         # fields of pulumi-aws's and aws-native's assumeRole (docs/just-in-time-access.md)
         *("durationSeconds", "sourceIdentity"),
+        # a Pulumi resource option, and the engine function that applies it
+        *("replaceOnChanges", "applyReplaceOnChanges"),
         # the components' outputs (docs/resources.md)
         *("accessPolicyArns", "apiDestinationArn", "bucketArn", "centralLogs"),
         *("deadLetterQueueUrl", "documentArn", "instancePolicyArn", "instanceProfileName"),

@@ -421,7 +421,7 @@ def test_a_suspended_account_is_skipped_but_its_provider_must_leave_the_state_fi
     assert_account_leaves_and_stays(history, "leave-ou", "suspended", "666666666666")
     base, head = history["leave-ou"].to_json(), history["suspended"]
     provider = "urn:pulumi:organization::session-manager::pulumi:providers:aws::aws-666666666666"
-    command = f"pulumi state delete --target-dependents '{provider}'"
+    command = f"pulumi state delete --stack organization --target-dependents '{provider}'"
     (warning,) = [w for w in head.warnings if "666666666666" in w]
     assert "is SUSPENDED in AWS Organizations" in warning
     assert f"organizationalUnit {OU}" in warning
@@ -431,7 +431,7 @@ def test_a_suspended_account_is_skipped_but_its_provider_must_leave_the_state_fi
     (error,) = diff_plans(base, head.to_json()).errors
     assert f"delete these {len(using)} resource(s)" in error
     assert "can't assume a role in a SUSPENDED account" in error
-    assert f"`{command}` first" in error
+    assert f"run first `{command}`" in error
 
     cleaned = state_delete_target_dependents(base, provider)
     after = diff_plans(cleaned, head.to_json())

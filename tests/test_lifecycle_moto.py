@@ -366,7 +366,7 @@ def test_a_suspended_account_is_refused_until_its_provider_leaves_the_state_then
     SUSPENDED account: the diff refuses the step. After `pulumi state delete
     --target-dependents` on its provider nothing is deleted, and its resources stay."""
     (refusal,) = life.refused["suspended"].errors
-    assert "pulumi state delete --target-dependents" in refusal
+    assert "pulumi state delete --stack organization --target-dependents" in refusal
     assert f"aws-{SUSPENDED}" in refusal
     applied = life.steps["suspended"]
     assert applied.deleted == []

@@ -20,8 +20,15 @@ hold the document name): AWS allows one auto-approval policy per account and Reg
 ("Create an auto-approval policy for just-in-time node access"). A manual policy's
 logical name holds its name, so a rename is a new resource, created before the old one
 is deleted at the end of the update (the engine's step rules; deleteBeforeReplace only
-orders a replacement of one resource); its other changes are updates of the same
-document. docs/just-in-time-access.md says what that means for requests.
+orders a replacement of one resource).
+
+A change of a document's `content` replaces it too, delete-first (replaceOnChanges): with
+updateMethod NewVersion, AWS::SSM::Document's UpdateHandler calls UpdateDocument, which
+AWS refuses for content an earlier version holds (DuplicateDocumentContent, which
+DocumentExceptionTranslator makes a failed update), so a revert, or putting back a
+drifted policy, would fail and leave the newer policy in effect
+(aws-cloudformation/aws-cloudformation-resource-providers-ssm, aws-ssm-document). Tags
+change in place. docs/just-in-time-access.md says what that means for requests.
 """
 
 import pulumi
@@ -56,7 +63,16 @@ def manual_policy(args: ManualApprovalPolicyArgs) -> ManualPolicy:
 
 def _document_opts(parent: pulumi.Resource) -> pulumi.ResourceOptions:
     # Never retained (they grant access); a replacement keeps the name AWS holds once.
-    return pulumi.ResourceOptions(parent=parent, retain_on_delete=False, delete_before_replace=True)
+    # A content change replaces: an update (UpdateDocument) of content an earlier version
+    # holds, as a revert has, fails the update (DuplicateDocumentContent), leaving the
+    # newer policy in effect. Deleted first, the document grants less, never more, until
+    # it is created again.
+    return pulumi.ResourceOptions(
+        parent=parent,
+        retain_on_delete=False,
+        delete_before_replace=True,
+        replace_on_changes=["content"],
+    )
 
 
 class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
@@ -114,8 +130,9 @@ class SessionManagerJustInTimeAccess(pulumi.ComponentResource):
                 document_type=aws_native.ssm.DocumentType(kind),
                 document_format=aws_native.ssm.DocumentFormat(POLICY_DOCUMENT_FORMAT),
                 content=content,
-                # A changed policy becomes a new version of the same document; Replace (the
-                # CloudFormation default) would delete the one policy the account may have.
+                # What may change in place (tags) changes the same document; Replace (the
+                # CloudFormation default) would swap it create-first, and AWS holds one
+                # auto-approval policy per account and Region. Content replaces (opts).
                 update_method=aws_native.ssm.DocumentUpdateMethod.NEW_VERSION,
                 tags=document_tags or None,
                 opts=_document_opts(self),

@@ -410,8 +410,9 @@ def test_a_diff_the_engine_refuses_in_any_stack_exits_1(
         provider = (
             "urn:pulumi:organization::session-manager::pulumi:providers:aws::aws-666666666666"
         )
-        assert "the engine must load provider aws-666666666666" in out
-        assert f"`pulumi state delete --target-dependents '{provider}'`" in out
+        assert "the engine must load provider(s) aws-666666666666" in out
+        # The diffed stack's own name (docs/changing-things-safely.md: --stack on each).
+        assert f"`pulumi state delete --stack organization --target-dependents '{provider}'`" in out
 
 
 def test_a_per_account_stack_moves_into_the_accounts_shard(

@@ -195,6 +195,7 @@ def test_plan_records_aliases_as_engine_urns_and_the_diff_options() -> None:
         "ignoreChanges": [],
         "aliases": [],
         "deleteBeforeReplace": None,
+        "replaceOnChanges": [],
         "deletedWith": None,
     }
     # deletedWith as the engine receives it: the target's URN (step.go DeleteStep.Apply

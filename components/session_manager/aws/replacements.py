@@ -80,8 +80,9 @@ REPLACING_INPUTS: dict[str, frozenset[str]] = {
     "aws:sns/topic:Topic": _NAMED | {"fifoTopic"},
     "aws:sns/topicSubscription:TopicSubscription": frozenset({"topic", "protocol", "endpoint"}),
     # aws-native's SDK marks the CloudFormation type's createOnlyProperties as
-    # replaceOnChanges (pulumi_aws_native/ssm/document.py: documentType, name); content
-    # changes update in place with updateMethod NewVersion.
+    # replaceOnChanges (pulumi_aws_native/ssm/document.py: documentType, name). The
+    # program adds `content` (just_in_time_access.py), which `plan --json` records in the
+    # resource's replaceOnChanges option; the diff reads that option too.
     "aws-native:ssm:Document": frozenset({"documentType", "name"}),
     # Providers are not diffed by the resource table: step_generator.go providerChanged.
     "pulumi:providers:aws": frozenset(),

@@ -65,13 +65,33 @@ def account_provider_urn(stack: str, project: str, account_id: str) -> str:
     return f"urn:pulumi:{stack}::{project}::pulumi:providers:aws::aws-{account_id}"
 
 
+def native_provider_urn(stack: str, project: str, account_id: str, region: str) -> str:
+    """The engine URN of an account-Region's aws-native provider, which its just-in-time
+    documents use (jit_wiring.py: `aws-native-<account>-<region>`, parented to the stack)."""
+    return (
+        f"urn:pulumi:{stack}::{project}::pulumi:providers:aws-native::"
+        f"aws-native-{account_id}-{region}"
+    )
+
+
+def state_delete_commands(stack: str, provider_urns: Iterable[str]) -> str:
+    """`pulumi state delete --target-dependents`, one per provider, each naming the stack:
+    a sharded organization's shard stack is not the one selected
+    (pkg/cmd/pulumi/state/state_delete.go: `--stack`, `--target-dependents`)."""
+    return "; ".join(
+        f"pulumi state delete --stack {stack} --target-dependents '{urn}'" for urn in provider_urns
+    )
+
+
 # The words inactive_account_warning writes, which `plan --diff` reads back.
 _INACTIVE = re.compile(
     r"account (\d{12}) is ([A-Z_]+) in AWS Organizations, so its role can't be assumed"
 )
 
 
-def inactive_account_warning(path: str, account_id: str, state: str, provider_urn: str) -> str:
+def inactive_account_warning(
+    path: str, account_id: str, state: str, stack: str, provider_urns: list[str]
+) -> str:
     """Said when a target account can't be deployed to: it is skipped, not failed.
 
     Skipping is not enough while the state holds what the stack made there: for every
@@ -83,14 +103,19 @@ def inactive_account_warning(path: str, account_id: str, state: str, provider_ur
     validateCredentials), which fails in such an account. `pulumi state delete
     --target-dependents` removes the provider and everything using it from the state
     without any provider call (pkg/cmd/pulumi/state/state_delete.go, flag line 163).
+    `provider_urns`: the account's pulumi-aws provider and the aws-native provider of each
+    Region with just-in-time policies, which the engine configures the same way
+    (pulumi-aws-native provider/pkg/provider/provider.go Configure: STS through the
+    assumed role).
     """
     return (
         f"{path}: account {account_id} is {state} in AWS Organizations, so its role can't be "
         "assumed: skipped. While the stack's state holds what it made there, `pulumi up` "
-        "and `pulumi preview` FAIL: the engine loads the account's provider, assuming the "
-        "role, to delete even retained resources. Run first: pulumi state delete "
-        f"--target-dependents '{provider_urn}' (it removes them from the state without "
-        "calling AWS; they stay in AWS)"
+        "and `pulumi preview` FAIL: the engine loads the account's providers, assuming the "
+        "role, to delete even retained resources. Run first, for each provider of the "
+        f"account the state holds: {state_delete_commands(stack, provider_urns)} (they remove "
+        "them from the state without calling AWS; they stay in AWS). `plan --diff` against "
+        "the last deployed plan names exactly the providers the state holds"
     )
 
 
@@ -101,6 +126,20 @@ def inactive_accounts(warnings: Iterable[str]) -> dict[str, str]:
         for warning in warnings
         if (found := _INACTIVE.search(warning))
     }
+
+
+def _account_providers(
+    config: StackConfig, target: Target, account_id: str, stack: str, project: str
+) -> list[str]:
+    """The providers the program gives an account of `target`: its pulumi-aws one, and an
+    aws-native one in each Region where approval policies are declared."""
+    jit = config.jit_for(target)
+    with_policies = jit is not None and bool(jit.auto_approval or jit.manual_approvals)
+    regions = [r for r in target.regions or config.regions if r not in config.exclude_regions]
+    return [account_provider_urn(stack, project, account_id)] + [
+        native_provider_urn(stack, project, account_id, region)
+        for region in (regions if with_policies else [])
+    ]
 
 
 def resolve_targets(
@@ -151,7 +190,8 @@ def resolve_targets(
                         source,
                         account_id,
                         state,
-                        account_provider_urn(stack, project, account_id),
+                        stack,
+                        _account_providers(config, target, account_id, stack, project),
                     ),
                 )
                 continue

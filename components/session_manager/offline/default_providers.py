@@ -7,6 +7,7 @@ and stores the plugin version in every provider's inputs (`SetProviderVersion`).
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
@@ -58,17 +59,21 @@ def with_default_providers(
 
 
 def _plugin_version(package: str) -> str:
-    if package == "aws":
-        import pulumi_aws._utilities as aws_utilities  # noqa: PLC0415
-
-        return aws_utilities.get_version()
-    return "unknown"
+    """The version the package's SDK asks the engine for (`_utilities.get_version()`, which
+    pulumi-aws and pulumi-aws-native pass as every resource's `version` option)."""
+    try:
+        utilities = importlib.import_module(f"pulumi_{package.replace('-', '_')}._utilities")
+    except ImportError:
+        return "unknown"
+    return str(utilities.get_version())
 
 
 def _set_plugin_version(provider: PlannedResource) -> None:
-    package = provider.type.removeprefix("pulumi:providers:")
-    if package == "aws":
-        provider.inputs["version"] = _plugin_version(package)
+    # Every package's explicit providers, aws-native's too: source_eval.go sets it from the
+    # registration's version option, whichever package sends it.
+    version = _plugin_version(provider.type.removeprefix("pulumi:providers:"))
+    if version != "unknown":
+        provider.inputs["version"] = version
 
 
 def _default_provider(

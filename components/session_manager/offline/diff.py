@@ -25,7 +25,10 @@ step.go, cited below by function; line numbers at commit 1b5949891b3c):
 - `retainOnDelete`, `protect`, `ignoreChanges`, aliases and `deleteBeforeReplace`
   are not inputs: changing only them is a same step that rewrites state
   (`continueStepsFromDiff` returns no step; engine/journal_snapshot.go `mustWrite`);
-- an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`);
+- an input that pulumi-aws marks ForceNew replaces (`aws/replacements.py`), and so does
+  a changed input the head's `replaceOnChanges` names (`continueStepsFromDiff`, line 1946,
+  `applyReplaceOnChanges`, lines 3170-3230: a changed key a listed path contains becomes a
+  replace key; `*` contains every key; the goal's list, so the head's);
   `deleteBeforeReplace` orders the replacement (`continueStepsFromDiff`, line 2043:
   the goal's option overrides the provider's choice);
 - a replace of a resource protected in both plans fails the update
@@ -59,7 +62,7 @@ left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -67,6 +70,12 @@ from session_manager.aws.replacements import REGION, replaces
 from session_manager.offline.alias_matching import awaiting_state_move, match_resources
 from session_manager.offline.diff_accounts import account_moves, unreachable_providers
 from session_manager.offline.diff_documents import unified_document_diff
+from session_manager.offline.diff_options import (
+    list_option,
+    option,
+    option_changes,
+    replace_on_changes,
+)
 from session_manager.offline.diff_retention import retention_cuts
 from session_manager.offline.ignore_changes import ignoring_changes
 from session_manager.offline.jit_rename import manual_policy_rename_warnings
@@ -78,15 +87,6 @@ from session_manager.offline.returning_accounts import (
 )
 
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
-# Resource options the engine keeps in state without calling the provider.
-STATE_ONLY_OPTIONS = (
-    "retainOnDelete",
-    "protect",
-    "ignoreChanges",
-    "aliases",
-    "deleteBeforeReplace",
-    "deletedWith",
-)
 # Provider inputs that are the plugin's, not the provider's config (providers/registry.go
 # keeps the plugin version apart from the config `FilterProviderConfig` hands DiffConfig).
 PROVIDER_PLUGIN_INPUTS = frozenset({"version", "pluginDownloadURL"})
@@ -306,7 +306,10 @@ def check_same_stack(base: Mapping[str, Any], head: Mapping[str, Any]) -> None:
 
 
 def _property_changes(
-    resource_type: str, before: dict[str, Any], after: dict[str, Any]
+    resource_type: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    replace_on: Callable[[str], bool] = lambda _key: False,
 ) -> list[PropertyChange]:
     changes: list[PropertyChange] = []
     for key in sorted(set(before) | set(after)):
@@ -316,8 +319,8 @@ def _property_changes(
         if old == new:
             continue
         # A Region that only appears or disappears keeps the provider's Region.
-        forces = replaces(resource_type, key) and not (
-            key == REGION and (old is None or new is None)
+        forces = replace_on(key) or (
+            replaces(resource_type, key) and not (key == REGION and (old is None or new is None))
         )
         unified = unified_document_diff(key, old, new)
         if unified == []:
@@ -378,40 +381,10 @@ def _in_aws(resource: dict[str, Any]) -> bool:
     return bool(resource.get("provider")) and not is_provider
 
 
-def _option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    old_options: dict[str, Any] = old.get("options") or {}
-    new_options: dict[str, Any] = new.get("options") or {}
-    defaults: dict[str, Any] = {
-        "retainOnDelete": False,
-        "protect": False,
-        "ignoreChanges": [],
-        "aliases": [],
-        "deleteBeforeReplace": None,
-        "deletedWith": None,
-    }
-    changed: list[tuple[str, Any, Any]] = []
-    for key in STATE_ONLY_OPTIONS:
-        before = old_options.get(key, defaults[key])
-        after = new_options.get(key, defaults[key])
-        if before != after:
-            changed.append((key, before, after))
-    return changed
-
-
-def _option(resource: dict[str, Any], key: str) -> Any:
-    options = cast(dict[str, Any], resource.get("options") or {})
-    return options.get(key)
-
-
-def _list_option(resource: dict[str, Any], key: str) -> list[Any]:
-    value = _option(resource, key)
-    return cast(list[Any], value) if isinstance(value, list) else []
-
-
 def _replace_error(old: dict[str, Any], new: dict[str, Any], urn: str) -> str | None:
     # continueStepsFromDiff: `new.Protect && old.Protect` refuses the replace, and the
     # update stops (a preview shows it as an error). Unprotecting in the same change works.
-    if _option(old, "protect") and _option(new, "protect"):
+    if option(old, "protect") and option(new, "protect"):
         return (
             f"the update FAILS: {urn} is protected and this change replaces it; "
             "remove `protect` first in a change of its own"
@@ -428,10 +401,12 @@ def _judge(
     after: dict[str, dict[str, Any]],
     matches: dict[str, str],
 ) -> ResourceChange:
-    ignored = [str(p) for p in _list_option(new, "ignoreChanges")]
+    ignored = [str(p) for p in list_option(new, "ignoreChanges")]
     old_inputs: dict[str, Any] = old.get("inputs") or {}
     new_inputs = ignoring_changes(new.get("inputs") or {}, old_inputs, ignored)
-    properties = _property_changes(new["type"], old_inputs, new_inputs)
+    properties = _property_changes(
+        new["type"], old_inputs, new_inputs, lambda key: replace_on_changes(new, key)
+    )
     provider, swap = _provider_change(old, new, before, after, matches)
     if provider is not None:
         properties.append(provider)
@@ -442,17 +417,17 @@ def _judge(
         new["name"],
         properties,
         renamed_from=old["urn"] if old["urn"] != urn else None,
-        option_changes=_option_changes(old, new),
+        option_changes=option_changes(old, new),
         provider_swap=swap[:2] if swap else None,
         provider_config_changes=swap[2] if swap else [],
-        retained=bool(_option(old, "retainOnDelete")),
+        retained=bool(option(old, "retainOnDelete")),
         in_aws=_in_aws(new),
     )
     if any(p.replaces for p in properties):
         change.action = "replace"
         # continueStepsFromDiff: the goal's deleteBeforeReplace overrides the provider's.
         change.order = (
-            "delete-then-create" if _option(new, "deleteBeforeReplace") else "create-then-delete"
+            "delete-then-create" if option(new, "deleteBeforeReplace") else "create-then-delete"
         )
         change.error = _replace_error(old, new, urn)
     elif properties:
@@ -462,7 +437,7 @@ def _judge(
 
 
 def _removal(old: dict[str, Any]) -> ResourceChange:
-    retained = bool(_option(old, "retainOnDelete"))
+    retained = bool(option(old, "retainOnDelete"))
     change = ResourceChange(
         "retain" if retained else "remove",
         old["urn"],
@@ -472,7 +447,7 @@ def _removal(old: dict[str, Any]) -> ResourceChange:
         in_aws=_in_aws(old),
     )
     # step.go DeleteStep.Apply: a protected resource is never deleted (deleteProtectedError).
-    if _option(old, "protect"):
+    if option(old, "protect"):
         change.error = (
             f"the update FAILS: {old['urn']} is protected and this change deletes it; "
             "remove `protect` first in a change of its own"
@@ -502,7 +477,7 @@ def diff_plans(base: Any, head: Any, *, organization_warnings: Sequence[str] = (
     _cascade_deleted_with(changes, after)
     _skip_deletes_deleted_with(changes, before, matches)
     warned = [*cast(list[str], head_plan.get("warnings") or []), *organization_warnings]
-    unreachable_providers(changes, before, warned)
+    unreachable_providers(changes, before, warned, str(head_plan.get("stack") or ""))
     shown = [c for c in changes if not _unchanged(c)]
     shown.sort(key=lambda c: c.urn)
     secrets = secret_changes(base_plan, head_plan)
@@ -558,14 +533,14 @@ def _cascade_deleted_with(changes: list[ResourceChange], after: dict[str, dict[s
         for change in changes:
             if change.action not in ("same", "update") or change.urn not in after:
                 continue
-            target = _option(after[change.urn], "deletedWith")
+            target = option(after[change.urn], "deletedWith")
             if target and target in replaced:
                 change.changes.append(PropertyChange("deletedWith", target, target, True))
                 change.action = "replace"
                 new = after[change.urn]
                 change.order = (
                     "delete-then-create"
-                    if _option(new, "deleteBeforeReplace")
+                    if option(new, "deleteBeforeReplace")
                     else "create-then-delete"
                 )
                 replaced.add(change.urn)
@@ -584,14 +559,14 @@ def _skip_deletes_deleted_with(
         if change.action not in ("remove", "replace") or change.retained:
             continue
         old = before.get(base_urn[change.urn])
-        target = _option(old, "deletedWith") if old else None
+        target = option(old, "deletedWith") if old else None
         if not target or target not in deletes:
             continue
         change.deleted_with = target
         # The target's own fate decides whether the AWS object goes: a retained target
         # stays, and so does what is deleted with it.
         target_retained = (
-            bool(_option(before[target], "retainOnDelete")) if target in before else False
+            bool(option(before[target], "retainOnDelete")) if target in before else False
         )
         if target_retained:
             change.retained = True

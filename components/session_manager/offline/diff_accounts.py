@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_manager.config.targets import inactive_accounts
+from session_manager.config.targets import inactive_accounts, state_delete_commands
 from session_manager.offline.returning_accounts import provider_account
 
 # diff.ResourceChange, which imports this module: typed loosely to keep imports one-way.
@@ -13,25 +13,42 @@ ResourceChange = Any
 
 
 def unreachable_providers(
-    changes: list[ResourceChange], before: dict[str, dict[str, Any]], warnings: list[str]
+    changes: list[ResourceChange],
+    before: dict[str, dict[str, Any]],
+    warnings: list[str],
+    stack: str,
 ) -> None:
-    """A leaving provider of an account that isn't ACTIVE fails the update, if it has
-    deletes: the engine configures it to delete them, and its role can't be assumed."""
+    """The leaving providers of an account that isn't ACTIVE fail the update, if they have
+    deletes: the engine configures each to delete them, and its role can't be assumed.
+
+    Every provider of the account counts: its pulumi-aws one and the aws-native one of
+    each Region (the just-in-time documents'), whose Configure calls STS through the
+    assumed role (pulumi-aws-native provider/pkg/provider/provider.go). One error per
+    account, on its first leaving provider, with a `pulumi state delete --stack` for each:
+    a sharded organization's shard stack is not the one selected."""
     inactive = inactive_accounts(warnings)
     removed = {c.urn for c in changes if c.action in ("remove", "retain")}
+    leaving: dict[str, list[ResourceChange]] = {}
     for change in changes:
-        state = inactive.get(change.name.removeprefix("aws-"))
-        if not (change.is_provider and change.urn in removed and state):
+        if not (change.is_provider and change.urn in removed):
             continue
-        deletes = [u for u in removed if before[u].get("provider") == change.urn]
-        if deletes:
-            change.error = (
-                f"the engine must load provider {change.name} to delete these {len(deletes)} "
-                "resource(s) (retained or not: step_generator.go GenerateDeletes, "
-                f"EnsureProvider), and can't assume a role in a {state} account: run "
-                f"`pulumi state delete --target-dependents '{change.urn}'` first (it "
-                "removes them from the state without calling AWS; they stay in AWS)"
-            )
+        account = provider_account(before.get(change.urn)) or change.name.removeprefix("aws-")
+        if account in inactive:
+            leaving.setdefault(account, []).append(change)
+    for account, providers in sorted(leaving.items()):
+        urns = {p.urn for p in providers}
+        deletes = [u for u in removed if before[u].get("provider") in urns]
+        if not deletes:
+            continue
+        providers.sort(key=lambda p: (p.type != "pulumi:providers:aws", p.urn))
+        names = ", ".join(p.name for p in providers)
+        providers[0].error = (
+            f"the engine must load provider(s) {names} to delete these {len(deletes)} "
+            "resource(s) (retained or not: step_generator.go GenerateDeletes, "
+            f"EnsureProvider), and can't assume a role in a {inactive[account]} account: run "
+            f"first `{state_delete_commands(stack, [p.urn for p in providers])}` (they "
+            "remove them from the state without calling AWS; they stay in AWS)"
+        )
 
 
 def account_moves(

@@ -43,10 +43,10 @@ from session_manager.offline.preview import PreviewMocks, mark_unknowns
 from session_manager.offline.runtime_tuning import stack_capture_skipped
 from session_manager.offline.secret_fingerprints import secret_fingerprints
 from session_manager.offline.secret_masks import (
-    SECRET_MASK,
     mask_secret_inputs,
     mask_secret_scalars,
     mask_secrets,
+    mask_secure,
     unwrap_secrets,
 )
 from session_manager.offline.urns import alias_urns, engine_urn
@@ -75,6 +75,9 @@ class PlannedResource:
     ignore_changes: list[str] = field(default_factory=list[str])
     aliases: list[str] = field(default_factory=list[str])
     delete_before_replace: bool | None = None
+    # Input keys whose change replaces the resource whatever its provider says
+    # (`replaceOnChanges`; step_generator.go applyReplaceOnChanges), the SDK's own included.
+    replace_on_changes: list[str] = field(default_factory=list[str])
     # The `deleted_with` target's URN: its delete stands in for this one's (step.go).
     deleted_with: str | None = None
     # What the mock answered (ids, ARNs): placeholders that the emulator replaces.
@@ -103,6 +106,7 @@ class PlannedResource:
                 "ignoreChanges": self.ignore_changes,
                 "aliases": self.aliases,
                 "deleteBeforeReplace": self.delete_before_replace,
+                "replaceOnChanges": self.replace_on_changes,
                 "deletedWith": self.deleted_with,
             },
         }
@@ -338,6 +342,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     if request.deleteBeforeReplaceDefined
                     else None
                 ),
+                replace_on_changes=sorted(request.replaceOnChanges),
                 deleted_with=request.deletedWith or None,
                 state=mask_secrets(
                     state_numbers(self.capturing.last.state or {}, raw_inputs, numbered_inputs)
@@ -355,23 +360,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.registered_outputs[request.urn] = request.outputs
         return super().RegisterResourceOutputs(request)  # pyright: ignore[reportUnknownMemberType]
-
-
-def _mask_secure(value: Any) -> tuple[Any, bool]:
-    """Replace `secure:` values (which need the stack's secrets provider) with a mask."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:  # pyright: ignore[reportUnknownArgumentType]
-            return SECRET_MASK, True
-        masked: dict[str, Any] = {}
-        secret = False
-        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
-            masked[str(key)], item_secret = _mask_secure(item)  # pyright: ignore[reportUnknownArgumentType]
-            secret = secret or item_secret
-        return masked, secret
-    if isinstance(value, list):
-        items = [_mask_secure(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
-        return [item for item, _ in items], any(s for _, s in items)
-    return value, False
 
 
 def _engine_text(value: Any) -> str:
@@ -451,7 +439,7 @@ def read_stack_config(project_dir: Path, stack: str) -> tuple[dict[str, str], li
     secret_keys: list[str] = []
     for key, value in values.items():
         full_key = key if ":" in key else f"{project_name}:{key}"
-        masked, secret = _mask_secure(value)
+        masked, secret = mask_secure(value)
         config[full_key] = _engine_text(masked)
         if secret:
             secret_keys.append(full_key)

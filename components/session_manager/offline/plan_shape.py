@@ -20,6 +20,7 @@ _RESOURCE_SHAPE: dict[str, tuple[type | None, ...]] = {
 _OPTION_SHAPE: dict[str, tuple[type | None, ...]] = {
     "aliases": (list,),
     "ignoreChanges": (list,),
+    "replaceOnChanges": (list,),
     "protect": (bool,),
     "retainOnDelete": (bool,),
     "deleteBeforeReplace": (bool, None),

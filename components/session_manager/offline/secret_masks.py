@@ -75,3 +75,20 @@ def mask_secret_scalars(inputs: dict[str, Any], leaves: frozenset[SecretLeaf]) -
         key: mask_scalar_entries(value, leaves) if isinstance(value, str) else value
         for key, value in inputs.items()
     }
+
+
+def mask_secure(value: Any) -> tuple[Any, bool]:
+    """Replace `secure:` values (which need the stack's secrets provider) with a mask."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:  # pyright: ignore[reportUnknownArgumentType]
+            return SECRET_MASK, True
+        masked: dict[str, Any] = {}
+        secret = False
+        for key, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+            masked[str(key)], item_secret = mask_secure(item)  # pyright: ignore[reportUnknownArgumentType]
+            secret = secret or item_secret
+        return masked, secret
+    if isinstance(value, list):
+        items = [mask_secure(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+        return [item for item, _ in items], any(s for _, s in items)
+    return value, False

@@ -341,4 +341,11 @@ def next_steps(out: str, existing: list[ExistingDocument], stack: str = "") -> s
         lines.append(f"  pulumi up{stack} {targets}   # create the account providers first")
     lines.append(f"  pulumi import{stack} --file {out} --protect=false --generate-code=false")
     lines.append(f"  pulumi preview{stack}   # each adopted document shows an in-place update")
+    if any(item.resource.type == NATIVE_DOCUMENT for item in existing):
+        # replaceOnChanges [content] (just_in_time_access.py): an update would be refused
+        # for content an earlier version holds (DuplicateDocumentContent).
+        lines.append(
+            "  # ... but an approval policy whose content differs shows a replacement: "
+            "`pulumi up` deletes it, then creates it with the declared content"
+        )
     return "\n".join(lines)

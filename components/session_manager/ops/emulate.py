@@ -23,7 +23,7 @@ from session_manager.offline.plan import Plan, PlannedResource
 from session_manager.offline.values import replace_placeholders
 from session_manager.ops import emulate_events
 from session_manager.ops.aws_access import AwsAccess
-from session_manager.ops.drift.ssm import version_with_content
+from session_manager.ops.drift.ssm import reverted_document_note
 from session_manager.ops.emulate_bucket_settings import (
     BUCKET_LOGGING,
     LIFECYCLE_CONFIGURATION,
@@ -31,7 +31,12 @@ from session_manager.ops.emulate_bucket_settings import (
     SSE_CONFIGURATION,
     BucketSettingsEmulation,
 )
-from session_manager.ops.emulate_jit import NATIVE_DOCUMENT, document_text, tag_list
+from session_manager.ops.emulate_jit import (
+    NATIVE_DOCUMENT,
+    delete_if_changed,
+    document_text,
+    tag_list,
+)
 
 # Emulator credentials: never real ones, and only ever sent to the given endpoint.
 EMULATOR_ACCESS_KEY = "testing"
@@ -108,28 +113,6 @@ def _tags(
 
 def _emulated(tags: list[dict[str, str]], key: str = "Key") -> bool:
     return any(tag.get(key) == EMULATED_TAG for tag in tags)
-
-
-def reverted_document_note(ssm: Any, inputs: Mapping[str, Any], latest: str) -> str:
-    """What a revert to an earlier version's content really leaves as the default; ""
-    when the content is the latest's (no change: the provider calls no UpdateDocument)."""
-    name = str(inputs["name"])
-    match = version_with_content(
-        ssm, name, str(inputs["content"]), str(inputs.get("documentFormat", "JSON"))
-    )
-    if match == str(latest):
-        return ""
-    fix = (
-        f"aws ssm update-document-default-version --name {name} --document-version {match}"
-        if match
-        else "no version holds it"
-    )
-    return (
-        f"document {name}: its content is an earlier version's, which AWS refuses to store "
-        f"again (DuplicateDocumentContent); as the provider does, version {latest} (the "
-        f"latest, with the newer content) stays the default, so the reverted content is "
-        f"NOT in effect: {fix}"
-    )
 
 
 class Emulator:
@@ -363,6 +346,9 @@ class Emulator:
         document. A moto not taught these types (emulate_jit.teach_moto) refuses it, and
         emulate says so."""
         content = document_text(inputs["content"], str(inputs.get("documentFormat") or "JSON"))
+        if "content" in resource.replace_on_changes:
+            region = self._region(inputs)
+            delete_if_changed(self.client("ssm", region), {**inputs, "content": content}, _emulated)
         try:
             self._document(
                 resource, {**inputs, "content": content, "tags": tag_list(inputs)}, report

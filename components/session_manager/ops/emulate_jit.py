@@ -29,9 +29,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from session_manager.aws.jit_iam import AUTO_APPROVAL_POLICY, JIT_DOCUMENT_TYPES
 from session_manager.ops.drift.jit import NATIVE_DOCUMENT
+from session_manager.ops.drift.ssm import parse_document
 
 __all__ = [
     "NATIVE_DOCUMENT",
+    "delete_if_changed",
     "document_text",
     "emulator_refusal",
     "moto_refuses_jit_types",
@@ -92,6 +94,29 @@ def document_text(content: Any, document_format: str) -> str:
     if document_format.upper() == "YAML":
         return yaml.safe_dump(content, sort_keys=True)
     return json.dumps(content, sort_keys=True)
+
+
+def delete_if_changed(
+    ssm: Any, inputs: Mapping[str, Any], emulated: Callable[[list[dict[str, str]]], bool]
+) -> None:
+    """A document whose content change replaces it (replaceOnChanges [content], delete
+    first as the engine orders it with deleteBeforeReplace): an earlier run's document
+    (`emulated` says so by its tags) holding other content at $LATEST is deleted, so the
+    create that follows makes it anew; a revert to an earlier version's content is then
+    no UpdateDocument, which AWS refuses (DuplicateDocumentContent)."""
+    name, document_format = str(inputs["name"]), str(inputs.get("documentFormat", "JSON"))
+    try:
+        held = ssm.get_document(
+            Name=name, DocumentVersion="$LATEST", DocumentFormat=document_format
+        )["Content"]
+    except ssm.exceptions.InvalidDocument:
+        return
+    tags = ssm.list_tags_for_resource(ResourceType="Document", ResourceId=name)["TagList"]
+    if not emulated(tags):
+        return  # not ours: the create collides, as it would in AWS
+    wanted = parse_document(str(inputs["content"]), document_format)
+    if parse_document(held, document_format) != wanted:
+        ssm.delete_document(Name=name)
 
 
 def tag_list(inputs: Mapping[str, Any]) -> dict[str, str]:

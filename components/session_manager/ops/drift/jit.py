@@ -10,7 +10,11 @@ for every document) and compares:
   targets can't be requested at all ("Create approval policies for your nodes": with
   no policy that applies, users can't request access). Rated "breaks sessions" (4).
 - its type: a document of another type is not an approval policy (breaks, 4).
-- its content, as data: the YAML (or JSON) AWS returns parsed and compared with the
+- its content, as data (the fix, `pulumi up --refresh`, replaces the document: the
+  refresh reads the held content into the state's inputs, pulumi-aws-native
+  provider/pkg/provider/provider.go cfnProvider.Read, and a content change replaces these
+  documents, just_in_time_access.py; an update, UpdateDocument, would be refused for
+  content an earlier version holds): the YAML (or JSON) AWS returns parsed and compared with the
   planned object (AWS's sample shape, aws/jit.py), so key order and YAML layout are no
   finding. The Cedar text in an auto-approval policy's `AutoApprovalPolicyDocuments` is
   compared as Cedar: both texts parsed by Cedar's own engine (cedarpy's policy-set JSON,
@@ -167,8 +171,12 @@ def check_jit_document(ctx: CheckContext, resource: PlannedResource) -> None:
                 theirs,
                 severity=WEAKENS_SECURITY,
                 fix=(
-                    f"run `{REFRESH_UP}`: it puts the declared policy back as a new default "
-                    f"version; check what the held policy let in (`session-manager jit check`)"
+                    f"run `{REFRESH_UP}`: the refresh reads the held content into the state, "
+                    "and a content change replaces these documents (replaceOnChanges), so it "
+                    "deletes the document, then creates it with the declared policy (an "
+                    "update would fail on content an earlier version holds: "
+                    "DuplicateDocumentContent); check what the held policy let in "
+                    "(`session-manager jit check`)"
                 ),
             )
     if document_type in ONE_PER_ACCOUNT_REGION:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, cast
 
 import yaml
@@ -56,6 +57,28 @@ def version_with_content(ssm: Any, name: str, content: Any, document_format: str
         if parse_document(text, document_format) == wanted:
             return version
     return None
+
+
+def reverted_document_note(ssm: Any, inputs: Mapping[str, Any], latest: str) -> str:
+    """What a revert to an earlier version's content really leaves as the default; ""
+    when the content is the latest's (no change: the provider calls no UpdateDocument)."""
+    name = str(inputs["name"])
+    match = version_with_content(
+        ssm, name, str(inputs["content"]), str(inputs.get("documentFormat", "JSON"))
+    )
+    if match == str(latest):
+        return ""
+    fix = (
+        f"aws ssm update-document-default-version --name {name} --document-version {match}"
+        if match
+        else "no version holds it"
+    )
+    return (
+        f"document {name}: its content is an earlier version's, which AWS refuses to store "
+        f"again (DuplicateDocumentContent); as the provider does, version {latest} (the "
+        f"latest, with the newer content) stays the default, so the reverted content is "
+        f"NOT in effect: {fix}"
+    )
 
 
 def check_document(ctx: CheckContext, resource: PlannedResource) -> None:
