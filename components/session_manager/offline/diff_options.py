@@ -9,32 +9,25 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-# Resource options the engine keeps in state without calling the provider.
-STATE_ONLY_OPTIONS = (
-    "retainOnDelete",
-    "protect",
-    "ignoreChanges",
-    "aliases",
-    "deleteBeforeReplace",
-    "deletedWith",
-)
+# Resource options the engine keeps in state without calling the provider, and the value
+# an option left out of a plan stands for.
+STATE_ONLY_OPTIONS: dict[str, Any] = {
+    "retainOnDelete": False,
+    "protect": False,
+    "ignoreChanges": [],
+    "aliases": [],
+    "deleteBeforeReplace": None,
+    "deletedWith": None,
+}
 
 
 def option_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     old_options: dict[str, Any] = old.get("options") or {}
     new_options: dict[str, Any] = new.get("options") or {}
-    defaults: dict[str, Any] = {
-        "retainOnDelete": False,
-        "protect": False,
-        "ignoreChanges": [],
-        "aliases": [],
-        "deleteBeforeReplace": None,
-        "deletedWith": None,
-    }
     changed: list[tuple[str, Any, Any]] = []
-    for key in STATE_ONLY_OPTIONS:
-        before = old_options.get(key, defaults[key])
-        after = new_options.get(key, defaults[key])
+    for key, default in STATE_ONLY_OPTIONS.items():
+        before = old_options.get(key, default)
+        after = new_options.get(key, default)
         if before != after:
             changed.append((key, before, after))
     return changed
