@@ -21,7 +21,7 @@ from session_manager.cli_shards import (
     EXIT_ENGINE_REFUSES,
     add_shard_options,
     add_shards_command,
-    refusing_shard_stacks,
+    refusing_sharded_stacks,
 )
 from session_manager.cli_values import (
     endpoint_url,
@@ -544,14 +544,14 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the emulator, e.g. http://127.0.0.1:5000",
     )
-    emulate.set_defaults(handler=refusing_shard_stacks(_emulate))
+    emulate.set_defaults(handler=refusing_sharded_stacks(_emulate))
 
     demo = commands.add_parser(
         "demo",
         help="start moto on loopback, emulate and verify a stack, print a summary, stop",
     )
     _stack_options(demo)
-    demo.set_defaults(handler=refusing_shard_stacks(_demo))
+    demo.set_defaults(handler=refusing_sharded_stacks(_demo))
 
     jit = commands.add_parser(
         "jit", help="just-in-time node access: `jit check` answers the stack's request table"

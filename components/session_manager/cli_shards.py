@@ -139,6 +139,38 @@ def refusing_shard_stacks(
     return run
 
 
+def _unsharded_only(args: argparse.Namespace) -> str:
+    # emulate and demo: the shards' placeholders would need the shared stack's.
+    return (
+        f"{args.command} takes one unsharded stack, and {args.stack!r} sets "
+        "session-manager:shards: remove it from a copy of the stack file to emulate the "
+        "organization as one stack (the resources are the same), then verify the shards"
+    )
+
+
+def refusing_sharded_stacks(
+    handler: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """emulate and demo: refuse a shard's name, and a sharded organization's stack before
+    they read AWS or start moto (emulated alone, the shared stack read as the whole
+    organization in sync)."""
+    from session_manager.offline.plan import PlanError  # noqa: PLC0415
+    from session_manager.offline.shard_plan import sharding  # noqa: PLC0415
+
+    def run(args: argparse.Namespace) -> int:
+        refuse_shard_stack(args)
+        try:
+            sharded = sharding(args.project_dir, args.stack)
+        except (PlanError, ConfigError):
+            sharded = None  # no readable stack file or bad config: the command says so itself
+        if sharded is not None:
+            print(_unsharded_only(args), file=sys.stderr)
+            return 2
+        return handler(args)
+
+    return run
+
+
 def load_arguments(args: argparse.Namespace) -> dict[str, Any]:
     """What `load_plan` needs to plan the one shard `select` chose (none: the stack)."""
     from session_manager.offline.plan import PlanError  # noqa: PLC0415
@@ -150,12 +182,7 @@ def load_arguments(args: argparse.Namespace) -> dict[str, Any]:
     )
 
     if not hasattr(args, "part") and sharding(args.project_dir, args.stack) is not None:
-        # emulate and demo: the shards' placeholders would need the shared stack's.
-        raise PlanError(
-            f"{args.command} takes one unsharded stack, and {args.stack!r} sets "
-            "session-manager:shards: remove it from a copy of the stack file to emulate the "
-            "organization as one stack (the resources are the same), then verify the shards"
-        )
+        raise PlanError(_unsharded_only(args))
     part = getattr(args, "part", None)
     if part is None:
         return {"stack": args.stack}

@@ -223,6 +223,21 @@ def test_a_shard_stack_named_by_stack_is_refused_with_the_shard_option(
             assert err.startswith(f"python -m session_manager {command}: error:"), err
 
 
+def test_emulate_and_demo_refuse_a_sharded_organization_alike(
+    sharded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """emulate refused a sharded stack, but demo emulated its shared stack alone and
+    said "in sync", which read as the whole organization checked (fresh review)."""
+    for command, *extra in (("emulate", "--endpoint-url", "http://127.0.0.1:9"), ("demo",)):
+        code, out, err = _run(
+            capsys, command, "--stack", "organization", "--project-dir", str(sharded), *extra
+        )
+        assert code == 2, (command, out, err)
+        assert f"{command} takes one unsharded stack" in err + out
+        assert "listening" not in out
+        assert "Traceback" not in err
+
+
 def test_a_shard_stack_out_of_range_is_said_to_be(
     sharded: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
