@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from session_manager.offline.diff import diff_plans
+from session_manager.offline.diff_text import format_diff
 from test_lifecycle import plan, state_delete_target_dependents
 
 OU = "ou-ab12-cdef3456"
@@ -86,3 +87,25 @@ def test_only_when_every_provider_has_left_the_state_does_the_update_go_through(
     for urn in NATIVE_PROVIDERS:
         cleaned = state_delete_target_dependents(cleaned, urn)
     assert diff_plans(cleaned, head).errors == []
+
+
+def test_the_closed_accounts_resources_are_kept_in_aws_not_lost(tmp_path: Path) -> None:
+    """`pulumi state delete` removes them from the state without calling AWS
+    (pkg/cmd/pulumi/state/state_delete.go), so `AWS LOSES` listing them as deleted
+    contradicted the refusal just above it (fresh review): they leave the stack and stay."""
+    base = plan(tmp_path, stack(), stack=STACK, ou_accounts={OU: [CLOSED]}).to_json()
+    head = plan(
+        tmp_path, stack(), stack=STACK, ou_accounts={OU: [CLOSED]}, states={CLOSED: "SUSPENDED"}
+    ).to_json()
+    found = diff_plans(base, head)
+    assert not [c.urn for c in found.aws_losses() if CLOSED in c.urn]
+    text = format_diff(found)
+    assert "AWS LOSES" not in text
+    documents = [c for c in found.changes if c.type == "aws-native:ssm:Document"]
+    assert documents
+    for document in documents:
+        assert document.action == "retain"
+        assert (
+            f"{document.name}: removed from the stack, kept in AWS (SUSPENDED account: "
+            "`pulumi state delete`)" in text
+        )

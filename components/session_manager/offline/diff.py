@@ -141,6 +141,8 @@ class ResourceChange:
     order: str | None = None
     # The base's retainOnDelete: a delete (or a replace's delete) leaves it in AWS.
     retained: bool = False
+    # Why a delete is a retain instead (an account that isn't ACTIVE: diff_accounts.py).
+    kept_because: str | None = None
     # Why the engine refuses this step and fails the update, or None.
     error: str | None = None
     # A custom resource, not a provider: something that exists in AWS. Components

@@ -49,6 +49,11 @@ def unreachable_providers(
             f"first `{state_delete_commands(stack, [p.urn for p in providers])}` (they "
             "remove them from the state without calling AWS; they stay in AWS)"
         )
+        # After those commands the resources leave the stack and stay in AWS: not lost.
+        for change in changes:
+            if change.urn in deletes and change.action == "remove":
+                change.action, change.retained = "retain", True
+                change.kept_because = f"{inactive[account]} account: `pulumi state delete`"
 
 
 def account_moves(

@@ -71,8 +71,9 @@ def _loud_blocks(diff: PlanDiff) -> list[str]:
                     f"with {_provider_name(change.deleted_with)} (deletedWith)"
                 )
             elif change.action == "retain":
+                why = f" ({change.kept_because})" if change.kept_because else ""
                 lines.append(
-                    f"!!   {change.type} {change.name}: removed from the stack, kept in AWS"
+                    f"!!   {change.type} {change.name}: removed from the stack, kept in AWS{why}"
                 )
             elif any(p.replaces and p.key in PHYSICAL_NAME_INPUTS for p in change.changes):
                 lines.append(
