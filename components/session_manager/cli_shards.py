@@ -144,7 +144,8 @@ def _unsharded_only(args: argparse.Namespace) -> str:
     return (
         f"{args.command} takes one unsharded stack, and {args.stack!r} sets "
         "session-manager:shards: remove it from a copy of the stack file to emulate the "
-        "organization as one stack (the resources are the same), then verify the shards"
+        "organization as one stack (the resources are the same); check the deployed shards "
+        f"with `verify --stack {args.stack}` (docs/shards.md)"
     )
 
 

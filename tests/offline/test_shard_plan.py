@@ -234,6 +234,7 @@ def test_emulate_and_demo_refuse_a_sharded_organization_alike(
         )
         assert code == 2, (command, out, err)
         assert f"{command} takes one unsharded stack" in err + out
+        assert "`verify --stack organization` (docs/shards.md)" in err
         assert "listening" not in out
         assert "Traceback" not in err
 

@@ -105,6 +105,7 @@ def test_the_closed_accounts_resources_are_kept_in_aws_not_lost(tmp_path: Path) 
     assert documents
     for document in documents:
         assert document.action == "retain"
+        assert document.to_json()["keptBecause"] == "SUSPENDED account: `pulumi state delete`"
         assert (
             f"{document.name}: removed from the stack, kept in AWS (SUSPENDED account: "
             "`pulumi state delete`)" in text

@@ -176,6 +176,7 @@ class ResourceChange:
             "providerConfigChanges": self.provider_config_changes,
             "replaceOrder": self.order,
             "retained": self.retained,
+            "keptBecause": self.kept_because,
             "deletedWith": self.deleted_with,
             "retentionCuts": self.retention_cuts,
             "error": self.error,
