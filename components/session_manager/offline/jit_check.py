@@ -298,16 +298,18 @@ def table_answers(
     for index, request in enumerate(table.requests):
         node = request.node
         person, cedar_node = request.cedar_person(), request.cedar_node()
-        if managed is not None and not node.account and not node.organizational_unit:
-            row_policies(config, request, index, managed, listed)  # refuses an unmanaged Region
-            places = _everywhere(config, managed, node.region, listed)
-            got = (
-                _answer_everywhere(config, places, person, cedar_node)
-                if places
-                else answer(row_policies(config, request, index), person, cedar_node)
-            )
-        else:
-            got = answer(row_policies(config, request, index, managed, listed), person, cedar_node)
+        # Refuses an account or Region the stack doesn't manage, even where `places` answers.
+        policies = row_policies(config, request, index, managed, listed)
+        places = (
+            _everywhere(config, managed, node.region, listed)
+            if managed is not None and not node.account and not node.organizational_unit
+            else []
+        )
+        got = (
+            _answer_everywhere(config, places, person, cedar_node)
+            if places
+            else answer(policies, person, cedar_node)
+        )
         rows.append(Row(request.name, request.expect, got))
     return rows
 
